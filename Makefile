@@ -1,0 +1,50 @@
+# Bangkit Berdaya: `make run` for the demo on SQLite, `make test` for the whole suite.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Two workers on CI's two cores; PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 2
+
+.PHONY: install run serve setup test lint format e2e bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.lock | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	touch $@
+
+install: $(VENV)/.installed
+
+.env:
+	cp .env.example .env
+
+setup: install .env
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_regions
+	$(BIN)/python manage.py seed_demo
+
+run: setup
+	@echo "Bangkit Berdaya: http://$(HOST):$(PORT)/  (akun demo: lihat README)"
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(BIN)/python -m pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS)) $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3

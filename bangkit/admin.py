@@ -1,0 +1,147 @@
+"""Admin for regions, users, fiscal years and the audit trail."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from bangkit.admin_scoping import ReadOnlyAdmin, ScopedAdmin
+from bangkit.models import (
+    RT,
+    AuditEvent,
+    CeilingTier,
+    ChecklistItem,
+    FiscalYear,
+    Kecamatan,
+    Kelurahan,
+    RequiredDocument,
+    Role,
+    SlumArea,
+    User,
+    WorkType,
+)
+
+admin.site.site_header = "Bangkit Berdaya — Kota Jambi"
+admin.site.site_title = "Bangkit Berdaya"
+admin.site.index_title = _("Administrasi program")
+
+BAPPEDA = frozenset({Role.BAPPEDA})
+
+
+@admin.register(Kecamatan)
+class KecamatanAdmin(ScopedAdmin):
+    list_display = ["code", "name", "abbreviation"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Kelurahan)
+class KelurahanAdmin(ScopedAdmin):
+    list_display = ["code", "name", "kecamatan", "bps_code", "valid_from_year"]
+    list_filter = ["kecamatan", "valid_from_year"]
+    search_fields = ["name", "code", "aliases"]
+    list_select_related = ["kecamatan"]
+
+
+@admin.register(RT)
+class RTAdmin(ScopedAdmin):
+    list_display = ["__str__", "kelurahan", "head_name", "households", "active"]
+    list_filter = ["kelurahan__kecamatan", "active"]
+    search_fields = ["kelurahan__name", "head_name"]
+    list_select_related = ["kelurahan"]
+    editable_by = BAPPEDA
+
+
+@admin.register(SlumArea)
+class SlumAreaAdmin(ScopedAdmin):
+    list_display = ["kelurahan", "hectares", "decree_number", "decree_year"]
+    list_select_related = ["kelurahan__kecamatan"]
+    editable_by = BAPPEDA
+
+
+@admin.register(User)
+class UserAdmin(ScopedAdmin, BaseUserAdmin):
+    list_display = [
+        "username",
+        "get_full_name",
+        "role",
+        "rt",
+        "kelurahan",
+        "kecamatan",
+        "is_active",
+    ]
+    list_filter = ["role", "is_active", "is_staff"]
+    list_select_related = ["rt__kelurahan", "kelurahan", "kecamatan"]
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        (
+            _("Peran dan wilayah"),
+            {"fields": ("role", "rt", "kelurahan", "kecamatan", "phone", "position", "nip")},
+        ),
+    )
+    add_fieldsets = (
+        *BaseUserAdmin.add_fieldsets,
+        (_("Peran dan wilayah"), {"fields": ("role", "rt", "kelurahan", "kecamatan")}),
+    )
+    autocomplete_fields = ["rt"]
+
+    def get_queryset(self, request):
+        # Users are not area records: only city-wide staff see the list.
+        qs = admin.ModelAdmin.get_queryset(self, request)
+        return qs if request.user.is_city_wide else qs.none()
+
+    def _in_scope(self, request, obj):
+        return request.user.is_city_wide
+
+
+class BappedaInline:
+    """Inlines of the programme rules follow the same role rules as their parent."""
+
+    editable_by = BAPPEDA
+    _is_admin = ScopedAdmin._is_admin
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return ScopedAdmin._may_edit(self, request)
+
+    def has_change_permission(self, request, obj=None):
+        return ScopedAdmin._may_edit(self, request)
+
+    def has_delete_permission(self, request, obj=None):
+        return ScopedAdmin._may_edit(self, request)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+
+class CeilingTierInline(BappedaInline, admin.TabularInline):
+    model = CeilingTier
+
+
+class RequiredDocumentInline(BappedaInline, admin.TabularInline):
+    model = RequiredDocument
+
+
+class ChecklistItemInline(BappedaInline, admin.TabularInline):
+    model = ChecklistItem
+
+
+@admin.register(FiscalYear)
+class FiscalYearAdmin(ScopedAdmin):
+    list_display = ["year", "status", "ceiling_amount", "total_budget", "daily_wage"]
+    filter_horizontal = ["work_types"]
+    inlines = [CeilingTierInline, RequiredDocumentInline, ChecklistItemInline]
+    editable_by = BAPPEDA
+
+
+@admin.register(WorkType)
+class WorkTypeAdmin(ScopedAdmin):
+    list_display = ["name", "code", "unit", "has_width", "active"]
+    editable_by = BAPPEDA
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "actor", "action", "content_type", "object_id", "summary"]
+    list_filter = ["action", "content_type"]
+    search_fields = ["summary", "object_id", "actor__username"]
+    list_select_related = ["actor", "content_type"]
+    date_hierarchy = "created_at"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BangkitConfig(AppConfig):
+    name = "bangkit"
+    verbose_name = "Inti: wilayah, pengguna, tahun anggaran"

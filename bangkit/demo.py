@@ -1,0 +1,254 @@
+"""Demo data for the core domain: RTs for every kelurahan, the demo year's rules, accounts."""
+
+import random
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.utils import timezone
+
+from bangkit.models import (
+    RT,
+    ChecklistItem,
+    FiscalYear,
+    Kecamatan,
+    Kelurahan,
+    RequiredDocument,
+    Role,
+    SlumArea,
+    User,
+    WorkType,
+)
+
+FIRST_NAMES = [
+    "Ahmad",
+    "Budi",
+    "Syamsul",
+    "Hendra",
+    "Rahmat",
+    "Zulkifli",
+    "Junaidi",
+    "Sri",
+    "Nurhayati",
+    "Siti",
+    "Darmawan",
+    "Effendi",
+    "Yusuf",
+    "Rusli",
+    "Hasan",
+    "Maimunah",
+    "Fauzi",
+    "Irwan",
+    "Mulyadi",
+    "Ratna",
+    "Agus",
+    "Suparman",
+    "Ismail",
+    "Rohani",
+    "Firdaus",
+    "Kartini",
+]
+LAST_NAMES = [
+    "Hidayat",
+    "Saputra",
+    "Siregar",
+    "Harahap",
+    "Nasution",
+    "Lubis",
+    "Pohan",
+    "Rangkuti",
+    "Hasibuan",
+    "Syahputra",
+    "Wijaya",
+    "Kurniawan",
+    "Setiawan",
+    "Gultom",
+    "Marpaung",
+    "Rambe",
+]
+
+KEC_ABBREVIATIONS = {
+    "Telanaipura": "TLP",
+    "Jambi Selatan": "JS",
+    "Jambi Timur": "JT",
+    "Pasar Jambi": "PSR",
+    "Pelayangan": "PLY",
+    "Danau Teluk": "DT",
+    "Kota Baru": "KB",
+    "Jelutung": "JLT",
+    "Alam Barajo": "AB",
+    "Danau Sipin": "DS",
+    "Paal Merah": "PM",
+}
+
+# SK Walikota 166/2016 named 43 of 62 kelurahan; the demo marks a plausible share of them.
+SLUM_DECREE = ("166 Tahun 2016", 2016)
+
+
+def demo_year() -> int:
+    return timezone.localdate().year
+
+
+def _name(rng: random.Random) -> str:
+    return f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+
+
+def seed_rts() -> int:
+    """15–40 RTs per kelurahan, the same numbers every run (seeded by the kelurahan code)."""
+    existing = set(RT.objects.values_list("kelurahan_id", "number"))
+    new = []
+    for kel in Kelurahan.objects.all():
+        rng = random.Random(kel.code)
+        for number in range(1, rng.randint(15, 40) + 1):
+            if (kel.pk, number) in existing:
+                continue
+            new.append(
+                RT(
+                    kelurahan=kel,
+                    number=number,
+                    head_name=_name(rng),
+                    head_phone=f"08{rng.randint(11, 13)}{rng.randint(10_000_000, 99_999_999)}",
+                    households=rng.choice(
+                        [rng.randint(35, 59), rng.randint(60, 99), rng.randint(100, 160)]
+                    ),
+                )
+            )
+    RT.objects.bulk_create(new, batch_size=500)
+    return len(new)
+
+
+def seed_slum_areas() -> None:
+    for kel in Kelurahan.objects.filter(valid_from_year__lte=2016):
+        rng = random.Random("slum" + kel.code)
+        if rng.random() < 0.69 and not kel.slum_areas.exists():
+            SlumArea.objects.create(
+                kelurahan=kel,
+                hectares=round(rng.uniform(5, 45), 2),
+                decree_number=SLUM_DECREE[0],
+                decree_year=SLUM_DECREE[1],
+            )
+
+
+def seed_fiscal_year(year: int) -> FiscalYear:
+    fy, _ = FiscalYear.objects.get_or_create(
+        year=year,
+        defaults={
+            "status": FiscalYear.Status.OPEN,
+            "regulation": "Peraturan Wali Kota Jambi Nomor 18 Tahun 2025",
+            "total_budget": 10_000_000_000,
+            "daily_wage": 120_000,
+        },
+    )
+    fy.work_types.add(*WorkType.objects.filter(active=True))
+    if not fy.ceiling_tiers.exists() and not fy.ceiling_amount:
+        fy.ceiling_tiers.create(min_households=100, max_households=None, amount=100_000_000)
+        fy.ceiling_tiers.create(min_households=60, max_households=99, amount=70_000_000)
+        fy.ceiling_tiers.create(min_households=0, max_households=59, amount=50_000_000)
+    docs = [
+        (RequiredDocument.Kind.PROPOSAL_LETTER, "Surat usulan bermeterai dari Ketua RT", 1),
+        (RequiredDocument.Kind.SITE_PHOTO, "Foto lokasi sebelum pekerjaan (0%)", 2),
+        (RequiredDocument.Kind.ATTENDANCE, "Daftar hadir musyawarah RT", 1),
+    ]
+    for kind, label, count in docs:
+        RequiredDocument.objects.get_or_create(
+            fiscal_year=fy, kind=kind, defaults={"label": label, "min_count": count}
+        )
+    if not fy.checklist_items.exists():
+        items = {
+            ChecklistItem.Stage.KELURAHAN: [
+                "Lokasi sesuai dengan usulan Musrenbang dan berada di RT pengusul",
+                "Lahan bebas sengketa / ada surat hibah atau izin pemilik",
+                "Surat usulan dan daftar hadir musyawarah RT lengkap dan sah",
+                "Foto lokasi 0% menunjukkan kondisi sebenarnya",
+                "Volume dan harga satuan RAB wajar",
+            ],
+            ChecklistItem.Stage.KECAMATAN: [
+                "Hasil verifikasi kelurahan lengkap",
+                "Kegiatan termasuk jenis yang didanai tahun ini",
+                "Total RAB tidak melebihi pagu lokasi",
+                "Tidak tumpang tindih dengan kegiatan lain (APBD/APBN/CSR)",
+            ],
+            ChecklistItem.Stage.REPORT: [
+                "Volume terealisasi sesuai foto 100%",
+                "Pemakaian material sesuai dengan yang diterima",
+                "Daftar hadir gotong-royong lengkap",
+            ],
+        }
+        for stage, texts in items.items():
+            for order, text in enumerate(texts, start=1):
+                fy.checklist_items.create(stage=stage, text=text, order=order)
+    return fy
+
+
+def seed_accounts() -> int:
+    """One account per role and area; all share DEMO_PASSWORD (hashed once: ~1,900 accounts)."""
+    password = make_password(settings.DEMO_PASSWORD)
+    existing = set(User.objects.values_list("username", flat=True))
+    users = []
+
+    def add(username, **fields):
+        if username not in existing:
+            users.append(User(username=username, password=password, **fields))
+
+    add("bappeda", role=Role.BAPPEDA, is_staff=True, first_name="Staf", last_name="Bappeda")
+    add(
+        "inspektorat",
+        role=Role.INSPEKTORAT,
+        is_staff=True,
+        first_name="Auditor",
+        last_name="Inspektorat",
+    )
+    add(
+        "admin",
+        role=Role.ADMIN,
+        is_staff=True,
+        is_superuser=True,
+        first_name="Admin",
+        last_name="Sistem",
+    )
+    for kec in Kecamatan.objects.all():
+        rng = random.Random("camat" + kec.code)
+        first, last = _name(rng).split(" ", 1)
+        add(
+            f"camat.{kec.slug}",
+            role=Role.KECAMATAN,
+            kecamatan=kec,
+            first_name=first,
+            last_name=last,
+            position=f"Camat {kec.name}",
+            nip=f"19{rng.randint(70, 85)}{rng.randint(10**13, 10**14 - 1)}",
+        )
+    for kel in Kelurahan.objects.all():
+        rng = random.Random("lurah" + kel.code)
+        first, last = _name(rng).split(" ", 1)
+        add(
+            f"lurah.{kel.slug}",
+            role=Role.KELURAHAN,
+            kelurahan=kel,
+            first_name=first,
+            last_name=last,
+            position=f"Lurah {kel.name}",
+        )
+    for rt in RT.objects.select_related("kelurahan"):
+        first, _, last = rt.head_name.partition(" ")
+        add(
+            f"rt.{rt.kelurahan.slug}.{rt.number:02d}",
+            role=Role.RT,
+            rt=rt,
+            first_name=first,
+            last_name=last,
+            position=f"Ketua RT {rt.number:02d}",
+        )
+    User.objects.bulk_create(users, batch_size=500)
+    return len(users)
+
+
+def seed_core() -> dict:
+    for kec in Kecamatan.objects.filter(abbreviation=""):
+        kec.abbreviation = KEC_ABBREVIATIONS.get(kec.name, kec.slug[:3].upper())
+        kec.address = f"Kantor Camat {kec.name}, Kota Jambi"
+        kec.save(update_fields=["abbreviation", "address"])
+    rts = seed_rts()
+    seed_slum_areas()
+    fy = seed_fiscal_year(demo_year())
+    accounts = seed_accounts()
+    return {"rt_baru": rts, "akun_baru": accounts, "tahun": fy.year}

@@ -1,0 +1,132 @@
+"""Load the kecamatan and kelurahan of the city from a CSV file, idempotently."""
+
+import csv
+import re
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils.text import slugify
+
+from bangkit.models import Kecamatan, Kelurahan
+
+DEFAULT_FILE = Path(settings.BASE_DIR) / "fixtures" / "jambi_wilayah.csv"
+COLUMNS = [
+    "kelurahan_code",
+    "kecamatan_code",
+    "kecamatan",
+    "kelurahan",
+    "bps_code_2018",
+    "valid_from_year",
+    "aliases",
+]
+KELURAHAN_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")
+KECAMATAN_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}$")
+
+
+def parse_rows(path: Path) -> list[dict]:
+    """Read and check every row; raise CommandError naming each bad row and why."""
+    try:
+        handle = path.open(newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        raise CommandError(f"Berkas {path} tidak dapat dibuka: {exc.strerror}") from exc
+    with handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise CommandError(f"Kolom tidak ada di {path.name}: {', '.join(missing)}")
+        rows, errors = [], []
+        seen_codes: set[str] = set()
+        for number, raw in enumerate(reader, start=2):
+            row = {k: (raw.get(k) or "").strip() for k in COLUMNS}
+            problems = []
+            if not KELURAHAN_CODE.match(row["kelurahan_code"]):
+                problems.append(
+                    f"kode kelurahan '{row['kelurahan_code']}' bukan format 15.71.KK.DDDD"
+                )
+            if not KECAMATAN_CODE.match(row["kecamatan_code"]):
+                problems.append(f"kode kecamatan '{row['kecamatan_code']}' bukan format 15.71.KK")
+            elif not row["kelurahan_code"].startswith(row["kecamatan_code"] + "."):
+                problems.append("kode kelurahan tidak berada di bawah kode kecamatannya")
+            if row["kelurahan_code"] in seen_codes:
+                problems.append(f"kode kelurahan '{row['kelurahan_code']}' ganda")
+            seen_codes.add(row["kelurahan_code"])
+            for col in ("kecamatan", "kelurahan"):
+                if not row[col]:
+                    problems.append(f"kolom {col} kosong")
+            if row["bps_code_2018"] and not re.fullmatch(r"\d{10}", row["bps_code_2018"]):
+                problems.append(f"kode BPS '{row['bps_code_2018']}' harus 10 angka")
+            try:
+                year = int(row["valid_from_year"])
+                if not 1945 <= year <= 2100:
+                    raise ValueError
+                row["valid_from_year"] = year
+            except ValueError:
+                problems.append(f"tahun berlaku '{row['valid_from_year']}' tidak sah")
+            row["aliases"] = [a.strip() for a in re.split(r"[;|]", row["aliases"]) if a.strip()]
+            if problems:
+                errors.append(f"Baris {number}: " + "; ".join(problems))
+            rows.append(row)
+    if errors:
+        raise CommandError("Berkas wilayah ditolak, tidak ada yang diubah:\n" + "\n".join(errors))
+    if not rows:
+        raise CommandError(f"Berkas {path.name} tidak berisi data wilayah.")
+    return rows
+
+
+class Command(BaseCommand):
+    help = "Load (or update) kecamatan and kelurahan from a region CSV; safe to run again."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", nargs="?", default=str(DEFAULT_FILE))
+
+    @transaction.atomic
+    def handle(self, *args, file, **options):
+        rows = parse_rows(Path(file))
+        counts = {"baru": 0, "diperbarui": 0, "tetap": 0}
+        kecamatan_by_code = {}
+        for row in rows:
+            code = row["kecamatan_code"]
+            if code in kecamatan_by_code:
+                continue
+            kecamatan_by_code[code] = self._upsert(
+                Kecamatan,
+                {"code": code},
+                {"name": row["kecamatan"], "slug": slugify(row["kecamatan"])},
+                counts,
+            )
+        for row in rows:
+            self._upsert(
+                Kelurahan,
+                {"code": row["kelurahan_code"]},
+                {
+                    "kecamatan": kecamatan_by_code[row["kecamatan_code"]],
+                    "name": row["kelurahan"],
+                    "slug": slugify(row["kelurahan"]),
+                    "bps_code": row["bps_code_2018"],
+                    "valid_from_year": row["valid_from_year"],
+                    "aliases": row["aliases"],
+                },
+                counts,
+            )
+        self.stdout.write(
+            f"Wilayah: {len(kecamatan_by_code)} kecamatan, {len(rows)} kelurahan "
+            f"({counts['baru']} baru, {counts['diperbarui']} diperbarui, {counts['tetap']} tetap)."
+        )
+
+    @staticmethod
+    def _upsert(model, key, values, counts):
+        obj = model.objects.filter(**key).first()
+        if obj is None:
+            counts["baru"] += 1
+            return model.objects.create(**key, **values)
+        changed = [f for f, v in values.items() if getattr(obj, f) != v]
+        if changed:
+            for f in changed:
+                setattr(obj, f, values[f])
+            obj.save(update_fields=changed)
+            counts["diperbarui"] += 1
+        else:
+            counts["tetap"] += 1
+        return obj

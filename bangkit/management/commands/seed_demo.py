@@ -1,0 +1,51 @@
+"""Create the demo: RTs, the demo year's rules, one account per role and area, proposals."""
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from bangkit import demo
+from bangkit.models import Kelurahan
+
+
+class Command(BaseCommand):
+    help = "Seed demo data (idempotent). Refused when DEBUG is false, unless --force."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="seed even with DEBUG=False")
+
+    def handle(self, *args, force=False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "seed_demo ditolak: DEBUG=False (server produksi). Akun demo memakai kata sandi "
+                "bersama; jalankan hanya di mesin pengembangan, atau pakai --force dengan sadar."
+            )
+        if not Kelurahan.objects.exists():
+            call_command("load_regions", stdout=self.stdout)
+        with transaction.atomic():
+            result = demo.seed_core()
+        self.stdout.write(
+            f"Demo inti: {result['rt_baru']} RT baru, {result['akun_baru']} akun baru, "
+            f"tahun anggaran {result['tahun']}."
+        )
+        for label, seeder in self._app_seeders():
+            with transaction.atomic():
+                self.stdout.write(f"{label}: {seeder()}")
+        self.stdout.write(
+            self.style.SUCCESS(f"Selesai. Kata sandi semua akun demo: {settings.DEMO_PASSWORD}")
+        )
+
+    @staticmethod
+    def _app_seeders():
+        """Each app that has demo data offers a `demo.seed()`; imported lazily, in order."""
+        from importlib import import_module
+
+        for app in ("proposals", "verification", "procurement", "reporting"):
+            try:
+                module = import_module(f"{app}.demo")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{app}.demo":
+                    raise
+                continue
+            yield app, module.seed

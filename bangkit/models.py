@@ -1,0 +1,431 @@
+"""The core domain: regions of the city, users with their role and area, fiscal years, audit."""
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from bangkit.scoping import ScopedQuerySet
+
+
+class Kecamatan(models.Model):
+    code = models.CharField(_("kode Kemendagri"), max_length=8, unique=True)
+    name = models.CharField(_("nama"), max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    # Used in decree numbers, e.g. KEC.TLP for Telanaipura.
+    abbreviation = models.CharField(_("singkatan"), max_length=10, blank=True)
+    address = models.CharField(_("alamat kantor"), max_length=200, blank=True)
+
+    objects = ScopedQuerySet.as_manager(
+        rt="kelurahan_set__rts", kelurahan="kelurahan_set", kecamatan="pk"
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("kecamatan")
+        verbose_name_plural = _("kecamatan")
+
+    def __str__(self):
+        return self.name
+
+
+class KelurahanQuerySet(ScopedQuerySet):
+    def existing_in(self, year: int):
+        """Kelurahan that existed in a budget year (the six of 2023 are absent from 2020)."""
+        return self.filter(valid_from_year__lte=year).filter(
+            Q(valid_until_year__isnull=True) | Q(valid_until_year__gte=year)
+        )
+
+
+class Kelurahan(models.Model):
+    code = models.CharField(_("kode Kemendagri"), max_length=13, unique=True)
+    kecamatan = models.ForeignKey(
+        Kecamatan,
+        on_delete=models.PROTECT,
+        related_name="kelurahan_set",
+        verbose_name=_("kecamatan"),
+    )
+    name = models.CharField(_("nama"), max_length=100)
+    slug = models.SlugField(max_length=100, unique=True)
+    bps_code = models.CharField(_("kode BPS 2018"), max_length=10, blank=True)
+    valid_from_year = models.PositiveSmallIntegerField(_("berlaku sejak tahun"))
+    valid_until_year = models.PositiveSmallIntegerField(
+        _("berlaku sampai tahun"), null=True, blank=True
+    )
+    aliases = models.JSONField(_("ejaan lain"), default=list, blank=True)
+
+    objects = KelurahanQuerySet.as_manager(rt="rts", kelurahan="pk", kecamatan="kecamatan")
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("kelurahan")
+        verbose_name_plural = _("kelurahan")
+        constraints = [
+            models.UniqueConstraint(fields=["kecamatan", "name"], name="kelurahan_unique_name"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def label(self):
+        return f"{self.name} ({self.kecamatan.name})"
+
+
+class RT(models.Model):
+    kelurahan = models.ForeignKey(
+        Kelurahan, on_delete=models.PROTECT, related_name="rts", verbose_name=_("kelurahan")
+    )
+    # Other cities put an RW between kelurahan and RT; Kota Jambi does not.
+    rw = models.CharField(_("RW"), max_length=3, blank=True, default="")
+    number = models.PositiveSmallIntegerField(_("nomor RT"))
+    head_name = models.CharField(_("nama Ketua RT"), max_length=100, blank=True)
+    head_phone = models.CharField(_("telepon Ketua RT"), max_length=20, blank=True)
+    households = models.PositiveIntegerField(_("jumlah KK"), default=0)
+    active = models.BooleanField(_("aktif"), default=True)
+
+    objects = ScopedQuerySet.as_manager(
+        rt="pk", kelurahan="kelurahan", kecamatan="kelurahan__kecamatan"
+    )
+
+    class Meta:
+        ordering = ["kelurahan__code", "rw", "number"]
+        verbose_name = _("RT")
+        verbose_name_plural = _("RT")
+        constraints = [
+            models.UniqueConstraint(fields=["kelurahan", "rw", "number"], name="rt_unique_number"),
+        ]
+
+    def __str__(self):
+        rw = f"RW {self.rw} " if self.rw else ""
+        return f"{rw}RT {self.number:02d} {self.kelurahan.name}"
+
+    @property
+    def label(self):
+        return f"RT {self.number:02d}"
+
+
+class SlumArea(models.Model):
+    """A slum designation (e.g. SK Walikota 166/2016) covering part of a kelurahan."""
+
+    kelurahan = models.ForeignKey(
+        Kelurahan, on_delete=models.PROTECT, related_name="slum_areas", verbose_name=_("kelurahan")
+    )
+    hectares = models.DecimalField(_("luas (ha)"), max_digits=8, decimal_places=2)
+    decree_number = models.CharField(_("nomor SK"), max_length=100)
+    decree_year = models.PositiveSmallIntegerField(_("tahun SK"))
+
+    objects = ScopedQuerySet.as_manager(
+        rt="kelurahan__rts", kelurahan="kelurahan", kecamatan="kelurahan__kecamatan"
+    )
+
+    class Meta:
+        ordering = ["kelurahan__code", "decree_year"]
+        verbose_name = _("kawasan kumuh")
+        verbose_name_plural = _("kawasan kumuh")
+
+    def __str__(self):
+        return f"{self.kelurahan} {self.hectares} ha (SK {self.decree_number})"
+
+
+class Role(models.TextChoices):
+    RT = "rt", _("Ketua RT")
+    KELURAHAN = "kelurahan", _("Kelurahan / Lurah")
+    KECAMATAN = "kecamatan", _("Kecamatan / Camat")
+    BAPPEDA = "bappeda", _("Bappeda")
+    INSPEKTORAT = "inspektorat", _("Inspektorat")
+    ADMIN = "admin", _("Administrator")
+    TOKO = "toko", _("Toko bangunan")
+
+
+CITY_ROLES = {Role.BAPPEDA, Role.INSPEKTORAT, Role.ADMIN}
+
+
+class BangkitUserManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    role = models.CharField(_("peran"), max_length=20, choices=Role.choices)
+    rt = models.ForeignKey(
+        RT, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("RT")
+    )
+    kelurahan = models.ForeignKey(
+        Kelurahan, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("kelurahan")
+    )
+    kecamatan = models.ForeignKey(
+        Kecamatan, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("kecamatan")
+    )
+    phone = models.CharField(_("telepon"), max_length=20, blank=True)
+    position = models.CharField(_("jabatan"), max_length=100, blank=True)
+    nip = models.CharField(_("NIP"), max_length=18, blank=True)
+
+    objects = BangkitUserManager()
+
+    class Meta:
+        verbose_name = _("pengguna")
+        verbose_name_plural = _("pengguna")
+        constraints = [
+            # Each role serves exactly the area of its level: enforced by the database too.
+            models.CheckConstraint(
+                name="user_role_matches_area",
+                condition=(
+                    Q(
+                        role=Role.RT,
+                        rt__isnull=False,
+                        kelurahan__isnull=True,
+                        kecamatan__isnull=True,
+                    )
+                    | Q(
+                        role=Role.KELURAHAN,
+                        rt__isnull=True,
+                        kelurahan__isnull=False,
+                        kecamatan__isnull=True,
+                    )
+                    | Q(
+                        role=Role.KECAMATAN,
+                        rt__isnull=True,
+                        kelurahan__isnull=True,
+                        kecamatan__isnull=False,
+                    )
+                    | Q(
+                        role__in=[Role.BAPPEDA, Role.INSPEKTORAT, Role.ADMIN, Role.TOKO],
+                        rt__isnull=True,
+                        kelurahan__isnull=True,
+                        kecamatan__isnull=True,
+                    )
+                ),
+            ),
+        ]
+
+    AREA_FIELD = {Role.RT: "rt", Role.KELURAHAN: "kelurahan", Role.KECAMATAN: "kecamatan"}
+
+    def clean(self):
+        super().clean()
+        needed = self.AREA_FIELD.get(self.role)
+        errors = {}
+        for field in ("rt", "kelurahan", "kecamatan"):
+            has = getattr(self, f"{field}_id") is not None
+            if field == needed and not has:
+                errors[field] = _("Peran %(role)s harus memiliki %(area)s.") % {
+                    "role": self.get_role_display(),
+                    "area": field.upper() if field == "rt" else field,
+                }
+            elif field != needed and has:
+                errors[field] = _("Peran %(role)s tidak boleh memiliki %(area)s.") % {
+                    "role": self.get_role_display(),
+                    "area": field.upper() if field == "rt" else field,
+                }
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_city_wide(self) -> bool:
+        return self.is_superuser or self.role in CITY_ROLES
+
+    @property
+    def is_read_only(self) -> bool:
+        return self.role == Role.INSPEKTORAT and not self.is_superuser
+
+    @property
+    def area(self):
+        field = self.AREA_FIELD.get(self.role)
+        return getattr(self, field) if field else None
+
+    @property
+    def area_label(self) -> str:
+        if self.role == Role.RT:
+            return f"{self.rt} , Kec. {self.rt.kelurahan.kecamatan}".replace(" ,", ",")
+        if self.role == Role.KELURAHAN:
+            return f"Kelurahan {self.kelurahan.label}"
+        if self.role == Role.KECAMATAN:
+            return f"Kecamatan {self.kecamatan}"
+        if self.role == Role.TOKO:
+            return str(_("Pesanan toko sendiri"))
+        return str(_("Seluruh Kota Jambi"))
+
+    @property
+    def kelurahan_id_in_scope(self):
+        """The kelurahan this user works in, whatever the level (None for city-wide)."""
+        if self.role == Role.RT:
+            return self.rt.kelurahan_id
+        return self.kelurahan_id
+
+
+class AuditEvent(models.Model):
+    """An immutable record of who changed what, written by the service that made the change."""
+
+    created_at = models.DateTimeField(_("waktu"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("pelaku")
+    )
+    action = models.CharField(_("tindakan"), max_length=60, db_index=True)
+    content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT)
+    object_id = models.CharField(max_length=64, blank=True)
+    summary = models.TextField(_("ringkasan"), blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("catatan audit")
+        verbose_name_plural = _("catatan audit")
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("Catatan audit tidak dapat diubah.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Catatan audit tidak dapat dihapus.")
+
+
+class WorkType(models.Model):
+    """A kind of work the programme funds, with the unit its output is measured in."""
+
+    code = models.SlugField(_("kode"), max_length=40, unique=True)
+    name = models.CharField(_("nama"), max_length=100, unique=True)
+    unit = models.CharField(_("satuan keluaran"), max_length=20)
+    has_width = models.BooleanField(_("memakai lebar"), default=False)
+    aliases = models.JSONField(_("sebutan lain"), default=list, blank=True)
+    active = models.BooleanField(_("aktif"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("jenis kegiatan")
+        verbose_name_plural = _("jenis kegiatan")
+
+    def __str__(self):
+        return self.name
+
+
+class FiscalYear(models.Model):
+    """A budget year and its programme rules: rules change by year, so they are data."""
+
+    class Status(models.TextChoices):
+        PLANNING = "planning", _("Persiapan")
+        OPEN = "open", _("Pengajuan usulan dibuka")
+        VERIFICATION = "verification", _("Verifikasi")
+        EXECUTION = "execution", _("Pelaksanaan")
+        CLOSED = "closed", _("Ditutup")
+
+    year = models.PositiveSmallIntegerField(_("tahun anggaran"), unique=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PLANNING
+    )
+    regulation = models.CharField(_("dasar peraturan"), max_length=200, blank=True)
+    # Either one ceiling for every location, or tiers by RT size (CeilingTier rows).
+    ceiling_amount = models.BigIntegerField(
+        _("pagu per lokasi (Rp)"),
+        null=True,
+        blank=True,
+        help_text=_("Kosongkan bila memakai tingkatan per jumlah KK."),
+    )
+    work_types = models.ManyToManyField(WorkType, blank=True, verbose_name=_("jenis kegiatan"))
+    daily_wage = models.BigIntegerField(_("upah harian setara (Rp)"), default=120_000)
+    total_budget = models.BigIntegerField(_("anggaran program (Rp)"), default=0)
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("tahun anggaran")
+        verbose_name_plural = _("tahun anggaran")
+        constraints = [
+            models.CheckConstraint(
+                name="fiscal_year_ceiling_positive",
+                condition=Q(ceiling_amount__isnull=True) | Q(ceiling_amount__gt=0),
+            )
+        ]
+
+    def __str__(self):
+        return str(self.year)
+
+    def ceiling_for(self, households: int) -> int | None:
+        """The RAB ceiling for a location of an RT with this many households."""
+        if self.ceiling_amount:
+            return self.ceiling_amount
+        for tier in self.ceiling_tiers.all():
+            if tier.min_households <= households and (
+                tier.max_households is None or households <= tier.max_households
+            ):
+                return tier.amount
+        return None
+
+
+class CeilingTier(models.Model):
+    fiscal_year = models.ForeignKey(
+        FiscalYear, on_delete=models.CASCADE, related_name="ceiling_tiers"
+    )
+    min_households = models.PositiveIntegerField(_("KK paling sedikit"), default=0)
+    max_households = models.PositiveIntegerField(_("KK paling banyak"), null=True, blank=True)
+    amount = models.BigIntegerField(_("pagu (Rp)"))
+
+    class Meta:
+        ordering = ["fiscal_year", "min_households"]
+        verbose_name = _("pagu per jumlah KK")
+        verbose_name_plural = _("pagu per jumlah KK")
+        constraints = [
+            models.CheckConstraint(name="ceiling_tier_amount_positive", condition=Q(amount__gt=0)),
+        ]
+
+    def __str__(self):
+        upper = self.max_households if self.max_households is not None else "…"
+        return f"{self.min_households}–{upper} KK: Rp {self.amount:,}".replace(",", ".")
+
+
+class RequiredDocument(models.Model):
+    """A document a proposal must carry before it can be submitted in a given year."""
+
+    class Kind(models.TextChoices):
+        PROPOSAL_LETTER = "proposal_letter", _("Surat usulan")
+        SITE_PHOTO = "site_photo", _("Foto lokasi 0%")
+        ATTENDANCE = "attendance", _("Daftar hadir musyawarah RT")
+        OTHER = "other", _("Lainnya")
+
+    fiscal_year = models.ForeignKey(
+        FiscalYear, on_delete=models.CASCADE, related_name="required_documents"
+    )
+    kind = models.CharField(_("jenis dokumen"), max_length=30, choices=Kind.choices)
+    label = models.CharField(_("nama dokumen"), max_length=150)
+    min_count = models.PositiveSmallIntegerField(_("jumlah minimal"), default=1)
+
+    class Meta:
+        ordering = ["fiscal_year", "id"]
+        verbose_name = _("dokumen wajib")
+        verbose_name_plural = _("dokumen wajib")
+        constraints = [
+            models.UniqueConstraint(fields=["fiscal_year", "kind"], name="required_document_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.label} (min. {self.min_count})"
+
+
+class ChecklistItem(models.Model):
+    """One question of the kelurahan or kecamatan verification checklist of a year."""
+
+    class Stage(models.TextChoices):
+        KELURAHAN = "kelurahan", _("Verifikasi kelurahan")
+        KECAMATAN = "kecamatan", _("Verifikasi kecamatan")
+        REPORT = "report", _("Pemeriksaan laporan")
+
+    fiscal_year = models.ForeignKey(
+        FiscalYear, on_delete=models.CASCADE, related_name="checklist_items"
+    )
+    stage = models.CharField(_("tahap"), max_length=20, choices=Stage.choices)
+    text = models.CharField(_("pertanyaan"), max_length=250)
+    order = models.PositiveSmallIntegerField(_("urutan"), default=0)
+
+    class Meta:
+        ordering = ["fiscal_year", "stage", "order", "id"]
+        verbose_name = _("butir daftar periksa")
+        verbose_name_plural = _("butir daftar periksa")
+
+    def __str__(self):
+        return self.text

@@ -1,0 +1,31 @@
+"""Home page per role and the health check."""
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.db.utils import DatabaseError
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from bangkit.selectors import area_summary
+
+
+@login_required
+def home(request):
+    return render(request, "bangkit/home.html", {"summary": area_summary(request.user)})
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as exc:
+        return JsonResponse(
+            {"status": "error", "database": "unreachable", "detail": exc.__class__.__name__},
+            status=503,
+        )
+    return JsonResponse({"status": "ok", "database": "ok", "vendor": connection.vendor})

@@ -1,0 +1,424 @@
+"""Musrenbang entries, the proposal with its state machine, RAB lines, attachments, supports."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
+from simple_history.models import HistoricalRecords
+
+from bangkit.models import RT, FiscalYear, Kelurahan, RequiredDocument, WorkType
+from bangkit.scoping import ScopedQuerySet
+from proposals import rules
+from proposals.codes import new_tracking_code
+
+# Kota Jambi's bounding box, with a small margin: a point outside is a typo.
+JAMBI_LAT = (Decimal("-1.720000"), Decimal("-1.500000"))
+JAMBI_LON = (Decimal("103.500000"), Decimal("103.720000"))
+
+latitude_validators = [MinValueValidator(JAMBI_LAT[0]), MaxValueValidator(JAMBI_LAT[1])]
+longitude_validators = [MinValueValidator(JAMBI_LON[0]), MaxValueValidator(JAMBI_LON[1])]
+
+
+class MusrenbangEntryQuerySet(ScopedQuerySet):
+    scope_rt = "rt"
+    scope_kelurahan = "kelurahan"
+    scope_kecamatan = "kelurahan__kecamatan"
+
+    def with_support_count(self):
+        return self.annotate(support_count=Count("supports", distinct=True))
+
+
+class MusrenbangEntry(models.Model):
+    """One wish from the Musrenbang data, as imported; the proposal grows from it."""
+
+    year = models.PositiveSmallIntegerField(_("tahun"), db_index=True)
+    source_id = models.CharField(_("ID usulan"), max_length=50)
+    kelurahan = models.ForeignKey(Kelurahan, on_delete=models.PROTECT, verbose_name=_("kelurahan"))
+    rt = models.ForeignKey(
+        RT, null=True, blank=True, on_delete=models.PROTECT, related_name="musrenbang_entries"
+    )
+    title = models.CharField(_("usulan"), max_length=300)
+    problem = models.TextField(_("permasalahan"), blank=True)
+    work_type = models.ForeignKey(
+        WorkType, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("jenis kegiatan")
+    )
+    work_type_text = models.CharField(_("jenis kegiatan (teks asli)"), max_length=150, blank=True)
+    location_text = models.CharField(_("lokasi"), max_length=300, blank=True)
+    volume = models.DecimalField(
+        _("volume"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    unit = models.CharField(_("satuan"), max_length=30, blank=True)
+    estimated_cost = models.BigIntegerField(_("perkiraan biaya (Rp)"), null=True, blank=True)
+    priority = models.PositiveIntegerField(_("prioritas"), null=True, blank=True)
+    proposer = models.CharField(_("pengusul"), max_length=150, blank=True)
+    latitude = models.DecimalField(
+        max_digits=9, decimal_places=6, null=True, blank=True, validators=latitude_validators
+    )
+    longitude = models.DecimalField(
+        max_digits=9, decimal_places=6, null=True, blank=True, validators=longitude_validators
+    )
+    imported_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MusrenbangEntryQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["year", "kelurahan__code", "source_id"]
+        verbose_name = _("usulan Musrenbang")
+        verbose_name_plural = _("usulan Musrenbang")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "source_id"], name="musrenbang_unique_source"),
+            models.CheckConstraint(
+                name="musrenbang_cost_not_negative",
+                condition=Q(estimated_cost__isnull=True) | Q(estimated_cost__gte=0),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.year}/{self.source_id} {self.title}"
+
+
+class State(models.TextChoices):
+    MUSRENBANG = "musrenbang", _("Usulan Musrenbang")
+    DRAFT = "draft", _("Draf RT")
+    SUBMITTED = "submitted", _("Diajukan ke kelurahan")
+    KELURAHAN_VERIFIED = "kelurahan_verified", _("Diverifikasi kelurahan")
+    KECAMATAN_VERIFIED = "kecamatan_verified", _("Diverifikasi kecamatan")
+    REJECTED = "rejected", _("Ditolak")
+    DEFERRED = "deferred", _("Ditunda ke tahun berikutnya")
+    DESIGNATED = "designated", _("Ditetapkan dalam SK Camat")
+    PROCUREMENT = "procurement", _("Pengadaan material")
+    MATERIALS_RECEIVED = "materials_received", _("Material diterima")
+    IN_PROGRESS = "in_progress", _("Sedang dikerjakan")
+    REPORTED = "reported", _("Laporan diajukan")
+    COMPLETED = "completed", _("Selesai")
+    CANCELLED = "cancelled", _("Dibatalkan")
+
+
+EDITABLE_STATES = {State.MUSRENBANG, State.DRAFT}
+CLOSED_STATES = {State.COMPLETED, State.CANCELLED, State.REJECTED}
+CANCELLABLE_STATES = [s for s in State.values if s not in CLOSED_STATES]
+
+
+class ProposalQuerySet(ScopedQuerySet):
+    scope_rt = "rt"
+    scope_kelurahan = "kelurahan"
+    scope_kecamatan = "kelurahan__kecamatan"
+
+    def with_rab_total(self):
+        return self.annotate(
+            rab_sum=Coalesce(Sum("rab_lines__line_total"), 0, output_field=models.BigIntegerField())
+        )
+
+    def for_lists(self):
+        return self.select_related("rt", "kelurahan__kecamatan", "work_type", "fiscal_year")
+
+
+class Proposal(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
+    """One site the RT asks to build; the `state` field moves only through services."""
+
+    code = models.CharField(
+        _("kode lacak"), max_length=24, unique=True, default=new_tracking_code, editable=False
+    )
+    fiscal_year = models.ForeignKey(
+        FiscalYear, on_delete=models.PROTECT, verbose_name=_("tahun anggaran")
+    )
+    entry = models.ForeignKey(
+        MusrenbangEntry,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="proposals",
+        verbose_name=_("usulan Musrenbang"),
+    )
+    rt = models.ForeignKey(
+        RT, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("RT")
+    )
+    # Kept on the row: a proposal keeps the kelurahan it was made in, even after a split.
+    kelurahan = models.ForeignKey(Kelurahan, on_delete=models.PROTECT, verbose_name=_("kelurahan"))
+    title = models.CharField(_("judul kegiatan"), max_length=300)
+    work_type = models.ForeignKey(
+        WorkType, on_delete=models.PROTECT, verbose_name=_("jenis kegiatan")
+    )
+    location_description = models.CharField(_("uraian lokasi"), max_length=300)
+    latitude = models.DecimalField(
+        _("lintang"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=latitude_validators,
+    )
+    longitude = models.DecimalField(
+        _("bujur"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=longitude_validators,
+    )
+    planned_volume = models.DecimalField(
+        _("volume rencana"),
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    planned_width = models.DecimalField(
+        _("lebar (m)"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.10"))],
+    )
+    households_benefiting = models.PositiveIntegerField(_("KK penerima manfaat"), default=0)
+    people_benefiting = models.PositiveIntegerField(_("jiwa penerima manfaat"), default=0)
+    contribution_labour_people = models.PositiveIntegerField(_("swadaya tenaga (orang)"), default=0)
+    contribution_cash = models.BigIntegerField(
+        _("swadaya uang (Rp)"), default=0, validators=[MinValueValidator(0)]
+    )
+    contribution_materials = models.CharField(_("swadaya material"), max_length=300, blank=True)
+    contribution_materials_value = models.BigIntegerField(
+        _("nilai swadaya material (Rp)"), default=0, validators=[MinValueValidator(0)]
+    )
+    state = FSMField(
+        _("tahap"), default=State.DRAFT, choices=State.choices, protected=True, db_index=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProposalQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["state"])
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("usulan kegiatan")
+        verbose_name_plural = _("usulan kegiatan")
+        constraints = [
+            # One live proposal per Musrenbang entry; a cancelled one frees the entry.
+            models.UniqueConstraint(
+                fields=["entry"],
+                condition=~Q(state="cancelled") & Q(entry__isnull=False),
+                name="proposal_one_live_per_entry",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.title}"
+
+    def clean(self):
+        super().clean()
+        if self.rt_id and self.kelurahan_id and self.rt.kelurahan_id != self.kelurahan_id:
+            raise ValidationError({"rt": _("RT tidak berada di kelurahan usulan.")})
+        if self.work_type_id and self.work_type.has_width and not self.planned_width:
+            raise ValidationError({"planned_width": _("Jenis kegiatan ini memerlukan lebar (m).")})
+
+    @property
+    def rab_total(self) -> int:
+        if hasattr(self, "rab_sum"):
+            return self.rab_sum
+        return self.rab_lines.aggregate(t=Coalesce(Sum("line_total"), 0))["t"]
+
+    @property
+    def ceiling(self) -> int | None:
+        return self.fiscal_year.ceiling_for(self.rt.households)
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in EDITABLE_STATES
+
+    # Transitions. Guards live in proposals.rules; services call these, never views.
+    @transition(
+        field=state,
+        source=[State.MUSRENBANG, State.DRAFT],
+        target=State.SUBMITTED,
+        conditions=[rules.is_complete_for_submission],
+        permission=rules.can_submit,
+    )
+    def submit(self):
+        pass
+
+    @transition(
+        field=state,
+        source=State.SUBMITTED,
+        target=State.KELURAHAN_VERIFIED,
+        permission=rules.is_kelurahan_of,
+    )
+    def verify_kelurahan(self):
+        pass
+
+    @transition(
+        field=state,
+        source=State.KELURAHAN_VERIFIED,
+        target=State.KECAMATAN_VERIFIED,
+        conditions=[rules.fits_ceiling],
+        permission=rules.is_kecamatan_of,
+    )
+    def verify_kecamatan(self):
+        pass
+
+    @transition(
+        field=state,
+        source=[State.SUBMITTED, State.KELURAHAN_VERIFIED],
+        target=State.DRAFT,
+        permission=rules.is_current_verifier,
+    )
+    def return_for_revision(self):
+        pass
+
+    @transition(
+        field=state,
+        source=[State.SUBMITTED, State.KELURAHAN_VERIFIED],
+        target=State.REJECTED,
+        permission=rules.is_current_verifier,
+    )
+    def reject(self):
+        pass
+
+    @transition(
+        field=state,
+        source=State.KECAMATAN_VERIFIED,
+        target=State.DEFERRED,
+        permission=rules.is_kecamatan_of,
+    )
+    def defer(self):
+        pass
+
+    @transition(
+        field=state,
+        source=CANCELLABLE_STATES,
+        target=State.CANCELLED,
+        permission=rules.is_stage_owner,
+    )
+    def cancel(self):
+        pass
+
+
+class RABLine(models.Model):
+    """One line of the bill of materials; its total is computed, never typed."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="rab_lines")
+    material = models.CharField(_("material"), max_length=150)
+    unit = models.CharField(_("satuan"), max_length=20)
+    quantity = models.DecimalField(
+        _("jumlah"),
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    unit_price = models.BigIntegerField(_("harga satuan (Rp)"), validators=[MinValueValidator(1)])
+    line_total = models.BigIntegerField(_("jumlah harga (Rp)"), editable=False, default=0)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["proposal", "position", "id"]
+        verbose_name = _("baris RAB")
+        verbose_name_plural = _("baris RAB")
+        constraints = [
+            models.CheckConstraint(name="rab_quantity_positive", condition=Q(quantity__gt=0)),
+            models.CheckConstraint(name="rab_price_positive", condition=Q(unit_price__gt=0)),
+        ]
+
+    def __str__(self):
+        return f"{self.material} {self.quantity} {self.unit}"
+
+    def compute_total(self) -> int:
+        return int((Decimal(self.quantity) * self.unit_price).quantize(Decimal("1"), ROUND_HALF_UP))
+
+    def save(self, *args, **kwargs):
+        self.line_total = self.compute_total()
+        super().save(*args, **kwargs)
+
+
+def attachment_path(instance, filename):
+    return f"proposals/{instance.proposal.code}/{instance.kind}/{filename}"
+
+
+class Attachment(models.Model):
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(
+        _("jenis dokumen"), max_length=30, choices=RequiredDocument.Kind.choices
+    )
+    file = models.FileField(_("berkas"), upload_to=attachment_path, max_length=300)
+    original_name = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["proposal", "kind", "uploaded_at"]
+        verbose_name = _("lampiran")
+        verbose_name_plural = _("lampiran")
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.original_name}"
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class TransitionLog(models.Model):
+    """Immutable: who moved the proposal, when, from where to where, and why."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="transitions")
+    transition = models.CharField(max_length=40)
+    from_state = models.CharField(max_length=30, choices=State.choices)
+    to_state = models.CharField(max_length=30, choices=State.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    note = models.TextField(blank=True)
+    checklist = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("riwayat tahap")
+        verbose_name_plural = _("riwayat tahap")
+
+    def __str__(self):
+        return f"{self.proposal.code}: {self.from_state} → {self.to_state}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("Riwayat tahap tidak dapat diubah.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Riwayat tahap tidak dapat dihapus.")
+
+
+class CitizenSupport(models.Model):
+    """A resident's support for a Musrenbang entry: the NIK is kept only as a keyed hash."""
+
+    entry = models.ForeignKey(MusrenbangEntry, on_delete=models.CASCADE, related_name="supports")
+    nik_hash = models.CharField(max_length=64)
+    nik_last4 = models.CharField(max_length=4)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dukungan warga")
+        verbose_name_plural = _("dukungan warga")
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "nik_hash"], name="support_once_per_nik"),
+        ]
+
+    def __str__(self):
+        return f"…{self.nik_last4} → {self.entry_id}"

@@ -1,0 +1,104 @@
+"""Who may move a proposal, and when: every guard of the state machine in one place."""
+
+from bangkit.models import Role
+
+REQUIRED_REASON = {"return_for_revision", "reject", "defer", "cancel"}
+
+
+def _in_area(user, proposal) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.role == Role.RT:
+        return proposal.rt_id == user.rt_id
+    if user.role == Role.KELURAHAN:
+        return proposal.kelurahan_id == user.kelurahan_id
+    if user.role == Role.KECAMATAN:
+        return proposal.kelurahan.kecamatan_id == user.kecamatan_id
+    return False
+
+
+def is_rt_of(proposal, user) -> bool:
+    return user.role == Role.RT and _in_area(user, proposal)
+
+
+def is_kelurahan_of(proposal, user) -> bool:
+    return user.role == Role.KELURAHAN and _in_area(user, proposal)
+
+
+def is_kecamatan_of(proposal, user) -> bool:
+    return user.role == Role.KECAMATAN and _in_area(user, proposal)
+
+
+def can_submit(proposal, user) -> bool:
+    return is_rt_of(proposal, user)
+
+
+def is_current_verifier(proposal, user) -> bool:
+    """Submitted proposals are the kelurahan's to decide; verified ones the kecamatan's."""
+    from proposals.models import State
+
+    if proposal.state == State.SUBMITTED:
+        return is_kelurahan_of(proposal, user)
+    if proposal.state == State.KELURAHAN_VERIFIED:
+        return is_kecamatan_of(proposal, user)
+    return False
+
+
+# Who owns each stage, and so may cancel it.
+STAGE_OWNER = {
+    "musrenbang": Role.RT,
+    "draft": Role.RT,
+    "submitted": Role.KELURAHAN,
+    "kelurahan_verified": Role.KECAMATAN,
+    "kecamatan_verified": Role.KECAMATAN,
+    "deferred": Role.KECAMATAN,
+    "designated": Role.KECAMATAN,
+    "procurement": Role.KELURAHAN,
+    "materials_received": Role.KELURAHAN,
+    "in_progress": Role.KELURAHAN,
+    "reported": Role.KELURAHAN,
+}
+
+
+def is_stage_owner(proposal, user) -> bool:
+    owner = STAGE_OWNER.get(proposal.state)
+    return owner is not None and user.role == owner and _in_area(user, proposal)
+
+
+def missing_documents(proposal) -> list[str]:
+    """The year's required documents this proposal does not yet carry, as labels."""
+    have: dict[str, int] = {}
+    for kind in proposal.attachments.values_list("kind", flat=True):
+        have[kind] = have.get(kind, 0) + 1
+    return [
+        f"{doc.label} (minimal {doc.min_count}, ada {have.get(doc.kind, 0)})"
+        for doc in proposal.fiscal_year.required_documents.all()
+        if have.get(doc.kind, 0) < doc.min_count
+    ]
+
+
+def submission_problems(proposal) -> list[str]:
+    """Everything that stops a submission, in words the Ketua RT can act on."""
+    problems = [f"Dokumen belum lengkap: {m}" for m in missing_documents(proposal)]
+    total = proposal.rab_total
+    if total <= 0:
+        problems.append("RAB belum diisi.")
+    ceiling = proposal.ceiling
+    if ceiling is None:
+        problems.append("Pagu untuk RT ini belum diatur pada tahun anggaran ini.")
+    elif total > ceiling:
+        problems.append(f"Total RAB Rp {total:,} melebihi pagu Rp {ceiling:,}.".replace(",", "."))
+    if proposal.fiscal_year.status != "open":
+        problems.append(f"Pengajuan usulan tahun {proposal.fiscal_year.year} tidak sedang dibuka.")
+    if not proposal.fiscal_year.work_types.filter(pk=proposal.work_type_id).exists():
+        problems.append(f"Jenis kegiatan {proposal.work_type} tidak didanai tahun ini.")
+    return problems
+
+
+def is_complete_for_submission(proposal) -> bool:
+    return not submission_problems(proposal)
+
+
+def fits_ceiling(proposal) -> bool:
+    ceiling = proposal.ceiling
+    return ceiling is not None and 0 < proposal.rab_total <= ceiling
