@@ -95,6 +95,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     )
 
+# Rate limits and lock-outs count in the cache: use a shared one (CACHE_URL=redis://…) with
+# several app servers; the per-process default is right for one process and for tests.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://bangkit")}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "bangkit.User"
 
