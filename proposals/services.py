@@ -1,0 +1,334 @@
+"""Every change to a proposal: create, edit, attach, and move through the state machine."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed
+
+from bangkit.errors import ActionRefused, NotInScope
+from bangkit.files import check_upload
+from bangkit.models import ChecklistItem, FiscalYear, Role
+from bangkit.services import audit_record
+from proposals import rules
+from proposals.codes import new_tracking_code
+from proposals.models import (
+    EDITABLE_STATES,
+    Attachment,
+    MusrenbangEntry,
+    Proposal,
+    RABLine,
+    State,
+    TransitionLog,
+)
+
+# Which checklist a transition answers.
+CHECKLIST_STAGE = {
+    "verify_kelurahan": ChecklistItem.Stage.KELURAHAN,
+    "verify_kecamatan": ChecklistItem.Stage.KECAMATAN,
+}
+TRANSITION_LABELS = {
+    "submit": "Diajukan ke kelurahan",
+    "verify_kelurahan": "Diteruskan ke kecamatan",
+    "verify_kecamatan": "Diverifikasi kecamatan",
+    "return_for_revision": "Dikembalikan untuk perbaikan",
+    "reject": "Ditolak",
+    "defer": "Ditunda ke tahun berikutnya",
+    "cancel": "Dibatalkan",
+}
+PROPOSAL_FIELDS = [
+    "title",
+    "work_type",
+    "location_description",
+    "latitude",
+    "longitude",
+    "planned_volume",
+    "planned_width",
+    "households_benefiting",
+    "people_benefiting",
+    "contribution_labour_people",
+    "contribution_cash",
+    "contribution_materials",
+    "contribution_materials_value",
+]
+
+
+@dataclass
+class RABInput:
+    material: str
+    unit: str
+    quantity: Decimal
+    unit_price: int
+
+
+def _lock(proposal: Proposal, actor) -> Proposal:
+    """Lock the row for this transaction and check the actor may see it at all."""
+    locked = (
+        Proposal.objects.select_for_update()
+        .select_related("rt", "kelurahan__kecamatan", "fiscal_year", "work_type")
+        .filter(pk=proposal.pk)
+        .first()
+    )
+    if locked is None or not Proposal.objects.visible_to(actor).filter(pk=proposal.pk).exists():
+        raise NotInScope
+    return locked
+
+
+def _require_rt_editor(proposal: Proposal, actor) -> None:
+    if not rules.is_rt_of(proposal, actor):
+        raise ActionRefused(_("Hanya Ketua RT pengusul yang dapat mengubah usulan ini."))
+    if proposal.state not in EDITABLE_STATES:
+        raise ActionRefused(
+            _("Usulan pada tahap '%(state)s' tidak dapat diubah lagi.")
+            % {"state": proposal.get_state_display()}
+        )
+
+
+@transaction.atomic
+def proposal_create_from_entry(*, entry: MusrenbangEntry, actor, **fields) -> Proposal:
+    """The Ketua RT starts a proposal from one of the RT's Musrenbang entries."""
+    entry = (
+        MusrenbangEntry.objects.select_for_update()
+        .select_related("rt", "kelurahan")
+        .get(pk=entry.pk)
+    )
+    if actor.role != Role.RT or entry.rt_id != actor.rt_id:
+        raise NotInScope
+    fiscal_year = FiscalYear.objects.filter(year=entry.year).first()
+    if fiscal_year is None or fiscal_year.status != FiscalYear.Status.OPEN:
+        raise ActionRefused(
+            _("Pengajuan usulan tahun %(year)s tidak sedang dibuka.") % {"year": entry.year}
+        )
+    if entry.proposals.exclude(state=State.CANCELLED).exists():
+        raise ActionRefused(_("Usulan Musrenbang ini sudah memiliki usulan kegiatan."))
+    values = {
+        "title": entry.title,
+        "work_type": entry.work_type,
+        "location_description": entry.location_text or entry.title,
+        "planned_volume": entry.volume or Decimal("1"),
+        "latitude": entry.latitude,
+        "longitude": entry.longitude,
+        "households_benefiting": entry.rt.households if entry.rt else 0,
+    }
+    values.update({k: v for k, v in fields.items() if k in PROPOSAL_FIELDS})
+    if values["work_type"] is None:
+        raise ActionRefused(_("Pilih jenis kegiatan terlebih dahulu."))
+    proposal = Proposal(
+        code=new_tracking_code(fiscal_year.year),
+        fiscal_year=fiscal_year,
+        entry=entry,
+        rt=entry.rt,
+        kelurahan=entry.kelurahan,
+        created_by=actor,
+        **values,
+    )
+    proposal.full_clean(exclude=["state", "code"])
+    proposal.save()
+    TransitionLog.objects.create(
+        proposal=proposal,
+        transition="create",
+        from_state=State.MUSRENBANG,
+        to_state=proposal.state,
+        actor=actor,
+        note=_("Usulan dibuat dari Musrenbang %(id)s") % {"id": entry.source_id},
+    )
+    audit_record(actor=actor, action="proposal_create", obj=proposal, summary=proposal.code)
+    return proposal
+
+
+@transaction.atomic
+def proposal_update(
+    *, proposal: Proposal, actor, data: dict, rab_lines: list[RABInput] | None = None
+) -> Proposal:
+    """Save the form of a draft: its fields and, when given, the whole RAB (replaced)."""
+    proposal = _lock(proposal, actor)
+    _require_rt_editor(proposal, actor)
+    changed = {}
+    for name in PROPOSAL_FIELDS:
+        if name in data and getattr(proposal, name) != data[name]:
+            changed[name] = str(data[name])
+            setattr(proposal, name, data[name])
+    proposal.full_clean(exclude=["state", "code"])
+    proposal.save()
+    if rab_lines is not None:
+        proposal.rab_lines.all().delete()
+        lines = [
+            RABLine(proposal=proposal, position=i, **vars(line)) for i, line in enumerate(rab_lines)
+        ]
+        for line in lines:
+            line.full_clean(exclude=["proposal"])
+            line.line_total = line.compute_total()
+        RABLine.objects.bulk_create(lines)
+        changed["rab"] = f"{len(lines)} baris, total {sum(line.line_total for line in lines)}"
+    if changed:
+        audit_record(actor=actor, action="proposal_update", obj=proposal, data=changed)
+    return proposal
+
+
+@transaction.atomic
+def attachment_add(*, proposal: Proposal, actor, kind: str, upload) -> Attachment:
+    proposal = _lock(proposal, actor)
+    _require_rt_editor(proposal, actor)
+    try:
+        checked = check_upload(upload)
+    except ValidationError as exc:
+        raise ActionRefused(exc.messages[0]) from exc
+    if kind == "site_photo" and not checked.content_type.startswith("image/"):
+        raise ActionRefused(_("Foto lokasi harus berupa gambar (JPEG, PNG, WebP atau HEIC)."))
+    attachment = Attachment(
+        proposal=proposal,
+        kind=kind,
+        original_name=str(getattr(upload, "name", ""))[:255],
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        uploaded_by=actor,
+    )
+    attachment.full_clean(exclude=["file", "proposal", "uploaded_by"])
+    attachment.file.save(_safe_name(upload, checked.content_type), upload, save=False)
+    attachment.save()
+    audit_record(
+        actor=actor,
+        action="attachment_add",
+        obj=proposal,
+        data={"kind": kind, "sha256": checked.sha256, "size": checked.size},
+    )
+    return attachment
+
+
+@transaction.atomic
+def attachment_remove(*, attachment: Attachment, actor) -> None:
+    proposal = _lock(attachment.proposal, actor)
+    _require_rt_editor(proposal, actor)
+    audit_record(
+        actor=actor,
+        action="attachment_remove",
+        obj=proposal,
+        data={"kind": attachment.kind, "sha256": attachment.sha256},
+    )
+    attachment.file.delete(save=False)
+    attachment.delete()
+
+
+def _safe_name(upload, content_type: str) -> str:
+    ext = {
+        "image/jpeg": "jpg",
+        "image/png": "png",
+        "image/webp": "webp",
+        "image/heic": "heic",
+        "application/pdf": "pdf",
+    }[content_type]
+    from django.utils.crypto import get_random_string
+
+    return f"{get_random_string(12).lower()}.{ext}"
+
+
+def _permitted(method, user) -> bool:
+    """The transition's permission alone (django-fsm's has_transition_perm also checks guards)."""
+    meta = method._django_fsm
+    return meta.has_transition_perm(method.__self__, meta.field.get_state(method.__self__), user)
+
+
+def _already_done_message(proposal: Proposal) -> str:
+    last = proposal.transitions.select_related("actor").order_by("-created_at", "-id").first()
+    if last is None:
+        return _("Usulan ini sudah berada pada tahap '%(state)s'.") % {
+            "state": proposal.get_state_display()
+        }
+    who = last.actor.get_full_name() or last.actor.username
+    return _("Usulan ini sudah diproses oleh %(who)s (%(state)s) pada %(when)s.") % {
+        "who": who,
+        "state": last.get_to_state_display(),
+        "when": last.created_at.astimezone().strftime("%d-%m-%Y %H:%M"),
+    }
+
+
+def _checked_answers(proposal: Proposal, action: str, checklist: dict | None) -> dict:
+    stage = CHECKLIST_STAGE.get(action)
+    if stage is None:
+        return {}
+    items = list(proposal.fiscal_year.checklist_items.filter(stage=stage))
+    answers = {str(k): bool(v) for k, v in (checklist or {}).items()}
+    unanswered = [item.text for item in items if not answers.get(str(item.pk))]
+    if unanswered:
+        raise ActionRefused(
+            _("Daftar periksa belum lengkap. Belum dicentang: %(items)s")
+            % {"items": "; ".join(unanswered)},
+            problems=unanswered,
+        )
+    return {item.text: answers.get(str(item.pk), False) for item in items}
+
+
+@transaction.atomic
+def proposal_transition(
+    *,
+    proposal: Proposal,
+    actor,
+    action: str,
+    note: str = "",
+    checklist: dict | None = None,
+    expected_state: str | None = None,
+) -> Proposal:
+    """Move a proposal one step: lock, check scope, state, permission and guards, log, audit.
+
+    ``expected_state`` is the state the actor saw when deciding; if someone else moved the
+    proposal meanwhile, the actor is told who did, instead of acting on a stale page.
+    """
+    if action not in TRANSITION_LABELS:
+        raise ActionRefused(_("Tindakan tidak dikenal."))
+    seen_state = expected_state or proposal.state
+    proposal = _lock(proposal, actor)
+    if proposal.state != seen_state:
+        raise ActionRefused(_already_done_message(proposal))
+    method = getattr(proposal, action)
+    if not can_proceed(method, check_conditions=False):
+        raise ActionRefused(
+            _("'%(action)s' tidak dapat dilakukan pada tahap '%(state)s'.")
+            % {"action": TRANSITION_LABELS[action], "state": proposal.get_state_display()}
+        )
+    if not _permitted(method, actor):
+        raise ActionRefused(_("Anda tidak berwenang melakukan tindakan ini pada usulan ini."))
+    note = (note or "").strip()
+    if action in rules.REQUIRED_REASON and len(note) < 10:
+        raise ActionRefused(_("Tuliskan alasan yang jelas (paling sedikit 10 huruf)."))
+    if action == "submit":
+        problems = rules.submission_problems(proposal)
+        if problems:
+            raise ActionRefused(_("Usulan belum dapat diajukan."), problems=problems)
+    if action == "verify_kecamatan" and not rules.fits_ceiling(proposal):
+        raise ActionRefused(_("Total RAB melebihi pagu lokasi atau RAB kosong."))
+    answers = _checked_answers(proposal, action, checklist) if action in CHECKLIST_STAGE else {}
+    if not can_proceed(method):
+        raise ActionRefused(_("Syarat tindakan ini belum terpenuhi."))
+    from_state = proposal.state
+    method()
+    proposal.save()
+    TransitionLog.objects.create(
+        proposal=proposal,
+        transition=action,
+        from_state=from_state,
+        to_state=proposal.state,
+        actor=actor,
+        note=note,
+        checklist=answers,
+    )
+    audit_record(
+        actor=actor,
+        action=f"proposal_{action}",
+        obj=proposal,
+        summary=f"{proposal.code}: {from_state} → {proposal.state}",
+        data={"note": note, "checklist": answers},
+    )
+    return proposal
+
+
+def available_actions(proposal: Proposal, user) -> list[str]:
+    """The transitions this user may offer on this proposal now (for buttons, not for trust)."""
+    actions = []
+    for name in TRANSITION_LABELS:
+        method = getattr(proposal, name)
+        if can_proceed(method, check_conditions=False) and _permitted(method, user):
+            actions.append(name)
+    return actions
