@@ -294,6 +294,65 @@ class Proposal(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     def defer(self):
         pass
 
+    # From here on the steps are taken by the decree, procurement and reporting services.
+    @transition(
+        field=state,
+        source=State.KECAMATAN_VERIFIED,
+        target=State.DESIGNATED,
+        conditions=[rules.fits_ceiling],
+        permission=rules.is_kecamatan_of,
+    )
+    def designate(self):
+        pass
+
+    @transition(
+        field=state,
+        source=State.DESIGNATED,
+        target=State.PROCUREMENT,
+        permission=rules.is_kelurahan_of,
+    )
+    def order_materials(self):
+        pass
+
+    @transition(
+        field=state,
+        source=State.PROCUREMENT,
+        target=State.MATERIALS_RECEIVED,
+        permission=rules.is_kelurahan_of,
+    )
+    def receive_materials(self):
+        pass
+
+    @transition(
+        field=state,
+        source=State.MATERIALS_RECEIVED,
+        target=State.IN_PROGRESS,
+        permission=rules.is_rt_or_kelurahan_of,
+    )
+    def start_work(self):
+        pass
+
+    @transition(
+        field=state, source=State.IN_PROGRESS, target=State.REPORTED, permission=rules.is_rt_of
+    )
+    def submit_report(self):
+        pass
+
+    @transition(
+        field=state, source=State.REPORTED, target=State.COMPLETED, permission=rules.is_kelurahan_of
+    )
+    def accept_report(self):
+        pass
+
+    @transition(
+        field=state,
+        source=State.REPORTED,
+        target=State.IN_PROGRESS,
+        permission=rules.is_kelurahan_of,
+    )
+    def return_report(self):
+        pass
+
     @transition(
         field=state,
         source=CANCELLABLE_STATES,

@@ -29,6 +29,10 @@ def is_kecamatan_of(proposal, user) -> bool:
     return user.role == Role.KECAMATAN and _in_area(user, proposal)
 
 
+def is_rt_or_kelurahan_of(proposal, user) -> bool:
+    return is_rt_of(proposal, user) or is_kelurahan_of(proposal, user)
+
+
 def can_submit(proposal, user) -> bool:
     return is_rt_of(proposal, user)
 
