@@ -188,6 +188,8 @@ class Proposal(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     contribution_materials_value = models.BigIntegerField(
         _("nilai swadaya material (Rp)"), default=0, validators=[MinValueValidator(0)]
     )
+    # The RAB total frozen when an SK Camat designates the site; changed only by an amendment.
+    designated_budget = models.BigIntegerField(_("anggaran ditetapkan (Rp)"), null=True, blank=True)
     state = FSMField(
         _("tahap"), default=State.DRAFT, choices=State.choices, protected=True, db_index=True
     )
