@@ -300,6 +300,25 @@ def proposal_transition(
     if action == "verify_kecamatan" and not rules.fits_ceiling(proposal):
         raise ActionRefused(_("Total RAB melebihi pagu lokasi atau RAB kosong."))
     answers = _checked_answers(proposal, action, checklist) if action in CHECKLIST_STAGE else {}
+    return apply_transition_locked(
+        proposal, actor=actor, action=action, note=note, checklist=answers
+    )
+
+
+def apply_transition_locked(
+    proposal: Proposal, *, actor, action: str, note: str = "", checklist: dict | None = None
+) -> Proposal:
+    """Take one step on a proposal the caller has already locked (select_for_update).
+
+    For the services of later stages (decree, purchases, reports), which check their own
+    domain rules first; the state machine's source state, guards and permission are checked
+    here again, and the step is logged and audited in the caller's transaction.
+    """
+    method = getattr(proposal, action)
+    if not can_proceed(method, check_conditions=False):
+        raise ActionRefused(_already_done_message(proposal))
+    if not _permitted(method, actor):
+        raise ActionRefused(_("Anda tidak berwenang melakukan tindakan ini pada usulan ini."))
     if not can_proceed(method):
         raise ActionRefused(_("Syarat tindakan ini belum terpenuhi."))
     from_state = proposal.state
@@ -312,16 +331,21 @@ def proposal_transition(
         to_state=proposal.state,
         actor=actor,
         note=note,
-        checklist=answers,
+        checklist=checklist or {},
     )
     audit_record(
         actor=actor,
         action=f"proposal_{action}",
         obj=proposal,
         summary=f"{proposal.code}: {from_state} → {proposal.state}",
-        data={"note": note, "checklist": answers},
+        data={"note": note, "checklist": checklist or {}},
     )
     return proposal
+
+
+def lock_proposal(proposal: Proposal, actor) -> Proposal:
+    """Lock a proposal row for a later-stage service; NotInScope if the actor cannot see it."""
+    return _lock(proposal, actor)
 
 
 def available_actions(proposal: Proposal, user) -> list[str]:
