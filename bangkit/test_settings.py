@@ -12,3 +12,6 @@ SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 NIK_HASH_KEY = "test-nik-key"
+# Tests never run collectstatic: let WhiteNoise look files up per request instead of
+# scanning (and warning about) a missing STATIC_ROOT each time a test client starts.
+WHITENOISE_AUTOREFRESH = True
