@@ -1,0 +1,182 @@
+"""Signing in and out in Indonesian, with django-axes locking an account after 5 failures."""
+
+import pytest
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.urls import reverse
+
+from bangkit.models import Role
+from tests.factories import PASSWORD, make_user
+
+LOGIN = "/accounts/login/"
+
+
+@pytest.fixture
+def lurah(city):
+    return make_user(Role.KELURAHAN, city.kel_a, username="lurah.a")
+
+
+def sign_in(client, username, password, **extra):
+    return client.post(LOGIN, {"username": username, "password": password, **extra})
+
+
+def signed_in_user(client):
+    return client.get(reverse("home")).wsgi_request.user
+
+
+def test_login_page_is_in_indonesian(client, db):
+    response = client.get(LOGIN)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert '<html lang="id">' in page
+    assert "<h1>Masuk</h1>" in page
+    assert "Nama pengguna" in page
+    assert "Kata sandi" in page
+    assert "Username" not in page and "Password" not in page
+
+
+def test_correct_credentials_sign_in_and_land_on_home(client, lurah):
+    response = sign_in(client, "lurah.a", PASSWORD)
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+    assert signed_in_user(client) == lurah
+
+
+def test_sign_in_follows_a_local_next_but_not_an_external_one(client, lurah):
+    local = sign_in(client, "lurah.a", PASSWORD, next="/usulan/")
+    client.logout()
+    external = sign_in(client, "lurah.a", PASSWORD, next="https://evil.example/")
+
+    assert local["Location"] == "/usulan/"
+    assert external["Location"] == reverse("home")
+
+
+def test_wrong_password_is_refused_in_indonesian(client, lurah):
+    response = sign_in(client, "lurah.a", "salah-sandi")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'class="errorlist"' in page
+    assert "nama pengguna" in page.lower() and "benar" in page
+    assert not signed_in_user(client).is_authenticated
+
+
+def test_inactive_user_cannot_sign_in(client, city):
+    make_user(Role.KELURAHAN, city.kel_b, username="lurah.b", is_active=False)
+
+    response = sign_in(client, "lurah.b", PASSWORD)
+
+    assert response.status_code == 200
+    assert not signed_in_user(client).is_authenticated
+
+
+def test_account_is_locked_after_the_failure_limit(client, lurah):
+    limit = settings.AXES_FAILURE_LIMIT
+    assert limit == 5
+
+    for _ in range(limit - 1):
+        assert sign_in(client, "lurah.a", "salah-sandi").status_code == 200
+    locking = sign_in(client, "lurah.a", "salah-sandi")
+    # Even the right password is refused now, with the Indonesian lock-out page.
+    right = sign_in(client, "lurah.a", PASSWORD)
+
+    assert locking.status_code == 429
+    assert right.status_code == 429
+    assert "Akun terkunci sementara" in right.content.decode()
+    assert not signed_in_user(client).is_authenticated
+    attempt = AccessAttempt.objects.get(username="lurah.a")
+    assert attempt.failures_since_start >= limit
+
+
+def test_lock_out_is_per_account(client, lurah, city):
+    make_user(Role.KELURAHAN, city.kel_b, username="lurah.b")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, "lurah.a", "salah-sandi")
+
+    response = sign_in(client, "lurah.b", PASSWORD)
+
+    assert response.status_code == 302
+    assert signed_in_user(client).username == "lurah.b"
+
+
+def test_a_successful_sign_in_resets_the_failure_count(client, lurah):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        sign_in(client, "lurah.a", "salah-sandi")
+    assert sign_in(client, "lurah.a", PASSWORD).status_code == 302
+    client.post(reverse("logout"))
+
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert sign_in(client, "lurah.a", "salah-sandi").status_code == 200
+    assert sign_in(client, "lurah.a", PASSWORD).status_code == 302
+
+
+def test_logout_by_post(client, lurah):
+    client.force_login(lurah)
+
+    response = client.post(reverse("logout"))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("login")
+    assert not signed_in_user(client).is_authenticated
+
+
+def test_logout_by_get_is_not_allowed(client, lurah):
+    client.force_login(lurah)
+
+    response = client.get(reverse("logout"))
+
+    assert response.status_code == 405
+    assert signed_in_user(client) == lurah
+
+
+def test_password_change(client, lurah):
+    client.force_login(lurah)
+    new = "gotong-royong-2026"
+
+    page = client.get(reverse("password_change"))
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+    )
+    done = client.get(response["Location"])
+
+    assert page.status_code == 200
+    assert "Ganti kata sandi" in page.content.decode()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("password_change_done")
+    assert "Kata sandi sudah diganti" in done.content.decode()
+    lurah.refresh_from_db()
+    assert lurah.check_password(new)
+    # The session that changed the password stays signed in.
+    assert signed_in_user(client) == lurah
+
+
+def test_password_change_refuses_a_wrong_old_password_or_a_weak_one(client, lurah):
+    client.force_login(lurah)
+
+    wrong_old = client.post(
+        reverse("password_change"),
+        {
+            "old_password": "bukan",
+            "new_password1": "gotong-royong-26",
+            "new_password2": "gotong-royong-26",
+        },
+    )
+    weak = client.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": "12345678", "new_password2": "12345678"},
+    )
+
+    assert wrong_old.status_code == 200 and "old_password" in wrong_old.context["form"].errors
+    assert weak.status_code == 200 and "new_password2" in weak.context["form"].errors
+    lurah.refresh_from_db()
+    assert lurah.check_password(PASSWORD)
+
+
+def test_password_change_needs_sign_in(client, db):
+    response = client.get(reverse("password_change"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
