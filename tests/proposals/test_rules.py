@@ -1,0 +1,153 @@
+"""The whole permission matrix: state × action × role (in and out of area) → allowed or not."""
+
+import pytest
+
+from bangkit.errors import ActionRefused, NotInScope
+from bangkit.models import AuditEvent
+from proposals import rules, services
+from proposals.models import Proposal, TransitionLog
+from tests.proposals.conftest import checklist_for
+
+STATES = [
+    "musrenbang",
+    "draft",
+    "submitted",
+    "kelurahan_verified",
+    "kecamatan_verified",
+    "rejected",
+    "deferred",
+    "cancelled",
+]
+ACTIONS = [
+    "submit",
+    "verify_kelurahan",
+    "verify_kecamatan",
+    "return_for_revision",
+    "reject",
+    "defer",
+    "cancel",
+]
+ROLES = [
+    "rt_own",
+    "rt_other",
+    "kelurahan_own",
+    "kelurahan_other",
+    "kecamatan_own",
+    "kecamatan_other",
+    "bappeda",
+    "inspektorat",
+]
+OUT_OF_AREA = {"rt_other", "kelurahan_other", "kecamatan_other"}
+TARGET = {
+    "submit": "submitted",
+    "verify_kelurahan": "kelurahan_verified",
+    "verify_kecamatan": "kecamatan_verified",
+    "return_for_revision": "draft",
+    "reject": "rejected",
+    "defer": "deferred",
+    "cancel": "cancelled",
+}
+# Every allowed cell, written out by hand from the rules (not computed from them).
+ALLOWED = {
+    ("musrenbang", "submit", "rt_own"),
+    ("draft", "submit", "rt_own"),
+    ("submitted", "verify_kelurahan", "kelurahan_own"),
+    ("submitted", "return_for_revision", "kelurahan_own"),
+    ("submitted", "reject", "kelurahan_own"),
+    ("kelurahan_verified", "verify_kecamatan", "kecamatan_own"),
+    ("kelurahan_verified", "return_for_revision", "kecamatan_own"),
+    ("kelurahan_verified", "reject", "kecamatan_own"),
+    ("kecamatan_verified", "defer", "kecamatan_own"),
+    ("musrenbang", "cancel", "rt_own"),
+    ("draft", "cancel", "rt_own"),
+    ("submitted", "cancel", "kelurahan_own"),
+    ("kelurahan_verified", "cancel", "kecamatan_own"),
+    ("kecamatan_verified", "cancel", "kecamatan_own"),
+    ("deferred", "cancel", "kecamatan_own"),
+}
+REASON = "Lokasi sudah dibangun lewat dana CSR tahun lalu."
+
+
+@pytest.fixture
+def world(module_world, db):
+    """The matrix has 448 cells: share the world, build only the proposal per cell."""
+    return module_world
+
+
+def expected(state, action, role):
+    if role in OUT_OF_AREA:
+        return NotInScope
+    if (state, action, role) in ALLOWED:
+        return "allowed"
+    return ActionRefused
+
+
+def test_the_hand_written_cancel_cells_agree_with_the_stage_owners():
+    cancel_cells = {(s, r) for s, a, r in ALLOWED if a == "cancel"}
+    from_rules = {
+        (state, f"{rules.STAGE_OWNER[state]}_own") for state in STATES if state in rules.STAGE_OWNER
+    }
+    assert cancel_cells == from_rules
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("action", ACTIONS)
+@pytest.mark.parametrize("state", STATES)
+def test_transition_matrix(world, make_proposal, state, action, role):
+    # Given a proposal in `state` whose guards all pass (documents, RAB, year open)
+    proposal = make_proposal(state)
+    actor = world.users[role]
+    stage = services.CHECKLIST_STAGE.get(action)
+    checklist = checklist_for(proposal, stage) if stage else None
+    before = Proposal.objects.get(pk=proposal.pk)
+    outcome = expected(state, action, role)
+
+    # When the actor tries the action, with a reason and a fully ticked checklist
+    if outcome == "allowed":
+        result = services.proposal_transition(
+            proposal=proposal, actor=actor, action=action, note=REASON, checklist=checklist
+        )
+
+        # Then the state moves and exactly one log row and one audit row record it
+        assert result.state == TARGET[action]
+        assert Proposal.objects.get(pk=proposal.pk).state == TARGET[action]
+        log = TransitionLog.objects.get(proposal=proposal)
+        assert (log.transition, log.actor, log.from_state, log.to_state, log.note) == (
+            action,
+            actor,
+            state,
+            TARGET[action],
+            REASON,
+        )
+        if stage:
+            items = proposal.fiscal_year.checklist_items.filter(stage=stage)
+            assert log.checklist == {item.text: True for item in items}
+        else:
+            assert log.checklist == {}
+        audit = AuditEvent.objects.get()
+        assert (audit.action, audit.actor, audit.object_id) == (
+            f"proposal_{action}",
+            actor,
+            str(proposal.pk),
+        )
+    else:
+        with pytest.raises(outcome):
+            services.proposal_transition(
+                proposal=proposal, actor=actor, action=action, note=REASON, checklist=checklist
+            )
+
+        # Then nothing changed: state, log, audit trail, history
+        after = Proposal.objects.get(pk=proposal.pk)
+        assert (after.state, after.updated_at) == (before.state, before.updated_at)
+        assert not TransitionLog.objects.exists()
+        assert not AuditEvent.objects.exists()
+        assert after.history.count() == before.history.count()
+
+
+def test_available_actions_offer_exactly_the_allowed_cells(world, make_proposal):
+    for state in STATES:
+        proposal = make_proposal(state)
+        for role in ROLES:
+            offered = set(services.available_actions(proposal, world.users[role]))
+            allowed = {a for s, a, r in ALLOWED if s == state and r == role}
+            assert offered == allowed, (state, role)
