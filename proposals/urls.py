@@ -8,4 +8,12 @@ app_name = "proposals"
 
 urlpatterns = [
     path("", views.proposal_list, name="list"),
+    path("musrenbang/", views.musrenbang_list, name="musrenbang"),
+    path("musrenbang/<int:pk>/buat/", views.proposal_create, name="create"),
+    path("<str:code>/", views.proposal_detail, name="detail"),
+    path("<str:code>/ubah/", views.proposal_edit, name="edit"),
+    path("<str:code>/tindakan/", views.proposal_action, name="action"),
+    path("<str:code>/lampiran/", views.attachment_upload, name="attachment_upload"),
+    path("<str:code>/lampiran/<int:pk>/", views.attachment_file, name="attachment"),
+    path("<str:code>/lampiran/<int:pk>/hapus/", views.attachment_delete, name="attachment_delete"),
 ]

@@ -1,17 +1,385 @@
-"""Signed-in proposal screens: thin views that call selectors and services."""
+"""Signed-in proposal screens: thin views that parse, call selectors and services, render."""
 
+import copy
+import functools
+import os
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from proposals.models import Proposal, State
+from bangkit.errors import ActionRefused, NotInScope
+from bangkit.files import DOCUMENT_TYPES
+from bangkit.models import Role, WorkType
+from proposals import rules, selectors, services
+from proposals.forms import (
+    AttachmentForm,
+    DecisionForm,
+    EntryProposalForm,
+    ProposalForm,
+    rab_formset,
+)
+from proposals.models import MusrenbangEntry, State
+
+PAGE_SIZE = 25
+
+# What each decision button says; the services keep their own past-tense labels for the log.
+ACTION_BUTTONS = {
+    "submit": ("Ajukan ke kelurahan", "btn"),
+    "verify_kelurahan": ("Teruskan ke camat", "btn"),
+    "verify_kecamatan": ("Verifikasi", "btn"),
+    "return_for_revision": ("Kembalikan untuk perbaikan", "btn btn-warn"),
+    "reject": ("Tolak", "btn btn-danger"),
+    "defer": ("Tunda ke tahun berikutnya", "btn btn-secondary"),
+    "cancel": ("Batalkan usulan", "btn btn-danger"),
+}
+REVIEW_ACTIONS = ["verify_kelurahan", "verify_kecamatan", "return_for_revision", "reject", "defer"]
+
+
+def _not_in_scope_is_404(view):
+    """A service saying 'not in scope' means the same to the user as 'not found'."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotInScope as exc:
+            raise Http404 from exc
+
+    return wrapped
+
+
+def _refused(request, exc: ActionRefused) -> None:
+    messages.error(request, exc.message)
+    for problem in exc.problems:
+        messages.error(request, f"• {problem}")
+
+
+def _back(request, default: str):
+    """Return to the page the form was on (our own pages only), else to `default`."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect(default)
+
+
+def _filters_from(request) -> tuple[selectors.ProposalFilters, bool]:
+    """The list filters from the query string; offices open on their queue by default."""
+    get = request.GET
+    user = request.user
+
+    def as_int(name):
+        value = get.get(name, "").strip()
+        return int(value) if value.isdigit() else None
+
+    state = get.get("tahap")
+    defaulted = state is None
+    if defaulted:
+        state = selectors.queue_state_for(user)
+    filters = selectors.ProposalFilters(
+        state=state if state in State.values else "",
+        kelurahan=as_int("kelurahan") if selectors.sees_kelurahan_filter(user) else None,
+        work_type=as_int("jenis"),
+        year=as_int("tahun"),
+        q=get.get("q", "").strip()[:100],
+    )
+    return filters, defaulted
 
 
 @login_required
+@require_GET
 def proposal_list(request):
-    proposals = Proposal.objects.visible_to(request.user).for_lists().with_rab_total()
-    state = request.GET.get("tahap")
-    if state in State.values:
-        proposals = proposals.filter(state=state)
+    filters, defaulted = _filters_from(request)
+    page = Paginator(
+        selectors.proposal_list(user=request.user, filters=filters), PAGE_SIZE
+    ).get_page(request.GET.get("hal"))
+    counts = selectors.proposal_state_counts(user=request.user, filters=filters)
+    queue_state = selectors.queue_state_for(request.user)
     return render(
-        request, "proposals/list.html", {"proposals": proposals[:200], "states": State.choices}
+        request,
+        "proposals/list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "state_counts": [row for row in counts if row[2] or row[0] == filters.state],
+            "total_count": sum(n for _, _, n in counts),
+            "queue_state": queue_state,
+            "queue_label": State(queue_state).label if queue_state else "",
+            "queue_count": next((n for value, _, n in counts if value == queue_state), 0),
+            "defaulted": defaulted,
+            "show_kelurahan_filter": selectors.sees_kelurahan_filter(request.user),
+            "choices": selectors.filter_choices(request.user),
+            "states": State.choices,
+            "is_rt": request.user.role == Role.RT,
+        },
     )
+
+
+@login_required
+@require_GET
+def musrenbang_list(request):
+    entries = Paginator(selectors.musrenbang_entries_for(request.user), PAGE_SIZE).get_page(
+        request.GET.get("hal")
+    )
+    return render(
+        request,
+        "proposals/musrenbang.html",
+        {
+            "page": entries,
+            "work_types": list(WorkType.objects.filter(active=True).order_by("name")),
+            "can_create": request.user.role == Role.RT,
+        },
+    )
+
+
+@login_required
+@require_POST
+@_not_in_scope_is_404
+def proposal_create(request, pk):
+    entry = MusrenbangEntry.objects.select_related("work_type").get_visible_or_404(
+        request.user, pk=pk
+    )
+    form = EntryProposalForm(
+        request.POST, entry=entry, work_types=WorkType.objects.filter(active=True)
+    )
+    back = reverse("proposals:musrenbang")
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, f"{entry.title}: {error}")
+        return redirect(back)
+    try:
+        proposal = services.proposal_create_from_entry(
+            entry=entry, actor=request.user, **form.service_fields()
+        )
+    except ActionRefused as exc:
+        _refused(request, exc)
+        return redirect(back)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, f"{entry.title}: {message}")
+        return redirect(back)
+    messages.success(
+        request,
+        f"Usulan {proposal.code} dibuat. Lengkapi isian, RAB dan lampiran, lalu ajukan.",
+    )
+    return redirect("proposals:edit", code=proposal.code)
+
+
+@login_required
+@require_GET
+def proposal_detail(request, code):
+    proposal = selectors.proposal_detail(user=request.user, code=code)
+    actions = services.available_actions(proposal, request.user)
+    review = [name for name in REVIEW_ACTIONS if name in actions]
+    checklist = []
+    for name in review:
+        checklist = checklist or selectors.checklist_for(proposal, name)
+    return render(
+        request,
+        "proposals/detail.html",
+        {
+            "proposal": proposal,
+            "documents": selectors.document_progress(proposal),
+            "timeline": _timeline(proposal),
+            "pending_return": selectors.pending_return(proposal),
+            "support_count": selectors.entry_support_count(proposal),
+            "review_buttons": [(name, *ACTION_BUTTONS[name]) for name in review],
+            "checklist": checklist,
+            "can_submit": "submit" in actions,
+            "can_cancel": "cancel" in actions,
+            "can_edit": proposal.is_editable and rules.is_rt_of(proposal, request.user),
+            "problems": rules.submission_problems(proposal) if "submit" in actions else [],
+        },
+    )
+
+
+def _timeline(proposal):
+    labels = {**services.TRANSITION_LABELS, "create": "Usulan dibuat"}
+    return [(log, labels.get(log.transition, log.transition)) for log in proposal.transitions.all()]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@_not_in_scope_is_404
+def proposal_edit(request, code):
+    proposal = selectors.proposal_detail(user=request.user, code=code)
+    if not rules.is_rt_of(proposal, request.user) or not proposal.is_editable:
+        messages.info(
+            request,
+            f"Usulan ini tidak dapat diubah pada tahap '{proposal.get_state_display()}'."
+            if rules.is_rt_of(proposal, request.user)
+            else "Hanya Ketua RT pengusul yang dapat mengubah usulan ini.",
+        )
+        return redirect("proposals:detail", code=proposal.code)
+    if request.method == "POST":
+        form = ProposalForm(
+            request.POST, instance=copy.copy(proposal), fiscal_year=proposal.fiscal_year
+        )
+        formset = rab_formset(request.POST)
+        forms_valid = form.is_valid() & formset.is_valid()
+        if forms_valid:
+            try:
+                services.proposal_update(
+                    proposal=proposal,
+                    actor=request.user,
+                    data=form.service_data(),
+                    rab_lines=formset.rab_inputs(),
+                )
+            except ActionRefused as exc:
+                _refused(request, exc)
+                return redirect("proposals:detail", code=proposal.code)
+            except ValidationError as exc:
+                _attach_errors(form, formset, exc)
+            else:
+                messages.success(request, "Perubahan usulan disimpan.")
+                return redirect("proposals:edit", code=proposal.code)
+        messages.error(request, "Usulan belum disimpan. Periksa isian yang ditandai merah.")
+        rab_total = formset.total()
+    else:
+        form = ProposalForm(instance=copy.copy(proposal), fiscal_year=proposal.fiscal_year)
+        formset = rab_formset(proposal=proposal)
+        rab_total = proposal.rab_total
+    return render(
+        request,
+        "proposals/edit.html",
+        {
+            "proposal": proposal,
+            "form": form,
+            "formset": formset,
+            "rab_total": rab_total,
+            "documents": selectors.document_progress(proposal),
+            "upload_form": AttachmentForm(),
+            "pending_return": selectors.pending_return(proposal),
+            "problems": rules.submission_problems(proposal),
+            "can_cancel": rules.is_stage_owner(proposal, request.user),
+            "dirty": request.method == "POST",
+        },
+    )
+
+
+def _attach_errors(form, formset, exc: ValidationError) -> None:
+    """Errors only the model found (on save) go next to their field, or above the form."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for name, errors in exc.message_dict.items():
+        if name in form.fields:
+            form.add_error(name, errors)
+        elif name in ("material", "unit", "quantity", "unit_price"):
+            formset._non_form_errors = formset.error_class(
+                [*formset.non_form_errors(), *[f"RAB: {e}" for e in errors]]
+            )
+        else:
+            form.add_error(None, errors)
+
+
+@login_required
+@require_POST
+@_not_in_scope_is_404
+def attachment_upload(request, code):
+    proposal = selectors.proposal_detail(user=request.user, code=code)
+    back = reverse("proposals:edit", kwargs={"code": proposal.code}) + "#lampiran"
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        messages.error(request, "Tidak ada berkas yang disimpan.")
+        return redirect(back)
+    kind = form.cleaned_data["kind"]
+    saved = []
+    try:
+        with transaction.atomic():
+            for upload in form.cleaned_data["files"]:
+                saved.append(
+                    services.attachment_add(
+                        proposal=proposal, actor=request.user, kind=kind, upload=upload
+                    )
+                )
+    except ActionRefused as exc:
+        for attachment in saved:  # the rows rolled back; their stored files must go too
+            attachment.file.delete(save=False)
+        _refused(request, exc)
+        return redirect(back)
+    messages.success(request, f"{len(saved)} berkas diunggah.")
+    return redirect(back)
+
+
+@login_required
+@require_POST
+@_not_in_scope_is_404
+def attachment_delete(request, code, pk):
+    attachment = selectors.attachment_for(user=request.user, code=code, pk=pk)
+    try:
+        services.attachment_remove(attachment=attachment, actor=request.user)
+    except ActionRefused as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, f"Lampiran '{attachment.original_name}' dihapus.")
+    return redirect(reverse("proposals:edit", kwargs={"code": code}) + "#lampiran")
+
+
+@login_required
+@require_GET
+def attachment_file(request, code, pk):
+    """Attachments are never public: each download checks the user's scope first."""
+    attachment = selectors.attachment_for(user=request.user, code=code, pk=pk)
+    try:
+        handle = attachment.file.open("rb")
+    except (FileNotFoundError, ValueError) as exc:
+        raise Http404 from exc
+    inline = attachment.content_type in DOCUMENT_TYPES
+    filename = attachment.original_name or os.path.basename(attachment.file.name)
+    response = FileResponse(
+        handle,
+        as_attachment=not inline,
+        filename=filename,
+        content_type=attachment.content_type if inline else "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=600"
+    return response
+
+
+@login_required
+@require_POST
+@_not_in_scope_is_404
+def proposal_action(request, code):
+    proposal = selectors.proposal_detail(user=request.user, code=code)
+    detail = reverse("proposals:detail", kwargs={"code": proposal.code})
+    form = DecisionForm(request.POST)
+    if not form.is_valid() or form.cleaned_data["action"] not in services.TRANSITION_LABELS:
+        messages.error(request, "Permintaan tidak lengkap. Muat ulang halaman lalu coba lagi.")
+        return _back(request, detail)
+    if request.user.is_read_only:
+        messages.error(request, "Akun Anda hanya dapat melihat; tindakan tidak dilakukan.")
+        return _back(request, detail)
+    action = form.cleaned_data["action"]
+    try:
+        proposal = services.proposal_transition(
+            proposal=proposal,
+            actor=request.user,
+            action=action,
+            note=form.cleaned_data["note"],
+            checklist=form.checklist(),
+            expected_state=form.cleaned_data["expected_state"],
+        )
+    except ActionRefused as exc:
+        _refused(request, exc)
+        return _back(request, detail)
+    messages.success(
+        request,
+        f"{proposal.code}: {services.TRANSITION_LABELS[action]} "
+        f"(sekarang: {proposal.get_state_display()}).",
+    )
+    return redirect(detail)
