@@ -1,0 +1,588 @@
+"""Building-supply shops, the material catalogue and its prices, purchase orders, deliveries,
+the material hand-over (BAST) and payments to the shops."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from bangkit.models import FiscalYear, Kelurahan, Role
+from bangkit.scoping import ScopedQuerySet
+from procurement.npwp import normalize_npwp, validate_npwp
+from proposals.models import Proposal
+
+DEFAULT_PRICE_MARGIN_PERCENT = 10
+
+
+class SupplierQuerySet(ScopedQuerySet):
+    """Shops are public business facts: every office sees them all; a shop sees itself."""
+
+    scope_toko = "pk"
+
+    def visible_to(self, user):
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.role in (Role.KELURAHAN, Role.KECAMATAN):
+            return self.all()
+        return super().visible_to(user)
+
+    def ranked_for(self, kelurahan: Kelurahan):
+        """Active shops, those of the same kelurahan first, then the same kecamatan."""
+        return (
+            self.filter(active=True)
+            .select_related("kelurahan__kecamatan")
+            .annotate(
+                nearness=models.Case(
+                    models.When(kelurahan=kelurahan, then=0),
+                    models.When(kelurahan__kecamatan_id=kelurahan.kecamatan_id, then=1),
+                    default=2,
+                    output_field=models.IntegerField(),
+                )
+            )
+            .order_by("nearness", "name")
+        )
+
+
+class Supplier(models.Model):
+    """A toko bangunan that sells materials to the programme."""
+
+    name = models.CharField(_("nama toko"), max_length=150)
+    owner_name = models.CharField(_("nama pemilik"), max_length=100)
+    address = models.CharField(_("alamat"), max_length=250)
+    kelurahan = models.ForeignKey(
+        Kelurahan, on_delete=models.PROTECT, related_name="suppliers", verbose_name=_("kelurahan")
+    )
+    phone = models.CharField(_("telepon"), max_length=20, blank=True)
+    npwp = models.CharField(
+        _("NPWP"),
+        max_length=16,
+        blank=True,
+        validators=[validate_npwp],
+        help_text=_("15 angka (format lama 99.999.999.9-999.999) atau 16 angka (sejak 2024)."),
+    )
+    bank_name = models.CharField(_("nama bank"), max_length=60, blank=True)
+    bank_account_number = models.CharField(_("nomor rekening"), max_length=30, blank=True)
+    bank_account_holder = models.CharField(_("nama pemilik rekening"), max_length=100, blank=True)
+    active = models.BooleanField(_("aktif"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SupplierQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("toko bangunan")
+        verbose_name_plural = _("toko bangunan")
+        constraints = [
+            models.UniqueConstraint(fields=["kelurahan", "name"], name="supplier_unique_name"),
+            models.UniqueConstraint(
+                fields=["npwp"], condition=~Q(npwp=""), name="supplier_unique_npwp"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        self.npwp = normalize_npwp(self.npwp)
+        if self.bank_account_number:
+            self.bank_account_number = "".join(self.bank_account_number.split())
+            if not self.bank_account_number.replace("-", "").isdigit():
+                raise ValidationError({"bank_account_number": _("Nomor rekening hanya angka.")})
+
+    @property
+    def npwp_display(self) -> str:
+        """A 16-digit NPWP not starting with 0 is the owner's NIK: shown masked (UU 27/2022)."""
+        from procurement.npwp import format_npwp
+
+        if len(self.npwp) == 16 and not self.npwp.startswith("0"):
+            return f"NIK ••••••••••••{self.npwp[-4:]}"
+        return format_npwp(self.npwp)
+
+
+class Unit(models.TextChoices):
+    SAK = "sak", _("sak")
+    M3 = "m³", _("m³")
+    BATANG = "batang", _("batang")
+    KG = "kg", _("kg")
+    LEMBAR = "lembar", _("lembar")
+    BUAH = "buah", _("buah")
+    LITER = "liter", _("liter")
+    M = "m", _("m")
+    M2 = "m²", _("m²")
+    SET = "set", _("set")
+
+
+# UN/CEFACT Recommendation 20 codes, for the OCDS export.
+UNIT_CODES = {
+    "sak": "BG",  # bag
+    "m³": "MTQ",
+    "batang": "H87",  # piece
+    "kg": "KGM",
+    "lembar": "ST",  # sheet
+    "buah": "H87",
+    "liter": "LTR",
+    "m": "MTR",
+    "m²": "MTK",
+    "set": "SET",
+}
+
+
+class Category(models.TextChoices):
+    CEMENT = "semen", _("Semen & perekat")
+    AGGREGATE = "agregat", _("Pasir, batu & tanah")
+    STEEL = "besi", _("Besi & kawat")
+    TIMBER = "kayu", _("Kayu & papan")
+    PIPE = "pipa", _("Pipa & saluran")
+    MASONRY = "bata", _("Bata, batako & buis beton")
+    SANITARY = "sanitasi", _("Sanitasi")
+    ROOF = "atap", _("Atap")
+    FINISH = "finishing", _("Keramik, cat & finishing")
+    TOOLS = "lain", _("Lain-lain")
+
+
+# Classification of the catalogue categories in UNSPSC (segment 30: structures and building
+# materials), for the OCDS export.
+CATEGORY_UNSPSC = {
+    "semen": ("30111601", "Cement"),
+    "agregat": ("30111800", "Aggregates"),
+    "besi": ("30102400", "Bars (steel)"),
+    "kayu": ("30103600", "Structural products (lumber)"),
+    "pipa": ("40142000", "Pipe"),
+    "bata": ("30131500", "Blocks and bricks"),
+    "sanitasi": ("30181500", "Sanitary ware"),
+    "atap": ("30151500", "Roofing materials"),
+    "finishing": ("30161700", "Flooring (tiles) and finishing"),
+    "lain": ("31160000", "Hardware"),
+}
+
+
+class Material(models.Model):
+    """One item of the city's material catalogue."""
+
+    name = models.CharField(_("nama material"), max_length=150, unique=True)
+    unit = models.CharField(_("satuan"), max_length=10, choices=Unit.choices)
+    category = models.CharField(_("kategori"), max_length=20, choices=Category.choices)
+    # Other spellings the RAB uses ("semen portland", "PC 50kg" …), matched ignoring case.
+    aliases = models.JSONField(_("sebutan lain"), default=list, blank=True)
+    active = models.BooleanField(_("aktif"), default=True)
+
+    class Meta:
+        ordering = ["category", "name"]
+        verbose_name = _("material")
+        verbose_name_plural = _("katalog material")
+
+    def __str__(self):
+        return f"{self.name} ({self.unit})"
+
+
+class ReferencePrice(models.Model):
+    """The price the city accepts for a material in a budget year (harga satuan acuan)."""
+
+    fiscal_year = models.ForeignKey(
+        FiscalYear,
+        on_delete=models.PROTECT,
+        related_name="reference_prices",
+        verbose_name=_("tahun anggaran"),
+    )
+    material = models.ForeignKey(
+        Material, on_delete=models.PROTECT, related_name="prices", verbose_name=_("material")
+    )
+    price = models.BigIntegerField(_("harga acuan (Rp)"), validators=[MinValueValidator(1)])
+    source = models.CharField(_("sumber"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["fiscal_year", "material__category", "material__name"]
+        verbose_name = _("harga acuan")
+        verbose_name_plural = _("harga acuan")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fiscal_year", "material"], name="reference_price_once_per_year"
+            ),
+            models.CheckConstraint(name="reference_price_positive", condition=Q(price__gt=0)),
+        ]
+
+    def __str__(self):
+        return f"{self.fiscal_year} {self.material}: Rp {self.price:,}".replace(",", ".")
+
+
+class ProcurementSettings(models.Model):
+    """Procurement rules of a budget year: data, because they change by year."""
+
+    fiscal_year = models.OneToOneField(
+        FiscalYear, on_delete=models.CASCADE, related_name="procurement_settings"
+    )
+    price_margin_percent = models.PositiveSmallIntegerField(
+        _("batas di atas harga acuan (%)"),
+        default=DEFAULT_PRICE_MARGIN_PERCENT,
+        validators=[MaxValueValidator(100)],
+        help_text=_("Harga satuan di atas harga acuan lebih dari batas ini wajib diberi alasan."),
+    )
+
+    class Meta:
+        verbose_name = _("aturan pengadaan")
+        verbose_name_plural = _("aturan pengadaan")
+
+    def __str__(self):
+        return f"Aturan pengadaan {self.fiscal_year}"
+
+
+class OrderCounter(models.Model):
+    """The last order number given per kelurahan and year; locked while issuing: no gaps."""
+
+    kelurahan = models.ForeignKey(Kelurahan, on_delete=models.PROTECT)
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kelurahan", "year"], name="order_counter_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.kelurahan} {self.year}: {self.last_number}"
+
+
+class PurchaseOrderQuerySet(ScopedQuerySet):
+    scope_rt = "proposal__rt"
+    scope_kelurahan = "proposal__kelurahan"
+    scope_kecamatan = "proposal__kelurahan__kecamatan"
+    scope_toko = "supplier"
+
+    def visible_to(self, user):
+        qs = super().visible_to(user)
+        # A shop never sees another shop's drafts or its own unsent drafts.
+        if user is not None and user.is_authenticated and user.role == Role.TOKO:
+            qs = qs.exclude(state=PurchaseOrder.State.DRAFT)
+        return qs
+
+    def for_supplier(self, supplier):
+        """What a shop's own account sees (issued and cancelled orders to it)."""
+        return self.filter(supplier=supplier).exclude(state=PurchaseOrder.State.DRAFT)
+
+    def issued(self):
+        return self.filter(state=PurchaseOrder.State.ISSUED)
+
+    def for_lists(self):
+        return self.select_related(
+            "supplier", "proposal__rt", "proposal__kelurahan__kecamatan", "proposal__fiscal_year"
+        )
+
+
+class PurchaseOrder(models.Model):
+    """A Surat Pesanan from the kelurahan (budget user) to one shop, for one proposal."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draf")
+        ISSUED = "issued", _("Diterbitkan")
+        CANCELLED = "cancelled", _("Dibatalkan")
+
+    proposal = models.ForeignKey(
+        Proposal,
+        on_delete=models.PROTECT,
+        related_name="purchase_orders",
+        verbose_name=_("usulan"),
+    )
+    supplier = models.ForeignKey(
+        Supplier, on_delete=models.PROTECT, related_name="orders", verbose_name=_("toko")
+    )
+    state = models.CharField(
+        _("status"), max_length=20, choices=State.choices, default=State.DRAFT, db_index=True
+    )
+    number = models.CharField(_("nomor surat pesanan"), max_length=60, blank=True)
+    sequence = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # The counter's kelurahan and year, kept so the numbering can be audited.
+    number_kelurahan = models.ForeignKey(
+        Kelurahan, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    number_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    supplier_reason = models.TextField(
+        _("alasan memilih toko di luar kecamatan"),
+        blank=True,
+    )
+    note = models.TextField(_("catatan"), blank=True)
+    delivery_address = models.CharField(_("alamat pengiriman"), max_length=300, blank=True)
+    total = models.BigIntegerField(_("jumlah (Rp)"), default=0, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    issued_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("dikonfirmasi toko"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.TextField(_("alasan pembatalan"), blank=True)
+
+    objects = PurchaseOrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("surat pesanan")
+        verbose_name_plural = _("surat pesanan")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["number_kelurahan", "number_year", "sequence"],
+                condition=Q(sequence__isnull=False),
+                name="order_unique_sequence",
+            ),
+            models.CheckConstraint(name="order_total_not_negative", condition=Q(total__gte=0)),
+        ]
+
+    def __str__(self):
+        return self.number or f"Draf pesanan #{self.pk}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state == self.State.DRAFT
+
+    @property
+    def is_outside_kecamatan(self) -> bool:
+        return self.supplier.kelurahan.kecamatan_id != self.proposal.kelurahan.kecamatan_id
+
+
+class PurchaseOrderLine(models.Model):
+    order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="lines")
+    material = models.ForeignKey(
+        Material,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("material katalog"),
+    )
+    description = models.CharField(_("uraian"), max_length=150)
+    unit = models.CharField(_("satuan"), max_length=20)
+    quantity = models.DecimalField(
+        _("jumlah"),
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    unit_price = models.BigIntegerField(_("harga satuan (Rp)"), validators=[MinValueValidator(1)])
+    line_total = models.BigIntegerField(_("jumlah harga (Rp)"), default=0, editable=False)
+    # The year's reference price when the line was priced (kept: prices change).
+    reference_price = models.BigIntegerField(_("harga acuan (Rp)"), null=True, blank=True)
+    flagged = models.BooleanField(_("ditandai"), default=False)
+    justification = models.TextField(_("alasan harga / material"), blank=True)
+    rab_line = models.ForeignKey(
+        "proposals.RABLine", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "position", "id"]
+        verbose_name = _("baris pesanan")
+        verbose_name_plural = _("baris pesanan")
+        constraints = [
+            models.CheckConstraint(
+                name="order_line_quantity_positive", condition=Q(quantity__gt=0)
+            ),
+            models.CheckConstraint(name="order_line_price_positive", condition=Q(unit_price__gt=0)),
+        ]
+
+    def __str__(self):
+        return f"{self.description} {self.quantity} {self.unit}"
+
+    def compute_total(self) -> int:
+        return int((Decimal(self.quantity) * self.unit_price).quantize(Decimal("1"), ROUND_HALF_UP))
+
+    @property
+    def percent_above_reference(self) -> int | None:
+        if not self.reference_price:
+            return None
+        return round(100 * (self.unit_price - self.reference_price) / self.reference_price)
+
+
+def delivery_photo_path(instance, filename):
+    return f"procurement/deliveries/{instance.order_id}/{filename}"
+
+
+class DeliveryQuerySet(ScopedQuerySet):
+    scope_rt = "order__proposal__rt"
+    scope_kelurahan = "order__proposal__kelurahan"
+    scope_kecamatan = "order__proposal__kelurahan__kecamatan"
+    scope_toko = "order__supplier"
+
+
+class Delivery(models.Model):
+    """One arrival of materials on site, recorded by the kelurahan with a photo."""
+
+    order = models.ForeignKey(PurchaseOrder, on_delete=models.PROTECT, related_name="deliveries")
+    delivered_on = models.DateField(_("tanggal diterima"))
+    received_by_name = models.CharField(_("diterima oleh"), max_length=100)
+    note = models.TextField(_("catatan"), blank=True)
+    photo = models.FileField(_("foto"), upload_to=delivery_photo_path, max_length=300, blank=True)
+    photo_content_type = models.CharField(max_length=50, blank=True)
+    photo_sha256 = models.CharField(max_length=64, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    supplier_confirmed_at = models.DateTimeField(null=True, blank=True)
+    supplier_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = DeliveryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "delivered_on", "id"]
+        verbose_name = _("penerimaan material")
+        verbose_name_plural = _("penerimaan material")
+
+    def __str__(self):
+        return f"{self.order} {self.delivered_on:%d-%m-%Y}"
+
+
+class DeliveryLine(models.Model):
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(
+        PurchaseOrderLine, on_delete=models.PROTECT, related_name="deliveries"
+    )
+    # Accepted in good condition; refused goods are counted apart and never paid.
+    quantity = models.DecimalField(
+        _("diterima baik"),
+        max_digits=12,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+    )
+    rejected_quantity = models.DecimalField(
+        _("ditolak (rusak/tidak sesuai)"),
+        max_digits=12,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+    )
+
+    class Meta:
+        ordering = ["delivery", "order_line__position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="delivery_line_not_negative",
+                condition=Q(quantity__gte=0) & Q(rejected_quantity__gte=0),
+            ),
+            models.UniqueConstraint(
+                fields=["delivery", "order_line"], name="delivery_line_once_per_delivery"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.order_line.description}: {self.quantity}"
+
+
+def handover_pdf_path(instance, filename):
+    return f"procurement/bast/{instance.proposal.fiscal_year.year}/{filename}"
+
+
+class HandoverQuerySet(ScopedQuerySet):
+    scope_rt = "proposal__rt"
+    scope_kelurahan = "proposal__kelurahan"
+    scope_kecamatan = "proposal__kelurahan__kecamatan"
+
+
+class Handover(models.Model):
+    """The BAST: the kelurahan hands the delivered materials over to the Ketua RT.
+
+    The kelurahan records it (first party); the Ketua RT confirms it from their own account
+    (second party), or, when both signed on paper, the kelurahan records that with a scan of
+    the signed page. Only then is it complete, its PDF fixed with a SHA-256, and the proposal
+    moves to 'materials received'.
+    """
+
+    class State(models.TextChoices):
+        AWAITING_RT = "awaiting_rt", _("Menunggu konfirmasi Ketua RT")
+        COMPLETE = "complete", _("Lengkap")
+
+    proposal = models.OneToOneField(
+        Proposal, on_delete=models.PROTECT, related_name="handover", verbose_name=_("usulan")
+    )
+    state = models.CharField(
+        max_length=20, choices=State.choices, default=State.AWAITING_RT, db_index=True
+    )
+    number = models.CharField(_("nomor BAST"), max_length=60)
+    handover_date = models.DateField(_("tanggal serah terima"))
+    place = models.CharField(_("tempat"), max_length=200)
+    first_party_name = models.CharField(_("pihak pertama: nama"), max_length=100)
+    first_party_position = models.CharField(_("pihak pertama: jabatan"), max_length=150)
+    first_party_nip = models.CharField(_("pihak pertama: NIP"), max_length=18, blank=True)
+    second_party_name = models.CharField(_("pihak kedua: nama"), max_length=100)
+    second_party_position = models.CharField(_("pihak kedua: jabatan"), max_length=150)
+    # [{"description", "unit", "quantity", "condition"}]: fixed when recorded.
+    items = models.JSONField(_("daftar material"), default=list)
+    condition_note = models.TextField(_("keterangan kondisi"), blank=True)
+    signed_on_paper = models.BooleanField(_("ditandatangani di atas kertas"), default=False)
+    paper_scan = models.FileField(upload_to="procurement/bast/scan/", blank=True, max_length=300)
+    paper_scan_sha256 = models.CharField(max_length=64, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    rt_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    rt_confirmed_at = models.DateTimeField(null=True, blank=True)
+    pdf = models.FileField(upload_to=handover_pdf_path, blank=True, max_length=300)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+
+    objects = HandoverQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("BAST material")
+        verbose_name_plural = _("BAST material")
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def is_complete(self) -> bool:
+        return self.state == self.State.COMPLETE
+
+
+class PaymentQuerySet(ScopedQuerySet):
+    scope_rt = None
+    scope_kelurahan = "order__proposal__kelurahan"
+    scope_kecamatan = "order__proposal__kelurahan__kecamatan"
+    scope_toko = "order__supplier"
+
+
+class Payment(models.Model):
+    """Money paid to the shop for an order: what the envelope's 'spent' is summed from."""
+
+    order = models.ForeignKey(PurchaseOrder, on_delete=models.PROTECT, related_name="payments")
+    invoice_number = models.CharField(_("nomor faktur/kuitansi"), max_length=60)
+    amount = models.BigIntegerField(_("jumlah dibayar (Rp)"), validators=[MinValueValidator(1)])
+    paid_on = models.DateField(_("tanggal bayar"))
+    reference = models.CharField(
+        _("referensi pembayaran"), max_length=100, help_text=_("Nomor SP2D / bukti transfer.")
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PaymentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "paid_on", "id"]
+        verbose_name = _("pembayaran")
+        verbose_name_plural = _("pembayaran")
+        constraints = [
+            models.CheckConstraint(name="payment_amount_positive", condition=Q(amount__gt=0)),
+            models.UniqueConstraint(
+                fields=["order", "invoice_number"], name="payment_invoice_once_per_order"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.order} {self.invoice_number}: Rp {self.amount:,}".replace(",", ".")
