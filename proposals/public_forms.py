@@ -62,6 +62,7 @@ class SupportFilterForm(forms.Form):
     )
 
     def __init__(self, *args, year: int | None = None, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         kelurahan = self.fields["kelurahan"].queryset
         if year is not None:
