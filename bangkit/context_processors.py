@@ -7,7 +7,10 @@ from bangkit.models import Role
 
 def navigation(request):
     user = getattr(request, "user", None)
-    items = [("Lacak usulan", reverse("public:track"))]
+    items = [
+        ("Lacak usulan", reverse("public:track")),
+        ("Dukung usulan", reverse("public:support_list")),
+    ]
     if user is not None and user.is_authenticated:
         items = [("Beranda", reverse("home"))]
         if user.role in (Role.RT, Role.KELURAHAN, Role.KECAMATAN) or user.is_city_wide:

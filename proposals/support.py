@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_variables
@@ -12,11 +13,23 @@ from bangkit.nik import validate_nik
 from bangkit.services import audit_record
 from proposals.models import CitizenSupport, MusrenbangEntry
 
+# The age at which residents get a KTP: family cards also list children's NIKs.
+MINIMUM_AGE = 17
+
 DUPLICATE_MESSAGE = gettext_lazy("NIK ini sudah mendukung usulan ini.")
 
 
 def entry_is_open_for_support(entry: MusrenbangEntry) -> bool:
     return FiscalYear.objects.filter(year=entry.year, status=FiscalYear.Status.OPEN).exists()
+
+
+def _age(birth_date) -> int:
+    today = timezone.localdate()
+    return (
+        today.year
+        - birth_date.year
+        - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    )
 
 
 def _already_supported(entry: MusrenbangEntry, nik_hash: str) -> bool:
@@ -26,10 +39,11 @@ def _already_supported(entry: MusrenbangEntry, nik_hash: str) -> bool:
 @sensitive_variables("nik", "info")
 @transaction.atomic
 def entry_support(*, entry: MusrenbangEntry, nik: str, ip: str | None = None) -> CitizenSupport:
-    """Record one resident's support; refuse a bad NIK, another kecamatan, a closed year, twice.
+    """Record one resident's support; refuse a bad NIK, a child, a closed year, a second time.
 
-    A NIK encodes the kecamatan where it was registered, not the kelurahan, so the check is
-    at kecamatan level: NIK digits 1-6 (1571KK) against the entry's kecamatan (15.71.KK).
+    Any valid Kota Jambi NIK may support any entry of the city: a NIK keeps the kecamatan of
+    its first registration (residents move, kecamatan were split in 2016), so it cannot prove
+    which kelurahan someone lives in today.
     """
     try:
         info = validate_nik(nik)
@@ -45,15 +59,10 @@ def entry_support(*, entry: MusrenbangEntry, nik: str, ip: str | None = None) ->
             % {"year": entry.year}
         )
 
-    kecamatan = entry.kelurahan.kecamatan
-    if kecamatan.code != info.kecamatan_code:
+    if _age(info.birth_date) < MINIMUM_AGE:
         raise ActionRefused(
-            _(
-                "NIK Anda terdaftar di Kecamatan %(nik_kecamatan)s, sedangkan usulan ini berada "
-                "di Kecamatan %(entry_kecamatan)s. Warga hanya dapat mendukung usulan di "
-                "kecamatan tempat NIK-nya terdaftar."
-            )
-            % {"nik_kecamatan": info.kecamatan_name, "entry_kecamatan": kecamatan.name}
+            _("Dukungan hanya dapat diberikan oleh warga berusia %(age)s tahun ke atas (usia KTP).")
+            % {"age": MINIMUM_AGE}
         )
 
     nik_hash = info.hash
@@ -75,6 +84,7 @@ def entry_support(*, entry: MusrenbangEntry, nik: str, ip: str | None = None) ->
         obj=entry,
         summary=_("Dukungan warga (NIK …%(last4)s) untuk usulan Musrenbang %(id)s")
         % {"last4": info.last4, "id": entry.source_id},
-        data={"support_id": support.pk, "nik_last4": info.last4, "ip": ip or ""},
+        # No IP address: it is personal data too, and the rate limiter does not need it kept.
+        data={"support_id": support.pk, "nik_last4": info.last4},
     )
     return support

@@ -16,7 +16,6 @@ from tests.factories import WorkTypeFactory, make_user
 CODE_BODY = "7KQ0MX"  # holds a zero, to try "O" for "0"
 CODE = f"BB-2026-{CODE_BODY[:4]}-{CODE_BODY[4:]}{check_symbol(CODE_BODY)}"
 TELANAIPURA_NIK = "1571011203850001"
-JAMBI_SELATAN_NIK = "1571021203850001"
 
 # Personal data that must never reach a public page.
 HEAD_NAME = "Siti Rahmawati Kadarsih"
@@ -425,7 +424,7 @@ def test_a_second_support_by_the_same_nik_is_refused(client, entry):
         ("15710112O3850001", "NIK hanya boleh berisi angka."),
         ("3171011203850001", "NIK ini tidak terdaftar di Kota Jambi"),
         ("1571013102990001", "Tanggal lahir pada NIK"),
-        (JAMBI_SELATAN_NIK, "NIK Anda terdaftar di Kecamatan Jambi Selatan"),
+        ("1571011203150001", "berusia 17 tahun ke atas"),
     ],
 )
 def test_refusals_are_in_indonesian_and_never_echo_the_nik(client, entry, nik, message):
