@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
+from simple_history.utils import bulk_create_with_history
 
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.files import check_upload
@@ -160,7 +161,8 @@ def proposal_update(
         for line in lines:
             line.full_clean(exclude=["proposal"])
             line.line_total = line.compute_total()
-        RABLine.objects.bulk_create(lines)
+        # A plain bulk_create would skip simple_history: the RAB's history must be complete.
+        bulk_create_with_history(lines, RABLine, default_user=actor)
         changed["rab"] = f"{len(lines)} baris, total {sum(line.line_total for line in lines)}"
     if changed:
         audit_record(actor=actor, action="proposal_update", obj=proposal, data=changed)
