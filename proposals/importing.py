@@ -190,11 +190,10 @@ def read_csv(data: bytes | str) -> Table:
 
 def read_xlsx(data: bytes) -> Table:
     import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
+    except Exception as exc:  # a damaged zip or XML fails in many ways; all mean "unreadable"
         raise UnreadableFile(
             "Berkas XLSX tidak dapat dibaca; simpan ulang dari Excel sebagai .xlsx atau CSV."
         ) from exc
@@ -529,6 +528,11 @@ class _RegionLookup:
         resolution = self.index.resolve(kelurahan_text, kecamatan=kecamatan)
         kelurahan = resolution.match
         if kelurahan is None:
+            if kecamatan is not None:
+                # The kecamatan column narrows the suggestions to the places it can mean.
+                resolution.suggestions = [
+                    k for k in resolution.suggestions if k.kecamatan_id == kecamatan.pk
+                ] or resolution.suggestions
             problems.append(("kelurahan", resolution.message))
         elif kecamatan is not None and kelurahan.kecamatan_id != kecamatan.pk:
             problems.append(
@@ -569,6 +573,7 @@ class RowOutcome:
     status: str  # "new", "updated" or "unchanged"
     entry: MusrenbangEntry
     changed: list[str] = field(default_factory=list)
+    rt_number: int | None = None
 
 
 @dataclass
@@ -795,19 +800,22 @@ def _write(rows: list[_ParsedRow], report: ImportReport, *, year: int, actor) ->
         if entry is None:
             entry = MusrenbangEntry(year=year, source_id=row.source_id, **values)
             to_create.append(entry)
-            report.outcomes.append(RowOutcome(row.row, row.source_id, "new", entry))
-            continue
-        changed = [name for name, value in values.items() if not _same(getattr(entry, name), value)]
-        if not changed:
-            report.outcomes.append(RowOutcome(row.row, row.source_id, "unchanged", entry))
-            continue
-        for name in changed:
-            setattr(entry, name, values[name])
-        entry.updated_at = now
-        update_fields.update(changed)
-        to_update.append(entry)
-        labels = list(dict.fromkeys(COLUMN_BY_KEY[FIELD_COLUMN[n]].label for n in changed))
-        report.outcomes.append(RowOutcome(row.row, row.source_id, "updated", entry, labels))
+            status, labels = "new", []
+        else:
+            changed = [n for n, value in values.items() if not _same(getattr(entry, n), value)]
+            for name in changed:
+                setattr(entry, name, values[name])
+            labels = list(dict.fromkeys(COLUMN_BY_KEY[FIELD_COLUMN[n]].label for n in changed))
+            status = "updated" if changed else "unchanged"
+            if changed:
+                entry.updated_at = now
+                update_fields.update(changed)
+                to_update.append(entry)
+        # Readers of the report (the admin preview) need the name without a query per row.
+        entry.kelurahan = row.kelurahan
+        report.outcomes.append(
+            RowOutcome(row.row, row.source_id, status, entry, labels, row.rt_number)
+        )
 
     history = {
         "default_user": actor if actor is not None and actor.is_authenticated else None,
