@@ -1,7 +1,34 @@
 """Area scoping: the one mechanism that decides which rows a signed-in user may see."""
 
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.http import Http404
+
+
+def path_may_repeat_rows(model, path: str) -> bool:
+    """Whether ``filter(**{path: id})`` can return a row of ``model`` more than once.
+
+    Filtering on one area id repeats a row only when the path fans out (a to-many hop) and
+    then narrows back (a many-to-one or many-to-many hop), e.g. ``locations__proposal__rt``:
+    two locations of one decree in the same RT. ``kelurahan_set__rts`` ends on the RT
+    itself, so one RT id reaches each kecamatan once, and needs no de-duplication.
+    """
+    opts = model._meta
+    fanned_out = False
+    for part in path.split("__"):
+        if part == "pk":
+            break
+        try:
+            field = opts.get_field(part)
+        except FieldDoesNotExist:
+            return True  # a lookup we do not understand: be safe
+        if not field.is_relation:
+            break
+        if field.many_to_many or (fanned_out and field.many_to_one):
+            return True
+        fanned_out = fanned_out or field.one_to_many
+        opts = field.related_model._meta
+    return False
 
 
 class ScopedQuerySet(models.QuerySet):
@@ -41,12 +68,15 @@ class ScopedQuerySet(models.QuerySet):
         path, area_id = level_area.get(user.role, (None, None))
         if path is None or area_id is None:
             return self.none()
-        qs = self.filter(**{path: area_id})
-        # Reverse (one-to-many) paths can repeat a row; only then pay for DISTINCT.
-        return qs.distinct() if "_set" in path or path.endswith("rts") else qs
+        if path_may_repeat_rows(self.model, path):
+            # A subquery, not DISTINCT: the result still allows select_for_update(),
+            # delete(), aggregation and any ordering.
+            inner = self.model._base_manager.filter(**{path: area_id}).values("pk")
+            return self.filter(pk__in=inner)
+        return self.filter(**{path: area_id})
 
     def get_visible_or_404(self, user, **lookup):
         try:
             return self.visible_to(user).get(**lookup)
-        except (self.model.DoesNotExist, ValueError, TypeError) as exc:
+        except (self.model.DoesNotExist, ValueError, TypeError, ValidationError) as exc:
             raise Http404 from exc

@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 
-from bangkit.models import RT, Kecamatan, Kelurahan, Role, SlumArea, User
+from bangkit.models import RT, FiscalYear, Kecamatan, Kelurahan, Role, SlumArea, User
+from bangkit.scoping import ScopedQuerySet, path_may_repeat_rows
 from tests.factories import make_user
 
 CITY_ROLES = [Role.BAPPEDA, Role.INSPEKTORAT, Role.ADMIN]
@@ -116,6 +117,47 @@ def test_visible_to_is_a_single_query_that_composes(city, django_assert_num_quer
             .values_list("number", flat=True)
         )
     assert sorted(numbers) == [1, 2]
+
+
+def test_scoped_querysets_lock_rows_without_distinct(city):
+    # DISTINCT would make PostgreSQL refuse FOR UPDATE: services lock what users may see.
+    user = make_user(Role.RT, city.rt_a1)
+    qs = Kecamatan.objects.visible_to(user)
+
+    assert "DISTINCT" not in str(qs.query).upper()
+    with transaction.atomic():
+        assert list(qs.select_for_update()) == [city.kec_1]
+        assert list(Kelurahan.objects.visible_to(user).select_for_update()) == [city.kel_a]
+
+
+@pytest.mark.parametrize(
+    ("model", "path", "repeats"),
+    [
+        (RT, "pk", False),
+        (RT, "kelurahan__kecamatan", False),
+        (Kelurahan, "rts", False),
+        (Kecamatan, "kelurahan_set__rts", False),
+        (SlumArea, "kelurahan__rts", False),
+        (Kecamatan, "kelurahan_set__kecamatan", True),
+        (FiscalYear, "work_types", True),
+        (RT, "no_such_field", True),
+    ],
+)
+def test_path_may_repeat_rows(model, path, repeats):
+    assert path_may_repeat_rows(model, path) is repeats
+
+
+def test_a_fanning_path_returns_each_row_once(city):
+    # Kecamatan -> its kelurahan -> back to their kecamatan: two kelurahan, one kecamatan.
+    queryset = type("Fanning", (ScopedQuerySet,), {"scope_kecamatan": "kelurahan_set__kecamatan"})
+    user = make_user(Role.KECAMATAN, city.kec_1)
+
+    qs = queryset(model=Kecamatan).visible_to(user)
+
+    assert list(qs) == [city.kec_1]
+    assert qs.count() == 1
+    with transaction.atomic():
+        assert list(qs.select_for_update()) == [city.kec_1]
 
 
 def test_rt_head_gets_404_for_another_rt(city):
