@@ -1,0 +1,204 @@
+"""Setting the budget envelopes of a year: Bappeda's split of the programme money."""
+
+from django.db import transaction
+from django.db.models import Sum
+
+from bangkit.budget import COMMITTED_STATES, lock_envelopes
+from bangkit.errors import ActionRefused
+from bangkit.models import BudgetEnvelope, FiscalYear, Kecamatan, Kelurahan, Role
+from bangkit.services import audit_record
+
+ENVELOPE_EDITORS = {Role.BAPPEDA, Role.ADMIN}
+
+
+def may_set_envelopes(user) -> bool:
+    return (
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and not user.is_read_only
+        and (user.is_superuser or user.role in ENVELOPE_EDITORS)
+    )
+
+
+def _rp(value: int) -> str:
+    sign = "-" if value < 0 else ""
+    return f"{sign}Rp {abs(int(value)):,}".replace(",", ".")
+
+
+def committed_amount(*, fiscal_year: FiscalYear, kecamatan: Kecamatan, kelurahan=None) -> int:
+    """Designated budgets already bound to the kecamatan (or to one of its kelurahan)."""
+    from proposals.models import Proposal
+
+    rows = Proposal.objects.filter(
+        fiscal_year=fiscal_year, kelurahan__kecamatan=kecamatan, state__in=COMMITTED_STATES
+    )
+    if kelurahan is not None:
+        rows = rows.filter(kelurahan=kelurahan)
+    return rows.aggregate(total=Sum("designated_budget"))["total"] or 0
+
+
+def envelope_problems(
+    *,
+    fiscal_year: FiscalYear,
+    kecamatan: Kecamatan,
+    kelurahan: Kelurahan | None,
+    amount: int,
+    envelopes: dict | None = None,
+) -> list[str]:
+    """Why this amount cannot be set, if it cannot (in Indonesian, for the form or the admin).
+
+    ``envelopes`` is the kecamatan's envelopes as lock_envelopes() returns them; read here when
+    not given (the admin's form check, before the service checks again under the lock).
+    """
+    if envelopes is None:
+        envelopes = {
+            env.kelurahan_id: env
+            for env in BudgetEnvelope.objects.filter(fiscal_year=fiscal_year, kecamatan=kecamatan)
+        }
+    problems = []
+    if amount < 0:
+        return ["Pagu tidak boleh negatif."]
+    if fiscal_year.status == FiscalYear.Status.CLOSED:
+        problems.append(f"Tahun anggaran {fiscal_year.year} sudah ditutup.")
+    shares = {k: env for k, env in envelopes.items() if k is not None}
+    if kelurahan is None:
+        committed = committed_amount(fiscal_year=fiscal_year, kecamatan=kecamatan)
+        if amount < committed:
+            problems.append(
+                f"Pagu Kecamatan {kecamatan} {_rp(amount)} lebih kecil daripada yang sudah "
+                f"terikat pada lokasi yang ditetapkan ({_rp(committed)})."
+            )
+        shared = sum(env.amount for env in shares.values())
+        if amount < shared:
+            problems.append(
+                f"Pagu Kecamatan {kecamatan} {_rp(amount)} lebih kecil daripada jumlah pagu "
+                f"kelurahannya ({_rp(shared)}); kurangi pagu kelurahan terlebih dahulu."
+            )
+        others = sum(
+            BudgetEnvelope.objects.filter(fiscal_year=fiscal_year, kelurahan__isnull=True)
+            .exclude(kecamatan=kecamatan)
+            .values_list("amount", flat=True)
+        )
+        if others + amount > fiscal_year.total_budget:
+            problems.append(
+                f"Jumlah pagu seluruh kecamatan akan menjadi {_rp(others + amount)}, melebihi "
+                f"anggaran program tahun {fiscal_year.year} {_rp(fiscal_year.total_budget)} "
+                f"(sisa yang belum dibagi {_rp(fiscal_year.total_budget - others)})."
+            )
+        return problems
+
+    if kelurahan.kecamatan_id != kecamatan.pk:
+        return [f"Kelurahan {kelurahan} tidak berada di Kecamatan {kecamatan}."]
+    kec_env = envelopes.get(None)
+    if kec_env is None:
+        return problems + [
+            f"Tetapkan dahulu pagu Kecamatan {kecamatan} sebelum membaginya ke kelurahan."
+        ]
+    committed = committed_amount(fiscal_year=fiscal_year, kecamatan=kecamatan, kelurahan=kelurahan)
+    if amount < committed:
+        problems.append(
+            f"Pagu Kelurahan {kelurahan} {_rp(amount)} lebih kecil daripada yang sudah terikat "
+            f"pada lokasi yang ditetapkan ({_rp(committed)})."
+        )
+    others = sum(env.amount for kel_id, env in shares.items() if kel_id != kelurahan.pk)
+    if others + amount > kec_env.amount:
+        problems.append(
+            f"Jumlah pagu kelurahan di Kecamatan {kecamatan} akan menjadi "
+            f"{_rp(others + amount)}, melebihi pagu kecamatan {_rp(kec_env.amount)} "
+            f"(sisa yang belum dibagi {_rp(kec_env.amount - others)})."
+        )
+    return problems
+
+
+def _lock_year(fiscal_year: FiscalYear) -> FiscalYear:
+    # Every envelope change of a year queues on the year's row: the city-wide sum stays true.
+    return FiscalYear.objects.select_for_update().get(pk=fiscal_year.pk)
+
+
+@transaction.atomic
+def envelope_set(
+    *,
+    actor,
+    fiscal_year: FiscalYear,
+    kecamatan: Kecamatan,
+    kelurahan: Kelurahan | None = None,
+    amount: int,
+    note: str = "",
+) -> BudgetEnvelope:
+    """Set (create or change) a kecamatan's envelope or one kelurahan's share of it."""
+    if not may_set_envelopes(actor):
+        raise ActionRefused("Hanya Bappeda atau administrator yang dapat mengatur pagu anggaran.")
+    try:
+        amount = int(amount)
+    except (TypeError, ValueError) as exc:
+        raise ActionRefused("Pagu harus berupa bilangan rupiah.") from exc
+    fiscal_year = _lock_year(fiscal_year)
+    envelopes = lock_envelopes(fiscal_year=fiscal_year, kecamatan=kecamatan)
+    problems = envelope_problems(
+        fiscal_year=fiscal_year,
+        kecamatan=kecamatan,
+        kelurahan=kelurahan,
+        amount=amount,
+        envelopes=envelopes,
+    )
+    if problems:
+        raise ActionRefused("Pagu tidak dapat ditetapkan.", problems=problems)
+    key = kelurahan.pk if kelurahan is not None else None
+    envelope = envelopes.get(key)
+    old = envelope.amount if envelope else None
+    if envelope is None:
+        envelope = BudgetEnvelope(fiscal_year=fiscal_year, kecamatan=kecamatan, kelurahan=kelurahan)
+    envelope.amount = amount
+    if note:
+        envelope.note = note.strip()[:200]
+    envelope.full_clean()
+    envelope.save()
+    area = f"Kelurahan {kelurahan}" if kelurahan else f"Kecamatan {kecamatan}"
+    audit_record(
+        actor=actor,
+        action="envelope_set",
+        obj=envelope,
+        summary=(
+            f"Pagu {area} {fiscal_year.year}: "
+            + (f"{_rp(old)} → {_rp(amount)}" if old is not None else _rp(amount))
+        ),
+        data={
+            "year": fiscal_year.year,
+            "kecamatan": kecamatan.pk,
+            "kelurahan": kelurahan.pk if kelurahan else None,
+            "old": old,
+            "new": amount,
+            "note": envelope.note,
+        },
+    )
+    return envelope
+
+
+@transaction.atomic
+def envelope_share_remove(*, actor, envelope: BudgetEnvelope) -> None:
+    """Drop a kelurahan's share: its proposals then draw on the kecamatan envelope alone."""
+    if not may_set_envelopes(actor):
+        raise ActionRefused("Hanya Bappeda atau administrator yang dapat mengatur pagu anggaran.")
+    if envelope.kelurahan_id is None:
+        raise ActionRefused("Pagu kecamatan tidak dapat dihapus; ubah nilainya bila perlu.")
+    fiscal_year = _lock_year(envelope.fiscal_year)
+    locked = lock_envelopes(fiscal_year=fiscal_year, kecamatan=envelope.kecamatan)
+    current = locked.get(envelope.kelurahan_id)
+    if current is None:
+        return
+    audit_record(
+        actor=actor,
+        action="envelope_share_remove",
+        obj=current,
+        summary=(
+            f"Pagu Kelurahan {current.kelurahan} {fiscal_year.year} ({_rp(current.amount)}) dihapus"
+        ),
+        data={
+            "year": fiscal_year.year,
+            "kecamatan": current.kecamatan_id,
+            "kelurahan": current.kelurahan_id,
+            "old": current.amount,
+        },
+    )
+    current.delete()

@@ -1,0 +1,108 @@
+"""The Camat's written overrides of the suggested set: put a proposal in or out, or take it back."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from bangkit.errors import ActionRefused
+from bangkit.models import Role
+from bangkit.services import audit_record
+from proposals.models import Proposal, State
+from proposals.services import lock_proposal
+from verification.models import PriorityOverride
+
+MIN_REASON = 10
+
+
+def may_override(user, proposal: Proposal) -> bool:
+    """Only the Camat (kecamatan role) of the proposal's kecamatan decides on its priority."""
+    return (
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.role == Role.KECAMATAN
+        and user.kecamatan_id == proposal.kelurahan.kecamatan_id
+    )
+
+
+def _checked(proposal: Proposal, actor, reason: str) -> tuple[Proposal, str]:
+    """Lock the proposal, then check who acts, on what, and why."""
+    proposal = lock_proposal(proposal, actor)  # NotInScope (404) outside the actor's area
+    if not may_override(actor, proposal):
+        raise ActionRefused("Hanya Camat kecamatan usulan ini yang dapat mengubah prioritasnya.")
+    if proposal.state != State.KECAMATAN_VERIFIED:
+        raise ActionRefused(
+            f"Prioritas hanya dapat diubah untuk usulan yang sudah diverifikasi kecamatan; "
+            f"usulan ini pada tahap '{proposal.get_state_display()}'."
+        )
+    reason = (reason or "").strip()
+    if len(reason) < MIN_REASON:
+        raise ActionRefused(
+            f"Tuliskan alasan yang jelas (paling sedikit {MIN_REASON} huruf): alasan ini "
+            "terlihat oleh Bappeda dan Inspektorat."
+        )
+    return proposal, reason
+
+
+def _withdraw_active(proposal: Proposal) -> PriorityOverride | None:
+    active = (
+        PriorityOverride.objects.select_for_update()
+        .filter(proposal=proposal, withdrawn_at__isnull=True)
+        .first()
+    )
+    if active is not None:
+        active.withdrawn_at = timezone.now()
+        active.save(update_fields=["withdrawn_at"])
+    return active
+
+
+@transaction.atomic
+def priority_override_set(
+    *, actor, proposal: Proposal, include: bool, reason: str
+) -> PriorityOverride:
+    """Force a proposal into (include) or out of the suggested set, with a written reason.
+
+    An earlier active decision on the same proposal is withdrawn by this one (both stay on
+    record).
+    """
+    proposal, reason = _checked(proposal, actor, reason)
+    previous = _withdraw_active(proposal)
+    override = PriorityOverride.objects.create(
+        proposal=proposal, include=bool(include), reason=reason, actor=actor
+    )
+    verb = "dimasukkan ke" if include else "dikeluarkan dari"
+    audit_record(
+        actor=actor,
+        action="priority_override_set",
+        obj=override,
+        summary=f"{proposal.code} {verb} pilihan pendanaan oleh Camat: {reason}",
+        data={
+            "proposal": proposal.pk,
+            "code": proposal.code,
+            "include": bool(include),
+            "reason": reason,
+            "replaces": previous.pk if previous else None,
+        },
+    )
+    return override
+
+
+@transaction.atomic
+def priority_override_withdraw(*, actor, proposal: Proposal, reason: str) -> PriorityOverride:
+    """Take back the Camat's active decision: the proposal follows the computed suggestion again."""
+    proposal, reason = _checked(proposal, actor, reason)
+    withdrawn = _withdraw_active(proposal)
+    if withdrawn is None:
+        raise ActionRefused("Usulan ini tidak memiliki keputusan Camat yang masih berlaku.")
+    audit_record(
+        actor=actor,
+        action="priority_override_withdraw",
+        obj=withdrawn,
+        summary=f"Keputusan Camat atas {proposal.code} dicabut: {reason}",
+        data={
+            "proposal": proposal.pk,
+            "code": proposal.code,
+            "include": withdrawn.include,
+            "reason": reason,
+        },
+    )
+    return withdrawn
