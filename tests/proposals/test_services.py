@@ -9,6 +9,7 @@ from django.forms import modelform_factory
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.models import AuditEvent, FiscalYear
 from proposals import services
+from proposals.codes import check_symbol
 from proposals.models import Proposal, RABLine, State, TransitionLog
 from proposals.services import RABInput
 from tests.proposals.conftest import checklist_for
@@ -393,6 +394,21 @@ def test_an_entry_has_one_live_proposal_until_it_is_cancelled(world, make_entry)
         State.CANCELLED,
         State.DRAFT,
     ]
+
+
+def test_a_tracking_code_already_taken_is_drawn_again(
+    world, make_proposal, make_entry, monkeypatch
+):
+    taken = make_proposal("draft").code
+    fresh = "BB-2026-7KQ2-MX" + check_symbol("7KQ2MX")
+    draws = iter([taken, fresh])
+    monkeypatch.setattr(services, "new_tracking_code", lambda year: next(draws))
+
+    proposal = services.proposal_create_from_entry(
+        entry=make_entry(), actor=world.users["rt_own"], planned_width=Decimal("1.2")
+    )
+
+    assert proposal.code == fresh
 
 
 def test_only_the_entrys_own_rt_starts_a_proposal(world, make_entry):
