@@ -99,10 +99,13 @@ def _filters_from(request) -> tuple[selectors.ProposalFilters, bool]:
 @require_GET
 def proposal_list(request):
     filters, defaulted = _filters_from(request)
-    page = Paginator(
-        selectors.proposal_list(user=request.user, filters=filters), PAGE_SIZE
-    ).get_page(request.GET.get("hal"))
     counts = selectors.proposal_state_counts(user=request.user, filters=filters)
+    paginator = Paginator(selectors.proposal_list(user=request.user, filters=filters), PAGE_SIZE)
+    # The state counts already hold the total: spare the paginator its own COUNT over the join.
+    paginator.count = sum(
+        n for value, _, n in counts if value == filters.state or not filters.state
+    )
+    page = paginator.get_page(request.GET.get("hal"))
     queue_state = selectors.queue_state_for(request.user)
     return render(
         request,
