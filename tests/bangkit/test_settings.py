@@ -1,0 +1,166 @@
+"""Production settings pass `check --deploy`; without a SECRET_KEY they refuse to start;
+the demo seed refuses production and builds the demo city idempotently."""
+
+import io
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import Count
+
+from bangkit.management.commands import seed_demo
+from bangkit.models import RT, FiscalYear, Kecamatan, Kelurahan, Role, User
+
+BASE_DIR = Path(django_settings.BASE_DIR)
+
+
+def production_env(tmp_path, **overrides) -> dict:
+    """A clean environment as a server has it: nothing inherited from the test process
+    (BANGKIT_TESTING, DJANGO_SETTINGS_MODULE=bangkit.test_settings, a developer's DEBUG)."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "LANG": "C.UTF-8",
+        "DEBUG": "False",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "ALLOWED_HOSTS": "example.org",
+        "DJANGO_SETTINGS_MODULE": "bangkit.settings",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    env.update(overrides)
+    return {key: value for key, value in env.items() if value is not None}
+
+
+def run(args, env) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    result = run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], production_env(tmp_path)
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_catches_a_weak_secret_key(tmp_path):
+    env = production_env(tmp_path, SECRET_KEY="pendek")
+
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
+
+    assert result.returncode != 0
+    assert "security.W009" in result.stdout + result.stderr
+
+
+def test_production_settings_are_hardened(tmp_path):
+    script = (
+        "from django.conf import settings as s; "
+        "print(s.DEBUG, s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
+        "s.SECURE_HSTS_SECONDS >= 31536000, s.ALLOWED_HOSTS, "
+        "s.STORAGES['staticfiles']['BACKEND'].startswith('whitenoise'))"
+    )
+
+    result = run(["-c", script], production_env(tmp_path))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "False",
+        "True",
+        "True",
+        "True",
+        "True",
+        "['example.org']",
+        "True",
+    ]
+
+
+def test_settings_refuse_to_start_without_secret_key(tmp_path):
+    env = production_env(tmp_path, SECRET_KEY=None)
+
+    result = run(["-c", "from django.conf import settings; settings.DEBUG"], env)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "SECRET_KEY" in result.stderr.strip().splitlines()[-1]
+
+
+def test_debug_true_runs_without_secret_key(tmp_path):
+    env = production_env(tmp_path, SECRET_KEY=None, DEBUG="True", ALLOWED_HOSTS=None)
+    script = "from django.conf import settings as s; print(s.DEBUG, s.ALLOWED_HOSTS)"
+
+    result = run(["-c", script], env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True ['127.0.0.1', 'localhost']"
+
+
+@pytest.fixture
+def core_seed_only(monkeypatch):
+    """Run only the core seed: the apps' own seeders are other tests' business."""
+    monkeypatch.setattr(seed_demo.Command, "_app_seeders", staticmethod(lambda: iter(())))
+
+
+def test_seed_demo_refuses_when_debug_is_false(db, settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="DEBUG=False"):
+        call_command("seed_demo", stdout=io.StringIO())
+
+    assert not User.objects.exists()
+    assert not RT.objects.exists()
+
+
+def test_seed_demo_builds_the_demo_city_and_is_idempotent(db, settings, core_seed_only):
+    settings.DEBUG = True
+
+    first = io.StringIO()
+    call_command("seed_demo", stdout=first)
+
+    assert Kecamatan.objects.count() == 11
+    assert Kelurahan.objects.count() == 68
+    rts_per_kelurahan = Kelurahan.objects.annotate(n=Count("rts")).values_list("n", flat=True)
+    assert all(15 <= n <= 40 for n in rts_per_kelurahan)
+
+    lurah = User.objects.get(username="lurah.simpang-iv-sipin")
+    assert (lurah.role, lurah.kelurahan.name) == (Role.KELURAHAN, "Simpang IV Sipin")
+    head = User.objects.get(username="rt.simpang-iv-sipin.01")
+    assert (head.role, head.rt.number, head.rt.kelurahan) == (Role.RT, 1, lurah.kelurahan)
+    camat = User.objects.get(username="camat.telanaipura")
+    assert (camat.role, camat.kecamatan.name) == (Role.KECAMATAN, "Telanaipura")
+    assert User.objects.get(username="camat.jambi-selatan").kecamatan.name == "Jambi Selatan"
+    assert User.objects.get(username="lurah.thehok").kelurahan.name == "Thehok"
+    bappeda = User.objects.get(username="bappeda")
+    inspektorat = User.objects.get(username="inspektorat")
+    assert bappeda.role == Role.BAPPEDA and bappeda.is_staff
+    assert inspektorat.role == Role.INSPEKTORAT and inspektorat.is_read_only
+    assert User.objects.get(username="admin").is_superuser
+    assert bappeda.check_password(settings.DEMO_PASSWORD)
+    # One account per area: every kecamatan, kelurahan and RT.
+    assert User.objects.filter(role=Role.KECAMATAN).count() == 11
+    assert User.objects.filter(role=Role.KELURAHAN).count() == 68
+    assert User.objects.filter(role=Role.RT).count() == RT.objects.count()
+    fy = FiscalYear.objects.get()
+    assert fy.ceiling_for(120) == 100_000_000
+    assert fy.ceiling_for(45) == 50_000_000
+
+    counts = (RT.objects.count(), User.objects.count(), FiscalYear.objects.count())
+    second = io.StringIO()
+    call_command("seed_demo", stdout=second)
+
+    assert (RT.objects.count(), User.objects.count(), FiscalYear.objects.count()) == counts
+    assert "0 RT baru, 0 akun baru" in second.getvalue()
+    assert f"{counts[0]} RT baru" in first.getvalue()
