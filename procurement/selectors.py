@@ -1,0 +1,448 @@
+"""Reads for procurement: catalogue matching, prices, progress of orders, envelope figures."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from bangkit.models import FiscalYear, Role
+from procurement.models import (
+    DEFAULT_PRICE_MARGIN_PERCENT,
+    Delivery,
+    DeliveryLine,
+    Handover,
+    Material,
+    Payment,
+    ProcurementSettings,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    ReferencePrice,
+    Supplier,
+)
+from proposals.models import Proposal, State
+
+# Proposals the kelurahan orders for, and those whose purchases are still shown.
+ORDERABLE_STATES = [State.DESIGNATED, State.PROCUREMENT]
+PROCUREMENT_STATES = [
+    State.DESIGNATED,
+    State.PROCUREMENT,
+    State.MATERIALS_RECEIVED,
+    State.IN_PROGRESS,
+    State.REPORTED,
+    State.COMPLETED,
+]
+ZERO = Decimal("0")
+
+
+def normalize_material_name(text: str) -> str:
+    """'Semen Portland 50 Kg' → 'semenportland50kg': case, spaces and punctuation ignored."""
+    text = str(text or "").lower().replace("²", "2").replace("³", "3").replace('"', "inch")
+    return re.sub(r"[^a-z0-9]+", "", text)
+
+
+_TOKEN = re.compile(r"\d+(?:[.,/]\d+)*|[a-z]+")
+
+
+def material_tokens(text: str) -> frozenset[str]:
+    """'Besi beton 10mm' → {besi, beton, 10, mm}; inch marks become 'inch'."""
+    text = str(text or "").lower().replace('"', " inch ").replace("”", " inch ")
+    return frozenset(_TOKEN.findall(text.replace("²", "2").replace("³", "3")))
+
+
+class MaterialIndex:
+    """The catalogue by normalised name and aliases, built once per use."""
+
+    def __init__(self, materials=None):
+        materials = list(materials if materials is not None else Material.objects.all())
+        self.by_key: dict[str, Material] = {}
+        self.tokens: list[tuple[frozenset, Material]] = []
+        for material in materials:
+            for name in (material.name, *material.aliases):
+                self.by_key.setdefault(normalize_material_name(name), material)
+                self.tokens.append((material_tokens(name), material))
+        self._keys = list(self.by_key)
+
+    def match(self, name: str, unit: str = "") -> Material | None:
+        """The catalogue material a RAB line names, or None when unsure."""
+        key = normalize_material_name(name)
+        if not key:
+            return None
+        found = self.by_key.get(key)
+        if found:
+            return found
+        unit_key = normalize_material_name(unit)
+
+        def same_unit(material):
+            return not unit_key or normalize_material_name(material.unit) == unit_key
+
+        words = material_tokens(name)
+        # 'Semen 50 kg' names 'Semen Portland 50 kg'; 'Semen Portland Tiga Roda 50 kg' too.
+        scored: dict[int, tuple[int, Material]] = {}
+        for tokens, material in self.tokens:
+            if not same_unit(material) or not tokens or not words:
+                continue
+            if words <= tokens or tokens <= words:
+                distance = len(words ^ tokens)
+                best = scored.get(material.pk)
+                if best is None or distance < best[0]:
+                    scored[material.pk] = (distance, material)
+        if scored:
+            ranked = sorted(scored.values(), key=lambda pair: pair[0])
+            if len(ranked) == 1 or ranked[0][0] < ranked[1][0]:
+                return ranked[0][1]
+            return None
+        close = difflib.get_close_matches(key, self._keys, n=3, cutoff=0.85)
+        for candidate in close:
+            material = self.by_key[candidate]
+            if same_unit(material):
+                return material
+        return None
+
+
+def price_margin_percent(fiscal_year: FiscalYear) -> int:
+    settings_row = ProcurementSettings.objects.filter(fiscal_year=fiscal_year).first()
+    return settings_row.price_margin_percent if settings_row else DEFAULT_PRICE_MARGIN_PERCENT
+
+
+def reference_prices(fiscal_year: FiscalYear, material_ids) -> dict[int, int]:
+    return dict(
+        ReferencePrice.objects.filter(
+            fiscal_year=fiscal_year, material_id__in=set(material_ids)
+        ).values_list("material_id", "price")
+    )
+
+
+def price_limit(reference: int, margin_percent: int) -> int:
+    """The highest unit price accepted without a written reason."""
+    return reference * (100 + margin_percent) // 100
+
+
+def suppliers_for(kelurahan):
+    """Active shops, the same kelurahan first, then the same kecamatan (marked by `nearness`)."""
+    return Supplier.objects.ranked_for(kelurahan)
+
+
+# --- Orders and their progress --------------------------------------------------------------
+
+
+def _delivered_subquery():
+    return Coalesce(
+        Subquery(
+            DeliveryLine.objects.filter(order_line=OuterRef("pk"))
+            .order_by()
+            .values("order_line")
+            .annotate(total=Sum("quantity"))
+            .values("total"),
+            output_field=DecimalField(max_digits=14, decimal_places=2),
+        ),
+        Value(ZERO),
+        output_field=DecimalField(max_digits=14, decimal_places=2),
+    )
+
+
+def order_lines_with_progress(order: PurchaseOrder) -> list[PurchaseOrderLine]:
+    """The order's lines, each with `delivered` and `shortfall` quantities."""
+    lines = list(
+        order.lines.select_related("material").annotate(
+            delivered=_delivered_subquery(),
+            rejected=Coalesce(
+                Sum("deliveries__rejected_quantity"),
+                Value(ZERO),
+                output_field=DecimalField(max_digits=14, decimal_places=2),
+            ),
+        )
+    )
+    for line in lines:
+        line.shortfall = max(ZERO, line.quantity - line.delivered)
+    return lines
+
+
+@dataclass
+class OrderProgress:
+    ordered: int = 0
+    delivered_value: int = 0
+    paid: int = 0
+    complete: bool = False
+    shortfall_lines: int = 0
+
+
+def order_progress(order: PurchaseOrder, lines=None) -> OrderProgress:
+    lines = lines if lines is not None else order_lines_with_progress(order)
+    delivered_value = sum(
+        int((min(line.delivered, line.quantity) * line.unit_price).to_integral_value())
+        for line in lines
+    )
+    paid = order.payments.aggregate(t=Coalesce(Sum("amount"), 0))["t"]
+    short = sum(1 for line in lines if line.shortfall > 0)
+    return OrderProgress(
+        ordered=order.total,
+        delivered_value=delivered_value,
+        paid=paid,
+        complete=bool(lines) and short == 0,
+        shortfall_lines=short,
+    )
+
+
+def delivered_value(order: PurchaseOrder) -> int:
+    return order_progress(order).delivered_value
+
+
+def proposal_fully_delivered(proposal: Proposal) -> bool:
+    """True when every line of every issued order of the proposal has fully arrived."""
+    lines = PurchaseOrderLine.objects.filter(
+        order__proposal=proposal, order__state=PurchaseOrder.State.ISSUED
+    ).annotate(delivered=_delivered_subquery())
+    if not lines.exists():
+        return False
+    return not lines.filter(delivered__lt=F("quantity")).exists()
+
+
+def handover_items(proposal: Proposal) -> list[dict]:
+    """What the BAST lists: each material with the quantity received and its condition."""
+    rows: dict[tuple, dict] = {}
+    lines = (
+        PurchaseOrderLine.objects.filter(
+            order__proposal=proposal, order__state=PurchaseOrder.State.ISSUED
+        )
+        .select_related("order__supplier")
+        .annotate(
+            delivered=_delivered_subquery(),
+            rejected=Coalesce(
+                Sum("deliveries__rejected_quantity"),
+                Value(ZERO),
+                output_field=DecimalField(max_digits=14, decimal_places=2),
+            ),
+        )
+        .order_by("order__sequence", "position", "id")
+    )
+    for line in lines:
+        key = (line.description, line.unit)
+        row = rows.setdefault(
+            key,
+            {
+                "description": line.description,
+                "unit": line.unit,
+                "quantity": ZERO,
+                "rejected": ZERO,
+                "suppliers": [],
+            },
+        )
+        row["quantity"] += line.delivered
+        row["rejected"] += line.rejected
+        if line.order.supplier.name not in row["suppliers"]:
+            row["suppliers"].append(line.order.supplier.name)
+    items = []
+    for row in rows.values():
+        condition = "Baik"
+        if row["rejected"]:
+            condition = f"Baik ({_qty(row['rejected'])} {row['unit']} rusak ditolak dan diganti)"
+        items.append(
+            {
+                "description": row["description"],
+                "unit": row["unit"],
+                "quantity": f"{row['quantity'].normalize():f}",
+                "condition": condition,
+                "supplier": ", ".join(row["suppliers"]),
+            }
+        )
+    return items
+
+
+def _qty(value: Decimal) -> str:
+    text = f"{value.normalize():f}"
+    return text.replace(".", ",")
+
+
+@dataclass
+class ProposalProcurement:
+    """Everything the proposal's procurement page shows."""
+
+    proposal: Proposal
+    orders: list = field(default_factory=list)
+    ordered: int = 0
+    delivered_value: int = 0
+    paid: int = 0
+    remaining_budget: int = 0
+    fully_delivered: bool = False
+    handover: Handover | None = None
+
+
+def proposal_procurement(proposal: Proposal) -> ProposalProcurement:
+    orders = list(
+        proposal.purchase_orders.select_related("supplier__kelurahan__kecamatan")
+        .annotate(
+            paid_sum=Coalesce(Sum("payments__amount"), 0),
+            line_count=Count("lines", distinct=True),
+        )
+        .order_by("created_at", "id")
+    )
+    summary = ProposalProcurement(proposal=proposal, orders=orders)
+    for order in orders:
+        order.progress = order_progress(order)
+        if order.state == PurchaseOrder.State.ISSUED:
+            summary.ordered += order.total
+            summary.delivered_value += order.progress.delivered_value
+            summary.paid += order.progress.paid
+    summary.remaining_budget = (proposal.designated_budget or 0) - summary.ordered
+    summary.fully_delivered = proposal_fully_delivered(proposal)
+    summary.handover = Handover.objects.filter(proposal=proposal).first()
+    return summary
+
+
+# --- Lists ------------------------------------------------------------------------------------
+
+
+def proposals_for_procurement(user, *, year: int | None = None):
+    """Designated proposals and later, with their order sums, for the user's area."""
+    issued = Q(purchase_orders__state=PurchaseOrder.State.ISSUED)
+    qs = (
+        Proposal.objects.visible_to(user)
+        .filter(state__in=PROCUREMENT_STATES)
+        .select_related("rt", "kelurahan__kecamatan", "fiscal_year")
+        .annotate(
+            ordered_sum=Coalesce(Sum("purchase_orders__total", filter=issued), 0),
+            order_count=Count("purchase_orders", filter=issued, distinct=True),
+            draft_count=Count(
+                "purchase_orders",
+                filter=Q(purchase_orders__state=PurchaseOrder.State.DRAFT),
+                distinct=True,
+            ),
+        )
+        .order_by("kelurahan__name", "rt__number", "code")
+    )
+    if year:
+        qs = qs.filter(fiscal_year__year=year)
+    return qs
+
+
+def orders_for(user, *, year: int | None = None, state: str | None = None):
+    qs = PurchaseOrder.objects.visible_to(user).for_lists()
+    if year:
+        qs = qs.filter(proposal__fiscal_year__year=year)
+    if state:
+        qs = qs.filter(state=state)
+    return qs.annotate(paid_sum=Coalesce(Sum("payments__amount"), 0)).order_by(
+        "-issued_at", "-created_at"
+    )
+
+
+def supplier_orders(supplier, *, year: int | None = None):
+    """A shop's own orders (never drafts): used for the toko account, by supplier."""
+    qs = PurchaseOrder.objects.for_supplier(supplier).for_lists()
+    if year:
+        qs = qs.filter(proposal__fiscal_year__year=year)
+    return qs.annotate(
+        paid_sum=Coalesce(Sum("payments__amount"), 0),
+        delivery_count=Count("deliveries", distinct=True),
+    ).order_by("-issued_at")
+
+
+def supplier_of(user) -> Supplier | None:
+    """The shop a toko account speaks for (None until User.supplier exists and is set)."""
+    if user is None or not user.is_authenticated or user.role != Role.TOKO:
+        return None
+    supplier_id = getattr(user, "supplier_id", None)
+    return Supplier.objects.filter(pk=supplier_id).first() if supplier_id else None
+
+
+def deliveries_of(order: PurchaseOrder):
+    return order.deliveries.select_related("recorded_by").prefetch_related("lines__order_line")
+
+
+def payments_of(order: PurchaseOrder):
+    return Payment.objects.filter(order=order).order_by("paid_on", "id")
+
+
+# --- Envelope figures (registered with bangkit.budget in apps.ready) ---------------------------
+
+
+def envelope_procurement_figures(figures) -> None:
+    """Fill ordered, delivered and paid on EnvelopeFigures, in three queries for any number."""
+    if not figures:
+        return
+    year_ids = {f.envelope.fiscal_year_id for f in figures}
+    kecamatan_ids = {f.envelope.kecamatan_id for f in figures}
+    base = {
+        "fiscal_year_id__in": year_ids,
+        "kelurahan__kecamatan_id__in": kecamatan_ids,
+    }
+    issued = PurchaseOrder.State.ISSUED
+
+    def by_area(rows, value_key):
+        by_kec: dict = {}
+        by_kel: dict = {}
+        for row in rows:
+            total = int(row[value_key] or 0)
+            kec_key = (row["year"], row["kec"])
+            by_kec[kec_key] = by_kec.get(kec_key, 0) + total
+            kel_key = (row["year"], row["kel"])
+            by_kel[kel_key] = by_kel.get(kel_key, 0) + total
+        return by_kec, by_kel
+
+    proposal_ids = Proposal.objects.filter(**base).values("pk")
+    ordered_rows = (
+        PurchaseOrder.objects.filter(state=issued, proposal__in=proposal_ids)
+        .order_by()
+        .values(
+            year=F("proposal__fiscal_year_id"),
+            kec=F("proposal__kelurahan__kecamatan_id"),
+            kel=F("proposal__kelurahan_id"),
+        )
+        .annotate(total=Sum("total"))
+    )
+    paid_rows = (
+        Payment.objects.filter(order__state=issued, order__proposal__in=proposal_ids)
+        .order_by()
+        .values(
+            year=F("order__proposal__fiscal_year_id"),
+            kec=F("order__proposal__kelurahan__kecamatan_id"),
+            kel=F("order__proposal__kelurahan_id"),
+        )
+        .annotate(total=Sum("amount"))
+    )
+    # Delivered value: accepted quantities at the order line's price, capped at what was ordered
+    # (a line is never over-delivered: the service refuses it).
+    delivered_rows = (
+        DeliveryLine.objects.filter(
+            delivery__order__state=issued, delivery__order__proposal__in=proposal_ids
+        )
+        .order_by()
+        .values(
+            year=F("delivery__order__proposal__fiscal_year_id"),
+            kec=F("delivery__order__proposal__kelurahan__kecamatan_id"),
+            kel=F("delivery__order__proposal__kelurahan_id"),
+        )
+        .annotate(
+            total=Sum(
+                F("quantity") * F("order_line__unit_price"),
+                output_field=DecimalField(max_digits=20, decimal_places=2),
+            )
+        )
+    )
+    ordered = by_area(ordered_rows, "total")
+    paid = by_area(paid_rows, "total")
+    delivered = by_area(delivered_rows, "total")
+    for fig in figures:
+        env = fig.envelope
+        if env.kelurahan_id:
+            index, key = 1, (env.fiscal_year_id, env.kelurahan_id)
+        else:
+            index, key = 0, (env.fiscal_year_id, env.kecamatan_id)
+        fig.ordered = ordered[index].get(key, 0)
+        fig.delivered = delivered[index].get(key, 0)
+        fig.paid = paid[index].get(key, 0)
+
+
+def deliveries_for_proposal(proposal: Proposal):
+    return Delivery.objects.filter(
+        order__proposal=proposal, order__state=PurchaseOrder.State.ISSUED
+    ).select_related("order__supplier")
+
+
+def deliveries_for(user):
+    return Delivery.objects.visible_to(user).select_related("order__supplier")

@@ -1,0 +1,731 @@
+"""Every change in procurement: orders, their issue, deliveries, the BAST and payments.
+
+Each service locks what it checks (the proposal, the budget envelopes, the order, the number
+counter), checks role, area and state, writes, and records an audit row in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+
+from bangkit.budget import lock_envelopes
+from bangkit.errors import ActionRefused, NotInScope
+from bangkit.files import DOCUMENT_TYPES, IMAGE_TYPES, check_upload
+from bangkit.models import Role
+from bangkit.services import audit_record
+from procurement import selectors
+from procurement.models import (
+    Delivery,
+    DeliveryLine,
+    Handover,
+    Material,
+    OrderCounter,
+    Payment,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Supplier,
+)
+from proposals import rules
+from proposals.models import Proposal, State
+from proposals.services import apply_transition_locked, lock_proposal
+
+MIN_REASON = 10
+EXTENSIONS = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/webp": "webp",
+    "image/heic": "heic",
+    "application/pdf": "pdf",
+}
+
+
+def _rp(value: int) -> str:
+    return f"Rp {int(value):,}".replace(",", ".")
+
+
+@dataclass
+class OrderLineInput:
+    description: str
+    unit: str
+    quantity: Decimal
+    unit_price: int
+    material: Material | None = None
+    justification: str = ""
+    rab_line_id: int | None = None
+
+
+# --- Guards ---------------------------------------------------------------------------------
+
+
+def _require_kelurahan(proposal: Proposal, actor) -> None:
+    if not rules.is_kelurahan_of(proposal, actor):
+        raise ActionRefused("Hanya kelurahan pengguna anggaran usulan ini yang dapat melakukannya.")
+
+
+def _lock_order(order: PurchaseOrder, actor) -> PurchaseOrder:
+    """Lock the order row; NotInScope if the actor may not see it."""
+    locked = (
+        PurchaseOrder.objects.select_for_update(of=("self",))
+        .select_related("proposal__kelurahan__kecamatan", "proposal__fiscal_year", "supplier")
+        .filter(pk=order.pk)
+        .first()
+    )
+    if locked is None or not PurchaseOrder.objects.visible_to(actor).filter(pk=order.pk).exists():
+        raise NotInScope
+    return locked
+
+
+def _reason_ok(text: str) -> bool:
+    return len((text or "").strip()) >= MIN_REASON
+
+
+# --- Pricing rules --------------------------------------------------------------------------
+
+
+def price_lines(order: PurchaseOrder, lines: list[PurchaseOrderLine]) -> None:
+    """Snapshot the year's reference price on each line and flag what needs a reason."""
+    fiscal_year = order.proposal.fiscal_year
+    margin = selectors.price_margin_percent(fiscal_year)
+    refs = selectors.reference_prices(
+        fiscal_year, [ln.material_id for ln in lines if ln.material_id]
+    )
+    for line in lines:
+        line.line_total = line.compute_total()
+        line.reference_price = refs.get(line.material_id) if line.material_id else None
+        if line.material_id is None or line.reference_price is None:
+            line.flagged = True
+        else:
+            line.flagged = line.unit_price > selectors.price_limit(line.reference_price, margin)
+
+
+def line_problems(order: PurchaseOrder, lines) -> list[str]:
+    """What stops the lines from being issued, one sentence per line."""
+    margin = selectors.price_margin_percent(order.proposal.fiscal_year)
+    problems = []
+    for i, line in enumerate(lines, start=1):
+        if not line.flagged or _reason_ok(line.justification):
+            continue
+        if line.material_id is None:
+            problems.append(
+                f"Baris {i} ({line.description}): material tidak ada di katalog; "
+                "tuliskan alasan dan spesifikasinya."
+            )
+        elif line.reference_price is None:
+            problems.append(
+                f"Baris {i} ({line.description}): belum ada harga acuan tahun ini; "
+                "tuliskan alasan harga."
+            )
+        else:
+            problems.append(
+                f"Baris {i} ({line.description}): harga {_rp(line.unit_price)} melebihi harga "
+                f"acuan {_rp(line.reference_price)} lebih dari {margin}%; tuliskan alasannya."
+            )
+    return problems
+
+
+# --- Orders ---------------------------------------------------------------------------------
+
+
+def _check_orderable(proposal: Proposal) -> None:
+    if proposal.state not in selectors.ORDERABLE_STATES:
+        raise ActionRefused(
+            f"Material hanya dapat dipesan untuk usulan yang sudah ditetapkan dalam SK Camat "
+            f"(tahap sekarang: {proposal.get_state_display()})."
+        )
+    if Handover.objects.filter(proposal=proposal).exists():
+        raise ActionRefused("BAST usulan ini sudah dibuat: tidak ada pesanan baru.")
+
+
+def _write_lines(order: PurchaseOrder, inputs: list[OrderLineInput]) -> list[PurchaseOrderLine]:
+    if not inputs:
+        raise ActionRefused("Pesanan harus berisi paling sedikit satu baris material.")
+    lines = []
+    for position, item in enumerate(inputs):
+        line = PurchaseOrderLine(
+            order=order,
+            material=item.material,
+            description=(item.description or (item.material.name if item.material else "")).strip(),
+            unit=(item.unit or (item.material.unit if item.material else "")).strip(),
+            quantity=Decimal(item.quantity),
+            unit_price=int(item.unit_price),
+            justification=(item.justification or "").strip(),
+            rab_line_id=item.rab_line_id,
+            position=position,
+        )
+        try:
+            line.full_clean(exclude=["order", "rab_line", "material"])
+        except ValidationError as exc:
+            raise ActionRefused(
+                f"Baris {position + 1} ({line.description or 'tanpa uraian'}) tidak sah.",
+                problems=exc.messages,
+            ) from exc
+        lines.append(line)
+    price_lines(order, lines)
+    order.lines.all().delete()
+    PurchaseOrderLine.objects.bulk_create(lines)
+    order.total = sum(line.line_total for line in lines)
+    return lines
+
+
+@transaction.atomic
+def order_create_from_rab(*, proposal: Proposal, actor, supplier: Supplier) -> PurchaseOrder:
+    """A draft order for a designated proposal, its lines taken from what the RAB still needs."""
+    proposal = lock_proposal(proposal, actor)
+    _require_kelurahan(proposal, actor)
+    _check_orderable(proposal)
+    if not supplier.active:
+        raise ActionRefused(f"Toko {supplier} tidak aktif.")
+    already = dict(
+        PurchaseOrderLine.objects.filter(
+            order__proposal=proposal,
+            rab_line__isnull=False,
+        )
+        .exclude(order__state=PurchaseOrder.State.CANCELLED)
+        .order_by()
+        .values("rab_line_id")
+        .annotate(q=Sum("quantity"))
+        .values_list("rab_line_id", "q")
+    )
+    index = selectors.MaterialIndex()
+    inputs = []
+    for rab in proposal.rab_lines.all():
+        remaining = rab.quantity - already.get(rab.pk, Decimal("0"))
+        if remaining <= 0:
+            continue
+        material = index.match(rab.material, rab.unit)
+        inputs.append(
+            OrderLineInput(
+                description=material.name if material else rab.material,
+                unit=material.unit if material else rab.unit,
+                quantity=remaining,
+                unit_price=rab.unit_price,
+                material=material,
+                rab_line_id=rab.pk,
+            )
+        )
+    if not inputs:
+        raise ActionRefused("Semua baris RAB usulan ini sudah masuk ke pesanan.")
+    order = PurchaseOrder.objects.create(
+        proposal=proposal,
+        supplier=supplier,
+        created_by=actor,
+        delivery_address=f"{proposal.location_description}, {proposal.rt}",
+    )
+    _write_lines(order, inputs)
+    order.save(update_fields=["total"])
+    audit_record(
+        actor=actor,
+        action="order_create",
+        obj=order,
+        summary=f"Draf pesanan {proposal.code} ke {supplier}",
+        data={"lines": len(inputs), "total": order.total},
+    )
+    return order
+
+
+@transaction.atomic
+def order_update(
+    *,
+    order: PurchaseOrder,
+    actor,
+    supplier: Supplier,
+    lines: list[OrderLineInput],
+    supplier_reason: str = "",
+    note: str = "",
+    delivery_address: str = "",
+) -> PurchaseOrder:
+    """Save a draft: the shop, the reasons and all its lines (replaced)."""
+    order = _lock_order(order, actor)
+    _require_kelurahan(order.proposal, actor)
+    if not order.is_editable:
+        raise ActionRefused("Pesanan yang sudah diterbitkan tidak dapat diubah.")
+    if not supplier.active and supplier.pk != order.supplier_id:
+        raise ActionRefused(f"Toko {supplier} tidak aktif.")
+    order.supplier = supplier
+    order.supplier_reason = (supplier_reason or "").strip()
+    order.note = (note or "").strip()
+    order.delivery_address = (delivery_address or "").strip()[:300]
+    _write_lines(order, lines)
+    order.save()
+    audit_record(
+        actor=actor,
+        action="order_update",
+        obj=order,
+        data={"supplier": supplier.pk, "lines": len(lines), "total": order.total},
+    )
+    return order
+
+
+def _next_number(order: PurchaseOrder) -> tuple[int, str]:
+    """Take the next number of the kelurahan's year under a row lock: no gaps, no twins."""
+    kelurahan = order.proposal.kelurahan
+    year = order.proposal.fiscal_year.year
+    try:
+        with transaction.atomic():
+            OrderCounter.objects.get_or_create(kelurahan=kelurahan, year=year)
+    except IntegrityError:
+        pass  # created meanwhile by a concurrent issue: lock it below
+    counter = OrderCounter.objects.select_for_update().get(kelurahan=kelurahan, year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return counter.last_number, f"{counter.last_number:03d}/SP-BB/{kelurahan.code}/{year}"
+
+
+def budget_problems(order: PurchaseOrder, proposal: Proposal) -> list[str]:
+    """Why issuing `order` would overspend the proposal or its envelopes (call under locks)."""
+    issued = PurchaseOrder.objects.filter(state=PurchaseOrder.State.ISSUED).exclude(pk=order.pk)
+    problems = []
+    designated = proposal.designated_budget or 0
+    used = issued.filter(proposal=proposal).aggregate(t=Coalesce(Sum("total"), 0))["t"]
+    if used + order.total > designated:
+        problems.append(
+            f"Anggaran usulan {_rp(designated)} terlampaui: sudah dipesan {_rp(used)}, "
+            f"pesanan ini {_rp(order.total)}, sisa {_rp(designated - used)}."
+        )
+    envelopes = lock_envelopes(
+        fiscal_year=proposal.fiscal_year, kecamatan=proposal.kelurahan.kecamatan
+    )
+    kec_env = envelopes.get(None)
+    if kec_env is None:
+        problems.append(
+            f"Pagu anggaran Kecamatan {proposal.kelurahan.kecamatan} tahun "
+            f"{proposal.fiscal_year.year} belum ditetapkan."
+        )
+        return problems
+    in_year = issued.filter(proposal__fiscal_year=proposal.fiscal_year)
+    kec_used = in_year.filter(
+        proposal__kelurahan__kecamatan=proposal.kelurahan.kecamatan
+    ).aggregate(t=Coalesce(Sum("total"), 0))["t"]
+    if kec_used + order.total > kec_env.amount:
+        problems.append(
+            f"Pagu Kecamatan {proposal.kelurahan.kecamatan} {_rp(kec_env.amount)} terlampaui: "
+            f"sudah dipesan {_rp(kec_used)}, pesanan ini {_rp(order.total)}."
+        )
+    share = envelopes.get(proposal.kelurahan_id)
+    if share is not None:
+        kel_used = in_year.filter(proposal__kelurahan=proposal.kelurahan).aggregate(
+            t=Coalesce(Sum("total"), 0)
+        )["t"]
+        if kel_used + order.total > share.amount:
+            problems.append(
+                f"Pagu Kelurahan {proposal.kelurahan} {_rp(share.amount)} terlampaui: "
+                f"sudah dipesan {_rp(kel_used)}, pesanan ini {_rp(order.total)}."
+            )
+    return problems
+
+
+def issue_problems(order: PurchaseOrder) -> list[str]:
+    """What still stops a draft from being issued (for the page; the service checks again)."""
+    problems = line_problems(order, list(order.lines.all()))
+    if order.is_outside_kecamatan and not _reason_ok(order.supplier_reason):
+        problems.append(
+            f"Toko {order.supplier} berada di luar Kecamatan {order.proposal.kelurahan.kecamatan}: "
+            "tuliskan alasan memilih toko ini."
+        )
+    if not order.supplier.active:
+        problems.append(f"Toko {order.supplier} tidak aktif.")
+    return problems
+
+
+@transaction.atomic
+def order_issue(*, order: PurchaseOrder, actor) -> PurchaseOrder:
+    """Issue the Surat Pesanan: lock the proposal and envelopes, check money and reasons, number
+    it, and move a designated proposal into procurement."""
+    proposal = lock_proposal(order.proposal, actor)
+    order = _lock_order(order, actor)
+    _require_kelurahan(proposal, actor)
+    if order.state != PurchaseOrder.State.DRAFT:
+        raise ActionRefused(f"Pesanan ini sudah {order.get_state_display().lower()} ({order}).")
+    _check_orderable(proposal)
+    lines = list(order.lines.all())
+    if not lines:
+        raise ActionRefused("Pesanan harus berisi paling sedikit satu baris material.")
+    # Prices are checked against the reference at the moment of issue.
+    price_lines(order, lines)
+    PurchaseOrderLine.objects.bulk_update(
+        lines, ["line_total", "reference_price", "flagged"], batch_size=200
+    )
+    order.total = sum(line.line_total for line in lines)
+    problems = issue_problems(order) + budget_problems(order, proposal)
+    if problems:
+        raise ActionRefused("Pesanan belum dapat diterbitkan.", problems=problems)
+    sequence, number = _next_number(order)
+    order.sequence = sequence
+    order.number = number
+    order.number_kelurahan = proposal.kelurahan
+    order.number_year = proposal.fiscal_year.year
+    order.state = PurchaseOrder.State.ISSUED
+    order.issued_by = actor
+    order.issued_at = timezone.now()
+    order.save()
+    audit_record(
+        actor=actor,
+        action="order_issue",
+        obj=order,
+        summary=f"{number} ke {order.supplier}: {_rp(order.total)}",
+        data={
+            "number": number,
+            "total": order.total,
+            "flagged_lines": [ln.description for ln in lines if ln.flagged],
+            "outside_kecamatan": order.is_outside_kecamatan,
+        },
+    )
+    if proposal.state == State.DESIGNATED:
+        apply_transition_locked(
+            proposal, actor=actor, action="order_materials", note=f"Surat pesanan {number}"
+        )
+    return order
+
+
+@transaction.atomic
+def order_cancel(*, order: PurchaseOrder, actor, reason: str) -> PurchaseOrder:
+    """Cancel a draft or an issued order nothing has arrived for; its number stays used."""
+    order = _lock_order(order, actor)
+    _require_kelurahan(order.proposal, actor)
+    if order.state == PurchaseOrder.State.CANCELLED:
+        raise ActionRefused("Pesanan ini sudah dibatalkan.")
+    if not _reason_ok(reason):
+        raise ActionRefused(f"Tuliskan alasan pembatalan (paling sedikit {MIN_REASON} huruf).")
+    if order.deliveries.exists() or order.payments.exists():
+        raise ActionRefused(
+            "Pesanan yang sudah ada penerimaan atau pembayarannya tidak dapat dibatalkan."
+        )
+    order.state = PurchaseOrder.State.CANCELLED
+    order.cancelled_at = timezone.now()
+    order.cancel_reason = reason.strip()
+    order.save()
+    audit_record(
+        actor=actor, action="order_cancel", obj=order, summary=str(order), data={"reason": reason}
+    )
+    return order
+
+
+@transaction.atomic
+def order_confirm_by_supplier(*, order: PurchaseOrder, actor) -> PurchaseOrder:
+    """The shop acknowledges the order from its own account."""
+    order = _lock_order(order, actor)
+    if actor.role != Role.TOKO or getattr(actor, "supplier_id", None) != order.supplier_id:
+        raise ActionRefused("Hanya toko penerima pesanan yang dapat mengonfirmasinya.")
+    if order.state != PurchaseOrder.State.ISSUED:
+        raise ActionRefused("Hanya pesanan yang sudah diterbitkan yang dapat dikonfirmasi.")
+    if order.confirmed_at is None:
+        order.confirmed_at = timezone.now()
+        order.confirmed_by = actor
+        order.save(update_fields=["confirmed_at", "confirmed_by"])
+        audit_record(actor=actor, action="order_confirm", obj=order, summary=str(order))
+    return order
+
+
+# --- Deliveries -----------------------------------------------------------------------------
+
+
+def _store_upload(field_file, upload, checked, prefix: str) -> None:
+    name = f"{prefix}-{get_random_string(10).lower()}.{EXTENSIONS[checked.content_type]}"
+    field_file.save(name, upload, save=False)
+
+
+@transaction.atomic
+def delivery_record(
+    *,
+    order: PurchaseOrder,
+    actor,
+    delivered_on: datetime.date,
+    received_by_name: str,
+    quantities: dict[int, tuple[Decimal, Decimal]],
+    photo,
+    note: str = "",
+) -> Delivery:
+    """Record what arrived: per order line, the quantity accepted and refused; a site photo."""
+    proposal = lock_proposal(order.proposal, actor)
+    order = _lock_order(order, actor)
+    _require_kelurahan(proposal, actor)
+    if order.state != PurchaseOrder.State.ISSUED:
+        raise ActionRefused("Penerimaan hanya untuk pesanan yang sudah diterbitkan.")
+    if Handover.objects.filter(proposal=proposal).exists():
+        raise ActionRefused("BAST usulan ini sudah dibuat: penerimaan tidak dapat ditambah.")
+    if delivered_on > timezone.localdate():
+        raise ActionRefused("Tanggal penerimaan tidak boleh di masa depan.")
+    if order.issued_at and delivered_on < timezone.localtime(order.issued_at).date():
+        raise ActionRefused("Tanggal penerimaan tidak boleh sebelum surat pesanan terbit.")
+    if not (received_by_name or "").strip():
+        raise ActionRefused("Tuliskan nama penerima material di lokasi.")
+    if photo is None:
+        raise ActionRefused("Lampirkan foto material yang diterima di lokasi.")
+    try:
+        checked = check_upload(photo, allowed=IMAGE_TYPES)
+    except ValidationError as exc:
+        raise ActionRefused(exc.messages[0]) from exc
+    lines = {line.pk: line for line in selectors.order_lines_with_progress(order)}
+    problems = []
+    wanted = []
+    for line_id, (accepted, rejected) in quantities.items():
+        line = lines.get(int(line_id))
+        if line is None:
+            raise NotInScope
+        accepted, rejected = Decimal(accepted or 0), Decimal(rejected or 0)
+        if accepted < 0 or rejected < 0:
+            problems.append(f"{line.description}: jumlah tidak boleh negatif.")
+            continue
+        if accepted == 0 and rejected == 0:
+            continue
+        if accepted > line.shortfall:
+            problems.append(
+                f"{line.description}: diterima {accepted} {line.unit} melebihi sisa pesanan "
+                f"{line.shortfall} {line.unit}."
+            )
+        wanted.append((line, accepted, rejected))
+    if problems:
+        raise ActionRefused("Penerimaan tidak dapat dicatat.", problems=problems)
+    if not wanted:
+        raise ActionRefused("Isi jumlah material yang diterima paling sedikit pada satu baris.")
+    delivery = Delivery(
+        order=order,
+        delivered_on=delivered_on,
+        received_by_name=received_by_name.strip(),
+        note=(note or "").strip(),
+        recorded_by=actor,
+        photo_content_type=checked.content_type,
+        photo_sha256=checked.sha256,
+    )
+    _store_upload(delivery.photo, photo, checked, "kirim")
+    delivery.save()
+    DeliveryLine.objects.bulk_create(
+        DeliveryLine(delivery=delivery, order_line=line, quantity=acc, rejected_quantity=rej)
+        for line, acc, rej in wanted
+    )
+    audit_record(
+        actor=actor,
+        action="delivery_record",
+        obj=order,
+        summary=f"Penerimaan {order} tanggal {delivered_on:%d-%m-%Y}",
+        data={
+            "delivery": delivery.pk,
+            "lines": {str(line.pk): [str(acc), str(rej)] for line, acc, rej in wanted},
+            "photo_sha256": checked.sha256,
+        },
+    )
+    return delivery
+
+
+@transaction.atomic
+def delivery_confirm_by_supplier(*, delivery: Delivery, actor) -> Delivery:
+    order = _lock_order(delivery.order, actor)
+    if actor.role != Role.TOKO or getattr(actor, "supplier_id", None) != order.supplier_id:
+        raise ActionRefused("Hanya toko pengirim yang dapat mengonfirmasi penerimaan ini.")
+    delivery = Delivery.objects.select_for_update().get(pk=delivery.pk, order=order)
+    if delivery.supplier_confirmed_at is None:
+        delivery.supplier_confirmed_at = timezone.now()
+        delivery.supplier_confirmed_by = actor
+        delivery.save(update_fields=["supplier_confirmed_at", "supplier_confirmed_by"])
+        audit_record(
+            actor=actor, action="delivery_confirm", obj=order, data={"delivery": delivery.pk}
+        )
+    return delivery
+
+
+# --- BAST -----------------------------------------------------------------------------------
+
+
+def handover_problems(proposal: Proposal) -> list[str]:
+    problems = []
+    if proposal.state != State.PROCUREMENT:
+        problems.append(
+            "BAST dibuat saat usulan pada tahap pengadaan "
+            f"(sekarang: {proposal.get_state_display()})."
+        )
+    issued = proposal.purchase_orders.filter(state=PurchaseOrder.State.ISSUED)
+    if not issued.exists():
+        problems.append("Belum ada surat pesanan yang diterbitkan.")
+    elif not selectors.proposal_fully_delivered(proposal):
+        problems.append("Masih ada material pesanan yang belum diterima seluruhnya.")
+    if proposal.purchase_orders.filter(state=PurchaseOrder.State.DRAFT).exists():
+        problems.append("Masih ada draf pesanan: terbitkan atau batalkan dahulu.")
+    return problems
+
+
+@transaction.atomic
+def handover_record(
+    *,
+    proposal: Proposal,
+    actor,
+    handover_date: datetime.date,
+    place: str,
+    first_party_name: str,
+    first_party_position: str,
+    second_party_name: str,
+    second_party_position: str,
+    first_party_nip: str = "",
+    condition_note: str = "",
+    signed_on_paper: bool = False,
+    paper_scan=None,
+) -> Handover:
+    """The kelurahan records the BAST once everything ordered has arrived.
+
+    Signed on paper by both (with a scan of the signed page): complete at once. Otherwise it
+    waits for the Ketua RT to confirm it from their account.
+    """
+    proposal = lock_proposal(proposal, actor)
+    _require_kelurahan(proposal, actor)
+    if Handover.objects.filter(proposal=proposal).exists():
+        raise ActionRefused("BAST usulan ini sudah dibuat.")
+    problems = handover_problems(proposal)
+    if handover_date > timezone.localdate():
+        problems.append("Tanggal serah terima tidak boleh di masa depan.")
+    for label, value in [
+        ("nama pihak pertama", first_party_name),
+        ("jabatan pihak pertama", first_party_position),
+        ("nama pihak kedua", second_party_name),
+        ("jabatan pihak kedua", second_party_position),
+        ("tempat", place),
+    ]:
+        if not (value or "").strip():
+            problems.append(f"Isi {label}.")
+    if signed_on_paper and paper_scan is None:
+        problems.append("Lampirkan pindaian BAST yang sudah ditandatangani kedua pihak.")
+    if problems:
+        raise ActionRefused("BAST belum dapat dibuat.", problems=problems)
+    handover = Handover(
+        proposal=proposal,
+        number=f"{proposal.code}/BAST-BB/{proposal.fiscal_year.year}",
+        handover_date=handover_date,
+        place=place.strip(),
+        first_party_name=first_party_name.strip(),
+        first_party_position=first_party_position.strip(),
+        first_party_nip=(first_party_nip or "").strip(),
+        second_party_name=second_party_name.strip(),
+        second_party_position=second_party_position.strip(),
+        items=selectors.handover_items(proposal),
+        condition_note=(condition_note or "").strip(),
+        signed_on_paper=signed_on_paper,
+        recorded_by=actor,
+    )
+    if signed_on_paper:
+        try:
+            checked = check_upload(paper_scan, allowed=DOCUMENT_TYPES)
+        except ValidationError as exc:
+            raise ActionRefused(exc.messages[0]) from exc
+        _store_upload(handover.paper_scan, paper_scan, checked, "bast")
+        handover.paper_scan_sha256 = checked.sha256
+    handover.save()
+    audit_record(
+        actor=actor,
+        action="handover_record",
+        obj=handover,
+        summary=f"BAST {handover.number}",
+        data={"items": len(handover.items), "signed_on_paper": signed_on_paper},
+    )
+    if signed_on_paper:
+        _complete_handover(handover, proposal, actor=actor)
+    return handover
+
+
+@transaction.atomic
+def handover_confirm_by_rt(*, handover: Handover, actor) -> Handover:
+    """The Ketua RT, second party, confirms the BAST from their account: it is complete."""
+    proposal = lock_proposal(handover.proposal, actor)
+    if not rules.is_rt_of(proposal, actor):
+        raise ActionRefused("Hanya Ketua RT pengusul yang dapat mengonfirmasi BAST ini.")
+    handover = Handover.objects.select_for_update().get(pk=handover.pk)
+    if handover.is_complete:
+        raise ActionRefused("BAST ini sudah lengkap.")
+    handover.rt_confirmed_by = actor
+    handover.rt_confirmed_at = timezone.now()
+    handover.save(update_fields=["rt_confirmed_by", "rt_confirmed_at"])
+    audit_record(
+        actor=actor, action="handover_confirm", obj=handover, summary=f"BAST {handover.number}"
+    )
+    # The step to 'materials received' is the budget user's (KPA): it is taken in the name of
+    # the kelurahan officer who recorded and signed the BAST, the Ketua RT named in the note.
+    who = actor.get_full_name() or actor.username
+    _complete_handover(handover, proposal, actor=handover.recorded_by, note_by=who)
+    return handover
+
+
+def _complete_handover(handover: Handover, proposal: Proposal, *, actor, note_by: str = ""):
+    if not selectors.proposal_fully_delivered(proposal):
+        raise ActionRefused("Masih ada material pesanan yang belum diterima seluruhnya.")
+    from procurement.pdf import handover_pdf
+
+    handover.state = Handover.State.COMPLETE
+    data = handover_pdf(handover)
+    handover.pdf_sha256 = hashlib.sha256(data).hexdigest()
+    handover.pdf.save(f"{get_random_string(16).lower()}.pdf", ContentFile(data), save=False)
+    handover.save()
+    note = f"BAST {handover.number}"
+    note += f", dikonfirmasi Ketua RT {note_by}" if note_by else ", ditandatangani di atas kertas"
+    apply_transition_locked(proposal, actor=actor, action="receive_materials", note=note)
+    audit_record(
+        actor=actor,
+        action="handover_complete",
+        obj=handover,
+        summary=note,
+        data={"pdf_sha256": handover.pdf_sha256},
+    )
+
+
+# --- Payments -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    order: PurchaseOrder,
+    actor,
+    invoice_number: str,
+    amount: int,
+    paid_on: datetime.date,
+    reference: str,
+) -> Payment:
+    """Record a payment to the shop: never more than the order, nor than what has arrived."""
+    order = _lock_order(order, actor)
+    _require_kelurahan(order.proposal, actor)
+    if order.state != PurchaseOrder.State.ISSUED:
+        raise ActionRefused("Pembayaran hanya untuk pesanan yang sudah diterbitkan.")
+    amount = int(amount)
+    if amount <= 0:
+        raise ActionRefused("Jumlah pembayaran harus lebih dari nol.")
+    if paid_on > timezone.localdate():
+        raise ActionRefused("Tanggal bayar tidak boleh di masa depan.")
+    if not (invoice_number or "").strip() or not (reference or "").strip():
+        raise ActionRefused("Isi nomor faktur dan referensi pembayaran.")
+    if order.payments.filter(invoice_number=invoice_number.strip()).exists():
+        raise ActionRefused(f"Faktur {invoice_number} sudah dibayar untuk pesanan ini.")
+    paid = order.payments.aggregate(t=Coalesce(Sum("amount"), 0))["t"]
+    if paid + amount > order.total:
+        raise ActionRefused(
+            f"Pembayaran melebihi nilai pesanan {_rp(order.total)}: sudah dibayar {_rp(paid)}, "
+            f"sisa {_rp(order.total - paid)}."
+        )
+    delivered = selectors.delivered_value(order)
+    if paid + amount > delivered:
+        raise ActionRefused(
+            f"Pembayaran melebihi nilai material yang sudah diterima {_rp(delivered)} "
+            f"(sudah dibayar {_rp(paid)})."
+        )
+    payment = Payment.objects.create(
+        order=order,
+        invoice_number=invoice_number.strip(),
+        amount=amount,
+        paid_on=paid_on,
+        reference=reference.strip(),
+        recorded_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="payment_record",
+        obj=order,
+        summary=f"Bayar {order} faktur {payment.invoice_number}: {_rp(amount)}",
+        data={"payment": payment.pk, "amount": amount, "reference": payment.reference},
+    )
+    return payment

@@ -1,0 +1,470 @@
+"""Orders, prices, deliveries, the BAST and payments, through the services."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from bangkit.budget import figures_for
+from bangkit.errors import ActionRefused, NotInScope
+from bangkit.models import BudgetEnvelope
+from procurement import selectors, services
+from procurement.models import Handover, ProcurementSettings, PurchaseOrder
+from proposals.models import TransitionLog
+from tests.procurement.conftest import photo
+
+TODAY = datetime.date.today()
+
+
+def lines_of(order):
+    return [
+        services.OrderLineInput(
+            material=line.material,
+            description=line.description,
+            unit=line.unit,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            justification=line.justification,
+            rab_line_id=line.rab_line_id,
+        )
+        for line in order.lines.all()
+    ]
+
+
+def issue_new_order(world, proposal, supplier=None):
+    order = services.order_create_from_rab(
+        proposal=proposal, actor=world.users["lurah"], supplier=supplier or world.shop_here
+    )
+    return services.order_issue(order=order, actor=world.users["lurah"])
+
+
+def deliver_all(world, order, on=TODAY):
+    quantities = {
+        line.pk: (line.shortfall, Decimal("0"))
+        for line in selectors.order_lines_with_progress(order)
+        if line.shortfall
+    }
+    return services.delivery_record(
+        order=order,
+        actor=world.users["lurah"],
+        delivered_on=on,
+        received_by_name="Ahmad Hidayat",
+        quantities=quantities,
+        photo=photo(),
+    )
+
+
+def test_order_from_rab_matches_catalogue_by_name(world, make_designated):
+    proposal = make_designated()
+
+    order = services.order_create_from_rab(
+        proposal=proposal, actor=world.users["lurah"], supplier=world.shop_here
+    )
+
+    lines = list(order.lines.order_by("position"))
+    assert [line.material for line in lines] == [
+        world.materials["Semen Portland 50 kg"],
+        world.materials["Pasir cor"],
+    ]
+    assert [line.quantity for line in lines] == [Decimal("100"), Decimal("10")]
+    assert order.total == 10_000_000
+    assert order.state == PurchaseOrder.State.DRAFT and order.number == ""
+
+
+def test_issuing_the_first_order_numbers_it_and_moves_the_proposal(world, make_designated):
+    proposal = make_designated()
+
+    order = issue_new_order(world, proposal)
+
+    proposal.refresh_from_db()
+    assert order.state == PurchaseOrder.State.ISSUED
+    assert order.sequence == 1
+    assert order.number == f"001/SP-BB/{world.kelurahan.code}/{world.fiscal_year.year}"
+    assert proposal.state == "procurement"
+    log = TransitionLog.objects.get(proposal=proposal, transition="order_materials")
+    assert log.actor == world.users["lurah"] and order.number in log.note
+
+
+def test_price_above_reference_needs_a_written_justification(world, make_designated):
+    proposal = make_designated(budget=20_000_000)
+    lurah = world.users["lurah"]
+    order = services.order_create_from_rab(proposal=proposal, actor=lurah, supplier=world.shop_here)
+    inputs = lines_of(order)
+    inputs[0].unit_price = 83_000  # reference 75.000 + 10% = 82.500
+
+    order = services.order_update(order=order, actor=lurah, supplier=world.shop_here, lines=inputs)
+    flagged = order.lines.get(position=0)
+    assert flagged.flagged and flagged.reference_price == 75_000
+    with pytest.raises(ActionRefused) as refused:
+        services.order_issue(order=order, actor=lurah)
+    assert any("melebihi harga acuan" in p for p in refused.value.problems)
+
+    inputs[0].justification = "Harga semen naik di seluruh Kota Jambi minggu ini."
+    order = services.order_update(order=order, actor=lurah, supplier=world.shop_here, lines=inputs)
+    order = services.order_issue(order=order, actor=lurah)
+    assert order.state == PurchaseOrder.State.ISSUED
+    assert order.lines.get(position=0).flagged
+
+
+def test_price_within_margin_is_not_flagged(world, make_designated):
+    proposal = make_designated()
+    lurah = world.users["lurah"]
+    order = services.order_create_from_rab(proposal=proposal, actor=lurah, supplier=world.shop_here)
+    inputs = lines_of(order)
+    inputs[0].unit_price = 82_500  # exactly 10% above
+
+    order = services.order_update(order=order, actor=lurah, supplier=world.shop_here, lines=inputs)
+
+    assert not order.lines.get(position=0).flagged
+
+
+def test_the_margin_is_a_setting_of_the_year(world, make_designated):
+    ProcurementSettings.objects.create(fiscal_year=world.fiscal_year, price_margin_percent=20)
+    proposal = make_designated(budget=20_000_000)
+    lurah = world.users["lurah"]
+    order = services.order_create_from_rab(proposal=proposal, actor=lurah, supplier=world.shop_here)
+    inputs = lines_of(order)
+    inputs[0].unit_price = 89_000  # under 75.000 + 20%
+
+    order = services.order_update(order=order, actor=lurah, supplier=world.shop_here, lines=inputs)
+
+    assert not order.lines.get(position=0).flagged
+
+
+def test_unknown_material_needs_a_justification(world, make_designated):
+    proposal = make_designated(rab=[("Lem pipa khusus merek X", "buah", Decimal("4"), 30_000)])
+    lurah = world.users["lurah"]
+    order = services.order_create_from_rab(proposal=proposal, actor=lurah, supplier=world.shop_here)
+    line = order.lines.get()
+    assert line.material is None and line.flagged
+
+    with pytest.raises(ActionRefused) as refused:
+        services.order_issue(order=order, actor=lurah)
+    assert any("tidak ada di katalog" in p for p in refused.value.problems)
+
+
+def test_shop_outside_the_kecamatan_needs_a_reason(world, make_designated):
+    proposal = make_designated()
+    lurah = world.users["lurah"]
+    order = services.order_create_from_rab(proposal=proposal, actor=lurah, supplier=world.shop_far)
+
+    with pytest.raises(ActionRefused) as refused:
+        services.order_issue(order=order, actor=lurah)
+    assert any("di luar Kecamatan" in p for p in refused.value.problems)
+
+    order = services.order_update(
+        order=order,
+        actor=lurah,
+        supplier=world.shop_far,
+        lines=lines_of(order),
+        supplier_reason="Toko di kecamatan ini kehabisan stok semen.",
+    )
+    assert services.order_issue(order=order, actor=lurah).state == "issued"
+
+
+def test_shops_of_the_same_kelurahan_and_kecamatan_come_first(world):
+    ranked = list(selectors.suppliers_for(world.kelurahan))
+
+    assert ranked == [world.shop_here, world.shop_same_kec, world.shop_far]
+    assert [s.nearness for s in ranked] == [0, 1, 2]
+
+
+def test_orders_never_exceed_the_designated_budget(world, make_designated):
+    proposal = make_designated(budget=10_000_000)
+    issue_new_order(world, proposal)
+    lurah = world.users["lurah"]
+    # A second order for the same RAB line: the proposal's money is already all ordered.
+    order = PurchaseOrder.objects.create(
+        proposal=proposal, supplier=world.shop_here, created_by=lurah
+    )
+    order = services.order_update(
+        order=order,
+        actor=lurah,
+        supplier=world.shop_here,
+        lines=[
+            services.OrderLineInput(
+                material=world.materials["Pasir cor"],
+                description="Pasir cor",
+                unit="m³",
+                quantity=Decimal("1"),
+                unit_price=250_000,
+            )
+        ],
+    )
+
+    with pytest.raises(ActionRefused) as refused:
+        services.order_issue(order=order, actor=lurah)
+    assert any("Anggaran usulan" in p for p in refused.value.problems)
+
+
+def test_orders_never_exceed_the_kelurahan_share_of_the_envelope(world, make_designated):
+    BudgetEnvelope.objects.create(
+        fiscal_year=world.fiscal_year,
+        kecamatan=world.kecamatan,
+        kelurahan=world.kelurahan,
+        amount=15_000_000,
+    )
+    issue_new_order(world, make_designated())
+
+    with pytest.raises(ActionRefused) as refused:
+        issue_new_order(world, make_designated())
+    assert any("Pagu Kelurahan" in p for p in refused.value.problems)
+
+
+def test_another_kelurahan_cannot_order_for_the_proposal(world, make_designated):
+    proposal = make_designated()
+
+    with pytest.raises(NotInScope):
+        services.order_create_from_rab(
+            proposal=proposal, actor=world.users["lurah_other"], supplier=world.shop_here
+        )
+    with pytest.raises(ActionRefused):
+        services.order_create_from_rab(
+            proposal=proposal, actor=world.users["camat"], supplier=world.shop_here
+        )
+
+
+def test_partial_deliveries_then_bast_moves_the_state_only_when_complete(world, make_designated):
+    proposal = make_designated()
+    lurah, rt = world.users["lurah"], world.users["rt"]
+    order = issue_new_order(world, proposal)
+    semen, pasir = order.lines.order_by("position")
+
+    services.delivery_record(
+        order=order,
+        actor=lurah,
+        delivered_on=TODAY,
+        received_by_name="Ahmad Hidayat",
+        quantities={semen.pk: (Decimal("60"), Decimal("2")), pasir.pk: (Decimal("10"), 0)},
+        photo=photo(),
+    )
+    lines = {ln.pk: ln for ln in selectors.order_lines_with_progress(order)}
+    assert lines[semen.pk].shortfall == Decimal("40")
+    assert lines[pasir.pk].shortfall == 0
+    assert not selectors.proposal_fully_delivered(proposal)
+    bast = dict(
+        handover_date=TODAY,
+        place="Balai RT 03",
+        first_party_name="Sri Lubis",
+        first_party_position="Lurah A1",
+        second_party_name="Ahmad Hidayat",
+        second_party_position="Ketua RT 03",
+    )
+    with pytest.raises(ActionRefused) as refused:
+        services.handover_record(proposal=proposal, actor=lurah, **bast)
+    assert any("belum diterima" in p for p in refused.value.problems)
+
+    with pytest.raises(ActionRefused):  # more than what is still missing
+        services.delivery_record(
+            order=order,
+            actor=lurah,
+            delivered_on=TODAY,
+            received_by_name="Ahmad Hidayat",
+            quantities={semen.pk: (Decimal("41"), 0)},
+            photo=photo(),
+        )
+    deliver_all(world, order)
+    handover = services.handover_record(proposal=proposal, actor=lurah, **bast)
+
+    proposal.refresh_from_db()
+    assert handover.state == Handover.State.AWAITING_RT
+    assert proposal.state == "procurement"  # one signature is not enough
+    assert {i["description"]: i["quantity"] for i in handover.items} == {
+        "Semen Portland 50 kg": "100",
+        "Pasir cor": "10",
+    }
+
+    services.handover_confirm_by_rt(handover=handover, actor=rt)
+
+    handover.refresh_from_db()
+    proposal.refresh_from_db()
+    assert handover.is_complete and len(handover.pdf_sha256) == 64
+    assert proposal.state == "materials_received"
+    log = TransitionLog.objects.get(proposal=proposal, transition="receive_materials")
+    assert "Ahmad Hidayat" in log.note
+
+
+def test_a_second_order_must_arrive_too_before_the_bast(world, make_designated):
+    proposal = make_designated(
+        rab=[
+            ("Semen 50 kg", "sak", Decimal("100"), 75_000),
+            ("Pasir cor", "m³", Decimal("10"), 250_000),
+        ]
+    )
+    lurah = world.users["lurah"]
+    first = services.order_create_from_rab(proposal=proposal, actor=lurah, supplier=world.shop_here)
+    inputs = lines_of(first)
+    first = services.order_update(
+        order=first, actor=lurah, supplier=world.shop_here, lines=inputs[:1]
+    )
+    services.order_issue(order=first, actor=lurah)
+    second = issue_new_order(world, proposal, supplier=world.shop_same_kec)
+    assert second.lines.get().description == "Pasir cor"
+
+    deliver_all(world, first)
+    assert not selectors.proposal_fully_delivered(proposal)
+    deliver_all(world, second)
+    assert selectors.proposal_fully_delivered(proposal)
+
+
+def test_only_the_rt_of_the_proposal_confirms_the_bast(world, make_designated):
+    proposal = make_designated()
+    order = issue_new_order(world, proposal)
+    deliver_all(world, order)
+    handover = services.handover_record(
+        proposal=proposal,
+        actor=world.users["lurah"],
+        handover_date=TODAY,
+        place="Balai RT",
+        first_party_name="Sri Lubis",
+        first_party_position="Lurah",
+        second_party_name="Ahmad Hidayat",
+        second_party_position="Ketua RT 03",
+    )
+
+    with pytest.raises(NotInScope):
+        services.handover_confirm_by_rt(handover=handover, actor=world.users["rt_other"])
+    with pytest.raises(ActionRefused):
+        services.handover_confirm_by_rt(handover=handover, actor=world.users["lurah"])
+
+
+def test_bast_signed_on_paper_completes_at_once(world, make_designated):
+    proposal = make_designated()
+    order = issue_new_order(world, proposal)
+    deliver_all(world, order)
+
+    handover = services.handover_record(
+        proposal=proposal,
+        actor=world.users["lurah"],
+        handover_date=TODAY,
+        place="Balai RT",
+        first_party_name="Sri Lubis",
+        first_party_position="Lurah",
+        second_party_name="Ahmad Hidayat",
+        second_party_position="Ketua RT 03",
+        signed_on_paper=True,
+        paper_scan=photo("bast.jpg"),
+    )
+
+    proposal.refresh_from_db()
+    assert handover.is_complete and handover.paper_scan_sha256
+    assert proposal.state == "materials_received"
+
+
+def test_delivery_photo_must_be_an_image(world, make_designated):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    order = issue_new_order(world, make_designated())
+    line = order.lines.first()
+
+    with pytest.raises(ActionRefused):
+        services.delivery_record(
+            order=order,
+            actor=world.users["lurah"],
+            delivered_on=TODAY,
+            received_by_name="Ahmad",
+            quantities={line.pk: (Decimal("1"), 0)},
+            photo=SimpleUploadedFile("x.jpg", b"%PDF-1.4\n%%EOF\n"),
+        )
+
+
+def test_payments_never_exceed_the_order_nor_what_arrived(world, make_designated):
+    lurah = world.users["lurah"]
+    order = issue_new_order(world, make_designated())
+    semen = order.lines.get(position=0)
+    services.delivery_record(
+        order=order,
+        actor=lurah,
+        delivered_on=TODAY,
+        received_by_name="Ahmad",
+        quantities={semen.pk: (Decimal("100"), 0)},
+        photo=photo(),
+    )
+
+    with pytest.raises(ActionRefused) as refused:
+        services.payment_record(
+            order=order,
+            actor=lurah,
+            invoice_number="F-1",
+            amount=7_500_001,
+            paid_on=TODAY,
+            reference="SP2D-1",
+        )
+    assert "sudah diterima" in refused.value.message
+    services.payment_record(
+        order=order,
+        actor=lurah,
+        invoice_number="F-1",
+        amount=7_500_000,
+        paid_on=TODAY,
+        reference="SP2D-1",
+    )
+    deliver_all(world, order)
+    with pytest.raises(ActionRefused) as refused:
+        services.payment_record(
+            order=order,
+            actor=lurah,
+            invoice_number="F-2",
+            amount=2_500_001,
+            paid_on=TODAY,
+            reference="SP2D-2",
+        )
+    assert "melebihi nilai pesanan" in refused.value.message
+
+
+def test_envelope_figures_show_committed_ordered_delivered_and_paid(world, make_designated):
+    lurah = world.users["lurah"]
+    proposal = make_designated()
+    make_designated()  # designated, nothing ordered yet
+    order = issue_new_order(world, proposal)
+    semen = order.lines.get(position=0)
+    services.delivery_record(
+        order=order,
+        actor=lurah,
+        delivered_on=TODAY,
+        received_by_name="Ahmad",
+        quantities={semen.pk: (Decimal("40"), 0)},
+        photo=photo(),
+    )
+    services.payment_record(
+        order=order,
+        actor=lurah,
+        invoice_number="F-1",
+        amount=2_000_000,
+        paid_on=TODAY,
+        reference="TRF-1",
+    )
+
+    [fig] = [f for f in figures_for([world.envelope])]
+
+    assert fig.committed == 20_000_000
+    assert fig.ordered == 10_000_000
+    assert fig.delivered == 3_000_000
+    assert fig.paid == 2_000_000
+
+
+def test_cancelled_order_keeps_its_number_and_frees_the_budget(world, make_designated):
+    proposal = make_designated()
+    lurah = world.users["lurah"]
+    order = issue_new_order(world, proposal)
+
+    services.order_cancel(order=order, actor=lurah, reason="Toko tidak sanggup mengirim.")
+    again = issue_new_order(world, proposal)
+
+    assert again.sequence == 2
+    order.refresh_from_db()
+    assert order.state == "cancelled" and order.sequence == 1
+
+
+def test_toko_sees_only_its_own_orders(world, make_designated):
+    here = issue_new_order(world, make_designated())
+    issue_new_order(world, make_designated(), supplier=world.shop_same_kec)
+    services.order_create_from_rab(
+        proposal=make_designated(), actor=world.users["lurah"], supplier=world.shop_here
+    )  # a draft: not the shop's business yet
+
+    assert list(selectors.supplier_orders(world.shop_here)) == [here]
+    toko = world.users["toko"]
+    toko.supplier_id = world.shop_here.pk  # what User.supplier will hold
+    assert list(PurchaseOrder.objects.visible_to(toko)) == [here]
+    assert selectors.supplier_of(toko) is None or selectors.supplier_of(toko) == world.shop_here
