@@ -193,6 +193,27 @@ def css_string(value: str) -> str:
     return '"' + escaped.replace("\n", " ") + '"'
 
 
+def decree_text(decree, locations, values: dict | None = None) -> dict:
+    """The considerations, clauses and copies as printed: numbered, placeholders filled."""
+    if values is None:
+        total = sum(loc.budget for loc in locations)
+        values = {
+            "year": decree.fiscal_year.year,
+            "kecamatan": decree.kecamatan.name,
+            "count": len(locations),
+            "total": f"{rupiah(total)} ({terbilang(total)} rupiah)",
+        }
+    return {
+        "menimbang": [fill_placeholders(item, values) for item in lines(decree.menimbang)],
+        "mengingat": [fill_placeholders(item, values) for item in lines(decree.mengingat)],
+        "clauses": [
+            {"ordinal": ordinal_word(i), "text": fill_placeholders(text, values)}
+            for i, text in enumerate((c for c in decree.clauses if c.strip()), start=1)
+        ],
+        "tembusan": [fill_placeholders(item, values) for item in lines(decree.tembusan)],
+    }
+
+
 def decree_context(decree, *, locations, draft: bool, site_url: str | None = None) -> dict:
     """Everything the PDF template prints, worked out here so the template only lays it out."""
     from bangkit.templatetags.rupiah import angka
@@ -228,6 +249,7 @@ def decree_context(decree, *, locations, draft: bool, site_url: str | None = Non
             }
         )
     title = fill_placeholders(decree.title, values)
+    text = decree_text(decree, locations, values=values)
     url = public_url(decree, site_url)
     date_text = indonesian_date(decree.decree_date) or f"……………………… {year}"
     footer = f"Keputusan Camat {kecamatan.name} Nomor {number}"
@@ -238,13 +260,7 @@ def decree_context(decree, *, locations, draft: bool, site_url: str | None = Non
         "kecamatan": kecamatan,
         "number": number,
         "title_upper": title.upper(),
-        "menimbang": [fill_placeholders(item, values) for item in lines(decree.menimbang)],
-        "mengingat": [fill_placeholders(item, values) for item in lines(decree.mengingat)],
-        "clauses": [
-            {"ordinal": ordinal_word(i), "text": fill_placeholders(text, values)}
-            for i, text in enumerate((c for c in decree.clauses if c.strip()), start=1)
-        ],
-        "tembusan": [fill_placeholders(item, values) for item in lines(decree.tembusan)],
+        **text,
         "date_text": date_text,
         "rows": rows,
         "total": f"{total:,}".replace(",", "."),

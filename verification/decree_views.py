@@ -1,0 +1,322 @@
+"""Decree screens (list, draft, preview, issue, download, amend) and the public SK page."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from bangkit.errors import ActionRefused, NotInScope
+from bangkit.models import FiscalYear, Kecamatan, Role
+from proposals.models import Proposal
+from verification import decrees, selectors
+from verification.forms_decree import (
+    DecreeAmendForm,
+    DecreeCreateForm,
+    DecreeDraftForm,
+    SiteAmendForm,
+)
+from verification.models import Decree
+from verification.pdf import decree_text, render_decree_pdf
+
+
+def _site_url(request) -> str:
+    """Where the QR code points: the configured site, else the address this request used."""
+    return getattr(settings, "SITE_URL", None) or request.build_absolute_uri("/")
+
+
+def _is_camat_of(user, decree_or_kecamatan_id) -> bool:
+    kecamatan_id = getattr(decree_or_kecamatan_id, "kecamatan_id", decree_or_kecamatan_id)
+    return user.role == Role.KECAMATAN and user.kecamatan_id == kecamatan_id
+
+
+def _pdf_filename(decree: Decree) -> str:
+    return "SK-" + "".join(ch if ch.isalnum() else "-" for ch in decree.number) + ".pdf"
+
+
+def _default_year() -> int | None:
+    years = list(FiscalYear.objects.values_list("year", flat=True))
+    today = timezone.localdate().year
+    return today if today in years else (years[0] if years else None)
+
+
+@login_required
+def decree_list(request):
+    """The Camat's decrees, or (city-wide roles) every kecamatan's, filterable."""
+    user = request.user
+    years = list(FiscalYear.objects.values_list("year", flat=True))
+    try:
+        year = int(request.GET.get("tahun") or 0) or _default_year()
+    except ValueError:
+        year = _default_year()
+    kecamatan_options = list(Kecamatan.objects.only("pk", "name")) if user.is_city_wide else []
+    try:
+        kecamatan_id = int(request.GET.get("kecamatan") or 0) or None
+    except ValueError:
+        kecamatan_id = None
+    rows = list(selectors.decree_list(user, year=year, kecamatan_id=kecamatan_id)[:500])
+    return render(
+        request,
+        "verification/decrees/list.html",
+        {
+            "decrees": rows,
+            "years": years,
+            "year": year,
+            "kecamatan_options": kecamatan_options,
+            "kecamatan_id": kecamatan_id,
+            "can_create": user.role == Role.KECAMATAN,
+        },
+    )
+
+
+@login_required
+def decree_create(request):
+    """The Camat picks verified proposals for a new draft (pre-ticked with ?usulan=…)."""
+    user = request.user
+    if user.role != Role.KECAMATAN:
+        raise Http404
+    year = request.GET.get("tahun") or _default_year()
+    fiscal_year = get_object_or_404(FiscalYear, year=year)
+    eligible = selectors.eligible_proposals(kecamatan=user.kecamatan, fiscal_year=fiscal_year)
+    if request.method == "POST":
+        form = DecreeCreateForm(request.POST, eligible=eligible)
+        if form.is_valid():
+            try:
+                decree = decrees.decree_create_draft(
+                    actor=user,
+                    kecamatan=user.kecamatan,
+                    fiscal_year=fiscal_year,
+                    proposals=list(form.cleaned_data["proposals"]),
+                    signatory_rank=form.cleaned_data["signatory_rank"],
+                )
+            except ActionRefused as exc:
+                _refusal_messages(request, exc)
+            else:
+                messages.success(request, "Draf SK dibuat. Periksa isinya, lalu tetapkan.")
+                return redirect("verification:decree_detail", public_id=decree.public_id)
+    else:
+        chosen = [pk for pk in request.GET.getlist("usulan") if pk.isdigit()]
+        form = DecreeCreateForm(eligible=eligible, initial={"proposals": chosen})
+    return render(
+        request,
+        "verification/decrees/create.html",
+        {"form": form, "fiscal_year": fiscal_year, "eligible_count": eligible.count()},
+    )
+
+
+def _detail_context(request, decree: Decree) -> dict:
+    user = request.user
+    locations = selectors.decree_locations(decree)
+    changes = selectors.amendments_of_decree(decree)
+    for loc in locations:
+        loc.site_changes = changes.get(loc.proposal_id, [])
+    text = decree_text(decree, locations)
+    is_camat = _is_camat_of(user, decree)
+    pending_amendment = (
+        decree.amended_by.filter(state=Decree.State.DRAFT).first()
+        if decree.state == Decree.State.ISSUED
+        else None
+    )
+    return {
+        "decree": decree,
+        "locations": locations,
+        "total": sum(loc.budget for loc in locations),
+        "chain": selectors.decree_chain(decree),
+        "replaced_by": selectors.replacing_decree(decree),
+        **text,
+        "can_edit": is_camat and decree.state == Decree.State.DRAFT,
+        "can_amend": is_camat and decree.state == Decree.State.ISSUED and not pending_amendment,
+        "can_change_sites": is_camat and decree.state == Decree.State.ISSUED,
+        "pending_amendment": pending_amendment,
+        "amend_form": DecreeAmendForm(),
+    }
+
+
+@login_required
+def decree_detail(request, public_id):
+    decree = selectors.decree_for(request.user, public_id)
+    return render(request, "verification/decrees/detail.html", _detail_context(request, decree))
+
+
+@login_required
+def decree_edit(request, public_id):
+    decree = selectors.decree_for(request.user, public_id)
+    if not _is_camat_of(request.user, decree):
+        raise Http404
+    if decree.state != Decree.State.DRAFT:
+        messages.error(request, "SK yang sudah ditetapkan tidak dapat diubah; buat SK perubahan.")
+        return redirect("verification:decree_detail", public_id=public_id)
+    eligible = selectors.eligible_proposals(
+        kecamatan=decree.kecamatan, fiscal_year=decree.fiscal_year, decree=decree
+    )
+    if request.method == "POST":
+        form = DecreeDraftForm(request.POST, instance=decree, eligible=eligible)
+        if form.is_valid():
+            try:
+                decrees.decree_update_draft(
+                    actor=request.user,
+                    decree=decree,
+                    proposals=list(form.cleaned_data["proposals"]),
+                    **form.service_fields(),
+                )
+            except ActionRefused as exc:
+                _refusal_messages(request, exc)
+            else:
+                messages.success(request, "Draf SK disimpan.")
+                return redirect("verification:decree_detail", public_id=public_id)
+        # A refused or invalid form must not leave the in-memory instance half-edited.
+        decree.refresh_from_db()
+    else:
+        form = DecreeDraftForm(instance=decree, eligible=eligible)
+    return render(request, "verification/decrees/edit.html", {"form": form, "decree": decree})
+
+
+@login_required
+def decree_preview(request, public_id):
+    """A draft rendered now, watermarked DRAF; an issued decree is its stored file."""
+    decree = selectors.decree_for(request.user, public_id)
+    if decree.state != Decree.State.DRAFT:
+        return redirect("verification:decree_pdf", public_id=public_id)
+    pdf = render_decree_pdf(decree, draft=True, site_url=_site_url(request))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="draf-sk.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def decree_issue(request, public_id):
+    decree = selectors.decree_for(request.user, public_id)
+    try:
+        decree = decrees.decree_issue(
+            actor=request.user, decree=decree, site_url=_site_url(request)
+        )
+    except NotInScope as exc:
+        raise Http404 from exc
+    except ActionRefused as exc:
+        decree.refresh_from_db()
+        context = _detail_context(request, decree)
+        context["refusal"] = exc
+        return render(request, "verification/decrees/detail.html", context, status=409)
+    messages.success(request, f"SK ditetapkan dengan nomor {decree.number}.")
+    return redirect("verification:decree_detail", public_id=public_id)
+
+
+def _stored_pdf(decree: Decree):
+    if not decree.pdf:
+        raise Http404
+    try:
+        handle = decree.pdf.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return FileResponse(
+        handle, as_attachment=True, filename=_pdf_filename(decree), content_type="application/pdf"
+    )
+
+
+@login_required
+def decree_pdf(request, public_id):
+    """The stored file of an issued decree, byte for byte: it is never rendered again."""
+    return _stored_pdf(selectors.decree_for(request.user, public_id))
+
+
+@login_required
+@require_POST
+def decree_amend(request, public_id):
+    decree = selectors.decree_for(request.user, public_id)
+    form = DecreeAmendForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.get("reason", []):
+            messages.error(request, error)
+        return redirect("verification:decree_detail", public_id=public_id)
+    try:
+        draft = decrees.decree_amend(
+            actor=request.user, decree=decree, reason=form.cleaned_data["reason"]
+        )
+    except NotInScope as exc:
+        raise Http404 from exc
+    except ActionRefused as exc:
+        _refusal_messages(request, exc)
+        return redirect("verification:decree_detail", public_id=public_id)
+    messages.success(request, f"Draf perubahan atas {decree.number} dibuat.")
+    return redirect("verification:decree_detail", public_id=draft.public_id)
+
+
+@login_required
+@require_POST
+def decree_delete(request, public_id):
+    decree = selectors.decree_for(request.user, public_id)
+    try:
+        decrees.decree_delete_draft(actor=request.user, decree=decree)
+    except NotInScope as exc:
+        raise Http404 from exc
+    except ActionRefused as exc:
+        _refusal_messages(request, exc)
+        return redirect("verification:decree_detail", public_id=public_id)
+    messages.success(request, "Draf SK dihapus.")
+    return redirect("verification:decree_list")
+
+
+@login_required
+def site_amend(request, public_id, proposal_id):
+    """Change a designated site of this decree (location, volume, budget) with a reason."""
+    decree = selectors.decree_for(request.user, public_id)
+    if not _is_camat_of(request.user, decree):
+        raise Http404
+    proposal = get_object_or_404(
+        Proposal.objects.for_lists(), pk=proposal_id, decree_locations__decree=decree
+    )
+    if request.method == "POST":
+        form = SiteAmendForm(request.POST)
+        if form.is_valid():
+            try:
+                decrees.site_amend(actor=request.user, proposal=proposal, **form.cleaned_data)
+            except NotInScope as exc:
+                raise Http404 from exc
+            except ActionRefused as exc:
+                _refusal_messages(request, exc)
+            else:
+                messages.success(request, f"Perubahan {proposal.code} dicatat dan diumumkan.")
+                return redirect("verification:decree_detail", public_id=public_id)
+    else:
+        form = SiteAmendForm()
+    return render(
+        request,
+        "verification/decrees/site_amend.html",
+        {
+            "decree": decree,
+            "proposal": proposal,
+            "form": form,
+            "amendments": selectors.public_amendments(proposal),
+        },
+    )
+
+
+def _refusal_messages(request, exc: ActionRefused) -> None:
+    messages.error(request, exc.message)
+    for problem in exc.problems:
+        messages.error(request, problem)
+
+
+def public_decree(request, public_id):
+    """Anyone can check an issued SK: number, date, locations, and the hash of the file."""
+    decree = selectors.public_decree(public_id)
+    locations = selectors.decree_locations(decree)
+    return render(
+        request,
+        "verification/public_decree.html",
+        {
+            "decree": decree,
+            "locations": locations,
+            "total": sum(loc.budget for loc in locations),
+            "replaced_by": selectors.replacing_decree(decree),
+        },
+    )
+
+
+def public_decree_pdf(request, public_id):
+    """The stored PDF of an issued SK (a public act), exactly as it was issued."""
+    return _stored_pdf(selectors.public_decree(public_id))
