@@ -16,8 +16,11 @@ def lurah(city):
     return make_user(Role.KELURAHAN, city.kel_a, username="lurah.a")
 
 
-def sign_in(client, username, password, **extra):
-    return client.post(LOGIN, {"username": username, "password": password, **extra})
+def sign_in(client, username, password, *, next_url=None, **headers):
+    data = {"username": username, "password": password}
+    if next_url:
+        data["next"] = next_url
+    return client.post(LOGIN, data, **headers)
 
 
 def signed_in_user(client):
@@ -45,9 +48,9 @@ def test_correct_credentials_sign_in_and_land_on_home(client, lurah):
 
 
 def test_sign_in_follows_a_local_next_but_not_an_external_one(client, lurah):
-    local = sign_in(client, "lurah.a", PASSWORD, next="/usulan/")
+    local = sign_in(client, "lurah.a", PASSWORD, next_url="/usulan/")
     client.logout()
-    external = sign_in(client, "lurah.a", PASSWORD, next="https://evil.example/")
+    external = sign_in(client, "lurah.a", PASSWORD, next_url="https://evil.example/")
 
     assert local["Location"] == "/usulan/"
     assert external["Location"] == reverse("home")
@@ -88,6 +91,16 @@ def test_account_is_locked_after_the_failure_limit(client, lurah):
     assert not signed_in_user(client).is_authenticated
     attempt = AccessAttempt.objects.get(username="lurah.a")
     assert attempt.failures_since_start >= limit
+
+
+def test_a_forged_forwarded_for_header_does_not_evade_the_lock_out(client, lurah):
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, "lurah.a", "salah-sandi", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}")
+
+    response = sign_in(client, "lurah.a", PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.7")
+
+    assert response.status_code == 429
+    assert not signed_in_user(client).is_authenticated
 
 
 def test_lock_out_is_per_account(client, lurah, city):
