@@ -79,6 +79,13 @@ def check_upload(upload, *, allowed=DOCUMENT_TYPES, max_bytes: int | None = None
                 if img.width * img.height > MAX_IMAGE_PIXELS:
                     raise ValidationError(f"Gambar '{name}' terlalu besar ukuran pikselnya.")
                 img.verify()
+            # verify() checks little beyond PNG checksums: a truncated JPEG or HEIC (a phone
+            # upload cut off halfway) passes it. Decoding finds the missing data; a JPEG is
+            # decoded at 1/8 scale, which still reads every byte but costs a fraction.
+            upload.seek(0)
+            with Image.open(upload) as img:
+                img.draft("RGB", (max(1, img.width // 8), max(1, img.height // 8)))
+                img.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise ValidationError(f"Gambar '{name}' terlalu besar ukuran pikselnya.") from exc
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
