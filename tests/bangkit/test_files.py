@@ -1,0 +1,268 @@
+"""Uploads are checked by their content, never by their name or the browser's content type."""
+
+import hashlib
+import io
+import struct
+import zlib
+from contextlib import nullcontext
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image, ImageDraw
+
+from bangkit.errors import ActionRefused
+from bangkit.files import IMAGE_TYPES, MAX_IMAGE_PIXELS, check_upload
+from bangkit.models import Role, WorkType
+from proposals import services
+from proposals.models import Attachment, Proposal
+from tests import factories
+
+PDF = (
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+    b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
+    b"trailer << /Root 1 0 R >>\n%%EOF\n"
+)
+
+
+def picture(fmt: str, size=(64, 48)) -> bytes:
+    """A small drawn picture (not one flat colour, so compression has something to do)."""
+    img = Image.new("RGB", size, (170, 200, 230))
+    draw = ImageDraw.Draw(img)
+    draw.rectangle([0, size[1] // 2, size[0], size[1]], fill=(120, 95, 60))
+    draw.line([(0, size[1]), (size[0] // 2, size[1] // 2)], fill=(60, 60, 60), width=2)
+    buffer = io.BytesIO()
+    img.save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def heic() -> bytes:
+    # bangkit.files registers pillow-heif's opener, which also lets Pillow save HEIF.
+    return picture("HEIF")
+
+
+def png_of_size(width: int, height: int) -> bytes:
+    """A valid all-black 1-bit PNG: a few kilobytes on disk, `width × height` in memory."""
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(tag + data)
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", crc)
+
+    row = b"\x00" + bytes((width + 7) // 8)
+    compressor = zlib.compressobj(9)
+    idat = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )
+
+
+def upload(name: str, content: bytes, content_type="application/octet-stream"):
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def refusal(name: str, content: bytes, **kwargs) -> str:
+    with pytest.raises(ValidationError) as info:
+        check_upload(upload(name, content), **kwargs)
+    return info.value.messages[0]
+
+
+# --- Accepted by content ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "content_type"),
+    [
+        ("foto.jpg", lambda: picture("JPEG"), "image/jpeg"),
+        ("foto.png", lambda: picture("PNG"), "image/png"),
+        ("foto.webp", lambda: picture("WEBP"), "image/webp"),
+        ("IMG_0412.HEIC", heic, "image/heic"),
+        ("surat.pdf", lambda: PDF, "application/pdf"),
+        # The name does not matter, only the content: a JPEG called .pdf is still a JPEG.
+        ("salah-nama.pdf", lambda: picture("JPEG"), "image/jpeg"),
+    ],
+)
+def test_a_valid_file_is_accepted_with_its_real_type_and_hash(name, make, content_type):
+    content = make()
+    file = upload(name, content, content_type="text/plain")  # the browser's claim is ignored
+
+    checked = check_upload(file)
+
+    assert checked.content_type == content_type
+    assert checked.size == len(content)
+    assert checked.sha256 == hashlib.sha256(content).hexdigest()
+    assert file.read() == content  # left at the start, ready to be stored
+
+
+def test_heic_is_a_real_heif_file():
+    content = heic()
+
+    assert content[4:12] == b"ftypheic"
+    with Image.open(io.BytesIO(content)) as img:
+        assert img.size == (64, 48)
+
+
+# --- Refused, with a message in Indonesian ------------------------------------------------------
+
+
+def test_a_text_file_named_jpg_is_refused():
+    message = refusal("foto.jpg", b"Ini bukan foto, hanya tulisan biasa.\n")
+
+    assert message == (
+        "Berkas 'foto.jpg' bukan HEIC, JPEG, PDF, PNG, WebP yang sah "
+        "(isi berkas diperiksa, bukan namanya)."
+    )
+
+
+def test_a_script_with_an_image_name_is_refused():
+    assert "bukan" in refusal("foto.png", b"<?php system($_GET['c']); ?>")
+    assert "bukan" in refusal("foto.svg", b'<svg xmlns="http://www.w3.org/2000/svg"></svg>')
+
+
+def test_an_empty_file_is_refused():
+    assert refusal("kosong.pdf", b"") == "Berkas 'kosong.pdf' kosong."
+
+
+def test_a_file_over_the_limit_is_refused(settings):
+    settings.MAX_ATTACHMENT_BYTES = 2 * 1_048_576
+    padding = b"%" * (settings.MAX_ATTACHMENT_BYTES - len(PDF) + 1)
+    too_big = PDF[:9] + padding + PDF[9:]
+    just_fits = PDF[:9] + padding[1:] + PDF[9:]
+
+    message = refusal("besar.pdf", too_big)
+
+    assert len(too_big) == settings.MAX_ATTACHMENT_BYTES + 1
+    assert message == "Berkas 'besar.pdf' terlalu besar (2.0 MB); paling besar 2 MB."
+    assert check_upload(upload("pas.pdf", just_fits)).size == settings.MAX_ATTACHMENT_BYTES
+
+
+def test_the_caller_can_set_a_smaller_limit():
+    assert "terlalu besar" in refusal("foto.png", picture("PNG"), max_bytes=100)
+
+
+@pytest.mark.parametrize(
+    ("name", "make"),
+    [
+        ("foto.jpg", lambda: picture("JPEG", (320, 240))),
+        ("foto.png", lambda: picture("PNG", (320, 240))),
+        ("foto.webp", lambda: picture("WEBP", (320, 240))),
+        ("foto.heic", lambda: picture("HEIF", (320, 240))),
+    ],
+)
+def test_a_truncated_image_is_refused(name, make):
+    content = make()
+
+    message = refusal(name, content[: len(content) * 2 // 3])
+
+    assert message == f"Gambar '{name}' rusak atau tidak dapat dibaca."
+
+
+def test_a_corrupt_png_is_refused():
+    content = bytearray(picture("PNG"))
+    content[60:70] = b"\x00" * 10  # inside the image data: the checksum no longer matches
+
+    assert refusal("foto.png", bytes(content)) == "Gambar 'foto.png' rusak atau tidak dapat dibaca."
+
+
+def test_a_truncated_pdf_is_refused():
+    assert refusal("surat.pdf", PDF[:-8]) == "PDF 'surat.pdf' tidak lengkap atau rusak."
+
+
+@pytest.mark.parametrize(
+    ("width", "height"),
+    [
+        (20_000, 20_000),  # 400 million pixels: Pillow's own bomb error
+        (8_000, 8_000),  # 64 million: over our limit, under Pillow's error threshold
+    ],
+)
+def test_a_decompression_bomb_is_refused(width, height):
+    content = png_of_size(width, height)
+    assert len(content) < 100_000
+    assert width * height > MAX_IMAGE_PIXELS
+
+    expect_warning = width * height <= 2 * MAX_IMAGE_PIXELS
+    with pytest.warns(Image.DecompressionBombWarning) if expect_warning else nullcontext():
+        message = refusal("bom.png", content)
+
+    assert message == "Gambar 'bom.png' terlalu besar ukuran pikselnya."
+
+
+def test_an_image_at_the_pixel_limit_is_accepted():
+    # 50 million pixels exactly (the limit) is a large but honest panorama.
+    checked = check_upload(upload("panorama.png", png_of_size(10_000, 5_000)))
+
+    assert checked.content_type == "image/png"
+
+
+def test_a_pdf_is_refused_where_only_images_are_allowed():
+    assert "bukan HEIC, JPEG, PNG, WebP" in refusal("foto.pdf", PDF, allowed=IMAGE_TYPES)
+
+
+# --- Through the attachment service --------------------------------------------------------------
+
+
+@pytest.fixture
+def draft(db):
+    fiscal_year = factories.FiscalYearFactory()
+    rt = factories.RTFactory(households=80)
+    proposal = Proposal.objects.create(
+        fiscal_year=fiscal_year,
+        rt=rt,
+        kelurahan=rt.kelurahan,
+        title="Rabat beton gang Kenanga",
+        work_type=WorkType.objects.get(code="rabat-beton"),
+        location_description="Gang Kenanga",
+        planned_volume=Decimal("100"),
+        planned_width=Decimal("1.2"),
+    )
+    return proposal, factories.make_user(Role.RT, rt, username="rt-uji")
+
+
+def test_a_pdf_as_site_photo_is_refused_by_the_service(draft):
+    proposal, rt_user = draft
+
+    with pytest.raises(ActionRefused) as info:
+        services.attachment_add(
+            proposal=proposal, actor=rt_user, kind="site_photo", upload=upload("foto.jpg", PDF)
+        )
+
+    assert info.value.message == "Foto lokasi harus berupa gambar (JPEG, PNG, WebP atau HEIC)."
+    assert not Attachment.objects.exists()
+
+
+def test_a_text_file_is_refused_by_the_service_and_nothing_is_stored(draft, settings):
+    proposal, rt_user = draft
+
+    with pytest.raises(ActionRefused, match="isi berkas diperiksa, bukan namanya"):
+        services.attachment_add(
+            proposal=proposal,
+            actor=rt_user,
+            kind="proposal_letter",
+            upload=upload("surat.pdf", b"bukan pdf"),
+        )
+
+    assert not Attachment.objects.exists()
+    assert not (settings.MEDIA_ROOT / "proposals").exists()
+
+
+def test_the_service_stores_a_checked_file_under_a_random_name(draft):
+    proposal, rt_user = draft
+    content = heic()
+
+    attachment = services.attachment_add(
+        proposal=proposal, actor=rt_user, kind="site_photo", upload=upload("IMG_0412.HEIC", content)
+    )
+
+    assert (attachment.content_type, attachment.size, attachment.original_name) == (
+        "image/heic",
+        len(content),
+        "IMG_0412.HEIC",
+    )
+    assert attachment.sha256 == hashlib.sha256(content).hexdigest()
+    assert attachment.file.name.startswith(f"proposals/{proposal.code}/site_photo/")
+    assert attachment.file.name.endswith(".heic")
+    assert "IMG_0412" not in attachment.file.name
+    with default_storage.open(attachment.file.name) as stored:
+        assert stored.read() == content
