@@ -97,7 +97,7 @@ def world(db) -> World:
 
     return World(
         fiscal_year=fy,
-        work_type=WorkType.objects.get(code="rabat-beton"),
+        work_type=factories.WorkTypeFactory(),
         kecamatan=kec,
         kecamatan_other=kec_b,
         kelurahan=kel,
