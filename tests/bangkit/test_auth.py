@@ -193,3 +193,42 @@ def test_password_change_needs_sign_in(client, db):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_password_reset_by_email(client, city, mailoutbox):
+    make_user(Role.KECAMATAN, city.kec_1, username="camat.satu", email="camat@example.org")
+
+    page = client.get(reverse("password_reset"))
+    response = client.post(reverse("password_reset"), {"email": "camat@example.org"})
+
+    assert "Lupa kata sandi" in page.content.decode()
+    assert "Django" not in page.content.decode()
+    assert response["Location"] == reverse("password_reset_done")
+    assert len(mailoutbox) == 1
+    mail = mailoutbox[0]
+    assert mail.to == ["camat@example.org"]
+    assert mail.subject == "Kata sandi baru untuk akun Bangkit Berdaya"
+    link = next(line for line in mail.body.splitlines() if "/accounts/reset/" in line)
+
+    form = client.get(link, follow=True)
+    new = "gotong-royong-2027"
+    done = client.post(
+        form.redirect_chain[-1][0], {"new_password1": new, "new_password2": new}, follow=True
+    )
+
+    assert "Buat kata sandi baru" in form.content.decode()
+    assert "Kata sandi baru tersimpan" in done.content.decode()
+    assert sign_in(client, "camat.satu", new).status_code == 302
+    # The link works once only.
+    assert "tidak berlaku lagi" in client.get(link, follow=True).content.decode()
+
+
+def test_password_reset_does_not_reveal_unknown_addresses(client, lurah, mailoutbox):
+    response = client.post(reverse("password_reset"), {"email": "tidak-ada@example.org"})
+
+    assert response["Location"] == reverse("password_reset_done")
+    assert mailoutbox == []
+
+
+def test_login_page_links_to_password_reset(client, db):
+    assert reverse("password_reset") in client.get(LOGIN).content.decode()
