@@ -249,14 +249,11 @@ class RABLineForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["material"].widget.attrs.update(
-            {"placeholder": "Semen 50 kg", "class": "rab-material"}
-        )
-        self.fields["unit"].widget.attrs.update({"placeholder": "sak", "class": "rab-unit"})
-        self.fields["quantity"].widget.attrs.update({"class": "rab-qty", "placeholder": "0"})
-        self.fields["unit_price"].widget.attrs.update(
-            {"class": "money rab-price", "placeholder": "0"}
-        )
+        # No placeholders: on a blank row they read as if something had been typed.
+        self.fields["material"].widget.attrs["class"] = "rab-material"
+        self.fields["unit"].widget.attrs["class"] = "rab-unit"
+        self.fields["quantity"].widget.attrs["class"] = "rab-qty"
+        self.fields["unit_price"].widget.attrs["class"] = "money rab-price"
 
     def clean(self):
         cleaned = super().clean()

@@ -2,10 +2,10 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.shortcuts import get_object_or_404
 
-from bangkit.models import ChecklistItem, FiscalYear, Kelurahan, Role, WorkType
+from bangkit.models import ChecklistItem, FiscalYear, Kelurahan, RequiredDocument, Role, WorkType
 from proposals.models import (
     Attachment,
     MusrenbangEntry,
@@ -14,6 +14,8 @@ from proposals.models import (
     TransitionLog,
 )
 from proposals.services import CHECKLIST_STAGE
+
+DOCUMENT_KINDS = set(RequiredDocument.Kind.values)
 
 # The state each office works through by default: its queue.
 QUEUE_STATE = {
@@ -103,7 +105,7 @@ def musrenbang_entries_for(user):
             live_code=Subquery(live.values("code")[:1]),
             live_state=Subquery(live.values("state")[:1]),
         )
-        .order_by("-year", "priority", "source_id")
+        .order_by("-year", F("priority").asc(nulls_last=True), "source_id")
     )
 
 

@@ -291,8 +291,8 @@ def _attach_errors(form, formset, exc: ValidationError) -> None:
 @_not_in_scope_is_404
 def attachment_upload(request, code):
     proposal = selectors.proposal_detail(user=request.user, code=code)
-    back = reverse("proposals:edit", kwargs={"code": proposal.code}) + "#lampiran"
     form = AttachmentForm(request.POST, request.FILES)
+    back = _documents_url(proposal.code, request.POST.get("kind", ""))
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
@@ -329,7 +329,15 @@ def attachment_delete(request, code, pk):
         _refused(request, exc)
     else:
         messages.success(request, f"Lampiran '{attachment.original_name}' dihapus.")
-    return redirect(reverse("proposals:edit", kwargs={"code": code}) + "#lampiran")
+    return redirect(_documents_url(code, attachment.kind))
+
+
+def _documents_url(code: str, kind: str) -> str:
+    """Back to the document's card on the edit page, where its messages are repeated."""
+    edit = reverse("proposals:edit", kwargs={"code": code})
+    if kind not in selectors.DOCUMENT_KINDS:
+        return edit + "#lampiran"
+    return f"{edit}?lampiran={kind}#doc-{kind}"
 
 
 @login_required
@@ -380,9 +388,5 @@ def proposal_action(request, code):
     except ActionRefused as exc:
         _refused(request, exc)
         return _back(request, detail)
-    messages.success(
-        request,
-        f"{proposal.code}: {services.TRANSITION_LABELS[action]} "
-        f"(sekarang: {proposal.get_state_display()}).",
-    )
+    messages.success(request, f"Usulan {proposal.code}: {services.TRANSITION_LABELS[action]}.")
     return redirect(detail)

@@ -98,9 +98,21 @@
     },
     true
   );
+  function isBlank(line) {
+    var inputs = line.querySelectorAll("input[type=text]");
+    for (var i = 0; i < inputs.length; i++) if (inputs[i].value.trim()) return false;
+    return !line.querySelector(".errorlist");
+  }
+
   if (addButton && template && totalForms) {
     addButton.hidden = false;
     addButton.addEventListener("click", addLine);
+    // The spare blank rows are for browsers without this script; keep one, "Tambah baris" adds
+    // more. A missing row number is simply a blank line to the server.
+    var blanks = Array.prototype.filter.call(lines.querySelectorAll("[data-rab-line]"), isBlank);
+    blanks.slice(1).forEach(function (line) {
+      line.parentNode.removeChild(line);
+    });
   }
   recompute();
 })();

@@ -476,6 +476,11 @@ def test_a_text_file_named_jpg_is_refused_and_nothing_is_saved(client, site):
     assert "isi berkas diperiksa, bukan namanya" in text
     assert "Tidak ada berkas yang disimpan." in text
     assert not Attachment.objects.exists()
+    # Back on the photo's card, where the phone scrolls to, with the reason repeated there.
+    edit = reverse("proposals:edit", args=[proposal.code])
+    assert response.redirect_chain[-1][0] == f"{edit}?lampiran=site_photo#doc-site_photo"
+    html = response.content.decode()
+    assert html.count("isi berkas diperiksa, bukan namanya") == 2
 
 
 def test_a_pdf_is_not_accepted_as_a_site_photo(client, site):
