@@ -236,3 +236,43 @@ def test_audit_event_cannot_be_changed_or_deleted(city):
     assert stored.summary == "Asli"
     assert stored.object_id == str(city.rt_a1.pk)
     assert stored.content_type.model == "rt"
+
+
+def add_user_data(**fields):
+    return {
+        "username": "rt.baru",
+        "usable_password": "true",
+        "password1": "gotong-royong-2026",
+        "password2": "gotong-royong-2026",
+        **fields,
+    }
+
+
+def test_administrator_adds_a_user_with_their_area(city, client):
+    client.force_login(User.objects.create_superuser("root", password="akar-rahasia-123"))
+
+    response = client.post(url("user", "add"), add_user_data(role=Role.RT, rt=city.rt_b1.pk))
+
+    assert response.status_code == 302
+    user = User.objects.get(username="rt.baru")
+    assert (user.role, user.rt) == (Role.RT, city.rt_b1)
+
+
+def test_admin_user_form_names_the_missing_area_in_indonesian(city, client):
+    client.force_login(User.objects.create_superuser("root", password="akar-rahasia-123"))
+
+    response = client.post(url("user", "add"), add_user_data(role=Role.RT, kecamatan=city.kec_1.pk))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Peran Ketua RT harus memiliki RT." in page
+    assert "Peran Ketua RT tidak boleh memiliki kecamatan." in page
+    assert not User.objects.filter(username="rt.baru").exists()
+
+
+def test_kelurahan_changelist_finds_other_spellings(regions, client):
+    client.force_login(make_user(Role.INSPEKTORAT))
+
+    response = client.get(url("kelurahan", "changelist"), {"q": "the hok"})
+
+    assert [k.name for k in response.context["cl"].result_list] == ["Thehok"]
