@@ -1,0 +1,495 @@
+"""Admin for Musrenbang entries (with the import), proposals, their logs and citizen supports."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
+from import_export.forms import ConfirmImportForm, ImportForm
+from import_export.tmp_storages import MediaStorage
+from simple_history.admin import SimpleHistoryAdmin
+
+from bangkit.admin_scoping import ReadOnlyAdmin, ScopedAdmin
+from bangkit.models import FiscalYear, Role
+from bangkit.services import audit_record
+from bangkit.templatetags.rupiah import rupiah
+from proposals.importing import FIRST_YEAR, LAST_YEAR
+from proposals.models import (
+    Attachment,
+    CitizenSupport,
+    MusrenbangEntry,
+    Proposal,
+    RABLine,
+    TransitionLog,
+)
+from proposals.resources import EXPORT_FORMATS, IMPORT_FORMATS, MusrenbangEntryResource
+
+BAPPEDA = frozenset({Role.BAPPEDA})
+
+
+class ScopedHistoryAdmin(SimpleHistoryAdmin, ScopedAdmin):
+    """History is for reading (the Inspektorat audits it); it is scoped and never reverted."""
+
+    def _visible(self, request, object_id) -> bool:
+        if request.user.is_city_wide:
+            return True  # city-wide staff may also read the history of deleted rows
+        try:
+            return self.get_queryset(request).filter(pk=unquote(object_id)).exists()
+        except (ValueError, TypeError, ValidationError):
+            return False
+
+    def history_view(self, request, object_id, extra_context=None):
+        if not self._visible(request, object_id):
+            raise Http404
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method != "GET":
+            raise PermissionDenied
+        if not self._visible(request, object_id):
+            raise Http404
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+
+# --- Musrenbang entries and their import ---------------------------------------------------
+
+
+def default_import_year() -> int:
+    """The year being planned: the latest year open for proposals, else next year."""
+    year = (
+        FiscalYear.objects.filter(status__in=[FiscalYear.Status.PLANNING, FiscalYear.Status.OPEN])
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .first()
+    )
+    return year or timezone.localdate().year + 1
+
+
+class MusrenbangImportForm(ImportForm):
+    year = forms.IntegerField(
+        label=_("Tahun anggaran"),
+        min_value=FIRST_YEAR,
+        max_value=LAST_YEAR,
+        help_text=_("Usulan di berkas dicocokkan dengan tahun ini dan ID usulannya."),
+    )
+    skip_invalid = forms.BooleanField(
+        label=_("Lewati baris tidak sah"),
+        required=False,
+        help_text=_(
+            "Tanpa centang ini, satu baris tidak sah membatalkan seluruh impor (disarankan)."
+        ),
+    )
+    field_order = ["resource", "year", "import_file", "format", "skip_invalid"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["import_file"].label = _("Berkas CSV atau XLSX")
+
+
+class MusrenbangConfirmForm(ConfirmImportForm):
+    year = forms.IntegerField(widget=forms.HiddenInput, min_value=FIRST_YEAR, max_value=LAST_YEAR)
+    skip_invalid = forms.BooleanField(widget=forms.HiddenInput, required=False)
+
+
+class MusrenbangEntryForm(forms.ModelForm):
+    class Meta:
+        model = MusrenbangEntry
+        fields = [
+            "year",
+            "source_id",
+            "kelurahan",
+            "rt",
+            "title",
+            "problem",
+            "work_type",
+            "work_type_text",
+            "location_text",
+            "volume",
+            "unit",
+            "estimated_cost",
+            "priority",
+            "proposer",
+            "latitude",
+            "longitude",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        rt, kelurahan = cleaned.get("rt"), cleaned.get("kelurahan")
+        if rt and kelurahan and rt.kelurahan_id != kelurahan.pk:
+            self.add_error("rt", _("RT tidak berada di kelurahan ini."))
+        return cleaned
+
+
+@admin.register(MusrenbangEntry)
+class MusrenbangEntryAdmin(ImportExportMixin, ScopedHistoryAdmin):
+    form = MusrenbangEntryForm
+    resource_classes = [MusrenbangEntryResource]
+    import_form_class = MusrenbangImportForm
+    confirm_form_class = MusrenbangConfirmForm
+    import_template_name = "admin/proposals/musrenbangentry/import.html"
+    # The uploaded file waits in media storage between preview and confirm: shared by every
+    # app server (S3 in production), unlike a temp folder on one machine.
+    tmp_storage_class = MediaStorage
+    editable_by = BAPPEDA
+
+    list_display = [
+        "year",
+        "source_id",
+        "kecamatan_name",
+        "kelurahan",
+        "rt_label",
+        "title",
+        "work_type_label",
+        "cost",
+        "support_count",
+    ]
+    list_display_links = ["source_id", "title"]
+    list_filter = ["year", "kelurahan__kecamatan", "work_type"]
+    search_fields = ["source_id", "title", "kelurahan__name", "location_text", "proposer"]
+    list_select_related = ["kelurahan__kecamatan", "rt", "work_type"]
+    autocomplete_fields = ["kelurahan", "rt"]
+    readonly_fields = ["imported_at", "updated_at"]
+    fieldsets = (
+        (None, {"fields": ("year", "source_id", "kelurahan", "rt")}),
+        (
+            _("Usulan"),
+            {
+                "fields": (
+                    "title",
+                    "problem",
+                    "work_type",
+                    "work_type_text",
+                    "location_text",
+                    ("volume", "unit"),
+                    "estimated_cost",
+                    "priority",
+                    "proposer",
+                    ("latitude", "longitude"),
+                )
+            },
+        ),
+        (_("Impor"), {"fields": ("imported_at", "updated_at")}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_support_count()
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting an entry deletes the citizens' supports with it: administrators only.
+        return self._is_admin(request.user) and super().has_delete_permission(request, obj)
+
+    @admin.display(description=_("kecamatan"), ordering="kelurahan__kecamatan__name")
+    def kecamatan_name(self, entry):
+        return entry.kelurahan.kecamatan.name
+
+    @admin.display(description=_("RT"), ordering="rt__number")
+    def rt_label(self, entry):
+        return entry.rt.label if entry.rt_id else "–"
+
+    @admin.display(description=_("jenis kegiatan"), ordering="work_type__name")
+    def work_type_label(self, entry):
+        if entry.work_type_id:
+            return entry.work_type.name
+        return f"{entry.work_type_text} (?)" if entry.work_type_text else "–"
+
+    @admin.display(description=_("perkiraan biaya"), ordering="estimated_cost")
+    def cost(self, entry):
+        return rupiah(entry.estimated_cost)
+
+    @admin.display(description=_("dukungan"), ordering="support_count")
+    def support_count(self, entry):
+        return entry.support_count
+
+    # Import: Bappeda and administrators; export: anyone who may read the list.
+    def has_import_permission(self, request):
+        return self._may_edit(request)
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
+
+    def get_import_formats(self):
+        return IMPORT_FORMATS
+
+    def get_export_formats(self):
+        return EXPORT_FORMATS
+
+    def get_import_form_initial(self, request):
+        initial = super().get_import_form_initial(request)
+        initial["year"] = default_import_year()
+        return initial
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial["year"] = import_form.cleaned_data["year"]
+            initial["skip_invalid"] = import_form.cleaned_data.get("skip_invalid", False)
+        return initial
+
+    def get_import_data_kwargs(self, **kwargs):
+        form = kwargs.pop("form", None)
+        if form is not None and hasattr(form, "cleaned_data"):
+            kwargs["year"] = form.cleaned_data["year"]
+            kwargs["skip_invalid"] = form.cleaned_data.get("skip_invalid", False)
+        return kwargs
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        # Our readers explain themselves in Indonesian; say that, not the exception's name.
+        form.add_error("import_file", str(e) or _("Berkas tidak dapat dibaca."))
+
+    def process_result(self, result, request):
+        report = result.report
+        if report.rejected:
+            # The file or the database changed between the preview and the confirmation.
+            for error in report.errors[:20]:
+                messages.error(request, str(error))
+            messages.error(request, _("Impor dibatalkan: tidak ada yang disimpan."))
+            return self._changelist_redirect()
+        return super().process_result(result, request)
+
+    def _changelist_redirect(self):
+        opts = self.model._meta
+        return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+
+    def add_success_message(self, result, request):
+        report = result.report
+        messages.success(
+            request,
+            f"Impor Musrenbang {report.year} dari {report.filename} selesai: {report.summary}.",
+        )
+        if report.invalid:
+            messages.warning(
+                request,
+                f"{report.invalid} baris tidak sah dilewati: "
+                + "; ".join(str(e) for e in report.errors[:10])
+                + (" …" if len(report.errors) > 10 else ""),
+            )
+
+
+# --- Proposals ---------------------------------------------------------------------------
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Lines that only their services write: shown in the proposal, never edited here."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class RABLineInline(ReadOnlyInline):
+    model = RABLine
+    fields = ["position", "material", "unit", "quantity", "unit_price", "line_total"]
+    readonly_fields = fields
+
+
+class AttachmentInline(ReadOnlyInline):
+    model = Attachment
+    fields = ["kind", "file", "original_name", "content_type", "size", "uploaded_by", "uploaded_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("uploaded_by")
+
+
+class TransitionLogInline(ReadOnlyInline):
+    model = TransitionLog
+    fields = ["created_at", "transition", "from_state", "to_state", "actor", "note"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+# Fields an administrator may correct by hand; everything else belongs to the services.
+PROPOSAL_ADMIN_EDITABLE = [
+    "title",
+    "work_type",
+    "location_description",
+    "latitude",
+    "longitude",
+    "planned_volume",
+    "planned_width",
+    "households_benefiting",
+    "people_benefiting",
+    "contribution_labour_people",
+    "contribution_cash",
+    "contribution_materials",
+    "contribution_materials_value",
+]
+
+
+@admin.register(Proposal)
+class ProposalAdmin(ScopedHistoryAdmin):
+    """Read-mostly: the state moves only through services, never through this form."""
+
+    list_display = [
+        "code",
+        "title",
+        "rt_label",
+        "kelurahan",
+        "state",
+        "rab_total_display",
+        "fiscal_year",
+    ]
+    list_filter = ["state", "kelurahan__kecamatan", "fiscal_year"]
+    search_fields = ["code", "title", "kelurahan__name", "location_description"]
+    list_select_related = ["rt", "kelurahan__kecamatan", "fiscal_year"]
+    inlines = [RABLineInline, AttachmentInline, TransitionLogInline]
+    readonly_fields = [
+        "code",
+        "state",
+        "fiscal_year",
+        "entry",
+        "rt",
+        "kelurahan",
+        "designated_budget",
+        "rab_total_display",
+        "created_by",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = (
+        (
+            None,
+            {"fields": ("code", "state", "fiscal_year", "entry", "kelurahan", "rt")},
+        ),
+        (
+            _("Kegiatan"),
+            {
+                "fields": (
+                    "title",
+                    "work_type",
+                    "location_description",
+                    ("latitude", "longitude"),
+                    ("planned_volume", "planned_width"),
+                    ("households_benefiting", "people_benefiting"),
+                )
+            },
+        ),
+        (
+            _("Swadaya"),
+            {
+                "fields": (
+                    "contribution_labour_people",
+                    "contribution_cash",
+                    "contribution_materials",
+                    "contribution_materials_value",
+                )
+            },
+        ),
+        (
+            _("Anggaran"),
+            {"fields": ("rab_total_display", "designated_budget")},
+        ),
+        (_("Catatan"), {"fields": ("created_by", "created_at", "updated_at")}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_rab_total()
+
+    def get_readonly_fields(self, request, obj=None):
+        # "state" is read-only for everyone, always (FSMField protected=True as well).
+        return list(self.readonly_fields)
+
+    def has_add_permission(self, request):
+        return False  # proposals are born in the RT's screens or from a Musrenbang entry
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("RT"), ordering="rt__number")
+    def rt_label(self, proposal):
+        return proposal.rt.label
+
+    @admin.display(description=_("total RAB"), ordering="rab_sum")
+    def rab_total_display(self, proposal):
+        return rupiah(proposal.rab_total)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        changed = [f for f in form.changed_data if f in PROPOSAL_ADMIN_EDITABLE]
+        if changed:
+            audit_record(
+                actor=request.user,
+                action="proposal_admin_edit",
+                obj=obj,
+                summary=f"Usulan {obj.code} diubah lewat admin: {', '.join(changed)}.",
+                data={"fields": changed},
+            )
+
+
+class ThroughScopedReadOnlyAdmin(ReadOnlyAdmin):
+    """Rows without an area of their own, scoped through the record they belong to."""
+
+    scope_field: str = ""
+    scope_model = None
+
+    def get_queryset(self, request):
+        qs = admin.ModelAdmin.get_queryset(self, request)
+        if request.user.is_city_wide:
+            return qs
+        visible = self.scope_model.objects.visible_to(request.user).values("pk")
+        return qs.filter(**{f"{self.scope_field}__in": visible})
+
+    def _in_scope(self, request, obj) -> bool:
+        return self.get_queryset(request).filter(pk=obj.pk).exists()
+
+
+@admin.register(TransitionLog)
+class TransitionLogAdmin(ThroughScopedReadOnlyAdmin):
+    scope_field = "proposal"
+    scope_model = Proposal
+    list_display = ["created_at", "proposal", "transition", "from_state", "to_state", "actor"]
+    list_filter = ["transition", "to_state"]
+    search_fields = ["proposal__code", "note", "actor__username"]
+    list_select_related = ["proposal", "actor"]
+    date_hierarchy = "created_at"
+    fields = [
+        "proposal",
+        "transition",
+        "from_state",
+        "to_state",
+        "actor",
+        "created_at",
+        "note",
+        "checklist",
+    ]
+    readonly_fields = fields
+
+
+@admin.register(CitizenSupport)
+class CitizenSupportAdmin(ThroughScopedReadOnlyAdmin):
+    """Only the last four NIK digits are ever shown; the keyed hash stays in the database."""
+
+    scope_field = "entry"
+    scope_model = MusrenbangEntry
+    list_display = ["entry", "nik_masked", "created_at"]
+    list_filter = ["entry__year"]
+    search_fields = ["entry__source_id", "entry__title", "nik_last4"]
+    list_select_related = ["entry"]
+    fields = ["entry", "nik_masked", "created_at"]
+    readonly_fields = fields
+
+    @admin.display(description=_("NIK"))
+    def nik_masked(self, support):
+        return f"************{support.nik_last4}"

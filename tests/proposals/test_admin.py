@@ -1,0 +1,387 @@
+"""The proposals admin: the Musrenbang import for Bappeda, read-only records for the Inspektorat."""
+
+import csv
+import io
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from bangkit.models import AuditEvent, Kelurahan, Role
+from proposals.models import CitizenSupport, MusrenbangEntry, TransitionLog
+from tests.factories import make_user
+
+IMPORT_URL = "admin:proposals_musrenbangentry_import"
+PROCESS_URL = "admin:proposals_musrenbangentry_process_import"
+CHANGELIST_URL = "admin:proposals_musrenbangentry_changelist"
+HEADER = ["ID Usulan", "Kecamatan", "Kelurahan", "RT", "Usulan", "Permasalahan"]
+HEADER += ["Jenis Kegiatan", "Lokasi", "Volume", "Satuan", "Perkiraan Biaya (Rp)"]
+
+
+def line(source_id, kelurahan="Thehok", kecamatan="Jambi Selatan", cost="Rp 25.000.000"):
+    title = f"Rabat beton gang Melati {source_id}"
+    return [source_id, kecamatan, kelurahan, "RT 03", title, "Becek saat hujan", "Rabat beton"] + [
+        "Gang Melati",
+        "120,5",
+        "m",
+        cost,
+    ]
+
+
+def csv_upload(*lines, name="usulan.csv"):
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=";").writerows([HEADER, *lines])
+    return SimpleUploadedFile(name, buffer.getvalue().encode("utf-8-sig"), "text/csv")
+
+
+def xlsx_upload(*lines, name="usulan.xlsx"):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    for values in lines:
+        sheet.append([*values[:3], 3.0, *values[4:8], 120.5, "m", 25000000.0])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return SimpleUploadedFile(name, buffer.getvalue(), "application/octet-stream")
+
+
+@pytest.fixture
+def bappeda(regions, client):
+    user = make_user(Role.BAPPEDA, username="bappeda")
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def inspektorat_user(db):
+    return make_user(Role.INSPEKTORAT, username="auditor")
+
+
+def preview(client, upload, *, fmt="0", year=2026, skip_invalid=False):
+    data = {"resource": "0", "format": fmt, "year": year, "import_file": upload}
+    if skip_invalid:
+        data["skip_invalid"] = "on"
+    return client.post(reverse(IMPORT_URL), data)
+
+
+def confirm(client, response):
+    form = response.context["confirm_form"]
+    data = {name: form.initial.get(name, "") for name in form.fields}
+    return client.post(reverse(PROCESS_URL), data)
+
+
+# --- The import ----------------------------------------------------------------------------
+
+
+def test_import_page_asks_for_the_year(bappeda, client):
+    response = client.get(reverse(IMPORT_URL))
+
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert "year" in form.fields and "skip_invalid" in form.fields
+    assert form.initial["year"] >= 2026
+    page = response.content.decode()
+    assert "id_usulan" in page and "perkiraan_biaya" in page
+
+
+def test_bappeda_uploads_previews_and_confirms(bappeda, client):
+    response = preview(client, csv_upload(line("U-1"), line("U-2"), line("U-3")))
+
+    assert response.status_code == 200
+    assert response.context["confirm_form"] is not None
+    page = response.content.decode()
+    assert "3 baru, 0 diperbarui, 0 tetap, 0 tidak sah, 1 RT baru" in page
+    assert "Rabat beton gang Melati U-2" in page
+    assert not MusrenbangEntry.objects.exists()  # a preview saves nothing
+
+    done = confirm(client, response)
+
+    assert done.status_code == 302
+    assert done.url == reverse(CHANGELIST_URL)
+    assert set(MusrenbangEntry.objects.values_list("source_id", flat=True)) == {"U-1", "U-2", "U-3"}
+    entry = MusrenbangEntry.objects.get(source_id="U-1")
+    assert entry.year == 2026 and entry.estimated_cost == 25_000_000
+    event = AuditEvent.objects.get(action="musrenbang_import")
+    assert event.actor == bappeda and event.data["new"] == 3
+    assert {r.history_user for r in MusrenbangEntry.history.all()} == {bappeda}
+    messages = [str(m) for m in done.wsgi_request._messages]
+    assert messages == [
+        "Impor Musrenbang 2026 dari usulan.csv selesai: "
+        "3 baru, 0 diperbarui, 0 tetap, 0 tidak sah, 1 RT baru."
+    ]
+
+
+def test_second_upload_shows_the_changed_row_only(bappeda, client):
+    confirm(client, preview(client, csv_upload(line("U-1"), line("U-2"))))
+
+    response = preview(client, csv_upload(line("U-1"), line("U-2", cost="30.000.000")))
+
+    page = response.content.decode()
+    assert "0 baru, 1 diperbarui, 1 tetap, 0 tidak sah, 0 RT baru" in page
+    assert [row.diff[1] for row in response.context["result"].preview_rows] == ["U-2"]
+    confirm(client, response)
+    assert MusrenbangEntry.objects.get(source_id="U-2").estimated_cost == 30_000_000
+
+
+def test_xlsx_upload_goes_through_the_same_checks(bappeda, client):
+    response = preview(client, xlsx_upload(line("17"), line("18")), fmt="1")
+
+    assert response.context["confirm_form"] is not None
+    confirm(client, response)
+    assert MusrenbangEntry.objects.get(source_id="17").rt.number == 3
+
+
+def test_invalid_file_shows_every_error_and_cannot_be_confirmed(bappeda, client):
+    upload = csv_upload(
+        line("U-1"), line("U-2", kelurahan="Talang Bakun", kecamatan="Paal Merah"), line("U-3")
+    )
+
+    response = preview(client, upload)
+
+    assert response.status_code == 200
+    assert "confirm_form" not in response.context
+    page = response.content.decode()
+    assert "Berkas ditolak: tidak ada yang diimpor" in page
+    assert (
+        "Baris 3, kolom Kelurahan: &#x27;Talang Bakun&#x27; tidak dikenal. "
+        "Mungkin maksudnya: Talang Bakung (Paal Merah)?"
+    ) in page
+    assert not MusrenbangEntry.objects.exists()
+
+
+def test_skip_invalid_can_be_confirmed_and_warns(bappeda, client):
+    upload = csv_upload(line("U-1"), line("U-2", kelurahan="Atlantis"))
+
+    response = preview(client, upload, skip_invalid=True)
+    assert response.context["confirm_form"] is not None
+    assert "1 baris tidak sah akan dilewati" in response.content.decode()
+    done = confirm(client, response)
+
+    assert list(MusrenbangEntry.objects.values_list("source_id", flat=True)) == ["U-1"]
+    messages = [str(m) for m in done.wsgi_request._messages]
+    assert messages[1].startswith("1 baris tidak sah dilewati: Baris 3, kolom Kelurahan:")
+
+
+def test_missing_columns_are_named_in_the_admin(bappeda, client):
+    upload = SimpleUploadedFile("x.csv", b"ID Usulan;Usulan\nU-1;Rabat beton\n", "text/csv")
+
+    response = preview(client, upload)
+
+    assert (
+        "Kolom wajib tidak ada: Kecamatan, Kelurahan, RT, Permasalahan, Jenis Kegiatan, "
+        "Lokasi, Volume, Satuan."
+    ) in response.content.decode()
+
+
+def test_inspektorat_may_not_import(regions, client, inspektorat_user):
+    client.force_login(inspektorat_user)
+
+    assert client.get(reverse(IMPORT_URL)).status_code == 403
+    assert preview(client, csv_upload(line("U-1"))).status_code == 403
+    assert client.post(reverse(PROCESS_URL), {"year": 2026}).status_code == 403
+    changelist = client.get(reverse(CHANGELIST_URL))
+    assert changelist.status_code == 200
+    assert reverse(IMPORT_URL) not in changelist.content.decode()
+    assert not MusrenbangEntry.objects.exists()
+
+
+@pytest.mark.parametrize("role", [Role.KECAMATAN, Role.KELURAHAN])
+def test_area_staff_may_not_import(regions, client, role):
+    kelurahan = Kelurahan.objects.get(name="Thehok")
+    area = kelurahan.kecamatan if role == Role.KECAMATAN else kelurahan
+    client.force_login(make_user(role, area, is_staff=True))
+
+    assert client.get(reverse(IMPORT_URL)).status_code == 403
+
+
+def test_export_reimports_unchanged(bappeda, client):
+    confirm(client, preview(client, csv_upload(line("U-1"), line("U-2"))))
+
+    exported = client.post(
+        reverse("admin:proposals_musrenbangentry_export"),
+        {"format": "0", "resource": "0", "export_items": []}
+        | {f"musrenbangentryresource_{name}": "on" for name in _resource_fields()},
+    )
+
+    assert exported.status_code == 200
+    content = exported.content
+    assert content.decode("utf-8").startswith("id_usulan,kecamatan,kelurahan,rt,usulan")
+    again = preview(client, SimpleUploadedFile("ekspor.csv", content, "text/csv"))
+    assert "0 baru, 0 diperbarui, 2 tetap" in again.content.decode()
+
+
+def _resource_fields():
+    from proposals.resources import MusrenbangEntryResource
+
+    return MusrenbangEntryResource().get_export_order()
+
+
+# --- Lists ---------------------------------------------------------------------------------
+
+
+def _entries(count, start=0):
+    from tests.factories import RTFactory
+
+    kelurahan = Kelurahan.objects.get(name="Thehok")
+    entries = []
+    for n in range(start, start + count):
+        rt = RTFactory(kelurahan=kelurahan, number=n + 1)
+        entry = MusrenbangEntry.objects.create(
+            year=2026,
+            source_id=f"U-{n}",
+            kelurahan=kelurahan,
+            rt=rt,
+            title=f"Rabat beton {n}",
+            work_type_text="Lampu jalan",
+            estimated_cost=20_000_000 + n,
+        )
+        for k in range(n % 3):
+            CitizenSupport.objects.create(entry=entry, nik_hash=f"{n}-{k}", nik_last4=f"{k:04d}")
+        entries.append(entry)
+    return entries
+
+
+def test_entry_list_query_count_does_not_grow_with_rows(bappeda, client):
+    _entries(3)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(reverse(CHANGELIST_URL)).status_code == 200
+    _entries(40, start=3)
+
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(reverse(CHANGELIST_URL))
+
+    assert len(many) == len(few)
+    assert response.context["cl"].result_count == 43
+
+
+def test_entry_list_query_count_is_pinned(bappeda, client, django_assert_max_num_queries):
+    _entries(25)
+
+    # Session, user, 2 filter choices, 2 counts, 2 permission lookups, the page, the years.
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse(CHANGELIST_URL))
+
+    page = response.content.decode()
+    assert "Rp 20.000.024" in page
+    assert "Lampu jalan (?)" in page
+    supports = {e.source_id: e.support_count for e in response.context["cl"].result_list}
+    assert supports["U-5"] == 2 and supports["U-3"] == 0
+
+
+def test_lurah_sees_only_entries_of_the_own_kelurahan(regions, client):
+    _entries(2)
+    other = Kelurahan.objects.get(name="Pasir Putih")
+    MusrenbangEntry.objects.create(year=2026, source_id="X-1", kelurahan=other, title="Drainase")
+    lurah = make_user(Role.KELURAHAN, other, is_staff=True)
+    client.force_login(lurah)
+
+    response = client.get(reverse(CHANGELIST_URL))
+
+    assert [e.source_id for e in response.context["cl"].result_list] == ["X-1"]
+    hidden = MusrenbangEntry.objects.get(source_id="U-0")
+    url = reverse("admin:proposals_musrenbangentry_change", args=[hidden.pk])
+    assert client.get(url).status_code in (302, 404)
+    history = reverse("admin:proposals_musrenbangentry_history", args=[hidden.pk])
+    assert client.get(history).status_code == 404
+
+
+# --- Proposals, logs and supports -----------------------------------------------------------
+
+
+@pytest.fixture
+def proposal(make_proposal, world):
+    proposal = make_proposal("submitted")
+    TransitionLog.objects.create(
+        proposal=proposal,
+        transition="submit",
+        from_state="draft",
+        to_state="submitted",
+        actor=world.users["rt_own"],
+        note="Mohon diverifikasi",
+    )
+    return proposal
+
+
+def test_proposal_list_shows_the_rab_total(proposal, world, client, django_assert_max_num_queries):
+    client.force_login(world.users["inspektorat"])
+
+    with django_assert_max_num_queries(9):
+        response = client.get(reverse("admin:proposals_proposal_changelist"))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert proposal.code in page
+    assert "Rp 10.000.000" in page
+
+
+def test_inspektorat_reads_proposal_with_inlines_and_history(proposal, world, client):
+    client.force_login(world.users["inspektorat"])
+
+    change = client.get(reverse("admin:proposals_proposal_change", args=[proposal.pk]))
+    history = client.get(reverse("admin:proposals_proposal_history", args=[proposal.pk]))
+
+    assert change.status_code == 200
+    assert change.context["has_change_permission"] is False
+    page = change.content.decode()
+    assert 'name="_save"' not in page
+    assert "Semen 50 kg" in page and "Mohon diverifikasi" in page
+    assert history.status_code == 200
+    post = client.post(reverse("admin:proposals_proposal_change", args=[proposal.pk]), {})
+    assert post.status_code == 403
+
+
+def test_state_is_never_editable_in_the_admin(proposal, client):
+    admin_user = make_user(Role.ADMIN, username="admin-uji")
+    client.force_login(admin_user)
+
+    response = client.get(reverse("admin:proposals_proposal_change", args=[proposal.pk]))
+
+    form = response.context["adminform"].form
+    assert "state" not in form.fields
+    assert "title" in form.fields
+    assert "designated_budget" not in form.fields
+    assert client.get(reverse("admin:proposals_proposal_add")).status_code == 403
+
+
+def test_proposal_outside_the_area_is_not_found(proposal, world, client):
+    world.users["kelurahan_other"].is_staff = True
+    world.users["kelurahan_other"].save()
+    client.force_login(world.users["kelurahan_other"])
+
+    change = client.get(reverse("admin:proposals_proposal_change", args=[proposal.pk]))
+    history = client.get(reverse("admin:proposals_proposal_history", args=[proposal.pk]))
+
+    assert change.status_code in (302, 404)
+    assert history.status_code == 404
+
+
+def test_transition_logs_are_read_only(proposal, world, client):
+    client.force_login(world.users["bappeda"])
+    log = TransitionLog.objects.get()
+
+    changelist = client.get(reverse("admin:proposals_transitionlog_changelist"))
+    change = client.get(reverse("admin:proposals_transitionlog_change", args=[log.pk]))
+
+    assert changelist.status_code == 200 and proposal.code in changelist.content.decode()
+    assert change.context["has_change_permission"] is False
+    delete = reverse("admin:proposals_transitionlog_delete", args=[log.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+
+
+def test_citizen_supports_show_only_the_last_four_nik_digits(make_entry, world, client):
+    entry = make_entry()
+    support = CitizenSupport.objects.create(entry=entry, nik_hash="f" * 64, nik_last4="4321")
+    client.force_login(world.users["inspektorat"])
+
+    changelist = client.get(reverse("admin:proposals_citizensupport_changelist"))
+    change = client.get(reverse("admin:proposals_citizensupport_change", args=[support.pk]))
+
+    for response in (changelist, change):
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert "************4321" in page
+        assert "f" * 64 not in page
+    assert change.context["has_change_permission"] is False
