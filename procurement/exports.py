@@ -1,0 +1,324 @@
+"""The year's purchases for the public: CSV/XLSX tables and an OCDS 1.1 release package.
+
+Only issued orders (and issued orders later cancelled) are published, never drafts. Shops are
+named with their address; their NPWP and bank account are not published: a 16-digit NPWP is
+the owner's NIK (personal data, UU 27/2022).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import tablib
+from django.db.models import Prefetch, Q, Sum
+from django.utils import timezone
+
+from procurement.models import (
+    CATEGORY_UNSPSC,
+    UNIT_CODES,
+    Category,
+    Payment,
+    PurchaseOrder,
+    PurchaseOrderLine,
+)
+
+OCID_PREFIX = "ocds-bangkit"
+OCDS_VERSION = "1.1"
+PUBLISHER = "Pemerintah Kota Jambi — Program Bangkit Berdaya"
+LICENSE = "https://creativecommons.org/licenses/by/4.0/"
+CURRENCY = "IDR"
+
+
+def published_orders(year: int):
+    """Orders the public may see for a budget year, with everything the exports read."""
+    delivered = Sum("deliveries__quantity")
+    lines = PurchaseOrderLine.objects.select_related("material").annotate(delivered=delivered)
+    return (
+        PurchaseOrder.objects.filter(proposal__fiscal_year__year=year, sequence__isnull=False)
+        .filter(Q(state=PurchaseOrder.State.ISSUED) | Q(state=PurchaseOrder.State.CANCELLED))
+        .select_related(
+            "supplier__kelurahan__kecamatan",
+            "proposal__kelurahan__kecamatan",
+            "proposal__rt",
+            "proposal__fiscal_year",
+        )
+        .prefetch_related(
+            Prefetch("lines", queryset=lines.order_by("position", "id")),
+            Prefetch("payments", queryset=Payment.objects.order_by("paid_on", "id")),
+        )
+        .order_by("proposal__kelurahan__code", "sequence")
+    )
+
+
+def years_with_purchases() -> list[int]:
+    return sorted(
+        set(
+            PurchaseOrder.objects.filter(sequence__isnull=False).values_list(
+                "proposal__fiscal_year__year", flat=True
+            )
+        ),
+        reverse=True,
+    )
+
+
+# --- Tables -----------------------------------------------------------------------------------
+
+LINE_HEADERS = [
+    "Nomor surat pesanan",
+    "Tanggal terbit",
+    "Status",
+    "Kecamatan",
+    "Kelurahan",
+    "Kode usulan",
+    "Kegiatan",
+    "RT",
+    "Toko",
+    "Kelurahan toko",
+    "Material",
+    "Kategori",
+    "Satuan",
+    "Jumlah dipesan",
+    "Jumlah diterima",
+    "Harga satuan (Rp)",
+    "Jumlah harga (Rp)",
+    "Harga acuan (Rp)",
+    "Selisih dari acuan (%)",
+    "Alasan harga/material",
+]
+PAYMENT_HEADERS = [
+    "Nomor surat pesanan",
+    "Toko",
+    "Nomor faktur",
+    "Tanggal bayar",
+    "Jumlah (Rp)",
+    "Referensi pembayaran",
+]
+
+
+def _number(value: Decimal | None):
+    if value is None:
+        return 0
+    value = Decimal(value)
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def purchases_dataset(year: int) -> tablib.Dataset:
+    data = tablib.Dataset(headers=LINE_HEADERS, title="Pembelian")
+    categories = dict(Category.choices)
+    for order in published_orders(year):
+        proposal = order.proposal
+        for line in order.lines.all():
+            above = line.percent_above_reference
+            data.append(
+                [
+                    order.number,
+                    timezone.localtime(order.issued_at).date().isoformat()
+                    if order.issued_at
+                    else "",
+                    order.get_state_display(),
+                    proposal.kelurahan.kecamatan.name,
+                    proposal.kelurahan.name,
+                    proposal.code,
+                    proposal.title,
+                    f"RT {proposal.rt.number:02d}",
+                    order.supplier.name,
+                    order.supplier.kelurahan.name,
+                    line.description,
+                    str(categories.get(line.material.category, "")) if line.material else "",
+                    line.unit,
+                    _number(line.quantity),
+                    _number(line.delivered),
+                    line.unit_price,
+                    line.line_total,
+                    line.reference_price or "",
+                    above if above is not None else "",
+                    line.justification,
+                ]
+            )
+    return data
+
+
+def payments_dataset(year: int) -> tablib.Dataset:
+    data = tablib.Dataset(headers=PAYMENT_HEADERS, title="Pembayaran")
+    for order in published_orders(year):
+        for payment in order.payments.all():
+            data.append(
+                [
+                    order.number,
+                    order.supplier.name,
+                    payment.invoice_number,
+                    payment.paid_on.isoformat(),
+                    payment.amount,
+                    payment.reference,
+                ]
+            )
+    return data
+
+
+def purchases_csv(year: int) -> str:
+    return purchases_dataset(year).export("csv")
+
+
+def purchases_xlsx(year: int) -> bytes:
+    book = tablib.Databook((purchases_dataset(year), payments_dataset(year)))
+    return book.export("xlsx")
+
+
+# --- OCDS ------------------------------------------------------------------------------------
+
+
+def ocid_for(order: PurchaseOrder) -> str:
+    kelurahan = order.number_kelurahan.code if order.number_kelurahan_id else ""
+    return f"{OCID_PREFIX}-{order.number_year}-{kelurahan.replace('.', '')}-{order.sequence:03d}"
+
+
+def _when(value) -> str | None:
+    if value is None:
+        return None
+    if hasattr(value, "tzinfo"):
+        return timezone.localtime(value).isoformat(timespec="seconds")
+    # A date: midnight in Jambi.
+    return f"{value.isoformat()}T00:00:00+07:00"
+
+
+def _value(amount) -> dict:
+    return {"amount": int(amount), "currency": CURRENCY}
+
+
+def _buyer(order) -> dict:
+    kelurahan = order.proposal.kelurahan
+    return {
+        "id": f"kelurahan-{kelurahan.code}",
+        "name": f"Kelurahan {kelurahan.name}, Kecamatan {kelurahan.kecamatan.name}, Kota Jambi",
+        "identifier": {
+            "id": kelurahan.code,
+            "legalName": f"Kelurahan {kelurahan.name}",
+        },
+        "address": {
+            "locality": kelurahan.kecamatan.name,
+            "region": "Kota Jambi",
+            "countryName": "Indonesia",
+        },
+        "roles": ["buyer", "payer"],
+    }
+
+
+def _supplier(order) -> dict:
+    supplier = order.supplier
+    return {
+        "id": f"toko-{supplier.pk}",
+        "name": supplier.name,
+        "address": {
+            "streetAddress": supplier.address,
+            "locality": f"{supplier.kelurahan.name}, {supplier.kelurahan.kecamatan.name}",
+            "region": "Kota Jambi",
+            "countryName": "Indonesia",
+        },
+        "roles": ["supplier", "payee"],
+    }
+
+
+def _item(line) -> dict:
+    item = {
+        "id": str(line.pk),
+        "description": line.description,
+        "quantity": _number(line.quantity),
+        "unit": {
+            "name": line.unit,
+            "value": _value(line.unit_price),
+        },
+    }
+    code = UNIT_CODES.get(line.unit)
+    if code:
+        item["unit"].update({"scheme": "UNCEFACT", "id": code})
+    category = line.material.category if line.material else "lain"
+    unspsc, label = CATEGORY_UNSPSC[category]
+    item["classification"] = {
+        "scheme": "UNSPSC",
+        "id": unspsc,
+        "description": label,
+    }
+    return item
+
+
+def order_release(order: PurchaseOrder) -> dict:
+    ocid = ocid_for(order)
+    buyer, supplier = _buyer(order), _supplier(order)
+    items = [_item(line) for line in order.lines.all()]
+    payments = list(order.payments.all())
+    cancelled = order.state == PurchaseOrder.State.CANCELLED
+    dates = [order.issued_at] + [order.cancelled_at] if cancelled else [order.issued_at]
+    latest = max(d for d in dates if d is not None)
+    release_date = _when(latest)
+    if payments:
+        last_paid = _when(max(p.paid_on for p in payments))
+        release_date = max(release_date, last_paid)
+    tags = ["award", "contract"]
+    if payments:
+        tags.append("implementation")
+    if cancelled:
+        tags.append("contractTermination")
+    award_id = f"{ocid}-award"
+    proposal = order.proposal
+    title = f"Material untuk {proposal.title} ({proposal.code})"
+    contract = {
+        "id": order.number,
+        "awardID": award_id,
+        "title": title,
+        "description": (
+            f"Surat pesanan {order.number} dari Kelurahan {proposal.kelurahan.name} kepada "
+            f"{order.supplier.name}, untuk {proposal.rt}."
+        ),
+        "status": "cancelled" if cancelled else "active",
+        "value": _value(order.total),
+        "dateSigned": _when(order.issued_at),
+        "items": items,
+        "implementation": {
+            "transactions": [
+                {
+                    "id": f"{order.number}-bayar-{p.pk}",
+                    "date": _when(p.paid_on),
+                    "value": _value(p.amount),
+                    "payer": {"id": buyer["id"], "name": buyer["name"]},
+                    "payee": {"id": supplier["id"], "name": supplier["name"]},
+                }
+                for p in payments
+            ]
+        },
+    }
+    return {
+        "ocid": ocid,
+        "id": f"{ocid}-{release_date[:19].replace(':', '').replace('-', '')}",
+        "date": release_date,
+        "tag": tags,
+        "initiationType": "tender",
+        "language": "id",
+        "parties": [buyer, supplier],
+        "buyer": {"id": buyer["id"], "name": buyer["name"]},
+        "awards": [
+            {
+                "id": award_id,
+                "title": title,
+                "status": "cancelled" if cancelled else "active",
+                "date": _when(order.issued_at),
+                "value": _value(order.total),
+                "suppliers": [{"id": supplier["id"], "name": supplier["name"]}],
+                "items": items,
+            }
+        ],
+        "contracts": [contract],
+    }
+
+
+def ocds_package(year: int, *, uri: str) -> dict:
+    """An OCDS 1.1 release package of the year's purchases: one release per order."""
+    releases = [order_release(order) for order in published_orders(year) if order.lines.all()]
+    published = max((r["date"] for r in releases), default=None) or _when(timezone.now())
+    return {
+        "uri": uri,
+        "version": OCDS_VERSION,
+        "publishedDate": published,
+        "publisher": {"name": PUBLISHER},
+        "license": LICENSE,
+        "releases": releases,
+    }

@@ -1,0 +1,206 @@
+"""Forms of the procurement screens: they parse and check shapes; services decide."""
+
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms import formset_factory
+from django.utils import timezone
+
+from procurement.models import Material, Unit
+from proposals.importing import CellError, parse_money
+
+NEARNESS_LABEL = {0: "kelurahan sama", 1: "kecamatan sama", 2: "luar kecamatan"}
+
+
+class MoneyField(forms.CharField):
+    """Rupiah as typed: 75000, 75.000, Rp 75.000, Rp75.000,00."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric"}))
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_money(value)
+        except CellError as exc:
+            raise ValidationError(f"Bukan jumlah rupiah yang sah: {value}") from exc
+
+
+class SupplierField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        where = NEARNESS_LABEL.get(getattr(obj, "nearness", 2), "")
+        mark = "★ " if getattr(obj, "nearness", 2) < 2 else ""
+        return f"{mark}{obj.name} — Kel. {obj.kelurahan.name} ({where})"
+
+
+def supplier_field(suppliers, **kwargs) -> SupplierField:
+    return SupplierField(
+        queryset=suppliers,
+        label="Toko bangunan",
+        empty_label=None,
+        help_text="★ toko di kelurahan atau kecamatan yang sama didahulukan; toko di luar "
+        "kecamatan memerlukan alasan.",
+        **kwargs,
+    )
+
+
+class NewOrderForm(forms.Form):
+    def __init__(self, *args, suppliers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["supplier"] = supplier_field(suppliers)
+
+
+class OrderForm(forms.Form):
+    supplier_reason = forms.CharField(
+        label="Alasan memilih toko di luar kecamatan",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    delivery_address = forms.CharField(label="Alamat pengiriman", max_length=300, required=False)
+    note = forms.CharField(
+        label="Catatan", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, suppliers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields = {"supplier": supplier_field(suppliers), **self.fields}
+
+
+class OrderLineForm(forms.Form):
+    material = forms.ModelChoiceField(
+        queryset=Material.objects.filter(active=True),
+        required=False,
+        label="Material katalog",
+        empty_label="— di luar katalog —",
+    )
+    description = forms.CharField(label="Uraian", max_length=150, required=False)
+    unit = forms.ChoiceField(label="Satuan", choices=[("", "—")] + Unit.choices, required=False)
+    quantity = forms.DecimalField(
+        label="Jumlah", max_digits=12, decimal_places=2, min_value=Decimal("0.01"), required=False
+    )
+    unit_price = MoneyField(label="Harga satuan", required=False)
+    justification = forms.CharField(
+        label="Alasan harga / material", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    rab_line_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        if not self.has_changed() or data.get("DELETE"):
+            return data
+        if not data.get("material") and not (data.get("description") or "").strip():
+            self.add_error("description", "Pilih material katalog atau tulis uraiannya.")
+        if not data.get("material") and not data.get("unit"):
+            self.add_error("unit", "Pilih satuan.")
+        if not data.get("quantity"):
+            self.add_error("quantity", "Isi jumlah.")
+        if not data.get("unit_price"):
+            self.add_error("unit_price", "Isi harga satuan.")
+        return data
+
+
+OrderLineFormSet = formset_factory(OrderLineForm, extra=1, can_delete=True, max_num=60)
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label="Alasan pembatalan", min_length=10, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class DeliveryForm(forms.Form):
+    delivered_on = forms.DateField(label="Tanggal diterima", widget=DateInput())
+    received_by_name = forms.CharField(label="Diterima oleh (nama)", max_length=100)
+    photo = forms.FileField(
+        label="Foto material di lokasi",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+    )
+    note = forms.CharField(
+        label="Catatan", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("delivered_on", timezone.localdate())
+        self.lines = lines
+        for line in lines:
+            self.fields[f"accepted_{line.pk}"] = forms.DecimalField(
+                label=f"{line.description} diterima baik ({line.unit})",
+                min_value=0,
+                max_digits=12,
+                decimal_places=2,
+                required=False,
+            )
+            self.fields[f"rejected_{line.pk}"] = forms.DecimalField(
+                label=f"{line.description} ditolak/rusak ({line.unit})",
+                min_value=0,
+                max_digits=12,
+                decimal_places=2,
+                required=False,
+            )
+
+    def quantities(self) -> dict:
+        data = self.cleaned_data
+        return {
+            line.pk: (
+                data.get(f"accepted_{line.pk}") or Decimal("0"),
+                data.get(f"rejected_{line.pk}") or Decimal("0"),
+            )
+            for line in self.lines
+        }
+
+    def line_rows(self):
+        return [
+            (line, self[f"accepted_{line.pk}"], self[f"rejected_{line.pk}"]) for line in self.lines
+        ]
+
+
+class HandoverForm(forms.Form):
+    handover_date = forms.DateField(label="Tanggal serah terima", widget=DateInput())
+    place = forms.CharField(label="Tempat", max_length=200)
+    first_party_name = forms.CharField(label="Pihak pertama: nama", max_length=100)
+    first_party_position = forms.CharField(label="Pihak pertama: jabatan", max_length=150)
+    first_party_nip = forms.CharField(label="Pihak pertama: NIP", max_length=18, required=False)
+    second_party_name = forms.CharField(label="Pihak kedua (Ketua RT): nama", max_length=100)
+    second_party_position = forms.CharField(label="Pihak kedua: jabatan", max_length=150)
+    condition_note = forms.CharField(
+        label="Keterangan kondisi", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    signed_on_paper = forms.BooleanField(
+        label="Sudah ditandatangani kedua pihak di atas kertas (lampirkan pindaian)",
+        required=False,
+    )
+    paper_scan = forms.FileField(label="Pindaian BAST bertanda tangan", required=False)
+
+
+class PaymentForm(forms.Form):
+    invoice_number = forms.CharField(label="Nomor faktur / kuitansi", max_length=60)
+    amount = MoneyField(label="Jumlah dibayar")
+    paid_on = forms.DateField(label="Tanggal bayar", widget=DateInput())
+    reference = forms.CharField(label="Referensi pembayaran (SP2D / transfer)", max_length=100)
+
+    def clean_amount(self):
+        amount = self.cleaned_data["amount"]
+        if not amount:
+            raise ValidationError("Jumlah harus lebih dari nol.")
+        return amount
+
+
+class ReferencePriceImportForm(forms.Form):
+    file = forms.FileField(label="Berkas CSV/XLSX")
+    year = forms.IntegerField(label="Tahun anggaran", min_value=2014, max_value=2100)
+    dry_run = forms.BooleanField(label="Uji coba saja (tidak disimpan)", required=False)
+    skip_invalid = forms.BooleanField(
+        label="Impor baris yang sah, lewati yang tidak sah", required=False
+    )

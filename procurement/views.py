@@ -1,0 +1,583 @@
+"""Procurement screens: thin views that parse, call selectors and services, render."""
+
+import functools
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from bangkit.errors import ActionRefused, NotInScope
+from bangkit.models import FiscalYear, Role
+from procurement import exports, selectors, services
+from procurement.forms import (
+    CancelForm,
+    DeliveryForm,
+    HandoverForm,
+    NewOrderForm,
+    OrderForm,
+    OrderLineFormSet,
+    PaymentForm,
+)
+from procurement.models import Delivery, Handover, PurchaseOrder, ReferencePrice
+from procurement.pdf import order_pdf
+from proposals import rules
+from proposals.models import Proposal
+
+PAGE_SIZE = 30
+
+
+def _not_in_scope_is_404(view):
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotInScope as exc:
+            raise Http404 from exc
+
+    return wrapped
+
+
+def _refused(request, exc: ActionRefused) -> None:
+    messages.error(request, exc.message)
+    for problem in exc.problems:
+        messages.error(request, f"• {problem}")
+
+
+def _year(request) -> int | None:
+    value = request.GET.get("tahun", "")
+    return int(value) if value.isdigit() else None
+
+
+def _proposal_or_404(user, pk) -> Proposal:
+    return Proposal.objects.select_related(
+        "rt", "kelurahan__kecamatan", "fiscal_year", "work_type"
+    ).get_visible_or_404(user, pk=pk, state__in=selectors.PROCUREMENT_STATES)
+
+
+def _order_or_404(user, pk) -> PurchaseOrder:
+    return (
+        PurchaseOrder.objects.visible_to(user)
+        .select_related(
+            "supplier__kelurahan__kecamatan",
+            "proposal__rt",
+            "proposal__kelurahan__kecamatan",
+            "proposal__fiscal_year",
+            "issued_by",
+            "created_by",
+        )
+        .get_visible_or_404(user, pk=pk)
+    )
+
+
+# --- Lists ------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def index(request):
+    """Kelurahan and offices: the proposals to buy for; a shop: its own orders."""
+    user = request.user
+    if user.role == Role.TOKO:
+        return supplier_home(request)
+    if user.role == Role.RT:
+        raise Http404
+    year = _year(request)
+    page = Paginator(selectors.proposals_for_procurement(user, year=year), PAGE_SIZE).get_page(
+        request.GET.get("hal")
+    )
+    return render(
+        request,
+        "procurement/index.html",
+        {
+            "page": page,
+            "year": year,
+            "years": FiscalYear.objects.order_by("-year").values_list("year", flat=True),
+            "is_kelurahan": user.role == Role.KELURAHAN,
+        },
+    )
+
+
+@login_required
+@require_GET
+def order_list(request):
+    user = request.user
+    if user.role == Role.RT:
+        raise Http404
+    state = request.GET.get("status", "")
+    state = state if state in PurchaseOrder.State.values else None
+    page = Paginator(
+        selectors.orders_for(user, year=_year(request), state=state), PAGE_SIZE
+    ).get_page(request.GET.get("hal"))
+    return render(
+        request,
+        "procurement/order_list.html",
+        {"page": page, "states": PurchaseOrder.State.choices, "state": state or ""},
+    )
+
+
+def supplier_home(request):
+    supplier = selectors.supplier_of(request.user)
+    if supplier is None:
+        raise Http404
+    page = Paginator(selectors.supplier_orders(supplier), PAGE_SIZE).get_page(
+        request.GET.get("hal")
+    )
+    return render(request, "procurement/supplier_home.html", {"supplier": supplier, "page": page})
+
+
+@login_required
+@require_GET
+def reference_prices(request):
+    years = list(FiscalYear.objects.order_by("-year").values_list("year", flat=True))
+    year = _year(request) or (years[0] if years else None)
+    prices = ReferencePrice.objects.filter(fiscal_year__year=year).select_related("material")
+    return render(
+        request,
+        "procurement/reference_prices.html",
+        {"prices": prices, "year": year, "years": years},
+    )
+
+
+# --- A proposal's procurement ------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def proposal_detail(request, pk):
+    proposal = _proposal_or_404(request.user, pk)
+    summary = selectors.proposal_procurement(proposal)
+    is_kelurahan = rules.is_kelurahan_of(proposal, request.user)
+    context = {
+        "proposal": proposal,
+        "summary": summary,
+        "is_kelurahan": is_kelurahan,
+        "can_order": is_kelurahan and proposal.state in selectors.ORDERABLE_STATES,
+        "rab_lines": list(proposal.rab_lines.all()),
+    }
+    if context["can_order"] and summary.handover is None:
+        context["new_order_form"] = NewOrderForm(
+            suppliers=selectors.suppliers_for(proposal.kelurahan)
+        )
+    return render(request, "procurement/proposal.html", context)
+
+
+@login_required
+@require_POST
+@_not_in_scope_is_404
+def order_create(request, pk):
+    proposal = _proposal_or_404(request.user, pk)
+    form = NewOrderForm(request.POST, suppliers=selectors.suppliers_for(proposal.kelurahan))
+    if not form.is_valid():
+        messages.error(request, "Pilih toko bangunan.")
+        return redirect("procurement:proposal", pk=proposal.pk)
+    try:
+        order = services.order_create_from_rab(
+            proposal=proposal, actor=request.user, supplier=form.cleaned_data["supplier"]
+        )
+    except ActionRefused as exc:
+        _refused(request, exc)
+        return redirect("procurement:proposal", pk=proposal.pk)
+    messages.success(request, "Draf pesanan dibuat dari RAB. Periksa jumlah dan harga.")
+    return redirect("procurement:order_edit", pk=order.pk)
+
+
+# --- An order ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def order_detail(request, pk):
+    order = _order_or_404(request.user, pk)
+    lines = selectors.order_lines_with_progress(order)
+    progress = selectors.order_progress(order, lines)
+    is_kelurahan = rules.is_kelurahan_of(order.proposal, request.user)
+    is_supplier = (
+        request.user.role == Role.TOKO
+        and getattr(request.user, "supplier_id", None) == order.supplier_id
+    )
+    return render(
+        request,
+        "procurement/order_detail.html",
+        {
+            "order": order,
+            "lines": lines,
+            "progress": progress,
+            "deliveries": list(selectors.deliveries_of(order)),
+            "payments": list(selectors.payments_of(order)),
+            "is_kelurahan": is_kelurahan,
+            "is_supplier": is_supplier,
+            "problems": services.issue_problems(order) if order.is_editable else [],
+            "cancel_form": CancelForm(),
+            "margin": selectors.price_margin_percent(order.proposal.fiscal_year),
+        },
+    )
+
+
+def _line_inputs(formset) -> list[services.OrderLineInput]:
+    inputs = []
+    for form in formset.forms:
+        data = form.cleaned_data
+        if not data or data.get("DELETE") or not form.has_changed() and not data.get("quantity"):
+            continue
+        material = data.get("material")
+        inputs.append(
+            services.OrderLineInput(
+                material=material,
+                description=(data.get("description") or "").strip()
+                or (material.name if material else ""),
+                unit=data.get("unit") or (material.unit if material else ""),
+                quantity=data["quantity"],
+                unit_price=data["unit_price"],
+                justification=data.get("justification") or "",
+                rab_line_id=data.get("rab_line_id"),
+            )
+        )
+    return inputs
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@_not_in_scope_is_404
+def order_edit(request, pk):
+    order = _order_or_404(request.user, pk)
+    if not rules.is_kelurahan_of(order.proposal, request.user) or not order.is_editable:
+        messages.error(request, "Pesanan ini tidak dapat diubah.")
+        return redirect("procurement:order", pk=order.pk)
+    suppliers = selectors.suppliers_for(order.proposal.kelurahan)
+    if request.method == "POST":
+        form = OrderForm(request.POST, suppliers=suppliers)
+        formset = OrderLineFormSet(request.POST, prefix="baris")
+        if form.is_valid() and formset.is_valid():
+            try:
+                services.order_update(
+                    order=order,
+                    actor=request.user,
+                    supplier=form.cleaned_data["supplier"],
+                    lines=_line_inputs(formset),
+                    supplier_reason=form.cleaned_data["supplier_reason"],
+                    note=form.cleaned_data["note"],
+                    delivery_address=form.cleaned_data["delivery_address"],
+                )
+            except ActionRefused as exc:
+                _refused(request, exc)
+            else:
+                messages.success(request, "Draf pesanan disimpan.")
+                return redirect("procurement:order", pk=order.pk)
+    else:
+        form = OrderForm(
+            suppliers=suppliers,
+            initial={
+                "supplier": order.supplier_id,
+                "supplier_reason": order.supplier_reason,
+                "note": order.note,
+                "delivery_address": order.delivery_address,
+            },
+        )
+        formset = OrderLineFormSet(
+            prefix="baris",
+            initial=[
+                {
+                    "material": line.material_id,
+                    "description": line.description,
+                    "unit": line.unit,
+                    "quantity": line.quantity,
+                    "unit_price": line.unit_price,
+                    "justification": line.justification,
+                    "rab_line_id": line.rab_line_id,
+                }
+                for line in order.lines.all()
+            ],
+        )
+    fiscal_year = order.proposal.fiscal_year
+    refs = {
+        str(material_id): price
+        for material_id, price in ReferencePrice.objects.filter(
+            fiscal_year=fiscal_year
+        ).values_list("material_id", "price")
+    }
+    return render(
+        request,
+        "procurement/order_edit.html",
+        {
+            "order": order,
+            "form": form,
+            "formset": formset,
+            "reference_prices": refs,
+            "margin": selectors.price_margin_percent(fiscal_year),
+            "kecamatan": order.proposal.kelurahan.kecamatan,
+        },
+    )
+
+
+@login_required
+@require_POST
+@_not_in_scope_is_404
+def order_issue(request, pk):
+    order = _order_or_404(request.user, pk)
+    try:
+        order = services.order_issue(order=order, actor=request.user)
+    except ActionRefused as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, f"Surat pesanan {order.number} diterbitkan.")
+    return redirect("procurement:order", pk=order.pk)
+
+
+@login_required
+@require_POST
+@_not_in_scope_is_404
+def order_cancel(request, pk):
+    order = _order_or_404(request.user, pk)
+    form = CancelForm(request.POST)
+    reason = request.POST.get("reason", "") if not form.is_valid() else form.cleaned_data["reason"]
+    try:
+        services.order_cancel(order=order, actor=request.user, reason=reason)
+    except ActionRefused as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, "Pesanan dibatalkan.")
+    return redirect("procurement:order", pk=order.pk)
+
+
+@login_required
+@require_POST
+@_not_in_scope_is_404
+def order_confirm(request, pk):
+    order = _order_or_404(request.user, pk)
+    try:
+        services.order_confirm_by_supplier(order=order, actor=request.user)
+    except ActionRefused as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, "Pesanan dikonfirmasi.")
+    return redirect("procurement:order", pk=order.pk)
+
+
+@login_required
+@require_GET
+def order_pdf_view(request, pk):
+    order = _order_or_404(request.user, pk)
+    name = (order.number or f"draf-{order.pk}").replace("/", "-")
+    response = HttpResponse(order_pdf(order), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="surat-pesanan-{name}.pdf"'
+    return response
+
+
+# --- Deliveries ------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@_not_in_scope_is_404
+def delivery_create(request, pk):
+    order = _order_or_404(request.user, pk)
+    if not rules.is_kelurahan_of(order.proposal, request.user):
+        raise Http404
+    lines = [line for line in selectors.order_lines_with_progress(order) if line.shortfall > 0]
+    form = DeliveryForm(request.POST or None, request.FILES or None, lines=lines)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.delivery_record(
+                order=order,
+                actor=request.user,
+                delivered_on=form.cleaned_data["delivered_on"],
+                received_by_name=form.cleaned_data["received_by_name"],
+                quantities=form.quantities(),
+                photo=form.cleaned_data["photo"],
+                note=form.cleaned_data["note"],
+            )
+        except ActionRefused as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, "Penerimaan material dicatat.")
+            return redirect("procurement:order", pk=order.pk)
+    return render(request, "procurement/delivery_form.html", {"order": order, "form": form})
+
+
+@login_required
+@require_GET
+def delivery_photo(request, pk):
+    delivery = Delivery.objects.select_related("order").get_visible_or_404(request.user, pk=pk)
+    if not delivery.photo:
+        raise Http404
+    return FileResponse(delivery.photo.open("rb"), content_type=delivery.photo_content_type)
+
+
+@login_required
+@require_POST
+@_not_in_scope_is_404
+def delivery_confirm(request, pk):
+    delivery = Delivery.objects.select_related("order").get_visible_or_404(request.user, pk=pk)
+    try:
+        services.delivery_confirm_by_supplier(delivery=delivery, actor=request.user)
+    except ActionRefused as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, "Penerimaan dikonfirmasi toko.")
+    return redirect("procurement:order", pk=delivery.order_id)
+
+
+# --- Payments --------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@_not_in_scope_is_404
+def payment_create(request, pk):
+    order = _order_or_404(request.user, pk)
+    if not rules.is_kelurahan_of(order.proposal, request.user):
+        raise Http404
+    form = PaymentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.payment_record(order=order, actor=request.user, **form.cleaned_data)
+        except ActionRefused as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, "Pembayaran dicatat.")
+            return redirect("procurement:order", pk=order.pk)
+    progress = selectors.order_progress(order)
+    return render(
+        request,
+        "procurement/payment_form.html",
+        {"order": order, "form": form, "progress": progress},
+    )
+
+
+# --- BAST ------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@_not_in_scope_is_404
+def handover(request, pk):
+    proposal = _proposal_or_404(request.user, pk)
+    existing = Handover.objects.filter(proposal=proposal).first()
+    is_kelurahan = rules.is_kelurahan_of(proposal, request.user)
+    form = None
+    if existing is None and is_kelurahan:
+        user = request.user
+        form = HandoverForm(
+            request.POST or None,
+            request.FILES or None,
+            initial={
+                "place": f"Lokasi kegiatan, {proposal.location_description}",
+                "first_party_name": user.get_full_name(),
+                "first_party_position": user.position or f"Lurah {proposal.kelurahan.name}",
+                "first_party_nip": user.nip,
+                "second_party_name": proposal.rt.head_name,
+                "second_party_position": (
+                    f"Ketua RT {proposal.rt.number:02d} Kelurahan {proposal.kelurahan.name}"
+                ),
+            },
+        )
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.handover_record(
+                    proposal=proposal,
+                    actor=request.user,
+                    handover_date=data["handover_date"],
+                    place=data["place"],
+                    first_party_name=data["first_party_name"],
+                    first_party_position=data["first_party_position"],
+                    first_party_nip=data["first_party_nip"],
+                    second_party_name=data["second_party_name"],
+                    second_party_position=data["second_party_position"],
+                    condition_note=data["condition_note"],
+                    signed_on_paper=data["signed_on_paper"],
+                    paper_scan=data["paper_scan"],
+                )
+            except ActionRefused as exc:
+                _refused(request, exc)
+            else:
+                messages.success(request, "BAST dicatat.")
+                return redirect("procurement:handover", pk=proposal.pk)
+    elif request.method == "POST":
+        raise Http404
+    return render(
+        request,
+        "procurement/handover.html",
+        {
+            "proposal": proposal,
+            "handover": existing,
+            "form": form,
+            "items": existing.items if existing else selectors.handover_items(proposal),
+            "problems": services.handover_problems(proposal) if existing is None else [],
+            "can_confirm": existing is not None
+            and not existing.is_complete
+            and rules.is_rt_of(proposal, request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+@_not_in_scope_is_404
+def handover_confirm(request, pk):
+    handover_row = Handover.objects.select_related("proposal").get_visible_or_404(
+        request.user, pk=pk
+    )
+    try:
+        services.handover_confirm_by_rt(handover=handover_row, actor=request.user)
+    except ActionRefused as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, "BAST dikonfirmasi. Material resmi diterima RT.")
+    return redirect("procurement:handover", pk=handover_row.proposal_id)
+
+
+@login_required
+@require_GET
+def handover_pdf(request, pk):
+    handover_row = Handover.objects.get_visible_or_404(request.user, pk=pk)
+    if not handover_row.pdf:
+        raise Http404
+    response = FileResponse(handover_row.pdf.open("rb"), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="bast-{handover_row.proposal_id}.pdf"'
+    return response
+
+
+# --- Public downloads --------------------------------------------------------------------------
+
+
+@require_GET
+def public_index(request):
+    return render(
+        request, "procurement/public_index.html", {"years": exports.years_with_purchases()}
+    )
+
+
+@require_GET
+def public_csv(request, year):
+    response = HttpResponse(exports.purchases_csv(year), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="pembelian-bangkit-{year}.csv"'
+    return response
+
+
+@require_GET
+def public_xlsx(request, year):
+    response = HttpResponse(
+        exports.purchases_xlsx(year),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="pembelian-bangkit-{year}.xlsx"'
+    return response
+
+
+@require_GET
+def public_ocds(request, year):
+    import json
+
+    uri = request.build_absolute_uri(reverse("procurement_public:ocds", args=[year]))
+    package = exports.ocds_package(year, uri=uri)
+    response = HttpResponse(
+        json.dumps(package, ensure_ascii=False, indent=1),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'inline; filename="ocds-bangkit-{year}.json"'
+    return response

@@ -1,0 +1,153 @@
+"""The public exports: CSV/XLSX of the year's purchases and an OCDS 1.1 release package."""
+
+import csv
+import io
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import jsonschema
+import openpyxl
+import pytest
+from django.urls import reverse
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT4
+
+from procurement import exports, services
+from tests.procurement.test_services import TODAY, deliver_all, issue_new_order
+
+pytestmark = pytest.mark.urls("procurement.test_urls")
+
+SCHEMAS = Path(__file__).resolve().parent.parent / "data" / "ocds"
+
+
+def ocds_validator():
+    package = json.loads((SCHEMAS / "release-package-schema.json").read_text())
+    release = json.loads((SCHEMAS / "release-schema.json").read_text())
+    registry = Registry().with_resources(
+        [
+            (package["id"], Resource.from_contents(package, default_specification=DRAFT4)),
+            (release["id"], Resource.from_contents(release, default_specification=DRAFT4)),
+        ]
+    )
+    return jsonschema.Draft4Validator(
+        package, registry=registry, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER
+    )
+
+
+@pytest.fixture
+def purchases(world, make_designated):
+    """One order delivered and paid; one with a justified price; one draft; one cancelled."""
+    lurah = world.users["lurah"]
+    paid = issue_new_order(world, make_designated())
+    deliver_all(world, paid)
+    services.payment_record(
+        order=paid,
+        actor=lurah,
+        invoice_number="INV-001",
+        amount=paid.total,
+        paid_on=TODAY,
+        reference="SP2D 0001/2026",
+    )
+    pricey = services.order_create_from_rab(
+        proposal=make_designated(budget=20_000_000), actor=lurah, supplier=world.shop_same_kec
+    )
+    line = pricey.lines.get(position=0)
+    services.order_update(
+        order=pricey,
+        actor=lurah,
+        supplier=world.shop_same_kec,
+        lines=[
+            services.OrderLineInput(
+                material=line.material,
+                description=line.description,
+                unit=line.unit,
+                quantity=line.quantity,
+                unit_price=90_000,
+                justification="Stok semen langka setelah banjir, harga pasar naik.",
+            )
+        ],
+    )
+    pricey = services.order_issue(order=pricey, actor=lurah)
+    services.order_create_from_rab(
+        proposal=make_designated(), actor=lurah, supplier=world.shop_here
+    )
+    cancelled = issue_new_order(world, make_designated())
+    services.order_cancel(order=cancelled, actor=lurah, reason="Toko tidak sanggup mengirim.")
+    return {"paid": paid, "pricey": pricey, "cancelled": cancelled}
+
+
+def test_ocds_export_validates_against_the_1_1_schema(world, purchases):
+    package = exports.ocds_package(world.fiscal_year.year, uri="https://bangkit.example/ocds.json")
+
+    errors = sorted(ocds_validator().iter_errors(package), key=str)
+    assert errors == [], [f"{list(e.absolute_path)}: {e.message}" for e in errors]
+    assert len(package["releases"]) == 3  # the draft is not published
+    paid = next(
+        r for r in package["releases"] if r["contracts"][0]["id"] == purchases["paid"].number
+    )
+    assert paid["ocid"].startswith("ocds-bangkit-")
+    assert paid["tag"] == ["award", "contract", "implementation"]
+    roles = {p["id"]: p["roles"] for p in paid["parties"]}
+    assert roles[paid["buyer"]["id"]] == ["buyer", "payer"]
+    assert roles[paid["awards"][0]["suppliers"][0]["id"]] == ["supplier", "payee"]
+    item = paid["awards"][0]["items"][0]
+    assert item["unit"]["value"] == {"amount": 75_000, "currency": "IDR"}
+    assert item["classification"]["scheme"] == "UNSPSC"
+    [transaction] = paid["contracts"][0]["implementation"]["transactions"]
+    assert transaction["value"] == {"amount": purchases["paid"].total, "currency": "IDR"}
+    assert "npwp" not in json.dumps(package).lower()
+    assert world.shop_here.npwp not in json.dumps(package)
+
+
+def test_ocds_schema_copy_rejects_a_broken_package(world, purchases):
+    package = exports.ocds_package(world.fiscal_year.year, uri="https://bangkit.example/ocds.json")
+    del package["releases"][0]["initiationType"]
+    package["releases"][1]["awards"][0]["value"]["currency"] = "RUPIAH"
+
+    assert len(list(ocds_validator().iter_errors(package))) == 2
+
+
+def test_csv_lists_every_published_line(world, purchases):
+    rows = list(csv.DictReader(io.StringIO(exports.purchases_csv(world.fiscal_year.year))))
+
+    assert len(rows) == 2 + 1 + 2  # paid (2 lines), pricey (1 line), cancelled (2 lines)
+    pricey = next(r for r in rows if r["Nomor surat pesanan"] == purchases["pricey"].number)
+    assert pricey["Harga satuan (Rp)"] == "90000"
+    assert pricey["Harga acuan (Rp)"] == "75000"
+    assert pricey["Selisih dari acuan (%)"] == "20"
+    assert "banjir" in pricey["Alasan harga/material"]
+
+
+def test_xlsx_has_purchases_and_payments(world, purchases):
+    book = openpyxl.load_workbook(io.BytesIO(exports.purchases_xlsx(world.fiscal_year.year)))
+
+    assert book.sheetnames == ["Pembelian", "Pembayaran"]
+    payments = list(book["Pembayaran"].iter_rows(values_only=True))
+    assert payments[1][2] == "INV-001"
+
+
+def test_public_downloads_need_no_sign_in(client, world, purchases):
+    year = world.fiscal_year.year
+
+    json_response = client.get(reverse("procurement_public:ocds", args=[year]))
+    csv_response = client.get(reverse("procurement_public:csv", args=[year]))
+    xlsx_response = client.get(reverse("procurement_public:xlsx", args=[year]))
+    index = client.get(reverse("procurement_public:index"))
+
+    assert json_response.status_code == 200
+    package = json.loads(json_response.content)
+    assert package["uri"].endswith(reverse("procurement_public:ocds", args=[year]))
+    assert list(ocds_validator().iter_errors(package)) == []
+    assert csv_response.status_code == 200 and csv_response["Content-Type"].startswith("text/csv")
+    assert xlsx_response.status_code == 200
+    assert index.status_code == 200 and str(year) in index.content.decode()
+
+
+def test_unused_decimal_quantities_export_as_numbers(world, make_designated):
+    proposal = make_designated(rab=[("Pasir cor", "m³", Decimal("2.5"), 250_000)])
+    issue_new_order(world, proposal)
+
+    package = exports.ocds_package(world.fiscal_year.year, uri="https://bangkit.example/x.json")
+
+    assert package["releases"][0]["awards"][0]["items"][0]["quantity"] == 2.5
