@@ -370,7 +370,7 @@ def decree_update_draft(*, actor, decree: Decree, proposals=None, **fields) -> D
             setattr(decree, name, value)
             changed[name] = str(value)[:200]
     try:
-        decree.full_clean(exclude=["pdf", "number", "created_by", "issued_by", "amends"])
+        decree.full_clean(exclude=["state", "pdf", "number", "created_by", "issued_by", "amends"])
     except ValidationError as exc:
         raise ActionRefused("Draf SK belum benar.", problems=exc.messages) from exc
     decree.save()
