@@ -69,7 +69,11 @@
     document.querySelectorAll("[data-rab-total]").forEach(function (out) {
       out.textContent = rupiah(grand);
     });
-    if (overNote && !isNaN(ceiling)) overNote.hidden = !(grand > ceiling);
+    var over = !isNaN(ceiling) && grand > ceiling;
+    if (overNote) overNote.hidden = !over;
+    document.querySelectorAll("[data-rab-sum]").forEach(function (el) {
+      el.classList.toggle("over", over);
+    });
   }
 
   function addLine() {
