@@ -124,7 +124,7 @@ def envelope_set(
     kecamatan: Kecamatan,
     kelurahan: Kelurahan | None = None,
     amount: int,
-    note: str = "",
+    note: str | None = None,
 ) -> BudgetEnvelope:
     """Set (create or change) a kecamatan's envelope or one kelurahan's share of it."""
     if not may_set_envelopes(actor):
@@ -150,7 +150,7 @@ def envelope_set(
     if envelope is None:
         envelope = BudgetEnvelope(fiscal_year=fiscal_year, kecamatan=kecamatan, kelurahan=kelurahan)
     envelope.amount = amount
-    if note:
+    if note is not None:
         envelope.note = note.strip()[:200]
     envelope.full_clean()
     envelope.save()

@@ -244,7 +244,8 @@ class Criterion:
 
     @property
     def label(self) -> str:
-        return str(PriorityWeights._meta.get_field(self.key).verbose_name).capitalize()
+        name = str(PriorityWeights._meta.get_field(self.key).verbose_name)
+        return name[:1].upper() + name[1:]
 
 
 CRITERIA = [
@@ -407,6 +408,10 @@ class Ranking:
     unit: int = 1
     warnings: list[str] = field(default_factory=list)
     unmet_kelurahan: list[str] = field(default_factory=list)
+
+    @property
+    def criteria_weights(self) -> list[tuple[Criterion, int]]:
+        return [(c, getattr(self.weights, c.key)) for c in CRITERIA]
 
     @property
     def selected_rows(self) -> list[RankedProposal]:
