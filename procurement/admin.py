@@ -1,0 +1,206 @@
+"""Admin for procurement: Bappeda keeps shops, the catalogue and prices; purchases are read-only
+here (they change only through the services); the Inspektorat reads everything."""
+
+from django.contrib import admin, messages
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from import_export.admin import ExportMixin
+
+from bangkit.admin_scoping import ReadOnlyAdmin, ScopedAdmin
+from bangkit.models import Role
+from procurement.forms import ReferencePriceImportForm
+from procurement.importing import reference_price_import
+from procurement.models import (
+    Delivery,
+    DeliveryLine,
+    Handover,
+    Material,
+    Payment,
+    ProcurementSettings,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    ReferencePrice,
+    Supplier,
+)
+from procurement.resources import ReferencePriceResource
+
+BAPPEDA = frozenset({Role.BAPPEDA})
+
+
+@admin.register(Supplier)
+class SupplierAdmin(ScopedAdmin):
+    list_display = ["name", "kelurahan", "owner_name", "phone", "npwp_display", "active"]
+    list_filter = ["active", "kelurahan__kecamatan"]
+    search_fields = ["name", "owner_name", "kelurahan__name"]
+    list_select_related = ["kelurahan__kecamatan"]
+    editable_by = BAPPEDA
+
+
+@admin.register(Material)
+class MaterialAdmin(ScopedAdmin):
+    list_display = ["name", "unit", "category", "active"]
+    list_filter = ["category", "unit", "active"]
+    search_fields = ["name", "aliases"]
+    editable_by = BAPPEDA
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def get_queryset(self, request):
+        return Material.objects.all()
+
+
+@admin.register(ReferencePrice)
+class ReferencePriceAdmin(ExportMixin, ScopedAdmin):
+    resource_classes = [ReferencePriceResource]
+    list_display = ["material", "fiscal_year", "price", "source"]
+    list_filter = ["fiscal_year", "material__category"]
+    search_fields = ["material__name"]
+    list_select_related = ["material", "fiscal_year"]
+    editable_by = BAPPEDA
+    change_list_template = "admin/procurement/referenceprice/change_list.html"
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def get_queryset(self, request):
+        return ReferencePrice.objects.select_related("material", "fiscal_year")
+
+    def get_urls(self):
+        return [
+            path(
+                "impor/",
+                self.admin_site.admin_view(self.import_view),
+                name="procurement_referenceprice_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        """The same import as the command: all rows or none, errors by row and column."""
+        if not self.has_add_permission(request):
+            return redirect("admin:procurement_referenceprice_changelist")
+        form = ReferencePriceImportForm(request.POST or None, request.FILES or None)
+        report = None
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            report = reference_price_import(
+                file_or_rows=upload.read(),
+                filename=upload.name,
+                year=form.cleaned_data["year"],
+                actor=request.user,
+                dry_run=form.cleaned_data["dry_run"],
+                skip_invalid=form.cleaned_data["skip_invalid"],
+            )
+            if not report.rejected and not report.dry_run:
+                messages.success(request, f"Impor selesai: {report.summary}.")
+                return redirect(reverse("admin:procurement_referenceprice_changelist"))
+        return render(
+            request,
+            "admin/procurement/referenceprice/import.html",
+            {
+                **self.admin_site.each_context(request),
+                "form": form,
+                "report": report,
+                "opts": self.model._meta,
+                "title": "Impor harga acuan",
+            },
+        )
+
+
+@admin.register(ProcurementSettings)
+class ProcurementSettingsAdmin(ScopedAdmin):
+    list_display = ["fiscal_year", "price_margin_percent"]
+    editable_by = BAPPEDA
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def get_queryset(self, request):
+        return ProcurementSettings.objects.select_related("fiscal_year")
+
+
+class PurchaseOrderLineInline(admin.TabularInline):
+    model = PurchaseOrderLine
+    fields = [
+        "description",
+        "material",
+        "unit",
+        "quantity",
+        "unit_price",
+        "line_total",
+        "reference_price",
+        "flagged",
+        "justification",
+    ]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class PaymentInline(admin.TabularInline):
+    model = Payment
+    fields = ["invoice_number", "amount", "paid_on", "reference", "recorded_by"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PurchaseOrder)
+class PurchaseOrderAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "supplier", "proposal", "state", "total", "issued_at"]
+    list_filter = ["state", "proposal__fiscal_year", "proposal__kelurahan__kecamatan"]
+    search_fields = ["number", "supplier__name", "proposal__code", "proposal__title"]
+    list_select_related = ["supplier", "proposal"]
+    inlines = [PurchaseOrderLineInline, PaymentInline]
+
+
+class DeliveryLineInline(admin.TabularInline):
+    model = DeliveryLine
+    fields = ["order_line", "quantity", "rejected_quantity"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["order", "delivered_on", "received_by_name", "recorded_by", "photo_sha256"]
+    list_filter = ["delivered_on"]
+    search_fields = ["order__number"]
+    list_select_related = ["order", "recorded_by"]
+    inlines = [DeliveryLineInline]
+
+
+@admin.register(Handover)
+class HandoverAdmin(ReadOnlyAdmin):
+    list_display = ["number", "proposal", "state", "handover_date", "signed_on_paper", "pdf_sha256"]
+    list_filter = ["state", "signed_on_paper"]
+    search_fields = ["number", "proposal__code"]
+    list_select_related = ["proposal"]
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ["order", "invoice_number", "amount", "paid_on", "reference"]
+    list_filter = ["paid_on"]
+    search_fields = ["order__number", "invoice_number", "reference"]
+    list_select_related = ["order"]
