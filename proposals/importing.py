@@ -862,8 +862,9 @@ def musrenbang_import(
     """
     if not filename and isinstance(file_or_rows, str | PathLike):
         filename = Path(file_or_rows).name
+    year = int(year)
     report = ImportReport(year=year, filename=filename, dry_run=dry_run, skip_invalid=skip_invalid)
-    if not FIRST_YEAR <= int(year) <= LAST_YEAR:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
         report.add_file_error(f"Tahun {year} tidak sah ({FIRST_YEAR}–{LAST_YEAR}).")
         return report
     try:

@@ -156,6 +156,15 @@ def test_missing_required_columns_are_named(regions):
     assert not MusrenbangEntry.objects.exists()
 
 
+def test_a_column_given_twice_is_refused(regions):
+    header = [*HEADER, "Kel."]
+    report = run([header, [*rows(row())[1], "Thehok"]])
+
+    assert [str(e) for e in report.errors] == [
+        "Kolom Kelurahan muncul dua kali ('kelurahan' dan 'Kel.')."
+    ]
+
+
 @pytest.mark.parametrize("value", ["3", "03", "RT 03", "RT.003", "rt 3", "RT-3", 3.0, 3])
 def test_rt_number_variants(regions, value):
     report = run(rows(row(rt=value)))
