@@ -1,0 +1,282 @@
+"""Decree screens: who sees which decree, issuing from the page, downloads, the public SK page."""
+
+import hashlib
+
+import pytest
+from django.urls import reverse
+
+from proposals.models import State
+from tests.verification.test_decrees import make_site, sk  # noqa: F401 F811 - fixtures
+from verification import decrees
+from verification.models import Decree
+
+
+def _draft(world, sites):
+    return decrees.decree_create_draft(
+        actor=world.users["camat"],
+        kecamatan=world.kecamatan,
+        fiscal_year=world.fiscal_year,
+        proposals=sites,
+    )
+
+
+@pytest.fixture
+def issued(sk, make_site):  # noqa: F811
+    sk.envelope(500_000_000)
+    return decrees.decree_issue(
+        actor=sk.users["camat"],
+        decree=_draft(sk, [make_site(cost=30_000_000), make_site("kenali", cost=45_500_000)]),
+    )
+
+
+def test_the_list_needs_a_sign_in(client, db):
+    response = client.get(reverse("verification:decree_list"))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_the_camat_lists_only_his_kecamatans_decrees(client, sk, make_site, issued):  # noqa: F811
+    sk.envelope(500_000_000, kecamatan=sk.kecamatan_other)
+    other = decrees.decree_create_draft(
+        actor=sk.users["camat_other"],
+        kecamatan=sk.kecamatan_other,
+        fiscal_year=sk.fiscal_year,
+        proposals=[make_site("lain")],
+    )
+    client.force_login(sk.users["camat"])
+
+    response = client.get(reverse("verification:decree_list"), {"tahun": 2026})
+
+    assert response.status_code == 200
+    assert [d.pk for d in response.context["decrees"]] == [issued.pk]
+    assert issued.number in response.content.decode()
+    assert other.public_id not in response.content.decode()
+
+
+def test_bappeda_lists_every_kecamatan_and_can_filter(client, sk, make_site, issued):  # noqa: F811
+    other = decrees.decree_create_draft(
+        actor=sk.users["camat_other"],
+        kecamatan=sk.kecamatan_other,
+        fiscal_year=sk.fiscal_year,
+        proposals=[make_site("lain")],
+    )
+    client.force_login(sk.users["bappeda"])
+
+    everything = client.get(reverse("verification:decree_list"), {"tahun": 2026})
+    filtered = client.get(
+        reverse("verification:decree_list"), {"tahun": 2026, "kecamatan": sk.kecamatan_other.pk}
+    )
+
+    assert {d.pk for d in everything.context["decrees"]} == {issued.pk, other.pk}
+    assert [d.pk for d in filtered.context["decrees"]] == [other.pk]
+    row = next(d for d in everything.context["decrees"] if d.pk == issued.pk)
+    assert row.location_count == 2 and row.total == 75_500_000
+    assert "Rp 75.500.000" in everything.content.decode()
+
+
+def test_the_list_runs_a_fixed_number_of_queries(
+    client,
+    sk,  # noqa: F811
+    make_site,  # noqa: F811
+    django_assert_num_queries,
+):
+    sk.envelope(5_000_000_000)
+    for _ in range(3):
+        decrees.decree_issue(
+            actor=sk.users["camat"], decree=_draft(sk, [make_site(), make_site("kenali")])
+        )
+    _draft(sk, [make_site()])
+    client.force_login(sk.users["bappeda"])
+    url = reverse("verification:decree_list")
+    client.get(url, {"tahun": 2026})  # warm the session and content-type caches
+
+    # session, user, fiscal years, kecamatan options, the decrees with their sums
+    with django_assert_num_queries(5):
+        response = client.get(url, {"tahun": 2026})
+    assert len(response.context["decrees"]) == 4
+
+
+def test_the_detail_shows_locations_sum_and_actions(client, sk, make_site):  # noqa: F811
+    draft = _draft(sk, [make_site(cost=30_000_000), make_site("kenali", cost=12_345_000)])
+    client.force_login(sk.users["camat"])
+
+    response = client.get(reverse("verification:decree_detail", args=[draft.public_id]))
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Sipin Uji" in body and "Kenali Uji" in body
+    assert "Rp 42.345.000" in body
+    assert reverse("verification:decree_issue", args=[draft.public_id]) in body
+    assert "KESATU" in body and "Kecamatan Uji SK" in body
+
+
+@pytest.mark.parametrize(
+    ("name", "method"),
+    [
+        ("verification:decree_detail", "get"),
+        ("verification:decree_preview", "get"),
+        ("verification:decree_edit", "get"),
+        ("verification:decree_issue", "post"),
+        ("verification:decree_pdf", "get"),
+        ("verification:decree_amend", "post"),
+        ("verification:decree_delete", "post"),
+    ],
+)
+def test_a_camat_of_another_kecamatan_gets_not_found(client, sk, make_site, name, method):  # noqa: F811
+    sk.envelope(500_000_000)
+    draft = _draft(sk, [make_site()])
+    client.force_login(sk.users["camat_other"])
+
+    response = getattr(client, method)(reverse(name, args=[draft.public_id]))
+
+    assert response.status_code == 404
+    draft.refresh_from_db()
+    assert draft.state == Decree.State.DRAFT
+
+
+def test_lower_levels_do_not_see_drafts(client, sk, make_site, issued):  # noqa: F811
+    draft = _draft(sk, [make_site()])
+    client.force_login(sk.users["lurah"])
+
+    assert (
+        client.get(reverse("verification:decree_detail", args=[draft.public_id])).status_code == 404
+    )
+    assert (
+        client.get(reverse("verification:decree_detail", args=[issued.public_id])).status_code
+        == 200
+    )
+
+
+def test_the_camat_creates_edits_previews_and_issues_a_draft(client, sk, make_site):  # noqa: F811
+    sk.envelope(500_000_000)
+    a, b = make_site(), make_site("kenali")
+    client.force_login(sk.users["camat"])
+
+    page = client.get(reverse("verification:decree_create"), {"tahun": 2026, "usulan": [a.pk]})
+    assert page.status_code == 200 and a.code in page.content.decode()
+    created = client.post(
+        reverse("verification:decree_create") + "?tahun=2026",
+        {"proposals": [a.pk, b.pk], "signatory_rank": "Pembina Tingkat I (IV/b)"},
+    )
+    decree = Decree.objects.get()
+    assert created.status_code == 302 and decree.public_id in created["Location"]
+    assert decree.signatory_rank == "Pembina Tingkat I (IV/b)"
+
+    form = client.get(reverse("verification:decree_edit", args=[decree.public_id]))
+    data = {
+        k: v for k, v in form.context["form"].initial.items() if k not in ("proposals", "amends")
+    }
+    data.update(
+        title="Penetapan Lokasi Bangkit Berdaya Tahap I Tahun 2026",
+        decree_date="2026-03-12",
+        proposals=[a.pk],
+        paper="A4",
+    )
+    data = {k: ("" if v is None else v) for k, v in data.items()}
+    saved = client.post(reverse("verification:decree_edit", args=[decree.public_id]), data)
+    assert saved.status_code == 302, saved.context["form"].errors
+    decree.refresh_from_db()
+    assert decree.title.endswith("Tahap I Tahun 2026") and decree.paper == "A4"
+    assert list(decree.locations.values_list("proposal_id", flat=True)) == [a.pk]
+
+    preview = client.get(reverse("verification:decree_preview", args=[decree.public_id]))
+    assert preview["Content-Type"] == "application/pdf"
+    assert preview.content.startswith(b"%PDF")
+
+    issued = client.post(reverse("verification:decree_issue", args=[decree.public_id]))
+    assert issued.status_code == 302
+    decree.refresh_from_db()
+    assert decree.state == Decree.State.ISSUED and decree.number == "1/SK/BB/KEC.USK/2026"
+    assert str(decree.decree_date) == "2026-03-12"
+
+
+def test_a_refused_issue_lists_the_reasons_and_changes_nothing(client, sk, make_site):  # noqa: F811
+    sk.envelope(40_000_000)
+    a, b = make_site(cost=30_000_000), make_site("kenali", cost=30_000_000)
+    draft = _draft(sk, [a, b])
+    client.force_login(sk.users["camat"])
+
+    response = client.post(reverse("verification:decree_issue", args=[draft.public_id]))
+
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "SK belum dapat ditetapkan" in body and "Pagu Kecamatan Uji SK" in body
+    assert "terlampaui" in body
+    draft.refresh_from_db()
+    a.refresh_from_db()
+    assert draft.state == Decree.State.DRAFT and a.state == State.KECAMATAN_VERIFIED
+
+
+def test_the_stored_pdf_is_served_unchanged(client, sk, issued):  # noqa: F811
+    stored = issued.pdf.read()
+    client.force_login(sk.users["bappeda"])
+
+    response = client.get(reverse("verification:decree_pdf", args=[issued.public_id]))
+    served = b"".join(response.streaming_content)
+
+    assert response["Content-Type"] == "application/pdf"
+    assert served == stored
+    assert hashlib.sha256(served).hexdigest() == issued.pdf_sha256
+    # The preview of an issued decree is its stored file, never a new rendering.
+    preview = client.get(reverse("verification:decree_preview", args=[issued.public_id]))
+    assert preview.status_code == 302 and preview["Location"].endswith("/unduh/")
+
+
+def test_the_public_page_shows_an_issued_decree_and_its_hash(client, issued):
+    response = client.get(reverse("sk:public", args=[issued.public_id]))
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert issued.number in body and "Uji SK" in body
+    assert "Sipin Uji" in body and "Kenali Uji" in body and "RT 01" in body
+    assert "Rp 75.500.000" in body
+    assert "pindai kode qr" in body.lower() and "bandingkan" in body.lower()
+    issued.pdf.open("rb")
+    assert hashlib.sha256(issued.pdf.read()).hexdigest() in body
+    download = client.get(reverse("sk:public_pdf", args=[issued.public_id]))
+    assert hashlib.sha256(b"".join(download.streaming_content)).hexdigest() == issued.pdf_sha256
+
+
+def test_the_public_page_does_not_show_drafts(client, sk, make_site):  # noqa: F811
+    draft = _draft(sk, [make_site()])
+
+    assert client.get(reverse("sk:public", args=[draft.public_id])).status_code == 404
+    assert client.get(reverse("sk:public_pdf", args=[draft.public_id])).status_code == 404
+    assert client.get(reverse("sk:public", args=["tidak-ada"])).status_code == 404
+
+
+def test_an_amendment_from_the_page_and_the_chain_on_both_pages(client, sk, make_site, issued):  # noqa: F811
+    client.force_login(sk.users["camat"])
+
+    response = client.post(
+        reverse("verification:decree_amend", args=[issued.public_id]),
+        {"reason": "Satu lokasi tambahan menyusul diverifikasi"},
+    )
+    amendment = Decree.objects.get(amends=issued)
+    assert response.status_code == 302 and amendment.public_id in response["Location"]
+    client.post(reverse("verification:decree_issue", args=[amendment.public_id]))
+    amendment.refresh_from_db()
+    assert amendment.state == Decree.State.ISSUED
+
+    detail = client.get(reverse("verification:decree_detail", args=[issued.public_id]))
+    assert [d.pk for d in detail.context["chain"]] == [issued.pk, amendment.pk]
+    public = client.get(reverse("sk:public", args=[issued.public_id])).content.decode()
+    assert "tidak berlaku lagi" in public and amendment.number in public
+
+
+def test_a_site_change_from_the_page(client, sk, issued):  # noqa: F811
+    site = issued.locations.first().proposal
+    client.force_login(sk.users["camat"])
+    url = reverse("verification:decree_site_amend", args=[issued.public_id, site.pk])
+
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url, {"field": "volume", "new_value": "80", "reason": "Sebagian gang sudah dicor warga"}
+    )
+
+    assert response.status_code == 302
+    site.refresh_from_db()
+    assert site.planned_volume == 80
+    detail = client.get(reverse("verification:decree_detail", args=[issued.public_id]))
+    assert "Sebagian gang sudah dicor warga" in detail.content.decode()
+    client.force_login(sk.users["camat_other"])
+    assert client.get(url).status_code == 404
