@@ -182,6 +182,18 @@ class MusrenbangEntryAdmin(ImportExportMixin, ScopedHistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_support_count()
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        verb = "diubah" if change else "ditambahkan"
+        audit_record(
+            actor=request.user,
+            action="musrenbang_admin_edit" if change else "musrenbang_admin_add",
+            obj=obj,
+            summary=f"Usulan Musrenbang {obj.year}/{obj.source_id} {verb} lewat admin"
+            + (f": {', '.join(form.changed_data)}." if change else "."),
+            data={"fields": form.changed_data},
+        )
+
     def has_delete_permission(self, request, obj=None):
         # Deleting an entry deletes the citizens' supports with it: administrators only.
         return self._is_admin(request.user) and super().has_delete_permission(request, obj)

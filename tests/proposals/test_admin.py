@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from bangkit.models import AuditEvent, Kelurahan, Role
+from bangkit.models import RT, AuditEvent, Kelurahan, Role
 from proposals.models import CitizenSupport, MusrenbangEntry, TransitionLog
 from tests.factories import make_user
 
@@ -163,6 +163,51 @@ def test_skip_invalid_can_be_confirmed_and_warns(bappeda, client):
     assert list(MusrenbangEntry.objects.values_list("source_id", flat=True)) == ["U-1"]
     messages = [str(m) for m in done.wsgi_request._messages]
     assert messages[1].startswith("1 baris tidak sah dilewati: Baris 3, kolom Kelurahan:")
+
+
+def test_confirm_checks_the_file_again(bappeda, client, settings):
+    response = preview(client, csv_upload(line("U-1"), line("U-2")))
+    stored = response.context["confirm_form"].initial["import_file_name"]
+    # The stored upload changes between preview and confirm (or the regions do): re-checked.
+    bad = csv_upload(line("U-1"), line("U-2", kelurahan="Atlantis")).read()
+    (settings.MEDIA_ROOT / "django-import-export" / stored).write_bytes(bad)
+
+    done = confirm(client, response)
+
+    assert done.status_code == 302
+    assert not MusrenbangEntry.objects.exists()
+    messages = [str(m) for m in done.wsgi_request._messages]
+    assert messages[0].startswith("Baris 3, kolom Kelurahan: 'Atlantis' tidak dikenal")
+    assert messages[-1] == "Impor dibatalkan: tidak ada yang disimpan."
+
+
+def test_bappeda_edits_an_entry_and_the_edit_is_audited(bappeda, client):
+    confirm(client, preview(client, csv_upload(line("U-1"))))
+    entry = MusrenbangEntry.objects.get()
+    other_rt = RT.objects.create(kelurahan=Kelurahan.objects.get(name="Pasir Putih"), number=1)
+    url = reverse("admin:proposals_musrenbangentry_change", args=[entry.pk])
+    data = {
+        "year": 2026,
+        "source_id": "U-1",
+        "kelurahan": entry.kelurahan_id,
+        "rt": other_rt.pk,
+        "title": "Rabat beton gang Kenanga",
+        "work_type_text": "Rabat beton",
+        "volume": "120.5",
+        "estimated_cost": "25000000",
+    }
+
+    refused = client.post(url, data)
+    data["rt"] = entry.rt_id
+    saved = client.post(url, data)
+
+    assert refused.status_code == 200
+    assert "RT tidak berada di kelurahan ini." in refused.content.decode()
+    assert saved.status_code == 302
+    entry.refresh_from_db()
+    assert entry.title == "Rabat beton gang Kenanga"
+    event = AuditEvent.objects.get(action="musrenbang_admin_edit")
+    assert event.actor == bappeda and "title" in event.data["fields"]
 
 
 def test_missing_columns_are_named_in_the_admin(bappeda, client):
