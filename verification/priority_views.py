@@ -100,6 +100,18 @@ def _draft_decrees(proposal_ids) -> dict[int, Decree]:
     return {row.proposal_id: row.decree for row in rows}
 
 
+def _selection_drafts(ranking, in_drafts) -> dict:
+    """Draft decrees that already list part of the suggested set, and whether they list all."""
+    if ranking is None:
+        return {"decrees": [], "all": False}
+    selected = [row.proposal.pk for row in ranking.rows if row.selected]
+    decrees = {in_drafts[pk].pk: in_drafts[pk] for pk in selected if pk in in_drafts}
+    return {
+        "decrees": list(decrees.values()),
+        "all": bool(selected) and all(pk in in_drafts for pk in selected),
+    }
+
+
 def _render_ranking(request, *, bound_form=None, status=200):
     user = request.user
     kecamatan, kecamatan_options = _pick_kecamatan(request)
@@ -118,6 +130,10 @@ def _render_ranking(request, *, bound_form=None, status=200):
         for row in ranking.rows:
             if bound_form is not None and bound_form.data.get("proposal") == str(row.proposal.pk):
                 row.form = bound_form
+                if row.override is None:
+                    row.form.fields["decision"].choices = OverrideForm.DECISIONS[:2]
+                # The page is long: take the Camat straight back to what needs fixing.
+                row.form.fields["reason"].widget.attrs["autofocus"] = True
             else:
                 row.form = OverrideForm(
                     initial={"proposal": row.proposal.pk}, has_override=row.override is not None
@@ -137,10 +153,7 @@ def _render_ranking(request, *, bound_form=None, status=200):
             "years_waiting_cap": YEARS_WAITING_CAP,
             "may_decide": may_decide,
             "read_only": not may_decide,
-            "selected_in_drafts": any(
-                row.selected and row.proposal.pk in in_drafts
-                for row in (ranking.rows if ranking else [])
-            ),
+            "selection_drafts": _selection_drafts(ranking, in_drafts),
         },
         status=status,
     )

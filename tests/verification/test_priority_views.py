@@ -209,6 +209,9 @@ def test_the_choice_becomes_a_draft_decree(client, prio, ranked):
     assert response["Location"] == reverse("verification:decree_detail", args=[decree.public_id])
     assert decree.kecamatan == prio.kecamatan and decree.state == Decree.State.DRAFT
     assert sorted(decree.locations.values_list("proposal_id", flat=True)) == chosen
+    page = client.get(RANKING).content.decode()
+    assert "Seluruh pilihan ini sudah tercantum dalam draf SK" in page
+    assert "Buat draf SK dari pilihan" not in page
 
 
 def test_a_stale_choice_does_not_become_a_decree(client, prio, ranked):
