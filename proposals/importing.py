@@ -170,11 +170,12 @@ def decode_csv(data: bytes) -> str:
 
 def detect_delimiter(text: str) -> str:
     """The separator of the header line: Indonesian Excel writes ';' because ',' is decimal."""
-    for line in text.splitlines():
-        if line.strip():
-            counts = {d: line.count(d) for d in (";", ",", "\t")}
-            best = max(counts, key=counts.get)
-            return best if counts[best] else ","
+    lines = [line for line in text.splitlines()[:20] if line.strip()]
+    for line in lines[:10]:  # a title line above the header may have no separator at all
+        counts = {d: line.count(d) for d in (";", ",", "\t")}
+        best = max(counts, key=counts.get)
+        if counts[best]:
+            return best
     return ","
 
 

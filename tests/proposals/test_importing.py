@@ -609,6 +609,15 @@ def test_csv_delimiters_and_encodings(regions, delimiter, encoding):
     assert only_entry().title == "Rabat beton gang Café"
 
 
+def test_csv_with_a_title_line_above_the_header(regions):
+    data = b"DAFTAR USULAN MUSRENBANG 2026\r\n\r\n" + csv_bytes(rows(row()), encoding="utf-8")
+
+    report = run(data, filename="judul.csv")
+
+    assert report.errors == []
+    assert report.new == 1
+
+
 def test_csv_from_a_path_and_quoted_cells(regions, tmp_path):
     path = tmp_path / "usulan.csv"
     table = rows(row(usulan='Rabat beton; gang "Melati"', perkiraan_biaya="Rp 25.000.000,00"))
