@@ -8,10 +8,13 @@ from django.db import close_old_connections, connection, transaction
 
 from bangkit.budget import commitment_problems, figures_for, lock_envelopes
 from bangkit.errors import ActionRefused
-from bangkit.models import AuditEvent, BudgetEnvelope, FiscalYear
+from bangkit.models import RT, AuditEvent, BudgetEnvelope, FiscalYear, Kecamatan
 from proposals.models import Proposal
 from proposals.services import apply_transition_locked, lock_proposal
+from tests import factories
 from verification.budget_services import envelope_problems, envelope_set, envelope_share_remove
+from verification.demo_budget import seed_envelopes, split_by_weight
+from verification.models import PriorityWeights
 
 
 def set_envelope(prio, amount, kelurahan=None, actor="bappeda", kecamatan=None):
@@ -276,3 +279,45 @@ def test_two_bappeda_screens_cannot_together_exceed_the_year_budget(prio):
     assert sorted(results) == ["refused", "set"]
     total = sum(BudgetEnvelope.objects.values_list("amount", flat=True))
     assert total == 600_000_000
+
+
+# --------------------------------------------------------------------------------------------
+# Demo envelopes
+# --------------------------------------------------------------------------------------------
+
+
+def test_split_by_weight_rounds_to_a_million_and_adds_up():
+    parts = split_by_weight(10_000_000_000, {"a": 173, "b": 101, "c": 57})
+
+    assert sum(parts.values()) == 10_000_000_000
+    assert all(amount % 1_000_000 == 0 for amount in parts.values())
+    assert parts["a"] > parts["b"] > parts["c"]
+
+
+def test_demo_envelopes_split_the_year_by_rt_count(regions):
+    from bangkit.demo import seed_rts
+
+    seed_rts()
+    fiscal_year = factories.FiscalYearFactory(year=2026, total_budget=0)
+
+    seed_envelopes(fiscal_year)
+    again = seed_envelopes(fiscal_year)
+
+    fiscal_year.refresh_from_db()
+    assert fiscal_year.total_budget == 10_000_000_000
+    kecamatan_envelopes = BudgetEnvelope.objects.filter(fiscal_year=fiscal_year, kelurahan=None)
+    amounts = {e.kecamatan.name: e.amount for e in kecamatan_envelopes}
+    assert len(amounts) == 11
+    assert sum(amounts.values()) == 10_000_000_000
+    assert all(9_000_000_000 / 11 / 3 < a < 10_000_000_000 / 2 for a in amounts.values())
+    assert all(a % 1_000_000 == 0 for a in amounts.values())
+    rts = {
+        k.name: RT.objects.filter(kelurahan__kecamatan=k).count() for k in Kecamatan.objects.all()
+    }
+    most, fewest = max(rts, key=rts.get), min(rts, key=rts.get)
+    assert amounts[most] > amounts[fewest]
+    shares = BudgetEnvelope.objects.filter(fiscal_year=fiscal_year, kelurahan__isnull=False)
+    assert shares.exists()
+    assert sum(s.amount for s in shares) <= amounts["Danau Teluk"]
+    assert again.startswith("0 pagu kecamatan baru, 0 pagu kelurahan")
+    assert PriorityWeights.objects.filter(fiscal_year=fiscal_year).exists()
