@@ -12,6 +12,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("usulan/", include("proposals.urls")),
+    path("verifikasi/", include("verification.urls")),
+    path("sk/", include("verification.public_urls")),
     path("", include("proposals.public_urls")),
 ]
 
