@@ -1023,3 +1023,59 @@ def test_list_query_count_does_not_grow_with_rows(
     assert many == few
     with django_assert_max_num_queries(8):
         client.get(reverse("proposals:list"), {"tahap": ""})
+
+
+def _detail_queries(client, proposal) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("proposals:detail", args=[proposal.code]))
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_detail_query_count_does_not_grow_with_lines_files_and_history(client, site):
+    entry = make_entry(site)
+    proposal = make_proposal(site, State.SUBMITTED, entry=entry)
+    client.force_login(site.users["lurah"])
+    few = _detail_queries(client, proposal)
+
+    for i in range(10):
+        RABLine.objects.create(
+            proposal=proposal, material=f"M{i}", unit="sak", quantity=1, unit_price=1000
+        )
+        Attachment.objects.create(
+            proposal=proposal,
+            kind="other",
+            file=SimpleUploadedFile(f"x{i}.pdf", PDF),
+            original_name=f"x{i}.pdf",
+            content_type="application/pdf",
+            size=len(PDF),
+            sha256="0" * 64,
+            uploaded_by=site.users["rt1"],
+        )
+        TransitionLog.objects.create(
+            proposal=proposal,
+            transition="submit",
+            from_state=State.DRAFT,
+            to_state=State.SUBMITTED,
+            actor=site.users["rt1"] if i % 2 else site.users["rt2"],
+        )
+    many = _detail_queries(client, proposal)
+
+    assert many == few
+
+
+def test_musrenbang_query_count_does_not_grow_with_entries(client, site):
+    client.force_login(site.users["rt1"])
+    for _ in range(3):
+        make_entry(site)
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("proposals:musrenbang"))
+    for i in range(20):
+        entry = make_entry(site, work_type=None if i % 3 else site.work_type)
+        if i % 4 == 0:
+            make_proposal(site, entry=entry, complete=False)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(reverse("proposals:musrenbang"))
+
+    assert len(response.context["page"].object_list) == 23
+    assert len(many.captured_queries) == len(few.captured_queries)
