@@ -103,6 +103,15 @@ def test_load_regions_twice_changes_nothing(regions):
     assert "(0 baru, 0 diperbarui, 79 tetap)" in output
 
 
+def test_load_regions_takes_a_handful_of_queries(db, django_assert_max_num_queries):
+    # Savepoints included; rows go in bulk, not one query per row.
+    with django_assert_max_num_queries(9):
+        load()
+    with django_assert_max_num_queries(7):
+        load()
+    assert Kelurahan.objects.count() == 68
+
+
 def test_load_regions_keeps_fields_the_file_does_not_carry(regions):
     kec = Kecamatan.objects.get(name="Telanaipura")
     kec.abbreviation = "TLP"

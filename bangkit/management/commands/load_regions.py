@@ -161,49 +161,51 @@ class Command(BaseCommand):
             ) from exc
 
     def _load(self, rows):
+        """Insert new rows in bulk and update changed ones: a handful of queries in all."""
         counts = {"baru": 0, "diperbarui": 0, "tetap": 0}
-        kecamatan_by_code = {}
+        kecamatan_values = {}
         for row in rows:
-            code = row["kecamatan_code"]
-            if code in kecamatan_by_code:
-                continue
-            kecamatan_by_code[code] = self._upsert(
-                Kecamatan,
-                {"code": code},
+            kecamatan_values.setdefault(
+                row["kecamatan_code"],
                 {"name": row["kecamatan"], "slug": slugify(row["kecamatan"])},
-                counts,
             )
-        for row in rows:
-            self._upsert(
-                Kelurahan,
-                {"code": row["kelurahan_code"]},
-                {
-                    "kecamatan": kecamatan_by_code[row["kecamatan_code"]],
-                    "name": row["kelurahan"],
-                    "slug": slugify(row["kelurahan"]),
-                    "bps_code": row["bps_code_2018"],
-                    "valid_from_year": row["valid_from_year"],
-                    "aliases": row["aliases"],
-                },
-                counts,
-            )
+        self._sync(Kecamatan, kecamatan_values, counts)
+        kecamatan_ids = dict(
+            Kecamatan.objects.filter(code__in=kecamatan_values).values_list("code", "pk")
+        )
+        kelurahan_values = {
+            row["kelurahan_code"]: {
+                "kecamatan_id": kecamatan_ids[row["kecamatan_code"]],
+                "name": row["kelurahan"],
+                "slug": slugify(row["kelurahan"]),
+                "bps_code": row["bps_code_2018"],
+                "valid_from_year": row["valid_from_year"],
+                "aliases": row["aliases"],
+            }
+            for row in rows
+        }
+        self._sync(Kelurahan, kelurahan_values, counts)
         self.stdout.write(
-            f"Wilayah: {len(kecamatan_by_code)} kecamatan, {len(rows)} kelurahan "
+            f"Wilayah: {len(kecamatan_values)} kecamatan, {len(rows)} kelurahan "
             f"({counts['baru']} baru, {counts['diperbarui']} diperbarui, {counts['tetap']} tetap)."
         )
 
     @staticmethod
-    def _upsert(model, key, values, counts):
-        obj = model.objects.filter(**key).first()
-        if obj is None:
-            counts["baru"] += 1
-            return model.objects.create(**key, **values)
-        changed = [f for f, v in values.items() if getattr(obj, f) != v]
-        if changed:
-            for f in changed:
-                setattr(obj, f, values[f])
-            obj.save(update_fields=changed)
-            counts["diperbarui"] += 1
-        else:
-            counts["tetap"] += 1
-        return obj
+    def _sync(model, values_by_code: dict[str, dict], counts: dict[str, int]) -> None:
+        existing = {obj.code: obj for obj in model.objects.filter(code__in=values_by_code)}
+        new = []
+        for code, values in values_by_code.items():
+            obj = existing.get(code)
+            if obj is None:
+                new.append(model(code=code, **values))
+                counts["baru"] += 1
+                continue
+            changed = [f for f, v in values.items() if getattr(obj, f) != v]
+            if changed:
+                for f in changed:
+                    setattr(obj, f, values[f])
+                obj.save(update_fields=changed)
+                counts["diperbarui"] += 1
+            else:
+                counts["tetap"] += 1
+        model.objects.bulk_create(new)
