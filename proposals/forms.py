@@ -106,8 +106,16 @@ class DecimalInput(forms.TextInput):
         return super().format_value(value)
 
 
+# Far above any site of this programme, far below what the database can hold.
+MAX_RUPIAH = 1_000_000_000_000
+
+
 class RupiahField(forms.IntegerField):
     widget = RupiahInput
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_value", MAX_RUPIAH)
+        super().__init__(*args, **kwargs)
 
     def to_python(self, value):
         if value in self.empty_values:
@@ -280,6 +288,10 @@ class RABLineForm(forms.Form):
             self.add_error("unit_price", _("Isi harga satuan."))
         elif price < 1:
             self.add_error("unit_price", _("Harga satuan harus lebih dari 0."))
+        if not self.errors and line_total(quantity, price) > MAX_RUPIAH:
+            self.add_error(
+                None, _("Jumlah harga baris ini terlalu besar. Periksa jumlah dan harga.")
+            )
         return cleaned
 
     @property

@@ -131,6 +131,20 @@ def test_rab_formset_names_what_a_row_is_missing():
     assert errors["unit_price"] == ["Isi harga satuan."]
 
 
+def test_absurd_amounts_are_refused_before_they_reach_the_database():
+    formset = RABFormSet(
+        rab_data(
+            {"material": "Emas", "unit": "kg", "quantity": "9999999999", "unit_price": "999999999"},
+            {"material": "Intan", "unit": "kg", "quantity": "1", "unit_price": "9" * 19},
+        ),
+        prefix="rab",
+    )
+
+    assert not formset.is_valid()
+    assert "terlalu besar" in formset.forms[0].non_field_errors()[0]
+    assert "unit_price" in formset.forms[1].errors
+
+
 def test_a_deleted_row_is_not_validated():
     formset = RABFormSet(
         rab_data(
