@@ -61,8 +61,8 @@ def test_wrong_password_is_refused_in_indonesian(client, lurah):
 
     assert response.status_code == 200
     page = response.content.decode()
-    assert 'class="errorlist"' in page
-    assert "nama pengguna" in page.lower() and "benar" in page
+    assert "Nama pengguna atau kata sandi salah." in page
+    assert "nama pengguna nama pengguna" not in page
     assert not signed_in_user(client).is_authenticated
 
 
