@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -431,23 +432,24 @@ def decree_issue(
 ) -> Decree:
     """Issue a draft: check every location and the envelope under lock, number it, designate
     the proposals, freeze their budgets, store the PDF with its hash. All or nothing."""
-    stored_name = None
+    stored: list[str] = []
     try:
         with transaction.atomic():
-            decree, stored_name = _issue_locked(
-                actor=actor, decree=decree, decree_date=decree_date, site_url=site_url
+            return _issue_locked(
+                actor=actor,
+                decree=decree,
+                decree_date=decree_date,
+                site_url=site_url,
+                stored=stored,
             )
     except BaseException:
         # The row rolled back; the file written for it must not outlive it.
-        if stored_name:
-            from django.core.files.storage import default_storage
-
-            default_storage.delete(stored_name)
+        for name in stored:
+            default_storage.delete(name)
         raise
-    return decree
 
 
-def _issue_locked(*, actor, decree, decree_date, site_url):
+def _issue_locked(*, actor, decree, decree_date, site_url, stored: list[str]) -> Decree:
     decree = _lock_decree(decree)
     _require_camat(actor, decree.kecamatan_id)
     _require_draft(decree)
@@ -545,7 +547,7 @@ def _issue_locked(*, actor, decree, decree_date, site_url):
     pdf = render_decree_pdf(decree, locations=locations, site_url=site_url)
     decree.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
     decree.pdf.save("sk.pdf", ContentFile(pdf), save=False)
-    stored_name = decree.pdf.name
+    stored.append(decree.pdf.name)
     decree.save()
     total = sum(loc.budget for loc in locations)
     audit_record(
@@ -560,7 +562,7 @@ def _issue_locked(*, actor, decree, decree_date, site_url):
             "amends": old.number if old else None,
         },
     )
-    return decree, stored_name
+    return decree
 
 
 # --- amending -----------------------------------------------------------------------------

@@ -280,3 +280,24 @@ def test_a_site_change_from_the_page(client, sk, issued):  # noqa: F811
     assert "Sebagian gang sudah dicor warga" in detail.content.decode()
     client.force_login(sk.users["camat_other"])
     assert client.get(url).status_code == 404
+
+
+def test_the_admin_shows_decrees_read_only_and_lets_bappeda_edit_templates(client, sk, issued):  # noqa: F811
+    from verification.models import DecreeTemplate
+
+    template = DecreeTemplate.objects.get(fiscal_year=sk.fiscal_year)
+    client.force_login(sk.users["bappeda"])
+    change_decree = reverse("admin:verification_decree_change", args=[issued.pk])
+    change_template = reverse("admin:verification_decreetemplate_change", args=[template.pk])
+
+    assert client.get(reverse("admin:verification_decree_changelist")).status_code == 200
+    page = client.get(change_decree)
+    assert page.status_code == 200 and not page.context["has_change_permission"]
+    assert client.post(change_decree, {"title": "Diubah"}).status_code == 403
+    assert client.get(change_template).context["has_change_permission"]
+    assert client.get(reverse("admin:verification_amendment_changelist")).status_code == 200
+
+    client.force_login(sk.users["inspektorat"])
+    assert not client.get(change_template).context["has_change_permission"]
+    client.force_login(sk.users["admin"])
+    assert not client.get(change_decree).context["has_change_permission"]

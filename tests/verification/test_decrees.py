@@ -584,3 +584,27 @@ def test_the_same_proposal_in_two_drafts_is_designated_once(sk, make_site):
 
     assert sum(isinstance(r, Decree) for r in results.values()) == 1
     assert TransitionLog.objects.filter(proposal=shared, transition="designate").count() == 1
+
+
+def test_a_failure_after_the_pdf_is_written_leaves_no_file_and_no_number(
+    sk, make_site, monkeypatch, settings
+):
+    sk.envelope(500_000_000)
+    decree = _draft(sk, [make_site()])
+    real_audit = decrees.audit_record
+
+    def failing_audit(**kwargs):
+        if kwargs["action"] == "decree_issue":
+            raise RuntimeError("disk penuh")
+        return real_audit(**kwargs)
+
+    monkeypatch.setattr(decrees, "audit_record", failing_audit)
+
+    with pytest.raises(RuntimeError):
+        _issue(sk, decree)
+
+    decree.refresh_from_db()
+    assert decree.state == Decree.State.DRAFT and not decree.pdf
+    folder = settings.MEDIA_ROOT / "decrees"
+    assert not folder.exists() or not any(folder.rglob("*.pdf"))
+    assert not DecreeCounter.objects.filter(last_number__gt=0).exists()
