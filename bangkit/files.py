@@ -1,11 +1,13 @@
 """Checking uploaded files by their content, never by their name."""
 
 import hashlib
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 try:  # HEIC photos from iPhones
     from pillow_heif import register_heif_opener
@@ -28,6 +30,23 @@ LABELS = {
     "application/pdf": "PDF",
 }
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
+
+
+# Pillow's LOAD_TRUNCATED_IMAGES is process-wide, and WeasyPrint turns it on when imported
+# (to render PDFs with damaged pictures): truncated JPEG and HEIC would then load silently.
+_STRICT_DECODING = threading.Lock()
+
+
+@contextmanager
+def _strict_decoding():
+    """Decode with truncated images refused, one upload at a time in this process."""
+    with _STRICT_DECODING:
+        before = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = before
 
 
 @dataclass
@@ -83,7 +102,7 @@ def check_upload(upload, *, allowed=DOCUMENT_TYPES, max_bytes: int | None = None
             # upload cut off halfway) passes it. Decoding finds the missing data; a JPEG is
             # decoded at 1/8 scale, which still reads every byte but costs a fraction.
             upload.seek(0)
-            with Image.open(upload) as img:
+            with _strict_decoding(), Image.open(upload) as img:
                 img.draft("RGB", (max(1, img.width // 8), max(1, img.height // 8)))
                 img.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
