@@ -11,7 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFile
 
 from bangkit.errors import ActionRefused
 from bangkit.files import IMAGE_TYPES, MAX_IMAGE_PIXELS, check_upload
@@ -157,6 +157,18 @@ def test_a_truncated_image_is_refused(name, make):
     message = refusal(name, content[: len(content) * 2 // 3])
 
     assert message == f"Gambar '{name}' rusak atau tidak dapat dibaca."
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "HEIF"])
+def test_a_truncated_image_is_refused_even_after_weasyprint_loosened_pillow(monkeypatch, fmt):
+    # Importing WeasyPrint sets this process-wide switch so PDFs render damaged pictures.
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    content = picture(fmt, (320, 240))
+
+    message = refusal("foto", content[: len(content) * 2 // 3])
+
+    assert message == "Gambar 'foto' rusak atau tidak dapat dibaca."
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # WeasyPrint's setting is left as it was
 
 
 def test_a_corrupt_png_is_refused():
