@@ -85,8 +85,11 @@ OWNERS = [
     "Agus Setiawan",
 ]
 BANKS = ["Bank Jambi", "BRI", "BNI", "Mandiri", "BSI"]
-# A few designated sites stay untouched, so the order screens have something to start from.
-LEAVE_UNORDERED = 4
+
+
+def left_unordered(count: int) -> int:
+    """A fifth of the designated sites stay untouched: the order screens start from them."""
+    return max(1, count // 5)
 
 
 def _npwp(rng: random.Random) -> str:
@@ -281,19 +284,29 @@ def _pay(order, lurah, n: int) -> None:
 
 def seed_orders(year: int) -> dict:
     counts = {"pesanan": 0, "sebagian": 0, "lengkap": 0, "bast": 0, "bayar": 0, "dilewati": 0}
-    designated = list(
-        Proposal.objects.filter(fiscal_year__year=year, state=State.DESIGNATED)
-        .filter(purchase_orders__isnull=True)
+    # The set of sites ever designated this year does not change from run to run, so the ones
+    # left untouched (the last fifth) are the same on every run.
+    sites = list(
+        Proposal.objects.filter(fiscal_year__year=year, state__in=selectors.PROCUREMENT_STATES)
         .select_related("kelurahan__kecamatan", "rt", "fiscal_year")
         .order_by("kelurahan__code", "code")
     )
-    if len(designated) <= LEAVE_UNORDERED:
+    if len(sites) <= 1:
         return counts
+    keep_free = {p.pk for p in sites[-left_unordered(len(sites)) :]}
+    ordered = set(
+        PurchaseOrder.objects.filter(proposal__in=sites).values_list("proposal_id", flat=True)
+    )
+    designated = [
+        p
+        for p in sites
+        if p.state == State.DESIGNATED and p.pk not in ordered and p.pk not in keep_free
+    ]
     pricey_done = PurchaseOrder.objects.filter(
         proposal__fiscal_year__year=year, lines__justification__contains="banjir"
     ).exists()
     bast_done = Handover.objects.filter(proposal__fiscal_year__year=year).exists()
-    for i, proposal in enumerate(designated[:-LEAVE_UNORDERED]):
+    for i, proposal in enumerate(designated):
         rng = random.Random(f"pesanan-{proposal.code}")
         lurah = _lurah(proposal)
         pricey, pricey_done = not pricey_done, True

@@ -101,8 +101,12 @@ def handover_pdf(handover) -> bytes:
             "date_long": date_long(handover.handover_date),
             "kelurahan": proposal.kelurahan,
             "kecamatan": proposal.kelurahan.kecamatan,
-            "deliveries": list(
-                selectors.deliveries_for_proposal(proposal).order_by("delivered_on", "id")
+            "delivery_dates": sorted(
+                set(
+                    selectors.deliveries_for_proposal(proposal).values_list(
+                        "delivered_on", flat=True
+                    )
+                )
             ),
         },
     )

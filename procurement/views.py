@@ -1,6 +1,7 @@
 """Procurement screens: thin views that parse, call selectors and services, render."""
 
 import functools
+import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -284,7 +285,7 @@ def order_edit(request, pk):
                     "material": line.material_id,
                     "description": line.description,
                     "unit": line.unit,
-                    "quantity": line.quantity,
+                    "quantity": f"{line.quantity.normalize():f}",
                     "unit_price": line.unit_price,
                     "justification": line.justification,
                     "rab_line_id": line.rab_line_id,
@@ -306,7 +307,7 @@ def order_edit(request, pk):
             "order": order,
             "form": form,
             "formset": formset,
-            "reference_prices": refs,
+            "reference_prices_json": json.dumps(refs),
             "margin": selectors.price_margin_percent(fiscal_year),
             "kecamatan": order.proposal.kelurahan.kecamatan,
         },
@@ -571,8 +572,6 @@ def public_xlsx(request, year):
 
 @require_GET
 def public_ocds(request, year):
-    import json
-
     uri = request.build_absolute_uri(reverse("procurement_public:ocds", args=[year]))
     package = exports.ocds_package(year, uri=uri)
     response = HttpResponse(

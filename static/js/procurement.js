@@ -12,6 +12,7 @@
     var note = card.querySelector(".ref");
     if (!material || !price || !note) return;
     var ref = prices[material.value];
+    if (!material.value && !price.value) { note.textContent = ""; note.className = "ref"; return; }
     if (!material.value) { note.textContent = "Di luar katalog: wajib diberi alasan."; note.className = "ref over"; return; }
     if (!ref) { note.textContent = "Belum ada harga acuan: wajib diberi alasan."; note.className = "ref over"; return; }
     var limit = Math.floor(ref * (100 + margin) / 100);
