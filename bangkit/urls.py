@@ -1,6 +1,5 @@
 """URL routes of the whole site."""
 
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -17,7 +16,5 @@ urlpatterns = [
     path("", include("proposals.public_urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Media are never served from MEDIA_URL: attachments and photos go through views that check
+# the user's area (and public copies through public views).

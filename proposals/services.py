@@ -3,8 +3,9 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 from simple_history.utils import bulk_create_with_history
@@ -99,8 +100,9 @@ def _unused_tracking_code(year: int) -> str:
 @transaction.atomic
 def proposal_create_from_entry(*, entry: MusrenbangEntry, actor, **fields) -> Proposal:
     """The Ketua RT starts a proposal from one of the RT's Musrenbang entries."""
+    # of=("self",): PostgreSQL cannot lock the nullable side of the outer join to RT.
     entry = (
-        MusrenbangEntry.objects.select_for_update()
+        MusrenbangEntry.objects.select_for_update(of=("self",))
         .select_related("rt", "kelurahan")
         .get(pk=entry.pk)
     )
@@ -134,7 +136,7 @@ def proposal_create_from_entry(*, entry: MusrenbangEntry, actor, **fields) -> Pr
         created_by=actor,
         **values,
     )
-    proposal.full_clean(exclude=["state", "code"])
+    _full_clean_or_refuse(proposal, exclude=["state", "code"])
     proposal.save()
     TransitionLog.objects.create(
         proposal=proposal,
@@ -160,6 +162,7 @@ def proposal_update(
         if name in data and getattr(proposal, name) != data[name]:
             changed[name] = str(data[name])
             setattr(proposal, name, data[name])
+    # A ValidationError here keeps its field names, so the edit form shows it by the field.
     proposal.full_clean(exclude=["state", "code"])
     proposal.save()
     if rab_lines is not None:
@@ -199,13 +202,18 @@ def attachment_add(*, proposal: Proposal, actor, kind: str, upload) -> Attachmen
     )
     attachment.full_clean(exclude=["file", "proposal", "uploaded_by"])
     attachment.file.save(_safe_name(upload, checked.content_type), upload, save=False)
-    attachment.save()
-    audit_record(
-        actor=actor,
-        action="attachment_add",
-        obj=proposal,
-        data={"kind": kind, "sha256": checked.sha256, "size": checked.size},
-    )
+    try:
+        attachment.save()
+        audit_record(
+            actor=actor,
+            action="attachment_add",
+            obj=proposal,
+            data={"kind": kind, "sha256": checked.sha256, "size": checked.size},
+        )
+    except Exception:
+        # The row is rolled back; do not leave its file behind in storage.
+        attachment.file.delete(save=False)
+        raise
     return attachment
 
 
@@ -219,8 +227,22 @@ def attachment_remove(*, attachment: Attachment, actor) -> None:
         obj=proposal,
         data={"kind": attachment.kind, "sha256": attachment.sha256},
     )
-    attachment.file.delete(save=False)
+    file = attachment.file
     attachment.delete()
+    # Only once the deletion is committed: a rollback must find the file still there.
+    transaction.on_commit(lambda: file.storage.delete(file.name))
+
+
+def _full_clean_or_refuse(obj, *, exclude) -> None:
+    """Model validation as an ActionRefused whose lines name the field, in Indonesian."""
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        problems = []
+        for field, messages in exc.message_dict.items():
+            label = obj._meta.get_field(field).verbose_name if field != NON_FIELD_ERRORS else ""
+            problems += [f"{str(label).capitalize()}: {m}" if label else m for m in messages]
+        raise ActionRefused(_("Data usulan belum benar."), problems=problems) from exc
 
 
 def _safe_name(upload, content_type: str) -> str:
@@ -252,7 +274,7 @@ def _already_done_message(proposal: Proposal) -> str:
     return _("Usulan ini sudah diproses oleh %(who)s (%(state)s) pada %(when)s.") % {
         "who": who,
         "state": last.get_to_state_display(),
-        "when": last.created_at.astimezone().strftime("%d-%m-%Y %H:%M"),
+        "when": timezone.localtime(last.created_at).strftime("%d-%m-%Y %H:%M"),
     }
 
 
