@@ -18,11 +18,16 @@ def check_symbol(payload: str) -> str:
     return CHECK_ALPHABET[value % 37]
 
 
+def code_check(year: int | str, body: str) -> str:
+    """The check character covers the year too, so a typo there is caught as well."""
+    return check_symbol(f"{year}{body}")
+
+
 def new_tracking_code(year: int | None = None) -> str:
     """BB-2025-7KQ2-MXP: year, six random symbols (about a billion per year), one check."""
     year = year or timezone.localdate().year
     body = "".join(secrets.choice(ALPHABET) for _ in range(6))
-    return f"BB-{year}-{body[:4]}-{body[4:]}{check_symbol(body)}"
+    return f"BB-{year}-{body[:4]}-{body[4:]}{code_check(year, body)}"
 
 
 def normalize_code(text: str) -> str | None:
@@ -33,6 +38,6 @@ def normalize_code(text: str) -> str | None:
     if not m:
         return None
     year, body, check = m.groups()
-    if any(ch not in ALPHABET for ch in body) or check_symbol(body) != check:
+    if any(ch not in ALPHABET for ch in body) or code_check(year, body) != check:
         return None
     return f"BB-{year}-{body[:4]}-{body[4:]}{check}"

@@ -9,12 +9,12 @@ from django.test import Client
 from django.urls import reverse
 
 from bangkit.models import RT, FiscalYear, Kelurahan
-from proposals.codes import check_symbol, new_tracking_code
+from proposals.codes import code_check, new_tracking_code
 from proposals.models import CitizenSupport, MusrenbangEntry, Proposal, State, TransitionLog
 from tests.factories import WorkTypeFactory, make_user
 
 CODE_BODY = "7KQ0MX"  # holds a zero, to try "O" for "0"
-CODE = f"BB-2026-{CODE_BODY[:4]}-{CODE_BODY[4:]}{check_symbol(CODE_BODY)}"
+CODE = f"BB-2026-{CODE_BODY[:4]}-{CODE_BODY[4:]}{code_check(2026, CODE_BODY)}"
 TELANAIPURA_NIK = "1571011203850001"
 
 # Personal data that must never reach a public page.

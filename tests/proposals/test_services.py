@@ -9,7 +9,7 @@ from django.forms import modelform_factory
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.models import AuditEvent, FiscalYear
 from proposals import services
-from proposals.codes import check_symbol
+from proposals.codes import code_check
 from proposals.models import Proposal, RABLine, State, TransitionLog
 from proposals.services import RABInput
 from tests.proposals.conftest import checklist_for
@@ -400,7 +400,7 @@ def test_a_tracking_code_already_taken_is_drawn_again(
     world, make_proposal, make_entry, monkeypatch
 ):
     taken = make_proposal("draft").code
-    fresh = "BB-2026-7KQ2-MX" + check_symbol("7KQ2MX")
+    fresh = "BB-2026-7KQ2-MX" + code_check(2026, "7KQ2MX")
     draws = iter([taken, fresh])
     monkeypatch.setattr(services, "new_tracking_code", lambda year: next(draws))
 
