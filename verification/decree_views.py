@@ -36,8 +36,10 @@ def _pdf_filename(decree: Decree) -> str:
     return "SK-" + "".join(ch if ch.isalnum() else "-" for ch in decree.number) + ".pdf"
 
 
-def _default_year() -> int | None:
-    years = list(FiscalYear.objects.values_list("year", flat=True))
+def _default_year(years: list[int] | None = None) -> int | None:
+    """This year if it is a fiscal year, else the latest one."""
+    if years is None:
+        years = list(FiscalYear.objects.values_list("year", flat=True))
     today = timezone.localdate().year
     return today if today in years else (years[0] if years else None)
 
@@ -48,9 +50,9 @@ def decree_list(request):
     user = request.user
     years = list(FiscalYear.objects.values_list("year", flat=True))
     try:
-        year = int(request.GET.get("tahun") or 0) or _default_year()
+        year = int(request.GET.get("tahun") or 0) or _default_year(years)
     except ValueError:
-        year = _default_year()
+        year = _default_year(years)
     kecamatan_options = list(Kecamatan.objects.only("pk", "name")) if user.is_city_wide else []
     try:
         kecamatan_id = int(request.GET.get("kecamatan") or 0) or None
