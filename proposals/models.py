@@ -41,7 +41,12 @@ class MusrenbangEntry(models.Model):
     source_id = models.CharField(_("ID usulan"), max_length=50)
     kelurahan = models.ForeignKey(Kelurahan, on_delete=models.PROTECT, verbose_name=_("kelurahan"))
     rt = models.ForeignKey(
-        RT, null=True, blank=True, on_delete=models.PROTECT, related_name="musrenbang_entries"
+        RT,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="musrenbang_entries",
+        verbose_name=_("RT"),
     )
     title = models.CharField(_("usulan"), max_length=300)
     problem = models.TextField(_("permasalahan"), blank=True)
@@ -58,10 +63,20 @@ class MusrenbangEntry(models.Model):
     priority = models.PositiveIntegerField(_("prioritas"), null=True, blank=True)
     proposer = models.CharField(_("pengusul"), max_length=150, blank=True)
     latitude = models.DecimalField(
-        max_digits=9, decimal_places=6, null=True, blank=True, validators=latitude_validators
+        _("lintang"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=latitude_validators,
     )
     longitude = models.DecimalField(
-        max_digits=9, decimal_places=6, null=True, blank=True, validators=longitude_validators
+        _("bujur"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=longitude_validators,
     )
     imported_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -83,6 +98,11 @@ class MusrenbangEntry(models.Model):
 
     def __str__(self):
         return f"{self.year}/{self.source_id} {self.title}"
+
+    def clean(self):
+        super().clean()
+        if self.rt_id and self.kelurahan_id and self.rt.kelurahan_id != self.kelurahan_id:
+            raise ValidationError({"rt": _("RT tidak berada di kelurahan usulan.")})
 
 
 class State(models.TextChoices):

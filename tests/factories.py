@@ -68,6 +68,7 @@ class FiscalYearFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = FiscalYear
         django_get_or_create = ("year",)
+        skip_postgeneration_save = True
 
     year = 2026
     status = FiscalYear.Status.OPEN
