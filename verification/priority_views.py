@@ -17,7 +17,7 @@ from proposals.models import Proposal, State
 from verification.budget_services import envelope_set, envelope_share_remove, may_set_envelopes
 from verification.forms_priority import EnvelopeForm, OverrideForm
 from verification.models import Decree, DecreeLocation
-from verification.priority import CRITERIA, YEARS_WAITING_CAP, rank_kecamatan
+from verification.priority import rank_kecamatan
 from verification.priority_services import priority_override_set, priority_override_withdraw
 
 ACTIVE_YEAR_STATES = [
@@ -125,7 +125,6 @@ def _render_ranking(request, *, bound_form=None, status=200):
         for row in ranking.rows:
             row.draft_decree = in_drafts.get(row.proposal.pk)
     may_decide = _may_decide(user) and fiscal_year is not None
-    forms = {}
     if may_decide and ranking is not None:
         for row in ranking.rows:
             if bound_form is not None and bound_form.data.get("proposal") == str(row.proposal.pk):
@@ -139,7 +138,6 @@ def _render_ranking(request, *, bound_form=None, status=200):
                     initial={"proposal": row.proposal.pk}, has_override=row.override is not None
                 )
                 row.form.auto_id = f"id_{row.proposal.pk}_%s"
-            forms[row.proposal.pk] = row.form
     return render(
         request,
         "verification/priority/ranking.html",
@@ -149,8 +147,6 @@ def _render_ranking(request, *, bound_form=None, status=200):
             "years": years,
             "fiscal_year": fiscal_year,
             "ranking": ranking,
-            "criteria": CRITERIA,
-            "years_waiting_cap": YEARS_WAITING_CAP,
             "may_decide": may_decide,
             "read_only": not may_decide,
             "selection_drafts": _selection_drafts(ranking, in_drafts),
