@@ -654,7 +654,7 @@ def _suggest(ranking: Ranking) -> None:
         for r in open_rows
     ]
     required = set()
-    if ranking.weights.one_per_kelurahan:
+    if ranking.weights.one_per_kelurahan and ranking.envelope is not None:
         required = {r.proposal.kelurahan_id for r in open_rows} - set(forced_by_kel)
     solution = solve_knapsack(
         items, max(0, capacity), group_caps=share_left, required_groups=required

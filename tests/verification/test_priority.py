@@ -288,10 +288,12 @@ def test_ranking_never_exceeds_the_remaining_envelope(prio, make_verified):
 
 def test_without_an_envelope_nothing_is_selected_and_the_page_says_why(prio, make_verified):
     proposal = make_verified("A1.1", 25_000_000)
+    make_verified("A2.1", 25_000_000)
 
     ranking = rank_kecamatan(kecamatan=prio.kecamatan, fiscal_year=prio.fiscal_year)
 
     assert ranking.envelope is None
+    assert len(ranking.warnings) == 1  # not also the fairness rule's
     assert "belum ditetapkan" in ranking.warnings[0]
     row = by_code(ranking)[proposal.code]
     assert not row.selected
