@@ -256,6 +256,19 @@ class User(AbstractUser):
         return self.kelurahan_id
 
 
+class ImmutableQuerySet(models.QuerySet):
+    """For records that are written once: bulk updates and deletes are refused too."""
+
+    def update(self, **kwargs):
+        raise ValidationError("Catatan ini tidak dapat diubah.")
+
+    def delete(self):
+        raise ValidationError("Catatan ini tidak dapat dihapus.")
+
+    update.queryset_only = True
+    delete.queryset_only = True
+
+
 class AuditEvent(models.Model):
     """An immutable record of who changed what, written by the service that made the change."""
 
@@ -268,6 +281,8 @@ class AuditEvent(models.Model):
     object_id = models.CharField(max_length=64, blank=True)
     summary = models.TextField(_("ringkasan"), blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
+
+    objects = ImmutableQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -178,6 +178,11 @@ MAX_ATTACHMENT_BYTES = env.int("MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024)
 # Public pages rate-limit per client address: behind N reverse proxies, read the address the
 # outermost one saw from X-Forwarded-For (README: production runs behind one proxy).
 RATELIMIT_PROXY_COUNT = env.int("RATELIMIT_PROXY_COUNT", default=0)
+if RATELIMIT_PROXY_COUNT:
+    # The sign-in lock-out must count the real client, not the proxy everyone shares.
+    AXES_IPWARE_PROXY_COUNT = RATELIMIT_PROXY_COUNT
+    AXES_IPWARE_PROXY_ORDER = "right-most"
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="bangkit-demo")
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 from simple_history.models import HistoricalRecords
 
-from bangkit.models import RT, FiscalYear, Kelurahan, RequiredDocument, WorkType
+from bangkit.models import RT, FiscalYear, ImmutableQuerySet, Kelurahan, RequiredDocument, WorkType
 from bangkit.scoping import ScopedQuerySet
 from proposals import rules
 from proposals.codes import new_tracking_code
@@ -468,6 +468,8 @@ class TransitionLog(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     note = models.TextField(blank=True)
     checklist = models.JSONField(default=dict, blank=True)
+
+    objects = ImmutableQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]
