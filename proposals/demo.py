@@ -515,7 +515,7 @@ FOCUS = [
 ]
 # fmt: on
 
-# Proposals over the rest of the city: every state, three times, outside Telanaipura.
+# Proposals over the rest of the city, outside Telanaipura: every path twice, plus a few.
 SPREAD = [
     "draft",
     "draft_incomplete",
@@ -670,14 +670,14 @@ def walk(entry: MusrenbangEntry, path: str, people: _People) -> Proposal | None:
     width = Decimal(rng.choice(["1.00", "1.20", "1.50"])) if work_type.has_width else None
     proposal = services.proposal_create_from_entry(entry=entry, actor=rt_user, planned_width=width)
     volume, lines = plan_rab(work_type, entry.volume or Decimal("1"), width, proposal.ceiling)
-    households = entry.rt.households
+    households = min(entry.rt.households, rng.randint(15, 60))
     services.proposal_update(
         proposal=proposal,
         actor=rt_user,
         data={
             "planned_volume": volume,
-            "households_benefiting": min(households, rng.randint(15, 60)),
-            "people_benefiting": min(households, rng.randint(15, 60)) * rng.randint(3, 5),
+            "households_benefiting": households,
+            "people_benefiting": households * rng.randint(3, 5),
             "contribution_labour_people": rng.randint(15, 45),
             "contribution_cash": rng.choice([0, 500_000, 1_000_000, 1_500_000, 2_500_000]),
             "contribution_materials": rng.choice(
