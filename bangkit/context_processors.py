@@ -1,21 +1,44 @@
 """Navigation by role, computed once per request for the base template."""
 
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from bangkit.models import Role
+
+# (label, url name, roles that see it; "city" = Bappeda, Inspektorat, admin)
+SIGNED_IN_MENU = [
+    ("Beranda", "home", None),
+    ("Usulan", "proposals:list", {Role.RT, Role.KELURAHAN, Role.KECAMATAN, "city"}),
+    ("Prioritas", "verification:ranking", {Role.KECAMATAN, "city"}),
+    ("SK Camat", "verification:decree_list", {Role.KECAMATAN, "city"}),
+    ("Pagu", "verification:envelopes", {"city"}),
+    ("Pengadaan", "procurement:orders", {Role.KELURAHAN, Role.TOKO, "city"}),
+    ("Pelaksanaan", "reporting:sites", {Role.RT, Role.KELURAHAN, Role.KECAMATAN, "city"}),
+]
+
+
+def _url(name):
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
 
 
 def navigation(request):
     user = getattr(request, "user", None)
-    items = [
-        ("Lacak usulan", reverse("public:track")),
-        ("Dukung usulan", reverse("public:support_list")),
-    ]
-    if user is not None and user.is_authenticated:
-        items = [("Beranda", reverse("home"))]
-        if user.role in (Role.RT, Role.KELURAHAN, Role.KECAMATAN) or user.is_city_wide:
-            items.append(("Usulan", reverse("proposals:list")))
-        if user.is_staff:
-            items.append(("Admin", reverse("admin:index")))
-        items.append(("Lacak", reverse("public:track")))
+    if user is None or not user.is_authenticated:
+        items = [
+            ("Lacak usulan", reverse("public:track")),
+            ("Dukung usulan", reverse("public:support_list")),
+        ]
+        return {"nav_items": items}
+    roles = {user.role} | ({"city"} if user.is_city_wide else set())
+    items = []
+    for label, name, allowed in SIGNED_IN_MENU:
+        if allowed is None or roles & allowed:
+            url = _url(name)
+            if url:
+                items.append((label, url))
+    if user.is_staff:
+        items.append(("Admin", reverse("admin:index")))
+    items.append(("Lacak", reverse("public:track")))
     return {"nav_items": items}
