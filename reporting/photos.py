@@ -1,0 +1,479 @@
+"""Progress photos: check the file by its content, read EXIF time and GPS, turn it upright,
+make EXIF-free copies to show, hash it, and the warnings a photo raises (never blocking)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from datetime import timezone as dt_timezone
+from decimal import ROUND_HALF_UP, Decimal
+
+import imagehash
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from PIL import Image, ImageOps
+
+from bangkit.files import IMAGE_TYPES, check_upload
+
+DISPLAY_MAX_PX = 1600
+THUMBNAIL_MAX_PX = 320
+DISPLAY_QUALITY = 82
+THUMBNAIL_QUALITY = 75
+# The share of the picture, from the top, taken as its background (sky, roofs, trees).
+BACKGROUND_SHARE = 0.4
+
+EXIF_IFD = 0x8769
+GPS_IFD = 0x8825
+TAG_DATETIME = 0x0132
+TAG_DATETIME_ORIGINAL = 0x9003
+TAG_OFFSET_TIME_ORIGINAL = 0x9011
+GPS_LATITUDE_REF, GPS_LATITUDE, GPS_LONGITUDE_REF, GPS_LONGITUDE = 1, 2, 3, 4
+
+
+def setting(name: str, default):
+    """A tunable of the photo checks: REPORTING_<NAME> in the settings, else the default."""
+    return getattr(settings, f"REPORTING_{name}", default)
+
+
+def max_distance_m() -> int:
+    """How far (metres) a photo's GPS may be from the site's point before it is flagged."""
+    return int(setting("PHOTO_MAX_DISTANCE_M", 300))
+
+
+def near_duplicate_bits() -> int:
+    """Perceptual hashes (64 bits) this close or closer are 'near-identical' photos."""
+    return int(setting("PHASH_MAX_DISTANCE", 6))
+
+
+def background_bits() -> int:
+    """Background hashes further apart than this suggest a different spot."""
+    return int(setting("BACKGROUND_MAX_DISTANCE", 24))
+
+
+def same_spot_m() -> int:
+    """GPS points of the 0% and 100% photos further apart than this suggest another spot."""
+    return int(setting("SAME_SPOT_MAX_M", 60))
+
+
+def photo_max_bytes() -> int:
+    return int(setting("PHOTO_MAX_BYTES", settings.MAX_ATTACHMENT_BYTES))
+
+
+# --- Reading a photo ----------------------------------------------------------------------------
+
+
+@dataclass
+class PhotoMetadata:
+    taken_at: datetime | None = None
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self.taken_at is None and self.latitude is None
+
+
+@dataclass
+class ProcessedPhoto:
+    content_type: str
+    size: int
+    sha256: str
+    display: bytes
+    thumbnail: bytes
+    width: int
+    height: int
+    phash: str
+    background_hash: str
+    metadata: PhotoMetadata = field(default_factory=PhotoMetadata)
+
+
+_EXIF_TIME = re.compile(r"^(\d{4})[:-](\d{2})[:-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})")
+_OFFSET = re.compile(r"^([+-])(\d{2}):(\d{2})$")
+
+
+def parse_exif_time(text, offset=None) -> datetime | None:
+    """'2026:05:17 08:30:12' (camera time, no zone) → an aware datetime; Jakarta unless the
+    photo says its offset. None for blanks and the '0000:00:00' some cameras write."""
+    if isinstance(text, bytes):
+        text = text.decode("ascii", "ignore")
+    match = _EXIF_TIME.match(str(text or "").strip().rstrip("\x00"))
+    if not match:
+        return None
+    try:
+        naive = datetime(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
+    if isinstance(offset, bytes):
+        offset = offset.decode("ascii", "ignore")
+    zone = _OFFSET.match(str(offset or "").strip().rstrip("\x00"))
+    if zone:
+        sign = 1 if zone[1] == "+" else -1
+        delta = timedelta(hours=int(zone[2]), minutes=int(zone[3]))
+        return naive.replace(tzinfo=dt_timezone(sign * delta))
+    return timezone.make_aware(naive, timezone.get_default_timezone())
+
+
+def _rational(value) -> float:
+    if isinstance(value, tuple) and len(value) == 2:
+        return value[0] / value[1] if value[1] else math.nan
+    return float(value)
+
+
+def dms_to_decimal(dms, ref) -> Decimal | None:
+    """EXIF degrees, minutes, seconds and N/S/E/W → signed decimal degrees (6 places)."""
+    try:
+        degrees, minutes, seconds = (_rational(part) for part in dms)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    value = degrees + minutes / 60 + seconds / 3600
+    if not math.isfinite(value):
+        return None
+    if isinstance(ref, bytes):
+        ref = ref.decode("ascii", "ignore")
+    if str(ref or "").strip().upper()[:1] in ("S", "W"):
+        value = -value
+    return Decimal(f"{value:.6f}")
+
+
+def read_metadata(image: Image.Image) -> PhotoMetadata:
+    """The time the photo was taken and where, from its EXIF (before anything strips it)."""
+    try:
+        exif = image.getexif()
+    except Exception:  # a damaged EXIF block must not lose the photo
+        return PhotoMetadata()
+    meta = PhotoMetadata()
+    try:
+        sub = exif.get_ifd(EXIF_IFD)
+    except Exception:
+        sub = {}
+    meta.taken_at = parse_exif_time(
+        sub.get(TAG_DATETIME_ORIGINAL), sub.get(TAG_OFFSET_TIME_ORIGINAL)
+    ) or parse_exif_time(exif.get(TAG_DATETIME))
+    try:
+        gps = exif.get_ifd(GPS_IFD)
+    except Exception:
+        gps = {}
+    if gps.get(GPS_LATITUDE) and gps.get(GPS_LONGITUDE):
+        lat = dms_to_decimal(gps[GPS_LATITUDE], gps.get(GPS_LATITUDE_REF))
+        lon = dms_to_decimal(gps[GPS_LONGITUDE], gps.get(GPS_LONGITUDE_REF))
+        # 0,0 is what a phone writes when it had no fix.
+        fixed = lat is not None and lon is not None and (lat != 0 or lon != 0)
+        if fixed and abs(lat) <= 90 and abs(lon) <= 180:
+            meta.latitude, meta.longitude = lat, lon
+    return meta
+
+
+def _rgb(image: Image.Image) -> Image.Image:
+    """Flatten any mode (palette, alpha, 16-bit) to RGB on a white ground."""
+    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        ground = Image.new("RGB", rgba.size, (255, 255, 255))
+        ground.paste(rgba, mask=rgba.getchannel("A"))
+        return ground
+    if image.mode != "RGB":
+        return image.convert("RGB")
+    return image
+
+
+def _jpeg(
+    image: Image.Image, max_px: int, quality: int, icc: bytes | None
+) -> tuple[bytes, int, int]:
+    copy = image.copy()
+    copy.thumbnail((max_px, max_px), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    # No exif= and no xmp=: Pillow writes neither unless asked, so the copy carries no time,
+    # GPS or camera serial. The colour profile is kept (it says nothing about anyone).
+    options = {"quality": quality, "optimize": True, "progressive": True}
+    if icc:
+        options["icc_profile"] = icc
+    copy.save(buffer, "JPEG", **options)
+    return buffer.getvalue(), copy.width, copy.height
+
+
+def process_upload(upload, *, max_bytes: int | None = None) -> ProcessedPhoto:
+    """Everything the server keeps of a photo, or ValidationError with an Indonesian message.
+
+    The file is checked by its content (JPEG, PNG, WebP or HEIC; size and pixel limits: a
+    decompression bomb is refused before it is decoded), its EXIF read, then it is turned
+    upright and copied without any metadata.
+    """
+    checked = check_upload(upload, allowed=IMAGE_TYPES, max_bytes=max_bytes or photo_max_bytes())
+    upload.seek(0)
+    raw = upload.read()
+    upload.seek(0)
+    if hashlib.sha256(raw).hexdigest() != checked.sha256:  # pragma: no cover - same bytes
+        raise ValidationError("Berkas berubah saat dibaca; unggah ulang.")
+    try:
+        with Image.open(io.BytesIO(raw)) as opened:
+            metadata = read_metadata(opened)
+            icc = opened.info.get("icc_profile")
+            # JPEG decodes at a fraction of its size when that is still twice the display copy.
+            opened.draft("RGB", (DISPLAY_MAX_PX * 2, DISPLAY_MAX_PX * 2))
+            upright = ImageOps.exif_transpose(opened)
+            image = _rgb(upright)
+            image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ValidationError("Gambar terlalu besar ukuran pikselnya.") from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ValidationError("Gambar rusak atau tidak dapat dibaca.") from exc
+    display, width, height = _jpeg(image, DISPLAY_MAX_PX, DISPLAY_QUALITY, icc)
+    thumbnail, _, _ = _jpeg(image, THUMBNAIL_MAX_PX, THUMBNAIL_QUALITY, icc)
+    top = image.crop((0, 0, image.width, max(1, int(image.height * BACKGROUND_SHARE))))
+    return ProcessedPhoto(
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        display=display,
+        thumbnail=thumbnail,
+        width=width,
+        height=height,
+        phash=str(imagehash.phash(image)),
+        background_hash=str(imagehash.phash(top)),
+        metadata=metadata,
+    )
+
+
+def client_metadata(taken_at: str = "", latitude: str = "", longitude: str = "") -> PhotoMetadata:
+    """What the page read from the phone's original before resizing it: kept, but marked as
+    sent by the client (nothing on the server can verify it). Nonsense is dropped."""
+    meta = PhotoMetadata(taken_at=parse_exif_time(taken_at))
+    try:
+        lat, lon = Decimal(str(latitude).strip()), Decimal(str(longitude).strip())
+    except ArithmeticError:
+        return meta
+    valid = lat.is_finite() and lon.is_finite() and abs(lat) <= 90 and abs(lon) <= 180
+    if valid and (lat != 0 or lon != 0):
+        quant = Decimal("0.000001")
+        meta.latitude = lat.quantize(quant, ROUND_HALF_UP)
+        meta.longitude = lon.quantize(quant, ROUND_HALF_UP)
+    return meta
+
+
+# --- Comparing photos ---------------------------------------------------------------------------
+
+EARTH_RADIUS_M = 6_371_000
+
+
+def haversine_m(lat1, lon1, lat2, lon2) -> float:
+    """Great-circle distance in metres between two points in decimal degrees."""
+    p1, p2 = math.radians(float(lat1)), math.radians(float(lat2))
+    dp = p2 - p1
+    dl = math.radians(float(lon2) - float(lon1))
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def hamming(a: str, b: str) -> int:
+    """Differing bits of two hex hashes (64 for unrelated pictures on average 32)."""
+    if not a or not b:
+        return 64
+    return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+def distance_text(metres: float) -> str:
+    if metres >= 1000:
+        return f"{metres / 1000:.1f} km".replace(".", ",")
+    return f"{round(metres)} m"
+
+
+@dataclass
+class PhotoFacts:
+    """What the checks need to know of one photo."""
+
+    pk: int
+    proposal_id: int
+    proposal_code: str
+    stage: int
+    sha256: str
+    phash: str
+    background_hash: str = ""
+    taken_at: datetime | None = None
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    metadata_source: str = "none"
+    uploaded_at: datetime | None = None
+    withdrawn: bool = False
+
+
+@dataclass
+class SiteFacts:
+    code: str
+    latitude: Decimal | None
+    longitude: Decimal | None
+    decree_date: date | None
+
+
+def _flag(code: str, message: str, *, level: str = "warn", photo: int | None = None) -> dict:
+    flag = {"code": code, "message": message, "level": level}
+    if photo is not None:
+        flag["photo"] = photo
+    return flag
+
+
+def _where(other: PhotoFacts, photo: PhotoFacts) -> str:
+    if other.proposal_id == photo.proposal_id:
+        return f"foto tahap {other.stage}% usulan ini"
+    return f"foto usulan {other.proposal_code} tahap {other.stage}%"
+
+
+MAX_MATCHES_LISTED = 3
+
+
+def photo_flags(photo: PhotoFacts, *, site: SiteFacts, others: list[PhotoFacts]) -> list[dict]:
+    """The warnings of one photo, worded for the kelurahan and the Inspektorat.
+
+    ``others`` are every other photo kept (of any site, withdrawn ones too: reusing a photo
+    withdrawn elsewhere is still a reuse). Only photos uploaded before this one count as its
+    original, so the second use is the one flagged. Nothing here blocks the upload.
+    """
+    flags: list[dict] = []
+    # Metadata: where it came from, and what is missing.
+    if photo.metadata_source == "client":
+        flags.append(
+            _flag(
+                "client_metadata",
+                "Waktu dan GPS dibaca oleh ponsel sebelum foto diperkecil; server tidak dapat "
+                "memeriksanya di dalam berkas.",
+                level="info",
+            )
+        )
+    if photo.taken_at is None and photo.latitude is None:
+        flags.append(
+            _flag(
+                "no_metadata",
+                "Foto tanpa data waktu dan GPS (EXIF): kapan dan di mana foto diambil tidak "
+                "dapat diperiksa.",
+                level="info",
+            )
+        )
+    elif photo.latitude is None:
+        flags.append(
+            _flag("no_gps", "Foto tanpa data GPS: lokasinya tidak dapat diperiksa.", level="info")
+        )
+    elif photo.taken_at is None:
+        flags.append(_flag("no_time", "Foto tanpa data waktu pengambilan (EXIF).", level="info"))
+
+    earlier = [o for o in others if o.pk < photo.pk and o.pk != photo.pk]
+    # The same file used again, on another site or for another stage.
+    same = [
+        o
+        for o in earlier
+        if o.sha256 == photo.sha256
+        and not (o.proposal_id == photo.proposal_id and o.stage == photo.stage)
+    ]
+    for other in same[:MAX_MATCHES_LISTED]:
+        flags.append(
+            _flag(
+                "duplicate",
+                f"Berkas foto yang sama persis sudah dipakai sebagai {_where(other, photo)}.",
+                photo=other.pk,
+            )
+        )
+    # A near-identical picture (resized, recompressed, slightly cropped).
+    same_ids = {o.pk for o in same}
+    limit = near_duplicate_bits()
+    near = []
+    for other in earlier:
+        if other.pk in same_ids or other.sha256 == photo.sha256:
+            continue
+        if other.proposal_id == photo.proposal_id and other.stage == photo.stage:
+            continue  # several shots of one moment are normal
+        bits = hamming(photo.phash, other.phash)
+        if bits <= limit:
+            near.append((bits, other))
+    for bits, other in sorted(near, key=lambda pair: (pair[0], pair[1].pk))[:MAX_MATCHES_LISTED]:
+        if other.proposal_id == photo.proposal_id:
+            message = (
+                f"Hampir sama dengan {_where(other, photo)} (beda {bits} dari 64 bit): "
+                "apakah ada perubahan pekerjaan yang terlihat?"
+            )
+        else:
+            message = f"Hampir sama dengan {_where(other, photo)} (beda {bits} dari 64 bit)."
+        flags.append(_flag("near_duplicate", message, photo=other.pk))
+
+    # Where it was taken.
+    if photo.latitude is not None:
+        if site.latitude is None or site.longitude is None:
+            flags.append(
+                _flag(
+                    "no_site_point",
+                    "Titik lokasi usulan belum diisi: jarak foto dari lokasi tidak dapat diukur.",
+                    level="info",
+                )
+            )
+        else:
+            metres = haversine_m(photo.latitude, photo.longitude, site.latitude, site.longitude)
+            if metres > max_distance_m():
+                flags.append(
+                    _flag(
+                        "far_from_site",
+                        f"Titik GPS foto berjarak {distance_text(metres)} dari titik lokasi "
+                        f"usulan (batas {max_distance_m()} m).",
+                    )
+                )
+    # When it was taken.
+    if photo.taken_at is not None:
+        taken = timezone.localtime(photo.taken_at).date()
+        if site.decree_date and taken < site.decree_date:
+            hint = (
+                " Untuk foto 0% ini bisa berarti foto lama dipakai ulang."
+                if not photo.stage
+                else ""
+            )
+            flags.append(
+                _flag(
+                    "before_decree",
+                    f"Foto diambil {taken:%d-%m-%Y}, sebelum SK penetapan lokasi "
+                    f"({site.decree_date:%d-%m-%Y}).{hint}",
+                )
+            )
+        uploaded = photo.uploaded_at or timezone.now()
+        if photo.taken_at > uploaded + timedelta(days=1):
+            flags.append(
+                _flag(
+                    "time_after_upload",
+                    "Waktu pengambilan di EXIF lebih lambat dari waktu unggah: jam ponsel salah "
+                    "atau data foto diubah.",
+                )
+            )
+    # The finished work should be photographed from where the work was photographed before.
+    if photo.stage == 100:
+        flags += _spot_flags(photo, [o for o in others if o.proposal_id == photo.proposal_id])
+    return flags
+
+
+def _spot_flags(photo: PhotoFacts, own: list[PhotoFacts]) -> list[dict]:
+    befores = [o for o in own if o.stage == 0 and not o.withdrawn]
+    if not befores:
+        return []
+    reasons = []
+    gps = [
+        haversine_m(photo.latitude, photo.longitude, o.latitude, o.longitude)
+        for o in befores
+        if photo.latitude is not None and o.latitude is not None
+    ]
+    if gps and min(gps) > same_spot_m():
+        reasons.append(f"titik GPS-nya berjarak {distance_text(min(gps))} dari foto 0% terdekat")
+    backgrounds = [
+        hamming(photo.background_hash, o.background_hash)
+        for o in befores
+        if photo.background_hash and o.background_hash
+    ]
+    if backgrounds and min(backgrounds) > background_bits():
+        reasons.append(f"latar belakangnya kurang mirip (beda {min(backgrounds)} dari 64 bit)")
+    if not reasons:
+        return []
+    return [
+        _flag(
+            "not_same_spot",
+            "Foto 100% mungkin tidak diambil dari tempat yang sama dengan foto 0%: "
+            + " dan ".join(reasons)
+            + ". Ini petunjuk, bukan bukti: sudut atau cahaya yang berbeda juga dapat "
+            "menyebabkannya. Bandingkan kedua foto.",
+        )
+    ]

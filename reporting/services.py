@@ -1,0 +1,619 @@
+"""Every change in execution and reporting: work days, contributions, photos, the report and
+its review. Each service locks the proposal, checks area, role and state, writes, and records
+an audit row in one transaction; the proposal moves only through the state machine."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+
+from bangkit.errors import ActionRefused
+from bangkit.files import DOCUMENT_TYPES, check_upload
+from bangkit.services import audit_record
+from proposals import rules
+from proposals.models import Proposal, State
+from proposals.services import apply_transition_locked, lock_proposal
+from reporting import photos as photo_checks
+from reporting import selectors
+from reporting.models import (
+    CompletionReport,
+    MaterialUsage,
+    ProgressPhoto,
+    SwadayaContribution,
+    WorkDay,
+)
+
+MIN_REASON = 10
+EXTENSIONS = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/webp": "webp",
+    "image/heic": "heic",
+    "application/pdf": "pdf",
+}
+
+
+def _rp(value: int) -> str:
+    return f"Rp {int(value):,}".replace(",", ".")
+
+
+# --- Guards ---------------------------------------------------------------------------------
+
+
+def _require_recorder(proposal: Proposal, actor) -> None:
+    """Records of the work are kept by the Ketua RT, or by the kelurahan on the RT's behalf."""
+    if not rules.is_rt_or_kelurahan_of(proposal, actor):
+        raise ActionRefused("Hanya Ketua RT pengusul atau kelurahan yang dapat mencatat kegiatan.")
+
+
+def _require_recording_state(proposal: Proposal, what: str) -> None:
+    if proposal.state not in selectors.RECORDING_STATES:
+        if proposal.state in (State.REPORTED, State.COMPLETED):
+            raise ActionRefused(
+                f"{what} tidak dapat diubah: laporan sudah diajukan "
+                f"(tahap '{proposal.get_state_display()}')."
+            )
+        raise ActionRefused(
+            f"{what} dicatat setelah material diterima (tahap sekarang: "
+            f"'{proposal.get_state_display()}')."
+        )
+
+
+def _check_date(proposal: Proposal, value: datetime.date, label: str) -> None:
+    if value is None:
+        raise ActionRefused(f"Isi {label.lower()}.")
+    if value > timezone.localdate():
+        raise ActionRefused(f"{label} tidak boleh di masa depan.")
+    first = selectors.designation(proposal).first_date
+    if first and value < first:
+        raise ActionRefused(
+            f"{label} tidak boleh sebelum tanggal SK penetapan lokasi ({first:%d-%m-%Y})."
+        )
+
+
+def _clean_or_refuse(obj, *, exclude) -> None:
+    """Model validation as an ActionRefused whose lines name the field, in Indonesian."""
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        problems = []
+        for name, messages in exc.message_dict.items():
+            label = obj._meta.get_field(name).verbose_name if name != NON_FIELD_ERRORS else ""
+            problems += [f"{str(label).capitalize()}: {m}" if label else m for m in messages]
+        raise ActionRefused("Data belum benar.", problems=problems) from exc
+
+
+def _delete_files_on_commit(*files) -> None:
+    names = [(f.storage, f.name) for f in files if f]
+    transaction.on_commit(lambda: [storage.delete(name) for storage, name in names])
+
+
+# --- Work days ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def work_day_add(
+    *,
+    proposal: Proposal,
+    actor,
+    date: datetime.date,
+    men: int,
+    women: int,
+    activity: str,
+    hours: Decimal = Decimal("8"),
+    attendance=None,
+) -> WorkDay:
+    """Record a day of gotong-royong; the first one starts the work on the site."""
+    proposal = lock_proposal(proposal, actor)
+    _require_recorder(proposal, actor)
+    _require_recording_state(proposal, "Hari kerja")
+    _check_date(proposal, date, "Tanggal hari kerja")
+    if proposal.work_days.filter(date=date).exists():
+        raise ActionRefused(
+            f"Hari kerja tanggal {date:%d-%m-%Y} sudah dicatat. Hapus catatan itu bila ingin "
+            "mengubahnya."
+        )
+    day = WorkDay(
+        proposal=proposal,
+        date=date,
+        men=men or 0,
+        women=women or 0,
+        hours=hours,
+        activity=(activity or "").strip(),
+        recorded_by=actor,
+    )
+    if day.participants <= 0:
+        raise ActionRefused("Isi jumlah peserta (laki-laki dan/atau perempuan).")
+    _clean_or_refuse(day, exclude=["proposal", "recorded_by", "attendance_photo"])
+    if attendance is not None:
+        try:
+            checked = check_upload(attendance, allowed=DOCUMENT_TYPES)
+        except ValidationError as exc:
+            raise ActionRefused(exc.messages[0]) from exc
+        name = f"hadir-{get_random_string(12).lower()}.{EXTENSIONS[checked.content_type]}"
+        day.attendance_photo.save(name, attendance, save=False)
+        day.attendance_content_type = checked.content_type
+        day.attendance_sha256 = checked.sha256
+    try:
+        day.save()
+        if proposal.state == State.MATERIALS_RECEIVED:
+            apply_transition_locked(
+                proposal,
+                actor=actor,
+                action="start_work",
+                note=f"Hari kerja pertama {date:%d-%m-%Y}",
+            )
+        audit_record(
+            actor=actor,
+            action="work_day_add",
+            obj=proposal,
+            summary=f"{proposal.code}: hari kerja {date:%d-%m-%Y}",
+            data={
+                "work_day": day.pk,
+                "date": date.isoformat(),
+                "men": day.men,
+                "women": day.women,
+                "hours": str(day.hours),
+                "attendance_sha256": day.attendance_sha256,
+            },
+        )
+    except Exception:
+        if day.attendance_photo:
+            day.attendance_photo.delete(save=False)
+        raise
+    return day
+
+
+@transaction.atomic
+def work_day_remove(*, work_day: WorkDay, actor) -> None:
+    proposal = lock_proposal(work_day.proposal, actor)
+    _require_recorder(proposal, actor)
+    _require_recording_state(proposal, "Hari kerja")
+    day = proposal.work_days.filter(pk=work_day.pk).first()
+    if day is None:
+        raise ActionRefused("Catatan hari kerja ini sudah dihapus.")
+    audit_record(
+        actor=actor,
+        action="work_day_remove",
+        obj=proposal,
+        summary=f"{proposal.code}: hari kerja {day.date:%d-%m-%Y} dihapus",
+        data={
+            "date": day.date.isoformat(),
+            "men": day.men,
+            "women": day.women,
+            "hours": str(day.hours),
+            "activity": day.activity,
+            "attendance_sha256": day.attendance_sha256,
+        },
+    )
+    _delete_files_on_commit(day.attendance_photo)
+    day.delete()
+
+
+# --- Contributions --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def contribution_add(
+    *,
+    proposal: Proposal,
+    actor,
+    kind: str,
+    description: str,
+    value: int,
+    contributor: str,
+    date: datetime.date,
+    quantity: Decimal | None = None,
+    unit: str = "",
+) -> SwadayaContribution:
+    proposal = lock_proposal(proposal, actor)
+    _require_recorder(proposal, actor)
+    _require_recording_state(proposal, "Swadaya")
+    _check_date(proposal, date, "Tanggal swadaya")
+    item = SwadayaContribution(
+        proposal=proposal,
+        kind=kind,
+        description=(description or "").strip(),
+        quantity=quantity,
+        unit=(unit or "").strip(),
+        value=value if value is not None else 0,
+        contributor=(contributor or "").strip(),
+        date=date,
+        recorded_by=actor,
+    )
+    if item.quantity is not None and not item.unit:
+        raise ActionRefused("Isi satuan untuk jumlah swadaya (mis. sak, kg, orang).")
+    _clean_or_refuse(item, exclude=["proposal", "recorded_by"])
+    item.save()
+    audit_record(
+        actor=actor,
+        action="contribution_add",
+        obj=proposal,
+        summary=f"{proposal.code}: swadaya {item.get_kind_display()} {_rp(item.value)}",
+        data={"contribution": item.pk, "kind": kind, "value": item.value},
+    )
+    return item
+
+
+@transaction.atomic
+def contribution_remove(*, contribution: SwadayaContribution, actor) -> None:
+    proposal = lock_proposal(contribution.proposal, actor)
+    _require_recorder(proposal, actor)
+    _require_recording_state(proposal, "Swadaya")
+    item = proposal.contributions.filter(pk=contribution.pk).first()
+    if item is None:
+        raise ActionRefused("Catatan swadaya ini sudah dihapus.")
+    audit_record(
+        actor=actor,
+        action="contribution_remove",
+        obj=proposal,
+        summary=f"{proposal.code}: swadaya dihapus ({item.description})",
+        data={
+            "kind": item.kind,
+            "description": item.description,
+            "value": item.value,
+            "contributor": item.contributor,
+            "date": item.date.isoformat(),
+        },
+    )
+    item.delete()
+
+
+# --- Photos ---------------------------------------------------------------------------------
+
+
+@dataclass
+class PhotoResult:
+    photo: ProgressPhoto
+    created: bool
+
+
+def refresh_photo_flags(proposal: Proposal) -> None:
+    """Recompute the warnings of every photo of a site (after an upload or a withdrawal)."""
+    site = selectors.site_facts(proposal, selectors.designation(proposal).first_date)
+    everyone = selectors.comparable_photos(proposal)
+    for photo in proposal.progress_photos.all():
+        facts = next(f for f in everyone if f.pk == photo.pk)
+        others = [f for f in everyone if f.pk != photo.pk]
+        flags = photo_checks.photo_flags(facts, site=site, others=others)
+        if flags != photo.flags:
+            photo.flags = flags
+            photo.save(update_fields=["flags"])
+
+
+@transaction.atomic
+def photo_add(
+    *,
+    proposal: Proposal,
+    actor,
+    stage: int,
+    upload,
+    caption: str = "",
+    client_token: str = "",
+    client_taken_at: str = "",
+    client_latitude: str = "",
+    client_longitude: str = "",
+    client_resized: bool = False,
+) -> PhotoResult:
+    """Keep a progress photo: checked by content, EXIF read before the public copies drop it,
+    warnings computed (never blocking). A repeat of the same upload returns the first one."""
+    proposal = lock_proposal(proposal, actor)
+    _require_recorder(proposal, actor)
+    _require_recording_state(proposal, "Foto progres")
+    try:
+        stage = int(stage)
+    except (TypeError, ValueError) as exc:
+        raise ActionRefused("Pilih tahap foto (0–100%).") from exc
+    if not 0 <= stage <= 100:
+        raise ActionRefused("Tahap foto harus antara 0% dan 100%.")
+    client_token = (client_token or "").strip()[:40]
+    if client_token:
+        earlier = proposal.progress_photos.filter(client_token=client_token).first()
+        if earlier is not None:
+            return PhotoResult(earlier, created=False)
+    try:
+        processed = photo_checks.process_upload(upload)
+    except ValidationError as exc:
+        name = getattr(upload, "name", "") or "foto"
+        message = exc.messages[0]
+        if name not in message:
+            message = f"{name}: {message}"
+        raise ActionRefused(message) from exc
+    repeat = proposal.progress_photos.filter(
+        sha256=processed.sha256, stage=stage, withdrawn_at__isnull=True
+    ).first()
+    if repeat is not None:
+        return PhotoResult(repeat, created=False)
+    meta, source = processed.metadata, ProgressPhoto.MetadataSource.FILE
+    if meta.empty:
+        meta = photo_checks.client_metadata(client_taken_at, client_latitude, client_longitude)
+        source = (
+            ProgressPhoto.MetadataSource.NONE if meta.empty else ProgressPhoto.MetadataSource.CLIENT
+        )
+    photo = ProgressPhoto(
+        proposal=proposal,
+        stage=stage,
+        caption=(caption or "").strip()[:200],
+        original_content_type=processed.content_type,
+        original_size=processed.size,
+        width=processed.width,
+        height=processed.height,
+        sha256=processed.sha256,
+        phash=processed.phash,
+        background_hash=processed.background_hash,
+        taken_at=meta.taken_at,
+        latitude=meta.latitude,
+        longitude=meta.longitude,
+        metadata_source=source,
+        client_resized=bool(client_resized),
+        client_token=client_token,
+        uploaded_by=actor,
+    )
+    key = get_random_string(16).lower()
+    upload.seek(0)
+    try:
+        photo.original.save(f"asli-{key}.{EXTENSIONS[processed.content_type]}", upload, save=False)
+        photo.display.save(f"tampil-{key}.jpg", ContentFile(processed.display), save=False)
+        photo.thumbnail.save(f"kecil-{key}.jpg", ContentFile(processed.thumbnail), save=False)
+        photo.save()
+        refresh_photo_flags(proposal)
+        photo.refresh_from_db(fields=["flags"])
+        audit_record(
+            actor=actor,
+            action="photo_add",
+            obj=proposal,
+            summary=f"{proposal.code}: foto {stage}%",
+            data={
+                "photo": photo.pk,
+                "stage": stage,
+                "sha256": photo.sha256,
+                "phash": photo.phash,
+                "metadata_source": source,
+                "flags": [f["code"] for f in photo.flags],
+            },
+        )
+    except Exception:
+        # The row is rolled back; its files must not stay behind in storage.
+        for file in (photo.original, photo.display, photo.thumbnail):
+            if file:
+                file.delete(save=False)
+        raise
+    return PhotoResult(photo, created=True)
+
+
+@transaction.atomic
+def photo_withdraw(*, photo: ProgressPhoto, actor, reason: str = "") -> ProgressPhoto:
+    """Take a photo out of the report. It is kept (files, hashes, warnings) for the audit:
+    a withdrawn photo used again elsewhere is still found."""
+    proposal = lock_proposal(photo.proposal, actor)
+    _require_recorder(proposal, actor)
+    _require_recording_state(proposal, "Foto progres")
+    photo = proposal.progress_photos.select_for_update().filter(pk=photo.pk).first()
+    if photo is None or photo.withdrawn_at is not None:
+        raise ActionRefused("Foto ini sudah ditarik.")
+    photo.withdrawn_at = timezone.now()
+    photo.withdrawn_by = actor
+    photo.save(update_fields=["withdrawn_at", "withdrawn_by"])
+    refresh_photo_flags(proposal)
+    audit_record(
+        actor=actor,
+        action="photo_withdraw",
+        obj=proposal,
+        summary=f"{proposal.code}: foto {photo.stage}% ditarik",
+        data={"photo": photo.pk, "sha256": photo.sha256, "reason": (reason or "").strip()},
+    )
+    return photo
+
+
+# --- The completion report -------------------------------------------------------------------
+
+
+@dataclass
+class UsageInput:
+    used: Decimal
+    leftover: Decimal = Decimal("0")
+    note: str = ""
+
+
+def _require_report_writer(proposal: Proposal, actor) -> None:
+    if not rules.is_rt_of(proposal, actor):
+        raise ActionRefused("Laporan penyelesaian ditulis dan diajukan oleh Ketua RT pengusul.")
+
+
+@transaction.atomic
+def report_save(
+    *,
+    proposal: Proposal,
+    actor,
+    realised_volume: Decimal | None,
+    problems: str = "",
+    usage: dict[tuple[str, str], UsageInput] | None = None,
+) -> CompletionReport:
+    """Save the report's draft: realised volume, materials used and left over, problems."""
+    proposal = lock_proposal(proposal, actor)
+    _require_report_writer(proposal, actor)
+    if proposal.state != State.IN_PROGRESS:
+        raise ActionRefused(
+            "Laporan dapat diisi saat pekerjaan berjalan (tahap sekarang: "
+            f"'{proposal.get_state_display()}')."
+        )
+    report = CompletionReport.objects.filter(proposal=proposal).first() or CompletionReport(
+        proposal=proposal
+    )
+    report.realised_volume = realised_volume
+    report.problems = (problems or "").strip()
+    report.updated_by = actor
+    _clean_or_refuse(report, exclude=["proposal", "updated_by"])
+    usage = usage or {}
+    rows, errors = [], []
+    for position, line in enumerate(selectors.delivered_materials(proposal)):
+        given = usage.get((line.description, line.unit))
+        if given is None:
+            continue
+        used, leftover = Decimal(given.used or 0), Decimal(given.leftover or 0)
+        if used < 0 or leftover < 0:
+            errors.append(f"{line.description}: jumlah tidak boleh negatif.")
+        elif used + leftover > line.delivered:
+            errors.append(
+                f"{line.description}: terpakai {used:f} + sisa {leftover:f} {line.unit} melebihi "
+                f"yang diterima ({line.delivered:f} {line.unit})."
+            )
+        rows.append(
+            MaterialUsage(
+                description=line.description,
+                unit=line.unit,
+                delivered=line.delivered,
+                used=used,
+                leftover=leftover,
+                note=(given.note or "").strip()[:200],
+                position=position,
+            )
+        )
+    if errors:
+        raise ActionRefused("Pemakaian material belum benar.", problems=errors)
+    report.save()
+    report.material_lines.all().delete()
+    for row in rows:
+        row.report = report
+    MaterialUsage.objects.bulk_create(rows)
+    audit_record(
+        actor=actor,
+        action="report_save",
+        obj=proposal,
+        summary=f"{proposal.code}: draf laporan",
+        data={
+            "realised_volume": str(realised_volume) if realised_volume is not None else None,
+            "materials": {
+                f"{r.description} ({r.unit})": [str(r.used), str(r.leftover)] for r in rows
+            },
+        },
+    )
+    return report
+
+
+@transaction.atomic
+def report_submit(*, proposal: Proposal, actor) -> Proposal:
+    """The Ketua RT submits the report: refused, with what is missing, until it is complete."""
+    proposal = lock_proposal(proposal, actor)
+    _require_report_writer(proposal, actor)
+    if proposal.state != State.IN_PROGRESS:
+        raise ActionRefused(
+            f"Laporan tidak dapat diajukan pada tahap '{proposal.get_state_display()}'."
+        )
+    site = selectors.site_detail(proposal)
+    if site.missing:
+        raise ActionRefused("Laporan belum dapat diajukan.", problems=site.missing)
+    report = CompletionReport.objects.select_for_update().get(proposal=proposal)
+    report.submitted_by = actor
+    report.submitted_at = timezone.now()
+    report.save(update_fields=["submitted_by", "submitted_at", "updated_at"])
+    totals = site.totals
+    note = (
+        f"Volume {report.realised_volume:f} {proposal.work_type.unit} dari "
+        f"{proposal.planned_volume:f}; {totals.work_days} hari kerja, "
+        f"{totals.person_days:f} HOK; swadaya {_rp(totals.contributions)}"
+    )
+    apply_transition_locked(proposal, actor=actor, action="submit_report", note=note)
+    return proposal
+
+
+def _answers(proposal: Proposal, checklist: dict | None, *, required: bool) -> dict:
+    items = selectors.report_checklist(proposal)
+    given = {str(k): bool(v) for k, v in (checklist or {}).items()}
+    if required:
+        unchecked = [item.text for item in items if not given.get(str(item.pk))]
+        if unchecked:
+            raise ActionRefused(
+                "Daftar periksa laporan belum lengkap.",
+                problems=[f"Belum dicentang: {text}" for text in unchecked],
+            )
+    return {item.text: given.get(str(item.pk), False) for item in items}
+
+
+@transaction.atomic
+def report_accept(*, proposal: Proposal, actor, checklist: dict | None, note: str = "") -> Proposal:
+    """The kelurahan accepts the report after its checklist: the site is completed."""
+    proposal = lock_proposal(proposal, actor)
+    if not rules.is_kelurahan_of(proposal, actor):
+        raise ActionRefused("Hanya kelurahan lokasi ini yang dapat menerima laporan.")
+    if proposal.state != State.REPORTED:
+        raise ActionRefused(
+            f"Tidak ada laporan yang menunggu pemeriksaan (tahap '{proposal.get_state_display()}')."
+        )
+    answers = _answers(proposal, checklist, required=True)
+    report = CompletionReport.objects.select_for_update().get(proposal=proposal)
+    report.accepted_by = actor
+    report.accepted_at = timezone.now()
+    report.review_checklist = answers
+    report.save(update_fields=["accepted_by", "accepted_at", "review_checklist", "updated_at"])
+    return apply_transition_locked(
+        proposal,
+        actor=actor,
+        action="accept_report",
+        note=(note or "").strip() or "Laporan penyelesaian diterima",
+        checklist=answers,
+    )
+
+
+@transaction.atomic
+def report_return(
+    *, proposal: Proposal, actor, reason: str, checklist: dict | None = None
+) -> Proposal:
+    """The kelurahan sends the report back to the Ketua RT with a reason."""
+    proposal = lock_proposal(proposal, actor)
+    if not rules.is_kelurahan_of(proposal, actor):
+        raise ActionRefused("Hanya kelurahan lokasi ini yang dapat mengembalikan laporan.")
+    if proposal.state != State.REPORTED:
+        raise ActionRefused(
+            f"Tidak ada laporan yang menunggu pemeriksaan (tahap '{proposal.get_state_display()}')."
+        )
+    reason = (reason or "").strip()
+    if len(reason) < MIN_REASON:
+        raise ActionRefused("Tuliskan alasan yang jelas (paling sedikit 10 huruf).")
+    answers = _answers(proposal, checklist, required=False)
+    report = CompletionReport.objects.select_for_update().get(proposal=proposal)
+    report.returned_at = timezone.now()
+    report.return_reason = reason
+    report.submitted_at = None
+    report.save(update_fields=["returned_at", "return_reason", "submitted_at", "updated_at"])
+    return apply_transition_locked(
+        proposal, actor=actor, action="return_report", note=reason, checklist=answers
+    )
+
+
+@transaction.atomic
+def report_countersign(*, proposal: Proposal, actor, note: str = "") -> CompletionReport:
+    """The Camat acknowledges (mengetahui) a completed report; once."""
+    proposal = lock_proposal(proposal, actor)
+    if not rules.is_kecamatan_of(proposal, actor):
+        raise ActionRefused("Hanya kecamatan lokasi ini yang dapat menandatangani laporan.")
+    if proposal.state != State.COMPLETED:
+        raise ActionRefused("Laporan ditandatangani camat setelah diterima kelurahan.")
+    report = CompletionReport.objects.select_for_update().get(proposal=proposal)
+    if report.countersigned_at is not None:
+        who = report.countersigned_by.get_full_name() or report.countersigned_by.username
+        raise ActionRefused(
+            f"Laporan ini sudah ditandatangani {who} pada "
+            f"{timezone.localtime(report.countersigned_at):%d-%m-%Y %H:%M}."
+        )
+    report.countersigned_by = actor
+    report.countersigned_at = timezone.now()
+    report.countersign_note = (note or "").strip()
+    report.save(
+        update_fields=["countersigned_by", "countersigned_at", "countersign_note", "updated_at"]
+    )
+    audit_record(
+        actor=actor,
+        action="report_countersign",
+        obj=proposal,
+        summary=f"{proposal.code}: laporan diketahui camat",
+        data={"note": report.countersign_note},
+    )
+    return report

@@ -1,0 +1,564 @@
+"""Execution and reporting screens: thin views that parse, call selectors and services, render."""
+
+import functools
+import os
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from bangkit.errors import ActionRefused, NotInScope
+from bangkit.models import FiscalYear, Role
+from proposals import rules
+from proposals.models import State
+from reporting import savings, selectors, services
+from reporting.forms import (
+    ContributionForm,
+    CountersignForm,
+    PhotoUploadForm,
+    ReportForm,
+    ReviewForm,
+    SinglePhotoForm,
+    WorkDayForm,
+)
+from reporting.models import SwadayaContribution
+from reporting.pdf import lpj_pdf
+from reporting.photos import photo_max_bytes
+
+PAGE_SIZE = 30
+# Photos up to this size go up as taken (the server reads their EXIF itself); larger ones are
+# resized on the phone first, with the time and GPS read from the original sent alongside.
+SEND_ORIGINAL_UP_TO = 3 * 1024 * 1024
+
+
+def _not_in_scope_is_404(view):
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotInScope as exc:
+            raise Http404 from exc
+
+    return wrapped
+
+
+def _refused(request, exc: ActionRefused) -> None:
+    messages.error(request, exc.message)
+    for problem in exc.problems:
+        messages.error(request, f"• {problem}")
+
+
+def _year(request) -> int | None:
+    value = request.GET.get("tahun", "")
+    return int(value) if value.isdigit() else None
+
+
+def _can_record(proposal, user) -> bool:
+    return proposal.state in selectors.RECORDING_STATES and rules.is_rt_or_kelurahan_of(
+        proposal, user
+    )
+
+
+def _site_url(proposal) -> str:
+    return reverse("reporting:site", args=[proposal.pk])
+
+
+# --- Lists ------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def index(request):
+    """The Ketua RT's sites as big cards; the offices' sites with totals by area."""
+    user = request.user
+    year = _year(request)
+    state = request.GET.get("tahap", "")
+    state = state if state in selectors.EXECUTION_STATES else ""
+    if user.role == Role.RT:
+        sites = selectors.with_site_figures(selectors.sites_for(user, year=year))
+        return render(request, "reporting/index_rt.html", {"sites": sites})
+    page = Paginator(selectors.sites_for(user, year=year, state=state or None), PAGE_SIZE).get_page(
+        request.GET.get("hal")
+    )
+    page.object_list = selectors.with_site_figures(page.object_list)
+    by = "kecamatan" if user.is_city_wide else "kelurahan"
+    return render(
+        request,
+        "reporting/index.html",
+        {
+            "page": page,
+            "year": year,
+            "state": state,
+            "states": [(s, State(s).label) for s in selectors.EXECUTION_STATES],
+            "years": FiscalYear.objects.order_by("-year").values_list("year", flat=True),
+            "area_totals": selectors.execution_totals(user, by=by, year=year),
+            "area_label": "Kecamatan" if by == "kecamatan" else "Kelurahan",
+        },
+    )
+
+
+@login_required
+@require_GET
+def savings_view(request):
+    if request.user.role == Role.RT:
+        raise Http404
+    years = list(FiscalYear.objects.order_by("-year").values_list("year", flat=True))
+    year = _year(request)
+    table = savings.savings_table(request.user, year=year)
+    return render(
+        request,
+        "reporting/savings.html",
+        {"table": table, "year": year, "years": years},
+    )
+
+
+# --- A site ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def site(request, pk):
+    proposal = selectors.site_for(request.user, pk)
+    detail = selectors.site_detail(proposal)
+    user = request.user
+    context = {
+        "site": detail,
+        "proposal": proposal,
+        "can_record": _can_record(proposal, user),
+        "is_rt": rules.is_rt_of(proposal, user),
+        "show_flags": selectors.shows_flags(user),
+        "can_review": rules.is_kelurahan_of(proposal, user) and proposal.state == State.REPORTED,
+        "can_countersign": (
+            rules.is_kecamatan_of(proposal, user)
+            and proposal.state == State.COMPLETED
+            and detail.report is not None
+            and detail.report.countersigned_at is None
+        ),
+        "last_return": (
+            proposal.transitions.filter(transition="return_report").order_by("-id").first()
+            if proposal.state == State.IN_PROGRESS
+            else None
+        ),
+    }
+    return render(request, "reporting/site.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@_not_in_scope_is_404
+def work_day_add(request, pk):
+    proposal = selectors.site_for(request.user, pk)
+    if not _can_record(proposal, request.user):
+        raise Http404
+    form = WorkDayForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            day = services.work_day_add(
+                proposal=proposal,
+                actor=request.user,
+                date=data["date"],
+                men=data["men"],
+                women=data["women"],
+                hours=data["hours"],
+                activity=data["activity"],
+                attendance=data.get("attendance"),
+            )
+        except ActionRefused as exc:
+            _refused(request, exc)
+        else:
+            messages.success(
+                request,
+                f"Hari kerja {day.date:%d-%m-%Y} dicatat: {day.participants} orang, "
+                f"{str(day.person_days).replace('.', ',')} HOK.",
+            )
+            return redirect(_site_url(proposal))
+    return render(request, "reporting/work_day_form.html", {"proposal": proposal, "form": form})
+
+
+@login_required
+@require_POST
+@_not_in_scope_is_404
+def work_day_remove(request, pk):
+    day = selectors.work_day_for(request.user, pk)
+    try:
+        services.work_day_remove(work_day=day, actor=request.user)
+    except ActionRefused as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, f"Hari kerja {day.date:%d-%m-%Y} dihapus.")
+    return redirect(_site_url(day.proposal))
+
+
+@login_required
+@require_GET
+def attendance_file(request, pk):
+    """The attendance sheet names residents: only for those who may see the site."""
+    day = selectors.work_day_for(request.user, pk)
+    if not day.attendance_photo:
+        raise Http404
+    try:
+        handle = day.attendance_photo.open("rb")
+    except (FileNotFoundError, ValueError) as exc:
+        raise Http404 from exc
+    response = FileResponse(
+        handle,
+        filename=os.path.basename(day.attendance_photo.name),
+        content_type=day.attendance_content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=600"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@_not_in_scope_is_404
+def contribution_add(request, pk):
+    proposal = selectors.site_for(request.user, pk)
+    if not _can_record(proposal, request.user):
+        raise Http404
+    form = ContributionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            item = services.contribution_add(
+                proposal=proposal,
+                actor=request.user,
+                kind=data["kind"],
+                description=data["description"],
+                quantity=data.get("quantity"),
+                unit=data.get("unit", ""),
+                value=data["value"],
+                contributor=data["contributor"],
+                date=data["date"],
+            )
+        except ActionRefused as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, f"Swadaya dicatat: {item.description}.")
+            return redirect(_site_url(proposal))
+    return render(request, "reporting/contribution_form.html", {"proposal": proposal, "form": form})
+
+
+@login_required
+@require_POST
+@_not_in_scope_is_404
+def contribution_remove(request, pk):
+    item = SwadayaContribution.objects.select_related("proposal").get_visible_or_404(
+        request.user, pk=pk
+    )
+    try:
+        services.contribution_remove(contribution=item, actor=request.user)
+    except ActionRefused as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, f"Swadaya '{item.description}' dihapus.")
+    return redirect(_site_url(item.proposal))
+
+
+# --- Photos -----------------------------------------------------------------------------------
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _photo_json(result, *, status=200):
+    photo = result.photo
+    return JsonResponse(
+        {
+            "ok": True,
+            "id": photo.pk,
+            "created": result.created,
+            "stage": photo.stage,
+            "thumbnail": reverse("reporting:photo_thumbnail", args=[photo.pk]),
+            "message": (
+                f"Foto {photo.stage}% tersimpan."
+                if result.created
+                else f"Foto ini sudah tersimpan ({photo.stage}%)."
+            ),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def photo_upload(request, pk):
+    try:
+        proposal = selectors.site_for(request.user, pk)
+    except Http404:
+        if request.method == "POST" and _wants_json(request):
+            return JsonResponse({"ok": False, "error": "Lokasi tidak ditemukan."}, status=404)
+        raise
+    if not _can_record(proposal, request.user):
+        if _wants_json(request):
+            return JsonResponse(
+                {"ok": False, "error": "Foto tidak dapat ditambahkan pada tahap ini."}, status=403
+            )
+        raise Http404
+    if request.method == "POST" and "photo" in request.FILES:
+        return _photo_upload_one(request, proposal)
+    form = PhotoUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+        else:
+            saved = 0
+            for upload in form.cleaned_data["photos"]:
+                # Each photo in its own transaction: one bad file does not lose the others.
+                try:
+                    result = services.photo_add(
+                        proposal=proposal,
+                        actor=request.user,
+                        stage=form.cleaned_data["stage"],
+                        upload=upload,
+                        caption=form.cleaned_data.get("caption", ""),
+                    )
+                except ActionRefused as exc:
+                    _refused(request, exc)
+                else:
+                    saved += result.created
+            if saved:
+                messages.success(request, f"{saved} foto tersimpan.")
+            return redirect(reverse("reporting:photo_upload", args=[proposal.pk]))
+    detail = selectors.site_detail(proposal)
+    return render(
+        request,
+        "reporting/photo_form.html",
+        {
+            "proposal": proposal,
+            "form": form,
+            "site": detail,
+            "send_original_up_to": SEND_ORIGINAL_UP_TO,
+            "max_bytes": photo_max_bytes(),
+        },
+    )
+
+
+def _photo_upload_one(request, proposal):
+    form = SinglePhotoForm(request.POST, request.FILES)
+    if not form.is_valid():
+        errors = [e for field in form.errors.values() for e in field]
+        return JsonResponse({"ok": False, "error": " ".join(errors)}, status=400)
+    data = form.cleaned_data
+    try:
+        result = services.photo_add(
+            proposal=proposal,
+            actor=request.user,
+            stage=data["stage"],
+            upload=data["photo"],
+            caption=data.get("caption", ""),
+            client_token=data.get("client_token", ""),
+            client_taken_at=data.get("client_taken_at", ""),
+            client_latitude=data.get("client_latitude", ""),
+            client_longitude=data.get("client_longitude", ""),
+            client_resized=data.get("client_resized", False),
+        )
+    except NotInScope:
+        return JsonResponse({"ok": False, "error": "Lokasi tidak ditemukan."}, status=404)
+    except ActionRefused as exc:
+        if not _wants_json(request):
+            _refused(request, exc)
+            return redirect(reverse("reporting:photo_upload", args=[proposal.pk]))
+        return JsonResponse({"ok": False, "error": exc.message}, status=400)
+    if not _wants_json(request):
+        messages.success(request, "Foto tersimpan.")
+        return redirect(reverse("reporting:photo_upload", args=[proposal.pk]))
+    return _photo_json(result, status=201 if result.created else 200)
+
+
+@login_required
+@require_POST
+@_not_in_scope_is_404
+def photo_withdraw(request, pk):
+    photo = selectors.photo_for(request.user, pk)
+    try:
+        services.photo_withdraw(photo=photo, actor=request.user)
+    except ActionRefused as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, f"Foto {photo.stage}% ditarik dari laporan.")
+    return redirect(_site_url(photo.proposal))
+
+
+def _image_response(field_file, *, content_type="image/jpeg", download=False):
+    try:
+        handle = field_file.open("rb")
+    except (FileNotFoundError, ValueError) as exc:
+        raise Http404 from exc
+    response = FileResponse(
+        handle,
+        content_type=content_type,
+        as_attachment=download,
+        filename=os.path.basename(field_file.name) if download else None,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@login_required
+@require_GET
+def photo_display(request, pk):
+    """The EXIF-free display copy, for whoever may see the site."""
+    return _image_response(selectors.photo_for(request.user, pk).display)
+
+
+@login_required
+@require_GET
+def photo_thumbnail(request, pk):
+    return _image_response(selectors.photo_for(request.user, pk).thumbnail)
+
+
+@login_required
+@require_GET
+def photo_original(request, pk):
+    """The file as uploaded (with its EXIF and GPS): evidence for the offices, never public."""
+    if request.user.role == Role.RT:
+        raise Http404
+    photo = selectors.photo_for(request.user, pk)
+    return _image_response(photo.original, content_type="application/octet-stream", download=True)
+
+
+# --- The completion report -------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@_not_in_scope_is_404
+def report_edit(request, pk):
+    proposal = selectors.site_for(request.user, pk)
+    if not (rules.is_rt_of(proposal, request.user) and proposal.state == State.IN_PROGRESS):
+        return redirect(reverse("reporting:review", args=[proposal.pk]))
+    detail = selectors.site_detail(proposal)
+    initial = {}
+    if detail.report is not None:
+        initial = {
+            "realised_volume": detail.report.realised_volume,
+            "problems": detail.report.problems,
+        }
+    form = ReportForm(request.POST or None, initial=initial, materials=detail.materials)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.report_save(
+                proposal=proposal,
+                actor=request.user,
+                realised_volume=form.cleaned_data["realised_volume"],
+                problems=form.cleaned_data["problems"],
+                usage=form.usage(),
+            )
+        except ActionRefused as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, "Laporan disimpan.")
+            return redirect(reverse("reporting:report", args=[proposal.pk]) + "#ajukan")
+    return render(
+        request,
+        "reporting/report_form.html",
+        {"proposal": proposal, "site": detail, "form": form},
+    )
+
+
+@login_required
+@require_POST
+@_not_in_scope_is_404
+def report_submit(request, pk):
+    proposal = selectors.site_for(request.user, pk)
+    try:
+        services.report_submit(proposal=proposal, actor=request.user)
+    except ActionRefused as exc:
+        _refused(request, exc)
+        return redirect(reverse("reporting:report", args=[proposal.pk]) + "#ajukan")
+    messages.success(request, "Laporan penyelesaian diajukan ke kelurahan.")
+    return redirect(_site_url(proposal))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@_not_in_scope_is_404
+def review(request, pk):
+    """The report as the offices read it; the kelurahan accepts or returns it here."""
+    proposal = selectors.site_for(request.user, pk)
+    user = request.user
+    items = selectors.report_checklist(proposal)
+    can_review = rules.is_kelurahan_of(proposal, user) and proposal.state == State.REPORTED
+    form = ReviewForm(request.POST or None, items=items)
+    if request.method == "POST":
+        if not can_review or not form.is_valid():
+            messages.error(request, "Permintaan tidak dapat diproses. Muat ulang halaman.")
+            return redirect(reverse("reporting:review", args=[proposal.pk]))
+        data = form.cleaned_data
+        try:
+            if data["decision"] == "accept":
+                services.report_accept(
+                    proposal=proposal, actor=user, checklist=form.answers(), note=data["note"]
+                )
+                messages.success(request, "Laporan diterima; kegiatan selesai.")
+            else:
+                services.report_return(
+                    proposal=proposal, actor=user, reason=data["note"], checklist=form.answers()
+                )
+                messages.success(request, "Laporan dikembalikan ke Ketua RT.")
+        except ActionRefused as exc:
+            _refused(request, exc)
+            return redirect(reverse("reporting:review", args=[proposal.pk]) + "#keputusan")
+        return redirect(reverse("reporting:review", args=[proposal.pk]))
+    detail = selectors.site_detail(proposal)
+    estimate = savings.estimate_for(proposal) if proposal.state == State.COMPLETED else None
+    return render(
+        request,
+        "reporting/review.html",
+        {
+            "proposal": proposal,
+            "site": detail,
+            "checklist": items,
+            "can_review": can_review,
+            "can_countersign": (
+                rules.is_kecamatan_of(proposal, user)
+                and proposal.state == State.COMPLETED
+                and detail.report is not None
+                and detail.report.countersigned_at is None
+            ),
+            "countersign_form": CountersignForm(),
+            "show_flags": selectors.shows_flags(user),
+            "estimate": estimate,
+        },
+    )
+
+
+@login_required
+@require_POST
+@_not_in_scope_is_404
+def countersign(request, pk):
+    proposal = selectors.site_for(request.user, pk)
+    form = CountersignForm(request.POST)
+    form.is_valid()
+    try:
+        services.report_countersign(
+            proposal=proposal, actor=request.user, note=form.cleaned_data.get("note", "")
+        )
+    except ActionRefused as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, "Laporan ditandatangani (mengetahui Camat).")
+    return redirect(reverse("reporting:review", args=[proposal.pk]))
+
+
+@login_required
+@require_GET
+def lpj(request, pk):
+    proposal = selectors.site_for(request.user, pk)
+    data = lpj_pdf(proposal)
+    response = HttpResponse(data, content_type="application/pdf")
+    safe_code = "".join(c if c.isalnum() or c == "-" else "_" for c in proposal.code)
+    response["Content-Disposition"] = f'inline; filename="LPJ-{safe_code}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
