@@ -342,6 +342,15 @@ def supplier_orders(supplier, *, year: int | None = None):
     ).order_by("-issued_at")
 
 
+def handovers_for_rt(user):
+    """The BASTs of the Ketua RT's proposals, those awaiting their confirmation first."""
+    return (
+        Handover.objects.visible_to(user)
+        .select_related("proposal__rt", "proposal__kelurahan")
+        .order_by("state", "-recorded_at")
+    )
+
+
 def supplier_of(user) -> Supplier | None:
     """The shop a toko account speaks for (None until User.supplier exists and is set)."""
     if user is None or not user.is_authenticated or user.role != Role.TOKO:

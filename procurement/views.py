@@ -85,7 +85,11 @@ def index(request):
     if user.role == Role.TOKO:
         return supplier_home(request)
     if user.role == Role.RT:
-        raise Http404
+        return render(
+            request,
+            "procurement/rt_home.html",
+            {"handovers": list(selectors.handovers_for_rt(user))},
+        )
     year = _year(request)
     page = Paginator(selectors.proposals_for_procurement(user, year=year), PAGE_SIZE).get_page(
         request.GET.get("hal")

@@ -266,3 +266,23 @@ def test_proposal_and_order_pages_query_counts_do_not_grow_with_lines(
     assert _count_queries(client, reverse("procurement:proposal", args=[small.proposal_id])) == (
         _count_queries(client, reverse("procurement:proposal", args=[big.proposal_id]))
     )
+
+
+def test_rt_head_finds_the_bast_waiting_for_them(client, world, issued):
+    deliver_all(world, issued)
+    services.handover_record(
+        proposal=issued.proposal,
+        actor=world.users["lurah"],
+        handover_date=TODAY,
+        place="Balai RT",
+        first_party_name="Sri Lubis",
+        first_party_position="Lurah",
+        second_party_name="Ahmad Hidayat",
+        second_party_position="Ketua RT 03",
+    )
+
+    login(client, world.users["rt"])
+    page = client.get(reverse("procurement:index")).content.decode()
+    assert "Menunggu konfirmasi Ketua RT" in page
+    login(client, world.users["rt_other"])
+    assert "Belum ada BAST" in client.get(reverse("procurement:index")).content.decode()
