@@ -44,11 +44,13 @@ def test_the_check_character_is_the_payload_modulo_37():
         value = value * 32 + ALPHABET.index(ch)
 
     assert check_symbol(body) == (ALPHABET + "*~$=U")[value % 37]
+    # The payload of a tracking code is its year and its six symbols.
+    assert code_for(body)[-1] == check_symbol("2026" + body)
     assert normalize_code(code_for(body)) == code_for(body)
 
 
 @pytest.mark.parametrize("seed", range(20))
-def test_every_one_character_typo_in_body_or_check_is_rejected(seed):
+def test_every_one_character_typo_is_rejected(seed):
     code = new_tracking_code(2026)
     body, check = body_of(code), code[-1]
 
@@ -61,6 +63,11 @@ def test_every_one_character_typo_in_body_or_check_is_rejected(seed):
     for wrong in ALPHABET + "*~$=U":
         if wrong != check:
             assert normalize_code(code[:-1] + wrong) is None
+    for position in range(4):
+        for digit in "0123456789":
+            year = "2026"[:position] + digit + "2026"[position + 1 :]
+            if year != "2026":
+                assert normalize_code(code.replace("2026", year, 1)) is None, year
 
 
 def test_swapping_two_neighbouring_characters_is_rejected():
