@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.models import FiscalYear, Role
+from bangkit.templatetags.rupiah import angka
 from proposals import rules
 from proposals.models import State
 from reporting import savings, selectors, services
@@ -174,7 +175,7 @@ def work_day_add(request, pk):
             messages.success(
                 request,
                 f"Hari kerja {day.date:%d-%m-%Y} dicatat: {day.participants} orang, "
-                f"{str(day.person_days).replace('.', ',')} HOK.",
+                f"{angka(day.person_days)} HOK.",
             )
             return redirect(_site_url(proposal))
     return render(request, "reporting/work_day_form.html", {"proposal": proposal, "form": form})
