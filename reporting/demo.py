@@ -67,9 +67,11 @@ def exif_for(taken_at: datetime | None = None, gps: tuple | None = None, orienta
 def draw_site(seed: str, stage: int, *, size=PHOTO_SIZE, shift: int = 0) -> Image.Image:
     """A footpath between houses at a stage of the work: the houses and sky (the background)
     come from ``seed``; the path goes from earth (0%) through formwork (50%) to concrete."""
+    wanted = tuple(size)
+    # Drawn at 1200 px wide (the houses are sized for that), then scaled to the size asked.
+    width, height = 1200, max(1, round(1200 * wanted[1] / wanted[0]))
     rng = random.Random(seed)
-    width, height = size
-    image = Image.new("RGB", size)
+    image = Image.new("RGB", (width, height))
     draw = ImageDraw.Draw(image)
     horizon = int(height * 0.42)
     for y in range(horizon):  # sky
@@ -137,6 +139,8 @@ def draw_site(seed: str, stage: int, *, size=PHOTO_SIZE, shift: int = 0) -> Imag
             )
             px = vx + rng.randint(-60, 60)
             draw.ellipse([px - 30, py - 8, px + 30, py + 8], fill=(120, 95, 70))
+    if image.size != wanted:
+        image = image.resize(wanted, Image.Resampling.LANCZOS)
     return image
 
 
