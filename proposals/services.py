@@ -67,8 +67,10 @@ class RABInput:
 
 def _lock(proposal: Proposal, actor) -> Proposal:
     """Lock the row for this transaction and check the actor may see it at all."""
+    # of=("self",): lock the proposal only, not its year, RT or kecamatan (every transition
+    # in the city would queue behind the fiscal-year row).
     locked = (
-        Proposal.objects.select_for_update()
+        Proposal.objects.select_for_update(of=("self",))
         .select_related("rt", "kelurahan__kecamatan", "fiscal_year", "work_type")
         .filter(pk=proposal.pk)
         .first()

@@ -222,7 +222,7 @@ class Decree(FSMModelMixin, models.Model):
 
     def save(self, *args, **kwargs):
         # An issued decree is a legal act: only its revocation may touch the row again.
-        if self.pk is not None and kwargs.get("update_fields") is None:
+        if self.pk is not None:
             stored = Decree.objects.filter(pk=self.pk).values_list("state", flat=True).first()
             if stored == self.State.REVOKED or (
                 stored == self.State.ISSUED and self.state != self.State.REVOKED

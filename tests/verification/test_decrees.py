@@ -608,3 +608,15 @@ def test_a_failure_after_the_pdf_is_written_leaves_no_file_and_no_number(
     folder = settings.MEDIA_ROOT / "decrees"
     assert not folder.exists() or not any(folder.rglob("*.pdf"))
     assert not DecreeCounter.objects.filter(last_number__gt=0).exists()
+
+
+def test_an_issued_decree_refuses_a_partial_save_too(sk, make_site):
+    sk.envelope(500_000_000)
+    decree = _issue(sk, _draft(sk, [make_site()]))
+
+    decree.title = "Diubah diam-diam"
+    with pytest.raises(ValidationError):
+        decree.save(update_fields=["title"])
+
+    decree.refresh_from_db()
+    assert decree.title != "Diubah diam-diam"
