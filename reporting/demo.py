@@ -311,6 +311,14 @@ ACTIVITIES = [
     "Membongkar bekisting, membersihkan lokasi, menanam rumput di bahu jalan",
 ]
 
+# Sites measured in units (MCK, wells, culverts) are built, not cast metre by metre.
+BUILDING_ACTIVITIES = [
+    "Membersihkan lokasi, menggali dan memasang pondasi",
+    "Memasang dinding dan rangka, mengecor lantai",
+    "Memasang atap, pipa dan perlengkapan",
+    "Plester, pengecatan dan membersihkan lokasi",
+]
+
 
 def _work_dates(first_allowed, count: int, rng) -> list:
     """Weekends of the last weeks (the programme works on weekends), oldest first."""
@@ -365,6 +373,7 @@ def _fill(proposal, role: str, *, reuse: bytes | None, far: bool) -> dict:
     _photo(proposal, rt_user, 0, zero, "IMG_0001.jpg")
     made["foto"] += 1
     volume = Decimal(proposal.planned_volume)
+    steps = ACTIVITIES if proposal.work_type.unit == "m" else BUILDING_ACTIVITIES
     for i, day in enumerate(dates):
         men, women = rng.randint(9, 18), rng.randint(3, 9)
         hours = Decimal(rng.choice(["8", "7", "7.5", "6"]))
@@ -376,7 +385,7 @@ def _fill(proposal, role: str, *, reuse: bytes | None, far: bool) -> dict:
             men=men,
             women=women,
             hours=hours,
-            activity=ACTIVITIES[min(i, len(ACTIVITIES) - 1)].format(a=share),
+            activity=steps[min(i, len(steps) - 1)].format(a=share),
         )
         made["hari"] += 1
     gifts = [

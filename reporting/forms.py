@@ -22,17 +22,23 @@ class DateInput(forms.DateInput):
 
 class CountInput(forms.NumberInput):
     def __init__(self, attrs=None):
-        defaults = {"inputmode": "numeric", "min": "0", "max": "999", "class": "count"}
+        defaults = {
+            "inputmode": "numeric",
+            "min": "0",
+            "max": "999",
+            "class": "count",
+            "placeholder": "0",
+        }
         super().__init__({**defaults, **(attrs or {})})
 
 
 class WorkDayForm(forms.Form):
     date = forms.DateField(label=_("Tanggal"), widget=DateInput())
     men = forms.IntegerField(
-        label=_("Laki-laki"), min_value=0, max_value=999, initial=0, widget=CountInput()
+        label=_("Laki-laki"), min_value=0, max_value=999, required=False, widget=CountInput()
     )
     women = forms.IntegerField(
-        label=_("Perempuan"), min_value=0, max_value=999, initial=0, widget=CountInput()
+        label=_("Perempuan"), min_value=0, max_value=999, required=False, widget=CountInput()
     )
     hours = DecimalCommaField(
         label=_("Lama kerja (jam)"),
@@ -60,7 +66,8 @@ class WorkDayForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if (data.get("men") or 0) + (data.get("women") or 0) <= 0 and not self.errors:
+        data["men"], data["women"] = data.get("men") or 0, data.get("women") or 0
+        if data["men"] + data["women"] <= 0 and not self.errors:
             raise forms.ValidationError(_("Isi jumlah peserta laki-laki dan/atau perempuan."))
         return data
 

@@ -26,7 +26,7 @@ from reporting.forms import (
     SinglePhotoForm,
     WorkDayForm,
 )
-from reporting.models import SwadayaContribution
+from reporting.models import REQUIRED_STAGES, SwadayaContribution
 from reporting.pdf import lpj_pdf
 from reporting.photos import photo_max_bytes
 
@@ -305,7 +305,13 @@ def photo_upload(request, pk):
         raise Http404
     if request.method == "POST" and "photo" in request.FILES:
         return _photo_upload_one(request, proposal)
-    form = PhotoUploadForm(request.POST or None, request.FILES or None)
+    detail = selectors.site_detail(proposal)
+    missing = [s for s in REQUIRED_STAGES if s not in detail.photos_by_stage]
+    form = PhotoUploadForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"stage": missing[0] if missing else REQUIRED_STAGES[-1]},
+    )
     if request.method == "POST":
         if not form.is_valid():
             for errors in form.errors.values():
@@ -330,7 +336,6 @@ def photo_upload(request, pk):
             if saved:
                 messages.success(request, f"{saved} foto tersimpan.")
             return redirect(reverse("reporting:photo_upload", args=[proposal.pk]))
-    detail = selectors.site_detail(proposal)
     return render(
         request,
         "reporting/photo_form.html",
