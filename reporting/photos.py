@@ -471,9 +471,9 @@ def _spot_flags(photo: PhotoFacts, own: list[PhotoFacts]) -> list[dict]:
     return [
         _flag(
             "not_same_spot",
-            "Foto 100% mungkin tidak diambil dari tempat yang sama dengan foto 0%: "
+            "Mungkin bukan dari tempat foto 0%: "
             + " dan ".join(reasons)
-            + ". Ini petunjuk, bukan bukti: sudut atau cahaya yang berbeda juga dapat "
-            "menyebabkannya. Bandingkan kedua foto.",
+            + ". Ini petunjuk, bukan bukti (sudut atau cahaya lain juga bisa); "
+            "bandingkan kedua foto.",
         )
     ]

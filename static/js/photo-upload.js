@@ -39,6 +39,7 @@
   }
 
   function megabytes(bytes) {
+    if (bytes < 1048576) return Math.max(1, Math.round(bytes / 1024)) + " kB";
     return (bytes / 1048576).toFixed(1).replace(".", ",") + " MB";
   }
 
@@ -208,6 +209,10 @@
     if (/^image\/(jpeg|png|webp|gif)$/.test(item.file.type)) {
       thumb = document.createElement("img");
       thumb.alt = "";
+      thumb.onerror = function () {
+        thumb.removeAttribute("src");
+        thumb.onerror = null;
+      };
       thumb.src = URL.createObjectURL(item.file);
     } else {
       thumb = document.createElement("span");
@@ -324,10 +329,31 @@
       });
   }
 
+  function summary() {
+    var done = queueList.querySelectorAll("li.done").length;
+    var failed = queueList.querySelectorAll("li.failed").length;
+    var note = form.querySelector("[data-queue-summary]");
+    if (!note) {
+      note = document.createElement("p");
+      note.setAttribute("data-queue-summary", "");
+      note.setAttribute("role", "status");
+      queueList.parentNode.insertBefore(note, queueList.nextSibling);
+    }
+    note.className = "msg" + (failed ? " msg-warning" : "");
+    note.textContent = done + " foto tersimpan" + (failed ? ", " + failed + " gagal. " : ". ");
+    var reload = document.createElement("a");
+    reload.href = window.location.pathname;
+    reload.textContent = "Muat ulang untuk melihat semua foto";
+    note.appendChild(reload);
+  }
+
   function pump() {
     if (busy) return;
     var item = queue.shift();
-    if (!item) return;
+    if (!item) {
+      summary();
+      return;
+    }
     busy = true;
     upload(item).then(function () {
       busy = false;
