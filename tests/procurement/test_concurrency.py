@@ -12,13 +12,24 @@ from procurement.models import OrderCounter, PurchaseOrder
 
 pytestmark = [
     pytest.mark.concurrency,
-    # serialized_rollback: the flush after a transactional test would drop migration data.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # No serialized_rollback: mixing it with plain transactional tests in one process makes
+    # the flush and the reload of content types collide. The fixtures build what they need.
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         connection.vendor != "postgresql",
         reason="SQLite has no row locks (select_for_update); run with DATABASE_URL=postgres://…",
     ),
 ]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_content_types():
+    """An earlier transactional test may have emptied the table behind the cache's back."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
+    yield
+    ContentType.objects.clear_cache()
 
 
 def _run_together(jobs):
