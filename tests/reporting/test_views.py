@@ -81,6 +81,17 @@ def test_rt_records_a_work_day_in_one_short_form(client, world, site):
     assert "17 orang, 17 HOK" in follow
 
 
+def test_a_blank_count_is_zero(client, world, site):
+    login(client, world.users["rt"])
+    response = client.post(
+        reverse("reporting:work_day_add", args=[site.pk]),
+        {"date": TODAY.isoformat(), "men": "7", "women": "", "hours": "7,5", "activity": "Gali"},
+    )
+    assert response.status_code == 302
+    day = WorkDay.objects.get()
+    assert (day.men, day.women, day.hours) == (7, 0, Decimal("7.5"))
+
+
 def test_work_day_form_shows_refusals(client, world, site):
     login(client, world.users["rt"])
     response = client.post(
