@@ -7,7 +7,7 @@ from reporting import views
 app_name = "reporting"
 
 urlpatterns = [
-    path("", views.index, name="index"),
+    path("", views.index, name="sites"),
     path("penghematan/", views.savings_view, name="savings"),
     path("lokasi/<int:pk>/", views.site, name="site"),
     path("lokasi/<int:pk>/hari-kerja/", views.work_day_add, name="work_day_add"),

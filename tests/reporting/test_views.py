@@ -414,7 +414,7 @@ def test_index_and_savings_pages_have_pinned_query_counts(client, world, make_si
     login(client, world.users["bappeda"])
     grow(make_site(state="in_progress"), world.users["rt"], 1)
     completed_site(1)
-    index, savings_page = reverse("reporting:index"), reverse("reporting:savings")
+    index, savings_page = reverse("reporting:sites"), reverse("reporting:savings")
     before = (_queries(client, index), _queries(client, savings_page))
     for _ in range(3):
         completed_site(2)
@@ -437,11 +437,11 @@ def test_site_and_review_pages_do_not_grow_with_records(client, world, site):
 def test_rt_index_lists_own_sites_in_constant_queries(client, world, make_site):
     login(client, world.users["rt"])
     make_site()
-    before = _queries(client, reverse("reporting:index"))
+    before = _queries(client, reverse("reporting:sites"))
     make_site()
     make_site(rt=world.rt_other)
-    page = client.get(reverse("reporting:index")).content.decode()
-    assert _queries(client, reverse("reporting:index")) == before
+    page = client.get(reverse("reporting:sites")).content.decode()
+    assert _queries(client, reverse("reporting:sites")) == before
     assert page.count("Buka lokasi") == 2
 
 
