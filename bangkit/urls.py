@@ -12,6 +12,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("usulan/", include("proposals.urls")),
     path("verifikasi/", include("verification.urls")),
+    path("pengadaan/data/", include("procurement.public_urls")),
+    path("pengadaan/", include("procurement.urls")),
+    path("laporan/", include("reporting.urls")),
     path("sk/", include("verification.public_urls")),
     path("", include("proposals.public_urls")),
 ]
