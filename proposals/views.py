@@ -27,6 +27,7 @@ from proposals.forms import (
     rab_formset,
 )
 from proposals.models import MusrenbangEntry, State
+from reporting.selectors import proposal_progress
 
 PAGE_SIZE = 25
 
@@ -202,6 +203,7 @@ def proposal_detail(request, code):
             "can_cancel": "cancel" in actions,
             "can_edit": proposal.is_editable and rules.is_rt_of(proposal, request.user),
             "problems": rules.submission_problems(proposal) if "submit" in actions else [],
+            "progress": proposal_progress(proposal, request.user),
         },
     )
 
