@@ -282,7 +282,9 @@ def _next_number(order: PurchaseOrder) -> tuple[int, str]:
     return counter.last_number, f"{counter.last_number:03d}/SP-BB/{kelurahan.code}/{year}"
 
 
-def budget_problems(order: PurchaseOrder, proposal: Proposal) -> list[str]:
+def budget_problems(
+    order: PurchaseOrder, proposal: Proposal, envelopes: dict | None = None
+) -> list[str]:
     """Why issuing `order` would overspend the proposal or its envelopes (call under locks)."""
     issued = PurchaseOrder.objects.filter(state=PurchaseOrder.State.ISSUED).exclude(pk=order.pk)
     problems = []
@@ -293,9 +295,10 @@ def budget_problems(order: PurchaseOrder, proposal: Proposal) -> list[str]:
             f"Anggaran usulan {_rp(designated)} terlampaui: sudah dipesan {_rp(used)}, "
             f"pesanan ini {_rp(order.total)}, sisa {_rp(designated - used)}."
         )
-    envelopes = lock_envelopes(
-        fiscal_year=proposal.fiscal_year, kecamatan=proposal.kelurahan.kecamatan
-    )
+    if envelopes is None:
+        envelopes = lock_envelopes(
+            fiscal_year=proposal.fiscal_year, kecamatan=proposal.kelurahan.kecamatan
+        )
     kec_env = envelopes.get(None)
     if kec_env is None:
         problems.append(
@@ -342,6 +345,11 @@ def issue_problems(order: PurchaseOrder) -> list[str]:
 def order_issue(*, order: PurchaseOrder, actor) -> PurchaseOrder:
     """Issue the Surat Pesanan: lock the proposal and envelopes, check money and reasons, number
     it, and move a designated proposal into procurement."""
+    # Envelopes before proposals, always (as decree_issue and budget amendments): no deadlock.
+    where = Proposal.objects.select_related("fiscal_year", "kelurahan__kecamatan").get(
+        pk=order.proposal_id
+    )
+    envelopes = lock_envelopes(fiscal_year=where.fiscal_year, kecamatan=where.kelurahan.kecamatan)
     proposal = lock_proposal(order.proposal, actor)
     order = _lock_order(order, actor)
     _require_kelurahan(proposal, actor)
@@ -357,7 +365,7 @@ def order_issue(*, order: PurchaseOrder, actor) -> PurchaseOrder:
         lines, ["line_total", "reference_price", "flagged"], batch_size=200
     )
     order.total = sum(line.line_total for line in lines)
-    problems = issue_problems(order) + budget_problems(order, proposal)
+    problems = issue_problems(order) + budget_problems(order, proposal, envelopes)
     if problems:
         raise ActionRefused("Pesanan belum dapat diterbitkan.", problems=problems)
     sequence, number = _next_number(order)
