@@ -184,6 +184,9 @@ if RATELIMIT_PROXY_COUNT:
     AXES_IPWARE_PROXY_ORDER = "right-most"
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 
+# The public address, printed in decrees' QR codes (e.g. https://bangkit.jambikota.go.id).
+SITE_URL = env("SITE_URL", default="")
+
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="bangkit-demo")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -130,7 +130,7 @@ def format_number(number_format: str, *, seq, abbr: str, year: int) -> str:
 
 def public_url(decree, site_url: str | None = None) -> str:
     """The absolute address of the decree's public page, printed as the QR code."""
-    base = (site_url or getattr(settings, "SITE_URL", "http://127.0.0.1:8000")).rstrip("/")
+    base = (site_url or settings.SITE_URL or "http://127.0.0.1:8000").rstrip("/")
     return base + reverse("sk:public", args=[decree.public_id])
 
 
