@@ -163,6 +163,15 @@ class User(AbstractUser):
     phone = models.CharField(_("telepon"), max_length=20, blank=True)
     position = models.CharField(_("jabatan"), max_length=100, blank=True)
     nip = models.CharField(_("NIP"), max_length=18, blank=True)
+    # A supplier's account sees only its own shop's orders.
+    supplier = models.ForeignKey(
+        "procurement.Supplier",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="accounts",
+        verbose_name=_("toko"),
+    )
 
     objects = BangkitUserManager()
 
@@ -179,46 +188,68 @@ class User(AbstractUser):
                         rt__isnull=False,
                         kelurahan__isnull=True,
                         kecamatan__isnull=True,
+                        supplier__isnull=True,
                     )
                     | Q(
                         role=Role.KELURAHAN,
                         rt__isnull=True,
                         kelurahan__isnull=False,
                         kecamatan__isnull=True,
+                        supplier__isnull=True,
                     )
                     | Q(
                         role=Role.KECAMATAN,
                         rt__isnull=True,
                         kelurahan__isnull=True,
                         kecamatan__isnull=False,
+                        supplier__isnull=True,
                     )
                     | Q(
-                        role__in=[Role.BAPPEDA, Role.INSPEKTORAT, Role.ADMIN, Role.TOKO],
+                        role=Role.TOKO,
                         rt__isnull=True,
                         kelurahan__isnull=True,
                         kecamatan__isnull=True,
+                        supplier__isnull=False,
+                    )
+                    | Q(
+                        role__in=[Role.BAPPEDA, Role.INSPEKTORAT, Role.ADMIN],
+                        rt__isnull=True,
+                        kelurahan__isnull=True,
+                        kecamatan__isnull=True,
+                        supplier__isnull=True,
                     )
                 ),
             ),
         ]
 
-    AREA_FIELD = {Role.RT: "rt", Role.KELURAHAN: "kelurahan", Role.KECAMATAN: "kecamatan"}
+    AREA_FIELD = {
+        Role.RT: "rt",
+        Role.KELURAHAN: "kelurahan",
+        Role.KECAMATAN: "kecamatan",
+        Role.TOKO: "supplier",
+    }
+    AREA_LABELS = {
+        "rt": "RT",
+        "kelurahan": "kelurahan",
+        "kecamatan": "kecamatan",
+        "supplier": "toko",
+    }
 
     def clean(self):
         super().clean()
         needed = self.AREA_FIELD.get(self.role)
         errors = {}
-        for field in ("rt", "kelurahan", "kecamatan"):
+        for field, label in self.AREA_LABELS.items():
             has = getattr(self, f"{field}_id") is not None
             if field == needed and not has:
                 errors[field] = _("Peran %(role)s harus memiliki %(area)s.") % {
                     "role": self.get_role_display(),
-                    "area": field.upper() if field == "rt" else field,
+                    "area": label,
                 }
             elif field != needed and has:
                 errors[field] = _("Peran %(role)s tidak boleh memiliki %(area)s.") % {
                     "role": self.get_role_display(),
-                    "area": field.upper() if field == "rt" else field,
+                    "area": label,
                 }
         if errors:
             raise ValidationError(errors)
@@ -245,7 +276,7 @@ class User(AbstractUser):
         if self.role == Role.KECAMATAN:
             return f"Kecamatan {self.kecamatan}"
         if self.role == Role.TOKO:
-            return str(_("Pesanan toko sendiri"))
+            return f"Toko {self.supplier}"
         return str(_("Seluruh Kota Jambi"))
 
     @property

@@ -87,8 +87,16 @@ def test_inactive_users_see_nothing(city, role, area):
     assert visible(Kecamatan, user) == set()
 
 
+def _shop(city):
+    from procurement.models import Supplier
+
+    return Supplier.objects.create(
+        name="TB Sinar Jaya", owner_name="Hasan", address="Jl. Uji 1", kelurahan=city.kel_a
+    )
+
+
 def test_supplier_sees_no_regions(city):
-    user = make_user(Role.TOKO)
+    user = make_user(Role.TOKO, _shop(city))
 
     assert visible(RT, user) == set()
     assert visible(Kecamatan, user) == set()
@@ -217,7 +225,8 @@ def test_database_accepts_each_role_with_its_own_area(city):
     make_user(Role.RT, city.rt_a1)
     make_user(Role.KELURAHAN, city.kel_a)
     make_user(Role.KECAMATAN, city.kec_1)
-    for role in (*CITY_ROLES, Role.TOKO):
+    make_user(Role.TOKO, _shop(city))
+    for role in CITY_ROLES:
         make_user(role)
     assert User.objects.count() == 7
 

@@ -73,7 +73,6 @@ def world(db) -> World:
         "rt_other": mk(Role.RT, rt_b, username="rt-b1-01"),
         "inspektorat": mk(Role.INSPEKTORAT, username="inspektorat"),
         "bappeda": mk(Role.BAPPEDA, username="bappeda"),
-        "toko": mk(Role.TOKO, username="toko-a1"),
     }
     envelope = BudgetEnvelope.objects.create(fiscal_year=fy, kecamatan=kec, amount=1_000_000_000)
     BudgetEnvelope.objects.create(fiscal_year=fy, kecamatan=kec_b, amount=1_000_000_000)
@@ -95,7 +94,7 @@ def world(db) -> World:
             bank_account_holder=f"Pemilik {name}",
         )
 
-    return World(
+    world = World(
         fiscal_year=fy,
         work_type=factories.WorkTypeFactory(),
         kecamatan=kec,
@@ -112,6 +111,9 @@ def world(db) -> World:
         users=users,
         envelope=envelope,
     )
+    # The shop's own account sees only TB Sinar Jaya's orders.
+    world.users["toko"] = mk(Role.TOKO, world.shop_here, username="toko-a1")
+    return world
 
 
 DEFAULT_RAB = [

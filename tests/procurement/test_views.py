@@ -191,22 +191,8 @@ def test_camat_and_inspektorat_read_but_cannot_act(client, world, issued):
         assert issued.state == "issued"
 
 
-def test_shop_page_needs_a_linked_shop(client, world, issued):
-    login(client, world.users["toko"])
-
-    # Until User.supplier exists the toko account is linked to no shop: nothing to see.
-    assert client.get(reverse("procurement:index")).status_code == 404
-    assert client.get(reverse("procurement:order", args=[issued.pk])).status_code == 404
-
-
-def test_shop_account_sees_and_confirms_its_own_orders(
-    client, world, make_designated, issued, monkeypatch
-):
-    from bangkit.models import User
-
+def test_shop_account_sees_and_confirms_its_own_orders(client, world, make_designated, issued):
     elsewhere = issue_new_order(world, make_designated(), supplier=world.shop_same_kec)
-    # Stands in for the User.supplier foreign key the toko role needs (asked of the lead).
-    monkeypatch.setattr(User, "supplier_id", world.shop_here.pk, raising=False)
     login(client, world.users["toko"])
 
     home = client.get(reverse("procurement:index")).content.decode()
