@@ -11,7 +11,11 @@ SIGNED_IN_MENU = [
     ("Prioritas", "verification:ranking", {Role.KECAMATAN, "city"}),
     ("SK Camat", "verification:decree_list", {Role.KECAMATAN, "city"}),
     ("Pagu", "verification:envelopes", {"city"}),
-    ("Pengadaan", "procurement:orders", {Role.KELURAHAN, Role.TOKO, "city"}),
+    (
+        "Pengadaan",
+        "procurement:index",
+        {Role.RT, Role.KELURAHAN, Role.KECAMATAN, Role.TOKO, "city"},
+    ),
     ("Pelaksanaan", "reporting:sites", {Role.RT, Role.KELURAHAN, Role.KECAMATAN, "city"}),
 ]
 
