@@ -195,10 +195,6 @@ def test_decisions_are_only_taken_by_post(client, prio, ranked):
 
 
 def test_the_choice_becomes_a_draft_decree(client, prio, ranked):
-    try:
-        from verification.decrees import decree_create_draft  # noqa: F401
-    except ImportError:
-        pytest.skip("the decree service (verification.decrees) is not there yet")
     login(client, prio.users["camat"])
     chosen = client.get(RANKING).context["ranking"].selected_ids
 
