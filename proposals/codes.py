@@ -8,7 +8,8 @@ from django.utils import timezone
 # Crockford's base32: no I, L, O, U, so codes survive being read aloud or handwritten.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CHECK_ALPHABET = ALPHABET + "*~$=U"  # Crockford's 37-symbol check set
-_CODE = re.compile(r"^BB-(\d{4})-([0-9A-Z]{4})-([0-9A-Z]{2})([0-9A-Z*~$=]{1})$")
+# [0-9], not \d: \d also matches other scripts' digits, which the check alphabet lacks.
+_CODE = re.compile(r"^BB-([0-9]{4})-([0-9A-Z]{4})-([0-9A-Z]{2})([0-9A-Z*~$=]{1})$")
 
 
 def check_symbol(payload: str) -> str:
@@ -34,7 +35,7 @@ def normalize_code(text: str) -> str | None:
     """Accept what people type ("bb 2025 7kq2 mxp", O for 0); None if it cannot be valid."""
     raw = re.sub(r"[\s\-_.]", "", str(text or "").upper())
     raw = raw.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
-    m = re.fullmatch(r"BB(\d{4})([0-9A-Z]{6})([0-9A-Z*~$=])", raw)
+    m = re.fullmatch(r"BB([0-9]{4})([0-9A-Z]{6})([0-9A-Z*~$=])", raw)
     if not m:
         return None
     year, body, check = m.groups()
