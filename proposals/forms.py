@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bangkit.files import IMAGE_TYPES, check_upload
 from bangkit.models import RequiredDocument, WorkType
+from bangkit.params import plain_int
 from proposals.models import Proposal
 from proposals.services import PROPOSAL_FIELDS, RABInput
 
@@ -471,4 +472,4 @@ class DecisionForm(forms.Form):
     def checklist(self) -> dict:
         """{item_pk: True} for every box ticked (the service decides which are needed)."""
         keys = self.data.getlist("checklist") if hasattr(self.data, "getlist") else []
-        return {int(key): True for key in keys if str(key).isdigit()}
+        return {plain_int(key): True for key in keys if plain_int(key) is not None}

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.files import DOCUMENT_TYPES
 from bangkit.models import Role, WorkType
+from bangkit.params import plain_int
 from proposals import rules, selectors, services
 from proposals.forms import (
     AttachmentForm,
@@ -79,8 +80,7 @@ def _filters_from(request) -> tuple[selectors.ProposalFilters, bool]:
     user = request.user
 
     def as_int(name):
-        value = get.get(name, "").strip()
-        return int(value) if value.isdigit() else None
+        return plain_int(get.get(name))
 
     state = get.get("tahap")
     defaulted = state is None
