@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.models import FiscalYear, Role
+from bangkit.params import plain_int
 from bangkit.templatetags.rupiah import angka
 from proposals import rules
 from proposals.models import State
@@ -54,8 +55,7 @@ def _refused(request, exc: ActionRefused) -> None:
 
 
 def _year(request) -> int | None:
-    value = request.GET.get("tahun", "")
-    return int(value) if value.isdigit() else None
+    return plain_int(request.GET.get("tahun"), max_digits=4)
 
 
 def _can_record(proposal, user) -> bool:
