@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.models import FiscalYear, Kecamatan, Role
+from bangkit.params import plain_int
 from proposals.models import Proposal
 from verification import decrees, selectors
 from verification.forms_decree import (
@@ -79,7 +80,10 @@ def decree_create(request):
     user = request.user
     if user.role != Role.KECAMATAN:
         raise Http404
-    year = request.GET.get("tahun") or _default_year()
+    wanted = request.GET.get("tahun")
+    year = plain_int(wanted, max_digits=4) if wanted else _default_year()
+    if year is None:
+        raise Http404  # a year that is not a number is a year that does not exist
     fiscal_year = get_object_or_404(FiscalYear, year=year)
     eligible = selectors.eligible_proposals(kecamatan=user.kecamatan, fiscal_year=fiscal_year)
     if request.method == "POST":
@@ -99,7 +103,7 @@ def decree_create(request):
                 messages.success(request, "Draf SK dibuat. Periksa isinya, lalu tetapkan.")
                 return redirect("verification:decree_detail", public_id=decree.public_id)
     else:
-        chosen = [pk for pk in request.GET.getlist("usulan") if pk.isdigit()]
+        chosen = [pk for pk in request.GET.getlist("usulan") if plain_int(pk) is not None]
         form = DecreeCreateForm(eligible=eligible, initial={"proposals": chosen})
     return render(
         request,
