@@ -16,6 +16,21 @@ from bangkit.models import (
 )
 
 PASSWORD = "rahasia-uji-123"
+
+
+def ensure_work_types() -> None:
+    """The standard work types of the data migration; transactional tests flush them away."""
+    from importlib import import_module
+
+    for code, name, unit, has_width, aliases in import_module(
+        "bangkit.migrations.0002_work_types"
+    ).WORK_TYPES:
+        WorkType.objects.get_or_create(
+            code=code,
+            defaults={"name": name, "unit": unit, "has_width": has_width, "aliases": aliases},
+        )
+
+
 _PASSWORD_HASH = None
 
 
@@ -78,6 +93,7 @@ class FiscalYearFactory(factory.django.DjangoModelFactory):
     def rules(self, create, extracted, **kwargs):
         if not create or self.ceiling_tiers.exists():
             return
+        ensure_work_types()
         self.work_types.add(*WorkType.objects.all())
         self.ceiling_tiers.create(min_households=100, amount=100_000_000)
         self.ceiling_tiers.create(min_households=60, max_households=99, amount=70_000_000)

@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw, ImageFile
 
 from bangkit.errors import ActionRefused
 from bangkit.files import IMAGE_TYPES, MAX_IMAGE_PIXELS, check_upload
-from bangkit.models import Role, WorkType
+from bangkit.models import Role
 from proposals import services
 from proposals.models import Attachment, Proposal
 from tests import factories
@@ -224,7 +224,7 @@ def draft(db):
         rt=rt,
         kelurahan=rt.kelurahan,
         title="Rabat beton gang Kenanga",
-        work_type=WorkType.objects.get(code="rabat-beton"),
+        work_type=factories.WorkTypeFactory(),
         location_description="Gang Kenanga",
         planned_volume=Decimal("100"),
         planned_width=Decimal("1.2"),

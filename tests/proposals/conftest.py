@@ -65,7 +65,7 @@ def build_world() -> World:
     }
     return World(
         fiscal_year=fy,
-        work_type=WorkType.objects.get(code="rabat-beton"),
+        work_type=factories.WorkTypeFactory(),
         kecamatan=kec,
         kecamatan_other=kec_b,
         kelurahan=kel,

@@ -22,9 +22,9 @@ pytestmark = [
         connection.vendor != "postgresql", reason="needs PostgreSQL row locks (SELECT FOR UPDATE)"
     ),
     pytest.mark.concurrency,
-    # Real commits; the flush afterwards would also wipe the work types the migrations load,
-    # so they are restored from the serialized copy before each test.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # Real commits. The flush afterwards also wipes the work types the migrations load: the
+    # factories recreate them (serialized_rollback collided with other transactional tests).
+    pytest.mark.django_db(transaction=True),
 ]
 
 REASON = "Lokasi berada di lahan sengketa, belum ada surat hibah."
