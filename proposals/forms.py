@@ -18,6 +18,9 @@ MAX_RAB_LINES = 100
 MAX_FILES_PER_UPLOAD = 10
 
 
+MAX_RUPIAH_DIGITS = 15
+
+
 def group_thousands(value) -> str:
     return f"{int(value):,}".replace(",", ".")
 
@@ -34,7 +37,12 @@ def parse_rupiah(text) -> int | None:
     if raw == "":
         return None
     if re.fullmatch(r"\d+", raw) or re.fullmatch(r"\d{1,3}(\.\d{3})+", raw):
-        return int(raw.replace(".", ""))
+        digits = raw.replace(".", "").lstrip("0") or "0"
+        # Thousands of digits would not even convert (Python refuses over 4,300); anything
+        # past a quadrillion is a typo in this programme.
+        if len(digits) > MAX_RUPIAH_DIGITS:
+            raise ValidationError(_("Jumlah rupiah ini terlalu besar."), code="max_value")
+        return int(digits)
     raise ValidationError(
         _("Masukkan jumlah rupiah tanpa sen, misalnya 25.000.000."), code="invalid"
     )
