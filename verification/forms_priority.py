@@ -21,7 +21,8 @@ class RupiahField(forms.CharField):
         cleaned = re.sub(r"[\s.]", "", cleaned)
         if re.fullmatch(r"\d+,0*", cleaned):
             cleaned = cleaned.split(",")[0]
-        if not cleaned.isdigit():
+        # isascii() too: "²" is a digit to isdigit(), and int("²") raises.
+        if not (cleaned.isascii() and cleaned.isdigit()):
             raise ValidationError(
                 "Tulis jumlah rupiah dengan angka saja, misalnya 850.000.000.", code="invalid"
             )
