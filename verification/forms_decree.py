@@ -1,11 +1,24 @@
 """Forms of the decree screens: they parse input; the services decide."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 
+from bangkit.params import plain_int
 from verification.models import Amendment, Decree
 
 
 class ProposalChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        # Ids are checked before any query: twenty digits overflow SQLite's integers.
+        for pk in value:
+            if plain_int(pk) is None:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": str(pk)[:30]},
+                )
+        return super()._check_values(value)
+
     def label_from_instance(self, obj):
         from bangkit.templatetags.rupiah import rupiah
 
