@@ -3,7 +3,7 @@
 import hashlib
 from collections import defaultdict
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -16,6 +16,7 @@ from bangkit.budget import COMMITTED_STATES, commitment_problems, lock_envelopes
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.models import FiscalYear, Kecamatan, Role
 from bangkit.services import audit_record
+from proposals.forms import MAX_RUPIAH, parse_decimal, parse_rupiah
 from proposals.models import Proposal, RABLine, State
 from proposals.services import apply_transition_locked, lock_proposal
 from verification.models import Amendment, Decree, DecreeCounter, DecreeLocation, DecreeTemplate
@@ -639,28 +640,42 @@ def decree_amend(*, actor, decree: Decree, reason: str) -> Decree:
 # --- changes to a designated site -----------------------------------------------------------
 
 
+# Proposal.planned_volume holds 10 digits with 2 decimals.
+MAX_VOLUME = Decimal("99999999.99")
+
+
 def _parse_amendment_value(field: str, value) -> tuple:
+    """The new value, read strictly: junk is refused with a message, never guessed at."""
     text = str(value if value is not None else "").strip()
     if field == Amendment.Field.LOCATION:
         if not text or len(text) > 300:
             raise ActionRefused("Uraian lokasi baru harus diisi (paling banyak 300 huruf).")
         return text, text
     if field == Amendment.Field.VOLUME:
-        # Indonesian writing first: "1.250,5" is one thousand two hundred and fifty and a half.
-        if "," in text:
-            text = text.replace(".", "").replace(",", ".")
+        # Indonesian writing: "1.250,5" is one thousand two hundred and fifty and a half.
         try:
-            number = Decimal(text)
-        except InvalidOperation:
+            number = parse_decimal(text)
+        except ValidationError:
             number = None
         if number is None or number <= 0 or number.as_tuple().exponent < -2:
             raise ActionRefused("Volume baru harus angka lebih dari nol (paling banyak 2 desimal).")
+        if number > MAX_VOLUME:
+            raise ActionRefused("Volume baru terlalu besar. Periksa angkanya.")
         return number, f"{number.normalize():f}"
     if field == Amendment.Field.BUDGET:
-        digits = "".join(ch for ch in text.replace(",00", "") if ch.isdigit())
-        if not digits or int(digits) <= 0:
-            raise ActionRefused("Anggaran baru harus bilangan rupiah lebih dari nol.")
-        return int(digits), digits
+        # Whole rupiah as people write them ("45.000.000", "Rp 45.000.000,-"); "-5", "1e9"
+        # or "12,34,56" are refused rather than read as their digits.
+        try:
+            amount = parse_rupiah(text)
+        except ValidationError:
+            amount = None
+        if amount is None or amount <= 0:
+            raise ActionRefused(
+                "Anggaran baru harus bilangan rupiah lebih dari nol, misalnya 45.000.000."
+            )
+        if amount > MAX_RUPIAH:
+            raise ActionRefused("Anggaran baru terlalu besar. Periksa angkanya.")
+        return amount, str(amount)
     raise ActionRefused("Yang dapat diubah hanya lokasi, volume atau anggaran.")
 
 
