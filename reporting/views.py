@@ -546,10 +546,14 @@ def review(request, pk):
 def countersign(request, pk):
     proposal = selectors.site_for(request.user, pk)
     form = CountersignForm(request.POST)
-    form.is_valid()
+    if not form.is_valid():
+        # An invalid note is not dropped to sign anyway: nothing is signed, the camat is told.
+        for error in form.errors.get("note", []):
+            messages.error(request, f"Catatan: {error}")
+        return redirect(reverse("reporting:review", args=[proposal.pk]))
     try:
         services.report_countersign(
-            proposal=proposal, actor=request.user, note=form.cleaned_data.get("note", "")
+            proposal=proposal, actor=request.user, note=form.cleaned_data["note"]
         )
     except ActionRefused as exc:
         _refused(request, exc)
