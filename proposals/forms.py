@@ -333,6 +333,12 @@ class BaseRABFormSet(forms.BaseFormSet):
 
     def clean(self):
         super().clean()
+        if self.is_bound and self.management_form.cleaned_data.get("TOTAL_FORMS", 0) < 0:
+            # No browser sends this; taken as "no rows" it would have emptied the RAB.
+            raise ValidationError(
+                _("Data RAB yang dikirim rusak. Muat ulang halaman lalu coba lagi."),
+                code="tampered",
+            )
         if any(self.errors):
             return
         if len(self.kept_forms()) > MAX_RAB_LINES:
