@@ -331,6 +331,9 @@ def parse_money(value) -> int | None:
         raise CellError(f"{_quoted(value)} bukan jumlah rupiah yang sah.") from None
     if negative or amount < 0:
         raise CellError(f"{_quoted(value)} tidak boleh negatif.")
+    # Compared before rounding: quantize() raises on numbers longer than Decimal's precision.
+    if amount >= MAX_MONEY:
+        raise CellError(f"{_quoted(value)} terlalu besar.")
     rupiah = int(amount.quantize(Decimal("1"), ROUND_HALF_UP))
     if rupiah >= MAX_MONEY:
         raise CellError(f"{_quoted(value)} terlalu besar.")
@@ -349,6 +352,8 @@ def parse_volume(value) -> Decimal | None:
         raise CellError(f"{_quoted(value)} bukan angka.") from None
     if negative or number < 0:
         raise CellError(f"{_quoted(value)} tidak boleh negatif.")
+    if number > MAX_VOLUME:  # before quantize(), which raises on very long numbers
+        raise CellError(f"{_quoted(value)} terlalu besar.")
     number = number.quantize(Decimal("0.01"), ROUND_HALF_UP)
     if number > MAX_VOLUME:
         raise CellError(f"{_quoted(value)} terlalu besar.")
