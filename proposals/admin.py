@@ -15,6 +15,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from bangkit.admin_scoping import ReadOnlyAdmin, ScopedAdmin
 from bangkit.models import FiscalYear, Role
+from bangkit.params import plain_int
 from bangkit.services import audit_record
 from bangkit.templatetags.rupiah import rupiah
 from proposals.importing import FIRST_YEAR, LAST_YEAR
@@ -35,6 +36,8 @@ class ScopedHistoryAdmin(SimpleHistoryAdmin, ScopedAdmin):
     """History is for reading (the Inspektorat audits it); it is scoped and never reverted."""
 
     def _visible(self, request, object_id) -> bool:
+        if plain_int(unquote(object_id)) is None:
+            return False  # every history here is of a row with a numeric id
         if request.user.is_city_wide:
             return True  # city-wide staff may also read the history of deleted rows
         try:
@@ -50,7 +53,7 @@ class ScopedHistoryAdmin(SimpleHistoryAdmin, ScopedAdmin):
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method != "GET":
             raise PermissionDenied
-        if not self._visible(request, object_id):
+        if not self._visible(request, object_id) or plain_int(version_id) is None:
             raise Http404
         return super().history_form_view(request, object_id, version_id, extra_context)
 
