@@ -182,6 +182,12 @@ def detect_delimiter(text: str) -> str:
 def read_csv(data: bytes | str) -> Table:
     text = decode_csv(data) if isinstance(data, bytes | bytearray) else data
     text = text.lstrip("\ufeff")
+    if "\x00" in text:
+        # No text file holds NUL, and PostgreSQL cannot store it: refuse the file, not a row.
+        raise UnreadableFile(
+            "Berkas CSV berisi karakter NUL: ini bukan berkas teks, atau tersimpan dengan "
+            "pengodean yang tidak dikenal. Simpan ulang dari Excel sebagai CSV (UTF-8)."
+        )
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=detect_delimiter(text)))
     except csv.Error as exc:
