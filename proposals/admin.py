@@ -1,5 +1,7 @@
 """Admin for Musrenbang entries (with the import), proposals, their logs and citizen supports."""
 
+import re
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -99,6 +101,19 @@ class MusrenbangImportForm(ImportForm):
 class MusrenbangConfirmForm(ConfirmImportForm):
     year = forms.IntegerField(widget=forms.HiddenInput, min_value=FIRST_YEAR, max_value=LAST_YEAR)
     skip_invalid = forms.BooleanField(widget=forms.HiddenInput, required=False)
+
+    def clean_import_file_name(self):
+        # The preview stored the upload under a uuid4 hex name; nothing else is read back.
+        name = super().clean_import_file_name()
+        if not re.fullmatch(r"[0-9a-f]{32}", name):
+            raise ValidationError(_("Berkas pratinjau tidak dikenal."), code="invalid")
+        return name
+
+    def clean_format(self):
+        value = self.cleaned_data["format"]
+        if value not in {str(i) for i in range(len(IMPORT_FORMATS))}:
+            raise ValidationError(_("Format berkas tidak dikenal."), code="invalid")
+        return value
 
 
 class MusrenbangEntryForm(forms.ModelForm):
@@ -240,6 +255,30 @@ class MusrenbangEntryAdmin(ImportExportMixin, ScopedHistoryAdmin):
         initial = super().get_import_form_initial(request)
         initial["year"] = default_import_year()
         return initial
+
+    def process_import(self, request, **kwargs):
+        """The confirmation: a tampered form, or a preview whose stored file is gone (already
+        imported by a first click, or cleaned up), imports nothing and says so."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        form = self.create_confirm_form(request)
+        problem = None
+        if not form.is_valid():
+            problem = _("Konfirmasi impor tidak sah. Unggah ulang berkasnya.")
+        else:
+            stored = self.get_tmp_storage_class()(
+                name=form.cleaned_data["import_file_name"], **self.get_tmp_storage_class_kwargs()
+            )
+            if not stored._storage.exists(stored.get_full_path()):
+                problem = _(
+                    "Berkas pratinjau tidak ada lagi: impor ini sudah disimpan atau pratinjaunya "
+                    "kedaluwarsa. Periksa daftar usulan, atau unggah ulang berkasnya."
+                )
+        if problem:
+            messages.error(request, problem)
+            opts = self.model._meta
+            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_import"))
+        return super().process_import(request, **kwargs)
 
     def get_confirm_form_initial(self, request, import_form):
         initial = super().get_confirm_form_initial(request, import_form)
