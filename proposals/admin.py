@@ -280,6 +280,32 @@ class MusrenbangEntryAdmin(ImportExportMixin, ScopedHistoryAdmin):
             return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_import"))
         return super().process_import(request, **kwargs)
 
+    def import_action(self, request, **kwargs):
+        response = super().import_action(request, **kwargs)
+        context = getattr(response, "context_data", None) or {}
+        form = context.get("form")
+        if request.method != "POST" or form is None or "confirm_form" in context:
+            return response
+        # Refused: no confirmation will ever read the stored upload, so it goes now (it
+        # would otherwise stay in media storage for good).
+        # (From request.FILES: a read error removes the file from the form's cleaned_data.)
+        stored = getattr(request.FILES.get("import_file"), "tmp_storage_name", None)
+        if stored:
+            storage = self.get_tmp_storage_class()
+            storage(name=stored, **self.get_tmp_storage_class_kwargs()).remove()
+        # django-import-export has no Indonesian: say its one message about the file here.
+        errors = form.errors.get("import_file")
+        if errors:
+            form.errors["import_file"] = form.error_class(
+                [
+                    _("Berkas tidak berisi baris usulan: periksa baris judul kolom dan isinya.")
+                    if str(error).startswith("No valid data to import")
+                    else error
+                    for error in errors
+                ]
+            )
+        return response
+
     def get_confirm_form_initial(self, request, import_form):
         initial = super().get_confirm_form_initial(request, import_form)
         if import_form is not None:
