@@ -10,7 +10,7 @@ SIGNED_IN_MENU = [
     ("Usulan", "proposals:list", {Role.RT, Role.KELURAHAN, Role.KECAMATAN, "city"}),
     ("Prioritas", "verification:ranking", {Role.KECAMATAN, "city"}),
     ("SK Camat", "verification:decree_list", {Role.KECAMATAN, "city"}),
-    ("Pagu", "verification:envelopes", {"city"}),
+    ("Pagu", "budgets:envelopes", {"city"}),
     (
         "Pengadaan",
         "procurement:index",

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "axes",
     "bangkit",
     "proposals",
+    "budgets",
     "verification",
     "procurement",
     "reporting",

@@ -1,7 +1,8 @@
 """URL routes of the whole site."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 from bangkit import views
 
@@ -9,8 +10,14 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
+    # The envelope moved from the core app to budgets: old admin links keep working.
+    re_path(
+        r"^admin/bangkit/budgetenvelope/(?P<rest>.*)$",
+        RedirectView.as_view(url="/admin/budgets/budgetenvelope/%(rest)s", query_string=True),
+    ),
     path("admin/", admin.site.urls),
     path("usulan/", include("proposals.urls")),
+    path("verifikasi/prioritas/pagu/", include("budgets.urls")),
     path("verifikasi/", include("verification.urls")),
     path("pengadaan/data/", include("procurement.public_urls")),
     path("pengadaan/", include("procurement.urls")),

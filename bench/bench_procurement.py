@@ -47,7 +47,8 @@ def build(count: int):
     """A year with envelopes, a shop and a lurah per kelurahan, `count` designated sites."""
     from django.contrib.auth.hashers import make_password
 
-    from bangkit.models import RT, BudgetEnvelope, FiscalYear, Kecamatan, Kelurahan, Role, User
+    from bangkit.models import RT, FiscalYear, Kecamatan, Kelurahan, Role, User
+    from budgets.models import BudgetEnvelope
     from procurement.importing import reference_price_import
     from procurement.models import Supplier
     from proposals.models import Proposal, RABLine, WorkType
@@ -115,8 +116,8 @@ def main() -> None:
         from django.test.utils import CaptureQueriesContext
         from django.utils import timezone
 
-        from bangkit.budget import figures_for
-        from bangkit.models import BudgetEnvelope
+        from budgets.figures import figures_for
+        from budgets.models import BudgetEnvelope
         from procurement import exports, selectors, services
         from procurement.models import Supplier
 

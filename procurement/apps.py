@@ -6,7 +6,7 @@ class ProcurementConfig(AppConfig):
     verbose_name = "Pengadaan material"
 
     def ready(self):
-        from bangkit.budget import register_figures_extension
+        from budgets.figures import register_figures_extension
         from procurement.selectors import envelope_procurement_figures
 
         # Envelope figures gain ordered, delivered and paid, summed from the purchases.

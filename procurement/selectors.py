@@ -367,7 +367,7 @@ def payments_of(order: PurchaseOrder):
     return Payment.objects.filter(order=order).order_by("paid_on", "id")
 
 
-# --- Envelope figures (registered with bangkit.budget in apps.ready) ---------------------------
+# --- Envelope figures (registered with budgets.figures in apps.ready) ---------------------------
 
 
 def envelope_procurement_figures(figures) -> None:

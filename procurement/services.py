@@ -19,11 +19,11 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
-from bangkit.budget import lock_envelopes
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.files import DOCUMENT_TYPES, IMAGE_TYPES, check_upload
 from bangkit.models import Role
 from bangkit.services import audit_record
+from budgets.figures import lock_envelopes
 from procurement import selectors
 from procurement.models import (
     Delivery,
@@ -653,10 +653,9 @@ def handover_confirm_by_rt(*, handover: Handover, actor) -> Handover:
     audit_record(
         actor=actor, action="handover_confirm", obj=handover, summary=f"BAST {handover.number}"
     )
-    # The step to 'materials received' is the budget user's (KPA): it is taken in the name of
-    # the kelurahan officer who recorded and signed the BAST, the Ketua RT named in the note.
+    # The Ketua RT's confirmation completes the BAST: the step is logged under them.
     who = actor.get_full_name() or actor.username
-    _complete_handover(handover, proposal, actor=handover.recorded_by, note_by=who)
+    _complete_handover(handover, proposal, actor=actor, note_by=who)
     return handover
 
 

@@ -16,6 +16,13 @@ from bangkit.models import RT, FiscalYear, ImmutableQuerySet, Kelurahan, Require
 from bangkit.scoping import ScopedQuerySet
 from proposals import rules
 from proposals.codes import new_tracking_code
+from proposals.states import (  # noqa: F401  (State is part of this module's interface)
+    CANCELLABLE_STATES,
+    CLOSED_STATES,
+    EDITABLE_STATES,
+    State,
+    Transition,
+)
 
 # Kota Jambi's bounding box, with a small margin: a point outside is a typo.
 JAMBI_LAT = (Decimal("-1.720000"), Decimal("-1.500000"))
@@ -103,28 +110,6 @@ class MusrenbangEntry(models.Model):
         super().clean()
         if self.rt_id and self.kelurahan_id and self.rt.kelurahan_id != self.kelurahan_id:
             raise ValidationError({"rt": _("RT tidak berada di kelurahan usulan.")})
-
-
-class State(models.TextChoices):
-    MUSRENBANG = "musrenbang", _("Usulan Musrenbang")
-    DRAFT = "draft", _("Draf RT")
-    SUBMITTED = "submitted", _("Diajukan ke kelurahan")
-    KELURAHAN_VERIFIED = "kelurahan_verified", _("Diverifikasi kelurahan")
-    KECAMATAN_VERIFIED = "kecamatan_verified", _("Diverifikasi kecamatan")
-    REJECTED = "rejected", _("Ditolak")
-    DEFERRED = "deferred", _("Ditunda ke tahun berikutnya")
-    DESIGNATED = "designated", _("Ditetapkan dalam SK Camat")
-    PROCUREMENT = "procurement", _("Pengadaan material")
-    MATERIALS_RECEIVED = "materials_received", _("Material diterima")
-    IN_PROGRESS = "in_progress", _("Sedang dikerjakan")
-    REPORTED = "reported", _("Laporan diajukan")
-    COMPLETED = "completed", _("Selesai")
-    CANCELLED = "cancelled", _("Dibatalkan")
-
-
-EDITABLE_STATES = {State.MUSRENBANG, State.DRAFT}
-CLOSED_STATES = {State.COMPLETED, State.CANCELLED, State.REJECTED}
-CANCELLABLE_STATES = [s for s in State.values if s not in CLOSED_STATES]
 
 
 class ProposalQuerySet(ScopedQuerySet):
@@ -340,7 +325,8 @@ class Proposal(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         field=state,
         source=State.PROCUREMENT,
         target=State.MATERIALS_RECEIVED,
-        permission=rules.is_kelurahan_of,
+        # The lurah on a paper-signed BAST, the Ketua RT confirming it from their account.
+        permission=rules.is_rt_or_kelurahan_of,
     )
     def receive_materials(self):
         pass
@@ -461,7 +447,7 @@ class TransitionLog(models.Model):
     """Immutable: who moved the proposal, when, from where to where, and why."""
 
     proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="transitions")
-    transition = models.CharField(max_length=40)
+    transition = models.CharField(max_length=40, choices=Transition.choices)
     from_state = models.CharField(max_length=30, choices=State.choices)
     to_state = models.CharField(max_length=30, choices=State.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

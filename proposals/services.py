@@ -17,7 +17,6 @@ from bangkit.services import audit_record
 from proposals import rules
 from proposals.codes import new_tracking_code
 from proposals.models import (
-    EDITABLE_STATES,
     Attachment,
     MusrenbangEntry,
     Proposal,
@@ -25,20 +24,12 @@ from proposals.models import (
     State,
     TransitionLog,
 )
+from proposals.states import EDITABLE_STATES, PROPOSAL_PAGE_ACTIONS, transition_label
 
 # Which checklist a transition answers.
 CHECKLIST_STAGE = {
     "verify_kelurahan": ChecklistItem.Stage.KELURAHAN,
     "verify_kecamatan": ChecklistItem.Stage.KECAMATAN,
-}
-TRANSITION_LABELS = {
-    "submit": "Diajukan ke kelurahan",
-    "verify_kelurahan": "Diteruskan ke kecamatan",
-    "verify_kecamatan": "Diverifikasi kecamatan",
-    "return_for_revision": "Dikembalikan untuk perbaikan",
-    "reject": "Ditolak",
-    "defer": "Ditunda ke tahun berikutnya",
-    "cancel": "Dibatalkan",
 }
 PROPOSAL_FIELDS = [
     "title",
@@ -311,7 +302,7 @@ def proposal_transition(
     ``expected_state`` is the state the actor saw when deciding; if someone else moved the
     proposal meanwhile, the actor is told who did, instead of acting on a stale page.
     """
-    if action not in TRANSITION_LABELS:
+    if action not in PROPOSAL_PAGE_ACTIONS:
         raise ActionRefused(_("Tindakan tidak dikenal."))
     seen_state = expected_state or proposal.state
     proposal = _lock(proposal, actor)
@@ -321,7 +312,7 @@ def proposal_transition(
     if not can_proceed(method, check_conditions=False):
         raise ActionRefused(
             _("'%(action)s' tidak dapat dilakukan pada tahap '%(state)s'.")
-            % {"action": TRANSITION_LABELS[action], "state": proposal.get_state_display()}
+            % {"action": transition_label(action), "state": proposal.get_state_display()}
         )
     if not _permitted(method, actor):
         raise ActionRefused(_("Anda tidak berwenang melakukan tindakan ini pada usulan ini."))
@@ -386,7 +377,7 @@ def lock_proposal(proposal: Proposal, actor) -> Proposal:
 def available_actions(proposal: Proposal, user) -> list[str]:
     """The transitions this user may offer on this proposal now (for buttons, not for trust)."""
     actions = []
-    for name in TRANSITION_LABELS:
+    for name in PROPOSAL_PAGE_ACTIONS:
         method = getattr(proposal, name)
         if can_proceed(method, check_conditions=False) and _permitted(method, user):
             actions.append(name)

@@ -28,6 +28,7 @@ from proposals.forms import (
     rab_formset,
 )
 from proposals.models import MusrenbangEntry, State
+from proposals.states import PROPOSAL_PAGE_ACTIONS, transition_label
 from reporting.selectors import proposal_progress
 
 PAGE_SIZE = 25
@@ -209,8 +210,7 @@ def proposal_detail(request, code):
 
 
 def _timeline(proposal):
-    labels = {**services.TRANSITION_LABELS, "create": "Usulan dibuat"}
-    return [(log, labels.get(log.transition, log.transition)) for log in proposal.transitions.all()]
+    return [(log, transition_label(log.transition)) for log in proposal.transitions.all()]
 
 
 @login_required
@@ -371,7 +371,7 @@ def proposal_action(request, code):
     proposal = selectors.proposal_detail(user=request.user, code=code)
     detail = reverse("proposals:detail", kwargs={"code": proposal.code})
     form = DecisionForm(request.POST)
-    if not form.is_valid() or form.cleaned_data["action"] not in services.TRANSITION_LABELS:
+    if not form.is_valid() or form.cleaned_data["action"] not in PROPOSAL_PAGE_ACTIONS:
         messages.error(request, "Permintaan tidak lengkap. Muat ulang halaman lalu coba lagi.")
         return _back(request, detail)
     if request.user.is_read_only:
@@ -390,5 +390,5 @@ def proposal_action(request, code):
     except ActionRefused as exc:
         _refused(request, exc)
         return _back(request, detail)
-    messages.success(request, f"Usulan {proposal.code}: {services.TRANSITION_LABELS[action]}.")
+    messages.success(request, f"Usulan {proposal.code}: {transition_label(action)}.")
     return redirect(detail)

@@ -12,13 +12,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from bangkit.budget import COMMITTED_STATES, commitment_problems, lock_envelopes
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.models import FiscalYear, Kecamatan, Role
 from bangkit.services import audit_record
+from budgets.figures import commitment_problems, lock_envelopes
 from proposals.forms import MAX_RUPIAH, parse_decimal, parse_rupiah
 from proposals.models import Proposal, RABLine, State
 from proposals.services import apply_transition_locked, lock_proposal
+from proposals.states import COMMITTED_STATES
 from verification.models import Amendment, Decree, DecreeCounter, DecreeLocation, DecreeTemplate
 from verification.pdf import fill_placeholders, format_number, lines, render_decree_pdf, rupiah
 

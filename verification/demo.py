@@ -12,7 +12,8 @@ from django.db.models import Count
 from django.utils import timezone
 
 from bangkit.demo import demo_year
-from bangkit.models import RT, BudgetEnvelope, FiscalYear, Kecamatan, Role, User, WorkType
+from bangkit.models import RT, FiscalYear, Kecamatan, Role, User, WorkType
+from budgets.models import BudgetEnvelope
 from proposals.models import MusrenbangEntry, Proposal, State
 from verification import decrees
 from verification.models import Decree, DecreeLocation
@@ -222,7 +223,7 @@ def _issue_for(kecamatan: Kecamatan, fiscal_year: FiscalYear) -> Decree | None:
 
 
 def _within_envelope(kecamatan, fiscal_year, candidates) -> list[Proposal]:
-    from bangkit.budget import figures_for
+    from budgets.figures import figures_for
 
     envelopes = BudgetEnvelope.objects.filter(fiscal_year=fiscal_year, kecamatan=kecamatan)
     figures = {f.envelope.kelurahan_id: f for f in figures_for(envelopes)}

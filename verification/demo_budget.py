@@ -2,7 +2,8 @@
 
 from django.db.models import Count, Q
 
-from bangkit.models import BudgetEnvelope, FiscalYear, Kecamatan
+from bangkit.models import FiscalYear, Kecamatan
+from budgets.models import BudgetEnvelope
 from verification.models import PriorityWeights
 
 # The programme spent Rp 9 billion in 2021 and planned Rp 11 billion for 2022.

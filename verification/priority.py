@@ -18,9 +18,11 @@ import numpy as np
 from django.db.models import BigIntegerField, Count, IntegerField, Max, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from bangkit.budget import COMMITTED_STATES, EnvelopeFigures, figures_for
-from bangkit.models import RT, BudgetEnvelope, FiscalYear, Kecamatan, SlumArea
+from bangkit.models import RT, FiscalYear, Kecamatan, SlumArea
+from budgets.figures import EnvelopeFigures, figures_for
+from budgets.models import BudgetEnvelope
 from proposals.models import CitizenSupport, Proposal, RABLine, State
+from proposals.states import COMMITTED_STATES
 from verification.models import PriorityOverride, PriorityWeights
 
 # An RT that was never funded counts as having waited this long (and no RT counts longer).

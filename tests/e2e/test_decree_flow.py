@@ -11,7 +11,8 @@ import qrcode
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from bangkit.models import BudgetEnvelope, FiscalYear, Kecamatan, Kelurahan, Role
+from bangkit.models import FiscalYear, Kecamatan, Kelurahan, Role
+from budgets.models import BudgetEnvelope
 from proposals.models import Proposal, RABLine, State
 from tests import factories
 from tests.factories import PASSWORD, make_user

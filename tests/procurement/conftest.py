@@ -8,7 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from bangkit.models import RT, BudgetEnvelope, FiscalYear, Kecamatan, Kelurahan, Role, User
+from bangkit.models import RT, FiscalYear, Kecamatan, Kelurahan, Role, User
+from budgets.models import BudgetEnvelope
 from procurement.models import Material, ReferencePrice, Supplier
 from proposals.models import Proposal, RABLine, WorkType
 from tests import factories

@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from bangkit.budget import figures_for
 from bangkit.errors import ActionRefused, NotInScope
-from bangkit.models import BudgetEnvelope
+from budgets.figures import figures_for
+from budgets.models import BudgetEnvelope
 from procurement import selectors, services
 from procurement.models import Handover, ProcurementSettings, PurchaseOrder
 from proposals.models import TransitionLog
@@ -282,6 +282,7 @@ def test_partial_deliveries_then_bast_moves_the_state_only_when_complete(world, 
     assert proposal.state == "materials_received"
     log = TransitionLog.objects.get(proposal=proposal, transition="receive_materials")
     assert "Ahmad Hidayat" in log.note
+    assert log.actor == rt  # the step is logged under the Ketua RT who confirmed it
 
 
 def test_a_second_order_must_arrive_too_before_the_bast(world, make_designated):

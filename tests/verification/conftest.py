@@ -5,7 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from bangkit.models import RT, BudgetEnvelope, FiscalYear, Kecamatan, Kelurahan, Role, User
+from bangkit.models import RT, FiscalYear, Kecamatan, Kelurahan, Role, User
+from budgets.models import BudgetEnvelope
 from proposals.models import Proposal, RABLine
 from tests import factories
 

@@ -6,13 +6,14 @@ import time
 import pytest
 from django.db import close_old_connections, connection, transaction
 
-from bangkit.budget import commitment_problems, figures_for, lock_envelopes
 from bangkit.errors import ActionRefused
-from bangkit.models import RT, AuditEvent, BudgetEnvelope, FiscalYear, Kecamatan
+from bangkit.models import RT, AuditEvent, FiscalYear, Kecamatan
+from budgets.figures import commitment_problems, figures_for, lock_envelopes
+from budgets.models import BudgetEnvelope
+from budgets.services import envelope_problems, envelope_set, envelope_share_remove
 from proposals.models import Proposal
 from proposals.services import apply_transition_locked, lock_proposal
 from tests import factories
-from verification.budget_services import envelope_problems, envelope_set, envelope_share_remove
 from verification.demo_budget import seed_envelopes, split_by_weight
 from verification.models import PriorityWeights
 

@@ -10,7 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from bangkit.errors import ActionRefused, NotInScope
-from bangkit.models import RT, AuditEvent, BudgetEnvelope, FiscalYear, Kecamatan, Role, User
+from bangkit.models import RT, AuditEvent, FiscalYear, Kecamatan, Role, User
+from budgets.models import BudgetEnvelope
 from proposals.models import Proposal, RABLine, State, TransitionLog
 from tests import factories
 from verification import decrees

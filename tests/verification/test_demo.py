@@ -3,8 +3,8 @@
 import hashlib
 
 from bangkit import demo as core_demo
-from bangkit.budget import figures_for
-from bangkit.models import BudgetEnvelope
+from budgets.figures import figures_for
+from budgets.models import BudgetEnvelope
 from proposals import demo as proposals_demo
 from proposals.models import Proposal, State
 from verification import demo

@@ -495,7 +495,7 @@ def test_other_kecamatan_and_other_years_are_not_candidates(prio, make_verified)
 
 def test_ranking_queries_do_not_grow_with_the_number_of_proposals(prio, make_verified, monkeypatch):
     # Procurement's figures add their own constant queries; pinned here without them.
-    monkeypatch.setattr("bangkit.budget._EXTENSIONS", [])
+    monkeypatch.setattr("budgets.figures._EXTENSIONS", [])
     prio.envelope(100_000_000)
     prio.envelope(50_000_000, kelurahan="A1")
     camat = prio.users["camat"]

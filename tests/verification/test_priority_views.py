@@ -5,14 +5,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from bangkit.models import AuditEvent, BudgetEnvelope, FiscalYear
+from bangkit.models import AuditEvent, FiscalYear
+from budgets.models import BudgetEnvelope
 from tests import factories
 from verification.models import Decree, PriorityOverride
 
 RANKING = reverse("verification:ranking")
 OVERRIDE = reverse("verification:priority_override")
 DECREE = reverse("verification:ranking_decree")
-ENVELOPES = reverse("verification:envelopes")
+ENVELOPES = reverse("budgets:envelopes")
 REASON = "Jalan menuju sekolah rusak berat"
 
 
@@ -107,7 +108,7 @@ def test_the_year_defaults_to_the_latest_active_one_and_can_be_chosen(client, pr
 def test_the_ranking_page_queries_do_not_grow_with_proposals(
     client, prio, make_verified, monkeypatch
 ):
-    monkeypatch.setattr("bangkit.budget._EXTENSIONS", [])
+    monkeypatch.setattr("budgets.figures._EXTENSIONS", [])
     prio.envelope(500_000_000)
     prio.envelope(100_000_000, kelurahan="A2")
     login(client, prio.users["camat"])
@@ -272,7 +273,7 @@ def test_bappeda_sets_a_kelurahan_share_and_a_refusal_is_shown(client, prio):
     prefilled = client.get(ENVELOPES, {"wilayah": area})
     assert prefilled.context["form"].initial["amount"] == 40_000_000
 
-    client.post(reverse("verification:envelope_remove", args=[share.pk]))
+    client.post(reverse("budgets:envelope_remove", args=[share.pk]))
     assert not BudgetEnvelope.objects.filter(pk=share.pk).exists()
 
 
@@ -301,7 +302,7 @@ def test_the_inspektorat_reads_the_envelopes_and_changes_nothing(client, prio):
         ENVELOPES, {"tahun": "2026", "area": f"kec-{prio.kecamatan.pk}", "amount": "1"}
     )
     assert posted.status_code == 404
-    assert client.post(reverse("verification:envelope_remove", args=[share.pk])).status_code == 404
+    assert client.post(reverse("budgets:envelope_remove", args=[share.pk])).status_code == 404
     assert BudgetEnvelope.objects.get().amount == 100_000_000
 
 
@@ -311,7 +312,7 @@ def test_area_roles_do_not_get_the_envelope_screen(client, prio, who):
 
 
 def test_the_envelope_page_queries_do_not_grow_with_envelopes(client, prio, monkeypatch):
-    monkeypatch.setattr("bangkit.budget._EXTENSIONS", [])
+    monkeypatch.setattr("budgets.figures._EXTENSIONS", [])
     login(client, prio.users["bappeda"])
     prio.envelope(100_000_000)
     with CaptureQueriesContext(connection) as few:
@@ -334,7 +335,7 @@ def test_the_envelope_page_queries_do_not_grow_with_envelopes(client, prio, monk
 
 def test_bappeda_adds_an_envelope_in_the_admin_through_the_service(client, prio):
     login(client, prio.users["bappeda"])
-    url = reverse("admin:bangkit_budgetenvelope_add")
+    url = reverse("admin:budgets_budgetenvelope_add")
 
     response = client.post(
         url,
@@ -356,7 +357,7 @@ def test_the_admin_refuses_an_envelope_over_the_year_budget(client, prio):
     login(client, prio.users["bappeda"])
 
     response = client.post(
-        reverse("admin:bangkit_budgetenvelope_add"),
+        reverse("admin:budgets_budgetenvelope_add"),
         {
             "fiscal_year": prio.fiscal_year.pk,
             "kecamatan": prio.kecamatan.pk,
@@ -372,14 +373,14 @@ def test_the_admin_refuses_an_envelope_over_the_year_budget(client, prio):
 def test_the_admin_changes_only_the_amount_and_keeps_the_kecamatan_envelope(client, prio):
     envelope = prio.envelope(100_000_000)
     login(client, prio.users["bappeda"])
-    url = reverse("admin:bangkit_budgetenvelope_change", args=[envelope.pk])
+    url = reverse("admin:budgets_budgetenvelope_change", args=[envelope.pk])
 
     response = client.post(url, {"amount": 150_000_000, "note": ""})
 
     assert response.status_code == 302
     envelope.refresh_from_db()
     assert envelope.amount == 150_000_000
-    delete = reverse("admin:bangkit_budgetenvelope_delete", args=[envelope.pk])
+    delete = reverse("admin:budgets_budgetenvelope_delete", args=[envelope.pk])
     assert client.get(delete).status_code == 403
 
 
@@ -396,9 +397,9 @@ def test_the_inspektorat_reads_envelopes_weights_and_overrides_in_the_admin(
 
     assert overrides.status_code == 200
     assert REASON in overrides.content.decode()
-    assert client.get(reverse("admin:bangkit_budgetenvelope_changelist")).status_code == 200
+    assert client.get(reverse("admin:budgets_budgetenvelope_changelist")).status_code == 200
     assert client.get(reverse("admin:verification_priorityweights_changelist")).status_code == 200
-    assert client.get(reverse("admin:bangkit_budgetenvelope_add")).status_code == 403
+    assert client.get(reverse("admin:budgets_budgetenvelope_add")).status_code == 403
     assert client.get(reverse("admin:verification_priorityweights_add")).status_code == 403
 
 
@@ -416,3 +417,10 @@ def test_nobody_edits_an_override_in_the_admin(client, prio, make_verified):
     assert response.status_code == 403
     override.refresh_from_db()
     assert override.reason == REASON
+
+
+def test_old_admin_address_of_envelopes_leads_to_the_new_one(client, prio):
+    client.force_login(prio.users["bappeda"])
+    response = client.get("/admin/bangkit/budgetenvelope/?fiscal_year__id__exact=1")
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/budgets/budgetenvelope/?fiscal_year__id__exact=1"

@@ -4,17 +4,11 @@ from dataclasses import dataclass
 
 from django.db.models import Sum
 
-from bangkit.models import BudgetEnvelope, FiscalYear, Kecamatan
-
-# A proposal's designated budget counts against its envelope from designation until the end.
-COMMITTED_STATES = [
-    "designated",
-    "procurement",
-    "materials_received",
-    "in_progress",
-    "reported",
-    "completed",
-]
+from bangkit.models import FiscalYear, Kecamatan
+from bangkit.money import rupiah
+from budgets.models import BudgetEnvelope
+from proposals.models import Proposal
+from proposals.states import COMMITTED_STATES
 
 
 @dataclass
@@ -40,8 +34,6 @@ class EnvelopeFigures:
 
 def _committed_by_area(fiscal_year_ids, kecamatan_ids) -> tuple[dict, dict]:
     """Committed sums per kecamatan and per kelurahan, in one query."""
-    from proposals.models import Proposal
-
     rows = (
         Proposal.objects.filter(
             fiscal_year_id__in=fiscal_year_ids,
@@ -134,14 +126,10 @@ def commitment_problems(
     return problems
 
 
-def _rp(value: int) -> str:
-    return f"Rp {value:,}".replace(",", ".")
-
-
 def _money_problem(area: str, allocated: int, committed: int, wanted: int) -> str:
     return (
-        f"Pagu {area} {_rp(allocated)} terlampaui: sudah terikat {_rp(committed)}, "
-        f"ditambah {_rp(wanted)}, sisa hanya {_rp(allocated - committed)}."
+        f"Pagu {area} {rupiah(allocated)} terlampaui: sudah terikat {rupiah(committed)}, "
+        f"ditambah {rupiah(wanted)}, sisa hanya {rupiah(allocated - committed)}."
     )
 
 
@@ -153,7 +141,6 @@ def envelope_scope_filter(user):
 
 
 __all__ = [
-    "COMMITTED_STATES",
     "EnvelopeFigures",
     "commitment_problems",
     "envelope_scope_filter",

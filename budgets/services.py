@@ -3,10 +3,14 @@
 from django.db import transaction
 from django.db.models import Sum
 
-from bangkit.budget import COMMITTED_STATES, lock_envelopes
 from bangkit.errors import ActionRefused
-from bangkit.models import BudgetEnvelope, FiscalYear, Kecamatan, Kelurahan, Role
+from bangkit.models import FiscalYear, Kecamatan, Kelurahan, Role
+from bangkit.money import rupiah
 from bangkit.services import audit_record
+from budgets.figures import lock_envelopes
+from budgets.models import BudgetEnvelope
+from proposals.models import Proposal
+from proposals.states import COMMITTED_STATES
 
 ENVELOPE_EDITORS = {Role.BAPPEDA, Role.ADMIN}
 
@@ -21,15 +25,8 @@ def may_set_envelopes(user) -> bool:
     )
 
 
-def _rp(value: int) -> str:
-    sign = "-" if value < 0 else ""
-    return f"{sign}Rp {abs(int(value)):,}".replace(",", ".")
-
-
 def committed_amount(*, fiscal_year: FiscalYear, kecamatan: Kecamatan, kelurahan=None) -> int:
     """Designated budgets already bound to the kecamatan (or to one of its kelurahan)."""
-    from proposals.models import Proposal
-
     rows = Proposal.objects.filter(
         fiscal_year=fiscal_year, kelurahan__kecamatan=kecamatan, state__in=COMMITTED_STATES
     )
@@ -66,14 +63,14 @@ def envelope_problems(
         committed = committed_amount(fiscal_year=fiscal_year, kecamatan=kecamatan)
         if amount < committed:
             problems.append(
-                f"Pagu Kecamatan {kecamatan} {_rp(amount)} lebih kecil daripada yang sudah "
-                f"terikat pada lokasi yang ditetapkan ({_rp(committed)})."
+                f"Pagu Kecamatan {kecamatan} {rupiah(amount)} lebih kecil daripada yang sudah "
+                f"terikat pada lokasi yang ditetapkan ({rupiah(committed)})."
             )
         shared = sum(env.amount for env in shares.values())
         if amount < shared:
             problems.append(
-                f"Pagu Kecamatan {kecamatan} {_rp(amount)} lebih kecil daripada jumlah pagu "
-                f"kelurahannya ({_rp(shared)}); kurangi pagu kelurahan terlebih dahulu."
+                f"Pagu Kecamatan {kecamatan} {rupiah(amount)} lebih kecil daripada jumlah pagu "
+                f"kelurahannya ({rupiah(shared)}); kurangi pagu kelurahan terlebih dahulu."
             )
         others = sum(
             BudgetEnvelope.objects.filter(fiscal_year=fiscal_year, kelurahan__isnull=True)
@@ -82,9 +79,9 @@ def envelope_problems(
         )
         if others + amount > fiscal_year.total_budget:
             problems.append(
-                f"Jumlah pagu seluruh kecamatan akan menjadi {_rp(others + amount)}, melebihi "
-                f"anggaran program tahun {fiscal_year.year} {_rp(fiscal_year.total_budget)} "
-                f"(sisa yang belum dibagi {_rp(fiscal_year.total_budget - others)})."
+                f"Jumlah pagu seluruh kecamatan akan menjadi {rupiah(others + amount)}, melebihi "
+                f"anggaran program tahun {fiscal_year.year} {rupiah(fiscal_year.total_budget)} "
+                f"(sisa yang belum dibagi {rupiah(fiscal_year.total_budget - others)})."
             )
         return problems
 
@@ -98,15 +95,15 @@ def envelope_problems(
     committed = committed_amount(fiscal_year=fiscal_year, kecamatan=kecamatan, kelurahan=kelurahan)
     if amount < committed:
         problems.append(
-            f"Pagu Kelurahan {kelurahan} {_rp(amount)} lebih kecil daripada yang sudah terikat "
-            f"pada lokasi yang ditetapkan ({_rp(committed)})."
+            f"Pagu Kelurahan {kelurahan} {rupiah(amount)} lebih kecil daripada yang sudah terikat "
+            f"pada lokasi yang ditetapkan ({rupiah(committed)})."
         )
     others = sum(env.amount for kel_id, env in shares.items() if kel_id != kelurahan.pk)
     if others + amount > kec_env.amount:
         problems.append(
             f"Jumlah pagu kelurahan di Kecamatan {kecamatan} akan menjadi "
-            f"{_rp(others + amount)}, melebihi pagu kecamatan {_rp(kec_env.amount)} "
-            f"(sisa yang belum dibagi {_rp(kec_env.amount - others)})."
+            f"{rupiah(others + amount)}, melebihi pagu kecamatan {rupiah(kec_env.amount)} "
+            f"(sisa yang belum dibagi {rupiah(kec_env.amount - others)})."
         )
     return problems
 
@@ -161,7 +158,7 @@ def envelope_set(
         obj=envelope,
         summary=(
             f"Pagu {area} {fiscal_year.year}: "
-            + (f"{_rp(old)} → {_rp(amount)}" if old is not None else _rp(amount))
+            + (f"{rupiah(old)} → {rupiah(amount)}" if old is not None else rupiah(amount))
         ),
         data={
             "year": fiscal_year.year,
@@ -192,7 +189,8 @@ def envelope_share_remove(*, actor, envelope: BudgetEnvelope) -> None:
         action="envelope_share_remove",
         obj=current,
         summary=(
-            f"Pagu Kelurahan {current.kelurahan} {fiscal_year.year} ({_rp(current.amount)}) dihapus"
+            f"Pagu Kelurahan {current.kelurahan} {fiscal_year.year} "
+            f"({rupiah(current.amount)}) dihapus"
         ),
         data={
             "year": fiscal_year.year,

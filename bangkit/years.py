@@ -1,0 +1,29 @@
+"""Which fiscal year a page shows: ?tahun=, else the year the programme is working in."""
+
+from django.http import Http404
+
+from bangkit.models import FiscalYear
+
+ACTIVE_YEAR_STATES = [
+    FiscalYear.Status.VERIFICATION,
+    FiscalYear.Status.EXECUTION,
+    FiscalYear.Status.OPEN,
+]
+
+
+def fiscal_years_newest_first() -> list[FiscalYear]:
+    return list(FiscalYear.objects.order_by("-year"))
+
+
+def pick_fiscal_year(request, years: list[FiscalYear]) -> FiscalYear | None:
+    """?tahun=, else the latest year in verification, execution or open, else the latest."""
+    wanted = (request.POST.get("tahun") or request.GET.get("tahun") or "").strip()
+    if wanted:
+        for fy in years:
+            if str(fy.year) == wanted:
+                return fy
+        raise Http404
+    for fy in years:
+        if fy.status in ACTIVE_YEAR_STATES:
+            return fy
+    return years[0] if years else None
