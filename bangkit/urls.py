@@ -22,7 +22,7 @@ urlpatterns = [
     path("pengadaan/data/", include("procurement.public_urls")),
     path("pengadaan/", include("procurement.urls")),
     path("laporan/", include("reporting.urls")),
-    path("sk/", include("verification.public_urls")),
+    path("sk/", include("verification.decrees.public_urls")),
     path("", include("proposals.public_urls")),
 ]
 

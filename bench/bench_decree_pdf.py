@@ -23,14 +23,14 @@ django.setup()
 
 from bangkit.models import RT, FiscalYear, Kecamatan, Kelurahan, WorkType  # noqa: E402
 from proposals.models import Proposal  # noqa: E402
-from verification.decrees import (  # noqa: E402
+from verification.decrees.pdf import fill_placeholders, lines, render_decree_pdf  # noqa: E402
+from verification.decrees.services import (  # noqa: E402
     DEFAULT_CLAUSES,
     DEFAULT_MENGINGAT,
     DEFAULT_MENIMBANG,
     DEFAULT_TEMBUSAN,
 )
 from verification.models import Decree, DecreeLocation  # noqa: E402
-from verification.pdf import fill_placeholders, lines, render_decree_pdf  # noqa: E402
 
 KELURAHAN = ["Simpang IV Sipin", "Telanaipura", "Teluk Kenali", "Buluran Kenali", "Pematang Sulur"]
 WORK = [

@@ -185,7 +185,7 @@ def _xss_everywhere() -> None:
 
 
 def _build_world(media) -> World:
-    from verification import decrees
+    from verification.decrees import services as decrees
 
     w = World(media=media)
     kec = Kecamatan.objects.get(slug=FOCUS_KECAMATAN)
@@ -1860,7 +1860,7 @@ def test_rupiah_with_thousands_of_digits_is_refused_not_a_500(junk):
 def test_envelope_amount_in_other_digits_is_refused(junk):
     from django.core.exceptions import ValidationError
 
-    from verification.forms_priority import RupiahField
+    from bangkit.money import RupiahField
 
     with pytest.raises(ValidationError):
         RupiahField().clean(junk)
@@ -1868,7 +1868,7 @@ def test_envelope_amount_in_other_digits_is_refused(junk):
 
 @pytest.mark.parametrize("junk", ["99999999999999999999", "²", "-1", "abc", "1.0"])
 def test_decree_location_choice_refuses_junk_ids_before_any_query(junk, world):
-    from verification.forms_decree import DecreeCreateForm
+    from verification.decrees.forms import DecreeCreateForm
 
     form = DecreeCreateForm({"proposals": [junk]}, eligible=Proposal.objects.all())
     assert not form.is_valid()
@@ -1892,7 +1892,7 @@ def test_decree_location_choice_refuses_junk_ids_before_any_query(junk, world):
 )
 def test_site_change_values_are_read_strictly(field_name, junk):
     from bangkit.errors import ActionRefused
-    from verification.decrees import _parse_amendment_value
+    from verification.decrees.services import _parse_amendment_value
 
     with pytest.raises(ActionRefused):
         _parse_amendment_value(field_name, junk)
@@ -1901,7 +1901,7 @@ def test_site_change_values_are_read_strictly(field_name, junk):
 def test_site_change_values_people_write_still_read():
     from decimal import Decimal
 
-    from verification.decrees import _parse_amendment_value
+    from verification.decrees.services import _parse_amendment_value
 
     assert _parse_amendment_value("budget", "Rp 45.000.000,-") == (45_000_000, "45000000")
     assert _parse_amendment_value("budget", "45000000") == (45_000_000, "45000000")

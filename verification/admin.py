@@ -1,9 +1,4 @@
-"""Admin registrations of the verification app, kept in one module per part of the app."""
+"""Admin registrations of the verification app, one module per part of the app."""
 
-import verification.admin_priority  # noqa: F401
-
-try:
-    import verification.admin_decrees  # noqa: F401
-except ModuleNotFoundError as exc:  # the decree screens may not be there yet
-    if exc.name != "verification.admin_decrees":
-        raise
+import verification.decrees.admin  # noqa: F401
+import verification.priority.admin  # noqa: F401

@@ -15,7 +15,7 @@ from bangkit.demo import demo_year
 from bangkit.models import RT, FiscalYear, Kecamatan, Role, User, WorkType
 from budgets.models import BudgetEnvelope
 from proposals.models import MusrenbangEntry, Proposal, State
-from verification import decrees
+from verification.decrees import services as decrees
 from verification.models import Decree, DecreeLocation
 
 DEMO_KECAMATAN = "telanaipura"

@@ -1,10 +1,10 @@
-"""Signed-in screens of verification: prioritisation, envelopes and decrees."""
+"""Signed-in screens of verification: prioritisation and decrees."""
 
 from django.urls import include, path
 
 app_name = "verification"
 
 urlpatterns = [
-    path("prioritas/", include("verification.priority_urls")),
-    path("sk/", include("verification.decree_urls")),
+    path("prioritas/", include("verification.priority.urls")),
+    path("sk/", include("verification.decrees.urls")),
 ]

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from proposals.models import State
 from tests.verification.test_decrees import make_site, sk  # noqa: F401 F811 - fixtures
-from verification import decrees
+from verification.decrees import services as decrees
 from verification.models import Decree
 
 

@@ -14,9 +14,9 @@ from bangkit.models import RT, AuditEvent, FiscalYear, Kecamatan, Role, User
 from budgets.models import BudgetEnvelope
 from proposals.models import Proposal, RABLine, State, TransitionLog
 from tests import factories
-from verification import decrees
+from verification.decrees import services as decrees
+from verification.decrees.selectors import public_amendments
 from verification.models import Amendment, Decree, DecreeCounter, DecreeTemplate
-from verification.selectors import public_amendments
 
 
 @dataclass

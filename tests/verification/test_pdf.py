@@ -9,8 +9,8 @@ from django.conf import settings
 from pypdf import PdfReader
 
 from tests.verification.test_decrees import make_site, sk  # noqa: F401 F811 - fixtures
-from verification import decrees
-from verification.pdf import (
+from verification.decrees import services as decrees
+from verification.decrees.pdf import (
     StaticOnlyURLFetcher,
     indonesian_date,
     ordinal_word,
@@ -184,7 +184,7 @@ def test_rendering_never_fetches_what_a_decree_text_points_at(sk, make_site, mon
     monkeypatch.setattr(StaticOnlyURLFetcher, "fetch", spy)
     from weasyprint import HTML
 
-    from verification.pdf import static_roots
+    from verification.decrees.pdf import static_roots
 
     html = (
         '<img src="http://127.0.0.1:9/x.png"><link rel="stylesheet" href="file:///etc/passwd">'

@@ -13,18 +13,15 @@ from bangkit.models import FiscalYear
 from proposals.models import CitizenSupport, MusrenbangEntry
 from tests import factories
 from verification.models import PriorityOverride, PriorityWeights
-from verification.priority import (
+from verification.priority.knapsack import KnapsackItem, knapsack_unit, rounded_cost, solve_knapsack
+from verification.priority.ranking import (
     REASON_FAIRNESS,
     REASON_NO_MONEY,
     REASON_SELECTED,
     YEARS_WAITING_CAP,
     CandidateFacts,
-    KnapsackItem,
-    knapsack_unit,
     rank_kecamatan,
-    rounded_cost,
     score_candidates,
-    solve_knapsack,
 )
 
 # --------------------------------------------------------------------------------------------
@@ -471,13 +468,15 @@ def test_underserved_kelurahan_and_supports_and_contribution(prio, make_verified
     assert served_c["contribution"].raw_display == "Rp 2.200.000 (11,0% dari RAB)"
 
 
-def test_default_weights_are_stored_for_the_year(prio, make_verified):
+def test_default_weights_are_used_but_not_stored_by_reading_a_ranking(prio, make_verified):
     assert not PriorityWeights.objects.filter(fiscal_year=prio.fiscal_year).exists()
 
     ranking = rank_kecamatan(kecamatan=prio.kecamatan, fiscal_year=prio.fiscal_year)
 
-    assert ranking.weights.pk is not None
     assert ranking.weights.slum_area == 25
+    # A GET never writes: the defaults stay unsaved until Bappeda sets the year's weights.
+    assert ranking.weights.pk is None
+    assert not PriorityWeights.objects.filter(fiscal_year=prio.fiscal_year).exists()
 
 
 def test_other_kecamatan_and_other_years_are_not_candidates(prio, make_verified):

@@ -5,8 +5,8 @@ import pytest
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.models import AuditEvent
 from verification.models import PriorityOverride
-from verification.priority import rank_kecamatan
-from verification.priority_services import priority_override_set, priority_override_withdraw
+from verification.priority.ranking import rank_kecamatan
+from verification.priority.services import priority_override_set, priority_override_withdraw
 
 REASON = "Jalan menuju sekolah rusak berat"
 

@@ -12,15 +12,16 @@ from bangkit.errors import ActionRefused, NotInScope
 from bangkit.models import FiscalYear, Kecamatan, Role
 from bangkit.params import plain_int
 from proposals.models import Proposal
-from verification import decrees, selectors
-from verification.forms_decree import (
+from verification.decrees import selectors
+from verification.decrees import services as decrees
+from verification.decrees.forms import (
     DecreeAmendForm,
     DecreeCreateForm,
     DecreeDraftForm,
     SiteAmendForm,
 )
+from verification.decrees.pdf import decree_text, render_decree_pdf
 from verification.models import Decree
-from verification.pdf import decree_text, render_decree_pdf
 
 
 def _site_url(request) -> str:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from verification import priority_views
+from verification.priority import views as priority_views
 
 urlpatterns = [
     path("", priority_views.ranking, name="ranking"),

@@ -13,10 +13,10 @@ from bangkit.errors import ActionRefused, NotInScope
 from bangkit.models import FiscalYear, Kecamatan, Role
 from bangkit.years import fiscal_years_newest_first, pick_fiscal_year
 from proposals.models import Proposal
-from verification.forms_priority import OverrideForm
 from verification.models import Decree, DecreeLocation
-from verification.priority import rank_kecamatan
-from verification.priority_services import priority_override_set, priority_override_withdraw
+from verification.priority.forms import OverrideForm
+from verification.priority.ranking import rank_kecamatan
+from verification.priority.services import priority_override_set, priority_override_withdraw
 
 
 def _pick_kecamatan(request) -> tuple[Kecamatan, list[Kecamatan]]:
@@ -207,7 +207,7 @@ def decree_draft(request):
         messages.error(request, "Pilihan melebihi sisa pagu: kurangi usulan yang dimasukkan.")
         return redirect(back)
     try:
-        from verification.decrees import decree_create_draft
+        from verification.decrees.services import decree_create_draft
     except ImportError:
         messages.error(request, "Penyusunan SK belum tersedia.")
         return redirect(back)

@@ -20,8 +20,14 @@ from proposals.forms import MAX_RUPIAH, parse_decimal, parse_rupiah
 from proposals.models import Proposal, RABLine, State
 from proposals.services import apply_transition_locked, lock_proposal
 from proposals.states import COMMITTED_STATES
+from verification.decrees.pdf import (
+    fill_placeholders,
+    format_number,
+    lines,
+    render_decree_pdf,
+    rupiah,
+)
 from verification.models import Amendment, Decree, DecreeCounter, DecreeLocation, DecreeTemplate
-from verification.pdf import fill_placeholders, format_number, lines, render_decree_pdf, rupiah
 
 # Decrees that hold their proposals: a proposal sits in at most one of them (besides the one
 # an amending draft replaces).

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from verification.priority_services import MIN_REASON
+from verification.priority.services import MIN_REASON
 
 
 class OverrideForm(forms.Form):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from verification import decree_views
+from verification.decrees import views as decree_views
 
 app_name = "sk"
 

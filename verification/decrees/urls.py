@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from verification import decree_views
+from verification.decrees import views as decree_views
 
 urlpatterns = [
     path("", decree_views.decree_list, name="decree_list"),
