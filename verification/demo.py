@@ -15,6 +15,7 @@ from bangkit.demo import demo_year
 from bangkit.models import RT, FiscalYear, Kecamatan, Role, User, WorkType
 from budgets.models import BudgetEnvelope
 from proposals.models import MusrenbangEntry, Proposal, State
+from verification.decrees import amendments
 from verification.decrees import services as decrees
 from verification.models import Decree, DecreeLocation
 
@@ -250,7 +251,7 @@ def _show_a_site_change(camat, proposal: Proposal) -> None:
     )
     if new_volume == proposal.planned_volume:
         return
-    decrees.site_amend(
+    amendments.site_amend(
         actor=camat,
         proposal=proposal,
         field="volume",

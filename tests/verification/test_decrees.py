@@ -14,6 +14,7 @@ from bangkit.models import RT, AuditEvent, FiscalYear, Kecamatan, Role, User
 from budgets.models import BudgetEnvelope
 from proposals.models import Proposal, RABLine, State, TransitionLog
 from tests import factories
+from verification.decrees import amendments
 from verification.decrees import services as decrees
 from verification.decrees.selectors import public_amendments
 from verification.models import Amendment, Decree, DecreeCounter, DecreeTemplate
@@ -367,7 +368,7 @@ def test_an_amending_decree_revokes_the_old_one_when_issued(sk, make_site):
     original = _issue(sk, _draft(sk, [kept]))
     added = make_site("kenali", cost=20_000_000)
 
-    draft = decrees.decree_amend(
+    draft = amendments.decree_amend(
         actor=sk.users["camat"], decree=original, reason="RT 02 Kenali Uji menyusul diverifikasi"
     )
     assert draft.amends == original and draft.state == Decree.State.DRAFT
@@ -375,7 +376,7 @@ def test_an_amending_decree_revokes_the_old_one_when_issued(sk, make_site):
     assert "Kenali Uji menyusul" in draft.menimbang
     assert [loc.proposal_id for loc in draft.locations.all()] == [kept.pk]
     with pytest.raises(ActionRefused, match="Sudah ada draf perubahan"):
-        decrees.decree_amend(actor=sk.users["camat"], decree=original, reason="alasan kedua ya")
+        amendments.decree_amend(actor=sk.users["camat"], decree=original, reason="alasan kedua ya")
 
     decrees.decree_update_draft(actor=sk.users["camat"], decree=draft, proposals=[kept, added])
     amended = _issue(sk, draft)
@@ -391,14 +392,14 @@ def test_an_amending_decree_revokes_the_old_one_when_issued(sk, make_site):
     assert original.pdf and original.pdf_sha256  # both acts are kept
     assert AuditEvent.objects.filter(action="decree_revoke").exists()
     with pytest.raises(ActionRefused, match="sedang berlaku"):
-        decrees.decree_amend(actor=sk.users["camat"], decree=original, reason="sudah dicabut ya")
+        amendments.decree_amend(actor=sk.users["camat"], decree=original, reason="sudah dicabut ya")
 
 
 def test_an_amendment_may_drop_a_site_only_once_it_is_cancelled(sk, make_site):
     sk.envelope(500_000_000)
     a, b = make_site(), make_site("kenali")
     original = _issue(sk, _draft(sk, [a, b]))
-    draft = decrees.decree_amend(
+    draft = amendments.decree_amend(
         actor=sk.users["camat"], decree=original, reason="Lokasi B pindah ke tahun depan"
     )
     decrees.decree_update_draft(actor=sk.users["camat"], decree=draft, proposals=[a])
@@ -422,7 +423,7 @@ def test_site_changes_are_recorded_with_reasons_and_budget_increases_checked(sk,
     _issue(sk, _draft(sk, [other]))
 
     with pytest.raises(ActionRefused) as refused:
-        decrees.site_amend(
+        amendments.site_amend(
             actor=sk.users["camat"],
             proposal=site,
             field="budget",
@@ -431,21 +432,21 @@ def test_site_changes_are_recorded_with_reasons_and_budget_increases_checked(sk,
         )
     assert any("terlampaui" in p for p in refused.value.problems)
 
-    amendment = decrees.site_amend(
+    amendment = amendments.site_amend(
         actor=sk.users["camat"],
         proposal=site,
         field="budget",
         new_value="45.000.000",
         reason="Harga semen naik di toko bangunan",
     )
-    decrees.site_amend(
+    amendments.site_amend(
         actor=sk.users["camat"],
         proposal=site,
         field="volume",
         new_value="100,5",
         reason="Ujung gang sudah dicor warga sendiri",
     )
-    decrees.site_amend(
+    amendments.site_amend(
         actor=sk.users["camat"],
         proposal=site,
         field="location",
@@ -471,7 +472,7 @@ def test_site_changes_need_a_reason_scope_and_a_designated_site(sk, make_site):
     sk.envelope(100_000_000)
     site = make_site()
     with pytest.raises(ActionRefused, match="tahap"):
-        decrees.site_amend(
+        amendments.site_amend(
             actor=sk.users["camat"],
             proposal=site,
             field="volume",
@@ -480,11 +481,11 @@ def test_site_changes_need_a_reason_scope_and_a_designated_site(sk, make_site):
         )
     _issue(sk, _draft(sk, [site]))
     with pytest.raises(ActionRefused, match="alasan"):
-        decrees.site_amend(
+        amendments.site_amend(
             actor=sk.users["camat"], proposal=site, field="volume", new_value="10", reason="x"
         )
     with pytest.raises(NotInScope):
-        decrees.site_amend(
+        amendments.site_amend(
             actor=sk.users["camat_other"],
             proposal=site,
             field="volume",
@@ -492,7 +493,7 @@ def test_site_changes_need_a_reason_scope_and_a_designated_site(sk, make_site):
             reason="alasan yang cukup panjang",
         )
     with pytest.raises(ActionRefused, match="pagu lokasi"):
-        decrees.site_amend(
+        amendments.site_amend(
             actor=sk.users["camat"],
             proposal=site,
             field="budget",

@@ -1,9 +1,8 @@
-"""SK Camat services: draft, edit, issue (number, budget, designation, PDF), amend; site changes."""
+"""SK Camat services: draft, edit, issue (number, budget, designation, PDF)."""
 
 import hashlib
 from collections import defaultdict
 from datetime import date
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -13,10 +12,9 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from bangkit.errors import ActionRefused, NotInScope
-from bangkit.models import FiscalYear, Kecamatan, Role
+from bangkit.models import FiscalYear, Kecamatan
 from bangkit.services import audit_record
 from budgets.figures import commitment_problems, lock_envelopes
-from proposals.forms import MAX_RUPIAH, parse_decimal, parse_rupiah
 from proposals.models import Proposal, RABLine, State
 from proposals.services import apply_transition_locked, lock_proposal
 from proposals.states import COMMITTED_STATES
@@ -27,18 +25,13 @@ from verification.decrees.pdf import (
     render_decree_pdf,
     rupiah,
 )
-from verification.models import Amendment, Decree, DecreeCounter, DecreeLocation, DecreeTemplate
+from verification.decrees.rules import require_camat_of
+from verification.decrees.wording import decree_template_for
+from verification.models import Decree, DecreeCounter, DecreeLocation
 
 # Decrees that hold their proposals: a proposal sits in at most one of them (besides the one
 # an amending draft replaces).
 LIVE_STATES = [Decree.State.DRAFT, Decree.State.ISSUED]
-# A designated site may still change (with an Amendment) until its report is submitted.
-AMENDABLE_SITE_STATES = [
-    State.DESIGNATED,
-    State.PROCUREMENT,
-    State.MATERIALS_RECEIVED,
-    State.IN_PROGRESS,
-]
 DRAFT_FIELDS = [
     "title",
     "menimbang",
@@ -52,154 +45,6 @@ DRAFT_FIELDS = [
     "signatory_nip",
     "paper",
 ]
-
-DEFAULT_MENIMBANG = "\n".join(
-    [
-        (
-            "bahwa dalam rangka mempercepat pembangunan sarana dan prasarana lingkungan "
-            "permukiman di tingkat Rukun Tetangga melalui pemberdayaan masyarakat dan semangat "
-            "gotong-royong, Pemerintah Kota Jambi melaksanakan Program Bangun Kelurahan Secara "
-            "Intensif dan Terpadu yang Berazaskan Swadaya Masyarakat (Bangkit Berdaya);"
-        ),
-        (
-            "bahwa usulan kegiatan Rukun Tetangga di wilayah Kecamatan {kecamatan} telah "
-            "diverifikasi oleh Lurah dan Camat, dinyatakan memenuhi persyaratan, dan tidak "
-            "melebihi pagu anggaran Program Bangkit Berdaya Tahun Anggaran {year};"
-        ),
-        (
-            "bahwa berdasarkan pertimbangan sebagaimana dimaksud dalam huruf a dan huruf b, perlu"
-            " menetapkan Keputusan Camat {kecamatan} tentang Penetapan Lokasi Kegiatan Bangkit "
-            "Berdaya Tahun {year};"
-        ),
-    ]
-)
-
-DEFAULT_MENGINGAT = "\n".join(
-    [
-        (
-            "Undang-Undang Nomor 23 Tahun 2014 tentang Pemerintahan Daerah (Lembaran Negara "
-            "Republik Indonesia Tahun 2014 Nomor 244, Tambahan Lembaran Negara Republik Indonesia"
-            " Nomor 5587) sebagaimana telah beberapa kali diubah, terakhir dengan Undang-Undang "
-            "Nomor 6 Tahun 2023 tentang Penetapan Peraturan Pemerintah Pengganti Undang-Undang "
-            "Nomor 2 Tahun 2022 tentang Cipta Kerja menjadi Undang-Undang;"
-        ),
-        "Peraturan Pemerintah Nomor 17 Tahun 2018 tentang Kecamatan;",
-        "Peraturan Pemerintah Nomor 12 Tahun 2019 tentang Pengelolaan Keuangan Daerah;",
-        (
-            "Peraturan Wali Kota Jambi Nomor 45 Tahun 2014 tentang Pedoman Pelaksanaan Program "
-            "Bangun Kelurahan Secara Intensif dan Terpadu yang Berazaskan Swadaya Masyarakat "
-            "(Bangkit Berdaya) sebagaimana telah diubah dengan Peraturan Wali Kota Jambi Nomor 18"
-            " Tahun 2015, Peraturan Wali Kota Jambi Nomor 22 Tahun 2015, Peraturan Wali Kota "
-            "Jambi Nomor 42 Tahun 2015, Peraturan Wali Kota Jambi Nomor 21 Tahun 2017, dan "
-            "terakhir dengan Peraturan Wali Kota Jambi Nomor 5 Tahun 2020 tentang Perubahan "
-            "Kelima atas Peraturan Wali Kota Jambi Nomor 45 Tahun 2014;"
-        ),
-        (
-            "Peraturan Daerah Kota Jambi tentang Anggaran Pendapatan dan Belanja Daerah Kota "
-            "Jambi Tahun Anggaran {year};"
-        ),
-        (
-            "Peraturan Wali Kota Jambi tentang Penjabaran Anggaran Pendapatan dan Belanja Daerah "
-            "Kota Jambi Tahun Anggaran {year};"
-        ),
-    ]
-)
-
-DEFAULT_CLAUSES = "\n".join(
-    [
-        (
-            "Menetapkan lokasi kegiatan Program Bangkit Berdaya di Kecamatan {kecamatan} Tahun "
-            "Anggaran {year} sebanyak {count} lokasi dengan nilai seluruhnya {total}, sebagaimana"
-            " tercantum dalam Lampiran yang merupakan bagian tidak terpisahkan dari Keputusan "
-            "ini."
-        ),
-        (
-            "Bantuan sebagaimana dimaksud dalam Diktum KESATU diberikan dalam bentuk bahan "
-            "bangunan, bukan uang, dan pekerjaan dilaksanakan secara gotong-royong oleh "
-            "masyarakat Rukun Tetangga penerima dengan swadaya masyarakat."
-        ),
-        (
-            "Lurah selaku Kuasa Pengguna Anggaran melaksanakan pengadaan dan serah terima bahan "
-            "bangunan, mengawasi pelaksanaan pekerjaan, dan menyampaikan laporan "
-            "pertanggungjawaban kepada Camat {kecamatan}."
-        ),
-        (
-            "Perubahan lokasi, volume atau nilai kegiatan setelah Keputusan ini ditetapkan "
-            "dicatat beserta alasannya dan diumumkan kepada masyarakat."
-        ),
-        (
-            "Segala biaya yang timbul akibat ditetapkannya Keputusan ini dibebankan pada Anggaran"
-            " Pendapatan dan Belanja Daerah Kota Jambi Tahun Anggaran {year}."
-        ),
-        "Keputusan ini mulai berlaku pada tanggal ditetapkan.",
-    ]
-)
-
-DEFAULT_TEMBUSAN = "\n".join(
-    [
-        "Yth. Wali Kota Jambi (sebagai laporan);",
-        "Yth. Sekretaris Daerah Kota Jambi;",
-        "Yth. Kepala Badan Perencanaan Pembangunan Daerah Kota Jambi;",
-        "Yth. Inspektur Kota Jambi;",
-        "Yth. Kepala Badan Pengelolaan Keuangan dan Aset Daerah Kota Jambi;",
-        "Yth. Lurah se-Kecamatan {kecamatan};",
-        "Arsip.",
-    ]
-)
-
-
-# --- who may act ---------------------------------------------------------------------------
-
-
-def _require_camat(actor, kecamatan_id: int) -> None:
-    """Only the Camat of the kecamatan drafts and issues its decrees.
-
-    A Camat of another kecamatan must not learn that the decree exists (NotInScope → 404);
-    a city-wide or lower-level user who can see it is told plainly that it is not theirs.
-    """
-    if actor.role == Role.KECAMATAN:
-        if actor.kecamatan_id != kecamatan_id:
-            raise NotInScope
-        return
-    if actor.is_city_wide or _sees_kecamatan(actor, kecamatan_id):
-        raise ActionRefused("Hanya Camat kecamatan ini yang dapat menyusun dan menetapkan SK.")
-    raise NotInScope
-
-
-def _sees_kecamatan(actor, kecamatan_id: int) -> bool:
-    return Kecamatan.objects.visible_to(actor).filter(pk=kecamatan_id).exists()
-
-
-# --- the template of a year ---------------------------------------------------------------
-
-
-def decree_template_for(fiscal_year: FiscalYear) -> DecreeTemplate:
-    """The year's wording; a default one is created the first time a year needs it."""
-    template = DecreeTemplate.objects.filter(fiscal_year=fiscal_year).first()
-    if template is not None:
-        return template
-    try:
-        with transaction.atomic():
-            return DecreeTemplate.objects.create(
-                fiscal_year=fiscal_year,
-                menimbang=DEFAULT_MENIMBANG,
-                mengingat=_default_mengingat(fiscal_year),
-                clauses=DEFAULT_CLAUSES,
-                tembusan=DEFAULT_TEMBUSAN,
-            )
-    except IntegrityError:
-        return DecreeTemplate.objects.get(fiscal_year=fiscal_year)
-
-
-def _default_mengingat(fiscal_year: FiscalYear) -> str:
-    regulation = (fiscal_year.regulation or "").strip()
-    if not regulation or "45 Tahun 2014" in regulation:
-        return DEFAULT_MENGINGAT
-    # The year's own rule (e.g. a later Perwal) goes before the APBD, after the programme's.
-    items = DEFAULT_MENGINGAT.splitlines()
-    items.insert(4, regulation.rstrip(";") + ";")
-    return "\n".join(items)
-
 
 # --- choosing locations -------------------------------------------------------------------
 
@@ -277,7 +122,7 @@ def _carried_ids(decree: Decree | None) -> set[int]:
     )
 
 
-def _set_locations(decree: Decree, proposals: list[Proposal]) -> None:
+def set_locations(decree: Decree, proposals: list[Proposal]) -> None:
     carried = _carried_ids(decree)
     totals = _rab_totals([p.pk for p in proposals])
     ordered = sorted(proposals, key=lambda p: (p.kelurahan.code, p.rt.number, p.code))
@@ -296,7 +141,7 @@ def _set_locations(decree: Decree, proposals: list[Proposal]) -> None:
 # --- drafts -------------------------------------------------------------------------------
 
 
-def _signatory(actor) -> dict:
+def signatory_of(actor) -> dict:
     return {
         "signatory_name": (actor.get_full_name() or actor.username)[:100],
         "signatory_nip": actor.nip or "",
@@ -308,7 +153,7 @@ def decree_create_draft(
     *, actor, kecamatan: Kecamatan, fiscal_year: FiscalYear, proposals, signatory_rank: str = ""
 ) -> Decree:
     """The Camat starts an SK from verified proposals, worded from the year's template."""
-    _require_camat(actor, kecamatan.pk)
+    require_camat_of(actor, kecamatan.pk)
     chosen = _selection(
         kecamatan_id=kecamatan.pk, fiscal_year=fiscal_year, proposals=proposals, decree=None
     )
@@ -326,10 +171,10 @@ def decree_create_draft(
         place=template.place,
         signatory_rank=signatory_rank,
         created_by=actor,
-        **_signatory(actor),
+        **signatory_of(actor),
     )
     decree.save()
-    _set_locations(decree, chosen)
+    set_locations(decree, chosen)
     audit_record(
         actor=actor,
         action="decree_create_draft",
@@ -340,7 +185,7 @@ def decree_create_draft(
     return decree
 
 
-def _lock_decree(decree: Decree) -> Decree:
+def lock_decree(decree: Decree) -> Decree:
     locked = (
         Decree.objects.select_for_update(of=("self",))
         .select_related("kecamatan", "fiscal_year")
@@ -365,8 +210,8 @@ def _require_draft(decree: Decree) -> None:
 @transaction.atomic
 def decree_update_draft(*, actor, decree: Decree, proposals=None, **fields) -> Decree:
     """Edit a draft's wording, date, signatory, paper and (when given) its locations."""
-    decree = _lock_decree(decree)
-    _require_camat(actor, decree.kecamatan_id)
+    decree = lock_decree(decree)
+    require_camat_of(actor, decree.kecamatan_id)
     _require_draft(decree)
     unknown = set(fields) - set(DRAFT_FIELDS)
     if unknown:
@@ -390,7 +235,7 @@ def decree_update_draft(*, actor, decree: Decree, proposals=None, **fields) -> D
             proposals=proposals,
             decree=decree,
         )
-        _set_locations(decree, chosen)
+        set_locations(decree, chosen)
         changed["proposals"] = [p.code for p in chosen]
     if changed:
         audit_record(actor=actor, action="decree_update_draft", obj=decree, data=changed)
@@ -400,8 +245,8 @@ def decree_update_draft(*, actor, decree: Decree, proposals=None, **fields) -> D
 @transaction.atomic
 def decree_delete_draft(*, actor, decree: Decree) -> None:
     """Throw a draft away; its proposals become free for another draft."""
-    decree = _lock_decree(decree)
-    _require_camat(actor, decree.kecamatan_id)
+    decree = lock_decree(decree)
+    require_camat_of(actor, decree.kecamatan_id)
     _require_draft(decree)
     audit_record(
         actor=actor,
@@ -458,8 +303,8 @@ def decree_issue(
 
 
 def _issue_locked(*, actor, decree, decree_date, site_url, stored: list[str]) -> Decree:
-    decree = _lock_decree(decree)
-    _require_camat(actor, decree.kecamatan_id)
+    decree = lock_decree(decree)
+    require_camat_of(actor, decree.kecamatan_id)
     _require_draft(decree)
     kecamatan, fiscal_year = decree.kecamatan, decree.fiscal_year
     old = None
@@ -571,197 +416,3 @@ def _issue_locked(*, actor, decree, decree_date, site_url, stored: list[str]) ->
         },
     )
     return decree
-
-
-# --- amending -----------------------------------------------------------------------------
-
-
-@transaction.atomic
-def decree_amend(*, actor, decree: Decree, reason: str) -> Decree:
-    """A new draft that, once issued, replaces an issued decree (which is then revoked)."""
-    decree = _lock_decree(decree)
-    _require_camat(actor, decree.kecamatan_id)
-    reason = (reason or "").strip()
-    if decree.state != Decree.State.ISSUED:
-        raise ActionRefused("Hanya SK yang sedang berlaku yang dapat diubah.")
-    if len(reason) < 10:
-        raise ActionRefused("Tuliskan alasan perubahan yang jelas (paling sedikit 10 huruf).")
-    pending = decree.amended_by.filter(state=Decree.State.DRAFT).first()
-    if pending is not None:
-        raise ActionRefused("Sudah ada draf perubahan untuk SK ini; lanjutkan draf itu.")
-    kec = decree.kecamatan.name
-    original = f"Keputusan Camat {kec} Nomor {decree.number} tentang {decree.title}"
-    reason_text = reason[0].lower() + reason[1:]
-    reason_text = reason_text if reason_text.startswith("bahwa") else "bahwa " + reason_text
-    clauses = list(decree.clauses)
-    body, last = (clauses[1:-1], clauses[-1:]) if len(clauses) > 1 else ([], clauses)
-    amendment = Decree(
-        kecamatan=decree.kecamatan,
-        fiscal_year=decree.fiscal_year,
-        amends=decree,
-        title=f"Perubahan atas Keputusan Camat {kec} Nomor {decree.number}"[:250],
-        menimbang="\n".join(
-            [
-                "bahwa lokasi kegiatan Program Bangkit Berdaya Kecamatan "
-                f"{kec} Tahun Anggaran {decree.fiscal_year.year} telah ditetapkan dengan "
-                f"{original};",
-                reason_text.rstrip(";.") + ", sehingga Keputusan tersebut perlu diubah;",
-                "bahwa berdasarkan pertimbangan sebagaimana dimaksud dalam huruf a dan huruf "
-                f"b, perlu menetapkan Keputusan Camat {kec} tentang Perubahan atas {original};",
-            ]
-        ),
-        mengingat=decree.mengingat,
-        clauses=[
-            f"Mengubah {original}, sehingga lokasi kegiatan Program Bangkit Berdaya "
-            "Kecamatan {kecamatan} Tahun Anggaran {year} menjadi sebanyak {count} lokasi "
-            "dengan nilai seluruhnya {total}, sebagaimana tercantum dalam Lampiran yang "
-            "merupakan bagian tidak terpisahkan dari Keputusan ini.",
-            *body,
-            f"Dengan ditetapkannya Keputusan ini, {original} dicabut dan dinyatakan tidak berlaku.",
-            *last,
-        ],
-        tembusan=decree.tembusan,
-        place=decree.place,
-        paper=decree.paper,
-        signatory_rank=decree.signatory_rank,
-        created_by=actor,
-        **_signatory(actor),
-    )
-    amendment.save()
-    keep = list(
-        Proposal.objects.filter(decree_locations__decree=decree)
-        .exclude(state=State.CANCELLED)
-        .select_related("rt", "kelurahan")
-    )
-    _set_locations(amendment, keep)
-    audit_record(
-        actor=actor,
-        action="decree_amend",
-        obj=amendment,
-        summary=f"Draf perubahan atas {decree.number}",
-        data={"amends": decree.number, "reason": reason},
-    )
-    return amendment
-
-
-# --- changes to a designated site -----------------------------------------------------------
-
-
-# Proposal.planned_volume holds 10 digits with 2 decimals.
-MAX_VOLUME = Decimal("99999999.99")
-
-
-def _parse_amendment_value(field: str, value) -> tuple:
-    """The new value, read strictly: junk is refused with a message, never guessed at."""
-    text = str(value if value is not None else "").strip()
-    if field == Amendment.Field.LOCATION:
-        if not text or len(text) > 300:
-            raise ActionRefused("Uraian lokasi baru harus diisi (paling banyak 300 huruf).")
-        return text, text
-    if field == Amendment.Field.VOLUME:
-        # Indonesian writing: "1.250,5" is one thousand two hundred and fifty and a half.
-        try:
-            number = parse_decimal(text)
-        except ValidationError:
-            number = None
-        if number is None or number <= 0 or number.as_tuple().exponent < -2:
-            raise ActionRefused("Volume baru harus angka lebih dari nol (paling banyak 2 desimal).")
-        if number > MAX_VOLUME:
-            raise ActionRefused("Volume baru terlalu besar. Periksa angkanya.")
-        return number, f"{number.normalize():f}"
-    if field == Amendment.Field.BUDGET:
-        # Whole rupiah as people write them ("45.000.000", "Rp 45.000.000,-"); "-5", "1e9"
-        # or "12,34,56" are refused rather than read as their digits.
-        try:
-            amount = parse_rupiah(text)
-        except ValidationError:
-            amount = None
-        if amount is None or amount <= 0:
-            raise ActionRefused(
-                "Anggaran baru harus bilangan rupiah lebih dari nol, misalnya 45.000.000."
-            )
-        if amount > MAX_RUPIAH:
-            raise ActionRefused("Anggaran baru terlalu besar. Periksa angkanya.")
-        return amount, str(amount)
-    raise ActionRefused("Yang dapat diubah hanya lokasi, volume atau anggaran.")
-
-
-@transaction.atomic
-def site_amend(*, actor, proposal: Proposal, field: str, new_value, reason: str) -> Amendment:
-    """Change a designated site's location text, volume or budget, with a public reason."""
-    fresh = (
-        Proposal.objects.select_related("kelurahan__kecamatan", "fiscal_year")
-        .filter(pk=proposal.pk)
-        .first()
-    )
-    if fresh is None:
-        raise NotInScope
-    _require_camat(actor, fresh.kelurahan.kecamatan_id)
-    value, value_text = _parse_amendment_value(field, new_value)
-    reason = (reason or "").strip()
-    if len(reason) < 10:
-        raise ActionRefused("Tuliskan alasan perubahan yang jelas (paling sedikit 10 huruf).")
-    if field == Amendment.Field.BUDGET:
-        # Envelopes first, as in decree_issue: the same order everywhere, no deadlock.
-        lock_envelopes(fiscal_year=fresh.fiscal_year, kecamatan=fresh.kelurahan.kecamatan)
-    p = lock_proposal(fresh, actor)
-    if p.state not in AMENDABLE_SITE_STATES:
-        raise ActionRefused(
-            f"Usulan pada tahap '{p.get_state_display()}' tidak dapat diubah melalui "
-            "perubahan lokasi."
-        )
-    if field == Amendment.Field.LOCATION:
-        old_text = p.location_description
-        p.location_description = value
-    elif field == Amendment.Field.VOLUME:
-        old_text = f"{p.planned_volume.normalize():f}"
-        p.planned_volume = value
-    else:
-        old_budget = p.designated_budget or 0
-        old_text = str(old_budget)
-        ceiling = p.ceiling
-        if ceiling is not None and value > ceiling:
-            raise ActionRefused(
-                f"Anggaran baru {rupiah(value)} melebihi pagu lokasi {rupiah(ceiling)}."
-            )
-        if value > old_budget:
-            problems = commitment_problems(
-                fiscal_year=p.fiscal_year,
-                kecamatan=p.kelurahan.kecamatan,
-                additions={p.kelurahan_id: value - old_budget},
-            )
-            if problems:
-                raise ActionRefused("Tambahan anggaran melebihi pagu.", problems=problems)
-        p.designated_budget = value
-    if old_text == value_text:
-        raise ActionRefused("Nilai baru sama dengan nilai sekarang.")
-    p.save()
-    decree = (
-        Decree.objects.filter(locations__proposal=p, state=Decree.State.ISSUED)
-        .order_by("-issued_at")
-        .first()
-    )
-    amendment = Amendment.objects.create(
-        proposal=p,
-        decree=decree,
-        field=field,
-        old_value=old_text[:300],
-        new_value=value_text[:300],
-        reason=reason,
-        actor=actor,
-    )
-    audit_record(
-        actor=actor,
-        action="site_amend",
-        obj=p,
-        summary=f"{p.code}: {amendment.get_field_display()} {old_text} → {value_text}",
-        data={
-            "field": field,
-            "old": old_text,
-            "new": value_text,
-            "reason": reason,
-            "amendment": amendment.pk,
-            "decree": decree.number if decree else None,
-        },
-    )
-    return amendment

@@ -12,7 +12,7 @@ from bangkit.errors import ActionRefused, NotInScope
 from bangkit.models import FiscalYear, Kecamatan, Role
 from bangkit.params import plain_int
 from proposals.models import Proposal
-from verification.decrees import selectors
+from verification.decrees import amendments, selectors
 from verification.decrees import services as decrees
 from verification.decrees.forms import (
     DecreeAmendForm,
@@ -240,7 +240,7 @@ def decree_amend(request, public_id):
             messages.error(request, error)
         return redirect("verification:decree_detail", public_id=public_id)
     try:
-        draft = decrees.decree_amend(
+        draft = amendments.decree_amend(
             actor=request.user, decree=decree, reason=form.cleaned_data["reason"]
         )
     except NotInScope as exc:
@@ -280,7 +280,7 @@ def site_amend(request, public_id, proposal_id):
         form = SiteAmendForm(request.POST)
         if form.is_valid():
             try:
-                decrees.site_amend(actor=request.user, proposal=proposal, **form.cleaned_data)
+                amendments.site_amend(actor=request.user, proposal=proposal, **form.cleaned_data)
             except NotInScope as exc:
                 raise Http404 from exc
             except ActionRefused as exc:
