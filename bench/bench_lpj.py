@@ -44,6 +44,7 @@ def build():
         User,
         WorkType,
     )
+    from demo.seeders import reporting as demo
     from procurement.models import (
         Delivery,
         DeliveryLine,
@@ -53,7 +54,7 @@ def build():
         Supplier,
     )
     from proposals.models import Proposal, RABLine
-    from reporting import demo, services
+    from reporting import services
     from verification.models import Decree, DecreeLocation
 
     today = timezone.localdate()

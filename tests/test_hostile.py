@@ -20,9 +20,9 @@ from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from bangkit import demo as core_demo
 from bangkit.models import RT, AuditEvent, Kecamatan, Kelurahan, Role, User
 from budgets.models import BudgetEnvelope
+from demo.seeders import core as core_demo
 from procurement.models import (
     Delivery,
     Handover,
@@ -341,10 +341,10 @@ def _build_world(media) -> World:
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
     """The whole demo, once for the module, rolled back at the end."""
-    from procurement import demo as procurement_demo
-    from proposals import demo as proposals_demo
-    from reporting import demo as reporting_demo
-    from verification import demo as verification_demo
+    from demo.seeders import procurement as procurement_demo
+    from demo.seeders import proposals as proposals_demo
+    from demo.seeders import reporting as reporting_demo
+    from demo.seeders import verification as verification_demo
 
     media = tmp_path_factory.mktemp("hostile-media")
     with (

@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from demo.seeders import reporting as demo
 from proposals.models import State
-from reporting import demo
 from reporting.models import ProgressPhoto
 from tests.factories import PASSWORD
 from tests.reporting import conftest as reporting_fixtures

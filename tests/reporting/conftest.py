@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from bangkit.models import RT, ChecklistItem, FiscalYear, Kecamatan, Kelurahan, Role, User
+from demo.seeders import reporting as demo
 from procurement.models import (
     Delivery,
     DeliveryLine,
@@ -20,7 +21,6 @@ from procurement.models import (
     Supplier,
 )
 from proposals.models import Proposal, RABLine, WorkType
-from reporting import demo
 from tests import factories
 from verification.models import Decree, DecreeLocation
 

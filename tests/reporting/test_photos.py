@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from PIL import Image
 
 from bangkit.errors import ActionRefused
+from demo.seeders.reporting import exif_for, offset
 from reporting import photos, services
-from reporting.demo import exif_for, offset
 from reporting.models import ProgressPhoto
 from tests.reporting.conftest import SITE_POINT, photo_bytes, png_bytes, upload, when
 

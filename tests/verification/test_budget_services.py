@@ -11,10 +11,10 @@ from bangkit.models import RT, AuditEvent, FiscalYear, Kecamatan
 from budgets.figures import commitment_problems, figures_for, lock_envelopes
 from budgets.models import BudgetEnvelope
 from budgets.services import envelope_problems, envelope_set, envelope_share_remove
+from demo.seeders.budgets import seed_envelopes, split_by_weight
 from proposals.models import Proposal
 from proposals.services import apply_transition_locked, lock_proposal
 from tests import factories
-from verification.demo_budget import seed_envelopes, split_by_weight
 from verification.models import PriorityWeights
 
 
@@ -296,7 +296,7 @@ def test_split_by_weight_rounds_to_a_million_and_adds_up():
 
 
 def test_demo_envelopes_split_the_year_by_rt_count(regions):
-    from bangkit.demo import seed_rts
+    from demo.seeders.core import seed_rts
 
     seed_rts()
     fiscal_year = factories.FiscalYearFactory(year=2026, total_budget=0)

@@ -2,8 +2,13 @@
 
 from decimal import Decimal
 
-from procurement import demo
+from demo.seeders import procurement as demo
 from procurement.models import Handover, Payment, PurchaseOrder, ReferencePrice, Supplier
+from tests.procurement import conftest as procurement_fixtures
+
+# The stage's own fixtures: the demo seeds on top of a world like the one its tests use.
+world = procurement_fixtures.world
+make_designated = procurement_fixtures.make_designated
 
 
 def test_demo_seeds_every_stage_and_is_idempotent(world, make_designated, monkeypatch):

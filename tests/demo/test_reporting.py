@@ -1,10 +1,15 @@
 """The reporting demo: sites in progress, reported and completed through the services, drawn
 photos with EXIF, one reused and one far away (both flagged); nothing new on a second run."""
 
+from demo.seeders import reporting as demo
 from procurement.models import Handover
 from proposals.models import Proposal
-from reporting import demo
 from reporting.models import CompletionReport, ContractorCostParameters, ProgressPhoto, WorkDay
+from tests.reporting import conftest as reporting_fixtures
+
+# The stage's own fixtures: the demo seeds on top of a world like the one its tests use.
+world = reporting_fixtures.world
+make_site = reporting_fixtures.make_site
 
 
 def test_demo_fills_three_sites_flags_two_photos_and_is_idempotent(world, make_site, monkeypatch):

@@ -18,9 +18,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from bangkit.demo import demo_year
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.models import FiscalYear, Kecamatan, Kelurahan, Role, User
+from demo.seeders.core import demo_year
 from procurement import selectors, services
 from procurement.importing import reference_price_import
 from procurement.models import Handover, ProcurementSettings, PurchaseOrder, Supplier

@@ -21,9 +21,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from bangkit.demo import demo_year
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.models import ChecklistItem, FiscalYear, Role, User
+from demo.seeders.core import demo_year
 from proposals.models import Proposal, State
 from reporting import selectors, services
 from reporting.models import ContractorCostParameters, ProgressPhoto, SwadayaContribution

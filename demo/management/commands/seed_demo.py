@@ -5,8 +5,16 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from bangkit import demo
 from bangkit.models import Kelurahan
+from demo.seeders import core, procurement, proposals, reporting, verification
+
+# Each stage seeds on top of the one before it, through the real services.
+SEEDERS = [
+    ("proposals", proposals.seed),
+    ("verification", verification.seed),
+    ("procurement", procurement.seed),
+    ("reporting", reporting.seed),
+]
 
 
 class Command(BaseCommand):
@@ -24,28 +32,14 @@ class Command(BaseCommand):
         if not Kelurahan.objects.exists():
             call_command("load_regions", stdout=self.stdout)
         with transaction.atomic():
-            result = demo.seed_core()
+            result = core.seed_core()
         self.stdout.write(
             f"Demo inti: {result['rt_baru']} RT baru, {result['akun_baru']} akun baru, "
             f"tahun anggaran {result['tahun']}."
         )
-        for label, seeder in self._app_seeders():
+        for label, seeder in SEEDERS:
             with transaction.atomic():
                 self.stdout.write(f"{label}: {seeder()}")
         self.stdout.write(
             self.style.SUCCESS(f"Selesai. Kata sandi semua akun demo: {settings.DEMO_PASSWORD}")
         )
-
-    @staticmethod
-    def _app_seeders():
-        """Each app that has demo data offers a `demo.seed()`; imported lazily, in order."""
-        from importlib import import_module
-
-        for app in ("proposals", "verification", "procurement", "reporting"):
-            try:
-                module = import_module(f"{app}.demo")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{app}.demo":
-                    raise
-                continue
-            yield app, module.seed

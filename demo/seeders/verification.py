@@ -8,12 +8,13 @@ import random
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count
 from django.utils import timezone
 
-from bangkit.demo import demo_year
 from bangkit.models import RT, FiscalYear, Kecamatan, Role, User, WorkType
 from budgets.models import BudgetEnvelope
+from demo.seeders.budgets import seed_envelopes
+from demo.seeders.core import demo_year
+from demo.seeders.proposals import _People, walk
 from proposals.models import MusrenbangEntry, Proposal, State
 from verification.decrees import amendments
 from verification.decrees import services as decrees
@@ -57,31 +58,7 @@ def seed() -> str:
 
 
 def _envelopes(fiscal_year: FiscalYear) -> str:
-    try:
-        from verification.demo_budget import seed_envelopes
-    except ImportError:
-        return _envelopes_by_rt_count(fiscal_year)
     return seed_envelopes(fiscal_year)
-
-
-def _envelopes_by_rt_count(fiscal_year: FiscalYear) -> str:
-    """The 11 kecamatan share Rp 10 billion by their number of RTs (whole millions)."""
-    total = fiscal_year.total_budget or DEMO_TOTAL_BUDGET
-    counts = dict(Kecamatan.objects.annotate(n=Count("kelurahan_set__rts")).values_list("pk", "n"))
-    weight = sum(counts.values()) or 1
-    created = 0
-    for pk, count in sorted(counts.items()):
-        _, is_new = BudgetEnvelope.objects.get_or_create(
-            fiscal_year=fiscal_year,
-            kecamatan_id=pk,
-            kelurahan=None,
-            defaults={
-                "amount": total * count // weight // 1_000_000 * 1_000_000,
-                "note": "Dibagi menurut jumlah RT (data demo)",
-            },
-        )
-        created += is_new
-    return f"{created} pagu kecamatan baru"
 
 
 def _free_verified(fiscal_year: FiscalYear, kecamatan_slug: str | None = None):
@@ -116,10 +93,6 @@ def _top_up_demo_kecamatan(fiscal_year: FiscalYear) -> int:
     wanted = LEFT_FOR_THE_CAMAT + DESIGNATED_IN_DEMO_KECAMATAN
     missing = wanted - _free_verified(fiscal_year, DEMO_KECAMATAN).count()
     if missing <= 0 or fiscal_year.status != FiscalYear.Status.OPEN:
-        return 0
-    try:
-        from proposals.demo import _People, walk
-    except ImportError:
         return 0
     people = _People()
     added = 0

@@ -13,9 +13,10 @@ from django.db import transaction
 from PIL import Image, ImageDraw, ImageFont
 from simple_history.utils import bulk_create_with_history
 
-from bangkit.demo import demo_year
 from bangkit.models import RT, FiscalYear, Kelurahan, Role, User, WorkType
+from demo.seeders.core import demo_year
 from proposals import services
+from proposals.importing import musrenbang_import
 from proposals.models import MusrenbangEntry, Proposal
 from proposals.services import RABInput
 
@@ -370,14 +371,6 @@ LOCATIONS = [
 ]
 
 
-def _importer():
-    try:
-        from proposals.importing import musrenbang_import
-    except ImportError:
-        return None
-    return musrenbang_import
-
-
 def _city_user(role: str) -> User | None:
     return User.objects.filter(role=role, is_active=True).order_by("username").first()
 
@@ -391,9 +384,8 @@ def seed_entries(year: int) -> tuple[int, str]:
         .exists()
     ):
         return 0, "sudah ada"
-    importer = _importer()
-    if importer is not None and SAMPLE_FILE.exists():
-        report = importer(
+    if SAMPLE_FILE.exists():
+        report = musrenbang_import(
             file_or_rows=SAMPLE_FILE, year=year, actor=_city_user(Role.BAPPEDA), skip_invalid=True
         )
         if report.saved:

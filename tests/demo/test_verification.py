@@ -2,12 +2,12 @@
 
 import hashlib
 
-from bangkit import demo as core_demo
 from budgets.figures import figures_for
 from budgets.models import BudgetEnvelope
-from proposals import demo as proposals_demo
+from demo.seeders import core as core_demo
+from demo.seeders import proposals as proposals_demo
+from demo.seeders import verification as demo
 from proposals.models import Proposal, State
-from verification import demo
 from verification.models import Decree, DecreeLocation
 
 

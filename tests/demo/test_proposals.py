@@ -10,9 +10,10 @@ from django.db.models import Count
 from django.test import override_settings
 from PIL import Image
 
-from bangkit import demo as core_demo
 from bangkit.models import RT, AuditEvent, FiscalYear, User
-from proposals import demo, rules
+from demo.seeders import core as core_demo
+from demo.seeders import proposals as demo
+from proposals import rules
 from proposals.models import (
     Attachment,
     MusrenbangEntry,
