@@ -8,12 +8,16 @@ from decimal import Decimal
 import openpyxl
 import pytest
 import tablib
+from django.contrib import admin
+from django.test import RequestFactory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from import_export import fields
+from import_export.admin import ExportMixin
 
 from bangkit.models import RT
 from bangkit.spreadsheets import (
+    EXPORT_FORMATS,
     SafeCSV,
     SafeModelResource,
     SafeXLSX,
@@ -198,3 +202,20 @@ def test_admin_formats_write_safe_files(hostile_rt, settings, settings_escape):
         120,
     ]
     assert cell_types(xlsx)[1] == ["s", "n", "s", "s", "n"]
+
+
+def test_every_admin_export_uses_the_safe_formats_and_resources(admin_user):
+    request = RequestFactory().get("/")
+    request.user = admin_user
+    exporting = {
+        model._meta.label: model_admin
+        for model, model_admin in admin.site._registry.items()
+        if isinstance(model_admin, ExportMixin)
+    }
+
+    assert {"proposals.MusrenbangEntry", "procurement.ReferencePrice"} <= set(exporting)
+    for label, model_admin in exporting.items():
+        formats = model_admin.get_export_formats()
+        assert formats and all(f in EXPORT_FORMATS for f in formats), label
+        resources = model_admin.get_export_resource_classes(request)
+        assert resources and all(issubclass(r, SafeModelResource) for r in resources), label
