@@ -8,6 +8,7 @@ from import_export.admin import ExportMixin
 
 from bangkit.admin_scoping import ReadOnlyAdmin, ScopedAdmin
 from bangkit.models import Role
+from bangkit.spreadsheets import EXPORT_FORMATS
 from procurement.forms import ReferencePriceImportForm
 from procurement.importing import reference_price_import
 from procurement.models import (
@@ -65,6 +66,9 @@ class ReferencePriceAdmin(ExportMixin, ScopedAdmin):
 
     def get_queryset(self, request):
         return ReferencePrice.objects.select_related("material", "fiscal_year")
+
+    def get_export_formats(self):
+        return EXPORT_FORMATS
 
     def get_urls(self):
         return [

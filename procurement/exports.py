@@ -1,5 +1,7 @@
 """The year's purchases for the public: CSV/XLSX tables and an OCDS 1.1 release package.
 
+Text written by users (descriptions, invoice numbers, references) is escaped by
+bangkit.spreadsheets so that no spreadsheet runs it as a formula; figures stay numbers.
 Only issued orders (and issued orders later cancelled) are published, never drafts. Shops are
 named with their address; their NPWP and bank account are not published: a 16-digit NPWP is
 the owner's NIK (personal data, UU 27/2022).
@@ -13,6 +15,7 @@ import tablib
 from django.db.models import Prefetch, Q, Sum
 from django.utils import timezone
 
+from bangkit.spreadsheets import csv_text, xlsx_bytes
 from procurement.models import (
     CATEGORY_UNSPSC,
     UNIT_CODES,
@@ -156,12 +159,11 @@ def payments_dataset(year: int) -> tablib.Dataset:
 
 
 def purchases_csv(year: int) -> str:
-    return purchases_dataset(year).export("csv")
+    return csv_text(purchases_dataset(year))
 
 
 def purchases_xlsx(year: int) -> bytes:
-    book = tablib.Databook((purchases_dataset(year), payments_dataset(year)))
-    return book.export("xlsx")
+    return xlsx_bytes([purchases_dataset(year), payments_dataset(year)])
 
 
 # --- OCDS ------------------------------------------------------------------------------------

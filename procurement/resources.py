@@ -1,14 +1,17 @@
 """django-import-export resources: the catalogue and reference prices for export from the admin.
 
-Imports go through procurement.importing (the same rules as the command), not through these.
+Exports are escaped against formula injection by SafeModelResource and the formats of
+bangkit.spreadsheets. Imports go through procurement.importing (the same rules as the
+command), not through these.
 """
 
-from import_export import fields, resources
+from import_export import fields
 
+from bangkit.spreadsheets import SafeModelResource
 from procurement.models import ReferencePrice
 
 
-class ReferencePriceResource(resources.ModelResource):
+class ReferencePriceResource(SafeModelResource):
     year = fields.Field(attribute="fiscal_year__year", column_name="Tahun")
     material = fields.Field(attribute="material__name", column_name="Material")
     unit = fields.Field(attribute="material__unit", column_name="Satuan")

@@ -1,10 +1,12 @@
 """django-import-export glue: file formats and the resource, both backed by proposals.importing."""
 
 import tablib
-from import_export import fields, resources
+from import_export import fields
 from import_export.formats import base_formats
 from import_export.results import Error, Result, RowResult
 
+from bangkit import spreadsheets
+from bangkit.spreadsheets import SafeModelResource
 from proposals.importing import Table, UnreadableFile, musrenbang_import, read_csv, read_xlsx
 from proposals.models import MusrenbangEntry
 
@@ -59,7 +61,7 @@ class MusrenbangXLSX(_TableFormat, base_formats.XLSX):
 
 PREVIEW_LIMIT = 500
 IMPORT_FORMATS = [MusrenbangCSV, MusrenbangXLSX]
-EXPORT_FORMATS = [base_formats.CSV, base_formats.XLSX]
+EXPORT_FORMATS = spreadsheets.EXPORT_FORMATS  # escaped against formula injection
 
 _IMPORT_TYPE = {
     "new": RowResult.IMPORT_TYPE_NEW,
@@ -68,7 +70,7 @@ _IMPORT_TYPE = {
 }
 
 
-class MusrenbangEntryResource(resources.ModelResource):
+class MusrenbangEntryResource(SafeModelResource):
     """Exports in the import's own column names; imports through musrenbang_import.
 
     The natural key is (year, ID usulan), backed by the database constraint

@@ -5,8 +5,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from procurement.models import ReferencePrice
+from procurement.models import Material, ReferencePrice
 from tests.procurement.test_services import issue_new_order
+from tests.spreadsheets import PAYLOADS, csv_fields, xlsx_rows
 
 
 @pytest.fixture
@@ -78,3 +79,63 @@ def test_admin_import_shows_errors_and_saves_nothing(client, world):
     assert page.status_code == 200
     assert "Baris 2, kolom Harga" in page.content.decode()
     assert not ReferencePrice.objects.filter(material__name="Pasir pasang").exists()
+
+
+# --- Export ----------------------------------------------------------------------------------
+
+
+def export_prices(client, fmt):
+    """The admin's export of every reference price: format 0 is CSV, 1 is XLSX."""
+    from procurement.resources import ReferencePriceResource
+
+    names = ReferencePriceResource().get_export_order()
+    response = client.post(
+        reverse("admin:procurement_referenceprice_export"),
+        {"format": fmt, "resource": "0", "export_items": []}
+        | {f"referencepriceresource_{name}": "on" for name in names},
+    )
+    assert response.status_code == 200
+    return response.content
+
+
+@pytest.fixture
+def hostile_price(world):
+    """A catalogue entry and its price whose texts are formulas, as Bappeda may type them."""
+    material = Material.objects.create(name=PAYLOADS["="], unit="@sak", category="semen")
+    return ReferencePrice.objects.create(
+        fiscal_year=world.fiscal_year, material=material, price=62_500, source=PAYLOADS["-"]
+    )
+
+
+def test_price_export_formats_are_only_the_safe_ones(client, world):
+    client.force_login(world.users["bappeda"])
+
+    page = client.get(reverse("admin:procurement_referenceprice_export"))
+
+    choices = [label for value, label in page.context["form"].fields["format"].choices if value]
+    assert choices == ["csv", "xlsx"]  # before: also tsv, json, yaml, html, ods
+
+
+def test_price_export_escapes_every_text_and_keeps_numbers(client, world, hostile_price):
+    client.force_login(world.users["bappeda"])
+
+    csv_header, *csv_rows = csv_fields(export_prices(client, "0").decode("utf-8"))
+    xlsx_header, *xlsx_data = xlsx_rows(export_prices(client, "1"))
+
+    assert (
+        csv_header
+        == xlsx_header
+        == ["Tahun", "Material", "Satuan", "Kategori"]
+        + [
+            "Harga (Rp)",
+            "Sumber",
+        ]
+    )
+    [from_csv] = [r for r in csv_rows if r[1] == "'" + PAYLOADS["="]]
+    [from_xlsx] = [r for r in xlsx_data if r[1] == "'" + PAYLOADS["="]]
+    year = world.fiscal_year.year
+    assert from_csv == [str(year), "'" + PAYLOADS["="], "'@sak", "semen", "62500"] + [
+        "'" + PAYLOADS["-"]
+    ]
+    assert from_xlsx == [year, "'" + PAYLOADS["="], "'@sak", "semen", 62_500, "'" + PAYLOADS["-"]]
+    assert len(xlsx_data) == ReferencePrice.objects.count()

@@ -13,8 +13,12 @@ from django.urls import reverse
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
+from bangkit.models import Kecamatan, Kelurahan
 from procurement import exports, services
+from procurement.models import Supplier
+from proposals.models import Proposal
 from tests.procurement.test_services import TODAY, deliver_all, issue_new_order
+from tests.spreadsheets import PAYLOADS, cell_types, csv_fields, xlsx_cells, xlsx_rows
 
 pytestmark = pytest.mark.urls("procurement.test_urls")
 
@@ -151,3 +155,118 @@ def test_unused_decimal_quantities_export_as_numbers(world, make_designated):
     package = exports.ocds_package(world.fiscal_year.year, uri="https://bangkit.example/x.json")
 
     assert package["releases"][0]["awards"][0]["items"][0]["quantity"] == 2.5
+
+
+# --- Formula injection -----------------------------------------------------------------------
+
+PURCHASE_TEXT_COLUMNS = {
+    "Kecamatan": PAYLOADS["\t"],
+    "Kelurahan": PAYLOADS["-"],
+    "Kegiatan": PAYLOADS["="],
+    "Toko": PAYLOADS["@"],
+    "Kelurahan toko": PAYLOADS["\r"],
+    "Material": PAYLOADS["+"],
+    "Satuan": "=1+2",
+    "Alasan harga/material": "-1+cmd|' /C calc'!A0 harga pasar naik",
+}
+PAYMENT_TEXT_COLUMNS = {
+    "Toko": PAYLOADS["@"],
+    "Nomor faktur": PAYLOADS["="],
+    "Referensi pembayaran": "+SP2D|' /C calc'!A0",
+}
+
+
+@pytest.fixture
+def hostile_order(world, make_designated):
+    """An issued, paid order whose every user-written text reaching the tables is a formula."""
+    lurah = world.users["lurah"]
+    Kecamatan.objects.filter(pk=world.kecamatan.pk).update(name=PAYLOADS["\t"])
+    Kelurahan.objects.filter(pk=world.kelurahan.pk).update(name=PAYLOADS["-"])
+    Kelurahan.objects.filter(pk=world.kelurahan_same_kec.pk).update(name=PAYLOADS["\r"])
+    Supplier.objects.filter(pk=world.shop_same_kec.pk).update(name=PAYLOADS["@"])
+    proposal = make_designated(budget=20_000_000)
+    Proposal.objects.filter(pk=proposal.pk).update(title=PAYLOADS["="])
+    supplier = Supplier.objects.get(pk=world.shop_same_kec.pk)
+    order = services.order_create_from_rab(proposal=proposal, actor=lurah, supplier=supplier)
+    line = order.lines.get(position=0)
+    services.order_update(
+        order=order,
+        actor=lurah,
+        supplier=supplier,
+        lines=[
+            services.OrderLineInput(
+                material=line.material,
+                description=PAYLOADS["+"],
+                unit="=1+2",
+                quantity=Decimal("2.5"),
+                unit_price=60_000,  # below the reference: a negative difference
+                justification="-1+cmd|' /C calc'!A0 harga pasar naik",
+            )
+        ],
+    )
+    order = services.order_issue(order=order, actor=lurah)
+    deliver_all(world, order)
+    services.payment_record(
+        order=order,
+        actor=lurah,
+        invoice_number=PAYLOADS["="],
+        amount=order.total,
+        paid_on=TODAY,
+        reference="+SP2D|' /C calc'!A0",
+    )
+    return order
+
+
+def _stored(text):
+    # What the file holds: a quote in front; XML reads a carriage return back as a line feed.
+    return "'" + text
+
+
+def test_csv_escapes_every_text_and_keeps_numbers(world, hostile_order):
+    text = exports.purchases_csv(world.fiscal_year.year)
+
+    header, *rows = csv_fields(text)
+    [row] = [dict(zip(header, r, strict=True)) for r in rows]
+    for column, payload in PURCHASE_TEXT_COLUMNS.items():
+        assert row[column] == _stored(payload), column
+    assert row["Jumlah dipesan"] == "2.5"
+    assert row["Harga satuan (Rp)"] == "60000"
+    assert row["Jumlah harga (Rp)"] == "150000"
+    assert row["Selisih dari acuan (%)"] == "-20"  # a number, not escaped
+    assert ",-20," in text and ",60000," in text  # bare, so spreadsheets read numbers
+
+
+def test_public_csv_download_is_escaped(client, world, hostile_order):
+    response = client.get(reverse("procurement_public:csv", args=[world.fiscal_year.year]))
+
+    header, *rows = csv_fields(response.content.decode("utf-8"))
+    assert _stored(PAYLOADS["="]) in rows[0]
+
+
+def test_xlsx_escapes_every_text_and_keeps_numbers(client, world, hostile_order):
+    response = client.get(reverse("procurement_public:xlsx", args=[world.fiscal_year.year]))
+    data = response.content
+
+    cells = xlsx_cells(data)  # no formula cell, no unescaped text, on every sheet
+    assert list(cells) == ["Pembelian", "Pembayaran"]
+    header, row = xlsx_rows(data, "Pembelian")
+    line = dict(zip(header, row, strict=True))
+    for column, payload in PURCHASE_TEXT_COLUMNS.items():
+        assert line[column] == _stored(payload).replace("\r", "\n"), column
+    numbers = [
+        "Jumlah dipesan",
+        "Jumlah diterima",
+        "Harga satuan (Rp)",
+        "Jumlah harga (Rp)",
+        "Harga acuan (Rp)",
+        "Selisih dari acuan (%)",
+    ]
+    assert [line[c] for c in numbers] == [2.5, 2.5, 60_000, 150_000, 75_000, -20]
+    types = dict(zip(header, cell_types(data, "Pembelian")[1], strict=True))
+    assert {types[c] for c in numbers} == {"n"}
+    header, row = xlsx_rows(data, "Pembayaran")
+    payment = dict(zip(header, row, strict=True))
+    for column, payload in PAYMENT_TEXT_COLUMNS.items():
+        assert payment[column] == _stored(payload), column
+    assert payment["Jumlah (Rp)"] == hostile_order.total
+    assert dict(zip(header, cell_types(data, "Pembayaran")[1], strict=True))["Jumlah (Rp)"] == "n"

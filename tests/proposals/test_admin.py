@@ -10,9 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from bangkit.models import RT, AuditEvent, Kelurahan, Role
+from bangkit.models import RT, AuditEvent, Kecamatan, Kelurahan, Role
 from proposals.models import CitizenSupport, MusrenbangEntry, TransitionLog
 from tests.factories import make_user
+from tests.spreadsheets import PAYLOADS, cell_types, csv_fields, xlsx_rows
 
 IMPORT_URL = "admin:proposals_musrenbangentry_import"
 PROCESS_URL = "admin:proposals_musrenbangentry_process_import"
@@ -253,7 +254,8 @@ def test_export_reimports_unchanged(bappeda, client):
 
     assert exported.status_code == 200
     content = exported.content
-    assert content.decode("utf-8").startswith("id_usulan,kecamatan,kelurahan,rt,usulan")
+    header = next(csv.reader(io.StringIO(content.decode("utf-8"))))
+    assert header[:5] == ["id_usulan", "kecamatan", "kelurahan", "rt", "usulan"]
     again = preview(client, SimpleUploadedFile("ekspor.csv", content, "text/csv"))
     assert "0 baru, 0 diperbarui, 2 tetap" in again.content.decode()
 
@@ -262,6 +264,79 @@ def _resource_fields():
     from proposals.resources import MusrenbangEntryResource
 
     return MusrenbangEntryResource().get_export_order()
+
+
+def export(client, fmt):
+    """The admin's export of every Musrenbang entry: format 0 is CSV, 1 is XLSX."""
+    response = client.post(
+        reverse("admin:proposals_musrenbangentry_export"),
+        {"format": fmt, "resource": "0", "export_items": []}
+        | {f"musrenbangentryresource_{name}": "on" for name in _resource_fields()},
+    )
+    assert response.status_code == 200
+    return response.content
+
+
+# Every text column of the export, with the formula an import or an edit put there.
+HOSTILE_ENTRY = {
+    "id_usulan": "=1+1",
+    "kecamatan": PAYLOADS["\t"],
+    "kelurahan": PAYLOADS["\r"],
+    "usulan": PAYLOADS["="],
+    "permasalahan": "=cmd|' /C calc'!A0",
+    "jenis_kegiatan": PAYLOADS["@"],
+    "lokasi": PAYLOADS["-"],
+    "satuan": "+m",
+    "pengusul": PAYLOADS["+"],
+}
+
+
+@pytest.fixture
+def hostile_entry(bappeda, client):
+    """An imported Musrenbang entry whose texts are formulas; its region renamed to formulas."""
+    h = HOSTILE_ENTRY
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=";").writerows(
+        [
+            [*HEADER, "Pengusul"],
+            [h["id_usulan"], "Jambi Selatan", "Thehok", "RT 03", h["usulan"], h["permasalahan"]]
+            + [h["jenis_kegiatan"], h["lokasi"], "120,5", h["satuan"], "Rp 25.000.000"]
+            + [h["pengusul"]],
+        ]
+    )
+    upload = SimpleUploadedFile("usulan.csv", buffer.getvalue().encode("utf-8"), "text/csv")
+    confirm(client, preview(client, upload))
+    entry = MusrenbangEntry.objects.select_related("kelurahan__kecamatan").get()
+    assert entry.problem == h["permasalahan"] and entry.work_type_text == h["jenis_kegiatan"]
+    Kecamatan.objects.filter(pk=entry.kelurahan.kecamatan_id).update(name=h["kecamatan"])
+    Kelurahan.objects.filter(pk=entry.kelurahan_id).update(name=h["kelurahan"])
+    return entry
+
+
+NUMBERS = {"rt": 3, "volume": 120.5, "perkiraan_biaya": 25_000_000, "tahun": 2026}
+
+
+def test_csv_export_escapes_every_text_and_keeps_numbers(client, hostile_entry):
+    text = export(client, "0").decode("utf-8")
+
+    header, row = csv_fields(text)
+    exported = dict(zip(header, row, strict=True))
+    for column, payload in HOSTILE_ENTRY.items():
+        assert exported[column] == "'" + payload, column
+    assert [exported[c] for c in NUMBERS] == ["3", "120.50", "25000000", "2026"]
+    assert ',3,"' in text and ',120.50,"' in text and ",25000000," in text  # bare numbers
+
+
+def test_xlsx_export_escapes_every_text_and_keeps_numbers(client, hostile_entry):
+    data = export(client, "1")
+
+    header, row = xlsx_rows(data)  # no formula cell, no unescaped text
+    exported = dict(zip(header, row, strict=True))
+    for column, payload in HOSTILE_ENTRY.items():
+        assert exported[column] == "'" + payload.replace("\r", "\n"), column
+    assert {c: exported[c] for c in NUMBERS} == NUMBERS
+    types = dict(zip(header, cell_types(data)[1], strict=True))
+    assert {types[c] for c in NUMBERS} == {"n"}
 
 
 # --- Lists ---------------------------------------------------------------------------------
