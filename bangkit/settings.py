@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "verification",
     "procurement",
     "reporting",
+    "portal",
     "demo",
 ]
 

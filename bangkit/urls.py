@@ -5,9 +5,12 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
 from bangkit import views
+from portal import urls as portal_urls
+from portal import views as portal_views
+from proposals import urls as proposal_urls
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", portal_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     # The envelope moved from the core app to budgets: old admin links keep working.
@@ -16,7 +19,11 @@ urlpatterns = [
         RedirectView.as_view(url="/admin/budgets/budgetenvelope/%(rest)s", query_string=True),
     ),
     path("admin/", admin.site.urls),
-    path("usulan/", include("proposals.urls")),
+    # The proposal screens and the dossier page (portal) share one namespace and prefix.
+    path(
+        "usulan/",
+        include(([*proposal_urls.urlpatterns, *portal_urls.dossier_patterns], "proposals")),
+    ),
     path("verifikasi/prioritas/pagu/", include("budgets.urls")),
     path("verifikasi/", include("verification.urls")),
     path("pengadaan/data/", include("procurement.public_urls")),

@@ -1,19 +1,10 @@
-"""Home page per role and the health check."""
+"""The health check of the whole site."""
 
-from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.db.utils import DatabaseError
 from django.http import JsonResponse
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-
-from bangkit.selectors import area_summary
-
-
-@login_required
-def home(request):
-    return render(request, "bangkit/home.html", {"summary": area_summary(request.user)})
 
 
 @never_cache

@@ -14,6 +14,7 @@ from proposals.models import (
     TransitionLog,
 )
 from proposals.services import CHECKLIST_STAGE
+from proposals.states import transition_label
 
 DOCUMENT_KINDS = set(RequiredDocument.Kind.values)
 
@@ -203,3 +204,8 @@ def pending_return(proposal: Proposal) -> TransitionLog | None:
         return None
     last = transitions[-1]
     return last if last.transition == "return_for_revision" else None
+
+
+def timeline(proposal) -> list:
+    """Every logged step of the proposal with its Indonesian label, oldest first."""
+    return [(log, transition_label(log.transition)) for log in proposal.transitions.all()]

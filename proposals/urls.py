@@ -4,13 +4,12 @@ from django.urls import path
 
 from proposals import views
 
-app_name = "proposals"
-
+# The namespace "proposals" is given by the root URLconf, which adds the dossier page
+# (portal) at "<code>/" after these.
 urlpatterns = [
     path("", views.proposal_list, name="list"),
     path("musrenbang/", views.musrenbang_list, name="musrenbang"),
     path("musrenbang/<int:pk>/buat/", views.proposal_create, name="create"),
-    path("<str:code>/", views.proposal_detail, name="detail"),
     path("<str:code>/ubah/", views.proposal_edit, name="edit"),
     path("<str:code>/tindakan/", views.proposal_action, name="action"),
     path("<str:code>/lampiran/", views.attachment_upload, name="attachment_upload"),

@@ -29,7 +29,6 @@ from proposals.forms import (
 )
 from proposals.models import MusrenbangEntry, State
 from proposals.states import PROPOSAL_PAGE_ACTIONS, transition_label
-from reporting.selectors import proposal_progress
 
 PAGE_SIZE = 25
 
@@ -178,39 +177,6 @@ def proposal_create(request, pk):
         f"Usulan {proposal.code} dibuat. Lengkapi isian, RAB dan lampiran, lalu ajukan.",
     )
     return redirect("proposals:edit", code=proposal.code)
-
-
-@login_required
-@require_GET
-def proposal_detail(request, code):
-    proposal = selectors.proposal_detail(user=request.user, code=code)
-    actions = services.available_actions(proposal, request.user)
-    review = [name for name in REVIEW_ACTIONS if name in actions]
-    checklist = []
-    for name in review:
-        checklist = checklist or selectors.checklist_for(proposal, name)
-    return render(
-        request,
-        "proposals/detail.html",
-        {
-            "proposal": proposal,
-            "documents": selectors.document_progress(proposal),
-            "timeline": _timeline(proposal),
-            "pending_return": selectors.pending_return(proposal),
-            "support_count": selectors.entry_support_count(proposal),
-            "review_buttons": [(name, *ACTION_BUTTONS[name]) for name in review],
-            "checklist": checklist,
-            "can_submit": "submit" in actions,
-            "can_cancel": "cancel" in actions,
-            "can_edit": proposal.is_editable and rules.is_rt_of(proposal, request.user),
-            "problems": rules.submission_problems(proposal) if "submit" in actions else [],
-            "progress": proposal_progress(proposal, request.user),
-        },
-    )
-
-
-def _timeline(proposal):
-    return [(log, transition_label(log.transition)) for log in proposal.transitions.all()]
 
 
 @login_required

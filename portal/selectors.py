@@ -1,14 +1,13 @@
-"""Read queries of the core domain, always scoped to the user."""
+"""Reads for the pages that span stages (home pages, the dossier), always scoped to the user."""
 
 from django.db.models import Count
 
 from bangkit.models import RT, Kecamatan, Kelurahan
+from proposals.models import MusrenbangEntry, Proposal, State
 
 
 def area_summary(user) -> dict:
     """The real counts for the user's home page: RTs, kelurahan, kecamatan, proposals by stage."""
-    from proposals.models import MusrenbangEntry, Proposal, State
-
     by_state = dict(
         Proposal.objects.visible_to(user)
         .order_by()

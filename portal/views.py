@@ -1,0 +1,46 @@
+"""Pages that span stages: every role's home and the proposal's dossier."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from portal.selectors import area_summary
+from proposals import rules as proposal_rules
+from proposals import selectors as proposal_selectors
+from proposals import services as proposal_services
+from proposals.views import ACTION_BUTTONS, REVIEW_ACTIONS
+from reporting.selectors import proposal_progress
+
+
+@login_required
+def home(request):
+    return render(request, "portal/home.html", {"summary": area_summary(request.user)})
+
+
+@login_required
+@require_GET
+def proposal_detail(request, code):
+    proposal = proposal_selectors.proposal_detail(user=request.user, code=code)
+    actions = proposal_services.available_actions(proposal, request.user)
+    review = [name for name in REVIEW_ACTIONS if name in actions]
+    checklist = []
+    for name in review:
+        checklist = checklist or proposal_selectors.checklist_for(proposal, name)
+    return render(
+        request,
+        "proposals/detail.html",
+        {
+            "proposal": proposal,
+            "documents": proposal_selectors.document_progress(proposal),
+            "timeline": proposal_selectors.timeline(proposal),
+            "pending_return": proposal_selectors.pending_return(proposal),
+            "support_count": proposal_selectors.entry_support_count(proposal),
+            "review_buttons": [(name, *ACTION_BUTTONS[name]) for name in review],
+            "checklist": checklist,
+            "can_submit": "submit" in actions,
+            "can_cancel": "cancel" in actions,
+            "can_edit": proposal.is_editable and proposal_rules.is_rt_of(proposal, request.user),
+            "problems": proposal_rules.submission_problems(proposal) if "submit" in actions else [],
+            "progress": proposal_progress(proposal, request.user),
+        },
+    )
