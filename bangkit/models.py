@@ -142,6 +142,14 @@ class Role(models.TextChoices):
 
 CITY_ROLES = {Role.BAPPEDA, Role.INSPEKTORAT, Role.ADMIN}
 
+# Roles whose area a later app keeps (a toko account's shop lives in procurement) say how
+# they are labelled through register_area_label, from that app's AppConfig.ready().
+ROLE_AREA_LABELS: dict = {}
+
+
+def register_area_label(role: str, label) -> None:
+    ROLE_AREA_LABELS[role] = label
+
 
 class BangkitUserManager(UserManager):
     def create_superuser(self, username, email=None, password=None, **extra_fields):
@@ -163,16 +171,6 @@ class User(AbstractUser):
     phone = models.CharField(_("telepon"), max_length=20, blank=True)
     position = models.CharField(_("jabatan"), max_length=100, blank=True)
     nip = models.CharField(_("NIP"), max_length=18, blank=True)
-    # A supplier's account sees only its own shop's orders.
-    supplier = models.ForeignKey(
-        "procurement.Supplier",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="accounts",
-        verbose_name=_("toko"),
-    )
-
     objects = BangkitUserManager()
 
     class Meta:
@@ -188,35 +186,25 @@ class User(AbstractUser):
                         rt__isnull=False,
                         kelurahan__isnull=True,
                         kecamatan__isnull=True,
-                        supplier__isnull=True,
                     )
                     | Q(
                         role=Role.KELURAHAN,
                         rt__isnull=True,
                         kelurahan__isnull=False,
                         kecamatan__isnull=True,
-                        supplier__isnull=True,
                     )
                     | Q(
                         role=Role.KECAMATAN,
                         rt__isnull=True,
                         kelurahan__isnull=True,
                         kecamatan__isnull=False,
-                        supplier__isnull=True,
                     )
+                    # A toko account speaks for its shop through procurement's SupplierAccount.
                     | Q(
-                        role=Role.TOKO,
+                        role__in=[Role.BAPPEDA, Role.INSPEKTORAT, Role.ADMIN, Role.TOKO],
                         rt__isnull=True,
                         kelurahan__isnull=True,
                         kecamatan__isnull=True,
-                        supplier__isnull=False,
-                    )
-                    | Q(
-                        role__in=[Role.BAPPEDA, Role.INSPEKTORAT, Role.ADMIN],
-                        rt__isnull=True,
-                        kelurahan__isnull=True,
-                        kecamatan__isnull=True,
-                        supplier__isnull=True,
                     )
                 ),
             ),
@@ -226,13 +214,11 @@ class User(AbstractUser):
         Role.RT: "rt",
         Role.KELURAHAN: "kelurahan",
         Role.KECAMATAN: "kecamatan",
-        Role.TOKO: "supplier",
     }
     AREA_LABELS = {
         "rt": "RT",
         "kelurahan": "kelurahan",
         "kecamatan": "kecamatan",
-        "supplier": "toko",
     }
 
     def clean(self):
@@ -275,8 +261,8 @@ class User(AbstractUser):
             return f"Kelurahan {self.kelurahan.label}"
         if self.role == Role.KECAMATAN:
             return f"Kecamatan {self.kecamatan}"
-        if self.role == Role.TOKO:
-            return f"Toko {self.supplier}"
+        if self.role in ROLE_AREA_LABELS:
+            return ROLE_AREA_LABELS[self.role](self)
         return str(_("Seluruh Kota Jambi"))
 
     @property

@@ -42,7 +42,8 @@ class ScopedQuerySet(models.QuerySet):
     scope_rt: str | None = None
     scope_kelurahan: str | None = None
     scope_kecamatan: str | None = None
-    # Suppliers see only their own rows, where a model says how.
+    # A toko account sees only its own shop's rows, where a model says how: the path leads
+    # to the account itself (e.g. "supplier__accounts__user"), so the core knows no shop.
     scope_toko: str | None = None
 
     @classmethod
@@ -63,7 +64,7 @@ class ScopedQuerySet(models.QuerySet):
             Role.RT: (self.scope_rt, user.rt_id),
             Role.KELURAHAN: (self.scope_kelurahan, user.kelurahan_id),
             Role.KECAMATAN: (self.scope_kecamatan, user.kecamatan_id),
-            Role.TOKO: (self.scope_toko, getattr(user, "supplier_id", None)),
+            Role.TOKO: (self.scope_toko, user.pk),
         }
         path, area_id = level_area.get(user.role, (None, None))
         if path is None or area_id is None:

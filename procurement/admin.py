@@ -22,15 +22,44 @@ from procurement.models import (
     PurchaseOrderLine,
     ReferencePrice,
     Supplier,
+    SupplierAccount,
 )
 from procurement.resources import ReferencePriceResource
 
 BAPPEDA = frozenset({Role.BAPPEDA})
 
 
+class SupplierAccountInline(admin.TabularInline):
+    """The toko accounts that speak for the shop (each account for one shop only)."""
+
+    model = SupplierAccount
+    extra = 0
+    autocomplete_fields = ["user"]
+    verbose_name = "akun toko"
+    verbose_name_plural = "akun toko yang mewakili toko ini"
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def _may_edit(self, request) -> bool:
+        return request.user.is_superuser or (
+            request.user.role in BAPPEDA and not request.user.is_read_only
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return self._may_edit(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_edit(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_edit(request)
+
+
 @admin.register(Supplier)
 class SupplierAdmin(ScopedAdmin):
     list_display = ["name", "kelurahan", "owner_name", "phone", "npwp_display", "active"]
+    inlines = [SupplierAccountInline]
     list_filter = ["active", "kelurahan__kecamatan"]
     search_fields = ["name", "owner_name", "kelurahan__name"]
     list_select_related = ["kelurahan__kecamatan"]

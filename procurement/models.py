@@ -21,7 +21,7 @@ DEFAULT_PRICE_MARGIN_PERCENT = 10
 class SupplierQuerySet(ScopedQuerySet):
     """Shops are public business facts: every office sees them all; a shop sees itself."""
 
-    scope_toko = "pk"
+    scope_toko = "accounts__user"
 
     def visible_to(self, user):
         if user is None or not user.is_authenticated or not user.is_active:
@@ -102,6 +102,34 @@ class Supplier(models.Model):
         if len(self.npwp) == 16 and not self.npwp.startswith("0"):
             return f"NIK ••••••••••••{self.npwp[-4:]}"
         return format_npwp(self.npwp)
+
+
+class SupplierAccount(models.Model):
+    """A toko account speaks for one shop: it sees only that shop's orders and deliveries."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="supplier_account",
+        verbose_name=_("akun"),
+    )
+    supplier = models.ForeignKey(
+        Supplier, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("toko")
+    )
+
+    class Meta:
+        verbose_name = _("akun toko")
+        verbose_name_plural = _("akun toko")
+
+    def __str__(self):
+        return f"{self.user} — {self.supplier}"
+
+    def clean(self):
+        super().clean()
+        if self.user_id and self.user.role != Role.TOKO:
+            raise ValidationError(
+                {"user": _("Hanya akun berperan toko bangunan yang dapat mewakili toko.")}
+            )
 
 
 class Unit(models.TextChoices):
@@ -252,7 +280,7 @@ class PurchaseOrderQuerySet(ScopedQuerySet):
     scope_rt = "proposal__rt"
     scope_kelurahan = "proposal__kelurahan"
     scope_kecamatan = "proposal__kelurahan__kecamatan"
-    scope_toko = "supplier"
+    scope_toko = "supplier__accounts__user"
 
     def visible_to(self, user):
         qs = super().visible_to(user)
@@ -411,7 +439,7 @@ class DeliveryQuerySet(ScopedQuerySet):
     scope_rt = "order__proposal__rt"
     scope_kelurahan = "order__proposal__kelurahan"
     scope_kecamatan = "order__proposal__kelurahan__kecamatan"
-    scope_toko = "order__supplier"
+    scope_toko = "order__supplier__accounts__user"
 
 
 class Delivery(models.Model):
@@ -553,7 +581,7 @@ class PaymentQuerySet(ScopedQuerySet):
     scope_rt = None
     scope_kelurahan = "order__proposal__kelurahan"
     scope_kecamatan = "order__proposal__kelurahan__kecamatan"
-    scope_toko = "order__supplier"
+    scope_toko = "order__supplier__accounts__user"
 
 
 class Payment(models.Model):

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from bangkit.models import FiscalYear, Role
+from bangkit.models import FiscalYear
 from procurement.models import (
     DEFAULT_PRICE_MARGIN_PERCENT,
     Delivery,
@@ -24,6 +24,7 @@ from procurement.models import (
     ReferencePrice,
     Supplier,
 )
+from procurement.rules import supplier_id_of
 from proposals.models import Proposal, State
 
 # Proposals the kelurahan orders for, and those whose purchases are still shown.
@@ -352,10 +353,8 @@ def handovers_for_rt(user):
 
 
 def supplier_of(user) -> Supplier | None:
-    """The shop a toko account speaks for (None until User.supplier exists and is set)."""
-    if user is None or not user.is_authenticated or user.role != Role.TOKO:
-        return None
-    supplier_id = getattr(user, "supplier_id", None)
+    """The shop a toko account speaks for (None for every other account)."""
+    supplier_id = supplier_id_of(user)
     return Supplier.objects.filter(pk=supplier_id).first() if supplier_id else None
 
 

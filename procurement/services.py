@@ -21,9 +21,9 @@ from django.utils.crypto import get_random_string
 
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.files import DOCUMENT_TYPES, IMAGE_TYPES, check_upload
-from bangkit.models import Role
 from bangkit.services import audit_record
 from budgets.figures import lock_envelopes
+from procurement import rules as procurement_rules
 from procurement import selectors
 from procurement.models import (
     Delivery,
@@ -423,7 +423,7 @@ def order_cancel(*, order: PurchaseOrder, actor, reason: str) -> PurchaseOrder:
 def order_confirm_by_supplier(*, order: PurchaseOrder, actor) -> PurchaseOrder:
     """The shop acknowledges the order from its own account."""
     order = _lock_order(order, actor)
-    if actor.role != Role.TOKO or getattr(actor, "supplier_id", None) != order.supplier_id:
+    if not procurement_rules.is_shop_of(order, actor):
         raise ActionRefused("Hanya toko penerima pesanan yang dapat mengonfirmasinya.")
     if order.state != PurchaseOrder.State.ISSUED:
         raise ActionRefused("Hanya pesanan yang sudah diterbitkan yang dapat dikonfirmasi.")
@@ -529,7 +529,7 @@ def delivery_record(
 @transaction.atomic
 def delivery_confirm_by_supplier(*, delivery: Delivery, actor) -> Delivery:
     order = _lock_order(delivery.order, actor)
-    if actor.role != Role.TOKO or getattr(actor, "supplier_id", None) != order.supplier_id:
+    if not procurement_rules.is_shop_of(order, actor):
         raise ActionRefused("Hanya toko pengirim yang dapat mengonfirmasi penerimaan ini.")
     delivery = Delivery.objects.select_for_update().get(pk=delivery.pk, order=order)
     if delivery.supplier_confirmed_at is None:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.models import FiscalYear, Role
 from procurement import exports, selectors, services
+from procurement import rules as procurement_rules
 from procurement.forms import (
     CancelForm,
     DeliveryForm,
@@ -200,10 +201,7 @@ def order_detail(request, pk):
     lines = selectors.order_lines_with_progress(order)
     progress = selectors.order_progress(order, lines)
     is_kelurahan = rules.is_kelurahan_of(order.proposal, request.user)
-    is_supplier = (
-        request.user.role == Role.TOKO
-        and getattr(request.user, "supplier_id", None) == order.supplier_id
-    )
+    is_supplier = procurement_rules.is_shop_of(order, request.user)
     return render(
         request,
         "procurement/order_detail.html",

@@ -110,7 +110,7 @@ class FiscalYearFactory(factory.django.DjangoModelFactory):
 
 
 def make_user(role: str, area=None, *, username: str | None = None, **fields) -> User:
-    """A user of `role` serving `area` (an RT, kelurahan or kecamatan; nothing for city roles)."""
+    """A user of `role` serving `area` (an RT, kelurahan, kecamatan or, for a toko, a shop)."""
     global _PASSWORD_HASH
     if _PASSWORD_HASH is None:
         _PASSWORD_HASH = make_password(PASSWORD)
@@ -119,4 +119,9 @@ def make_user(role: str, area=None, *, username: str | None = None, **fields) ->
         fields[area_field] = area
     fields.setdefault("is_staff", role in (Role.BAPPEDA, Role.INSPEKTORAT, Role.ADMIN))
     username = username or f"{role}-{User.objects.count() + 1}"
-    return User.objects.create(username=username, role=role, password=_PASSWORD_HASH, **fields)
+    user = User.objects.create(username=username, role=role, password=_PASSWORD_HASH, **fields)
+    if role == Role.TOKO and area is not None:
+        from procurement.models import SupplierAccount
+
+        SupplierAccount.objects.create(user=user, supplier=area)
+    return user

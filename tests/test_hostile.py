@@ -47,6 +47,7 @@ from reporting.models import (
     SwadayaContribution,
     WorkDay,
 )
+from tests import factories
 from verification.models import Amendment, Decree, DecreeLocation, PriorityOverride
 
 # ---- hostile_conftest: the world, the clients, the payloads -------------------------------------
@@ -227,9 +228,9 @@ def _build_world(media) -> World:
     outside = Proposal.objects.exclude(kelurahan__kecamatan=kec)
     # A shop's account, selling to the focus kecamatan.
     shop = _first(Supplier.objects.filter(orders__proposal__in=inside))
-    w.users["toko"] = User.objects.filter(role=Role.TOKO, supplier=shop).first() or (
-        User.objects.create(username="toko.uji", role=Role.TOKO, supplier=shop)
-    )
+    w.users["toko"] = User.objects.filter(
+        role=Role.TOKO, supplier_account__supplier=shop
+    ).first() or factories.make_user(Role.TOKO, shop, username="toko.uji")
     own_proposals = [_first(inside.filter(rt=w.users["rt"].rt_id, state=State.DRAFT))]
     for state in State.values:
         p = inside.filter(state=state).exclude(pk__in=[p.pk for p in own_proposals]).first()

@@ -23,7 +23,13 @@ from bangkit.models import FiscalYear, Kecamatan, Kelurahan, Role, User
 from demo.seeders.core import demo_year
 from procurement import selectors, services
 from procurement.importing import reference_price_import
-from procurement.models import Handover, ProcurementSettings, PurchaseOrder, Supplier
+from procurement.models import (
+    Handover,
+    ProcurementSettings,
+    PurchaseOrder,
+    Supplier,
+    SupplierAccount,
+)
 from procurement.npwp import luhn_check_digit
 from proposals.models import Proposal, State
 
@@ -148,22 +154,20 @@ def seed_suppliers() -> int:
 
 
 def seed_shop_accounts() -> int:
-    """One toko account per shop, once User.supplier exists (asked of the lead)."""
-    if "supplier" not in {f.name for f in User._meta.get_fields()}:
-        return 0
+    """One toko account per shop."""
     password = make_password(settings.DEMO_PASSWORD)
     made = 0
     for supplier in Supplier.objects.select_related("kelurahan"):
         username = f"toko.{supplier.pk:03d}"
         if User.objects.filter(username=username).exists():
             continue
-        User.objects.create(
+        user = User.objects.create(
             username=username,
             password=password,
             role=Role.TOKO,
-            supplier=supplier,
             first_name=supplier.owner_name[:150],
         )
+        SupplierAccount.objects.create(user=user, supplier=supplier)
         made += 1
     return made
 

@@ -14,8 +14,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count
 
-from demo.management.commands import seed_demo
 from bangkit.models import RT, FiscalYear, Kecamatan, Kelurahan, Role, User
+from demo.management.commands import seed_demo
 
 BASE_DIR = Path(django_settings.BASE_DIR)
 
