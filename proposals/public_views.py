@@ -64,20 +64,25 @@ def client_ip(request) -> str:
 def rate_exceeded(request, scope: str, rate: tuple[int, int]) -> bool:
     """Count one hit of `scope` for the client in a fixed window; True once over the limit.
 
-    Counts live in the default cache: with several app servers it must be a shared cache
-    (CACHE_URL=redis://…), or each server counts on its own.
+    Counts live in the default cache, shared by every app server and worker (the database
+    unless CACHE_URL names another shared cache): `incr` adds atomically and `add` creates
+    the window's counter only once, so concurrent requests are each counted.
     """
     limit, period = rate
     window = int(time.time() // period)
     # The address is hashed so the cache holds no readable addresses.
     who = hashlib.sha256(client_ip(request).encode()).hexdigest()[:24]
     key = f"public-rate:{scope}:{who}:{window}"
-    cache.add(key, 0, timeout=period + 1)
     try:
         count = cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.set(key, 1, timeout=period + 1)
-        count = 1
+    except ValueError:  # the window's first hit
+        if cache.add(key, 1, timeout=period + 1):
+            count = 1
+        else:  # a concurrent request created the counter first
+            try:
+                count = cache.incr(key)
+            except ValueError:  # and it is gone again (expired, culled): count this one
+                count = 1
     return count > limit
 
 

@@ -4,12 +4,15 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.db import connection
 from django.db.models import QuerySet
 from django.test import Client
 from django.urls import reverse
 
+from bangkit.cache import CACHE_TABLE
 from bangkit.models import RT, FiscalYear, Kelurahan
+from proposals import public_views
 from proposals.codes import code_check, new_tracking_code
 from proposals.models import CitizenSupport, MusrenbangEntry, Proposal, State, TransitionLog
 from tests.factories import WorkTypeFactory, make_user
@@ -30,7 +33,8 @@ HOME_OF = "depan rumah Pak Darmawan"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_counts():
+def _fresh_rate_counts(db):
+    # The database cache rolls back with each test; a CACHE_URL cache would not.
     cache.clear()
     yield
     cache.clear()
@@ -227,8 +231,11 @@ def test_tracking_queries_do_not_grow_with_the_timeline(
             actor=actor,
         )
 
-    # The proposal with its places, and the timeline.
-    with django_assert_max_num_queries(2):
+    track(client, CODE)  # the window's first lookup creates the rate counter
+
+    # The proposal with its places, the timeline, and the rate count in the database cache
+    # (savepoint, locked read, update, release).
+    with django_assert_max_num_queries(2 + 4):
         response = track(client, CODE)
 
     assert response.status_code == 200
@@ -478,6 +485,31 @@ def test_support_posts_over_the_limit_answer_429(client, entry, settings):
     assert not CitizenSupport.objects.exists()
     # Reading the page is not limited.
     assert client.get(support_url(entry)).status_code == 200
+
+
+def test_the_support_limit_is_counted_in_the_database_for_every_worker(
+    client, entry, settings, monkeypatch
+):
+    settings.PUBLIC_SUPPORT_RATE = (2, 600)
+    # Two workers (processes or servers) each hold their own cache client.
+    worker_a, worker_b = caches.create_connection("default"), caches.create_connection("default")
+    assert worker_a is not worker_b
+
+    monkeypatch.setattr(public_views, "cache", worker_a)
+    client.post(support_url(entry), {"nik": "1"})
+    client.post(support_url(entry), {"nik": "2"})
+    monkeypatch.setattr(public_views, "cache", worker_b)
+    over = client.post(support_url(entry), {"nik": TELANAIPURA_NIK})
+
+    assert over.status_code == 429
+    assert not CitizenSupport.objects.exists()
+    # The count is one row of the database cache table, keyed without the address.
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT cache_key FROM {CACHE_TABLE}")
+        keys = [key for (key,) in cursor.fetchall() if "public-rate:support:" in key]
+    assert len(keys) == 1
+    assert "127.0.0.1" not in keys[0]
+    assert worker_a.get(keys[0].split(":", 2)[2]) == 3
 
 
 def test_support_page_queries_are_pinned(client, entry, django_assert_max_num_queries):
