@@ -1,6 +1,7 @@
 """Public pages without sign-in: tracking by code, supporting entries by NIK, rate limits."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -403,26 +404,89 @@ def test_the_support_page_shows_the_entry_and_a_protected_form(client, entry):
     assert response["Cache-Control"].startswith("max-age=0")
 
 
-def test_a_resident_supports_and_is_thanked_with_the_count(client, entry):
+def test_a_resident_supports_and_is_thanked(client, entry):
     response = client.post(support_url(entry), {"nik": TELANAIPURA_NIK}, follow=True)
 
     html = response.content.decode()
     assert response.redirect_chain[-1] == (support_url(entry), 302)
-    assert "Terima kasih, dukungan Anda tercatat" in html
-    assert "didukung 1 warga" in html
+    assert "Terima kasih, dukungan Anda tercatat." in html
+    assert "1 warga mendukung" in html
     assert TELANAIPURA_NIK not in html
     assert CitizenSupport.objects.get().nik_last4 == "0001"
 
 
-def test_a_second_support_by_the_same_nik_is_refused(client, entry):
-    client.post(support_url(entry), {"nik": TELANAIPURA_NIK})
+def _page_without_tokens(response) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())
 
-    response = client.post(support_url(entry), {"nik": "1571.0112.0385.0001"})
+
+def test_a_repeated_support_is_answered_exactly_like_the_first(client, entry):
+    first = client.post(support_url(entry), {"nik": TELANAIPURA_NIK})
+    first_page = client.get(first["Location"])
+    repeat = client.post(support_url(entry), {"nik": "1571.0112.0385.0001"})
+    repeat_page = client.get(repeat["Location"])
+
+    # Same status, same place, same message, same page: nothing tells a repeat apart.
+    assert (first.status_code, first["Location"]) == (302, support_url(entry))
+    assert (repeat.status_code, repeat["Location"]) == (first.status_code, first["Location"])
+    assert first.content == repeat.content
+    messages = [[str(m) for m in page.context["messages"]] for page in (first_page, repeat_page)]
+    assert messages == [["Terima kasih, dukungan Anda tercatat."]] * 2
+    assert _page_without_tokens(first_page) == _page_without_tokens(repeat_page)
+    assert "sudah mendukung" not in _page_without_tokens(repeat_page)
+    # And a repeat counts nothing.
+    assert CitizenSupport.objects.count() == 1
+    assert "1 warga mendukung" in repeat_page.content.decode()
+
+
+JAMBI_SELATAN_NIK = "1571021203850001"
+
+
+def test_the_page_says_which_niks_may_support(client, entry):
+    html = client.get(support_url(entry)).content.decode()
+
+    assert (
+        "Hanya warga yang NIK-nya terdaftar di Kecamatan Telanaipura (NIK diawali 157101) "
+        "yang dapat mendukung usulan ini, satu kali per NIK." in html
+    )
+
+
+def test_another_kecamatans_nik_is_refused_under_the_kecamatan_rule(client, entry):
+    response = client.post(support_url(entry), {"nik": JAMBI_SELATAN_NIK})
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert "NIK ini sudah mendukung usulan ini." in html
-    assert CitizenSupport.objects.count() == 1
+    assert "hanya dapat didukung oleh warga yang NIK-nya terdaftar di Kecamatan Telanaipura" in html
+    assert "NIK yang Anda isi terdaftar di Kecamatan Jambi Selatan" in html
+    assert "Terima kasih" not in html
+    assert JAMBI_SELATAN_NIK not in html
+    assert not CitizenSupport.objects.exists()
+
+
+def test_another_kecamatans_nik_is_accepted_under_the_city_rule(client, entry):
+    FiscalYear.objects.filter(year=entry.year).update(
+        support_residency=FiscalYear.SupportResidency.CITY
+    )
+
+    shown = client.get(support_url(entry)).content.decode()
+    response = client.post(support_url(entry), {"nik": JAMBI_SELATAN_NIK}, follow=True)
+
+    assert "NIK-nya terdaftar di Kota Jambi (NIK diawali 1571) dapat mendukung" in shown
+    assert "Terima kasih, dukungan Anda tercatat." in response.content.decode()
+    assert CitizenSupport.objects.get().entry == entry
+
+
+def test_the_list_states_the_years_rule(client, entry):
+    url = reverse("public:support_list")
+
+    by_kecamatan = client.get(url).content.decode()
+    FiscalYear.objects.filter(year=entry.year).update(
+        support_residency=FiscalYear.SupportResidency.CITY
+    )
+    by_city = client.get(url).content.decode()
+
+    assert "di kecamatan tempat NIK-nya terdaftar" in by_kecamatan
+    assert "NIK-nya terdaftar di Kota Jambi (NIK diawali 1571)" in by_city
+    assert "di kecamatan tempat NIK-nya terdaftar" not in by_city
 
 
 @pytest.mark.parametrize(
