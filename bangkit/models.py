@@ -348,6 +348,17 @@ class FiscalYear(models.Model):
         EXECUTION = "execution", _("Pelaksanaan")
         CLOSED = "closed", _("Ditutup")
 
+    class SupportResidency(models.TextChoices):
+        """Whose NIK may support a Musrenbang entry, judged by the NIK's region code.
+
+        NIK digits 1–6 are the province, city and kecamatan where the NIK was issued; nothing
+        in a NIK names the kelurahan, so a kelurahan rule could only trust what the citizen
+        types and is not offered.
+        """
+
+        CITY = "city", _("Seluruh Kota Jambi")
+        KECAMATAN = "kecamatan", _("Kecamatan lokasi usulan")
+
     year = models.PositiveSmallIntegerField(_("tahun anggaran"), unique=True)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PLANNING
@@ -363,6 +374,19 @@ class FiscalYear(models.Model):
     work_types = models.ManyToManyField(WorkType, blank=True, verbose_name=_("jenis kegiatan"))
     daily_wage = models.BigIntegerField(_("upah harian setara (Rp)"), default=120_000)
     total_budget = models.BigIntegerField(_("anggaran program (Rp)"), default=0)
+    support_residency = models.CharField(
+        _("pendukung usulan Musrenbang"),
+        max_length=10,
+        choices=SupportResidency.choices,
+        default=SupportResidency.KECAMATAN,
+        help_text=_(
+            "Siapa yang boleh mendukung usulan Musrenbang tahun ini, menurut kode wilayah pada "
+            "NIK (angka ke-1 sampai ke-6: provinsi, kota, kecamatan tempat NIK diterbitkan). "
+            "NIK tidak memuat kelurahan, sehingga syarat per kelurahan tidak dapat diperiksa "
+            "dan tidak disediakan. Warga yang pindah kecamatan tetap memakai NIK lamanya: "
+            "pilih seluruh Kota Jambi bila mereka juga harus dapat mendukung."
+        ),
+    )
 
     class Meta:
         ordering = ["-year"]

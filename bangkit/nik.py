@@ -56,6 +56,16 @@ class NikInfo:
     def hash(self) -> str:
         return nik_hash(self.digits)
 
+    def issued_in(self, kecamatan_code: str) -> bool:
+        """Whether the NIK was issued in this kecamatan ("15.71.01"). A NIK never changes, so
+        this is where its holder first registered, not necessarily where they live now."""
+        return self.kecamatan_code == kecamatan_code
+
+
+def nik_prefix(kecamatan_code: str) -> str:
+    """The first six NIK digits of a kecamatan: "15.71.02" → "157102"."""
+    return kecamatan_code.replace(".", "")
+
 
 @sensitive_variables("value", "digits")
 def normalize_nik(value) -> str:

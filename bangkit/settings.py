@@ -100,9 +100,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     )
 
-# Rate limits and lock-outs count in the cache: use a shared one (CACHE_URL=redis://…) with
-# several app servers; the per-process default is right for one process and for tests.
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://bangkit")}
+# Rate limits count in the cache, so it must be shared by every app server and worker: by
+# default the database (its table is made by `migrate`, bangkit migration 0005); CACHE_URL
+# (e.g. redis://127.0.0.1:6379/1) replaces it.
+if env("CACHE_URL", default=""):
+    CACHES = {"default": env.cache_url("CACHE_URL")}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "bangkit.cache.DatabaseCache",
+            "LOCATION": "bangkit_cache",
+            # Culling past MAX_ENTRIES drops live counts too: keep room for many clients.
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "bangkit.User"

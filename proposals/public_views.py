@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
@@ -19,13 +19,17 @@ from proposals import rules
 from proposals.codes import normalize_code
 from proposals.models import MusrenbangEntry, Proposal, State, TransitionLog
 from proposals.public_forms import SupportFilterForm, SupportForm
-from proposals.support import entry_support
+from proposals.support import entry_support, open_fiscal_year, residency_text
 
 ENTRIES_PER_PAGE = 25
 
 # (requests, seconds) per client address; settings may override either.
 DEFAULT_TRACK_RATE = (30, 600)
 DEFAULT_SUPPORT_RATE = (10, 600)
+
+# The answer to a support, whether it was the NIK's first or not: a different answer would tell
+# anyone holding a NIK whether its owner has supported the entry.
+SUPPORT_THANKS = gettext_lazy("Terima kasih, dukungan Anda tercatat.")
 
 # Transitions whose note is the public reason: returns, rejections, deferrals, cancellations.
 PUBLIC_REASON_TRANSITIONS = set(rules.REQUIRED_REASON) | {"return_report"}
@@ -64,20 +68,25 @@ def client_ip(request) -> str:
 def rate_exceeded(request, scope: str, rate: tuple[int, int]) -> bool:
     """Count one hit of `scope` for the client in a fixed window; True once over the limit.
 
-    Counts live in the default cache: with several app servers it must be a shared cache
-    (CACHE_URL=redis://…), or each server counts on its own.
+    Counts live in the default cache, shared by every app server and worker (the database
+    unless CACHE_URL names another shared cache): `incr` adds atomically and `add` creates
+    the window's counter only once, so concurrent requests are each counted.
     """
     limit, period = rate
     window = int(time.time() // period)
     # The address is hashed so the cache holds no readable addresses.
     who = hashlib.sha256(client_ip(request).encode()).hexdigest()[:24]
     key = f"public-rate:{scope}:{who}:{window}"
-    cache.add(key, 0, timeout=period + 1)
     try:
         count = cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.set(key, 1, timeout=period + 1)
-        count = 1
+    except ValueError:  # the window's first hit
+        if cache.add(key, 1, timeout=period + 1):
+            count = 1
+        else:  # a concurrent request created the counter first
+            try:
+                count = cache.incr(key)
+            except ValueError:  # and it is gone again (expired, culled): count this one
+                count = 1
     return count > limit
 
 
@@ -206,12 +215,8 @@ def track(request, code=None):
 # ---- citizen support -----------------------------------------------------------------------
 
 
-def _open_years() -> list[int]:
-    return list(
-        FiscalYear.objects.filter(status=FiscalYear.Status.OPEN)
-        .order_by("year")
-        .values_list("year", flat=True)
-    )
+def _open_fiscal_years() -> list[FiscalYear]:
+    return list(FiscalYear.objects.filter(status=FiscalYear.Status.OPEN).order_by("year"))
 
 
 def _public_entries():
@@ -239,7 +244,8 @@ def _public_entries():
 
 
 def support_list(request):
-    years = _open_years()
+    fiscal_years = _open_fiscal_years()
+    years = [fy.year for fy in fiscal_years]
     form = SupportFilterForm(request.GET or None, year=years[-1] if len(years) == 1 else None)
     entries = (
         form.filter(_public_entries().filter(year__in=years))
@@ -255,6 +261,7 @@ def support_list(request):
         "public/support_list.html",
         {
             "years": years,
+            "rules": [(fy.year, residency_text(fy)) for fy in fiscal_years],
             "form": form,
             "page": page,
             "filter_query": params.urlencode(),
@@ -267,20 +274,16 @@ def support_list(request):
 @rate_limited("support", "PUBLIC_SUPPORT_RATE", DEFAULT_SUPPORT_RATE, counts=_is_post)
 def support(request, pk):
     entry = get_object_or_404(_public_entries(), pk=pk)
-    is_open = entry.year in _open_years()
+    fiscal_year = open_fiscal_year(entry)
     form = SupportForm(request.POST or None)
-    if request.method == "POST" and is_open and form.is_valid():
+    if request.method == "POST" and fiscal_year is not None and form.is_valid():
         try:
+            # First or repeated, the answer is the same: the outcome is not looked at.
             entry_support(entry=entry, nik=form.cleaned_data["nik"], ip=client_ip(request))
         except ActionRefused as refused:
             form.add_error("nik", refused.message)
         else:
-            count = entry.supports.count()
-            messages.success(
-                request,
-                _("Terima kasih, dukungan Anda tercatat. Usulan ini kini didukung %(count)s warga.")
-                % {"count": count},
-            )
+            messages.success(request, str(SUPPORT_THANKS))
             return redirect("public:support", pk=entry.pk)
     return render(
         request,
@@ -288,7 +291,8 @@ def support(request, pk):
         {
             "entry": entry,
             "form": form,
-            "is_open": is_open,
+            "is_open": fiscal_year is not None,
+            "residency": residency_text(fiscal_year, entry) if fiscal_year else "",
             "support_count": entry.supports.count(),
         },
     )

@@ -1,26 +1,50 @@
-"""Citizen support for a Musrenbang entry, given with a NIK kept only as a keyed hash."""
+"""Citizen support for a Musrenbang entry, given with a NIK kept only as a keyed hash.
+
+Who may support is the fiscal year's rule (`FiscalYear.support_residency`), checked against
+the NIK's region code (digits 1–6: province, city, kecamatan where the NIK was issued):
+
+- "kecamatan" (the default): only NIKs issued in the entry's kecamatan;
+- "city": any Kota Jambi NIK.
+
+There is no kelurahan rule: a NIK does not carry the kelurahan, so such a rule could only
+trust what the citizen types. The kecamatan rule has a known limit too: a NIK never changes,
+so a resident who moved to another kecamatan (or whose area became a new kecamatan when
+kecamatan were split) keeps the old code and is refused; a year that must count them uses the
+city rule.
+
+A repeated support is answered exactly like a first one (the caller must not tell them
+apart), so the page cannot be used to learn whether a given NIK has supported an entry.
+"""
+
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_variables
 
 from bangkit.errors import ActionRefused
 from bangkit.models import FiscalYear
-from bangkit.nik import validate_nik
+from bangkit.nik import NikInfo, nik_prefix, validate_nik
 from bangkit.services import audit_record
 from proposals.models import CitizenSupport, MusrenbangEntry
 
 # The age at which residents get a KTP: family cards also list children's NIKs.
 MINIMUM_AGE = 17
 
-DUPLICATE_MESSAGE = gettext_lazy("NIK ini sudah mendukung usulan ini.")
+
+@dataclass(frozen=True)
+class SupportOutcome:
+    """The support row and whether this call created it. Views answer both cases alike."""
+
+    support: CitizenSupport
+    created: bool
 
 
-def entry_is_open_for_support(entry: MusrenbangEntry) -> bool:
-    return FiscalYear.objects.filter(year=entry.year, status=FiscalYear.Status.OPEN).exists()
+def open_fiscal_year(entry: MusrenbangEntry) -> FiscalYear | None:
+    """The entry's fiscal year if it is open for proposals (and so for support), else None."""
+    return FiscalYear.objects.filter(year=entry.year, status=FiscalYear.Status.OPEN).first()
 
 
 def _age(birth_date) -> int:
@@ -32,25 +56,60 @@ def _age(birth_date) -> int:
     )
 
 
-def _already_supported(entry: MusrenbangEntry, nik_hash: str) -> bool:
-    return CitizenSupport.objects.filter(entry=entry, nik_hash=nik_hash).exists()
+def residency_refusal(fiscal_year: FiscalYear, info: NikInfo, entry: MusrenbangEntry) -> str:
+    """Why this NIK may not support the entry under the year's rule; "" when it may."""
+    if fiscal_year.support_residency == FiscalYear.SupportResidency.CITY:
+        return ""  # validate_nik already requires a Kota Jambi NIK
+    kecamatan = entry.kelurahan.kecamatan
+    if info.issued_in(kecamatan.code):
+        return ""
+    return _(
+        "Usulan ini hanya dapat didukung oleh warga yang NIK-nya terdaftar di Kecamatan "
+        "%(kecamatan)s (NIK diawali %(prefix)s). NIK yang Anda isi terdaftar di Kecamatan "
+        "%(nik_kecamatan)s, sehingga dukungan tidak dicatat."
+    ) % {
+        "kecamatan": kecamatan.name,
+        "prefix": nik_prefix(kecamatan.code),
+        "nik_kecamatan": info.kecamatan_name,
+    }
+
+
+def residency_text(fiscal_year: FiscalYear, entry: MusrenbangEntry | None = None) -> str:
+    """Who may support, in a sentence for the public pages (for one entry, or for the year)."""
+    if fiscal_year.support_residency == FiscalYear.SupportResidency.CITY:
+        return _(
+            "Warga yang NIK-nya terdaftar di Kota Jambi (NIK diawali 1571) dapat mendukung, "
+            "satu kali per NIK untuk setiap usulan."
+        )
+    if entry is None:
+        return _(
+            "Warga dapat mendukung usulan di kecamatan tempat NIK-nya terdaftar (angka ke-5 dan "
+            "ke-6 NIK), satu kali per NIK untuk setiap usulan."
+        )
+    kecamatan = entry.kelurahan.kecamatan
+    return _(
+        "Hanya warga yang NIK-nya terdaftar di Kecamatan %(kecamatan)s (NIK diawali "
+        "%(prefix)s) yang dapat mendukung usulan ini, satu kali per NIK."
+    ) % {"kecamatan": kecamatan.name, "prefix": nik_prefix(kecamatan.code)}
+
+
+def _existing(entry: MusrenbangEntry, nik_hash: str) -> CitizenSupport | None:
+    return CitizenSupport.objects.filter(entry=entry, nik_hash=nik_hash).first()
 
 
 @sensitive_variables("nik", "info")
 @transaction.atomic
-def entry_support(*, entry: MusrenbangEntry, nik: str, ip: str | None = None) -> CitizenSupport:
-    """Record one resident's support; refuse a bad NIK, a child, a closed year, a second time.
-
-    Any valid Kota Jambi NIK may support any entry of the city: a NIK keeps the kecamatan of
-    its first registration (residents move, kecamatan were split in 2016), so it cannot prove
-    which kelurahan someone lives in today.
-    """
+def entry_support(*, entry: MusrenbangEntry, nik: str, ip: str | None = None) -> SupportOutcome:
+    """Record one resident's support; refuse a bad NIK, a child, a closed year, a NIK from
+    outside the year's area. A second support by the same NIK counts nothing and is not an
+    error: the outcome says `created=False`, for tests and figures, never for the citizen."""
     try:
         info = validate_nik(nik)
     except ValidationError as error:
         raise ActionRefused(" ".join(error.messages)) from None
 
-    if not entry_is_open_for_support(entry):
+    fiscal_year = open_fiscal_year(entry)
+    if fiscal_year is None:
         raise ActionRefused(
             _(
                 "Dukungan untuk usulan Musrenbang tahun %(year)s tidak dibuka: tahun anggaran "
@@ -65,9 +124,15 @@ def entry_support(*, entry: MusrenbangEntry, nik: str, ip: str | None = None) ->
             % {"age": MINIMUM_AGE}
         )
 
+    # Every refusal depends only on the NIK typed and the entry, never on earlier supports.
+    refusal = residency_refusal(fiscal_year, info, entry)
+    if refusal:
+        raise ActionRefused(refusal)
+
     nik_hash = info.hash
-    if _already_supported(entry, nik_hash):
-        raise ActionRefused(str(DUPLICATE_MESSAGE))
+    existing = _existing(entry, nik_hash)
+    if existing is not None:
+        return SupportOutcome(existing, created=False)
     try:
         # A savepoint: a concurrent twin hitting the unique constraint must not break the
         # caller's transaction.
@@ -76,7 +141,7 @@ def entry_support(*, entry: MusrenbangEntry, nik: str, ip: str | None = None) ->
                 entry=entry, nik_hash=nik_hash, nik_last4=info.last4
             )
     except IntegrityError:
-        raise ActionRefused(str(DUPLICATE_MESSAGE)) from None
+        return SupportOutcome(CitizenSupport.objects.get(entry=entry, nik_hash=nik_hash), False)
 
     audit_record(
         actor=None,
@@ -87,4 +152,4 @@ def entry_support(*, entry: MusrenbangEntry, nik: str, ip: str | None = None) ->
         # No IP address: it is personal data too, and the rate limiter does not need it kept.
         data={"support_id": support.pk, "nik_last4": info.last4},
     )
-    return support
+    return SupportOutcome(support, created=True)

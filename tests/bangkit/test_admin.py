@@ -126,6 +126,7 @@ def test_bappeda_edits_a_fiscal_year(db, client):
         "ceiling_amount": "50000000",
         "daily_wage": 125_000,
         "total_budget": 11_000_000_000,
+        "support_residency": FiscalYear.SupportResidency.CITY,
     }
     for prefix in ("ceiling_tiers", "required_documents", "checklist_items"):
         data |= {
@@ -144,6 +145,7 @@ def test_bappeda_edits_a_fiscal_year(db, client):
     assert fy.status == FiscalYear.Status.OPEN
     assert fy.ceiling_amount == 50_000_000
     assert fy.total_budget == 11_000_000_000
+    assert fy.support_residency == FiscalYear.SupportResidency.CITY
 
 
 def test_bappeda_cannot_edit_kelurahan(city, client):

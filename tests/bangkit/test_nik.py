@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 
-from bangkit.nik import KOTA_JAMBI_KECAMATAN, nik_hash, nik_last4, validate_nik
+from bangkit.nik import KOTA_JAMBI_KECAMATAN, nik_hash, nik_last4, nik_prefix, validate_nik
 
 MALE = "1571011203850001"  # Telanaipura, born 12 March 1985
 FEMALE = "1571085203850002"  # Jelutung, born 12 March 1985 (day 12 + 40)
@@ -41,6 +41,17 @@ def test_a_female_nik_has_forty_added_to_the_day():
     assert info.kecamatan_code == "15.71.08"
     assert info.birth_date == datetime.date(1985, 3, 12)
     assert info.female is True
+
+
+def test_a_nik_tells_the_kecamatan_it_was_issued_in():
+    assert validate_nik(MALE).issued_in("15.71.01")
+    assert not validate_nik(MALE).issued_in("15.71.08")
+    assert validate_nik(FEMALE).issued_in("15.71.08")
+
+
+def test_a_kecamatan_code_gives_the_first_six_nik_digits():
+    assert nik_prefix("15.71.02") == "157102"
+    assert MALE.startswith(nik_prefix(validate_nik(MALE).kecamatan_code))
 
 
 def test_a_womans_day_71_is_the_31st():

@@ -102,6 +102,23 @@ def test_debug_true_runs_without_secret_key(tmp_path):
     assert result.stdout.strip() == "True ['127.0.0.1', 'localhost']"
 
 
+def test_the_cache_is_the_shared_database_unless_cache_url_names_another(tmp_path):
+    script = (
+        "from django.conf import settings as s; c = s.CACHES['default']; "
+        "print(c['BACKEND'], c.get('LOCATION'))"
+    )
+
+    default = run(["-c", script], production_env(tmp_path))
+    redis = run(["-c", script], production_env(tmp_path, CACHE_URL="redis://127.0.0.1:6379/1"))
+
+    assert default.returncode == 0, default.stderr
+    assert default.stdout.split() == ["bangkit.cache.DatabaseCache", "bangkit_cache"]
+    assert redis.returncode == 0, redis.stderr
+    backend, location = redis.stdout.split()
+    assert "redis" in backend.lower()
+    assert location == "redis://127.0.0.1:6379/1"
+
+
 @pytest.fixture
 def core_seed_only(monkeypatch):
     """Run only the core seed: the apps' own seeders are other tests' business."""

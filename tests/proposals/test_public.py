@@ -1,15 +1,19 @@
 """Public pages without sign-in: tracking by code, supporting entries by NIK, rate limits."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.db import connection
 from django.db.models import QuerySet
 from django.test import Client
 from django.urls import reverse
 
+from bangkit.cache import CACHE_TABLE
 from bangkit.models import RT, FiscalYear, Kelurahan
+from proposals import public_views
 from proposals.codes import code_check, new_tracking_code
 from proposals.models import CitizenSupport, MusrenbangEntry, Proposal, State, TransitionLog
 from tests.factories import WorkTypeFactory, make_user
@@ -30,7 +34,8 @@ HOME_OF = "depan rumah Pak Darmawan"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_counts():
+def _fresh_rate_counts(db):
+    # The database cache rolls back with each test; a CACHE_URL cache would not.
     cache.clear()
     yield
     cache.clear()
@@ -227,8 +232,11 @@ def test_tracking_queries_do_not_grow_with_the_timeline(
             actor=actor,
         )
 
-    # The proposal with its places, and the timeline.
-    with django_assert_max_num_queries(2):
+    track(client, CODE)  # the window's first lookup creates the rate counter
+
+    # The proposal with its places, the timeline, and the rate count in the database cache
+    # (savepoint, locked read, update, release).
+    with django_assert_max_num_queries(2 + 4):
         response = track(client, CODE)
 
     assert response.status_code == 200
@@ -396,26 +404,89 @@ def test_the_support_page_shows_the_entry_and_a_protected_form(client, entry):
     assert response["Cache-Control"].startswith("max-age=0")
 
 
-def test_a_resident_supports_and_is_thanked_with_the_count(client, entry):
+def test_a_resident_supports_and_is_thanked(client, entry):
     response = client.post(support_url(entry), {"nik": TELANAIPURA_NIK}, follow=True)
 
     html = response.content.decode()
     assert response.redirect_chain[-1] == (support_url(entry), 302)
-    assert "Terima kasih, dukungan Anda tercatat" in html
-    assert "didukung 1 warga" in html
+    assert "Terima kasih, dukungan Anda tercatat." in html
+    assert "1 warga mendukung" in html
     assert TELANAIPURA_NIK not in html
     assert CitizenSupport.objects.get().nik_last4 == "0001"
 
 
-def test_a_second_support_by_the_same_nik_is_refused(client, entry):
-    client.post(support_url(entry), {"nik": TELANAIPURA_NIK})
+def _page_without_tokens(response) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())
 
-    response = client.post(support_url(entry), {"nik": "1571.0112.0385.0001"})
+
+def test_a_repeated_support_is_answered_exactly_like_the_first(client, entry):
+    first = client.post(support_url(entry), {"nik": TELANAIPURA_NIK})
+    first_page = client.get(first["Location"])
+    repeat = client.post(support_url(entry), {"nik": "1571.0112.0385.0001"})
+    repeat_page = client.get(repeat["Location"])
+
+    # Same status, same place, same message, same page: nothing tells a repeat apart.
+    assert (first.status_code, first["Location"]) == (302, support_url(entry))
+    assert (repeat.status_code, repeat["Location"]) == (first.status_code, first["Location"])
+    assert first.content == repeat.content
+    messages = [[str(m) for m in page.context["messages"]] for page in (first_page, repeat_page)]
+    assert messages == [["Terima kasih, dukungan Anda tercatat."]] * 2
+    assert _page_without_tokens(first_page) == _page_without_tokens(repeat_page)
+    assert "sudah mendukung" not in _page_without_tokens(repeat_page)
+    # And a repeat counts nothing.
+    assert CitizenSupport.objects.count() == 1
+    assert "1 warga mendukung" in repeat_page.content.decode()
+
+
+JAMBI_SELATAN_NIK = "1571021203850001"
+
+
+def test_the_page_says_which_niks_may_support(client, entry):
+    html = client.get(support_url(entry)).content.decode()
+
+    assert (
+        "Hanya warga yang NIK-nya terdaftar di Kecamatan Telanaipura (NIK diawali 157101) "
+        "yang dapat mendukung usulan ini, satu kali per NIK." in html
+    )
+
+
+def test_another_kecamatans_nik_is_refused_under_the_kecamatan_rule(client, entry):
+    response = client.post(support_url(entry), {"nik": JAMBI_SELATAN_NIK})
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert "NIK ini sudah mendukung usulan ini." in html
-    assert CitizenSupport.objects.count() == 1
+    assert "hanya dapat didukung oleh warga yang NIK-nya terdaftar di Kecamatan Telanaipura" in html
+    assert "NIK yang Anda isi terdaftar di Kecamatan Jambi Selatan" in html
+    assert "Terima kasih" not in html
+    assert JAMBI_SELATAN_NIK not in html
+    assert not CitizenSupport.objects.exists()
+
+
+def test_another_kecamatans_nik_is_accepted_under_the_city_rule(client, entry):
+    FiscalYear.objects.filter(year=entry.year).update(
+        support_residency=FiscalYear.SupportResidency.CITY
+    )
+
+    shown = client.get(support_url(entry)).content.decode()
+    response = client.post(support_url(entry), {"nik": JAMBI_SELATAN_NIK}, follow=True)
+
+    assert "NIK-nya terdaftar di Kota Jambi (NIK diawali 1571) dapat mendukung" in shown
+    assert "Terima kasih, dukungan Anda tercatat." in response.content.decode()
+    assert CitizenSupport.objects.get().entry == entry
+
+
+def test_the_list_states_the_years_rule(client, entry):
+    url = reverse("public:support_list")
+
+    by_kecamatan = client.get(url).content.decode()
+    FiscalYear.objects.filter(year=entry.year).update(
+        support_residency=FiscalYear.SupportResidency.CITY
+    )
+    by_city = client.get(url).content.decode()
+
+    assert "di kecamatan tempat NIK-nya terdaftar" in by_kecamatan
+    assert "NIK-nya terdaftar di Kota Jambi (NIK diawali 1571)" in by_city
+    assert "di kecamatan tempat NIK-nya terdaftar" not in by_city
 
 
 @pytest.mark.parametrize(
@@ -478,6 +549,31 @@ def test_support_posts_over_the_limit_answer_429(client, entry, settings):
     assert not CitizenSupport.objects.exists()
     # Reading the page is not limited.
     assert client.get(support_url(entry)).status_code == 200
+
+
+def test_the_support_limit_is_counted_in_the_database_for_every_worker(
+    client, entry, settings, monkeypatch
+):
+    settings.PUBLIC_SUPPORT_RATE = (2, 600)
+    # Two workers (processes or servers) each hold their own cache client.
+    worker_a, worker_b = caches.create_connection("default"), caches.create_connection("default")
+    assert worker_a is not worker_b
+
+    monkeypatch.setattr(public_views, "cache", worker_a)
+    client.post(support_url(entry), {"nik": "1"})
+    client.post(support_url(entry), {"nik": "2"})
+    monkeypatch.setattr(public_views, "cache", worker_b)
+    over = client.post(support_url(entry), {"nik": TELANAIPURA_NIK})
+
+    assert over.status_code == 429
+    assert not CitizenSupport.objects.exists()
+    # The count is one row of the database cache table, keyed without the address.
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT cache_key FROM {CACHE_TABLE}")
+        keys = [key for (key,) in cursor.fetchall() if "public-rate:support:" in key]
+    assert len(keys) == 1
+    assert "127.0.0.1" not in keys[0]
+    assert worker_a.get(keys[0].split(":", 2)[2]) == 3
 
 
 def test_support_page_queries_are_pinned(client, entry, django_assert_max_num_queries):

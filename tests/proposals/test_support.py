@@ -31,9 +31,15 @@ def entry(regions, fiscal_year):
     return make_entry()
 
 
-def test_a_resident_supports_an_entry_of_their_kecamatan(entry):
-    support = entry_support(entry=entry, nik=TELANAIPURA_NIK, ip="10.1.2.3")
+def entry_fiscal_year(entry) -> FiscalYear:
+    return FiscalYear.objects.get(year=entry.year)
 
+
+def test_a_resident_supports_an_entry_of_their_kecamatan(entry):
+    outcome = entry_support(entry=entry, nik=TELANAIPURA_NIK, ip="10.1.2.3")
+
+    support = outcome.support
+    assert outcome.created
     assert support.entry == entry
     assert support.nik_last4 == "0001"
     assert support.nik_hash == nik_hash(TELANAIPURA_NIK)
@@ -45,13 +51,14 @@ def test_a_resident_supports_an_entry_of_their_kecamatan(entry):
     assert "ip" not in event.data
 
 
-def test_one_nik_supports_an_entry_once(entry):
-    entry_support(entry=entry, nik=TELANAIPURA_NIK)
+def test_one_nik_supports_an_entry_once_and_a_repeat_is_not_an_error(entry):
+    first = entry_support(entry=entry, nik=TELANAIPURA_NIK)
 
-    with pytest.raises(ActionRefused) as refused:
-        entry_support(entry=entry, nik="1571 0112 0385 0001")
+    again = entry_support(entry=entry, nik="1571 0112 0385 0001")
 
-    assert refused.value.message == "NIK ini sudah mendukung usulan ini."
+    # Not refused (a refusal would tell the page to answer differently), and counts nothing.
+    assert again.created is False
+    assert again.support == first.support
     assert CitizenSupport.objects.filter(entry=entry).count() == 1
     assert AuditEvent.objects.filter(action="citizen_support").count() == 1
 
@@ -72,11 +79,70 @@ def test_one_nik_supports_different_entries(entry):
     assert CitizenSupport.objects.count() == 2
 
 
-def test_a_nik_registered_in_another_kecamatan_of_the_city_may_support(entry):
-    # A NIK keeps the kecamatan of first registration; residents move within the city.
-    support = entry_support(entry=entry, nik=JAMBI_SELATAN_NIK)
+def test_the_default_rule_is_the_kecamatan_of_the_entry(entry):
+    assert entry_fiscal_year(entry).support_residency == FiscalYear.SupportResidency.KECAMATAN
 
-    assert support.nik_last4 == "0001"
+
+def test_under_the_kecamatan_rule_another_kecamatans_nik_is_refused(entry):
+    with pytest.raises(ActionRefused) as refused:
+        entry_support(entry=entry, nik=JAMBI_SELATAN_NIK)
+
+    assert refused.value.message == (
+        "Usulan ini hanya dapat didukung oleh warga yang NIK-nya terdaftar di Kecamatan "
+        "Telanaipura (NIK diawali 157101). NIK yang Anda isi terdaftar di Kecamatan "
+        "Jambi Selatan, sehingga dukungan tidak dicatat."
+    )
+    assert JAMBI_SELATAN_NIK not in str(refused.value)
+    assert not CitizenSupport.objects.exists()
+    assert not AuditEvent.objects.filter(action="citizen_support").exists()
+
+
+def test_under_the_kecamatan_rule_each_kecamatan_takes_its_own_niks(regions, fiscal_year):
+    thehok = make_entry("M-2", kelurahan="Thehok")  # Jambi Selatan
+
+    assert entry_support(entry=thehok, nik=JAMBI_SELATAN_NIK).created
+    with pytest.raises(ActionRefused):
+        entry_support(entry=thehok, nik=TELANAIPURA_NIK)
+
+
+def test_under_the_city_rule_another_kecamatans_nik_is_accepted(entry):
+    FiscalYear.objects.filter(year=entry.year).update(
+        support_residency=FiscalYear.SupportResidency.CITY
+    )
+
+    outcome = entry_support(entry=entry, nik=JAMBI_SELATAN_NIK)
+
+    assert outcome.created
+    assert outcome.support.nik_last4 == "0001"
+
+
+def test_the_city_rule_still_refuses_a_nik_of_another_city(entry):
+    FiscalYear.objects.filter(year=entry.year).update(
+        support_residency=FiscalYear.SupportResidency.CITY
+    )
+
+    with pytest.raises(ActionRefused) as refused:
+        entry_support(entry=entry, nik="3171011203850001")  # Jakarta Pusat
+
+    assert "tidak terdaftar di Kota Jambi" in refused.value.message
+    assert not CitizenSupport.objects.exists()
+
+
+def test_a_refusal_by_area_does_not_depend_on_earlier_supports(entry):
+    # Supported under the city rule, then the year narrowed to the kecamatan rule: the
+    # answer is the area refusal either way, so it says nothing about the earlier support.
+    year = FiscalYear.objects.filter(year=entry.year)
+    year.update(support_residency=FiscalYear.SupportResidency.CITY)
+    entry_support(entry=entry, nik=JAMBI_SELATAN_NIK)
+    year.update(support_residency=FiscalYear.SupportResidency.KECAMATAN)
+
+    with pytest.raises(ActionRefused) as supported_before:
+        entry_support(entry=entry, nik=JAMBI_SELATAN_NIK)
+    with pytest.raises(ActionRefused) as never_supported:
+        entry_support(entry=entry, nik="1571025507920014")
+
+    assert supported_before.value.message == never_supported.value.message
+    assert CitizenSupport.objects.count() == 1
 
 
 def test_a_childs_nik_is_refused(entry):
@@ -116,17 +182,18 @@ def test_an_entry_of_a_year_not_yet_open_cannot_be_supported(regions):
         entry_support(entry=future, nik=TELANAIPURA_NIK)
 
 
-def test_a_twin_request_caught_by_the_unique_constraint_is_refused(entry, monkeypatch):
-    entry_support(entry=entry, nik=TELANAIPURA_NIK)
+def test_a_twin_request_caught_by_the_unique_constraint_counts_nothing(entry, monkeypatch):
+    first = entry_support(entry=entry, nik=TELANAIPURA_NIK)
     # Two requests pass the look-up together; the second meets the database constraint.
-    monkeypatch.setattr(support_module, "_already_supported", lambda entry, nik_hash: False)
+    monkeypatch.setattr(support_module, "_existing", lambda entry, nik_hash: None)
 
-    with pytest.raises(ActionRefused) as refused:
-        entry_support(entry=entry, nik=TELANAIPURA_NIK)
+    twin = entry_support(entry=entry, nik=TELANAIPURA_NIK)
 
-    assert refused.value.message == "NIK ini sudah mendukung usulan ini."
+    assert twin.created is False
+    assert twin.support == first.support
     # The savepoint kept the surrounding transaction usable (PostgreSQL aborts it otherwise).
     assert CitizenSupport.objects.count() == 1
+    assert AuditEvent.objects.filter(action="citizen_support").count() == 1
 
 
 def test_only_the_hash_and_last_four_digits_are_stored(entry):

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from bangkit.models import AuditEvent, FiscalYear
 from budgets.models import BudgetEnvelope
+from proposals.models import CitizenSupport, MusrenbangEntry
 from tests import factories
 from verification.models import Decree, PriorityOverride
 
@@ -53,6 +54,38 @@ def test_the_camat_sees_the_ranking_with_scores_reasons_and_the_budget(client, p
     assert "Keputusan Camat atas usulan ini" in page
     ranking = response.context["ranking"]
     assert len(ranking.selected_rows) == 2
+
+
+def _card(page: str, proposal) -> str:
+    start = page.index(f'id="usulan-{proposal.pk}"')
+    return page[start : page.index("</li>\n", page.index('class="breakdown"', start))]
+
+
+def test_the_ranking_shows_the_points_each_proposal_got_from_citizen_support(
+    client, prio, make_verified
+):
+    prio.envelope(90_000_000)
+    proposals = []
+    for n, (rt, supports) in enumerate([("A1.1", 4), ("A2.1", 1), ("A3.1", 0)]):
+        entry = MusrenbangEntry.objects.create(
+            year=2026,
+            source_id=f"M-{n}",
+            kelurahan=prio.rts[rt].kelurahan,
+            rt=prio.rts[rt],
+            title=f"Usulan {n}",
+        )
+        for k in range(supports):
+            CitizenSupport.objects.create(entry=entry, nik_hash=f"{n}-{k}", nik_last4="0001")
+        proposals.append(make_verified(rt, 30_000_000, entry=entry, title=f"Lokasi {n}"))
+
+    page = login(client, prio.users["camat"]).get(RANKING).content.decode()
+
+    # The year's support weight is 10: the most supported gets all of it, the others a share.
+    assert "Dukungan warga: 4 dukungan = <b>10,0</b> dari 10 poin" in _card(page, proposals[0])
+    assert "Dukungan warga: 1 dukungan = <b>2,5</b> dari 10 poin" in _card(page, proposals[1])
+    assert "Dukungan warga: 0 dukungan = <b>0,0</b> dari 10 poin" in _card(page, proposals[2])
+    assert "dicatat satu kali per NIK" in page
+    assert "NIK yang diterbitkan di kecamatan lokasi usulan" in page
 
 
 def test_the_camat_cannot_open_another_kecamatan_by_parameter(client, prio, ranked):
