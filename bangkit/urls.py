@@ -29,8 +29,8 @@ urlpatterns = [
     path("pengadaan/data/", include("procurement.public_urls")),
     path("pengadaan/", include("procurement.urls")),
     path("laporan/", include("reporting.urls")),
-    path("sk/", include("verification.decrees.public_urls")),
-    path("", include("proposals.public_urls")),
+    path("sk/", include("portal.decree_urls")),
+    path("", include("portal.public_urls")),
 ]
 
 # Media are never served from MEDIA_URL: attachments and photos go through views that check

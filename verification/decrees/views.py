@@ -212,7 +212,7 @@ def decree_issue(request, public_id):
     return redirect("verification:decree_detail", public_id=public_id)
 
 
-def _stored_pdf(decree: Decree):
+def stored_pdf_response(decree: Decree):
     if not decree.pdf:
         raise Http404
     try:
@@ -227,7 +227,7 @@ def _stored_pdf(decree: Decree):
 @login_required
 def decree_pdf(request, public_id):
     """The stored file of an issued decree, byte for byte: it is never rendered again."""
-    return _stored_pdf(selectors.decree_for(request.user, public_id))
+    return stored_pdf_response(selectors.decree_for(request.user, public_id))
 
 
 @login_required
@@ -306,24 +306,3 @@ def _refusal_messages(request, exc: ActionRefused) -> None:
     messages.error(request, exc.message)
     for problem in exc.problems:
         messages.error(request, problem)
-
-
-def public_decree(request, public_id):
-    """Anyone can check an issued SK: number, date, locations, and the hash of the file."""
-    decree = selectors.public_decree(public_id)
-    locations = selectors.decree_locations(decree)
-    return render(
-        request,
-        "verification/public_decree.html",
-        {
-            "decree": decree,
-            "locations": locations,
-            "total": sum(loc.budget for loc in locations),
-            "replaced_by": selectors.replacing_decree(decree),
-        },
-    )
-
-
-def public_decree_pdf(request, public_id):
-    """The stored PDF of an issued SK (a public act), exactly as it was issued."""
-    return _stored_pdf(selectors.public_decree(public_id))

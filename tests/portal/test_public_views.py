@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from bangkit.cache import CACHE_TABLE
 from bangkit.models import RT, FiscalYear, Kelurahan
-from proposals import public_views
+from portal import public_views
 from proposals.codes import code_check, new_tracking_code
 from proposals.models import CitizenSupport, MusrenbangEntry, Proposal, State, TransitionLog
 from tests.factories import WorkTypeFactory, make_user

@@ -1,4 +1,4 @@
-"""Public pages: follow a proposal by its tracking code, support a Musrenbang entry by NIK."""
+"""Public pages: follow a proposal by its tracking code, support a Musrenbang entry, check an SK."""
 
 import hashlib
 import time
@@ -20,6 +20,8 @@ from proposals.codes import normalize_code
 from proposals.models import MusrenbangEntry, Proposal, State, TransitionLog
 from proposals.public_forms import SupportFilterForm, SupportForm
 from proposals.support import entry_support, open_fiscal_year, residency_text
+from verification.decrees import selectors as decree_selectors
+from verification.decrees.views import stored_pdf_response
 
 ENTRIES_PER_PAGE = 25
 
@@ -296,3 +298,27 @@ def support(request, pk):
             "support_count": entry.supports.count(),
         },
     )
+
+
+# --- the public check of a decree ----------------------------------------------------------
+
+
+def public_decree(request, public_id):
+    """Anyone can check an issued SK: number, date, locations, and the hash of the file."""
+    decree = decree_selectors.public_decree(public_id)
+    locations = decree_selectors.decree_locations(decree)
+    return render(
+        request,
+        "verification/public_decree.html",
+        {
+            "decree": decree,
+            "locations": locations,
+            "total": sum(loc.budget for loc in locations),
+            "replaced_by": decree_selectors.replacing_decree(decree),
+        },
+    )
+
+
+def public_decree_pdf(request, public_id):
+    """The stored PDF of an issued SK (a public act), exactly as it was issued."""
+    return stored_pdf_response(decree_selectors.public_decree(public_id))

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from proposals import public_views
+from portal import public_views
 
 app_name = "public"
 
