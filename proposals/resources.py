@@ -1,11 +1,13 @@
-"""django-import-export glue: file formats and the resource, both backed by proposals.importing."""
+"""django-import-export glue: file formats and the resource, both backed by proposals.importing
+(and the core reader, bangkit.tabular)."""
 
 import tablib
 from import_export import fields, resources
 from import_export.formats import base_formats
 from import_export.results import Error, Result, RowResult
 
-from proposals.importing import Table, UnreadableFile, musrenbang_import, read_csv, read_xlsx
+from bangkit.tabular import Table, UnreadableFile, read_csv, read_xlsx
+from proposals.importing import COLUMNS, musrenbang_import
 from proposals.models import MusrenbangEntry
 
 
@@ -46,7 +48,7 @@ class MusrenbangCSV(_TableFormat, base_formats.CSV):
 
     @staticmethod
     def read(data):
-        return read_csv(data)
+        return read_csv(data, columns=COLUMNS)
 
 
 class MusrenbangXLSX(_TableFormat, base_formats.XLSX):
@@ -54,7 +56,7 @@ class MusrenbangXLSX(_TableFormat, base_formats.XLSX):
 
     @staticmethod
     def read(data):
-        return read_xlsx(data)
+        return read_xlsx(data, columns=COLUMNS)
 
 
 PREVIEW_LIMIT = 500
@@ -147,7 +149,7 @@ class MusrenbangEntryResource(resources.ModelResource):
             raise ValueError("Impor Musrenbang memerlukan tahun (year=...).")
         table = getattr(dataset, "musrenbang_table", None)
         if table is None:
-            table = Table.from_rows([dataset.headers or [], *dataset])
+            table = Table.from_rows([dataset.headers or [], *dataset], columns=COLUMNS)
         report = musrenbang_import(
             file_or_rows=table,
             filename=kwargs.get("file_name") or "",

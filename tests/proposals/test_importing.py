@@ -12,7 +12,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from bangkit.models import RT, AuditEvent, Kelurahan
-from proposals.importing import musrenbang_import, parse_money, parse_rt
+from bangkit.tabular import parse_money
+from proposals.importing import musrenbang_import, parse_rt
 from proposals.models import MusrenbangEntry
 from tests.factories import make_user
 
