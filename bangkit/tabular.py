@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime
 import io
 import re
 import unicodedata
@@ -62,8 +63,8 @@ def normalize_header(text) -> str:
 class Column:
     """One column an import reads: its key, the label messages use, the other names it goes by.
 
-    ``number`` columns hold figures, the others text; ``max_length`` is checked by
-    :meth:`Row.text`.
+    ``number`` columns hold figures (a date there is refused as "bukan angka"), the others
+    text; ``max_length`` is checked by :meth:`Row.text`.
     """
 
     key: str
@@ -146,8 +147,26 @@ def is_blank(cells) -> bool:
     return all(cell_text(c) == "" for c in cells)
 
 
+def is_date(value) -> bool:
+    """Whether a cell holds a date or a time (openpyxl's reading of a date-formatted cell)."""
+    return isinstance(value, datetime.date | datetime.time | datetime.timedelta)
+
+
+def date_text(value) -> str:
+    """A date or time the way an Indonesian reader writes it: 17-05-2026, 17-05-2026 08:30."""
+    if isinstance(value, datetime.datetime):
+        if value.time() == datetime.time(0):
+            return value.strftime("%d-%m-%Y")
+        return value.strftime("%d-%m-%Y %H:%M")
+    if isinstance(value, datetime.date):
+        return value.strftime("%d-%m-%Y")
+    if isinstance(value, datetime.time):
+        return value.strftime("%H:%M")
+    return str(value)
+
+
 def cell_text(value) -> str:
-    """The text of a cell; Excel's 17.0 is shown as 17."""
+    """The text of a cell; Excel's 17.0 is shown as 17, a date as 17-05-2026."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -158,8 +177,8 @@ def cell_text(value) -> str:
         return repr(value)
     if isinstance(value, int | Decimal):
         return str(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
+    if is_date(value):
+        return date_text(value)
     return " ".join(str(value).replace("\xa0", " ").split())
 
 
@@ -276,6 +295,11 @@ def decimal_text(value: Decimal) -> str:
     return f"{value.normalize():f}".replace(".", ",")
 
 
+def _refuse_date(value) -> None:
+    if is_date(value):
+        raise CellError(f"berisi tanggal ({date_text(value)}), bukan angka.")
+
+
 def _group_ok(integral: str, separator: str) -> bool:
     groups = integral.split(separator)
     return (
@@ -329,6 +353,7 @@ def _number(value, *, money: bool) -> Decimal:
 
 def parse_money(value) -> int | None:
     """Rupiah as an integer: 25000000, 25.000.000, Rp 25.000.000,00, Rp. 25,000,000, 2.5e7."""
+    _refuse_date(value)
     text = cell_text(value)
     if text == "":
         return None
@@ -356,6 +381,7 @@ def parse_money(value) -> int | None:
 
 def parse_volume(value) -> Decimal | None:
     """A quantity with a decimal comma or point: 120,5 and 120.5 are the same."""
+    _refuse_date(value)
     text = cell_text(value)
     if text == "":
         return None
@@ -376,6 +402,7 @@ def parse_volume(value) -> Decimal | None:
 
 def parse_whole(value) -> int | None:
     """A whole number such as a priority: 3, '03', Excel's 3.0."""
+    _refuse_date(value)
     text = cell_text(value)
     if text == "":
         return None
@@ -406,6 +433,7 @@ class BoundingBox:
 
 def parse_coordinate(value, *, axis: str, box: BoundingBox) -> Decimal | None:
     """Degrees with a decimal point or comma (6 decimals), inside ``box``."""
+    _refuse_date(value)
     text = cell_text(value)
     if text == "":
         return None
@@ -460,7 +488,11 @@ class RowError:
 
 
 class Row:
-    """One data row, read by column key; every problem goes to the import's error list."""
+    """One data row, read by column key; every problem goes to the import's error list.
+
+    A cell holding a date (Excel turns "3/2" or "17-5" into one) is refused once with its row
+    and column, and then reads as empty, so no second message is given about it.
+    """
 
     def __init__(
         self,
@@ -476,6 +508,17 @@ class Row:
         self.positions = positions
         self.columns = columns
         self.errors = errors
+        self._refused: set[str] = set()
+        for key in positions:
+            value = self._cell(key)
+            if is_date(value):
+                what = "angka" if columns[key].number else "teks"
+                self.fail(
+                    key,
+                    f"berisi tanggal ({date_text(value)}), bukan {what}: format selnya sebagai "
+                    "Teks di Excel, lalu ketik ulang isinya.",
+                )
+                self._refused.add(key)
 
     def _cell(self, key: str):
         i = self.positions.get(key)
@@ -486,8 +529,8 @@ class Row:
         return key in self.positions
 
     def raw(self, key: str):
-        """The cell as read (an Excel number stays a number); None when absent."""
-        return self._cell(key)
+        """The cell as read (an Excel number stays a number); None when absent or refused."""
+        return None if key in self._refused else self._cell(key)
 
     def text(self, key: str, *, required: bool = False) -> str:
         value = cell_text(self.raw(key))
@@ -507,6 +550,8 @@ class Row:
             return None
 
     def fail(self, key: str, message: str) -> None:
+        if key in self._refused:
+            return
         label = self.columns[key].label
         self.errors.append(RowError(self.number, label, cell_text(self._cell(key)), message))
 

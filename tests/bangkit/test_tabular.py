@@ -1,6 +1,7 @@
 """The core tabular import: reading files, columns, rows and their errors, the pipeline, the
 command base, and the cell parsers."""
 
+import datetime
 import io
 from decimal import Decimal
 
@@ -225,10 +226,30 @@ def test_row_reads_text_checks_required_and_length():
     ]
 
 
+def test_a_date_in_any_column_is_refused_once_with_row_and_column():
+    # Excel turned "5-17" into a date in a text column and "3/2" in a number column.
+    row, errors = make_row(datetime.datetime(2026, 5, 17), "Rabat", "m", datetime.date(2026, 2, 3))
+
+    assert row.text("kode", required=True) == ""
+    assert row.parse("lebar", parse_whole) is None
+    row.fail("kode", "another problem with the same cell")
+
+    assert [str(e) for e in errors] == [
+        "Baris 7, kolom Kode: berisi tanggal (17-05-2026), bukan teks: format selnya sebagai "
+        "Teks di Excel, lalu ketik ulang isinya.",
+        "Baris 7, kolom Lebar: berisi tanggal (03-02-2026), bukan angka: format selnya sebagai "
+        "Teks di Excel, lalu ketik ulang isinya.",
+    ]
+    assert errors[0].value == "17-05-2026"
+
+
 def test_cell_text():
     assert cell_text(17.0) == "17"
     assert cell_text(" a \xa0 b ") == "a b"
     assert cell_text(None) == ""
+    assert cell_text(datetime.datetime(2026, 5, 17)) == "17-05-2026"
+    assert cell_text(datetime.datetime(2026, 5, 17, 8, 30)) == "17-05-2026 08:30"
+    assert cell_text(datetime.time(8, 30)) == "08:30"
 
 
 # --- The pipeline --------------------------------------------------------------------------
@@ -422,6 +443,7 @@ def test_parse_money(value, expected):
         ("Rp -5.000", "'Rp -5.000' tidak boleh negatif."),
         ("25 juta", "'25 juta' bukan jumlah rupiah yang sah."),
         ("1" * 20, f"'{'1' * 20}' terlalu besar."),
+        (datetime.datetime(2026, 5, 17), "berisi tanggal (17-05-2026), bukan angka."),
     ],
 )
 def test_parse_money_errors(value, message):
@@ -438,6 +460,8 @@ def test_parse_volume_and_whole():
         parse_volume("seratus")
     with pytest.raises(CellError, match="bukan bilangan bulat"):
         parse_whole("2,5")
+    with pytest.raises(CellError, match="berisi tanggal"):
+        parse_whole(datetime.date(2026, 3, 2))
 
 
 BOX = BoundingBox("Kota Uji", latitude=(Decimal("-2"), Decimal("-1")), longitude=(100, 101))

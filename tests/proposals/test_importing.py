@@ -1,6 +1,7 @@
 """The Musrenbang import: formats, checks, all-or-nothing, idempotency, the command."""
 
 import csv
+import datetime
 import io
 from decimal import Decimal
 from pathlib import Path
@@ -790,3 +791,21 @@ def test_command_records_the_user_in_the_audit(regions):
     command(str(SAMPLE_XLSX), "--year", "2026", "--user", "bappeda")
 
     assert AuditEvent.objects.get(action="musrenbang_import").actor.username == "bappeda"
+
+
+def test_excel_dates_are_refused_with_row_and_column_never_stored(regions):
+    # Excel turned "17-5" into a date in the Usulan column and "3/2" in the Volume column.
+    header = HEADER[:10]
+    values = rows(row())[1][:10]
+    values[HEADER.index("usulan")] = datetime.datetime(2026, 5, 17)
+    values[HEADER.index("volume")] = datetime.date(2026, 2, 3)
+
+    report = run(xlsx_bytes([header, values]), filename="tanggal.xlsx")
+
+    assert [str(e) for e in report.errors] == [
+        "Baris 2, kolom Usulan: berisi tanggal (17-05-2026), bukan teks: format selnya sebagai "
+        "Teks di Excel, lalu ketik ulang isinya.",
+        "Baris 2, kolom Volume: berisi tanggal (03-02-2026), bukan angka: format selnya sebagai "
+        "Teks di Excel, lalu ketik ulang isinya.",
+    ]
+    assert not MusrenbangEntry.objects.exists()
