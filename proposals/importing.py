@@ -216,14 +216,10 @@ class _RegionLookup:
                     names = ", ".join(self.kecamatan_by_key[k].name for k in close)
                     message = message[:-1] + f". Mungkin maksudnya: {names}?"
                 problems.append(("kecamatan", message))
+        # The kecamatan column ranks the suggestions; names elsewhere in the city still count.
         resolution = self.index.resolve(kelurahan_text, kecamatan=kecamatan)
         kelurahan = resolution.match
         if kelurahan is None:
-            if kecamatan is not None:
-                # The kecamatan column narrows the suggestions to the places it can mean.
-                resolution.suggestions = [
-                    k for k in resolution.suggestions if k.kecamatan_id == kecamatan.pk
-                ] or resolution.suggestions
             problems.append(("kelurahan", resolution.message))
         elif kecamatan is not None and kelurahan.kecamatan_id != kecamatan.pk:
             problems.append(

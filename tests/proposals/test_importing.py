@@ -354,6 +354,16 @@ def test_unknown_kelurahan_error_with_suggestion(regions):
     ]
 
 
+def test_unknown_kelurahan_with_a_wrong_kecamatan_names_the_closest_name_elsewhere(regions):
+    report = run(rows(row(kecamatan="Jelutung", kelurahan="Talang Bakun")))
+
+    assert [str(e) for e in report.errors] == [
+        "Baris 2, kolom Kelurahan: 'Talang Bakun' tidak dikenal. Mungkin maksudnya: "
+        "Talang Bakung (Paal Merah — kecamatan di baris ini: Jelutung), "
+        "Talang Banjar (Jambi Timur), Talang Jauh (Jelutung)?"
+    ]
+
+
 def test_kelurahan_spellings_and_aliases_resolve(regions):
     report = run(
         rows(
