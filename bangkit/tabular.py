@@ -663,6 +663,9 @@ class TabularImport:
     def check_rows(self, rows: list, errors: list[RowError]) -> None:
         """Checks across rows, such as a key used twice."""
 
+    def after_parsing(self, report: ImportReport) -> None:
+        """Every row read and checked: put this import's own counts on the report."""
+
     def write(self, rows: list, report: ImportReport) -> None:
         """Write the valid rows and count them on the report; runs inside the transaction."""
         raise NotImplementedError
@@ -710,6 +713,7 @@ class TabularImport:
             report.add_file_error(f"Berkas tidak berisi baris {self.noun}.")
             return report
         self.check_rows(rows, errors)
+        self.after_parsing(report)
         errors.sort(key=lambda e: (e.row or 0, self.columns.order_of_label(e.column)))
         report.errors = errors
         invalid_rows = {e.row for e in errors}

@@ -10,6 +10,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
+from django.db import IntegrityError
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -247,7 +248,10 @@ class RowOutcome:
 
 @dataclass
 class MusrenbangImportReport(ImportReport):
+    create_rts: bool = False
     new_rts: int = 0
+    # Rows refused because their RT is not registered (and create_rts was not asked for).
+    unknown_rts: int = 0
     # Entries of the year already in the database that the file does not mention (kept).
     absent: int = 0
     outcomes: list[RowOutcome] = field(default_factory=list)
@@ -314,6 +318,14 @@ class MusrenbangImport(TabularImport):
     noun = "usulan"
     audit_action = "musrenbang_import"
 
+    def __init__(self, *, year: int, actor=None, create_rts: bool = False):
+        super().__init__(year=year, actor=actor)
+        # Without it an RT the registry does not know is a row error, not a new RT.
+        self.create_rts = create_rts
+
+    def new_report(self, **kwargs):
+        return super().new_report(create_rts=self.create_rts, **kwargs)
+
     def check(self, report):
         if not FIRST_YEAR <= self.year <= LAST_YEAR:
             report.add_file_error(f"Tahun {self.year} tidak sah ({FIRST_YEAR}–{LAST_YEAR}).")
@@ -321,6 +333,12 @@ class MusrenbangImport(TabularImport):
     def prepare(self, positions):
         self.regions = _RegionLookup(self.year)
         self.work_types = WorkTypeIndex()
+        self.rts: set[tuple[int, int]] = set()
+        self.highest_rt: dict[int, int] = {}
+        for kelurahan_id, number in RT.objects.filter(rw="").values_list("kelurahan_id", "number"):
+            self.rts.add((kelurahan_id, number))
+            self.highest_rt[kelurahan_id] = max(number, self.highest_rt.get(kelurahan_id, 0))
+        self.unknown_rt_rows: set[int] = set()
 
     def parse_row(self, cells: Row) -> _ParsedRow:
         source_id = parse_source_id(cells.raw("id_usulan"))
@@ -342,6 +360,8 @@ class MusrenbangImport(TabularImport):
                 cells.fail(key, message)
             row.kelurahan = kelurahan
         row.rt_number = cells.parse("rt", parse_rt)
+        if row.kelurahan is not None and row.rt_number is not None and not self.create_rts:
+            self._check_rt_registered(cells, row.kelurahan, row.rt_number)
 
         work_type_text = cells.text("jenis_kegiatan")
         work_type = self.work_types.match(work_type_text) if work_type_text else None
@@ -372,6 +392,25 @@ class MusrenbangImport(TabularImport):
         row.values = values
         return row
 
+    def _check_rt_registered(self, cells: Row, kelurahan, number: int) -> None:
+        """An RT the registry does not know is a typo until someone says it is new: "RT 850"
+        in a kelurahan of 32 RTs would otherwise become an RT with no households."""
+        if (kelurahan.pk, number) in self.rts:
+            return
+        highest = self.highest_rt.get(kelurahan.pk)
+        known = (
+            f"RT tertinggi: RT {highest:02d}"
+            if highest
+            else "belum ada RT terdaftar di kelurahan ini"
+        )
+        cells.fail(
+            "rt",
+            f"RT {number:02d} tidak ada di Kelurahan {kelurahan.name} ({known}). Periksa "
+            "nomornya; bila RT ini memang ada, impor dengan pilihan mendaftarkan RT baru "
+            "(--create-rts, atau centang 'Daftarkan RT yang belum ada' di admin).",
+        )
+        self.unknown_rt_rows.add(cells.number)
+
     def check_rows(self, rows, errors):
         _check_duplicates(rows, errors)
 
@@ -385,11 +424,14 @@ class MusrenbangImport(TabularImport):
                 kelurahan_id__in=kelurahan_ids, rw=""
             ).values_list("kelurahan_id", "number", "pk")
         }
-        # The RT registry grows from the Musrenbang: an RT the file names is an RT that exists.
         missing = sorted(
             {(r.kelurahan.pk, r.rt_number) for r in rows if r.rt_number is not None} - set(rt_ids)
         )
+        if missing and not self.create_rts:
+            # Removed since the rows were checked: refuse the import rather than recreate it.
+            raise IntegrityError(f"RT {missing[0][1]:02d} tidak ada lagi.")
         if missing:
+            # Asked for: new RTs join the registry, their households unknown (no tier yet).
             created = RT.objects.bulk_create(
                 [RT(kelurahan_id=k, number=n) for k, n in missing], batch_size=BATCH_SIZE
             )
@@ -464,8 +506,12 @@ class MusrenbangImport(TabularImport):
         seen = {r.source_id for r in rows}
         report.absent = sum(1 for source_id in existing if source_id not in seen)
 
+    def after_parsing(self, report: MusrenbangImportReport) -> None:
+        report.unknown_rts = len(self.unknown_rt_rows)
+
     def audit_data(self, report):
         return {
+            "create_rts": self.create_rts,
             "new_rts": report.new_rts,
             "updated_ids": [o.source_id for o in report.updated_rows][:1000],
         }
@@ -479,14 +525,16 @@ def musrenbang_import(
     actor=None,
     dry_run: bool = False,
     skip_invalid: bool = False,
+    create_rts: bool = False,
 ) -> MusrenbangImportReport:
     """Import a Musrenbang file for a budget year: all rows or none, unless ``skip_invalid``.
 
     ``file_or_rows`` is a path, bytes, an open file, a :class:`~bangkit.tabular.Table`, or rows
     with the header first. Re-importing the same file changes nothing; a changed row updates
     its entry (matched on year and ID usulan). A dry run checks and writes everything, then
-    rolls back.
+    rolls back. An RT the registry does not know is a row error, unless ``create_rts``: then
+    it is registered, its households unknown until someone enters them.
     """
-    return MusrenbangImport(year=int(year), actor=actor).run(
+    return MusrenbangImport(year=int(year), actor=actor, create_rts=create_rts).run(
         file_or_rows, filename=filename, dry_run=dry_run, skip_invalid=skip_invalid
     )

@@ -157,6 +157,7 @@ class MusrenbangEntryResource(resources.ModelResource):
             actor=kwargs.get("user"),
             dry_run=dry_run,
             skip_invalid=bool(kwargs.get("skip_invalid")),
+            create_rts=bool(kwargs.get("create_rts")),
         )
         result = report_result(report)
         if raise_errors and report.rejected:

@@ -1,14 +1,16 @@
 """The region loader and the kelurahan name resolver, against the real Kota Jambi file."""
 
 import csv
+import importlib
 import io
 import re
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from bangkit.models import Kecamatan, Kelurahan
+from bangkit.models import RT, Kecamatan, Kelurahan
 from bangkit.regions import KelurahanIndex, normalize_name, resolve_kelurahan
 from tests.factories import KecamatanFactory, KelurahanFactory
 
@@ -451,3 +453,17 @@ def test_when_the_closest_name_is_in_the_written_kecamatan_only_its_names_are_su
         "'Talang Bakun' tidak dikenal. Mungkin maksudnya: Talang Bakung (Paal Merah), "
         "Talang Banjar (Jambi Timur), Talang Jauh (Jelutung)?"
     )
+
+
+def test_migration_makes_zero_households_unknown(regions):
+    # 0 was the default every imported RT got; no RT has no households.
+    migration = importlib.import_module("bangkit.migrations.0005_rt_households_unknown")
+    thehok = Kelurahan.objects.get(name="Thehok")
+    phantom = RT.objects.create(kelurahan=thehok, number=850, households=0)
+    real = RT.objects.create(kelurahan=thehok, number=3, households=45)
+
+    migration.zero_to_unknown(django_apps, None)
+
+    phantom.refresh_from_db()
+    real.refresh_from_db()
+    assert (phantom.households, real.households) == (None, 45)

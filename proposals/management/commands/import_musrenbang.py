@@ -12,6 +12,14 @@ class Command(ImportCommand):
     )
     title = "Impor Musrenbang"
 
+    def add_import_arguments(self, parser):
+        parser.add_argument(
+            "--create-rts",
+            action="store_true",
+            help="daftarkan RT yang belum ada di kelurahannya (tanpa jumlah KK); tanpa ini RT "
+            "yang tidak dikenal menjadi kesalahan baris",
+        )
+
     def run_import(self, *, file, year, actor, dry_run, skip_invalid, **options):
         return musrenbang_import(
             file_or_rows=file,
@@ -19,6 +27,7 @@ class Command(ImportCommand):
             actor=actor,
             dry_run=dry_run,
             skip_invalid=skip_invalid,
+            create_rts=options.get("create_rts", False),
         )
 
     def write_counts(self, report):
@@ -29,6 +38,11 @@ class Command(ImportCommand):
         self.stdout.write(f"  RT baru:    {report.new_rts}")
 
     def write_details(self, report):
+        if report.new_rts:
+            self.stdout.write(
+                f"{report.new_rts} RT baru didaftarkan tanpa jumlah KK: isi jumlah KK-nya agar "
+                "pagu per jumlah KK berlaku."
+            )
         if report.absent:
             self.stdout.write(
                 f"{report.absent} usulan tahun {report.year} di database tidak ada di berkas "
