@@ -84,9 +84,12 @@ def test_import_page_asks_for_the_year(bappeda, client):
     assert response.status_code == 200
     form = response.context["form"]
     assert "year" in form.fields and "skip_invalid" in form.fields
+    assert form.fields["create_rts"].label == "Daftarkan RT yang belum ada"
+    assert not form.initial.get("create_rts")  # unknown RTs are refused unless asked
     assert form.initial["year"] >= 2026
     page = response.content.decode()
     assert "id_usulan" in page and "perkiraan_biaya" in page
+    assert 'name="create_rts"' in page
 
 
 def test_bappeda_uploads_previews_and_confirms(bappeda, client):
