@@ -83,7 +83,13 @@ class RT(models.Model):
     number = models.PositiveSmallIntegerField(_("nomor RT"))
     head_name = models.CharField(_("nama Ketua RT"), max_length=100, blank=True)
     head_phone = models.CharField(_("telepon Ketua RT"), max_length=20, blank=True)
-    households = models.PositiveIntegerField(_("jumlah KK"), default=0)
+    # None: not yet known (an RT registered by an import); no tier-based ceiling until entered.
+    households = models.PositiveIntegerField(
+        _("jumlah KK"),
+        null=True,
+        blank=True,
+        help_text=_("Kosong bila belum diketahui: pagu per jumlah KK baru berlaku setelah diisi."),
+    )
     active = models.BooleanField(_("aktif"), default=True)
 
     objects = ScopedQuerySet.as_manager(
@@ -402,10 +408,16 @@ class FiscalYear(models.Model):
     def __str__(self):
         return str(self.year)
 
-    def ceiling_for(self, households: int) -> int | None:
-        """The RAB ceiling for a location of an RT with this many households."""
+    def ceiling_for(self, households: int | None) -> int | None:
+        """The RAB ceiling for a location of an RT with this many households.
+
+        An RT whose households are not known (None) has no tier: None, until someone enters
+        them. A year with one ceiling for every location does not need them.
+        """
         if self.ceiling_amount:
             return self.ceiling_amount
+        if households is None:
+            return None
         for tier in self.ceiling_tiers.all():
             if tier.min_households <= households and (
                 tier.max_households is None or households <= tier.max_households

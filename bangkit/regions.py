@@ -32,6 +32,8 @@ class Resolution:
     match: Kelurahan | None = None
     suggestions: list[Kelurahan] = field(default_factory=list)
     reason: str = ""
+    # The kecamatan written next to the name, when some suggestions lie outside it.
+    written_kecamatan: Kecamatan | None = None
 
     @property
     def message(self) -> str:
@@ -43,9 +45,23 @@ class Resolution:
             text += f" ({self.reason})"
         text += "."
         if self.suggestions:
-            names = ", ".join(k.label for k in self.suggestions)
+            names = ", ".join(self._suggestion_labels())
             text += f" Mungkin maksudnya: {names}?"
         return text
+
+    def _suggestion_labels(self) -> list[str]:
+        labels = [k.label for k in self.suggestions]
+        written = self.written_kecamatan
+        if written is not None:
+            # Said once, on the first name from another kecamatan: both may be wrong at once.
+            for i, kel in enumerate(self.suggestions):
+                if kel.kecamatan_id != written.pk:
+                    labels[i] = (
+                        f"{kel.name} ({kel.kecamatan.name} — kecamatan di baris ini: "
+                        f"{written.name})"
+                    )
+                    break
+        return labels
 
 
 class KelurahanIndex:
@@ -55,6 +71,7 @@ class KelurahanIndex:
         self.year = year
         self._by_key: dict[str, list[Kelurahan]] = {}
         self._kecamatan_by_key: dict[str, Kecamatan] = {}
+        self._by_kecamatan: dict[int, dict[str, list[Kelurahan]]] = {}
         for kec in Kecamatan.objects.all():
             self._kecamatan_by_key[normalize_name(kec.name)] = kec
         for kel in Kelurahan.objects.select_related("kecamatan"):
@@ -78,6 +95,8 @@ class KelurahanIndex:
         return self._kecamatan_by_key[close[0]] if close else None
 
     def resolve(self, name, *, kecamatan: Kecamatan | str | None = None) -> Resolution:
+        """The kelurahan a name means; ``kecamatan`` (written next to it) settles a name used
+        in two kecamatan and ranks the suggestions for an unknown name."""
         result = Resolution(query=str(name or ""))
         key = normalize_name(name)
         if isinstance(kecamatan, str):
@@ -95,23 +114,56 @@ class KelurahanIndex:
         if candidates and not existing:
             first = candidates[0]
             result.reason = f"kelurahan ini baru ada sejak {first.valid_from_year}"
-            result.suggestions = self._suggest(key, exclude=candidates)
+            self._suggest_into(result, key, kecamatan, exclude=candidates)
             return result
         if len(existing) > 1:
             result.reason = "nama ganda, sebutkan kecamatannya"
             result.suggestions = existing
             return result
-        result.suggestions = self._suggest(key)
+        self._suggest_into(result, key, kecamatan)
         return result
 
-    def _suggest(self, key: str, *, exclude=(), n: int = 3) -> list[Kelurahan]:
-        keys = difflib.get_close_matches(key, self._by_key, n=n + 2, cutoff=0.6)
+    def _suggest_into(self, result: Resolution, key: str, kecamatan, *, exclude=()) -> None:
+        """The closest names in the whole city, weighed against the kecamatan written.
+
+        When the closest name lies in that kecamatan, its names only. When it lies elsewhere,
+        a typo and a wrong kecamatan came together: the closest names wherever they are (with
+        the kecamatan's own closest name too), the written kecamatan named beside them.
+        """
+        city = self._suggest(key, exclude=exclude)
+        if kecamatan is None or not city:
+            result.suggestions = city
+            return
+        local = self._suggest(key, exclude=exclude, kecamatan=kecamatan)
+        if city[0].kecamatan_id == kecamatan.pk:
+            result.suggestions = local
+            return
+        if not local:
+            # Nothing close in the written kecamatan: the kecamatan shown beside each name says
+            # enough.
+            result.suggestions = city
+            return
+        result.suggestions = city + [k for k in local[:1] if k not in city]
+        result.written_kecamatan = kecamatan
+
+    def _suggest(self, key: str, *, exclude=(), n: int = 3, kecamatan=None) -> list[Kelurahan]:
+        pool = self._by_key if kecamatan is None else self._keys_in(kecamatan)
+        keys = difflib.get_close_matches(key, pool, n=n + 2, cutoff=0.6)
         found: list[Kelurahan] = []
         for k in keys:
-            for kel in self._by_key[k]:
+            for kel in pool[k]:
                 if kel not in found and kel not in exclude and self._exists(kel):
                     found.append(kel)
         return found[:n]
+
+    def _keys_in(self, kecamatan: Kecamatan) -> dict[str, list[Kelurahan]]:
+        if kecamatan.pk not in self._by_kecamatan:
+            self._by_kecamatan[kecamatan.pk] = {
+                key: inside
+                for key, kels in self._by_key.items()
+                if (inside := [k for k in kels if k.kecamatan_id == kecamatan.pk])
+            }
+        return self._by_kecamatan[kecamatan.pk]
 
 
 def resolve_kelurahan(name, *, year: int | None = None, kecamatan=None) -> Resolution:

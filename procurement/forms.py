@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 from django.utils import timezone
 
+from bangkit.tabular import CellError, parse_money
 from procurement.models import Material, Unit
-from proposals.importing import CellError, parse_money
 
 NEARNESS_LABEL = {0: "kelurahan sama", 1: "kecamatan sama", 2: "luar kecamatan"}
 

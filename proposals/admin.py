@@ -91,7 +91,16 @@ class MusrenbangImportForm(ImportForm):
             "Tanpa centang ini, satu baris tidak sah membatalkan seluruh impor (disarankan)."
         ),
     )
-    field_order = ["resource", "year", "import_file", "format", "skip_invalid"]
+    create_rts = forms.BooleanField(
+        label=_("Daftarkan RT yang belum ada"),
+        required=False,
+        help_text=_(
+            "Tanpa centang ini, RT yang belum terdaftar di kelurahannya menjadi kesalahan baris "
+            "(mis. salah ketik RT 850). RT baru tercatat tanpa jumlah KK: pagu per jumlah KK "
+            "baru berlaku setelah jumlah KK-nya diisi."
+        ),
+    )
+    field_order = ["resource", "year", "import_file", "format", "skip_invalid", "create_rts"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -101,6 +110,7 @@ class MusrenbangImportForm(ImportForm):
 class MusrenbangConfirmForm(ConfirmImportForm):
     year = forms.IntegerField(widget=forms.HiddenInput, min_value=FIRST_YEAR, max_value=LAST_YEAR)
     skip_invalid = forms.BooleanField(widget=forms.HiddenInput, required=False)
+    create_rts = forms.BooleanField(widget=forms.HiddenInput, required=False)
 
     def clean_import_file_name(self):
         # The preview stored the upload under a uuid4 hex name; nothing else is read back.
@@ -311,6 +321,7 @@ class MusrenbangEntryAdmin(ImportExportMixin, ScopedHistoryAdmin):
         if import_form is not None:
             initial["year"] = import_form.cleaned_data["year"]
             initial["skip_invalid"] = import_form.cleaned_data.get("skip_invalid", False)
+            initial["create_rts"] = import_form.cleaned_data.get("create_rts", False)
         return initial
 
     def get_import_data_kwargs(self, **kwargs):
@@ -318,6 +329,7 @@ class MusrenbangEntryAdmin(ImportExportMixin, ScopedHistoryAdmin):
         if form is not None and hasattr(form, "cleaned_data"):
             kwargs["year"] = form.cleaned_data["year"]
             kwargs["skip_invalid"] = form.cleaned_data.get("skip_invalid", False)
+            kwargs["create_rts"] = form.cleaned_data.get("create_rts", False)
         return kwargs
 
     def add_data_read_fail_error_to_form(self, form, e):

@@ -1,62 +1,82 @@
-"""The Musrenbang import: read a CSV/XLSX file, check every row, write the entries in bulk."""
+"""The Musrenbang import: its columns, how a row is read, how the entries are written in bulk.
+
+The reading, the header mapping, the errors, all-or-nothing, dry run and audit are the core's
+tabular pipeline (bangkit.tabular); this module says what a Musrenbang row is.
+"""
 
 from __future__ import annotations
 
-import codecs
-import csv
 import difflib
-import io
 import re
-import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from os import PathLike
-from pathlib import Path
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from bangkit.models import RT, Kecamatan, WorkType
 from bangkit.regions import KelurahanIndex, normalize_name
-from bangkit.services import audit_record
+from bangkit.tabular import (
+    BoundingBox,
+    CellError,
+    Column,
+    ColumnSet,
+    ImportReport,
+    Row,
+    RowError,
+    TabularImport,
+    cell_text,
+    parse_coordinate,
+    parse_money,
+    parse_volume,
+    parse_whole,
+    quoted,
+)
 from proposals.models import JAMBI_LAT, JAMBI_LON, MusrenbangEntry
 
 FIRST_YEAR, LAST_YEAR = 2014, 2100
 BATCH_SIZE = 500
-MAX_MONEY = 10**15  # far above any programme budget; a bigger figure is a typo
-MAX_VOLUME = Decimal("9999999999.99")  # max_digits=12, decimal_places=2
 MAX_RT = 999
+KOTA_JAMBI = BoundingBox("Kota Jambi", latitude=JAMBI_LAT, longitude=JAMBI_LON)
 
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    label: str
-    required: bool
-    aliases: tuple[str, ...] = ()
-
-
-COLUMNS: tuple[Column, ...] = (
-    Column("id_usulan", "ID Usulan", True, ("id", "no usulan", "nomor usulan", "kode usulan")),
-    Column("kecamatan", "Kecamatan", True, ("kec", "nama kecamatan")),
-    Column("kelurahan", "Kelurahan", True, ("kel", "nama kelurahan", "kelurahan desa")),
-    Column("rt", "RT", True, ("no rt", "nomor rt")),
-    Column("usulan", "Usulan", True, ("judul usulan", "nama usulan", "judul kegiatan")),
-    Column("permasalahan", "Permasalahan", True, ("masalah",)),
-    Column("jenis_kegiatan", "Jenis Kegiatan", True, ("jenis",)),
-    Column("lokasi", "Lokasi", True, ("lokasi kegiatan", "alamat lokasi")),
-    Column("volume", "Volume", True),
-    Column("satuan", "Satuan", True),
-    Column("perkiraan_biaya", "Perkiraan Biaya", False, ("biaya", "perkiraan anggaran")),
-    Column("prioritas", "Prioritas", False, ("urutan prioritas",)),
-    Column("pengusul", "Pengusul", False, ("nama pengusul",)),
-    Column("latitude", "Latitude", False, ("lat", "lintang")),
-    Column("longitude", "Longitude", False, ("lon", "lng", "long", "bujur")),
+COLUMNS = ColumnSet(
+    (
+        Column(
+            "id_usulan",
+            "ID Usulan",
+            True,
+            ("id", "no usulan", "nomor usulan", "kode usulan"),
+            max_length=50,
+        ),
+        Column("kecamatan", "Kecamatan", True, ("kec", "nama kecamatan")),
+        Column("kelurahan", "Kelurahan", True, ("kel", "nama kelurahan", "kelurahan desa")),
+        Column("rt", "RT", True, ("no rt", "nomor rt"), number=True),
+        Column(
+            "usulan",
+            "Usulan",
+            True,
+            ("judul usulan", "nama usulan", "judul kegiatan"),
+            max_length=300,
+        ),
+        Column("permasalahan", "Permasalahan", True, ("masalah",)),
+        Column("jenis_kegiatan", "Jenis Kegiatan", True, ("jenis",), max_length=150),
+        Column("lokasi", "Lokasi", True, ("lokasi kegiatan", "alamat lokasi"), max_length=300),
+        Column("volume", "Volume", True, number=True),
+        Column("satuan", "Satuan", True, max_length=30),
+        Column(
+            "perkiraan_biaya",
+            "Perkiraan Biaya",
+            False,
+            ("biaya", "perkiraan anggaran"),
+            number=True,
+        ),
+        Column("prioritas", "Prioritas", False, ("urutan prioritas",), number=True),
+        Column("pengusul", "Pengusul", False, ("nama pengusul",), max_length=150),
+        Column("latitude", "Latitude", False, ("lat", "lintang"), number=True),
+        Column("longitude", "Longitude", False, ("lon", "lng", "long", "bujur"), number=True),
+    ),
+    min_known=3,
 )
-COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
-REQUIRED_KEYS = [c.key for c in COLUMNS if c.required]
 
 # Model field -> the column a reader of the report knows it by.
 FIELD_COLUMN = {
@@ -75,317 +95,9 @@ FIELD_COLUMN = {
     "latitude": "latitude",
     "longitude": "longitude",
 }
-MAX_LENGTH = {
-    "id_usulan": 50,
-    "usulan": 300,
-    "lokasi": 300,
-    "jenis_kegiatan": 150,
-    "satuan": 30,
-    "pengusul": 150,
-}
-
-
-def normalize_header(text) -> str:
-    """'Perkiraan Biaya (Rp)', 'perkiraan_biaya' and 'PERKIRAAN BIAYA' give the same key."""
-    s = unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode()
-    s = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", s)
-    return re.sub(r"[^a-z0-9]+", "", s.lower())
-
-
-HEADER_KEYS: dict[str, str] = {}
-for _column in COLUMNS:
-    for _name in (_column.key, _column.label, *_column.aliases):
-        HEADER_KEYS[normalize_header(_name)] = _column.key
-
-
-# --- Reading files ------------------------------------------------------------------------
-
-
-class UnreadableFile(Exception):
-    """The file is not a CSV or XLSX we can read; the message is for the user."""
-
-
-@dataclass
-class Table:
-    """A sheet as the user sees it: the header row and the rows under it, with their numbers."""
-
-    headers: list
-    header_row: int
-    rows: list[tuple[int, list]]
-
-    @classmethod
-    def from_rows(cls, rows: Iterable[Iterable], *, first_row: int = 1) -> Table:
-        """Rows as a spreadsheet shows them, the header among the first few."""
-        numbered = [(first_row + i, list(r) if r is not None else []) for i, r in enumerate(rows)]
-        return cls._find_header(numbered)
-
-    @classmethod
-    def _find_header(cls, numbered: list[tuple[int, list]]) -> Table:
-        # Government sheets often start with a title line or two above the real header.
-        candidates = [(i, cells) for i, (_, cells) in enumerate(numbered) if not _blank(cells)]
-        if not candidates:
-            raise UnreadableFile("Berkas kosong: tidak ada baris judul kolom.")
-        chosen = candidates[0][0]
-        for i, cells in candidates[:10]:
-            known = {HEADER_KEYS.get(normalize_header(c)) for c in cells} - {None}
-            if len(known) >= 3:
-                chosen = i
-                break
-        number, headers = numbered[chosen]
-        return cls(headers=headers, header_row=number, rows=numbered[chosen + 1 :])
-
-
-def _blank(cells) -> bool:
-    return all(cell_text(c) == "" for c in cells)
-
-
-def cell_text(value) -> str:
-    """The text of a cell; Excel's 17.0 is shown as 17."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float):
-        if value.is_integer():
-            return str(int(value))
-        return repr(value)
-    if isinstance(value, int | Decimal):
-        return str(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return " ".join(str(value).replace("\xa0", " ").split())
-
-
-def decode_csv(data: bytes) -> str:
-    """UTF-8 with or without BOM, UTF-16 from Excel's 'Unicode text', else cp1252/latin-1."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
-
-
-def detect_delimiter(text: str) -> str:
-    """The separator of the header line: Indonesian Excel writes ';' because ',' is decimal."""
-    lines = [line for line in text.splitlines()[:20] if line.strip()]
-    for line in lines[:10]:  # a title line above the header may have no separator at all
-        counts = {d: line.count(d) for d in (";", ",", "\t")}
-        best = max(counts, key=counts.get)
-        if counts[best]:
-            return best
-    return ","
-
-
-def read_csv(data: bytes | str) -> Table:
-    text = decode_csv(data) if isinstance(data, bytes | bytearray) else data
-    text = text.lstrip("\ufeff")
-    if "\x00" in text:
-        # No text file holds NUL, and PostgreSQL cannot store it: refuse the file, not a row.
-        raise UnreadableFile(
-            "Berkas CSV berisi karakter NUL: ini bukan berkas teks, atau tersimpan dengan "
-            "pengodean yang tidak dikenal. Simpan ulang dari Excel sebagai CSV (UTF-8)."
-        )
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=detect_delimiter(text)))
-    except csv.Error as exc:
-        raise UnreadableFile(f"Berkas CSV tidak sah: {exc}.") from exc
-    return Table.from_rows(rows)
-
-
-def read_xlsx(data: bytes) -> Table:
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # a damaged zip or XML fails in many ways; all mean "unreadable"
-        raise UnreadableFile(
-            "Berkas XLSX tidak dapat dibaca; simpan ulang dari Excel sebagai .xlsx atau CSV."
-        ) from exc
-    try:
-        tables = []
-        for sheet in book.worksheets:
-            # Some writers record a wrong sheet size; read what is really there.
-            sheet.reset_dimensions()
-            try:
-                table = Table.from_rows(sheet.iter_rows(values_only=True))
-            except UnreadableFile:
-                continue
-            # A workbook may open with an instructions sheet: take the sheet with our columns.
-            known = {HEADER_KEYS.get(normalize_header(h)) for h in table.headers}
-            if set(REQUIRED_KEYS) <= known:
-                return table
-            tables.append(table)
-        if not tables:
-            raise UnreadableFile("Berkas kosong: tidak ada baris judul kolom.")
-        return tables[0]
-    finally:
-        book.close()
-
-
-def read_table(source, filename: str = "") -> Table:
-    """A Table from a path, bytes, a binary or text file, rows (header first), or a Table."""
-    if isinstance(source, Table):
-        return source
-    if isinstance(source, str | PathLike):
-        path = Path(source)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise UnreadableFile(f"Berkas {path.name} tidak dapat dibuka: {exc.strerror}.") from exc
-        filename = filename or path.name
-    elif hasattr(source, "read"):
-        data = source.read()
-    elif isinstance(source, bytes | bytearray):
-        data = bytes(source)
-    else:
-        return Table.from_rows(source)
-
-    suffix = Path(filename).suffix.lower()
-    if suffix == ".xls" or (isinstance(data, bytes) and data.startswith(b"\xd0\xcf\x11\xe0")):
-        raise UnreadableFile(
-            "Format Excel lama (.xls) tidak didukung; simpan ulang sebagai .xlsx atau CSV."
-        )
-    if isinstance(data, bytes) and (suffix in (".xlsx", ".xlsm") or data.startswith(b"PK\x03\x04")):
-        return read_xlsx(data)
-    return read_csv(data)
 
 
 # --- Reading cells ------------------------------------------------------------------------
-
-
-class CellError(Exception):
-    """One cell's problem, worded for the user (the value is already in the message)."""
-
-
-def _quoted(value) -> str:
-    return f"'{cell_text(value)}'"
-
-
-def _decimal_text(value: Decimal) -> str:
-    return f"{value.normalize():f}".replace(".", ",")
-
-
-def _group_ok(integral: str, separator: str) -> bool:
-    groups = integral.split(separator)
-    return (
-        1 <= len(groups[0]) <= 3
-        and all(len(g) == 3 for g in groups[1:])
-        and all(g.isdigit() for g in groups)
-    )
-
-
-def _parse_number_text(text: str, *, money: bool) -> Decimal:
-    """Digits with Indonesian (1.250.000,50) or English (1,250,000.50) separators.
-
-    One lone separator is a decimal mark, except in money where exactly three digits after it
-    mean thousands ("25.000" is twenty-five thousand rupiah).
-    """
-    s = text.replace(" ", "")
-    if not s or not re.fullmatch(r"[0-9.,]+", s) or not s[0].isdigit() or not s[-1].isdigit():
-        raise ValueError
-    dots, commas = s.count("."), s.count(",")
-    if dots and commas:
-        decimal_mark = "." if s.rfind(".") > s.rfind(",") else ","
-        thousands = "," if decimal_mark == "." else "."
-        integral, fraction = s.rsplit(decimal_mark, 1)
-        if thousands in fraction or not _group_ok(integral, thousands):
-            raise ValueError
-        return Decimal(integral.replace(thousands, "") + "." + fraction)
-    if dots + commas == 0:
-        return Decimal(s)
-    separator = "." if dots else ","
-    if dots + commas > 1:
-        if not _group_ok(s, separator):
-            raise ValueError
-        return Decimal(s.replace(separator, ""))
-    integral, fraction = s.split(separator)
-    if money and len(fraction) == 3 and integral != "0" and _group_ok(s, separator):
-        return Decimal(integral + fraction)
-    return Decimal(integral + "." + fraction)
-
-
-def _number(value, *, money: bool) -> Decimal:
-    """A Decimal from an Excel number or a text cell; raise ValueError if it is not one."""
-    if isinstance(value, bool):
-        raise ValueError
-    if isinstance(value, int | float | Decimal):
-        result = Decimal(str(value))
-        if not result.is_finite():
-            raise ValueError
-        return result
-    return _parse_number_text(cell_text(value), money=money)
-
-
-def parse_money(value) -> int | None:
-    """Rupiah as an integer: 25000000, 25.000.000, Rp 25.000.000,00, Rp. 25,000,000, 2.5e7."""
-    text = cell_text(value)
-    if text == "":
-        return None
-    if isinstance(value, str):
-        stripped = re.sub(r"(?i)^(rp\.?|idr)\s*", "", text).strip()
-        negative = stripped.startswith(("-", "(", "−"))
-        stripped = stripped.lstrip("-−(").rstrip(")").strip()
-        stripped = re.sub(r"(?i)^(rp\.?|idr)\s*", "", stripped)
-    else:
-        stripped, negative = value, False
-    try:
-        amount = _number(stripped, money=True)
-    except (ValueError, InvalidOperation):
-        raise CellError(f"{_quoted(value)} bukan jumlah rupiah yang sah.") from None
-    if negative or amount < 0:
-        raise CellError(f"{_quoted(value)} tidak boleh negatif.")
-    # Compared before rounding: quantize() raises on numbers longer than Decimal's precision.
-    if amount >= MAX_MONEY:
-        raise CellError(f"{_quoted(value)} terlalu besar.")
-    rupiah = int(amount.quantize(Decimal("1"), ROUND_HALF_UP))
-    if rupiah >= MAX_MONEY:
-        raise CellError(f"{_quoted(value)} terlalu besar.")
-    return rupiah
-
-
-def parse_volume(value) -> Decimal | None:
-    """A quantity with a decimal comma or point: 120,5 and 120.5 are the same."""
-    text = cell_text(value)
-    if text == "":
-        return None
-    negative = isinstance(value, str) and text.startswith(("-", "−"))
-    try:
-        number = _number(text.lstrip("-−") if negative else value, money=False)
-    except (ValueError, InvalidOperation):
-        raise CellError(f"{_quoted(value)} bukan angka.") from None
-    if negative or number < 0:
-        raise CellError(f"{_quoted(value)} tidak boleh negatif.")
-    if number > MAX_VOLUME:  # before quantize(), which raises on very long numbers
-        raise CellError(f"{_quoted(value)} terlalu besar.")
-    number = number.quantize(Decimal("0.01"), ROUND_HALF_UP)
-    if number > MAX_VOLUME:
-        raise CellError(f"{_quoted(value)} terlalu besar.")
-    return number
-
-
-def parse_whole(value) -> int | None:
-    """A whole number such as a priority: 3, '03', Excel's 3.0."""
-    text = cell_text(value)
-    if text == "":
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    else:
-        match = re.fullmatch(r"0*(\d{1,9})(?:[.,]0+)?", text)
-        if not match:
-            raise CellError(f"{_quoted(value)} bukan bilangan bulat.")
-        number = int(match.group(1))
-    if number < 0:
-        raise CellError(f"{_quoted(value)} tidak boleh negatif.")
-    if number > 2_147_483_647:
-        raise CellError(f"{_quoted(value)} terlalu besar.")
-    return number
-
 
 _RT_PATTERN = re.compile(r"(?:rt)?\s*[.:\-]?\s*0*(\d{1,4})(?:[.,]0+)?")
 
@@ -402,42 +114,10 @@ def parse_rt(value) -> int | None:
     else:
         match = _RT_PATTERN.fullmatch(text.lower())
         if not match:
-            raise CellError(f"{_quoted(value)} bukan nomor RT (contoh: 3, 03, RT 03).")
+            raise CellError(f"{quoted(value)} bukan nomor RT (contoh: 3, 03, RT 03).")
         number = int(match.group(1))
     if not 1 <= number <= MAX_RT:
-        raise CellError(f"{_quoted(value)} bukan nomor RT yang sah (1–{MAX_RT}).")
-    return number
-
-
-def parse_coordinate(value, *, axis: str) -> Decimal | None:
-    """Degrees with a decimal point or comma, inside Kota Jambi's bounding box."""
-    text = cell_text(value)
-    if text == "":
-        return None
-    try:
-        if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-            number = Decimal(str(value))
-        else:
-            s = text.replace(" ", "").replace("−", "-")
-            if "," in s and "." not in s and s.count(",") == 1:
-                s = s.replace(",", ".")
-            if not re.fullmatch(r"-?\d{1,3}(\.\d+)?", s):
-                raise ValueError
-            number = Decimal(s)
-    except (ValueError, InvalidOperation):
-        raise CellError(f"{_quoted(value)} bukan koordinat desimal (contoh: -1,6012).") from None
-    number = number.quantize(Decimal("0.000001"), ROUND_HALF_UP)
-    low, high = JAMBI_LAT if axis == "latitude" else JAMBI_LON
-    if not low <= number <= high:
-        name = "lintang" if axis == "latitude" else "bujur"
-        message = (
-            f"{_quoted(value)} di luar wilayah Kota Jambi "
-            f"({name} {_decimal_text(low)} s.d. {_decimal_text(high)})."
-        )
-        other_low, other_high = JAMBI_LON if axis == "latitude" else JAMBI_LAT
-        if other_low <= number <= other_high:
-            message += " Latitude dan longitude tertukar?"
-        raise CellError(message)
+        raise CellError(f"{quoted(value)} bukan nomor RT yang sah (1–{MAX_RT}).")
     return number
 
 
@@ -537,14 +217,10 @@ class _RegionLookup:
                     names = ", ".join(self.kecamatan_by_key[k].name for k in close)
                     message = message[:-1] + f". Mungkin maksudnya: {names}?"
                 problems.append(("kecamatan", message))
+        # The kecamatan column ranks the suggestions; names elsewhere in the city still count.
         resolution = self.index.resolve(kelurahan_text, kecamatan=kecamatan)
         kelurahan = resolution.match
         if kelurahan is None:
-            if kecamatan is not None:
-                # The kecamatan column narrows the suggestions to the places it can mean.
-                resolution.suggestions = [
-                    k for k in resolution.suggestions if k.kecamatan_id == kecamatan.pk
-                ] or resolution.suggestions
             problems.append(("kelurahan", resolution.message))
         elif kecamatan is not None and kelurahan.kecamatan_id != kecamatan.pk:
             problems.append(
@@ -561,24 +237,6 @@ class _RegionLookup:
 
 
 @dataclass
-class RowError:
-    """One problem, with the row as the spreadsheet numbers it (header = row 1)."""
-
-    row: int | None
-    column: str | None
-    value: str
-    message: str
-
-    def __str__(self) -> str:
-        if self.row is None:
-            return self.message
-        where = f"Baris {self.row}"
-        if self.column:
-            where += f", kolom {self.column}"
-        return f"{where}: {self.message}"
-
-
-@dataclass
 class RowOutcome:
     row: int
     source_id: str
@@ -589,28 +247,14 @@ class RowOutcome:
 
 
 @dataclass
-class ImportReport:
-    year: int
-    filename: str = ""
-    dry_run: bool = False
-    skip_invalid: bool = False
-    total: int = 0
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    invalid: int = 0
+class MusrenbangImportReport(ImportReport):
+    create_rts: bool = False
     new_rts: int = 0
+    # Rows refused because their RT is not registered (and create_rts was not asked for).
+    unknown_rts: int = 0
     # Entries of the year already in the database that the file does not mention (kept).
     absent: int = 0
-    errors: list[RowError] = field(default_factory=list)
     outcomes: list[RowOutcome] = field(default_factory=list)
-    ignored_columns: list[str] = field(default_factory=list)
-    rejected: bool = False
-
-    @property
-    def saved(self) -> bool:
-        """True when rows were written and committed."""
-        return not self.rejected and not self.dry_run and bool(self.outcomes)
 
     @property
     def updated_rows(self) -> list[RowOutcome]:
@@ -618,14 +262,12 @@ class ImportReport:
 
     @property
     def summary(self) -> str:
-        return (
-            f"{self.new} baru, {self.updated} diperbarui, {self.unchanged} tetap, "
-            f"{self.invalid} tidak sah, {self.new_rts} RT baru"
-        )
+        return f"{super().summary}, {self.new_rts} RT baru"
 
-    def add_file_error(self, message: str) -> None:
-        self.errors.append(RowError(row=None, column=None, value="", message=message))
-        self.rejected = True
+    def reset_counts(self) -> None:
+        super().reset_counts()
+        self.outcomes.clear()
+        self.new_rts = 0
 
 
 # --- Parsing rows -------------------------------------------------------------------------
@@ -638,106 +280,6 @@ class _ParsedRow:
     kelurahan: object = None
     rt_number: int | None = None
     values: dict = field(default_factory=dict)
-
-
-def _map_headers(headers: list, report: ImportReport) -> dict[str, int]:
-    positions: dict[str, int] = {}
-    for i, header in enumerate(headers):
-        text = cell_text(header)
-        key = HEADER_KEYS.get(normalize_header(text))
-        if key is None:
-            if text:
-                report.ignored_columns.append(text)
-            continue
-        if key in positions:
-            first = cell_text(headers[positions[key]])
-            report.add_file_error(
-                f"Kolom {COLUMN_BY_KEY[key].label} muncul dua kali ('{first}' dan '{text}')."
-            )
-            continue
-        positions[key] = i
-    missing = [COLUMN_BY_KEY[k].label for k in REQUIRED_KEYS if k not in positions]
-    if missing:
-        report.add_file_error(f"Kolom wajib tidak ada: {', '.join(missing)}.")
-    return positions
-
-
-class _RowParser:
-    def __init__(self, *, year: int, positions: dict[str, int]):
-        self.positions = positions
-        self.regions = _RegionLookup(year)
-        self.work_types = WorkTypeIndex()
-
-    def parse(self, number: int, cells: list, errors: list[RowError]) -> _ParsedRow:
-        def raw(key):
-            i = self.positions.get(key)
-            return cells[i] if i is not None and i < len(cells) else None
-
-        def fail(key, message):
-            errors.append(RowError(number, COLUMN_BY_KEY[key].label, cell_text(raw(key)), message))
-
-        def text(key, *, required=False):
-            value = cell_text(raw(key))
-            if required and not value:
-                fail(key, "wajib diisi.")
-            limit = MAX_LENGTH.get(key)
-            if limit and len(value) > limit:
-                fail(key, f"terlalu panjang ({len(value)} karakter, paling banyak {limit}).")
-            return value
-
-        def parsed(key, parser, **kwargs):
-            try:
-                return parser(raw(key), **kwargs)
-            except CellError as exc:
-                fail(key, str(exc))
-                return None
-
-        source_id = parse_source_id(raw("id_usulan"))
-        row = _ParsedRow(row=number, source_id=source_id)
-        if not source_id:
-            fail("id_usulan", "wajib diisi.")
-        elif len(source_id) > MAX_LENGTH["id_usulan"]:
-            fail("id_usulan", f"terlalu panjang (paling banyak {MAX_LENGTH['id_usulan']}).")
-
-        kelurahan_text = cell_text(raw("kelurahan"))
-        if not kelurahan_text:
-            fail("kelurahan", "wajib diisi.")
-        else:
-            kelurahan, problems = self.regions.resolve(kelurahan_text, cell_text(raw("kecamatan")))
-            for key, message in problems:
-                fail(key, message)
-            row.kelurahan = kelurahan
-        row.rt_number = parsed("rt", parse_rt)
-
-        work_type_text = text("jenis_kegiatan")
-        work_type = self.work_types.match(work_type_text) if work_type_text else None
-        values = {
-            "title": text("usulan", required=True),
-            "problem": text("permasalahan"),
-            "work_type_id": work_type.pk if work_type else None,
-            "work_type_text": work_type_text,
-            "location_text": text("lokasi"),
-            "volume": parsed("volume", parse_volume),
-            "unit": text("satuan"),
-        }
-        present = self.positions
-        if "perkiraan_biaya" in present:
-            values["estimated_cost"] = parsed("perkiraan_biaya", parse_money)
-        if "prioritas" in present:
-            values["priority"] = parsed("prioritas", parse_whole)
-        if "pengusul" in present:
-            values["proposer"] = text("pengusul")
-        if "latitude" in present or "longitude" in present:
-            lat = parsed("latitude", parse_coordinate, axis="latitude")
-            lon = parsed("longitude", parse_coordinate, axis="longitude")
-            lat_text, lon_text = cell_text(raw("latitude")), cell_text(raw("longitude"))
-            if lat_text and not lon_text:
-                fail("longitude", "wajib diisi bila Latitude diisi.")
-            elif lon_text and not lat_text:
-                fail("latitude", "wajib diisi bila Longitude diisi.")
-            values["latitude"], values["longitude"] = lat, lon
-        row.values = values
-        return row
 
 
 def _check_duplicates(rows: list[_ParsedRow], errors: list[RowError]) -> None:
@@ -754,14 +296,11 @@ def _check_duplicates(rows: list[_ParsedRow], errors: list[RowError]) -> None:
             errors.append(
                 RowError(
                     number,
-                    COLUMN_BY_KEY["id_usulan"].label,
+                    COLUMNS["id_usulan"].label,
                     source_id,
                     f"'{source_id}' ganda, juga dipakai di baris {others}.",
                 )
             )
-
-
-# --- Writing ------------------------------------------------------------------------------
 
 
 def _same(old, new) -> bool:
@@ -770,91 +309,212 @@ def _same(old, new) -> bool:
     return old == new
 
 
-def _write(rows: list[_ParsedRow], report: ImportReport, *, year: int, actor) -> None:
-    existing = {e.source_id: e for e in MusrenbangEntry.objects.filter(year=year)}
-    kelurahan_ids = {r.kelurahan.pk for r in rows}
-    rt_ids = {
-        (kelurahan_id, number): pk
-        for kelurahan_id, number, pk in RT.objects.filter(
-            kelurahan_id__in=kelurahan_ids, rw=""
-        ).values_list("kelurahan_id", "number", "pk")
-    }
-    # The RT registry grows from the Musrenbang: an RT the file names is an RT that exists.
-    missing = sorted(
-        {(r.kelurahan.pk, r.rt_number) for r in rows if r.rt_number is not None} - set(rt_ids)
-    )
-    if missing:
-        created = RT.objects.bulk_create(
-            [RT(kelurahan_id=k, number=n) for k, n in missing], batch_size=BATCH_SIZE
-        )
-        if all(rt.pk for rt in created):
-            rt_ids.update({(rt.kelurahan_id, rt.number): rt.pk for rt in created})
-        else:  # a backend that cannot return ids from a bulk insert
-            rt_ids.update(
-                {
-                    (k, n): pk
-                    for k, n, pk in RT.objects.filter(
-                        kelurahan_id__in={k for k, _ in missing}, rw=""
-                    ).values_list("kelurahan_id", "number", "pk")
-                }
-            )
-    report.new_rts = len(missing)
+class MusrenbangImport(TabularImport):
+    """A year's Musrenbang wish-list, matched on (year, ID usulan)."""
 
-    now = timezone.now()
-    to_create, to_update, update_fields = [], [], {"updated_at"}
-    for row in rows:
-        values = {
-            "kelurahan_id": row.kelurahan.pk,
-            "rt_id": rt_ids[(row.kelurahan.pk, row.rt_number)] if row.rt_number else None,
-            **row.values,
-        }
-        entry = existing.get(row.source_id)
-        if entry is None:
-            entry = MusrenbangEntry(year=year, source_id=row.source_id, **values)
-            to_create.append(entry)
-            status, labels = "new", []
+    columns = COLUMNS
+    report_class = MusrenbangImportReport
+    title = "Impor Musrenbang"
+    noun = "usulan"
+    audit_action = "musrenbang_import"
+
+    def __init__(self, *, year: int, actor=None, create_rts: bool = False):
+        super().__init__(year=year, actor=actor)
+        # Without it an RT the registry does not know is a row error, not a new RT.
+        self.create_rts = create_rts
+
+    def new_report(self, **kwargs):
+        return super().new_report(create_rts=self.create_rts, **kwargs)
+
+    def check(self, report):
+        if not FIRST_YEAR <= self.year <= LAST_YEAR:
+            report.add_file_error(f"Tahun {self.year} tidak sah ({FIRST_YEAR}–{LAST_YEAR}).")
+
+    def prepare(self, positions):
+        self.regions = _RegionLookup(self.year)
+        self.work_types = WorkTypeIndex()
+        self.rts: set[tuple[int, int]] = set()
+        self.highest_rt: dict[int, int] = {}
+        for kelurahan_id, number in RT.objects.filter(rw="").values_list("kelurahan_id", "number"):
+            self.rts.add((kelurahan_id, number))
+            self.highest_rt[kelurahan_id] = max(number, self.highest_rt.get(kelurahan_id, 0))
+        self.unknown_rt_rows: set[int] = set()
+
+    def parse_row(self, cells: Row) -> _ParsedRow:
+        source_id = parse_source_id(cells.raw("id_usulan"))
+        row = _ParsedRow(row=cells.number, source_id=source_id)
+        limit = COLUMNS["id_usulan"].max_length
+        if not source_id:
+            cells.fail("id_usulan", "wajib diisi.")
+        elif len(source_id) > limit:
+            cells.fail("id_usulan", f"terlalu panjang (paling banyak {limit}).")
+
+        kelurahan_text = cell_text(cells.raw("kelurahan"))
+        if not kelurahan_text:
+            cells.fail("kelurahan", "wajib diisi.")
         else:
-            changed = [n for n, value in values.items() if not _same(getattr(entry, n), value)]
-            for name in changed:
-                setattr(entry, name, values[name])
-            labels = list(dict.fromkeys(COLUMN_BY_KEY[FIELD_COLUMN[n]].label for n in changed))
-            status = "updated" if changed else "unchanged"
-            if changed:
-                entry.updated_at = now
-                update_fields.update(changed)
-                to_update.append(entry)
-        # Readers of the report (the admin preview) need the name without a query per row.
-        entry.kelurahan = row.kelurahan
-        report.outcomes.append(
-            RowOutcome(row.row, row.source_id, status, entry, labels, row.rt_number)
-        )
+            kelurahan, problems = self.regions.resolve(
+                kelurahan_text, cell_text(cells.raw("kecamatan"))
+            )
+            for key, message in problems:
+                cells.fail(key, message)
+            row.kelurahan = kelurahan
+        row.rt_number = cells.parse("rt", parse_rt)
+        if row.kelurahan is not None and row.rt_number is not None and not self.create_rts:
+            self._check_rt_registered(cells, row.kelurahan, row.rt_number)
 
-    history = {
-        "default_user": actor if actor is not None and actor.is_authenticated else None,
-        "default_change_reason": f"Impor Musrenbang {report.filename}".strip()[:100],
-    }
-    if to_create:
-        created = bulk_create_with_history(
-            to_create, MusrenbangEntry, batch_size=BATCH_SIZE, **history
+        work_type_text = cells.text("jenis_kegiatan")
+        work_type = self.work_types.match(work_type_text) if work_type_text else None
+        values = {
+            "title": cells.text("usulan", required=True),
+            "problem": cells.text("permasalahan"),
+            "work_type_id": work_type.pk if work_type else None,
+            "work_type_text": work_type_text,
+            "location_text": cells.text("lokasi"),
+            "volume": cells.parse("volume", parse_volume),
+            "unit": cells.text("satuan"),
+        }
+        if cells.has("perkiraan_biaya"):
+            values["estimated_cost"] = cells.parse("perkiraan_biaya", parse_money)
+        if cells.has("prioritas"):
+            values["priority"] = cells.parse("prioritas", parse_whole)
+        if cells.has("pengusul"):
+            values["proposer"] = cells.text("pengusul")
+        if cells.has("latitude") or cells.has("longitude"):
+            lat = cells.parse("latitude", parse_coordinate, axis="latitude", box=KOTA_JAMBI)
+            lon = cells.parse("longitude", parse_coordinate, axis="longitude", box=KOTA_JAMBI)
+            lat_text, lon_text = cell_text(cells.raw("latitude")), cell_text(cells.raw("longitude"))
+            if lat_text and not lon_text:
+                cells.fail("longitude", "wajib diisi bila Latitude diisi.")
+            elif lon_text and not lat_text:
+                cells.fail("latitude", "wajib diisi bila Longitude diisi.")
+            values["latitude"], values["longitude"] = lat, lon
+        row.values = values
+        return row
+
+    def _check_rt_registered(self, cells: Row, kelurahan, number: int) -> None:
+        """An RT the registry does not know is a typo until someone says it is new: "RT 850"
+        in a kelurahan of 32 RTs would otherwise become an RT with no households."""
+        if (kelurahan.pk, number) in self.rts:
+            return
+        highest = self.highest_rt.get(kelurahan.pk)
+        known = (
+            f"RT tertinggi: RT {highest:02d}"
+            if highest
+            else "belum ada RT terdaftar di kelurahan ini"
         )
-        # On backends without RETURNING the saved copies carry the ids.
-        by_source = {e.source_id: e for e in created}
-        for outcome in report.outcomes:
-            if outcome.status == "new" and outcome.entry.pk is None:
-                outcome.entry = by_source.get(outcome.source_id, outcome.entry)
-    if to_update:
-        bulk_update_with_history(
-            to_update,
-            MusrenbangEntry,
-            sorted(update_fields),
-            batch_size=BATCH_SIZE,
-            **history,
+        cells.fail(
+            "rt",
+            f"RT {number:02d} tidak ada di Kelurahan {kelurahan.name} ({known}). Periksa "
+            "nomornya; bila RT ini memang ada, impor dengan pilihan mendaftarkan RT baru "
+            "(--create-rts, atau centang 'Daftarkan RT yang belum ada' di admin).",
         )
-    report.new = len(to_create)
-    report.updated = len(to_update)
-    report.unchanged = len(rows) - report.new - report.updated
-    seen = {r.source_id for r in rows}
-    report.absent = sum(1 for source_id in existing if source_id not in seen)
+        self.unknown_rt_rows.add(cells.number)
+
+    def check_rows(self, rows, errors):
+        _check_duplicates(rows, errors)
+
+    def write(self, rows: list[_ParsedRow], report: MusrenbangImportReport) -> None:
+        year = self.year
+        existing = {e.source_id: e for e in MusrenbangEntry.objects.filter(year=year)}
+        kelurahan_ids = {r.kelurahan.pk for r in rows}
+        rt_ids = {
+            (kelurahan_id, number): pk
+            for kelurahan_id, number, pk in RT.objects.filter(
+                kelurahan_id__in=kelurahan_ids, rw=""
+            ).values_list("kelurahan_id", "number", "pk")
+        }
+        missing = sorted(
+            {(r.kelurahan.pk, r.rt_number) for r in rows if r.rt_number is not None} - set(rt_ids)
+        )
+        if missing and not self.create_rts:
+            # Removed since the rows were checked: refuse the import rather than recreate it.
+            raise IntegrityError(f"RT {missing[0][1]:02d} tidak ada lagi.")
+        if missing:
+            # Asked for: new RTs join the registry, their households unknown (no tier yet).
+            created = RT.objects.bulk_create(
+                [RT(kelurahan_id=k, number=n) for k, n in missing], batch_size=BATCH_SIZE
+            )
+            if all(rt.pk for rt in created):
+                rt_ids.update({(rt.kelurahan_id, rt.number): rt.pk for rt in created})
+            else:  # a backend that cannot return ids from a bulk insert
+                rt_ids.update(
+                    {
+                        (k, n): pk
+                        for k, n, pk in RT.objects.filter(
+                            kelurahan_id__in={k for k, _ in missing}, rw=""
+                        ).values_list("kelurahan_id", "number", "pk")
+                    }
+                )
+        report.new_rts = len(missing)
+
+        now = timezone.now()
+        to_create, to_update, update_fields = [], [], {"updated_at"}
+        for row in rows:
+            values = {
+                "kelurahan_id": row.kelurahan.pk,
+                "rt_id": rt_ids[(row.kelurahan.pk, row.rt_number)] if row.rt_number else None,
+                **row.values,
+            }
+            entry = existing.get(row.source_id)
+            if entry is None:
+                entry = MusrenbangEntry(year=year, source_id=row.source_id, **values)
+                to_create.append(entry)
+                status, labels = "new", []
+            else:
+                changed = [n for n, value in values.items() if not _same(getattr(entry, n), value)]
+                for name in changed:
+                    setattr(entry, name, values[name])
+                labels = list(dict.fromkeys(COLUMNS[FIELD_COLUMN[n]].label for n in changed))
+                status = "updated" if changed else "unchanged"
+                if changed:
+                    entry.updated_at = now
+                    update_fields.update(changed)
+                    to_update.append(entry)
+            # Readers of the report (the admin preview) need the name without a query per row.
+            entry.kelurahan = row.kelurahan
+            report.outcomes.append(
+                RowOutcome(row.row, row.source_id, status, entry, labels, row.rt_number)
+            )
+
+        history = {
+            "default_user": self.actor
+            if self.actor is not None and self.actor.is_authenticated
+            else None,
+            "default_change_reason": f"Impor Musrenbang {report.filename}".strip()[:100],
+        }
+        if to_create:
+            created = bulk_create_with_history(
+                to_create, MusrenbangEntry, batch_size=BATCH_SIZE, **history
+            )
+            # On backends without RETURNING the saved copies carry the ids.
+            by_source = {e.source_id: e for e in created}
+            for outcome in report.outcomes:
+                if outcome.status == "new" and outcome.entry.pk is None:
+                    outcome.entry = by_source.get(outcome.source_id, outcome.entry)
+        if to_update:
+            bulk_update_with_history(
+                to_update,
+                MusrenbangEntry,
+                sorted(update_fields),
+                batch_size=BATCH_SIZE,
+                **history,
+            )
+        report.new = len(to_create)
+        report.updated = len(to_update)
+        report.unchanged = len(rows) - report.new - report.updated
+        seen = {r.source_id for r in rows}
+        report.absent = sum(1 for source_id in existing if source_id not in seen)
+
+    def after_parsing(self, report: MusrenbangImportReport) -> None:
+        report.unknown_rts = len(self.unknown_rt_rows)
+
+    def audit_data(self, report):
+        return {
+            "create_rts": self.create_rts,
+            "new_rts": report.new_rts,
+            "updated_ids": [o.source_id for o in report.updated_rows][:1000],
+        }
 
 
 def musrenbang_import(
@@ -865,88 +525,16 @@ def musrenbang_import(
     actor=None,
     dry_run: bool = False,
     skip_invalid: bool = False,
-) -> ImportReport:
+    create_rts: bool = False,
+) -> MusrenbangImportReport:
     """Import a Musrenbang file for a budget year: all rows or none, unless ``skip_invalid``.
 
-    ``file_or_rows`` is a path, bytes, an open file, a :class:`Table`, or rows with the
-    header first. Re-importing the same file changes nothing; a changed row updates its entry
-    (matched on year and ID usulan). A dry run checks and writes everything, then rolls back.
+    ``file_or_rows`` is a path, bytes, an open file, a :class:`~bangkit.tabular.Table`, or rows
+    with the header first. Re-importing the same file changes nothing; a changed row updates
+    its entry (matched on year and ID usulan). A dry run checks and writes everything, then
+    rolls back. An RT the registry does not know is a row error, unless ``create_rts``: then
+    it is registered, its households unknown until someone enters them.
     """
-    if not filename and isinstance(file_or_rows, str | PathLike):
-        filename = Path(file_or_rows).name
-    year = int(year)
-    report = ImportReport(year=year, filename=filename, dry_run=dry_run, skip_invalid=skip_invalid)
-    if not FIRST_YEAR <= year <= LAST_YEAR:
-        report.add_file_error(f"Tahun {year} tidak sah ({FIRST_YEAR}–{LAST_YEAR}).")
-        return report
-    try:
-        table = read_table(file_or_rows, filename)
-    except UnreadableFile as exc:
-        report.add_file_error(str(exc))
-        return report
-
-    positions = _map_headers(table.headers, report)
-    if report.rejected:
-        return report
-
-    parser = _RowParser(year=year, positions=positions)
-    rows: list[_ParsedRow] = []
-    errors: list[RowError] = []
-    for number, cells in table.rows:
-        if _blank(cells):
-            continue
-        rows.append(parser.parse(number, cells, errors))
-    report.total = len(rows)
-    _check_duplicates(rows, errors)
-    errors.sort(key=lambda e: (e.row, list(COLUMN_BY_KEY).index(_key_of(e.column))))
-    report.errors = errors
-    invalid_rows = {e.row for e in errors}
-    report.invalid = len(invalid_rows)
-    valid = [r for r in rows if r.row not in invalid_rows]
-
-    if not rows:
-        report.add_file_error("Berkas tidak berisi baris usulan.")
-        return report
-    if errors and (not skip_invalid or not valid):
-        report.rejected = True
-        return report
-
-    try:
-        with transaction.atomic():
-            _write(valid, report, year=year, actor=actor)
-            if dry_run:
-                transaction.set_rollback(True)
-            else:
-                audit_record(
-                    actor=actor,
-                    action="musrenbang_import",
-                    summary=f"Impor Musrenbang {year} ({filename or 'tanpa nama'}): "
-                    f"{report.summary}.",
-                    data={
-                        "year": year,
-                        "filename": filename,
-                        "total": report.total,
-                        "new": report.new,
-                        "updated": report.updated,
-                        "unchanged": report.unchanged,
-                        "invalid": report.invalid,
-                        "new_rts": report.new_rts,
-                        "updated_ids": [o.source_id for o in report.updated_rows][:1000],
-                        "invalid_rows": sorted(invalid_rows)[:1000],
-                    },
-                )
-    except IntegrityError as exc:
-        report.outcomes.clear()
-        report.new = report.updated = report.unchanged = report.new_rts = 0
-        report.add_file_error(
-            "Penyimpanan dibatalkan karena bentrok di database (mungkin impor lain untuk tahun "
-            f"yang sama berjalan bersamaan); tidak ada yang diimpor, ulangi impor. ({exc})"
-        )
-    return report
-
-
-def _key_of(label: str | None) -> str:
-    for column in COLUMNS:
-        if column.label == label:
-            return column.key
-    return COLUMNS[0].key
+    return MusrenbangImport(year=int(year), actor=actor, create_rts=create_rts).run(
+        file_or_rows, filename=filename, dry_run=dry_run, skip_invalid=skip_invalid
+    )

@@ -1,4 +1,5 @@
-"""django-import-export glue: file formats and the resource, both backed by proposals.importing."""
+"""django-import-export glue: file formats and the resource, both backed by proposals.importing
+(and the core reader, bangkit.tabular)."""
 
 import tablib
 from import_export import fields
@@ -7,7 +8,8 @@ from import_export.results import Error, Result, RowResult
 
 from bangkit import spreadsheets
 from bangkit.spreadsheets import SafeModelResource
-from proposals.importing import Table, UnreadableFile, musrenbang_import, read_csv, read_xlsx
+from bangkit.tabular import Table, UnreadableFile, read_csv, read_xlsx
+from proposals.importing import COLUMNS, musrenbang_import
 from proposals.models import MusrenbangEntry
 
 
@@ -48,7 +50,7 @@ class MusrenbangCSV(_TableFormat, base_formats.CSV):
 
     @staticmethod
     def read(data):
-        return read_csv(data)
+        return read_csv(data, columns=COLUMNS)
 
 
 class MusrenbangXLSX(_TableFormat, base_formats.XLSX):
@@ -56,7 +58,7 @@ class MusrenbangXLSX(_TableFormat, base_formats.XLSX):
 
     @staticmethod
     def read(data):
-        return read_xlsx(data)
+        return read_xlsx(data, columns=COLUMNS)
 
 
 PREVIEW_LIMIT = 500
@@ -149,7 +151,7 @@ class MusrenbangEntryResource(SafeModelResource):
             raise ValueError("Impor Musrenbang memerlukan tahun (year=...).")
         table = getattr(dataset, "musrenbang_table", None)
         if table is None:
-            table = Table.from_rows([dataset.headers or [], *dataset])
+            table = Table.from_rows([dataset.headers or [], *dataset], columns=COLUMNS)
         report = musrenbang_import(
             file_or_rows=table,
             filename=kwargs.get("file_name") or "",
@@ -157,6 +159,7 @@ class MusrenbangEntryResource(SafeModelResource):
             actor=kwargs.get("user"),
             dry_run=dry_run,
             skip_invalid=bool(kwargs.get("skip_invalid")),
+            create_rts=bool(kwargs.get("create_rts")),
         )
         result = report_result(report)
         if raise_errors and report.rejected:

@@ -88,7 +88,12 @@ def submission_problems(proposal) -> list[str]:
     if total <= 0:
         problems.append("RAB belum diisi.")
     ceiling = proposal.ceiling
-    if ceiling is None:
+    if ceiling is None and proposal.rt.households is None:
+        problems.append(
+            f"Jumlah KK {proposal.rt.label} belum diisi, jadi pagu per jumlah KK belum dapat "
+            "ditentukan: minta kelurahan atau Bappeda mengisinya di data RT."
+        )
+    elif ceiling is None:
         problems.append("Pagu untuk RT ini belum diatur pada tahun anggaran ini.")
     elif total > ceiling:
         problems.append(f"Total RAB Rp {total:,} melebihi pagu Rp {ceiling:,}.".replace(",", "."))

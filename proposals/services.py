@@ -115,7 +115,8 @@ def proposal_create_from_entry(*, entry: MusrenbangEntry, actor, **fields) -> Pr
         "planned_volume": entry.volume or Decimal("1"),
         "latitude": entry.latitude,
         "longitude": entry.longitude,
-        "households_benefiting": entry.rt.households if entry.rt else 0,
+        # An RT whose households are not known yet: the Ketua RT fills in the figure.
+        "households_benefiting": (entry.rt.households or 0) if entry.rt else 0,
     }
     values.update({k: v for k, v in fields.items() if k in PROPOSAL_FIELDS})
     if values["work_type"] is None:

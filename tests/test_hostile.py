@@ -1916,7 +1916,7 @@ def test_site_change_values_people_write_still_read():
 
 @pytest.mark.parametrize("junk", ["9" * 10_240, "9" * 40, "1" + "0" * 30 + ",5"])
 def test_import_numbers_longer_than_decimal_precision_are_too_big(junk):
-    from proposals.importing import CellError, parse_money, parse_volume
+    from bangkit.tabular import CellError, parse_money, parse_volume
 
     for parse in (parse_money, parse_volume):
         with pytest.raises(CellError, match="terlalu besar"):

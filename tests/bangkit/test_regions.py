@@ -1,14 +1,16 @@
 """The region loader and the kelurahan name resolver, against the real Kota Jambi file."""
 
 import csv
+import importlib
 import io
 import re
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from bangkit.models import Kecamatan, Kelurahan
+from bangkit.models import RT, Kecamatan, Kelurahan
 from bangkit.regions import KelurahanIndex, normalize_name, resolve_kelurahan
 from tests.factories import KecamatanFactory, KelurahanFactory
 
@@ -408,3 +410,60 @@ def test_index_is_built_with_two_queries(regions, django_assert_num_queries):
 )
 def test_normalize_name(text, key):
     assert normalize_name(text) == key
+
+
+def test_a_typo_with_a_wrong_kecamatan_still_suggests_the_closest_name_elsewhere(regions):
+    # "Talang Bakun" is Talang Bakung of Paal Merah; the row says Jelutung, which has a
+    # Talang Jauh: the closest name must not be hidden behind the written kecamatan.
+    index = KelurahanIndex(year=2026)
+
+    result = index.resolve("Talang Bakun", kecamatan="Jelutung")
+
+    assert [k.name for k in result.suggestions] == ["Talang Bakung", "Talang Banjar", "Talang Jauh"]
+    assert result.message == (
+        "'Talang Bakun' tidak dikenal. Mungkin maksudnya: Talang Bakung (Paal Merah — kecamatan "
+        "di baris ini: Jelutung), Talang Banjar (Jambi Timur), Talang Jauh (Jelutung)?"
+    )
+
+
+def test_the_written_kecamatan_keeps_its_own_close_name_in_the_suggestions(regions):
+    # Kota Baru's Talang Gulo is only the fourth closest in the city: it is added.
+    result = KelurahanIndex(year=2026).resolve("Talang Bakun", kecamatan="Kota Baru")
+
+    assert [k.name for k in result.suggestions] == [
+        "Talang Bakung",
+        "Talang Banjar",
+        "Talang Jauh",
+        "Talang Gulo",
+    ]
+    assert "Talang Bakung (Paal Merah — kecamatan di baris ini: Kota Baru)" in result.message
+
+
+def test_when_the_closest_name_is_in_the_written_kecamatan_only_its_names_are_suggested(regions):
+    index = KelurahanIndex(year=2026)
+
+    agreeing = index.resolve("Talang Bakun", kecamatan="Paal Merah")
+    nothing_close = index.resolve("Talang Bakun", kecamatan="Jambi Selatan")
+
+    assert agreeing.message == (
+        "'Talang Bakun' tidak dikenal. Mungkin maksudnya: Talang Bakung (Paal Merah)?"
+    )
+    # Nothing like it in Jambi Selatan: the city's closest names, each with its kecamatan.
+    assert nothing_close.message == (
+        "'Talang Bakun' tidak dikenal. Mungkin maksudnya: Talang Bakung (Paal Merah), "
+        "Talang Banjar (Jambi Timur), Talang Jauh (Jelutung)?"
+    )
+
+
+def test_migration_makes_zero_households_unknown(regions):
+    # 0 was the default every imported RT got; no RT has no households.
+    migration = importlib.import_module("bangkit.migrations.0009_rt_households_unknown")
+    thehok = Kelurahan.objects.get(name="Thehok")
+    phantom = RT.objects.create(kelurahan=thehok, number=850, households=0)
+    real = RT.objects.create(kelurahan=thehok, number=3, households=45)
+
+    migration.zero_to_unknown(django_apps, None)
+
+    phantom.refresh_from_db()
+    real.refresh_from_db()
+    assert (phantom.households, real.households) == (None, 45)

@@ -1,5 +1,6 @@
 """Importing reference prices: the Musrenbang import's rules, idempotent on (year, material)."""
 
+import datetime
 import io
 from pathlib import Path
 
@@ -126,6 +127,22 @@ def test_xlsx_with_a_title_row(world, tmp_path):
 
     assert not report.rejected, [str(e) for e in report.errors]
     assert report.new == 1
+
+
+def test_an_excel_date_is_refused_in_a_price_file_too(world, tmp_path):
+    book = openpyxl.Workbook()
+    book.active.append(["Material", "Satuan", "Kategori", "Harga"])
+    book.active.append(["Pasir pasang", "m³", "agregat", datetime.datetime(2026, 5, 17)])
+    path = tmp_path / "harga.xlsx"
+    book.save(path)
+
+    report = reference_price_import(file_or_rows=path, year=world.fiscal_year.year)
+
+    assert report.rejected
+    assert [str(e) for e in report.errors] == [
+        "Baris 2, kolom Harga: berisi tanggal (17-05-2026), bukan angka: format selnya sebagai "
+        "Teks di Excel, lalu ketik ulang isinya."
+    ]
 
 
 def test_command(world):

@@ -61,10 +61,12 @@ def inspektorat_user(db):
     return make_user(Role.INSPEKTORAT, username="auditor")
 
 
-def preview(client, upload, *, fmt="0", year=2026, skip_invalid=False):
+def preview(client, upload, *, fmt="0", year=2026, skip_invalid=False, create_rts=False):
     data = {"resource": "0", "format": fmt, "year": year, "import_file": upload}
     if skip_invalid:
         data["skip_invalid"] = "on"
+    if create_rts:
+        data["create_rts"] = "on"
     return client.post(reverse(IMPORT_URL), data)
 
 
@@ -83,13 +85,16 @@ def test_import_page_asks_for_the_year(bappeda, client):
     assert response.status_code == 200
     form = response.context["form"]
     assert "year" in form.fields and "skip_invalid" in form.fields
+    assert form.fields["create_rts"].label == "Daftarkan RT yang belum ada"
+    assert not form.initial.get("create_rts")  # unknown RTs are refused unless asked
     assert form.initial["year"] >= 2026
     page = response.content.decode()
     assert "id_usulan" in page and "perkiraan_biaya" in page
+    assert 'name="create_rts"' in page
 
 
 def test_bappeda_uploads_previews_and_confirms(bappeda, client):
-    response = preview(client, csv_upload(line("U-1"), line("U-2"), line("U-3")))
+    response = preview(client, csv_upload(line("U-1"), line("U-2"), line("U-3")), create_rts=True)
 
     assert response.status_code == 200
     assert response.context["confirm_form"] is not None
@@ -116,7 +121,7 @@ def test_bappeda_uploads_previews_and_confirms(bappeda, client):
 
 
 def test_second_upload_shows_the_changed_row_only(bappeda, client):
-    confirm(client, preview(client, csv_upload(line("U-1"), line("U-2"))))
+    confirm(client, preview(client, csv_upload(line("U-1"), line("U-2")), create_rts=True))
 
     response = preview(client, csv_upload(line("U-1"), line("U-2", cost="30.000.000")))
 
@@ -128,11 +133,32 @@ def test_second_upload_shows_the_changed_row_only(bappeda, client):
 
 
 def test_xlsx_upload_goes_through_the_same_checks(bappeda, client):
-    response = preview(client, xlsx_upload(line("17"), line("18")), fmt="1")
+    response = preview(client, xlsx_upload(line("17"), line("18")), fmt="1", create_rts=True)
 
     assert response.context["confirm_form"] is not None
     confirm(client, response)
     assert MusrenbangEntry.objects.get(source_id="17").rt.number == 3
+
+
+def test_unknown_rts_are_refused_unless_the_form_asks_to_register_them(bappeda, client):
+    refused = preview(client, csv_upload(line("U-1")))
+
+    assert "confirm_form" not in refused.context
+    page = refused.content.decode()
+    assert (
+        "Baris 2, kolom RT: RT 03 tidak ada di Kelurahan Thehok (belum ada RT terdaftar di "
+        "kelurahan ini)."
+    ) in page
+    assert "centang <em>Daftarkan RT yang belum ada</em>" in page
+
+    response = preview(client, csv_upload(line("U-1")), create_rts=True)
+    assert "1 RT baru akan didaftarkan tanpa jumlah KK" in response.content.decode()
+    assert not RT.objects.exists()  # the preview saves nothing
+    confirm(client, response)
+
+    rt = RT.objects.get()
+    assert (rt.kelurahan.name, rt.number, rt.households) == ("Thehok", 3, None)
+    assert MusrenbangEntry.objects.get().rt == rt
 
 
 def test_invalid_file_shows_every_error_and_cannot_be_confirmed(bappeda, client):
@@ -140,7 +166,7 @@ def test_invalid_file_shows_every_error_and_cannot_be_confirmed(bappeda, client)
         line("U-1"), line("U-2", kelurahan="Talang Bakun", kecamatan="Paal Merah"), line("U-3")
     )
 
-    response = preview(client, upload)
+    response = preview(client, upload, create_rts=True)
 
     assert response.status_code == 200
     assert "confirm_form" not in response.context
@@ -156,7 +182,7 @@ def test_invalid_file_shows_every_error_and_cannot_be_confirmed(bappeda, client)
 def test_skip_invalid_can_be_confirmed_and_warns(bappeda, client):
     upload = csv_upload(line("U-1"), line("U-2", kelurahan="Atlantis"))
 
-    response = preview(client, upload, skip_invalid=True)
+    response = preview(client, upload, skip_invalid=True, create_rts=True)
     assert response.context["confirm_form"] is not None
     assert "1 baris tidak sah akan dilewati" in response.content.decode()
     done = confirm(client, response)
@@ -167,7 +193,7 @@ def test_skip_invalid_can_be_confirmed_and_warns(bappeda, client):
 
 
 def test_confirm_checks_the_file_again(bappeda, client, settings):
-    response = preview(client, csv_upload(line("U-1"), line("U-2")))
+    response = preview(client, csv_upload(line("U-1"), line("U-2")), create_rts=True)
     stored = response.context["confirm_form"].initial["import_file_name"]
     # The stored upload changes between preview and confirm (or the regions do): re-checked.
     bad = csv_upload(line("U-1"), line("U-2", kelurahan="Atlantis")).read()
@@ -183,7 +209,7 @@ def test_confirm_checks_the_file_again(bappeda, client, settings):
 
 
 def test_bappeda_edits_an_entry_and_the_edit_is_audited(bappeda, client):
-    confirm(client, preview(client, csv_upload(line("U-1"))))
+    confirm(client, preview(client, csv_upload(line("U-1")), create_rts=True))
     entry = MusrenbangEntry.objects.get()
     other_rt = RT.objects.create(kelurahan=Kelurahan.objects.get(name="Pasir Putih"), number=1)
     url = reverse("admin:proposals_musrenbangentry_change", args=[entry.pk])
@@ -244,7 +270,7 @@ def test_area_staff_may_not_import(regions, client, role):
 
 
 def test_export_reimports_unchanged(bappeda, client):
-    confirm(client, preview(client, csv_upload(line("U-1"), line("U-2"))))
+    confirm(client, preview(client, csv_upload(line("U-1"), line("U-2")), create_rts=True))
 
     exported = client.post(
         reverse("admin:proposals_musrenbangentry_export"),
@@ -305,7 +331,7 @@ def hostile_entry(bappeda, client):
         ]
     )
     upload = SimpleUploadedFile("usulan.csv", buffer.getvalue().encode("utf-8"), "text/csv")
-    confirm(client, preview(client, upload))
+    confirm(client, preview(client, upload, create_rts=True))
     entry = MusrenbangEntry.objects.select_related("kelurahan__kecamatan").get()
     assert entry.problem == h["permasalahan"] and entry.work_type_text == h["jenis_kegiatan"]
     Kecamatan.objects.filter(pk=entry.kelurahan.kecamatan_id).update(name=h["kecamatan"])

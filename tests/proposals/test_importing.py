@@ -1,6 +1,7 @@
 """The Musrenbang import: formats, checks, all-or-nothing, idempotency, the command."""
 
 import csv
+import datetime
 import io
 from decimal import Decimal
 from pathlib import Path
@@ -12,7 +13,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from bangkit.models import RT, AuditEvent, Kelurahan
-from proposals.importing import musrenbang_import, parse_money, parse_rt
+from bangkit.tabular import parse_money
+from proposals.importing import musrenbang_import, parse_rt
 from proposals.models import MusrenbangEntry
 from tests.factories import make_user
 
@@ -36,6 +38,16 @@ HEADER = [
 ]
 SAMPLE_CSV = Path(settings.BASE_DIR) / "fixtures" / "musrenbang_sample.csv"
 SAMPLE_XLSX = Path(settings.BASE_DIR) / "fixtures" / "musrenbang_sample.xlsx"
+
+
+@pytest.fixture
+def registry(regions):
+    """The real regions and an RT registry: RT 1 to RT 15 in every kelurahan."""
+    RT.objects.bulk_create(
+        RT(kelurahan=kelurahan, number=number, households=70)
+        for kelurahan in Kelurahan.objects.all()
+        for number in range(1, 16)
+    )
 
 
 def row(**values) -> dict:
@@ -82,7 +94,7 @@ def only_entry() -> MusrenbangEntry:
 # --- Formats -------------------------------------------------------------------------------
 
 
-def test_clean_row_is_imported_with_every_field(regions):
+def test_clean_row_is_imported_with_every_field(registry):
     report = run(rows(row(latitude="-1,6301", longitude="103,6215")), filename="a.csv")
 
     assert (report.new, report.updated, report.unchanged, report.invalid) == (1, 0, 0, 0)
@@ -103,7 +115,7 @@ def test_clean_row_is_imported_with_every_field(regions):
     assert entry.longitude == Decimal("103.621500")
 
 
-def test_headers_match_ignoring_case_spaces_and_punctuation(regions):
+def test_headers_match_ignoring_case_spaces_and_punctuation(registry):
     header = [
         "ID Usulan",
         "KECAMATAN",
@@ -127,7 +139,7 @@ def test_headers_match_ignoring_case_spaces_and_punctuation(regions):
     assert only_entry().estimated_cost == 25_000_000
 
 
-def test_unknown_columns_are_ignored_and_reported(regions):
+def test_unknown_columns_are_ignored_and_reported(registry):
     header = ["No", *HEADER, "Keterangan"]
     table = [header, ["1", *rows(row())[1], "prioritas kelurahan"]]
 
@@ -138,7 +150,7 @@ def test_unknown_columns_are_ignored_and_reported(regions):
     assert report.ignored_columns == ["No", "Keterangan"]
 
 
-def test_optional_columns_may_be_absent(regions):
+def test_optional_columns_may_be_absent(registry):
     header = HEADER[:10]
     report = run([header, rows(row())[1][:10]])
 
@@ -147,7 +159,7 @@ def test_optional_columns_may_be_absent(regions):
     assert entry.estimated_cost is None and entry.priority is None and entry.latitude is None
 
 
-def test_missing_required_columns_are_named(regions):
+def test_missing_required_columns_are_named(registry):
     header = [h for h in HEADER if h not in ("kelurahan", "rt")]
     report = run([header, ["U-1"] * len(header)])
 
@@ -156,7 +168,7 @@ def test_missing_required_columns_are_named(regions):
     assert not MusrenbangEntry.objects.exists()
 
 
-def test_a_column_given_twice_is_refused(regions):
+def test_a_column_given_twice_is_refused(registry):
     header = [*HEADER, "Kel."]
     report = run([header, [*rows(row())[1], "Thehok"]])
 
@@ -166,7 +178,7 @@ def test_a_column_given_twice_is_refused(regions):
 
 
 @pytest.mark.parametrize("value", ["3", "03", "RT 03", "RT.003", "rt 3", "RT-3", 3.0, 3])
-def test_rt_number_variants(regions, value):
+def test_rt_number_variants(registry, value):
     report = run(rows(row(rt=value)))
 
     assert report.errors == []
@@ -174,7 +186,7 @@ def test_rt_number_variants(regions, value):
 
 
 @pytest.mark.parametrize("value", ["RT A", "0", "03/02", "1000"])
-def test_rt_number_errors(regions, value):
+def test_rt_number_errors(registry, value):
     report = run(rows(row(rt=value)))
 
     assert report.rejected
@@ -197,7 +209,7 @@ def test_rt_number_errors(regions, value):
         25000000.0,
     ],
 )
-def test_money_variants(regions, value):
+def test_money_variants(registry, value):
     report = run(rows(row(perkiraan_biaya=value)))
 
     assert report.errors == []
@@ -223,7 +235,7 @@ def test_money_separators(text, expected):
         ("25 juta", "'25 juta' bukan jumlah rupiah yang sah."),
     ],
 )
-def test_money_errors(regions, value, message):
+def test_money_errors(registry, value, message):
     report = run(rows(row(perkiraan_biaya=value)))
 
     assert [str(e) for e in report.errors] == [f"Baris 2, kolom Perkiraan Biaya: {message}"]
@@ -240,14 +252,14 @@ def test_money_errors(regions, value, message):
         (" 75 ", Decimal("75.00")),
     ],
 )
-def test_volume_decimal_comma_or_point(regions, value, expected):
+def test_volume_decimal_comma_or_point(registry, value, expected):
     report = run(rows(row(volume=value)))
 
     assert report.errors == []
     assert only_entry().volume == expected
 
 
-def test_volume_errors(regions):
+def test_volume_errors(registry):
     report = run(rows(row(volume="seratus"), row(id_usulan="U-2", volume="-4")))
 
     assert [str(e) for e in report.errors] == [
@@ -257,14 +269,14 @@ def test_volume_errors(regions):
 
 
 @pytest.mark.parametrize(("value", "expected"), [("2", 2), ("02", 2), (2.0, 2), ("", None)])
-def test_priority_is_a_whole_number(regions, value, expected):
+def test_priority_is_a_whole_number(registry, value, expected):
     report = run(rows(row(prioritas=value)))
 
     assert report.errors == []
     assert only_entry().priority == expected
 
 
-def test_priority_error(regions):
+def test_priority_error(registry):
     report = run(rows(row(prioritas="tinggi")))
 
     assert [str(e) for e in report.errors] == [
@@ -276,7 +288,7 @@ def test_priority_error(regions):
     ("lat", "lon"),
     [("-1,601234", "103,612345"), ("-1.601234", "103.612345"), (-1.601234, 103.612345)],
 )
-def test_coordinates_with_comma_or_point(regions, lat, lon):
+def test_coordinates_with_comma_or_point(registry, lat, lon):
     report = run(rows(row(latitude=lat, longitude=lon)))
 
     assert report.errors == []
@@ -284,7 +296,7 @@ def test_coordinates_with_comma_or_point(regions, lat, lon):
     assert (entry.latitude, entry.longitude) == (Decimal("-1.601234"), Decimal("103.612345"))
 
 
-def test_coordinates_outside_kota_jambi_are_errors(regions):
+def test_coordinates_outside_kota_jambi_are_errors(registry):
     report = run(
         rows(
             row(id_usulan="U-1", latitude="-2,5", longitude="103,6"),
@@ -304,14 +316,14 @@ def test_coordinates_outside_kota_jambi_are_errors(regions):
 
 
 @pytest.mark.parametrize("value", [17.0, "17.0", "17", " 17 ", 17])
-def test_ids_from_excel_floats_and_whitespace(regions, value):
+def test_ids_from_excel_floats_and_whitespace(registry, value):
     report = run(rows(row(id_usulan=value)))
 
     assert report.errors == []
     assert only_entry().source_id == "17"
 
 
-def test_whitespace_is_stripped_and_empty_rows_skipped(regions):
+def test_whitespace_is_stripped_and_empty_rows_skipped(registry):
     table = rows(
         row(id_usulan="U-1", usulan="  Rabat   beton gang Mawar  ", kelurahan=" thehok "),
         row(id_usulan="U-2", kelurahan="Talang Bakun", kecamatan="Paal Merah"),
@@ -334,7 +346,7 @@ def test_excel_float_parse_rt_directly():
 # --- Names ---------------------------------------------------------------------------------
 
 
-def test_unknown_kelurahan_error_with_suggestion(regions):
+def test_unknown_kelurahan_error_with_suggestion(registry):
     table = rows(*[row(id_usulan=f"U-{n}") for n in range(15)])
     table.append(
         [
@@ -352,7 +364,17 @@ def test_unknown_kelurahan_error_with_suggestion(regions):
     ]
 
 
-def test_kelurahan_spellings_and_aliases_resolve(regions):
+def test_unknown_kelurahan_with_a_wrong_kecamatan_names_the_closest_name_elsewhere(registry):
+    report = run(rows(row(kecamatan="Jelutung", kelurahan="Talang Bakun")))
+
+    assert [str(e) for e in report.errors] == [
+        "Baris 2, kolom Kelurahan: 'Talang Bakun' tidak dikenal. Mungkin maksudnya: "
+        "Talang Bakung (Paal Merah — kecamatan di baris ini: Jelutung), "
+        "Talang Banjar (Jambi Timur), Talang Jauh (Jelutung)?"
+    ]
+
+
+def test_kelurahan_spellings_and_aliases_resolve(registry):
     report = run(
         rows(
             row(id_usulan="U-1", kelurahan="The Hok"),
@@ -366,7 +388,7 @@ def test_kelurahan_spellings_and_aliases_resolve(regions):
     assert names == {"Thehok", "Simpang IV Sipin", "Payo Selincah"}
 
 
-def test_kecamatan_must_agree_with_the_kelurahan(regions):
+def test_kecamatan_must_agree_with_the_kelurahan(registry):
     report = run(rows(row(kecamatan="Telanaipura", kelurahan="Thehok")))
 
     assert [str(e) for e in report.errors] == [
@@ -375,7 +397,7 @@ def test_kecamatan_must_agree_with_the_kelurahan(regions):
     ]
 
 
-def test_unknown_kecamatan_is_an_error(regions):
+def test_unknown_kecamatan_is_an_error(registry):
     report = run(rows(row(kecamatan="Jambi Selatann Raya", kelurahan="Thehok")))
 
     assert str(report.errors[0]).startswith(
@@ -383,7 +405,7 @@ def test_unknown_kecamatan_is_an_error(regions):
     )
 
 
-def test_kelurahan_that_did_not_exist_that_year(regions):
+def test_kelurahan_that_did_not_exist_that_year(registry):
     report = run(rows(row(kecamatan="Telanaipura", kelurahan="Aur Kenali")), year=2020)
 
     assert str(report.errors[0]).startswith(
@@ -391,7 +413,7 @@ def test_kelurahan_that_did_not_exist_that_year(regions):
     )
 
 
-def test_work_types_by_name_code_alias_or_kept_as_text(regions):
+def test_work_types_by_name_code_alias_or_kept_as_text(registry):
     report = run(
         rows(
             row(id_usulan="U-1", jenis_kegiatan="Drainase / parit"),
@@ -423,7 +445,7 @@ def test_work_types_by_name_code_alias_or_kept_as_text(regions):
 # --- Rules ---------------------------------------------------------------------------------
 
 
-def test_required_values(regions):
+def test_required_values(registry):
     report = run(rows(row(id_usulan="", kelurahan="", usulan="")))
 
     assert [str(e) for e in report.errors] == [
@@ -433,7 +455,7 @@ def test_required_values(regions):
     ]
 
 
-def test_duplicate_id_in_the_file_is_an_error_on_every_use(regions):
+def test_duplicate_id_in_the_file_is_an_error_on_every_use(registry):
     report = run(rows(row(id_usulan="U-1"), row(id_usulan="U-2"), row(id_usulan="U-1")))
 
     assert [str(e) for e in report.errors] == [
@@ -443,7 +465,7 @@ def test_duplicate_id_in_the_file_is_an_error_on_every_use(regions):
     assert report.invalid == 2
 
 
-def test_one_invalid_row_imports_nothing(regions):
+def test_one_invalid_row_imports_nothing(registry):
     rts_before = RT.objects.count()
     table = rows(
         row(id_usulan="U-1", rt="7"),
@@ -461,7 +483,7 @@ def test_one_invalid_row_imports_nothing(regions):
     assert not AuditEvent.objects.filter(action="musrenbang_import").exists()
 
 
-def test_skip_invalid_imports_the_valid_rows_and_lists_the_rest(regions):
+def test_skip_invalid_imports_the_valid_rows_and_lists_the_rest(registry):
     table = rows(
         row(id_usulan="U-1"),
         row(id_usulan="U-2", kelurahan="Talang Bakun"),
@@ -476,14 +498,14 @@ def test_skip_invalid_imports_the_valid_rows_and_lists_the_rest(regions):
     assert set(MusrenbangEntry.objects.values_list("source_id", flat=True)) == {"U-1", "U-3"}
 
 
-def test_skip_invalid_with_no_valid_row_is_rejected(regions):
+def test_skip_invalid_with_no_valid_row_is_rejected(registry):
     report = run(rows(row(kelurahan="Atlantis")), skip_invalid=True)
 
     assert report.rejected
     assert not MusrenbangEntry.objects.exists()
 
 
-def test_second_import_of_the_same_file_changes_nothing(regions):
+def test_second_import_of_the_same_file_changes_nothing(registry):
     table = rows(*[row(id_usulan=f"U-{n}", rt=str(n % 4 + 1)) for n in range(6)])
     first = run(table)
     history = MusrenbangEntry.history.count()
@@ -497,7 +519,7 @@ def test_second_import_of_the_same_file_changes_nothing(regions):
     assert dict(MusrenbangEntry.objects.values_list("source_id", "updated_at")) == stamps
 
 
-def test_changed_row_updates_the_entry_and_says_which(regions):
+def test_changed_row_updates_the_entry_and_says_which(registry):
     run(rows(row(id_usulan="U-1"), row(id_usulan="U-2")))
 
     report = run(
@@ -517,7 +539,7 @@ def test_changed_row_updates_the_entry_and_says_which(regions):
     assert entry.history.first().history_type == "~"
 
 
-def test_absent_optional_column_leaves_the_stored_value(regions):
+def test_absent_optional_column_leaves_the_stored_value(registry):
     run(rows(row()))
     header = [h for h in HEADER if h != "perkiraan_biaya"]
 
@@ -527,7 +549,7 @@ def test_absent_optional_column_leaves_the_stored_value(regions):
     assert only_entry().estimated_cost == 25_000_000
 
 
-def test_same_id_in_another_year_is_another_entry(regions):
+def test_same_id_in_another_year_is_another_entry(registry):
     run(rows(row()), year=2026)
     report = run(rows(row()), year=2027)
 
@@ -545,7 +567,8 @@ def test_missing_rts_are_created_and_counted(regions):
             row(id_usulan="U-2", rt="RT 05"),
             row(id_usulan="U-3", rt="5"),
             row(id_usulan="U-4", rt=""),
-        )
+        ),
+        create_rts=True,
     )
 
     assert report.new_rts == 1
@@ -553,8 +576,47 @@ def test_missing_rts_are_created_and_counted(regions):
     assert MusrenbangEntry.objects.get(source_id="U-4").rt is None
 
 
+def test_an_unknown_rt_is_a_row_error_naming_the_highest_rt(registry):
+    # "RT 850" in a kelurahan of 15 RTs is a typo, not a new RT with no households.
+    rts_before = RT.objects.count()
+
+    report = run(rows(row(id_usulan="U-1", rt="3"), row(id_usulan="U-2", rt="RT 850")))
+
+    assert report.rejected and report.unknown_rts == 1
+    assert [str(e) for e in report.errors] == [
+        "Baris 3, kolom RT: RT 850 tidak ada di Kelurahan Thehok (RT tertinggi: RT 15). Periksa "
+        "nomornya; bila RT ini memang ada, impor dengan pilihan mendaftarkan RT baru "
+        "(--create-rts, atau centang 'Daftarkan RT yang belum ada' di admin)."
+    ]
+    assert RT.objects.count() == rts_before
+    assert not MusrenbangEntry.objects.exists()
+
+
+def test_an_rt_in_a_kelurahan_with_no_registered_rt_is_an_error_too(regions):
+    report = run(rows(row(rt="3")))
+
+    assert str(report.errors[0]).startswith(
+        "Baris 2, kolom RT: RT 03 tidak ada di Kelurahan Thehok (belum ada RT terdaftar di "
+        "kelurahan ini)."
+    )
+    assert not RT.objects.exists()
+
+
+def test_create_rts_registers_them_with_households_unknown(registry):
+    report = run(rows(row(id_usulan="U-1", rt="16"), row(id_usulan="U-2", rt="3")), create_rts=True)
+
+    assert report.errors == [] and (report.new, report.new_rts) == (2, 1)
+    new_rt = RT.objects.get(kelurahan__name="Thehok", number=16)
+    assert new_rt.households is None  # not 0: no ceiling tier until someone enters it
+    assert RT.objects.get(kelurahan__name="Thehok", number=3).households == 70
+    event = AuditEvent.objects.get(action="musrenbang_import")
+    assert event.data["create_rts"] is True and event.data["new_rts"] == 1
+
+
 def test_dry_run_checks_everything_and_saves_nothing(regions):
-    report = run(rows(row(id_usulan="U-1"), row(id_usulan="U-2", rt="9")), dry_run=True)
+    report = run(
+        rows(row(id_usulan="U-1"), row(id_usulan="U-2", rt="9")), dry_run=True, create_rts=True
+    )
 
     assert (report.new, report.new_rts) == (2, 2)
     assert not report.saved
@@ -566,7 +628,12 @@ def test_dry_run_checks_everything_and_saves_nothing(regions):
 def test_real_import_writes_one_audit_event_and_history(regions):
     bappeda = make_user("bappeda")
 
-    report = run(rows(row(id_usulan="U-1"), row(id_usulan="U-2")), filename="x.csv", actor=bappeda)
+    report = run(
+        rows(row(id_usulan="U-1"), row(id_usulan="U-2")),
+        filename="x.csv",
+        actor=bappeda,
+        create_rts=True,
+    )
 
     event = AuditEvent.objects.get(action="musrenbang_import")
     assert event.actor == bappeda
@@ -580,7 +647,7 @@ def test_real_import_writes_one_audit_event_and_history(regions):
     assert {r.history_user for r in records} == {bappeda}
 
 
-def test_no_query_per_row(regions, django_assert_max_num_queries):
+def test_no_query_per_row(registry, django_assert_max_num_queries):
     # Warm the caches of content types and work types so both runs count alike.
     run(rows(row(id_usulan="W-1")))
     table = rows(*[row(id_usulan=f"U-{n}", rt=str(n % 15 + 1)) for n in range(300)])
@@ -598,7 +665,7 @@ def test_no_query_per_row(regions, django_assert_max_num_queries):
     ("delimiter", "encoding"),
     [(";", "utf-8-sig"), (",", "utf-8"), (";", "cp1252"), (",", "latin-1"), ("\t", "utf-16")],
 )
-def test_csv_delimiters_and_encodings(regions, delimiter, encoding):
+def test_csv_delimiters_and_encodings(registry, delimiter, encoding):
     table = rows(row(usulan="Rabat beton gang Café", pengusul="Bu Nurhayati"))
     if encoding == "cp1252":
         table[1][HEADER.index("permasalahan")] = "Jalan becek – licin"
@@ -609,7 +676,7 @@ def test_csv_delimiters_and_encodings(regions, delimiter, encoding):
     assert only_entry().title == "Rabat beton gang Café"
 
 
-def test_csv_with_a_title_line_above_the_header(regions):
+def test_csv_with_a_title_line_above_the_header(registry):
     data = b"DAFTAR USULAN MUSRENBANG 2026\r\n\r\n" + csv_bytes(rows(row()), encoding="utf-8")
 
     report = run(data, filename="judul.csv")
@@ -618,7 +685,7 @@ def test_csv_with_a_title_line_above_the_header(regions):
     assert report.new == 1
 
 
-def test_csv_from_a_path_and_quoted_cells(regions, tmp_path):
+def test_csv_from_a_path_and_quoted_cells(registry, tmp_path):
     path = tmp_path / "usulan.csv"
     table = rows(row(usulan='Rabat beton; gang "Melati"', perkiraan_biaya="Rp 25.000.000,00"))
     path.write_bytes(csv_bytes(table, encoding="utf-8"))
@@ -645,7 +712,7 @@ def xlsx_bytes(table: list[list], *, title_rows=0) -> bytes:
     return buffer.getvalue()
 
 
-def test_xlsx_with_excel_numbers_and_a_title_row(regions):
+def test_xlsx_with_excel_numbers_and_a_title_row(registry):
     header = ["ID Usulan", *HEADER[1:10], "Perkiraan Biaya (Rp)", *HEADER[11:]]
     data = [
         [17.0, "Jambi Selatan", "Thehok", 3.0, "Rabat beton gang Melati", "Becek", "Rabat beton"]
@@ -674,7 +741,7 @@ def test_xlsx_with_excel_numbers_and_a_title_row(regions):
     assert first.latitude == Decimal("-1.630100")
 
 
-def test_unreadable_files_are_refused_clearly(regions, tmp_path):
+def test_unreadable_files_are_refused_clearly(registry, tmp_path):
     assert [str(e) for e in run(b"", filename="kosong.csv").errors] == [
         "Berkas kosong: tidak ada baris judul kolom."
     ]
@@ -688,14 +755,14 @@ def test_unreadable_files_are_refused_clearly(regions, tmp_path):
     assert str(missing.errors[0]).startswith("Berkas tidak-ada.csv tidak dapat dibuka")
 
 
-def test_header_only_file_is_refused(regions):
+def test_header_only_file_is_refused(registry):
     report = run(csv_bytes([HEADER]))
 
     assert report.rejected
     assert [str(e) for e in report.errors] == ["Berkas tidak berisi baris usulan."]
 
 
-def test_the_sample_files_import_cleanly_and_agree(regions):
+def test_the_sample_files_import_cleanly_and_agree(registry):
     first = musrenbang_import(file_or_rows=SAMPLE_CSV, year=YEAR)
     subset = musrenbang_import(file_or_rows=SAMPLE_XLSX, year=YEAR)
 
@@ -717,7 +784,7 @@ def command(*args):
     return 0, out.getvalue(), err.getvalue()
 
 
-def test_command_imports_and_prints_the_summary(regions):
+def test_command_imports_and_prints_the_summary(registry):
     code, out, _ = command(str(SAMPLE_CSV), "--year", "2026")
 
     assert code == 0
@@ -731,7 +798,7 @@ def test_command_imports_and_prints_the_summary(regions):
     assert "baru:       0" in out and "tetap:      150" in out
 
 
-def test_command_lists_updated_rows(regions, tmp_path):
+def test_command_lists_updated_rows(registry, tmp_path):
     path = tmp_path / "u.csv"
     path.write_bytes(csv_bytes(rows(row(id_usulan="U-1"), row(id_usulan="U-2"))))
     command(str(path), "--year", "2026")
@@ -744,7 +811,7 @@ def test_command_lists_updated_rows(regions, tmp_path):
     assert "Baris 3 (ID U-2) diperbarui: Volume" in out
 
 
-def test_command_rejects_a_file_with_errors_with_exit_code_1(regions, tmp_path):
+def test_command_rejects_a_file_with_errors_with_exit_code_1(registry, tmp_path):
     path = tmp_path / "salah.csv"
     path.write_bytes(
         csv_bytes(rows(row(id_usulan="U-1"), row(id_usulan="U-2", kelurahan="Talang Bakun")))
@@ -762,7 +829,7 @@ def test_command_rejects_a_file_with_errors_with_exit_code_1(regions, tmp_path):
     assert not MusrenbangEntry.objects.exists()
 
 
-def test_command_skip_invalid_imports_the_rest_with_exit_code_2(regions, tmp_path):
+def test_command_skip_invalid_imports_the_rest_with_exit_code_2(registry, tmp_path):
     path = tmp_path / "campur.csv"
     path.write_bytes(csv_bytes(rows(row(id_usulan="U-1"), row(id_usulan="U-2", rt="RT X"))))
 
@@ -775,7 +842,7 @@ def test_command_skip_invalid_imports_the_rest_with_exit_code_2(regions, tmp_pat
     assert list(MusrenbangEntry.objects.values_list("source_id", flat=True)) == ["U-1"]
 
 
-def test_command_dry_run_saves_nothing(regions):
+def test_command_dry_run_saves_nothing(registry):
     code, out, _ = command(str(SAMPLE_XLSX), "--year", "2026", "--dry-run")
 
     assert code == 0
@@ -783,9 +850,45 @@ def test_command_dry_run_saves_nothing(regions):
     assert not MusrenbangEntry.objects.exists()
 
 
-def test_command_records_the_user_in_the_audit(regions):
+def test_command_records_the_user_in_the_audit(registry):
     make_user("bappeda", username="bappeda")
 
     command(str(SAMPLE_XLSX), "--year", "2026", "--user", "bappeda")
 
     assert AuditEvent.objects.get(action="musrenbang_import").actor.username == "bappeda"
+
+
+def test_excel_dates_are_refused_with_row_and_column_never_stored(registry):
+    # Excel turned "17-5" into a date in the Usulan column and "3/2" in the Volume column.
+    header = HEADER[:10]
+    values = rows(row())[1][:10]
+    values[HEADER.index("usulan")] = datetime.datetime(2026, 5, 17)
+    values[HEADER.index("volume")] = datetime.date(2026, 2, 3)
+
+    report = run(xlsx_bytes([header, values]), filename="tanggal.xlsx")
+
+    assert [str(e) for e in report.errors] == [
+        "Baris 2, kolom Usulan: berisi tanggal (17-05-2026), bukan teks: format selnya sebagai "
+        "Teks di Excel, lalu ketik ulang isinya.",
+        "Baris 2, kolom Volume: berisi tanggal (03-02-2026), bukan angka: format selnya sebagai "
+        "Teks di Excel, lalu ketik ulang isinya.",
+    ]
+    assert not MusrenbangEntry.objects.exists()
+
+
+def test_command_refuses_unknown_rts_unless_asked_to_create_them(registry, tmp_path):
+    path = tmp_path / "rt.csv"
+    path.write_bytes(csv_bytes(rows(row(id_usulan="U-1", rt="RT 850"))))
+
+    code, _, err = command(str(path), "--year", "2026")
+
+    assert code == 1
+    assert "Baris 2, kolom RT: RT 850 tidak ada di Kelurahan Thehok (RT tertinggi: RT 15)" in err
+    assert not RT.objects.filter(number=850).exists()
+
+    code, out, _ = command(str(path), "--year", "2026", "--create-rts")
+
+    assert code == 0
+    assert "RT baru:    1" in out
+    assert "1 RT baru didaftarkan tanpa jumlah KK" in out
+    assert RT.objects.get(number=850).households is None

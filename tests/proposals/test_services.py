@@ -120,6 +120,45 @@ def test_a_year_without_a_matching_tier_refuses_submission(world, make_proposal)
     assert error.problems == ["Pagu untuk RT ini belum diatur pada tahun anggaran ini."]
 
 
+def test_an_rt_with_unknown_households_takes_no_tier_until_they_are_entered(world, make_proposal):
+    # An RT registered by a Musrenbang import: its households are not known.
+    world.rt.households = None
+    world.rt.save()
+    proposal = make_proposal("draft")
+
+    error = refused(proposal=proposal, actor=world.users["rt_own"], action="submit")
+
+    assert proposal.ceiling is None  # not the lowest tier
+    assert error.problems == [
+        "Jumlah KK RT 01 belum diisi, jadi pagu per jumlah KK belum dapat ditentukan: minta "
+        "kelurahan atau Bappeda mengisinya di data RT."
+    ]
+    world.rt.households = 80
+    world.rt.save()
+    services.proposal_transition(proposal=proposal, actor=world.users["rt_own"], action="submit")
+    assert Proposal.objects.get(pk=proposal.pk).state == "submitted"
+
+
+def test_a_years_single_ceiling_needs_no_households(world, make_proposal):
+    world.fiscal_year.ceiling_amount = 30_000_000
+    world.fiscal_year.save()
+    world.rt.households = None
+    world.rt.save()
+
+    assert make_proposal("draft").ceiling == 30_000_000
+
+
+def test_a_proposal_grows_from_an_entry_of_an_rt_with_unknown_households(world, make_entry):
+    world.rt.households = None
+    world.rt.save()
+
+    proposal = services.proposal_create_from_entry(
+        entry=make_entry(), actor=world.users["rt_own"], planned_width=Decimal("1.2")
+    )
+
+    assert proposal.households_benefiting == 0
+
+
 def test_a_complete_draft_is_submitted_without_a_note(world, make_proposal):
     proposal = make_proposal("draft")
 
