@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.models import FiscalYear, Role
+from bangkit.params import query_choice, query_page, query_year
 from procurement import exports, selectors, services
 from procurement.forms import (
     CancelForm,
@@ -46,11 +47,6 @@ def _refused(request, exc: ActionRefused) -> None:
     messages.error(request, exc.message)
     for problem in exc.problems:
         messages.error(request, f"• {problem}")
-
-
-def _year(request) -> int | None:
-    value = request.GET.get("tahun", "")
-    return int(value) if value.isdigit() else None
 
 
 def _proposal_or_404(user, pk) -> Proposal:
@@ -90,9 +86,9 @@ def index(request):
             "procurement/rt_home.html",
             {"handovers": list(selectors.handovers_for_rt(user))},
         )
-    year = _year(request)
+    year = query_year(request)
     page = Paginator(selectors.proposals_for_procurement(user, year=year), PAGE_SIZE).get_page(
-        request.GET.get("hal")
+        query_page(request)
     )
     return render(
         request,
@@ -112,11 +108,10 @@ def order_list(request):
     user = request.user
     if user.role == Role.RT:
         raise Http404
-    state = request.GET.get("status", "")
-    state = state if state in PurchaseOrder.State.values else None
+    state = query_choice(request, "status", PurchaseOrder.State.values)
     page = Paginator(
-        selectors.orders_for(user, year=_year(request), state=state), PAGE_SIZE
-    ).get_page(request.GET.get("hal"))
+        selectors.orders_for(user, year=query_year(request), state=state), PAGE_SIZE
+    ).get_page(query_page(request))
     return render(
         request,
         "procurement/order_list.html",
@@ -128,9 +123,7 @@ def supplier_home(request):
     supplier = selectors.supplier_of(request.user)
     if supplier is None:
         raise Http404
-    page = Paginator(selectors.supplier_orders(supplier), PAGE_SIZE).get_page(
-        request.GET.get("hal")
-    )
+    page = Paginator(selectors.supplier_orders(supplier), PAGE_SIZE).get_page(query_page(request))
     return render(request, "procurement/supplier_home.html", {"supplier": supplier, "page": page})
 
 
@@ -138,7 +131,7 @@ def supplier_home(request):
 @require_GET
 def reference_prices(request):
     years = list(FiscalYear.objects.order_by("-year").values_list("year", flat=True))
-    year = _year(request) or (years[0] if years else None)
+    year = query_year(request) or (years[0] if years else None)
     prices = ReferencePrice.objects.filter(fiscal_year__year=year).select_related("material")
     return render(
         request,

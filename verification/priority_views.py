@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from bangkit.budget import figures_for
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.models import BudgetEnvelope, FiscalYear, Kecamatan, Kelurahan, Role
+from bangkit.params import plain_int, query_text
 from proposals.models import Proposal, State
 from verification.budget_services import envelope_set, envelope_share_remove, may_set_envelopes
 from verification.forms_priority import EnvelopeForm, OverrideForm
@@ -36,7 +37,7 @@ def _years() -> list[FiscalYear]:
 
 def _pick_year(request, years: list[FiscalYear]) -> FiscalYear | None:
     """?tahun=, else the latest year in verification, execution or open, else the latest."""
-    wanted = (request.POST.get("tahun") or request.GET.get("tahun") or "").strip()
+    wanted = (request.POST.get("tahun") or query_text(request, "tahun")).strip()
     if wanted:
         for fy in years:
             if str(fy.year) == wanted:
@@ -54,7 +55,7 @@ def _pick_kecamatan(request) -> tuple[Kecamatan, list[Kecamatan]]:
     A Camat naming another kecamatan gets a 404, like any other out-of-area object.
     """
     user = request.user
-    wanted = (request.POST.get("kecamatan") or request.GET.get("kecamatan") or "").strip()
+    wanted = (request.POST.get("kecamatan") or query_text(request, "kecamatan")).strip()
     if user.role == Role.KECAMATAN and not user.is_superuser:
         own = Kecamatan.objects.filter(pk=user.kecamatan_id).first()
         if own is None or (wanted and wanted != own.slug):
@@ -341,15 +342,16 @@ def _envelope_form(fiscal_year, data=None, initial=None):
 
 def _initial_for(request, fiscal_year) -> dict | None:
     """Pre-fill the form from ?wilayah=kec-<id>|kel-<id> with the envelope's current amount."""
-    area = request.GET.get("wilayah", "")
+    area = query_text(request, "wilayah")
     kind, _, pk = area.partition("-")
-    if kind not in ("kec", "kel") or not pk.isdigit():
+    pk = plain_int(pk)
+    if kind not in ("kec", "kel") or pk is None:
         return None
     lookup = (
-        {"kelurahan_id": int(pk)}
+        {"kelurahan_id": pk}
         if kind == "kel"
         else {
-            "kecamatan_id": int(pk),
+            "kecamatan_id": pk,
             "kelurahan__isnull": True,
         }
     )
