@@ -217,7 +217,7 @@ def order_detail(request, pk):
 
 def _line_inputs(formset) -> list[services.OrderLineInput]:
     inputs = []
-    for form in formset.forms:
+    for row, form in enumerate(formset.forms, start=1):
         data = form.cleaned_data
         if not data or data.get("DELETE") or not form.has_changed() and not data.get("quantity"):
             continue
@@ -232,9 +232,32 @@ def _line_inputs(formset) -> list[services.OrderLineInput]:
                 unit_price=data["unit_price"],
                 justification=data.get("justification") or "",
                 rab_line_id=data.get("rab_line_id"),
+                row=row,
             )
         )
     return inputs
+
+
+def _sentence(message: str) -> str:
+    """'Jumlah terlalu besar.' → 'jumlah terlalu besar', to follow 'Baris 3: '."""
+    message = message.rstrip(".")
+    if len(message) > 1 and message[0].isupper() and message[1].islower():
+        message = message[0].lower() + message[1:]
+    return message
+
+
+def _formset_refused(request, formset) -> None:
+    """Say, above the form, which rows are wrong: on a long order the marks are out of sight."""
+    problems = list(formset.non_form_errors()) + [
+        f"Baris {row}: {_sentence(message)}"
+        for row, form in enumerate(formset.forms, start=1)
+        for errors in form.errors.values()
+        for message in errors
+    ]
+    if problems:
+        messages.error(request, "Pesanan tidak disimpan: periksa baris berikut.")
+        for problem in problems:
+            messages.error(request, f"• {problem}")
 
 
 @login_required
@@ -248,8 +271,13 @@ def order_edit(request, pk):
     suppliers = selectors.suppliers_for(order.proposal.kelurahan)
     if request.method == "POST":
         form = OrderForm(request.POST, suppliers=suppliers)
-        formset = OrderLineFormSet(request.POST, prefix="baris")
-        if form.is_valid() and formset.is_valid():
+        rab_line_ids = set(order.proposal.rab_lines.values_list("pk", flat=True))
+        formset = OrderLineFormSet(
+            request.POST, prefix="baris", form_kwargs={"rab_line_ids": rab_line_ids}
+        )
+        if not formset.is_valid():
+            _formset_refused(request, formset)
+        elif form.is_valid():
             try:
                 services.order_update(
                     order=order,

@@ -1300,11 +1300,21 @@ def test_procurement_forms_take_junk(world):
         }
         for form in page.context["formset"].forms:
             base.update(form_data(form))
-        for name in ("baris-0-quantity", "baris-0-unit_price", "baris-0-material", "supplier"):
-            for junk in ("abc", "1e309", "-5", "NaN", "²", "9" * 10_240, XSS):
-                sweep.request(buyer, "POST", url, "kelurahan", data={**base, name: junk})
-        for junk in ("-1", "abc", "1000"):
-            sweep.request(buyer, "POST", url, "kelurahan", data={**base, "baris-TOTAL_FORMS": junk})
+        names = ("quantity", "unit_price", "material", "rab_line_id")
+        variants = [
+            {**base, name: junk}
+            for name in [f"baris-0-{n}" for n in names] + ["supplier"]
+            for junk in ("abc", "1e309", "-5", "NaN", "²", "9" * 10_240, XSS)
+        ]
+        variants += [{**base, "baris-TOTAL_FORMS": junk} for junk in ("-1", "abc", "1000")]
+        # A RAB line of another kecamatan's proposal; money past the limits.
+        foreign = RABLine.objects.exclude(proposal__kelurahan=designated.kelurahan).first()
+        variants += [
+            {**base, "baris-0-rab_line_id": str(foreign.pk)},
+            {**base, "baris-0-quantity": "9999999999.99"},
+            {**base, "baris-0-unit_price": "999.999.999.999"},
+        ]
+        post_all_refused(world, buyer, "kelurahan", url, variants)
     sweep.check()
 
 
