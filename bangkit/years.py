@@ -3,6 +3,7 @@
 from django.http import Http404
 
 from bangkit.models import FiscalYear
+from bangkit.params import query_text
 
 ACTIVE_YEAR_STATES = [
     FiscalYear.Status.VERIFICATION,
@@ -17,7 +18,7 @@ def fiscal_years_newest_first() -> list[FiscalYear]:
 
 def pick_fiscal_year(request, years: list[FiscalYear]) -> FiscalYear | None:
     """?tahun=, else the latest year in verification, execution or open, else the latest."""
-    wanted = (request.POST.get("tahun") or request.GET.get("tahun") or "").strip()
+    wanted = (request.POST.get("tahun") or query_text(request, "tahun")).strip()
     if wanted:
         for fy in years:
             if str(fy.year) == wanted:

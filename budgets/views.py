@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from bangkit.errors import ActionRefused
 from bangkit.models import Kecamatan, Kelurahan
+from bangkit.params import plain_int, query_text
 from bangkit.years import fiscal_years_newest_first, pick_fiscal_year
 from budgets.figures import figures_for
 from budgets.forms import EnvelopeForm
@@ -98,15 +99,16 @@ def _envelope_form(fiscal_year, data=None, initial=None):
 
 def _initial_for(request, fiscal_year) -> dict | None:
     """Pre-fill the form from ?wilayah=kec-<id>|kel-<id> with the envelope's current amount."""
-    area = request.GET.get("wilayah", "")
+    area = query_text(request, "wilayah")
     kind, _, pk = area.partition("-")
-    if kind not in ("kec", "kel") or not pk.isdigit():
+    pk = plain_int(pk)
+    if kind not in ("kec", "kel") or pk is None:
         return None
     lookup = (
-        {"kelurahan_id": int(pk)}
+        {"kelurahan_id": pk}
         if kind == "kel"
         else {
-            "kecamatan_id": int(pk),
+            "kecamatan_id": pk,
             "kelurahan__isnull": True,
         }
     )

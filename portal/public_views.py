@@ -3,6 +3,7 @@
 import hashlib
 import time
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,6 +16,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from bangkit.errors import ActionRefused
 from bangkit.models import FiscalYear
+from bangkit.params import query_page, query_params, query_text
 from proposals import rules
 from proposals.codes import normalize_code
 from proposals.models import MusrenbangEntry, Proposal, State, TransitionLog
@@ -124,7 +126,7 @@ def rate_limited(scope: str, setting: str, default: tuple[int, int], *, counts):
 
 
 def _is_lookup(request, **kwargs) -> bool:
-    return bool(kwargs.get("code") or request.GET.get("kode", "").strip())
+    return bool(kwargs.get("code") or query_text(request, "kode"))
 
 
 def _is_post(request, **kwargs) -> bool:
@@ -163,7 +165,7 @@ def _timeline(proposal):
 @never_cache
 @rate_limited("track", "PUBLIC_TRACK_RATE", DEFAULT_TRACK_RATE, counts=_is_lookup)
 def track(request, code=None):
-    query = (code if code is not None else request.GET.get("kode", "")).strip()
+    query = (code if code is not None else query_text(request, "kode")).strip()
     proposal = None
     steps = []
     status = 200
@@ -248,16 +250,14 @@ def _public_entries():
 def support_list(request):
     fiscal_years = _open_fiscal_years()
     years = [fy.year for fy in fiscal_years]
-    form = SupportFilterForm(request.GET or None, year=years[-1] if len(years) == 1 else None)
+    chosen = query_params(request, SupportFilterForm.base_fields)
+    form = SupportFilterForm(chosen or None, year=years[-1] if len(years) == 1 else None)
     entries = (
         form.filter(_public_entries().filter(year__in=years))
         .with_support_count()
         .order_by("kelurahan__code", "source_id", "id")
     )
-    page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("halaman"))
-    # Keep the filter in the pagination links.
-    params = request.GET.copy()
-    params.pop("halaman", None)
+    page = Paginator(entries, ENTRIES_PER_PAGE).get_page(query_page(request, "halaman"))
     return render(
         request,
         "public/support_list.html",
@@ -266,7 +266,7 @@ def support_list(request):
             "rules": [(fy.year, residency_text(fy)) for fy in fiscal_years],
             "form": form,
             "page": page,
-            "filter_query": params.urlencode(),
+            "filter_query": urlencode(chosen),  # the filter, kept in the pagination links
         },
     )
 

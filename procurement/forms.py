@@ -1,5 +1,6 @@
 """Forms of the procurement screens: they parse and check shapes; services decide."""
 
+import re
 from decimal import Decimal
 
 from django import forms
@@ -7,27 +8,60 @@ from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 from django.utils import timezone
 
-from bangkit.tabular import CellError, parse_money
+from bangkit.params import plain_int
+from bangkit.tabular import MAX_MONEY, CellError, parse_money
 from procurement.models import Material, Unit
+from procurement.services import (
+    MAX_LINE_QUANTITY,
+    MAX_ORDER_LINES,
+    MAX_ORDER_TOTAL,
+    MAX_UNIT_PRICE,
+    NOT_IN_RAB,
+)
+
+MONEY_DIGITS = len(str(MAX_MONEY - 1))
 
 NEARNESS_LABEL = {0: "kelurahan sama", 1: "kecamatan sama", 2: "luar kecamatan"}
 
 
-class MoneyField(forms.CharField):
-    """Rupiah as typed: 75000, 75.000, Rp 75.000, Rp75.000,00."""
+def _rp(value: int) -> str:
+    return f"Rp {int(value):,}".replace(",", ".")
 
-    def __init__(self, *args, **kwargs):
+
+def _shown(value: str, limit: int = 30) -> str:
+    """What the user typed, cut short enough to be read back in a message."""
+    return value if len(value) <= limit else value[:limit] + "…"
+
+
+class MoneyField(forms.CharField):
+    """Rupiah as typed: 75000, 75.000, Rp 75.000, Rp75.000,00; at most `max_value`."""
+
+    def __init__(self, *args, max_value: int, **kwargs):
+        self.max_value = max_value
         kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric"}))
         super().__init__(*args, **kwargs)
+
+    def _too_big(self) -> ValidationError:
+        return ValidationError(
+            f"{self.label} terlalu besar (maks {_rp(self.max_value)}).", code="max_value"
+        )
 
     def to_python(self, value):
         value = super().to_python(value)
         if value in self.empty_values:
             return None
         try:
-            return parse_money(value)
+            amount = parse_money(value)
         except CellError as exc:
-            raise ValidationError(f"Bukan jumlah rupiah yang sah: {value}") from exc
+            digits = re.sub(r"[\s.,]", "", re.sub(r"(?i)^\s*rp\.?", "", value))
+            if digits.isascii() and digits.isdigit() and len(digits.lstrip("0")) > MONEY_DIGITS:
+                raise self._too_big() from exc  # digits past what parse_money reads
+            raise ValidationError(
+                f"{self.label}: bukan jumlah rupiah yang sah ({_shown(value)}).", code="invalid"
+            ) from exc
+        if amount > self.max_value:
+            raise self._too_big()
+        return amount
 
 
 class SupplierField(forms.ModelChoiceField):
@@ -70,40 +104,99 @@ class OrderForm(forms.Form):
         self.fields = {"supplier": supplier_field(suppliers), **self.fields}
 
 
+def _whole(value: Decimal) -> str:
+    return f"{int(value):,}".replace(",", ".")
+
+
 class OrderLineForm(forms.Form):
     material = forms.ModelChoiceField(
         queryset=Material.objects.filter(active=True),
         required=False,
         label="Material katalog",
         empty_label="— di luar katalog —",
+        error_messages={"invalid_choice": "Material katalog tidak dikenal: pilih dari daftar."},
     )
-    description = forms.CharField(label="Uraian", max_length=150, required=False)
-    unit = forms.ChoiceField(label="Satuan", choices=[("", "—")] + Unit.choices, required=False)
+    description = forms.CharField(
+        label="Uraian",
+        max_length=150,
+        required=False,
+        error_messages={"max_length": "Uraian paling banyak %(limit_value)d huruf."},
+    )
+    unit = forms.ChoiceField(
+        label="Satuan",
+        choices=[("", "—")] + Unit.choices,
+        required=False,
+        error_messages={"invalid_choice": "Satuan tidak dikenal: pilih dari daftar."},
+    )
+    # No max_digits: the maximum says more than a count of digits (and fits the column).
     quantity = forms.DecimalField(
-        label="Jumlah", max_digits=12, decimal_places=2, min_value=Decimal("0.01"), required=False
+        label="Jumlah",
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=MAX_LINE_QUANTITY,
+        required=False,
+        error_messages={
+            "invalid": "Jumlah harus berupa angka, misalnya 12.5.",
+            "min_value": "Jumlah harus lebih dari 0.",
+            "max_value": f"Jumlah terlalu besar (maks {_whole(MAX_LINE_QUANTITY)}).",
+            "max_decimal_places": "Jumlah paling banyak dua angka di belakang koma.",
+        },
     )
-    unit_price = MoneyField(label="Harga satuan", required=False)
+    unit_price = MoneyField(label="Harga satuan", max_value=MAX_UNIT_PRICE, required=False)
     justification = forms.CharField(
         label="Alasan harga / material", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    rab_line_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # Read as text: a tampered id is said to be outside the RAB, on the line, not lost unseen
+    # as an error of a hidden field.
+    rab_line_id = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, rab_line_ids=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The ids of the order's own RAB lines (None: not checked here; the service checks).
+        self.rab_line_ids = rab_line_ids
 
     def clean(self):
         data = super().clean()
-        if not self.has_changed() or data.get("DELETE"):
+        text = (data.get("rab_line_id") or "").strip()
+        data["rab_line_id"] = plain_int(text) if text else None
+        if data.get("DELETE"):
+            return data
+        if text and (
+            data["rab_line_id"] is None
+            or (self.rab_line_ids is not None and data["rab_line_id"] not in self.rab_line_ids)
+        ):
+            self.add_error(None, NOT_IN_RAB[0].upper() + NOT_IN_RAB[1:] + ".")
+        if not self.has_changed():
             return data
         if not data.get("material") and not (data.get("description") or "").strip():
             self.add_error("description", "Pilih material katalog atau tulis uraiannya.")
         if not data.get("material") and not data.get("unit"):
             self.add_error("unit", "Pilih satuan.")
-        if not data.get("quantity"):
+        if not data.get("quantity") and "quantity" not in self.errors:
             self.add_error("quantity", "Isi jumlah.")
-        if not data.get("unit_price"):
+        if not data.get("unit_price") and "unit_price" not in self.errors:
             self.add_error("unit_price", "Isi harga satuan.")
         return data
 
 
-OrderLineFormSet = formset_factory(OrderLineForm, extra=1, can_delete=True, max_num=60)
+class BaseOrderLineFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        "missing_management_form": (
+            "Data baris pesanan tidak lengkap. Muat ulang halaman, lalu isi kembali."
+        ),
+        "too_many_forms": "Pesanan paling banyak %(num)d baris material.",
+    }
+
+
+OrderLineFormSet = formset_factory(
+    OrderLineForm,
+    formset=BaseOrderLineFormSet,
+    extra=1,
+    can_delete=True,
+    max_num=MAX_ORDER_LINES,
+    validate_max=True,
+    absolute_max=MAX_ORDER_LINES,
+)
 
 
 class CancelForm(forms.Form):
@@ -186,7 +279,7 @@ class HandoverForm(forms.Form):
 
 class PaymentForm(forms.Form):
     invoice_number = forms.CharField(label="Nomor faktur / kuitansi", max_length=60)
-    amount = MoneyField(label="Jumlah dibayar")
+    amount = MoneyField(label="Jumlah dibayar", max_value=MAX_ORDER_TOTAL)
     paid_on = forms.DateField(label="Tanggal bayar", widget=DateInput())
     reference = forms.CharField(label="Referensi pembayaran (SP2D / transfer)", max_length=100)
 

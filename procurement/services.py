@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -50,8 +50,26 @@ EXTENSIONS = {
 }
 
 
+# What one order may hold: far above any site of this programme (a site costs under
+# Rp 100 million; the whole city's programme about Rp 11 billion a year), far below what the
+# columns hold (quantities: 12 digits, 2 of them decimals; money: 64-bit integers, also when
+# summed over every order of the city), so a typo is refused instead of overflowing.
+MAX_ORDER_LINES = 100
+MAX_LINE_QUANTITY = Decimal("1000000")
+MAX_UNIT_PRICE = 1_000_000_000
+MAX_ORDER_TOTAL = 100_000_000_000  # the most a line, and the whole order, may come to
+NOT_IN_RAB = "bahan tidak termasuk RAB usulan ini"
+
+
 def _rp(value: int) -> str:
     return f"Rp {int(value):,}".replace(",", ".")
+
+
+def _number(value) -> str:
+    """1000000 → '1.000.000', Decimal('12.50') → '12,5' (Indonesian marks)."""
+    whole, _, decimals = f"{Decimal(value).normalize():f}".partition(".")
+    text = f"{int(whole):,}".replace(",", ".")
+    return f"{text},{decimals}" if decimals else text
 
 
 @dataclass
@@ -63,6 +81,8 @@ class OrderLineInput:
     material: Material | None = None
     justification: str = ""
     rab_line_id: int | None = None
+    # The line's number as the user sees it (its row on the form); else its place in the list.
+    row: int | None = None
 
 
 # --- Guards ---------------------------------------------------------------------------------
@@ -147,34 +167,102 @@ def _check_orderable(proposal: Proposal) -> None:
         raise ActionRefused("BAST usulan ini sudah dibuat: tidak ada pesanan baru.")
 
 
+def _quantity_problem(value) -> tuple[Decimal | None, str]:
+    try:
+        quantity = Decimal(str(value))
+    except (InvalidOperation, TypeError, ValueError):
+        return None, "jumlah bukan angka"
+    if not quantity.is_finite():
+        return None, "jumlah bukan angka"
+    if quantity <= 0:
+        return None, "jumlah harus lebih dari 0"
+    if quantity > MAX_LINE_QUANTITY:
+        return None, f"jumlah terlalu besar (maks {_number(MAX_LINE_QUANTITY)})"
+    if quantity != quantity.quantize(Decimal("0.01")):
+        return None, "jumlah paling banyak dua angka di belakang koma"
+    return quantity, ""
+
+
+def _price_problem(value) -> tuple[int | None, str]:
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None, "harga satuan harus jumlah rupiah bulat"
+    if value < 1:
+        return None, "harga satuan harus lebih dari 0"
+    if value > MAX_UNIT_PRICE:
+        return None, f"harga satuan terlalu besar (maks {_rp(MAX_UNIT_PRICE)})"
+    return int(value), ""
+
+
+def _line_from_input(
+    order: PurchaseOrder, item: OrderLineInput, position: int, rab_ids: set[int]
+) -> tuple[PurchaseOrderLine | None, list[str]]:
+    """The line an input makes, or what is wrong with it (checked before anything is written:
+    the numbers against the limits the columns and the programme set, the RAB line against
+    the order's own proposal)."""
+    problems = []
+    rab_line_id = item.rab_line_id
+    if rab_line_id is not None and rab_line_id not in rab_ids:
+        problems.append(NOT_IN_RAB)
+    quantity, problem = _quantity_problem(item.quantity)
+    if problem:
+        problems.append(problem)
+    unit_price, problem = _price_problem(item.unit_price)
+    if problem:
+        problems.append(problem)
+    if problems:
+        return None, problems
+    line = PurchaseOrderLine(
+        order=order,
+        material=item.material,
+        description=(item.description or (item.material.name if item.material else "")).strip(),
+        unit=(item.unit or (item.material.unit if item.material else "")).strip(),
+        quantity=quantity,
+        unit_price=unit_price,
+        justification=(item.justification or "").strip(),
+        rab_line_id=rab_line_id,
+        position=position,
+    )
+    if line.compute_total() > MAX_ORDER_TOTAL:
+        return None, [f"jumlah harga terlalu besar (maks {_rp(MAX_ORDER_TOTAL)})"]
+    try:
+        line.full_clean(exclude=["order", "rab_line", "material"])
+    except ValidationError as exc:
+        return None, [
+            f"{PurchaseOrderLine._meta.get_field(name).verbose_name}: {message}"
+            for name, messages in exc.message_dict.items()
+            for message in messages
+        ]
+    return line, []
+
+
 def _write_lines(order: PurchaseOrder, inputs: list[OrderLineInput]) -> list[PurchaseOrderLine]:
+    """Replace the order's lines with `inputs`, or refuse them all, one sentence per wrong line."""
     if not inputs:
         raise ActionRefused("Pesanan harus berisi paling sedikit satu baris material.")
-    lines = []
+    if len(inputs) > MAX_ORDER_LINES:
+        raise ActionRefused(f"Pesanan paling banyak {MAX_ORDER_LINES} baris material.")
+    rab_ids = set(order.proposal.rab_lines.values_list("pk", flat=True))
+    lines, problems = [], []
     for position, item in enumerate(inputs):
-        line = PurchaseOrderLine(
-            order=order,
-            material=item.material,
-            description=(item.description or (item.material.name if item.material else "")).strip(),
-            unit=(item.unit or (item.material.unit if item.material else "")).strip(),
-            quantity=Decimal(item.quantity),
-            unit_price=int(item.unit_price),
-            justification=(item.justification or "").strip(),
-            rab_line_id=item.rab_line_id,
-            position=position,
-        )
-        try:
-            line.full_clean(exclude=["order", "rab_line", "material"])
-        except ValidationError as exc:
-            raise ActionRefused(
-                f"Baris {position + 1} ({line.description or 'tanpa uraian'}) tidak sah.",
-                problems=exc.messages,
-            ) from exc
-        lines.append(line)
+        line, wrong = _line_from_input(order, item, position, rab_ids)
+        row = item.row or position + 1
+        problems += [f"Baris {row}: {problem}" for problem in wrong]
+        if line is not None:
+            lines.append(line)
+    if problems:
+        raise ActionRefused("Pesanan tidak disimpan: periksa baris berikut.", problems=problems)
     price_lines(order, lines)
+    total = sum(line.line_total for line in lines)
+    if total > MAX_ORDER_TOTAL:
+        raise ActionRefused(
+            f"Pesanan tidak disimpan: jumlah seluruhnya {_rp(total)} terlalu besar "
+            f"(maks {_rp(MAX_ORDER_TOTAL)})."
+        )
     order.lines.all().delete()
     PurchaseOrderLine.objects.bulk_create(lines)
-    order.total = sum(line.line_total for line in lines)
+    order.total = total
     return lines
 
 
@@ -491,6 +579,11 @@ def delivery_record(
             problems.append(
                 f"{line.description}: diterima {accepted} {line.unit} melebihi sisa pesanan "
                 f"{line.shortfall} {line.unit}."
+            )
+        if rejected > line.quantity:
+            problems.append(
+                f"{line.description}: ditolak {rejected} {line.unit} melebihi jumlah pesanan "
+                f"{line.quantity} {line.unit}."
             )
         wanted.append((line, accepted, rejected))
     if problems:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.models import FiscalYear, Role
+from bangkit.params import query_choice, query_page, query_year
 from procurement import exports, selectors, services
 from procurement import rules as procurement_rules
 from procurement.forms import (
@@ -47,11 +48,6 @@ def _refused(request, exc: ActionRefused) -> None:
     messages.error(request, exc.message)
     for problem in exc.problems:
         messages.error(request, f"• {problem}")
-
-
-def _year(request) -> int | None:
-    value = request.GET.get("tahun", "")
-    return int(value) if value.isdigit() else None
 
 
 def _proposal_or_404(user, pk) -> Proposal:
@@ -91,9 +87,9 @@ def index(request):
             "procurement/rt_home.html",
             {"handovers": list(selectors.handovers_for_rt(user))},
         )
-    year = _year(request)
+    year = query_year(request)
     page = Paginator(selectors.proposals_for_procurement(user, year=year), PAGE_SIZE).get_page(
-        request.GET.get("hal")
+        query_page(request)
     )
     return render(
         request,
@@ -113,11 +109,10 @@ def order_list(request):
     user = request.user
     if user.role == Role.RT:
         raise Http404
-    state = request.GET.get("status", "")
-    state = state if state in PurchaseOrder.State.values else None
+    state = query_choice(request, "status", PurchaseOrder.State.values)
     page = Paginator(
-        selectors.orders_for(user, year=_year(request), state=state), PAGE_SIZE
-    ).get_page(request.GET.get("hal"))
+        selectors.orders_for(user, year=query_year(request), state=state), PAGE_SIZE
+    ).get_page(query_page(request))
     return render(
         request,
         "procurement/order_list.html",
@@ -129,9 +124,7 @@ def supplier_home(request):
     supplier = selectors.supplier_of(request.user)
     if supplier is None:
         raise Http404
-    page = Paginator(selectors.supplier_orders(supplier), PAGE_SIZE).get_page(
-        request.GET.get("hal")
-    )
+    page = Paginator(selectors.supplier_orders(supplier), PAGE_SIZE).get_page(query_page(request))
     return render(request, "procurement/supplier_home.html", {"supplier": supplier, "page": page})
 
 
@@ -139,7 +132,7 @@ def supplier_home(request):
 @require_GET
 def reference_prices(request):
     years = list(FiscalYear.objects.order_by("-year").values_list("year", flat=True))
-    year = _year(request) or (years[0] if years else None)
+    year = query_year(request) or (years[0] if years else None)
     prices = ReferencePrice.objects.filter(fiscal_year__year=year).select_related("material")
     return render(
         request,
@@ -222,7 +215,7 @@ def order_detail(request, pk):
 
 def _line_inputs(formset) -> list[services.OrderLineInput]:
     inputs = []
-    for form in formset.forms:
+    for row, form in enumerate(formset.forms, start=1):
         data = form.cleaned_data
         if not data or data.get("DELETE") or not form.has_changed() and not data.get("quantity"):
             continue
@@ -237,9 +230,32 @@ def _line_inputs(formset) -> list[services.OrderLineInput]:
                 unit_price=data["unit_price"],
                 justification=data.get("justification") or "",
                 rab_line_id=data.get("rab_line_id"),
+                row=row,
             )
         )
     return inputs
+
+
+def _sentence(message: str) -> str:
+    """'Jumlah terlalu besar.' → 'jumlah terlalu besar', to follow 'Baris 3: '."""
+    message = message.rstrip(".")
+    if len(message) > 1 and message[0].isupper() and message[1].islower():
+        message = message[0].lower() + message[1:]
+    return message
+
+
+def _formset_refused(request, formset) -> None:
+    """Say, above the form, which rows are wrong: on a long order the marks are out of sight."""
+    problems = list(formset.non_form_errors()) + [
+        f"Baris {row}: {_sentence(message)}"
+        for row, form in enumerate(formset.forms, start=1)
+        for errors in form.errors.values()
+        for message in errors
+    ]
+    if problems:
+        messages.error(request, "Pesanan tidak disimpan: periksa baris berikut.")
+        for problem in problems:
+            messages.error(request, f"• {problem}")
 
 
 @login_required
@@ -253,8 +269,13 @@ def order_edit(request, pk):
     suppliers = selectors.suppliers_for(order.proposal.kelurahan)
     if request.method == "POST":
         form = OrderForm(request.POST, suppliers=suppliers)
-        formset = OrderLineFormSet(request.POST, prefix="baris")
-        if form.is_valid() and formset.is_valid():
+        rab_line_ids = set(order.proposal.rab_lines.values_list("pk", flat=True))
+        formset = OrderLineFormSet(
+            request.POST, prefix="baris", form_kwargs={"rab_line_ids": rab_line_ids}
+        )
+        if not formset.is_valid():
+            _formset_refused(request, formset)
+        elif form.is_valid():
             try:
                 services.order_update(
                     order=order,

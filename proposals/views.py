@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.files import DOCUMENT_TYPES
 from bangkit.models import Role, WorkType
-from bangkit.params import plain_int
+from bangkit.params import query_choice, query_int, query_page, query_present, query_text
 from proposals import rules, selectors, services
 from proposals.forms import (
     AttachmentForm,
@@ -76,14 +76,13 @@ def _back(request, default: str):
 
 def _filters_from(request) -> tuple[selectors.ProposalFilters, bool]:
     """The list filters from the query string; offices open on their queue by default."""
-    get = request.GET
     user = request.user
 
     def as_int(name):
-        return plain_int(get.get(name))
+        return query_int(request, name)
 
-    state = get.get("tahap")
-    defaulted = state is None
+    defaulted = not query_present(request, "tahap")
+    state = None if defaulted else query_choice(request, "tahap", State.values, default="")
     if defaulted:
         state = selectors.queue_state_for(user)
     filters = selectors.ProposalFilters(
@@ -91,7 +90,7 @@ def _filters_from(request) -> tuple[selectors.ProposalFilters, bool]:
         kelurahan=as_int("kelurahan") if selectors.sees_kelurahan_filter(user) else None,
         work_type=as_int("jenis"),
         year=as_int("tahun"),
-        q=get.get("q", "").strip()[:100],
+        q=query_text(request, "q"),
     )
     return filters, defaulted
 
@@ -106,7 +105,7 @@ def proposal_list(request):
     paginator.count = sum(
         n for value, _, n in counts if value == filters.state or not filters.state
     )
-    page = paginator.get_page(request.GET.get("hal"))
+    page = paginator.get_page(query_page(request))
     queue_state = selectors.queue_state_for(request.user)
     return render(
         request,
@@ -132,7 +131,7 @@ def proposal_list(request):
 @require_GET
 def musrenbang_list(request):
     entries = Paginator(selectors.musrenbang_entries_for(request.user), PAGE_SIZE).get_page(
-        request.GET.get("hal")
+        query_page(request)
     )
     return render(
         request,

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.models import FiscalYear, Role
-from bangkit.params import plain_int
+from bangkit.params import query_choice, query_page, query_year
 from bangkit.templatetags.rupiah import angka
 from proposals import rules
 from proposals.models import State
@@ -55,7 +55,7 @@ def _refused(request, exc: ActionRefused) -> None:
 
 
 def _year(request) -> int | None:
-    return plain_int(request.GET.get("tahun"), max_digits=4)
+    return query_year(request)
 
 
 def _can_record(proposal, user) -> bool:
@@ -77,13 +77,12 @@ def index(request):
     """The Ketua RT's sites as big cards; the offices' sites with totals by area."""
     user = request.user
     year = _year(request)
-    state = request.GET.get("tahap", "")
-    state = state if state in selectors.EXECUTION_STATES else ""
+    state = query_choice(request, "tahap", selectors.EXECUTION_STATES, default="")
     if user.role == Role.RT:
         sites = selectors.with_site_figures(selectors.sites_for(user, year=year))
         return render(request, "reporting/index_rt.html", {"sites": sites})
     page = Paginator(selectors.sites_for(user, year=year, state=state or None), PAGE_SIZE).get_page(
-        request.GET.get("hal")
+        query_page(request)
     )
     page.object_list = selectors.with_site_figures(page.object_list)
     by = "kecamatan" if user.is_city_wide else "kelurahan"

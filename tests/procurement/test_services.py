@@ -468,3 +468,210 @@ def test_toko_sees_only_its_own_orders(world, make_designated):
     toko = world.users["toko"]
     assert list(PurchaseOrder.objects.visible_to(toko)) == [here]
     assert selectors.supplier_of(toko) == world.shop_here
+
+
+# --- What an order line may hold -------------------------------------------------------------
+
+
+def order_state(order) -> list:
+    """The order and its lines as stored, to tell that a refused change changed nothing."""
+    order.refresh_from_db()
+    lines = list(
+        order.lines.values_list("rab_line_id", "quantity", "unit_price", "line_total", "position")
+    )
+    return [order.total, order.supplier_id, order.note, lines]
+
+
+def update_with(world, order, change, **fields):
+    """order_update with the order's own lines, `change(inputs)` applied to them first."""
+    inputs = lines_of(order)
+    change(inputs)
+    return services.order_update(
+        order=order, actor=world.users["lurah"], supplier=world.shop_here, lines=inputs, **fields
+    )
+
+
+@pytest.fixture
+def draft(world, make_designated):
+    proposal = make_designated()
+    return services.order_create_from_rab(
+        proposal=proposal, actor=world.users["lurah"], supplier=world.shop_here
+    )
+
+
+@pytest.fixture
+def foreign_rab_line(world, make_designated):
+    """A RAB line of another kecamatan's proposal."""
+    return make_designated(rt=world.rt_other).rab_lines.first()
+
+
+def test_a_line_naming_another_proposals_rab_line_is_refused(world, draft, foreign_rab_line):
+    before = order_state(draft)
+
+    def point_elsewhere(inputs):
+        inputs[1].rab_line_id = foreign_rab_line.pk
+
+    with pytest.raises(ActionRefused) as refused:
+        update_with(world, draft, point_elsewhere, note="ubah")
+
+    assert refused.value.problems == ["Baris 2: bahan tidak termasuk RAB usulan ini"]
+    assert order_state(draft) == before
+
+
+@pytest.mark.parametrize("junk", [999_999, 0, -1, 10**20, "3"])
+def test_a_line_naming_an_unknown_rab_line_is_refused_before_any_query(world, draft, junk):
+    before = order_state(draft)
+
+    def tamper(inputs):
+        inputs[0].rab_line_id = junk
+
+    with pytest.raises(ActionRefused) as refused:
+        update_with(world, draft, tamper)
+
+    assert refused.value.problems == ["Baris 1: bahan tidak termasuk RAB usulan ini"]
+    assert order_state(draft) == before
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "problem"),
+    [
+        ("quantity", Decimal("9999999999.99"), "jumlah terlalu besar (maks 1.000.000)"),
+        ("quantity", Decimal("1000000.01"), "jumlah terlalu besar (maks 1.000.000)"),
+        ("quantity", Decimal("0"), "jumlah harus lebih dari 0"),
+        ("quantity", Decimal("-5"), "jumlah harus lebih dari 0"),
+        ("quantity", Decimal("NaN"), "jumlah bukan angka"),
+        ("quantity", Decimal("Infinity"), "jumlah bukan angka"),
+        ("quantity", Decimal("1.005"), "jumlah paling banyak dua angka di belakang koma"),
+        ("quantity", "abc", "jumlah bukan angka"),
+        ("unit_price", 999_999_999_999, "harga satuan terlalu besar (maks Rp 1.000.000.000)"),
+        ("unit_price", 10**30, "harga satuan terlalu besar (maks Rp 1.000.000.000)"),
+        ("unit_price", 0, "harga satuan harus lebih dari 0"),
+        ("unit_price", -75_000, "harga satuan harus lebih dari 0"),
+        ("unit_price", Decimal("75000.5"), "harga satuan harus jumlah rupiah bulat"),
+        ("unit_price", "75000", "harga satuan harus jumlah rupiah bulat"),
+    ],
+)
+def test_numbers_past_the_limits_are_refused_with_the_row(world, draft, field, value, problem):
+    before = order_state(draft)
+
+    def tamper(inputs):
+        setattr(inputs[1], field, value)
+
+    with pytest.raises(ActionRefused) as refused:
+        update_with(world, draft, tamper)
+
+    assert refused.value.problems == [f"Baris 2: {problem}"]
+    assert order_state(draft) == before
+
+
+def test_the_limits_themselves_are_accepted(world, draft):
+    def dearest(inputs):
+        # The dearest price, on the dearest line, on the dearest order.
+        inputs[1:] = []
+        inputs[0].quantity = Decimal("100")
+        inputs[0].unit_price = services.MAX_UNIT_PRICE
+
+    def most(inputs):
+        inputs[0].quantity = services.MAX_LINE_QUANTITY
+        inputs[0].unit_price = 1
+
+    assert update_with(world, draft, dearest).total == services.MAX_ORDER_TOTAL
+    assert update_with(world, draft, most).total == 1_000_000
+
+
+def test_a_line_total_past_the_limit_is_refused(world, draft):
+    def too_dear(inputs):
+        inputs[0].quantity = Decimal("1000")
+        inputs[0].unit_price = services.MAX_UNIT_PRICE  # Rp 1 trillion for the line
+
+    with pytest.raises(ActionRefused) as refused:
+        update_with(world, draft, too_dear)
+
+    assert refused.value.problems == [
+        "Baris 1: jumlah harga terlalu besar (maks Rp 100.000.000.000)"
+    ]
+
+
+def test_an_order_total_past_the_limit_is_refused(world, draft):
+    before = order_state(draft)
+
+    def many_dear_lines(inputs):
+        for item in inputs:
+            item.quantity = Decimal("60")
+            item.unit_price = services.MAX_UNIT_PRICE  # Rp 60 billion a line, 120 in all
+
+    with pytest.raises(ActionRefused) as refused:
+        update_with(world, draft, many_dear_lines)
+
+    assert "Rp 120.000.000.000 terlalu besar (maks Rp 100.000.000.000)" in refused.value.message
+    assert order_state(draft) == before
+
+
+def test_every_wrong_line_is_named_at_once_and_nothing_is_saved(world, draft, foreign_rab_line):
+    before = order_state(draft)
+
+    def two_wrong(inputs):
+        inputs[0].rab_line_id = foreign_rab_line.pk  # no row given: numbered by its place
+        inputs[1].quantity = Decimal("9999999999.99")
+        inputs[1].unit_price = 999_999_999_999
+        inputs[1].row = 4  # the row of the form it came from
+        inputs.insert(1, services.OrderLineInput("Papan", "lembar", Decimal("2"), 45_000, row=3))
+
+    with pytest.raises(ActionRefused) as refused:
+        update_with(world, draft, two_wrong)
+
+    assert refused.value.problems == [
+        "Baris 1: bahan tidak termasuk RAB usulan ini",
+        "Baris 4: jumlah terlalu besar (maks 1.000.000)",
+        "Baris 4: harga satuan terlalu besar (maks Rp 1.000.000.000)",
+    ]
+    assert order_state(draft) == before
+
+
+def test_more_lines_than_an_order_holds_are_refused(world, draft):
+    def too_many(inputs):
+        inputs[:] = inputs[:1] * (services.MAX_ORDER_LINES + 1)
+        for item in inputs:
+            item.rab_line_id = None
+
+    with pytest.raises(ActionRefused) as refused:
+        update_with(world, draft, too_many)
+
+    assert refused.value.message == "Pesanan paling banyak 100 baris material."
+
+
+def test_an_order_from_a_rab_with_a_line_past_the_limits_is_not_created(world, make_designated):
+    proposal = make_designated(
+        rab=[
+            ("Semen 50 kg", "sak", Decimal("100"), 75_000),
+            ("Pasir cor", "m³", Decimal("9999999999.99"), 1),
+        ]
+    )
+
+    with pytest.raises(ActionRefused) as refused:
+        services.order_create_from_rab(
+            proposal=proposal, actor=world.users["lurah"], supplier=world.shop_here
+        )
+
+    assert refused.value.problems == ["Baris 2: jumlah terlalu besar (maks 1.000.000)"]
+    assert not PurchaseOrder.objects.filter(proposal=proposal).exists()
+
+
+def test_a_refused_quantity_cannot_exceed_what_was_ordered(world, make_designated):
+    order = issue_new_order(world, make_designated())
+    semen = order.lines.get(position=0)
+
+    with pytest.raises(ActionRefused) as refused:
+        services.delivery_record(
+            order=order,
+            actor=world.users["lurah"],
+            delivered_on=TODAY,
+            received_by_name="Ahmad",
+            quantities={semen.pk: (Decimal("0"), Decimal("9999999999.99"))},
+            photo=photo(),
+        )
+
+    assert refused.value.problems == [
+        f"{semen.description}: ditolak 9999999999.99 sak melebihi jumlah pesanan 100.00 sak."
+    ]
+    assert not order.deliveries.exists()

@@ -274,3 +274,234 @@ def test_rt_head_finds_the_bast_waiting_for_them(client, world, issued):
     assert "Menunggu konfirmasi Ketua RT" in page
     login(client, world.users["rt_other"])
     assert "Belum ada BAST" in client.get(reverse("procurement:index")).content.decode()
+
+
+# --- Hostile input to the order, delivery and payment forms ----------------------------------
+
+
+def edit_data(world, order) -> dict:
+    """What the edit page posts back for the order as it stands (its lines, in order)."""
+    lines = list(order.lines.order_by("position"))
+    data = {
+        "supplier": world.shop_here.pk,
+        "supplier_reason": "",
+        "delivery_address": order.delivery_address,
+        "note": order.note,
+        "baris-TOTAL_FORMS": str(len(lines)),
+        "baris-INITIAL_FORMS": str(len(lines)),
+        "baris-MIN_NUM_FORMS": "0",
+        "baris-MAX_NUM_FORMS": "100",
+    }
+    for i, line in enumerate(lines):
+        data.update(
+            {
+                f"baris-{i}-material": line.material_id or "",
+                f"baris-{i}-description": line.description,
+                f"baris-{i}-unit": line.unit,
+                f"baris-{i}-quantity": f"{line.quantity.normalize():f}",
+                f"baris-{i}-unit_price": str(line.unit_price),
+                f"baris-{i}-justification": line.justification,
+                f"baris-{i}-rab_line_id": line.rab_line_id or "",
+            }
+        )
+    return data
+
+
+def stored(order) -> list:
+    """The order, its lines, deliveries, payments and audit trail as stored."""
+    from bangkit.models import AuditEvent
+
+    order.refresh_from_db()
+    return [
+        (order.total, order.supplier_id, order.note, order.delivery_address),
+        list(order.lines.values_list("rab_line_id", "quantity", "unit_price", "line_total")),
+        list(order.deliveries.values_list("pk", flat=True)),
+        list(order.payments.values_list("pk", flat=True)),
+        AuditEvent.objects.count(),
+    ]
+
+
+@pytest.fixture
+def draft(world, make_designated):
+    return services.order_create_from_rab(
+        proposal=make_designated(), actor=world.users["lurah"], supplier=world.shop_here
+    )
+
+
+NOT_IN_RAB = "Baris 2: bahan tidak termasuk RAB usulan ini"
+TOO_MANY = "Baris 2: jumlah terlalu besar (maks 1.000.000)"
+TOO_DEAR = "Baris 2: harga satuan terlalu besar (maks Rp 1.000.000.000)"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"baris-1-rab_line_id": "FOREIGN"}, NOT_IN_RAB),
+        ({"baris-1-rab_line_id": "999999"}, NOT_IN_RAB),
+        ({"baris-1-rab_line_id": "-1"}, NOT_IN_RAB),
+        ({"baris-1-rab_line_id": "9" * 20}, NOT_IN_RAB),
+        ({"baris-1-rab_line_id": "²"}, NOT_IN_RAB),
+        ({"baris-1-rab_line_id": "abc"}, NOT_IN_RAB),
+        ({"baris-1-quantity": "9999999999.99"}, TOO_MANY),
+        ({"baris-1-quantity": "1000000.01"}, TOO_MANY),
+        ({"baris-1-quantity": "9" * 10_240}, TOO_MANY),
+        ({"baris-1-quantity": "1e309"}, TOO_MANY),
+        ({"baris-1-quantity": "-5"}, "Baris 2: jumlah harus lebih dari 0"),
+        ({"baris-1-quantity": "1.005"}, "Baris 2: jumlah paling banyak dua angka di belakang"),
+        ({"baris-1-quantity": "NaN"}, "Baris 2: jumlah harus berupa angka"),
+        ({"baris-1-unit_price": "999999999999"}, TOO_DEAR),
+        ({"baris-1-unit_price": "999.999.999.999"}, TOO_DEAR),
+        ({"baris-1-unit_price": "Rp 1.000.000.001"}, TOO_DEAR),
+        ({"baris-1-unit_price": "9" * 40}, TOO_DEAR),
+        ({"baris-1-unit_price": "12,34,56"}, "Baris 2: harga satuan: bukan jumlah rupiah"),
+        (
+            {"baris-0-quantity": "1000", "baris-0-unit_price": "1.000.000.000"},
+            "Baris 1: jumlah harga terlalu besar (maks Rp 100.000.000.000)",
+        ),
+        ({"baris-1-material": "9" * 20}, "Baris 2: material katalog tidak dikenal"),
+        ({"baris-1-unit": "ton"}, "Baris 2: satuan tidak dikenal"),
+        ({"baris-1-description": "x" * 151}, "Baris 2: uraian paling banyak 150 huruf"),
+        ({"baris-TOTAL_FORMS": "1000"}, "Pesanan paling banyak 100 baris material."),
+        ({"baris-TOTAL_FORMS": "abc"}, "Data baris pesanan tidak lengkap."),
+    ],
+)
+def test_order_edit_refuses_each_hostile_line_and_saves_nothing(
+    client, world, make_designated, draft, changes, message
+):
+    foreign = make_designated(rt=world.rt_other).rab_lines.first()
+    data = {**edit_data(world, draft), "note": "diubah"}
+    data.update({k: str(foreign.pk) if v == "FOREIGN" else v for k, v in changes.items()})
+    before = stored(draft)
+    login(client, world.users["lurah"])
+
+    response = client.post(reverse("procurement:order_edit", args=[draft.pk]), data)
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert stored(draft) == before
+
+
+def test_order_edit_names_every_wrong_row_at_once(client, world, make_designated, draft):
+    foreign = make_designated(rt=world.rt_other).rab_lines.first()
+    data = edit_data(world, draft)
+    data.update(
+        {
+            "baris-0-rab_line_id": str(foreign.pk),
+            "baris-1-quantity": "9999999999.99",
+            "baris-1-unit_price": "999999999999",
+        }
+    )
+    before = stored(draft)
+    login(client, world.users["lurah"])
+
+    body = client.post(reverse("procurement:order_edit", args=[draft.pk]), data).content.decode()
+
+    assert "Pesanan tidak disimpan: periksa baris berikut." in body
+    for message in ["Baris 1: bahan tidak termasuk RAB usulan ini", TOO_MANY, TOO_DEAR]:
+        assert message in body
+    assert "Baris 2</p>" in body  # the cards carry the numbers the messages use
+    assert stored(draft) == before
+
+
+def test_order_edit_rows_keep_their_number_when_one_above_is_deleted(client, world, draft):
+    data = edit_data(world, draft)
+    data.update({"baris-0-DELETE": "on", "baris-1-unit_price": "999999999999"})
+    before = stored(draft)
+    login(client, world.users["lurah"])
+
+    body = client.post(reverse("procurement:order_edit", args=[draft.pk]), data).content.decode()
+
+    assert TOO_DEAR in body
+    assert stored(draft) == before
+
+
+def test_order_edit_still_saves_valid_lines_with_their_rab_lines(client, world, draft):
+    data = edit_data(world, draft)
+    data["baris-1-quantity"] = "4.5"
+    login(client, world.users["lurah"])
+
+    response = client.post(reverse("procurement:order_edit", args=[draft.pk]), data)
+
+    assert response.status_code == 302
+    semen, pasir = draft.lines.order_by("position")
+    assert pasir.quantity == Decimal("4.5") and pasir.rab_line_id is not None
+    assert {semen.rab_line_id, pasir.rab_line_id} == set(
+        draft.proposal.rab_lines.values_list("pk", flat=True)
+    )
+
+
+@pytest.mark.parametrize("junk", ["9" * 20, "-1", "abc", "INACTIVE"])
+def test_order_create_refuses_a_shop_that_is_not_offered(client, world, make_designated, junk):
+    proposal = make_designated()
+    if junk == "INACTIVE":
+        world.shop_same_kec.active = False
+        world.shop_same_kec.save(update_fields=["active"])
+        junk = str(world.shop_same_kec.pk)
+    login(client, world.users["lurah"])
+
+    response = client.post(
+        reverse("procurement:order_create", args=[proposal.pk]), {"supplier": junk}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert "Pilih toko bangunan." in response.content.decode()
+    assert not PurchaseOrder.objects.filter(proposal=proposal).exists()
+
+
+def test_delivery_form_refuses_oversized_and_foreign_lines(client, world, make_designated, issued):
+    other = issue_new_order(world, make_designated())
+    semen = issued.lines.get(position=0)
+    base = {"delivered_on": TODAY.isoformat(), "received_by_name": "Ahmad Hidayat"}
+    url = reverse("procurement:delivery_create", args=[issued.pk])
+    before = stored(issued)
+    login(client, world.users["lurah"])
+
+    for data, message in [
+        (
+            {f"accepted_{semen.pk}": "0", f"rejected_{semen.pk}": "9999999999.99"},
+            "ditolak 9999999999.99 sak melebihi jumlah pesanan 100.00 sak",
+        ),
+        (
+            {f"accepted_{semen.pk}": "9999999999.99"},
+            "diterima 9999999999.99 sak melebihi sisa pesanan",
+        ),
+        (
+            {f"accepted_{other.lines.first().pk}": "1"},  # another order's line: not on this form
+            "Isi jumlah material yang diterima paling sedikit pada satu baris.",
+        ),
+    ]:
+        response = client.post(url, {**base, **data, "photo": photo()})
+        assert response.status_code == 200
+        assert message in response.content.decode()
+    assert stored(issued) == before
+    assert not other.deliveries.exists()
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        ("999.999.999.999.999", "Jumlah dibayar terlalu besar (maks Rp 100.000.000.000)."),
+        ("9" * 40, "Jumlah dibayar terlalu besar (maks Rp 100.000.000.000)."),
+        ("100.000.000.001", "Jumlah dibayar terlalu besar (maks Rp 100.000.000.000)."),
+        ("Rp ²", "Jumlah dibayar: bukan jumlah rupiah yang sah (Rp ²)."),
+        ("10.000.001", "Pembayaran melebihi nilai pesanan Rp 10.000.000"),
+    ],
+)
+def test_payment_form_refuses_oversized_amounts(client, world, issued, amount, message):
+    deliver_all(world, issued)
+    before = stored(issued)
+    login(client, world.users["lurah"])
+
+    response = client.post(
+        reverse("procurement:payment_create", args=[issued.pk]),
+        {
+            "invoice_number": "INV-9",
+            "amount": amount,
+            "paid_on": TODAY.isoformat(),
+            "reference": "SP2D 9",
+        },
+    )
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert stored(issued) == before

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.models import FiscalYear, Kecamatan, Role
-from bangkit.params import plain_int
+from bangkit.params import query_int, query_ints, query_year
 from proposals.models import Proposal
 from verification.decrees import amendments, selectors
 from verification.decrees import services as decrees
@@ -51,15 +51,9 @@ def decree_list(request):
     """The Camat's decrees, or (city-wide roles) every kecamatan's, filterable."""
     user = request.user
     years = list(FiscalYear.objects.values_list("year", flat=True))
-    try:
-        year = int(request.GET.get("tahun") or 0) or _default_year(years)
-    except ValueError:
-        year = _default_year(years)
+    year = query_year(request) or _default_year(years)
     kecamatan_options = list(Kecamatan.objects.only("pk", "name")) if user.is_city_wide else []
-    try:
-        kecamatan_id = int(request.GET.get("kecamatan") or 0) or None
-    except ValueError:
-        kecamatan_id = None
+    kecamatan_id = query_int(request, "kecamatan") or None
     rows = list(selectors.decree_list(user, year=year, kecamatan_id=kecamatan_id)[:500])
     return render(
         request,
@@ -81,10 +75,10 @@ def decree_create(request):
     user = request.user
     if user.role != Role.KECAMATAN:
         raise Http404
-    wanted = request.GET.get("tahun")
-    year = plain_int(wanted, max_digits=4) if wanted else _default_year()
+    year = query_year(request, or_404=True)  # a year that is not a number does not exist
+    year = _default_year() if year is None else year
     if year is None:
-        raise Http404  # a year that is not a number is a year that does not exist
+        raise Http404  # no fiscal year at all
     fiscal_year = get_object_or_404(FiscalYear, year=year)
     eligible = selectors.eligible_proposals(kecamatan=user.kecamatan, fiscal_year=fiscal_year)
     if request.method == "POST":
@@ -104,7 +98,7 @@ def decree_create(request):
                 messages.success(request, "Draf SK dibuat. Periksa isinya, lalu tetapkan.")
                 return redirect("verification:decree_detail", public_id=decree.public_id)
     else:
-        chosen = [pk for pk in request.GET.getlist("usulan") if plain_int(pk) is not None]
+        chosen = query_ints(request, "usulan")
         form = DecreeCreateForm(eligible=eligible, initial={"proposals": chosen})
     return render(
         request,

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.models import FiscalYear, Kecamatan, Role
+from bangkit.params import query_text
 from bangkit.years import fiscal_years_newest_first, pick_fiscal_year
 from proposals.models import Proposal
 from verification.models import Decree, DecreeLocation
@@ -25,7 +26,7 @@ def _pick_kecamatan(request) -> tuple[Kecamatan, list[Kecamatan]]:
     A Camat naming another kecamatan gets a 404, like any other out-of-area object.
     """
     user = request.user
-    wanted = (request.POST.get("kecamatan") or request.GET.get("kecamatan") or "").strip()
+    wanted = (request.POST.get("kecamatan") or query_text(request, "kecamatan")).strip()
     if user.role == Role.KECAMATAN and not user.is_superuser:
         own = Kecamatan.objects.filter(pk=user.kecamatan_id).first()
         if own is None or (wanted and wanted != own.slug):
