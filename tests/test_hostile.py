@@ -45,6 +45,7 @@ from reporting.models import (
     SwadayaContribution,
     WorkDay,
 )
+from tests import factories
 from verification.models import Amendment, Decree, DecreeLocation, PriorityOverride
 
 # ---- hostile_conftest: the world, the clients, the payloads ---------------------------------
@@ -857,7 +858,7 @@ def small_jpeg(seed: int = 0) -> bytes:
     return buffer.getvalue()
 
 
-SMALL_PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+SMALL_PDF = factories.pdf_bytes()
 
 
 def own_proposal(world, state, **lookup):

@@ -15,7 +15,7 @@ from bangkit.models import RT, ChecklistItem, FiscalYear, Kecamatan, Kelurahan, 
 from proposals.models import Attachment, MusrenbangEntry, Proposal, RABLine, State, TransitionLog
 from tests import factories
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = factories.pdf_bytes()
 
 
 def png_bytes(color=(200, 80, 40), size=(32, 24)) -> bytes:
