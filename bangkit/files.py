@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from PIL import Image, ImageFile, UnidentifiedImageError
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 try:  # HEIC photos from iPhones
     from pillow_heif import register_heif_opener
@@ -30,6 +32,16 @@ LABELS = {
     "application/pdf": "PDF",
 }
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
+
+# A document of a few pages has tens of objects; a scan of fifty pages a few hundred.
+MAX_PDF_OBJECTS = 100_000
+# Browsers sniff the first bytes of a file for HTML; a PDF never starts with markup.
+_HTML_MARKERS = (b"<html", b"<script", b"<body", b"<!doctype", b"<iframe", b"<svg")
+_PDF_REFUSALS = {
+    "javascript": "memuat JavaScript (kode yang dijalankan saat dibuka)",
+    "launch": "memuat perintah menjalankan program lain (Launch)",
+    "embedded": "memuat berkas lain yang disisipkan di dalamnya",
+}
 
 
 # Pillow's LOAD_TRUNCATED_IMAGES is process-wide, and WeasyPrint turns it on when imported
@@ -110,12 +122,96 @@ def check_upload(upload, *, allowed=DOCUMENT_TYPES, max_bytes: int | None = None
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
             raise ValidationError(f"Gambar '{name}' rusak atau tidak dapat dibaca.") from exc
     elif kind == "application/pdf":
-        upload.seek(max(0, size - 2048))
-        if b"%%EOF" not in upload.read():
-            raise ValidationError(f"PDF '{name}' tidak lengkap atau rusak.")
+        _check_pdf(upload, name, size)
     digest = hashlib.sha256()
     upload.seek(0)
     for chunk in upload.chunks() if hasattr(upload, "chunks") else [upload.read()]:
         digest.update(chunk)
     upload.seek(0)
     return CheckedFile(content_type=kind, size=size, sha256=digest.hexdigest())
+
+
+def _check_pdf(upload, name: str, size: int) -> None:
+    """A real PDF, readable, with nothing in it that runs: no JavaScript, no Launch action, no
+    embedded file. Staff open these documents on office computers."""
+    upload.seek(max(0, size - 2048))
+    if b"%%EOF" not in upload.read():
+        raise ValidationError(f"PDF '{name}' tidak lengkap atau rusak.")
+    upload.seek(0)
+    if any(marker in upload.read(4096).lower() for marker in _HTML_MARKERS):
+        raise ValidationError(f"Berkas '{name}' berisi HTML, bukan PDF yang sah.")
+    upload.seek(0)
+    try:
+        reader = PdfReader(upload, strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise ValidationError(
+                f"PDF '{name}' dikunci dengan kata sandi; unggah PDF tanpa kata sandi."
+            )
+        pages = len(reader.pages)
+        found = _active_content(reader)
+    except ValidationError:
+        raise
+    except Exception as exc:  # pypdf raises many kinds (PdfReadError, KeyError, ValueError …)
+        raise ValidationError(
+            f"PDF '{name}' tidak lengkap atau rusak (tidak dapat dibaca sebagai PDF)."
+        ) from exc
+    if found == "too_many":
+        raise ValidationError(
+            f"PDF '{name}' terlalu rumit untuk diperiksa; simpan ulang sebagai PDF."
+        )
+    if found:
+        raise ValidationError(
+            f"PDF '{name}' {_PDF_REFUSALS[found]}: tidak diterima. Cetak atau simpan ulang "
+            "dokumen sebagai PDF biasa, lalu unggah lagi."
+        )
+    if pages == 0:
+        raise ValidationError(f"PDF '{name}' tidak berisi satu halaman pun.")
+
+
+def _active_content(reader: PdfReader) -> str | None:
+    """What active content the PDF holds ('javascript', 'launch', 'embedded'), or None: every
+    object reachable from the trailer is looked at, wherever a viewer might find it (names
+    tree, open action, page and annotation actions, outlines, form fields)."""
+    seen: set[tuple[int, int]] = set()
+    stack: list = [reader.trailer]
+    visited = 0
+    while stack:
+        obj = stack.pop()
+        if isinstance(obj, IndirectObject):
+            key = (obj.idnum, obj.generation)
+            if key in seen:
+                continue
+            seen.add(key)
+            obj = obj.get_object()
+        visited += 1
+        if visited > MAX_PDF_OBJECTS * 10 or len(seen) > MAX_PDF_OBJECTS:
+            return "too_many"
+        if isinstance(obj, DictionaryObject):  # streams too: their dictionary, not their data
+            found = _active_entry(obj)
+            if found:
+                return found
+            stack.extend(dict.values(obj))
+        elif isinstance(obj, ArrayObject):
+            stack.extend(list.__iter__(obj))
+    return None
+
+
+def _name(obj, key: str):
+    value = dict.get(obj, key)
+    return value.get_object() if isinstance(value, IndirectObject) else value
+
+
+def _active_entry(obj: DictionaryObject) -> str | None:
+    if "/JS" in obj or "/JavaScript" in obj or _name(obj, "/S") == "/JavaScript":
+        return "javascript"
+    if _name(obj, "/S") == "/Launch":
+        return "launch"
+    if (
+        "/EmbeddedFiles" in obj
+        or "/EmbeddedFile" in obj
+        or "/EF" in obj
+        or _name(obj, "/Type") == "/EmbeddedFile"
+        or _name(obj, "/Subtype") == "/FileAttachment"
+    ):
+        return "embedded"
+    return None

@@ -19,6 +19,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
+from bangkit import storage
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.files import DOCUMENT_TYPES, IMAGE_TYPES, check_upload
 from bangkit.services import audit_record
@@ -527,11 +528,12 @@ def order_confirm_by_supplier(*, order: PurchaseOrder, actor) -> PurchaseOrder:
 
 
 def _store_upload(field_file, upload, checked, prefix: str) -> None:
+    """Deleted again if the transaction, or one around it, does not commit."""
     name = f"{prefix}-{get_random_string(10).lower()}.{EXTENSIONS[checked.content_type]}"
-    field_file.save(name, upload, save=False)
+    storage.save_file(field_file, name, upload)
 
 
-@transaction.atomic
+@storage.atomic
 def delivery_record(
     *,
     order: PurchaseOrder,
@@ -655,7 +657,7 @@ def handover_problems(proposal: Proposal) -> list[str]:
     return problems
 
 
-@transaction.atomic
+@storage.atomic
 def handover_record(
     *,
     proposal: Proposal,
@@ -731,7 +733,7 @@ def handover_record(
     return handover
 
 
-@transaction.atomic
+@storage.atomic
 def handover_confirm_by_rt(*, handover: Handover, actor) -> Handover:
     """The Ketua RT, second party, confirms the BAST from their account: it is complete."""
     proposal = lock_proposal(handover.proposal, actor)
@@ -760,7 +762,12 @@ def _complete_handover(handover: Handover, proposal: Proposal, *, actor, note_by
     handover.state = Handover.State.COMPLETE
     data = handover_pdf(handover)
     handover.pdf_sha256 = hashlib.sha256(data).hexdigest()
-    handover.pdf.save(f"{get_random_string(16).lower()}.pdf", ContentFile(data), save=False)
+    storage.save_file(
+        handover.pdf,
+        f"{get_random_string(16).lower()}.pdf",
+        ContentFile(data),
+        label=f"PDF BAST {handover.number}",
+    )
     handover.save()
     note = f"BAST {handover.number}"
     note += f", dikonfirmasi Ketua RT {note_by}" if note_by else ", ditandatangani di atas kertas"

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 from simple_history.utils import bulk_create_with_history
 
+from bangkit import storage
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.files import check_upload
 from bangkit.models import ChecklistItem, FiscalYear, Role
@@ -175,7 +176,7 @@ def proposal_update(
     return proposal
 
 
-@transaction.atomic
+@storage.atomic
 def attachment_add(*, proposal: Proposal, actor, kind: str, upload) -> Attachment:
     proposal = _lock(proposal, actor)
     _require_rt_editor(proposal, actor)
@@ -195,19 +196,15 @@ def attachment_add(*, proposal: Proposal, actor, kind: str, upload) -> Attachmen
         uploaded_by=actor,
     )
     attachment.full_clean(exclude=["file", "proposal", "uploaded_by"])
-    attachment.file.save(_safe_name(upload, checked.content_type), upload, save=False)
-    try:
-        attachment.save()
-        audit_record(
-            actor=actor,
-            action="attachment_add",
-            obj=proposal,
-            data={"kind": kind, "sha256": checked.sha256, "size": checked.size},
-        )
-    except Exception:
-        # The row is rolled back; do not leave its file behind in storage.
-        attachment.file.delete(save=False)
-        raise
+    # Deleted again if this transaction, or one around it, does not commit.
+    storage.save_file(attachment.file, _safe_name(upload, checked.content_type), upload)
+    attachment.save()
+    audit_record(
+        actor=actor,
+        action="attachment_add",
+        obj=proposal,
+        data={"kind": kind, "sha256": checked.sha256, "size": checked.size},
+    )
     return attachment
 
 
@@ -221,10 +218,9 @@ def attachment_remove(*, attachment: Attachment, actor) -> None:
         obj=proposal,
         data={"kind": attachment.kind, "sha256": attachment.sha256},
     )
-    file = attachment.file
-    attachment.delete()
     # Only once the deletion is committed: a rollback must find the file still there.
-    transaction.on_commit(lambda: file.storage.delete(file.name))
+    storage.delete_on_commit(attachment.file)
+    attachment.delete()
 
 
 def _full_clean_or_refuse(obj, *, exclude) -> None:

@@ -8,13 +8,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from bangkit import storage
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.files import DOCUMENT_TYPES
 from bangkit.models import Role, WorkType
@@ -269,7 +269,8 @@ def attachment_upload(request, code):
     kind = form.cleaned_data["kind"]
     saved = []
     try:
-        with transaction.atomic():
+        # All or none; the stored files of rolled-back rows are deleted with them.
+        with storage.atomic():
             for upload in form.cleaned_data["files"]:
                 saved.append(
                     services.attachment_add(
@@ -277,8 +278,6 @@ def attachment_upload(request, code):
                     )
                 )
     except ActionRefused as exc:
-        for attachment in saved:  # the rows rolled back; their stored files must go too
-            attachment.file.delete(save=False)
         _refused(request, exc)
         return redirect(back)
     messages.success(request, f"{len(saved)} berkas diunggah.")

@@ -5,6 +5,7 @@ an audit row in one transaction; the proposal moves only through the state machi
 from __future__ import annotations
 
 import datetime
+import posixpath
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
+from bangkit import storage
 from bangkit.errors import ActionRefused
 from bangkit.files import DOCUMENT_TYPES, check_upload
 from bangkit.services import audit_record
@@ -90,15 +92,10 @@ def _clean_or_refuse(obj, *, exclude) -> None:
         raise ActionRefused("Data belum benar.", problems=problems) from exc
 
 
-def _delete_files_on_commit(*files) -> None:
-    names = [(f.storage, f.name) for f in files if f]
-    transaction.on_commit(lambda: [storage.delete(name) for storage, name in names])
-
-
 # --- Work days ------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@storage.atomic
 def work_day_add(
     *,
     proposal: Proposal,
@@ -138,36 +135,31 @@ def work_day_add(
         except ValidationError as exc:
             raise ActionRefused(exc.messages[0]) from exc
         name = f"hadir-{get_random_string(12).lower()}.{EXTENSIONS[checked.content_type]}"
-        day.attendance_photo.save(name, attendance, save=False)
+        storage.save_file(day.attendance_photo, name, attendance)
         day.attendance_content_type = checked.content_type
         day.attendance_sha256 = checked.sha256
-    try:
-        day.save()
-        if proposal.state == State.MATERIALS_RECEIVED:
-            apply_transition_locked(
-                proposal,
-                actor=actor,
-                action="start_work",
-                note=f"Hari kerja pertama {date:%d-%m-%Y}",
-            )
-        audit_record(
+    day.save()
+    if proposal.state == State.MATERIALS_RECEIVED:
+        apply_transition_locked(
+            proposal,
             actor=actor,
-            action="work_day_add",
-            obj=proposal,
-            summary=f"{proposal.code}: hari kerja {date:%d-%m-%Y}",
-            data={
-                "work_day": day.pk,
-                "date": date.isoformat(),
-                "men": day.men,
-                "women": day.women,
-                "hours": str(day.hours),
-                "attendance_sha256": day.attendance_sha256,
-            },
+            action="start_work",
+            note=f"Hari kerja pertama {date:%d-%m-%Y}",
         )
-    except Exception:
-        if day.attendance_photo:
-            day.attendance_photo.delete(save=False)
-        raise
+    audit_record(
+        actor=actor,
+        action="work_day_add",
+        obj=proposal,
+        summary=f"{proposal.code}: hari kerja {date:%d-%m-%Y}",
+        data={
+            "work_day": day.pk,
+            "date": date.isoformat(),
+            "men": day.men,
+            "women": day.women,
+            "hours": str(day.hours),
+            "attendance_sha256": day.attendance_sha256,
+        },
+    )
     return day
 
 
@@ -193,7 +185,7 @@ def work_day_remove(*, work_day: WorkDay, actor) -> None:
             "attendance_sha256": day.attendance_sha256,
         },
     )
-    _delete_files_on_commit(day.attendance_photo)
+    storage.delete_on_commit(day.attendance_photo)
     day.delete()
 
 
@@ -288,7 +280,7 @@ def refresh_photo_flags(proposal: Proposal) -> None:
             photo.save(update_fields=["flags"])
 
 
-@transaction.atomic
+@storage.atomic
 def photo_add(
     *,
     proposal: Proposal,
@@ -358,33 +350,33 @@ def photo_add(
     )
     key = get_random_string(16).lower()
     upload.seek(0)
-    try:
-        photo.original.save(f"asli-{key}.{EXTENSIONS[processed.content_type]}", upload, save=False)
-        photo.display.save(f"tampil-{key}.jpg", ContentFile(processed.display), save=False)
-        photo.thumbnail.save(f"kecil-{key}.jpg", ContentFile(processed.thumbnail), save=False)
-        photo.save()
-        refresh_photo_flags(proposal)
-        photo.refresh_from_db(fields=["flags"])
-        audit_record(
-            actor=actor,
-            action="photo_add",
-            obj=proposal,
-            summary=f"{proposal.code}: foto {stage}%",
-            data={
-                "photo": photo.pk,
-                "stage": stage,
-                "sha256": photo.sha256,
-                "phash": photo.phash,
-                "metadata_source": source,
-                "flags": [f["code"] for f in photo.flags],
-            },
-        )
-    except Exception:
-        # The row is rolled back; its files must not stay behind in storage.
-        for file in (photo.original, photo.display, photo.thumbnail):
-            if file:
-                file.delete(save=False)
-        raise
+    # All three copies are deleted again if this transaction, or one around it, fails.
+    label = posixpath.basename(str(getattr(upload, "name", "") or "foto"))
+    extension = EXTENSIONS[processed.content_type]
+    storage.save_file(photo.original, f"asli-{key}.{extension}", upload, label=label)
+    storage.save_file(
+        photo.display, f"tampil-{key}.jpg", ContentFile(processed.display), label=label
+    )
+    storage.save_file(
+        photo.thumbnail, f"kecil-{key}.jpg", ContentFile(processed.thumbnail), label=label
+    )
+    photo.save()
+    refresh_photo_flags(proposal)
+    photo.refresh_from_db(fields=["flags"])
+    audit_record(
+        actor=actor,
+        action="photo_add",
+        obj=proposal,
+        summary=f"{proposal.code}: foto {stage}%",
+        data={
+            "photo": photo.pk,
+            "stage": stage,
+            "sha256": photo.sha256,
+            "phash": photo.phash,
+            "metadata_source": source,
+            "flags": [f["code"] for f in photo.flags],
+        },
+    )
     return PhotoResult(photo, created=True)
 
 

@@ -1,9 +1,16 @@
-"""Shared fixtures: media in a temp dir, the real regions, and users of every role."""
+"""Shared fixtures: media in a temp dir, the real regions, users of every role, and failing
+media storage or commits."""
 
+import errno
 import io
+import os
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
+from django.core.files.storage import FileSystemStorage
 from django.core.management import call_command
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
 
 from tests import factories
 
@@ -22,6 +29,17 @@ def _fresh_content_types():
     ContentType.objects.clear_cache()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_stored_file_registry():
+    # Files saved in a test are pending until its transaction ends, and the test database is
+    # rolled back under them: never let a later test sweep them (a query it did not make).
+    from bangkit import storage
+
+    storage.reset()
+    yield
+    storage.reset()
+
+
 @pytest.fixture
 def regions(db):
     """The real 11 kecamatan and 68 kelurahan, loaded by the real command."""
@@ -36,3 +54,67 @@ def fiscal_year(db):
 @pytest.fixture
 def make_user(db):
     return factories.make_user
+
+
+@pytest.fixture
+def media_files(settings):
+    """The files now in MEDIA_ROOT, as paths relative to it."""
+
+    def files() -> set[str]:
+        root = Path(settings.MEDIA_ROOT)
+        if not root.exists():
+            return set()
+        return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+
+    return files
+
+
+@pytest.fixture
+def media_fails(monkeypatch):
+    """Media storage refuses writes: `media_fails(errno.ENOSPC, after=1)` lets one file through,
+    then fails the next ones. A full disk keeps the part it managed to write, as it does."""
+
+    def install(code: int, *, after: int = 0) -> None:
+        real = FileSystemStorage._save
+        passed = []
+
+        def _save(self, name, content):
+            if len(passed) < after:
+                passed.append(name)
+                return real(self, name, content)
+            path = self.path(name)
+            if code in (errno.ENOSPC, errno.EDQUOT):
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                with open(path, "wb") as partial:
+                    content.seek(0)
+                    partial.write(content.read(16))
+            raise OSError(code, os.strerror(code), path)
+
+        monkeypatch.setattr(FileSystemStorage, "_save", _save)
+
+    return install
+
+
+@pytest.fixture
+def commit_fails(monkeypatch):
+    """`with commit_fails():` the next COMMIT fails, as when the database restarts in the
+    middle of an upload; later ones work again. Needs real commits (a transactional test)."""
+
+    @contextmanager
+    def failing():
+        connection = connections[DEFAULT_DB_ALIAS]
+        failed = []
+
+        def commit():
+            if failed:
+                return real()
+            failed.append(True)
+            raise OperationalError("server closed the connection unexpectedly")
+
+        with monkeypatch.context() as patch:
+            real = connection.commit
+            patch.setattr(connection, "commit", commit)
+            yield
+        assert failed, "no transaction was committed"
+
+    return failing

@@ -1,7 +1,10 @@
 """Factories for the test suite: real objects, built the way the services build them."""
 
+import io
+
 import factory
 from django.contrib.auth.hashers import make_password
+from pypdf import PdfWriter
 
 from bangkit.models import (
     RT,
@@ -16,6 +19,16 @@ from bangkit.models import (
 )
 
 PASSWORD = "rahasia-uji-123"
+
+
+def pdf_bytes(pages: int = 1) -> bytes:
+    """A small real PDF of blank A4 pages: uploads are parsed, a fake one is refused."""
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(595, 842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
 
 
 def ensure_work_types() -> None:

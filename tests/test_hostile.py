@@ -578,7 +578,7 @@ def small_jpeg(seed: int = 0) -> bytes:
     return buffer.getvalue()
 
 
-SMALL_PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+SMALL_PDF = factories.pdf_bytes()
 
 
 def own_proposal(world, state, **lookup):

@@ -12,6 +12,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw, ImageFile
+from pypdf import PdfReader, PdfWriter
+from pypdf.actions import JavaScript
+from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, TextStringObject
 
 from bangkit.errors import ActionRefused
 from bangkit.files import IMAGE_TYPES, MAX_IMAGE_PIXELS, check_upload
@@ -20,11 +23,7 @@ from proposals import services
 from proposals.models import Attachment, Proposal
 from tests import factories
 
-PDF = (
-    b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
-    b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
-    b"trailer << /Root 1 0 R >>\n%%EOF\n"
-)
+PDF = factories.pdf_bytes()
 
 
 def picture(fmt: str, size=(64, 48)) -> bytes:
@@ -210,6 +209,139 @@ def test_an_image_at_the_pixel_limit_is_accepted():
 
 def test_a_pdf_is_refused_where_only_images_are_allowed():
     assert "bukan HEIC, JPEG, PNG, WebP" in refusal("foto.pdf", PDF, allowed=IMAGE_TYPES)
+
+
+# --- PDFs: parsed, and nothing in them that runs ---------------------------------------------
+
+
+def crafted_pdf(*, catalog=None, page=None, build=None) -> bytes:
+    """A one-page PDF written by pypdf, with extra entries in its catalog or its page."""
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    for key, value in (catalog or {}).items():
+        writer._root_object[NameObject(key)] = value
+    for key, value in (page or {}).items():
+        writer.pages[0][NameObject(key)] = value
+    if build:
+        build(writer)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def action(kind: str, **entries) -> DictionaryObject:
+    values = {NameObject("/Type"): NameObject("/Action"), NameObject("/S"): NameObject(kind)}
+    values.update({NameObject(f"/{k}"): TextStringObject(v) for k, v in entries.items()})
+    return DictionaryObject(values)
+
+
+def test_a_clean_pdf_from_pypdf_is_accepted():
+    content = crafted_pdf()
+
+    assert check_upload(upload("surat.pdf", content)).content_type == "application/pdf"
+    assert PdfReader(io.BytesIO(content)).pages  # a real PDF, not a fake that happens to pass
+
+
+def test_a_pdf_with_javascript_as_open_action_is_refused():
+    content = crafted_pdf(catalog={"/OpenAction": action("/JavaScript", JS="app.alert(1)")})
+
+    assert refusal("surat.pdf", content) == (
+        "PDF 'surat.pdf' memuat JavaScript (kode yang dijalankan saat dibuka): tidak diterima. "
+        "Cetak atau simpan ulang dokumen sebagai PDF biasa, lalu unggah lagi."
+    )
+
+
+def test_a_pdf_with_javascript_in_its_names_tree_is_refused():
+    content = crafted_pdf(build=lambda w: w.add_open_action(JavaScript("app.alert(1)")))
+
+    assert "memuat JavaScript" in refusal("surat.pdf", content)
+
+
+def test_a_pdf_with_javascript_in_a_page_action_is_refused():
+    additional = DictionaryObject({NameObject("/O"): action("/JavaScript", JS="this.print()")})
+
+    assert "memuat JavaScript" in refusal("surat.pdf", crafted_pdf(page={"/AA": additional}))
+
+
+def test_a_pdf_with_a_launch_action_is_refused():
+    content = crafted_pdf(catalog={"/OpenAction": action("/Launch", F="cmd.exe")})
+
+    assert refusal("surat.pdf", content).startswith(
+        "PDF 'surat.pdf' memuat perintah menjalankan program lain (Launch): tidak diterima."
+    )
+
+
+def test_a_pdf_with_an_embedded_file_is_refused():
+    content = crafted_pdf(build=lambda w: w.add_attachment("daftar.exe", b"MZ\x90\x00"))
+
+    assert refusal("surat.pdf", content).startswith(
+        "PDF 'surat.pdf' memuat berkas lain yang disisipkan di dalamnya: tidak diterima."
+    )
+
+
+def test_a_pdf_with_a_file_attachment_annotation_is_refused():
+    annotation = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/FileAttachment"),
+            NameObject("/Rect"): ArrayObject([NumberObject(n) for n in (10, 10, 30, 30)]),
+        }
+    )
+    content = crafted_pdf(page={"/Annots": ArrayObject([annotation])})
+
+    assert "memuat berkas lain yang disisipkan" in refusal("surat.pdf", content)
+
+
+def test_html_behind_a_pdf_header_is_refused():
+    content = b"%PDF-1.7\n<html><body><script>fetch('/akun')</script></body></html>\n%%EOF\n"
+
+    assert refusal("surat.pdf", content) == "Berkas 'surat.pdf' berisi HTML, bukan PDF yang sah."
+
+
+def test_anything_else_behind_a_pdf_header_that_does_not_parse_is_refused():
+    content = b"%PDF-1.7\n<div onclick=alert(1)>klik</div>\n%%EOF\n"
+
+    assert refusal("surat.pdf", content) == (
+        "PDF 'surat.pdf' tidak lengkap atau rusak (tidak dapat dibaca sebagai PDF)."
+    )
+
+
+def test_a_pdf_without_pages_is_refused():
+    writer = PdfWriter()
+    buffer = io.BytesIO()
+    writer.write(buffer)
+
+    assert (
+        refusal("surat.pdf", buffer.getvalue()) == "PDF 'surat.pdf' tidak berisi satu halaman pun."
+    )
+
+
+def test_a_password_protected_pdf_is_refused():
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    writer.encrypt("rahasia")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+
+    assert refusal("surat.pdf", buffer.getvalue()) == (
+        "PDF 'surat.pdf' dikunci dengan kata sandi; unggah PDF tanpa kata sandi."
+    )
+
+
+def test_a_pdf_with_javascript_is_refused_by_the_service_and_nothing_is_stored(draft, settings):
+    proposal, rt_user = draft
+    content = crafted_pdf(catalog={"/OpenAction": action("/JavaScript", JS="app.alert(1)")})
+
+    with pytest.raises(ActionRefused, match="memuat JavaScript"):
+        services.attachment_add(
+            proposal=proposal,
+            actor=rt_user,
+            kind="proposal_letter",
+            upload=upload("surat.pdf", content),
+        )
+
+    assert not Attachment.objects.exists()
+    assert not (settings.MEDIA_ROOT / "proposals").exists()
 
 
 # --- Through the attachment service --------------------------------------------------------------

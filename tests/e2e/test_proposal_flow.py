@@ -17,7 +17,7 @@ from proposals.models import MusrenbangEntry, Proposal, State, TransitionLog
 from tests import factories
 from tests.factories import PASSWORD, make_user
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = factories.pdf_bytes()
 RT_HEAD = "Zulkifli Hasan"
 RETURN_REASON = "Foto lokasi kurang jelas dan volume belum sesuai hasil survei kelurahan."
 

@@ -1,15 +1,17 @@
 """Orders, prices, deliveries, the BAST and payments, through the services."""
 
 import datetime
+import errno
 from decimal import Decimal
 
 import pytest
+from django.db import OperationalError
 
 from bangkit.errors import ActionRefused, NotInScope
 from budgets.figures import figures_for
 from budgets.models import BudgetEnvelope
 from procurement import selectors, services
-from procurement.models import Handover, ProcurementSettings, PurchaseOrder
+from procurement.models import Delivery, Handover, ProcurementSettings, PurchaseOrder
 from proposals.models import TransitionLog
 from tests.procurement.conftest import photo
 
@@ -675,3 +677,63 @@ def test_a_refused_quantity_cannot_exceed_what_was_ordered(world, make_designate
         f"{semen.description}: ditolak 9999999999.99 sak melebihi jumlah pesanan 100.00 sak."
     ]
     assert not order.deliveries.exists()
+
+
+# --- Stored files live and die with their rows ----------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_whose_commit_fails_leaves_no_photo(
+    world, make_designated, media_files, commit_fails
+):
+    order = issue_new_order(world, make_designated())
+    before = media_files()
+
+    with pytest.raises(OperationalError), commit_fails():
+        deliver_all(world, order)
+
+    assert media_files() == before
+    assert not Delivery.objects.exists()
+
+
+def test_a_delivery_on_a_full_disk_is_refused_and_leaves_no_partial_photo(
+    world, make_designated, media_files, media_fails
+):
+    order = issue_new_order(world, make_designated())
+    before = media_files()
+    media_fails(errno.ENOSPC)
+
+    with pytest.raises(ActionRefused) as info:
+        deliver_all(world, order)
+
+    assert info.value.message.startswith(
+        "Berkas 'kirim.jpg' tidak dapat disimpan: ruang penyimpanan berkas di server penuh."
+    )
+    assert media_files() == before
+    assert not Delivery.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bast_signed_on_paper_whose_commit_fails_leaves_neither_scan_nor_pdf(
+    world, make_designated, media_files, commit_fails
+):
+    proposal = make_designated()
+    deliver_all(world, issue_new_order(world, proposal))
+    before = media_files()
+
+    with pytest.raises(OperationalError), commit_fails():
+        services.handover_record(
+            proposal=proposal,
+            actor=world.users["lurah"],
+            handover_date=TODAY,
+            place="Balai RT",
+            first_party_name="Sri Lubis",
+            first_party_position="Lurah",
+            second_party_name="Ahmad Hidayat",
+            second_party_position="Ketua RT 03",
+            signed_on_paper=True,
+            paper_scan=photo("bast.jpg"),
+        )
+
+    assert media_files() == before
+    assert not Handover.objects.exists()

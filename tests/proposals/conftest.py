@@ -20,7 +20,7 @@ DEFAULT_RAB = [
     ("Semen 50 kg", "sak", Decimal("100"), 75_000),
     ("Pasir", "m³", Decimal("10"), 250_000),
 ]
-SMALL_PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+SMALL_PDF = factories.pdf_bytes()
 
 
 @dataclass

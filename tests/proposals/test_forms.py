@@ -311,7 +311,7 @@ def test_attachment_form_requires_a_file_and_a_known_kind():
 
 
 def test_site_photos_must_be_images():
-    pdf = SimpleUploadedFile("lokasi.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
+    pdf = SimpleUploadedFile("lokasi.pdf", factories.pdf_bytes(), "application/pdf")
     form = AttachmentForm({"kind": "site_photo"}, files_data(pdf))
 
     assert not form.is_valid()

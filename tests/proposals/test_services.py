@@ -1,17 +1,22 @@
 """Proposal services: guards of each transition, RAB totals, creating from Musrenbang, editing."""
 
+import errno
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import OperationalError, transaction
 from django.forms import modelform_factory
 
+from bangkit import storage
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.models import AuditEvent, FiscalYear
 from proposals import services
 from proposals.codes import code_check
-from proposals.models import Proposal, RABLine, State, TransitionLog
+from proposals.models import Attachment, Proposal, RABLine, State, TransitionLog
 from proposals.services import RABInput
+from tests import factories
 from tests.proposals.conftest import checklist_for
 
 REASON = "Lahan belum ada surat hibah dari pemilik."
@@ -471,3 +476,85 @@ def test_no_proposal_when_the_year_is_not_open_or_the_work_type_unknown(world, m
             entry=make_entry(), actor=rt_user, planned_width=Decimal("1")
         )
     assert not Proposal.objects.exists()
+
+
+# --- Attachments: stored files live and die with their rows --------------------------------
+
+
+def letter(name="surat-permohonan.pdf"):
+    return SimpleUploadedFile(name, factories.pdf_bytes(), content_type="application/pdf")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_attachment_whose_commit_fails_leaves_no_file(
+    world, make_proposal, media_files, commit_fails
+):
+    proposal = make_proposal(documents={})
+
+    with pytest.raises(OperationalError), commit_fails():
+        services.attachment_add(
+            proposal=proposal, actor=world.users["rt_own"], kind="proposal_letter", upload=letter()
+        )
+
+    assert media_files() == set()
+    assert not Attachment.objects.exists()
+
+
+def test_an_attachment_rolled_back_after_the_service_ran_leaves_no_file(
+    world, make_proposal, media_files
+):
+    proposal = make_proposal(documents={})
+
+    with pytest.raises(RuntimeError), storage.atomic():
+        services.attachment_add(
+            proposal=proposal, actor=world.users["rt_own"], kind="proposal_letter", upload=letter()
+        )
+        assert len(media_files()) == 1
+        raise RuntimeError("the caller's transaction fails afterwards")
+
+    assert media_files() == set()
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        (errno.ENOSPC, "ruang penyimpanan berkas di server penuh"),
+        (errno.EROFS, "penyimpanan berkas di server sedang tidak dapat ditulisi (hanya-baca)"),
+    ],
+)
+def test_an_attachment_on_a_full_or_read_only_disk_is_refused_and_leaves_no_file(
+    world, make_proposal, media_files, media_fails, code, reason
+):
+    proposal = make_proposal(documents={})
+    media_fails(code)
+
+    with pytest.raises(ActionRefused) as info:
+        services.attachment_add(
+            proposal=proposal, actor=world.users["rt_own"], kind="proposal_letter", upload=letter()
+        )
+
+    assert info.value.message.startswith(
+        f"Berkas 'surat-permohonan.pdf' tidak dapat disimpan: {reason}."
+    )
+    assert media_files() == set()
+    assert not Attachment.objects.exists()
+    assert not AuditEvent.objects.filter(action="attachment_add").exists()
+
+
+def test_a_removed_attachment_keeps_its_file_until_the_removal_commits(
+    world, make_proposal, media_files, django_capture_on_commit_callbacks
+):
+    proposal = make_proposal(documents={})
+    rt_user = world.users["rt_own"]
+    attachment = services.attachment_add(
+        proposal=proposal, actor=rt_user, kind="proposal_letter", upload=letter()
+    )
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.attachment_remove(attachment=Attachment.objects.get(), actor=rt_user)
+        raise RuntimeError("rolled back")
+    assert media_files() == {attachment.file.name}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.attachment_remove(attachment=Attachment.objects.get(), actor=rt_user)
+    assert media_files() == set()

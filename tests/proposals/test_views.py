@@ -1,5 +1,6 @@
 """The signed-in proposal screens: RT drafting, uploads, decisions, scoping, query counts."""
 
+import errno
 import io
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -15,7 +16,7 @@ from bangkit.models import RT, ChecklistItem, FiscalYear, Kecamatan, Kelurahan, 
 from proposals.models import Attachment, MusrenbangEntry, Proposal, RABLine, State, TransitionLog
 from tests import factories
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = factories.pdf_bytes()
 
 
 def png_bytes(color=(200, 80, 40), size=(32, 24)) -> bytes:
@@ -495,6 +496,40 @@ def test_a_pdf_is_not_accepted_as_a_site_photo(client, site):
 
     assert any("harus berupa gambar" in m for m in messages_of(response))
     assert not Attachment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("code", "after", "refused", "reason"),
+    [
+        (errno.ENOSPC, 1, "belakang.png", "ruang penyimpanan berkas di server penuh"),
+        (errno.EROFS, 0, "depan.png", "sedang tidak dapat ditulisi (hanya-baca)"),
+    ],
+)
+def test_a_full_or_read_only_media_disk_keeps_no_file_and_says_so(
+    client, site, media_files, media_fails, code, after, refused, reason
+):
+    proposal = make_proposal(site, complete=False)
+    before = media_files()
+    client.force_login(site.users["rt1"])
+    media_fails(code, after=after)
+
+    response = client.post(
+        reverse("proposals:attachment_upload", args=[proposal.code]),
+        {
+            "kind": "site_photo",
+            "files": [
+                upload("depan.png", png_bytes((10, 10, 10)), "image/png"),
+                upload("belakang.png", png_bytes((90, 90, 90)), "image/png"),
+            ],
+        },
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert f"Berkas '{refused}' tidak dapat disimpan: " in " ".join(messages_of(response))
+    assert reason in " ".join(messages_of(response))
+    assert not Attachment.objects.exists()
+    assert media_files() == before  # the first photo, stored before the disk filled, is gone
 
 
 def test_attachments_are_served_inline_through_the_scoped_view(client, site):

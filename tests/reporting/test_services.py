@@ -1,16 +1,20 @@
 """Reporting services: work days start the work, dates and roles are checked, the report moves
 the state only when complete, the kelurahan accepts or returns it, the Camat countersigns."""
 
+import errno
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import OperationalError
 
+from bangkit import storage
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.models import AuditEvent, ChecklistItem
 from proposals.models import TransitionLog
 from reporting import selectors, services
-from reporting.models import CompletionReport, WorkDay
+from reporting.models import CompletionReport, ProgressPhoto, WorkDay
+from tests import factories
 from tests.reporting.conftest import (
     DECREE_DATE,
     ORDER,
@@ -356,3 +360,103 @@ def test_designation_uses_the_issued_decree_and_its_first_date(world, site):
     designation = selectors.designation(site)
     assert designation.decree.number.endswith("/SK/BB/KEC.UJI/2026")
     assert designation.first_date == DECREE_DATE
+
+
+# --- Stored files live and die with their rows ----------------------------------------------
+
+
+def attendance_sheet():
+    return upload(factories.pdf_bytes(), "daftar-hadir.pdf", "application/pdf")
+
+
+def a_photo(name="foto.jpg"):
+    return upload(photo_bytes("rumah-a", 0, taken_at=when(9), gps=SITE_POINT), name)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_photo_whose_commit_fails_leaves_none_of_its_three_copies(
+    world, site, media_files, commit_fails
+):
+    before = media_files()
+
+    with pytest.raises(OperationalError), commit_fails():
+        services.photo_add(proposal=site, actor=world.users["rt"], stage=0, upload=a_photo())
+
+    assert media_files() == before
+    assert not ProgressPhoto.objects.exists()
+
+
+def test_a_photo_rolled_back_after_the_service_ran_leaves_none_of_its_copies(
+    world, site, media_files
+):
+    before = media_files()
+
+    with pytest.raises(RuntimeError), storage.atomic():
+        services.photo_add(proposal=site, actor=world.users["rt"], stage=0, upload=a_photo())
+        assert len(media_files() - before) == 3  # original, display copy, thumbnail
+        raise RuntimeError("the caller's transaction fails afterwards")
+
+    assert media_files() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_work_day_whose_commit_fails_leaves_no_attendance_sheet(
+    world, site, media_files, commit_fails
+):
+    before = media_files()
+
+    with pytest.raises(OperationalError), commit_fails():
+        services.work_day_add(
+            proposal=site,
+            actor=world.users["rt"],
+            date=TODAY - timedelta(days=3),
+            men=8,
+            women=3,
+            activity="Mengecor",
+            attendance=attendance_sheet(),
+        )
+
+    assert media_files() == before
+    assert not WorkDay.objects.exists()
+
+
+def test_a_full_disk_on_the_thumbnail_takes_back_the_original_and_display_copy(
+    world, site, media_files, media_fails
+):
+    before = media_files()
+    media_fails(errno.ENOSPC, after=2)
+
+    with pytest.raises(ActionRefused) as info:
+        services.photo_add(
+            proposal=site, actor=world.users["rt"], stage=0, upload=a_photo("IMG_2031.jpg")
+        )
+
+    assert info.value.message == (
+        "Berkas 'IMG_2031.jpg' tidak dapat disimpan: ruang penyimpanan berkas di server penuh. "
+        "Tidak ada yang diubah; coba lagi nanti atau hubungi admin aplikasi."
+    )
+    assert media_files() == before
+    assert not ProgressPhoto.objects.exists()
+
+
+def test_a_read_only_disk_refuses_the_attendance_sheet_and_records_no_day(
+    world, site, media_files, media_fails
+):
+    before = media_files()
+    media_fails(errno.EROFS)
+
+    with pytest.raises(ActionRefused, match="'daftar-hadir.pdf' tidak dapat disimpan: penyimpanan"):
+        services.work_day_add(
+            proposal=site,
+            actor=world.users["rt"],
+            date=TODAY - timedelta(days=3),
+            men=8,
+            women=3,
+            activity="Mengecor",
+            attendance=attendance_sheet(),
+        )
+
+    assert media_files() == before
+    assert not WorkDay.objects.exists()
+    site.refresh_from_db()
+    assert site.state == "materials_received"

@@ -1,6 +1,7 @@
 """Reporting screens: the Ketua RT's phone flow, photo uploads with and without the script,
 the review and countersign pages, scoping (404 out of area), read-only roles, query counts."""
 
+import errno
 import io
 from datetime import timedelta
 from decimal import Decimal
@@ -114,6 +115,34 @@ def test_work_day_form_shows_refusals(client, world, site):
     assert not WorkDay.objects.exists()
 
 
+def test_a_full_media_disk_keeps_the_work_day_form_with_a_message(
+    client, world, site, media_files, media_fails
+):
+    login(client, world.users["rt"])
+    before = media_files()
+    media_fails(errno.ENOSPC)
+
+    response = client.post(
+        reverse("reporting:work_day_add", args=[site.pk]),
+        {
+            "date": TODAY.isoformat(),
+            "men": "6",
+            "women": "2",
+            "hours": "8",
+            "activity": "Gali",
+            "attendance": upload(photo_bytes(), "hadir.jpg"),
+        },
+    )
+
+    assert response.status_code == 200
+    assert (
+        "Berkas &#x27;hadir.jpg&#x27; tidak dapat disimpan: ruang penyimpanan berkas di server "
+        "penuh." in response.content.decode()
+    )
+    assert not WorkDay.objects.exists()
+    assert media_files() == before
+
+
 def test_rt_records_a_contribution_with_indonesian_money(client, world, site):
     login(client, world.users["rt"])
     response = client.post(
@@ -188,6 +217,30 @@ def test_script_upload_answers_json_and_a_retry_is_not_stored_twice(client, worl
         headers={"accept": "application/json"},
     )
     assert refused.status_code == 400 and "bukan" in refused.json()["error"]
+
+
+def test_script_upload_on_a_read_only_disk_answers_400_with_the_reason(
+    client, world, site, media_files, media_fails
+):
+    login(client, world.users["rt"])
+    before = media_files()
+    media_fails(errno.EROFS)
+
+    response = client.post(
+        reverse("reporting:photo_upload", args=[site.pk]),
+        {"stage": "50", "photo": upload(photo_bytes(taken_at=when(3), gps=SITE_POINT), "a.jpg")},
+        headers={"accept": "application/json"},
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "ok": False,
+        "error": "Berkas 'a.jpg' tidak dapat disimpan: penyimpanan berkas di server sedang tidak "
+        "dapat ditulisi (hanya-baca). Tidak ada yang diubah; coba lagi nanti atau hubungi admin "
+        "aplikasi.",
+    }
+    assert not ProgressPhoto.objects.exists()
+    assert media_files() == before
 
 
 def test_script_upload_marks_client_metadata(client, world, site):

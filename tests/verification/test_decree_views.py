@@ -1,5 +1,6 @@
 """Decree screens: who sees which decree, issuing from the page, downloads, the public SK page."""
 
+import errno
 import hashlib
 
 import pytest
@@ -204,6 +205,28 @@ def test_a_refused_issue_lists_the_reasons_and_changes_nothing(client, sk, make_
     draft.refresh_from_db()
     a.refresh_from_db()
     assert draft.state == Decree.State.DRAFT and a.state == State.KECAMATAN_VERIFIED
+
+
+def test_a_read_only_media_disk_refuses_the_issue_with_a_message_not_a_500(
+    client,
+    sk,  # noqa: F811
+    make_site,  # noqa: F811
+    media_files,
+    media_fails,
+):
+    sk.envelope(500_000_000)
+    draft = _draft(sk, [make_site()])
+    client.force_login(sk.users["camat"])
+    media_fails(errno.EROFS)
+
+    response = client.post(reverse("verification:decree_issue", args=[draft.public_id]))
+
+    assert response.status_code == 409  # a refusal, as every refused issue
+    body = response.content.decode()
+    assert "tidak dapat disimpan: penyimpanan berkas di server sedang tidak dapat ditulisi" in body
+    draft.refresh_from_db()
+    assert draft.state == Decree.State.DRAFT
+    assert media_files() == set()
 
 
 def test_the_stored_pdf_is_served_unchanged(client, sk, issued):  # noqa: F811

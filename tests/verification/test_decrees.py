@@ -1,5 +1,6 @@
 """SK Camat services: drafts, issuing under lock (numbers, envelopes, designation), amendments."""
 
+import errno
 import hashlib
 import threading
 from dataclasses import dataclass, field
@@ -7,8 +8,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import OperationalError, connection
 
+from bangkit import storage
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.models import RT, AuditEvent, FiscalYear, Kecamatan, Role, User
 from budgets.models import BudgetEnvelope
@@ -609,6 +611,51 @@ def test_a_failure_after_the_pdf_is_written_leaves_no_file_and_no_number(
     assert decree.state == Decree.State.DRAFT and not decree.pdf
     folder = settings.MEDIA_ROOT / "decrees"
     assert not folder.exists() or not any(folder.rglob("*.pdf"))
+    assert not DecreeCounter.objects.filter(last_number__gt=0).exists()
+
+
+def test_a_decree_rolled_back_by_the_callers_transaction_leaves_no_pdf(sk, make_site, media_files):
+    sk.envelope(500_000_000)
+    decree = _draft(sk, [make_site()])
+
+    with pytest.raises(RuntimeError), storage.atomic():
+        _issue(sk, decree)
+        assert len(media_files()) == 1
+        raise RuntimeError("the caller's transaction fails afterwards")
+
+    assert media_files() == set()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_decree_whose_commit_fails_leaves_no_pdf_and_stays_a_draft(
+    sk, make_site, media_files, commit_fails
+):
+    sk.envelope(500_000_000)
+    decree = _draft(sk, [make_site()])
+
+    with pytest.raises(OperationalError), commit_fails():
+        _issue(sk, decree)
+
+    assert media_files() == set()
+    decree.refresh_from_db()
+    assert decree.state == Decree.State.DRAFT and not decree.pdf
+
+
+def test_a_decree_on_a_full_disk_is_refused_with_a_message_and_stays_a_draft(
+    sk, make_site, media_files, media_fails
+):
+    sk.envelope(500_000_000)
+    decree = _draft(sk, [make_site()])
+    media_fails(errno.ENOSPC)
+
+    with pytest.raises(ActionRefused) as info:
+        _issue(sk, decree)
+
+    assert info.value.message.startswith("Berkas 'PDF SK ")
+    assert "tidak dapat disimpan: ruang penyimpanan berkas di server penuh." in info.value.message
+    assert media_files() == set()
+    decree.refresh_from_db()
+    assert decree.state == Decree.State.DRAFT and not decree.number
     assert not DecreeCounter.objects.filter(last_number__gt=0).exists()
 
 

@@ -6,11 +6,11 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from bangkit import storage
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.models import FiscalYear, Kecamatan
 from bangkit.services import audit_record
@@ -285,24 +285,12 @@ def decree_issue(
 ) -> Decree:
     """Issue a draft: check every location and the envelope under lock, number it, designate
     the proposals, freeze their budgets, store the PDF with its hash. All or nothing."""
-    stored: list[str] = []
-    try:
-        with transaction.atomic():
-            return _issue_locked(
-                actor=actor,
-                decree=decree,
-                decree_date=decree_date,
-                site_url=site_url,
-                stored=stored,
-            )
-    except BaseException:
-        # The row rolled back; the file written for it must not outlive it.
-        for name in stored:
-            default_storage.delete(name)
-        raise
+    # The PDF written for it is deleted again if this transaction, or one around it, fails.
+    with storage.atomic():
+        return _issue_locked(actor=actor, decree=decree, decree_date=decree_date, site_url=site_url)
 
 
-def _issue_locked(*, actor, decree, decree_date, site_url, stored: list[str]) -> Decree:
+def _issue_locked(*, actor, decree, decree_date, site_url) -> Decree:
     decree = lock_decree(decree)
     require_camat_of(actor, decree.kecamatan_id)
     _require_draft(decree)
@@ -399,8 +387,7 @@ def _issue_locked(*, actor, decree, decree_date, site_url, stored: list[str]) ->
     locations.sort(key=lambda loc: (loc.position, loc.pk))
     pdf = render_decree_pdf(decree, locations=locations, site_url=site_url)
     decree.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
-    decree.pdf.save("sk.pdf", ContentFile(pdf), save=False)
-    stored.append(decree.pdf.name)
+    storage.save_file(decree.pdf, "sk.pdf", ContentFile(pdf), label=f"PDF SK {decree.number}")
     decree.save()
     total = sum(loc.budget for loc in locations)
     audit_record(
