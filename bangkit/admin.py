@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from bangkit import rules
 from bangkit.admin_scoping import ReadOnlyAdmin, ScopedAdmin
 from bangkit.models import (
     RT,
@@ -14,7 +15,6 @@ from bangkit.models import (
     Kecamatan,
     Kelurahan,
     RequiredDocument,
-    Role,
     SlumArea,
     User,
     WorkType,
@@ -23,8 +23,6 @@ from bangkit.models import (
 admin.site.site_header = "Bangkit Berdaya — Kota Jambi"
 admin.site.site_title = "Bangkit Berdaya"
 admin.site.index_title = _("Administrasi program")
-
-BAPPEDA = frozenset({Role.BAPPEDA})
 
 
 @admin.register(Kecamatan)
@@ -47,14 +45,14 @@ class RTAdmin(ScopedAdmin):
     list_filter = ["kelurahan__kecamatan", "active"]
     search_fields = ["kelurahan__name", "head_name"]
     list_select_related = ["kelurahan"]
-    editable_by = BAPPEDA
+    edit_rule = staticmethod(rules.keeps_city_data)
 
 
 @admin.register(SlumArea)
 class SlumAreaAdmin(ScopedAdmin):
     list_display = ["kelurahan", "hectares", "decree_number", "decree_year"]
     list_select_related = ["kelurahan__kecamatan"]
-    editable_by = BAPPEDA
+    edit_rule = staticmethod(rules.keeps_city_data)
 
 
 @admin.register(User)
@@ -95,8 +93,7 @@ class UserAdmin(ScopedAdmin, BaseUserAdmin):
 class BappedaInline:
     """Inlines of the programme rules follow the same role rules as their parent."""
 
-    editable_by = BAPPEDA
-    _is_admin = ScopedAdmin._is_admin
+    edit_rule = staticmethod(rules.keeps_city_data)
     extra = 0
 
     def has_add_permission(self, request, obj=None):
@@ -129,13 +126,13 @@ class FiscalYearAdmin(ScopedAdmin):
     list_display = ["year", "status", "ceiling_amount", "total_budget", "daily_wage"]
     filter_horizontal = ["work_types"]
     inlines = [CeilingTierInline, RequiredDocumentInline, ChecklistItemInline]
-    editable_by = BAPPEDA
+    edit_rule = staticmethod(rules.keeps_city_data)
 
 
 @admin.register(WorkType)
 class WorkTypeAdmin(ScopedAdmin):
     list_display = ["name", "code", "unit", "has_width", "active"]
-    editable_by = BAPPEDA
+    edit_rule = staticmethod(rules.keeps_city_data)
 
 
 @admin.register(AuditEvent)

@@ -2,25 +2,24 @@
 
 from django.contrib import admin
 
-from bangkit.models import Role
+from bangkit import rules
 
 
 class ScopedAdmin(admin.ModelAdmin):
     """Rows limited to the user's area; the Inspektorat may look at everything, change nothing.
 
-    ``editable_by`` names the roles (besides administrators) that may change this model here.
+    ``edit_rule`` is the predicate (from the app's rules.py, the same one its services and
+    views use) that says who may add, change and delete rows here: administrators by default.
     """
 
-    editable_by: frozenset[str] = frozenset()
+    edit_rule = staticmethod(rules.is_administrator)
 
     def _is_admin(self, user) -> bool:
-        return user.is_active and (user.is_superuser or user.role == Role.ADMIN)
+        return rules.is_administrator(user)
 
     def _may_edit(self, request) -> bool:
         user = request.user
-        if not user.is_active or not user.is_staff or user.is_read_only:
-            return False
-        return self._is_admin(user) or user.role in self.editable_by
+        return user.is_active and user.is_staff and self.edit_rule(user)
 
     def has_module_permission(self, request):
         return request.user.is_active and request.user.is_staff

@@ -10,12 +10,10 @@ from django.core.exceptions import ValidationError
 
 from bangkit.admin_scoping import ScopedAdmin
 from bangkit.errors import ActionRefused
-from bangkit.models import Role
 from bangkit.money import rupiah
+from budgets import rules
 from budgets.models import BudgetEnvelope
 from budgets.services import envelope_problems, envelope_set, envelope_share_remove
-
-BAPPEDA = frozenset({Role.BAPPEDA})
 
 
 class BudgetEnvelopeForm(forms.ModelForm):
@@ -46,7 +44,7 @@ class BudgetEnvelopeAdmin(ScopedAdmin):
     list_filter = ["fiscal_year", "kecamatan"]
     list_select_related = ["fiscal_year", "kecamatan", "kelurahan"]
     search_fields = ["kecamatan__name", "kelurahan__name", "note"]
-    editable_by = BAPPEDA
+    edit_rule = staticmethod(rules.may_set_envelopes)
     actions = None
 
     @admin.display(description="Pagu", ordering="amount")

@@ -4,25 +4,14 @@ from django.db import transaction
 from django.db.models import Sum
 
 from bangkit.errors import ActionRefused
-from bangkit.models import FiscalYear, Kecamatan, Kelurahan, Role
+from bangkit.models import FiscalYear, Kecamatan, Kelurahan
 from bangkit.money import rupiah
 from bangkit.services import audit_record
 from budgets.figures import lock_envelopes
 from budgets.models import BudgetEnvelope
+from budgets.rules import may_set_envelopes
 from proposals.models import Proposal
 from proposals.states import COMMITTED_STATES
-
-ENVELOPE_EDITORS = {Role.BAPPEDA, Role.ADMIN}
-
-
-def may_set_envelopes(user) -> bool:
-    return (
-        user is not None
-        and user.is_authenticated
-        and user.is_active
-        and not user.is_read_only
-        and (user.is_superuser or user.role in ENVELOPE_EDITORS)
-    )
 
 
 def committed_amount(*, fiscal_year: FiscalYear, kecamatan: Kecamatan, kelurahan=None) -> int:

@@ -15,7 +15,8 @@ from bangkit.years import fiscal_years_newest_first, pick_fiscal_year
 from budgets.figures import figures_for
 from budgets.forms import EnvelopeForm
 from budgets.models import BudgetEnvelope
-from budgets.services import envelope_set, envelope_share_remove, may_set_envelopes
+from budgets.rules import may_set_envelopes
+from budgets.services import envelope_set, envelope_share_remove
 from proposals.models import Proposal, State
 
 

@@ -39,7 +39,7 @@ def proposal_detail(request, code):
             "checklist": checklist,
             "can_submit": "submit" in actions,
             "can_cancel": "cancel" in actions,
-            "can_edit": proposal.is_editable and proposal_rules.is_rt_of(proposal, request.user),
+            "can_edit": proposal_rules.may_edit_proposal(request.user, proposal),
             "problems": proposal_rules.submission_problems(proposal) if "submit" in actions else [],
             "progress": proposal_progress(proposal, request.user),
         },

@@ -7,8 +7,8 @@ from django.urls import path, reverse
 from import_export.admin import ExportMixin
 
 from bangkit.admin_scoping import ReadOnlyAdmin, ScopedAdmin
-from bangkit.models import Role
 from bangkit.spreadsheets import EXPORT_FORMATS
+from procurement import rules
 from procurement.forms import ReferencePriceImportForm
 from procurement.importing import reference_price_import
 from procurement.models import (
@@ -26,8 +26,6 @@ from procurement.models import (
 )
 from procurement.resources import ReferencePriceResource
 
-BAPPEDA = frozenset({Role.BAPPEDA})
-
 
 class SupplierAccountInline(admin.TabularInline):
     """The toko accounts that speak for the shop (each account for one shop only)."""
@@ -42,9 +40,7 @@ class SupplierAccountInline(admin.TabularInline):
         return request.user.is_active and request.user.is_staff
 
     def _may_edit(self, request) -> bool:
-        return request.user.is_superuser or (
-            request.user.role in BAPPEDA and not request.user.is_read_only
-        )
+        return rules.may_keep_catalogue(request.user)
 
     def has_add_permission(self, request, obj=None):
         return self._may_edit(request)
@@ -63,7 +59,7 @@ class SupplierAdmin(ScopedAdmin):
     list_filter = ["active", "kelurahan__kecamatan"]
     search_fields = ["name", "owner_name", "kelurahan__name"]
     list_select_related = ["kelurahan__kecamatan"]
-    editable_by = BAPPEDA
+    edit_rule = staticmethod(rules.may_keep_catalogue)
 
 
 @admin.register(Material)
@@ -71,7 +67,7 @@ class MaterialAdmin(ScopedAdmin):
     list_display = ["name", "unit", "category", "active"]
     list_filter = ["category", "unit", "active"]
     search_fields = ["name", "aliases"]
-    editable_by = BAPPEDA
+    edit_rule = staticmethod(rules.may_keep_catalogue)
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_staff
@@ -87,7 +83,7 @@ class ReferencePriceAdmin(ExportMixin, ScopedAdmin):
     list_filter = ["fiscal_year", "material__category"]
     search_fields = ["material__name"]
     list_select_related = ["material", "fiscal_year"]
-    editable_by = BAPPEDA
+    edit_rule = staticmethod(rules.may_keep_catalogue)
     change_list_template = "admin/procurement/referenceprice/change_list.html"
 
     def has_view_permission(self, request, obj=None):
@@ -144,7 +140,7 @@ class ReferencePriceAdmin(ExportMixin, ScopedAdmin):
 @admin.register(ProcurementSettings)
 class ProcurementSettingsAdmin(ScopedAdmin):
     list_display = ["fiscal_year", "price_margin_percent"]
-    editable_by = BAPPEDA
+    edit_rule = staticmethod(rules.may_keep_catalogue)
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_staff

@@ -28,7 +28,6 @@ from procurement.rules import supplier_id_of
 from proposals.models import Proposal, State
 
 # Proposals the kelurahan orders for, and those whose purchases are still shown.
-ORDERABLE_STATES = [State.DESIGNATED, State.PROCUREMENT]
 PROCUREMENT_STATES = [
     State.DESIGNATED,
     State.PROCUREMENT,

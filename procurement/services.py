@@ -90,7 +90,7 @@ class OrderLineInput:
 
 
 def _require_kelurahan(proposal: Proposal, actor) -> None:
-    if not rules.is_kelurahan_of(proposal, actor):
+    if not procurement_rules.is_buyer_for(actor, proposal):
         raise ActionRefused("Hanya kelurahan pengguna anggaran usulan ini yang dapat melakukannya.")
 
 
@@ -159,7 +159,7 @@ def line_problems(order: PurchaseOrder, lines) -> list[str]:
 
 
 def _check_orderable(proposal: Proposal) -> None:
-    if proposal.state not in selectors.ORDERABLE_STATES:
+    if proposal.state not in procurement_rules.ORDERABLE_STATES:
         raise ActionRefused(
             f"Material hanya dapat dipesan untuk usulan yang sudah ditetapkan dalam SK Camat "
             f"(tahap sekarang: {proposal.get_state_display()})."

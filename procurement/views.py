@@ -27,7 +27,6 @@ from procurement.forms import (
 )
 from procurement.models import Delivery, Handover, PurchaseOrder, ReferencePrice
 from procurement.pdf import order_pdf
-from proposals import rules
 from proposals.models import Proposal
 
 PAGE_SIZE = 30
@@ -149,12 +148,10 @@ def reference_prices(request):
 def proposal_detail(request, pk):
     proposal = _proposal_or_404(request.user, pk)
     summary = selectors.proposal_procurement(proposal)
-    is_kelurahan = rules.is_kelurahan_of(proposal, request.user)
     context = {
         "proposal": proposal,
         "summary": summary,
-        "is_kelurahan": is_kelurahan,
-        "can_order": is_kelurahan and proposal.state in selectors.ORDERABLE_STATES,
+        "can_order": procurement_rules.may_order_for(request.user, proposal),
         "rab_lines": list(proposal.rab_lines.all()),
     }
     if context["can_order"] and summary.handover is None:
@@ -193,8 +190,11 @@ def order_detail(request, pk):
     order = _order_or_404(request.user, pk)
     lines = selectors.order_lines_with_progress(order)
     progress = selectors.order_progress(order, lines)
-    is_kelurahan = rules.is_kelurahan_of(order.proposal, request.user)
-    is_supplier = procurement_rules.is_shop_of(order, request.user)
+    user = request.user
+    deliveries = list(selectors.deliveries_of(order))
+    payments = list(selectors.payments_of(order))
+    for delivery in deliveries:
+        delivery.can_confirm = procurement_rules.may_confirm_delivery(user, delivery)
     return render(
         request,
         "procurement/order_detail.html",
@@ -202,10 +202,18 @@ def order_detail(request, pk):
             "order": order,
             "lines": lines,
             "progress": progress,
-            "deliveries": list(selectors.deliveries_of(order)),
-            "payments": list(selectors.payments_of(order)),
-            "is_kelurahan": is_kelurahan,
-            "is_supplier": is_supplier,
+            "deliveries": deliveries,
+            "payments": payments,
+            "is_supplier": procurement_rules.is_shop_of(order, user),
+            "can_edit": procurement_rules.may_edit_order(user, order),
+            "can_record_delivery": procurement_rules.may_record_delivery(user, order)
+            and not progress.complete,
+            "can_record_payment": procurement_rules.may_record_payment(user, order)
+            and progress.paid < progress.delivered_value,
+            "can_confirm": procurement_rules.may_confirm_order(user, order),
+            "can_cancel": procurement_rules.may_cancel_order(user, order)
+            and not deliveries
+            and not payments,
             "problems": services.issue_problems(order) if order.is_editable else [],
             "cancel_form": CancelForm(),
             "margin": selectors.price_margin_percent(order.proposal.fiscal_year),
@@ -263,7 +271,7 @@ def _formset_refused(request, formset) -> None:
 @_not_in_scope_is_404
 def order_edit(request, pk):
     order = _order_or_404(request.user, pk)
-    if not rules.is_kelurahan_of(order.proposal, request.user) or not order.is_editable:
+    if not procurement_rules.may_edit_order(request.user, order):
         messages.error(request, "Pesanan ini tidak dapat diubah.")
         return redirect("procurement:order", pk=order.pk)
     suppliers = selectors.suppliers_for(order.proposal.kelurahan)
@@ -399,7 +407,7 @@ def order_pdf_view(request, pk):
 @_not_in_scope_is_404
 def delivery_create(request, pk):
     order = _order_or_404(request.user, pk)
-    if not rules.is_kelurahan_of(order.proposal, request.user):
+    if not procurement_rules.is_buyer_for(request.user, order.proposal):
         raise Http404
     lines = [line for line in selectors.order_lines_with_progress(order) if line.shortfall > 0]
     form = DeliveryForm(request.POST or None, request.FILES or None, lines=lines)
@@ -453,7 +461,7 @@ def delivery_confirm(request, pk):
 @_not_in_scope_is_404
 def payment_create(request, pk):
     order = _order_or_404(request.user, pk)
-    if not rules.is_kelurahan_of(order.proposal, request.user):
+    if not procurement_rules.is_buyer_for(request.user, order.proposal):
         raise Http404
     form = PaymentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -481,9 +489,8 @@ def payment_create(request, pk):
 def handover(request, pk):
     proposal = _proposal_or_404(request.user, pk)
     existing = Handover.objects.filter(proposal=proposal).first()
-    is_kelurahan = rules.is_kelurahan_of(proposal, request.user)
     form = None
-    if existing is None and is_kelurahan:
+    if existing is None and procurement_rules.may_record_handover(request.user, proposal):
         user = request.user
         form = HandoverForm(
             request.POST or None,
@@ -533,8 +540,7 @@ def handover(request, pk):
             "items": existing.items if existing else selectors.handover_items(proposal),
             "problems": services.handover_problems(proposal) if existing is None else [],
             "can_confirm": existing is not None
-            and not existing.is_complete
-            and rules.is_rt_of(proposal, request.user),
+            and procurement_rules.may_confirm_handover(request.user, existing),
         },
     )
 

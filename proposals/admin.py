@@ -16,10 +16,11 @@ from import_export.tmp_storages import MediaStorage
 from simple_history.admin import SimpleHistoryAdmin
 
 from bangkit.admin_scoping import ReadOnlyAdmin, ScopedAdmin
-from bangkit.models import FiscalYear, Role
+from bangkit.models import FiscalYear
 from bangkit.params import plain_int
 from bangkit.services import audit_record
 from bangkit.templatetags.rupiah import rupiah
+from proposals import rules
 from proposals.importing import FIRST_YEAR, LAST_YEAR
 from proposals.models import (
     Attachment,
@@ -30,8 +31,6 @@ from proposals.models import (
     TransitionLog,
 )
 from proposals.resources import EXPORT_FORMATS, IMPORT_FORMATS, MusrenbangEntryResource
-
-BAPPEDA = frozenset({Role.BAPPEDA})
 
 
 class ScopedHistoryAdmin(SimpleHistoryAdmin, ScopedAdmin):
@@ -166,7 +165,7 @@ class MusrenbangEntryAdmin(ImportExportMixin, ScopedHistoryAdmin):
     # The uploaded file waits in media storage between preview and confirm: shared by every
     # app server (S3 in production), unlike a temp folder on one machine.
     tmp_storage_class = MediaStorage
-    editable_by = BAPPEDA
+    edit_rule = staticmethod(rules.may_keep_musrenbang)
 
     list_display = [
         "year",

@@ -1,6 +1,12 @@
-"""Who may move a proposal, and when: every guard of the state machine in one place."""
+"""Who may move a proposal, and when: every guard of the state machine in one place.
 
+The state machine's ``permission=`` predicates take ``(proposal, user)``, the order django-fsm
+calls them with; the other ``may_*`` predicates take ``(user, object)``, as in every app.
+"""
+
+from bangkit import rules as core_rules
 from bangkit.models import Role
+from proposals.states import EDITABLE_STATES
 
 REQUIRED_REASON = {"return_for_revision", "reject", "defer", "cancel"}
 
@@ -67,6 +73,26 @@ STAGE_OWNER = {
 def is_stage_owner(proposal, user) -> bool:
     owner = STAGE_OWNER.get(proposal.state)
     return owner is not None and user.role == owner and _in_area(user, proposal)
+
+
+def may_start_proposals(user) -> bool:
+    """Only a Ketua RT turns the RT's Musrenbang entries into proposals."""
+    return core_rules.is_signed_in(user) and user.role == Role.RT
+
+
+def may_start_proposal_from(user, entry) -> bool:
+    """A proposal starts from an entry of the Ketua RT's own RT."""
+    return may_start_proposals(user) and entry.rt_id is not None and entry.rt_id == user.rt_id
+
+
+def may_edit_proposal(user, proposal) -> bool:
+    """Change the fields, RAB and attachments: the Ketua RT, before submission (or returned)."""
+    return is_rt_of(proposal, user) and proposal.state in EDITABLE_STATES
+
+
+def may_keep_musrenbang(user) -> bool:
+    """The Musrenbang entries are imported and corrected by Bappeda (city-wide data)."""
+    return core_rules.keeps_city_data(user)
 
 
 def missing_documents(proposal) -> list[str]:

@@ -13,7 +13,7 @@ from simple_history.utils import bulk_create_with_history
 from bangkit import storage
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.files import check_upload
-from bangkit.models import ChecklistItem, FiscalYear, Role
+from bangkit.models import ChecklistItem, FiscalYear
 from bangkit.services import audit_record
 from proposals import rules
 from proposals.codes import new_tracking_code
@@ -25,7 +25,7 @@ from proposals.models import (
     State,
     TransitionLog,
 )
-from proposals.states import EDITABLE_STATES, PROPOSAL_PAGE_ACTIONS, transition_label
+from proposals.states import PROPOSAL_PAGE_ACTIONS, transition_label
 
 # Which checklist a transition answers.
 CHECKLIST_STAGE = {
@@ -75,7 +75,7 @@ def _lock(proposal: Proposal, actor) -> Proposal:
 def _require_rt_editor(proposal: Proposal, actor) -> None:
     if not rules.is_rt_of(proposal, actor):
         raise ActionRefused(_("Hanya Ketua RT pengusul yang dapat mengubah usulan ini."))
-    if proposal.state not in EDITABLE_STATES:
+    if not rules.may_edit_proposal(actor, proposal):
         raise ActionRefused(
             _("Usulan pada tahap '%(state)s' tidak dapat diubah lagi.")
             % {"state": proposal.get_state_display()}
@@ -100,7 +100,7 @@ def proposal_create_from_entry(*, entry: MusrenbangEntry, actor, **fields) -> Pr
         .select_related("rt", "kelurahan")
         .get(pk=entry.pk)
     )
-    if actor.role != Role.RT or entry.rt_id != actor.rt_id:
+    if not rules.may_start_proposal_from(actor, entry):
         raise NotInScope
     fiscal_year = FiscalYear.objects.filter(year=entry.year).first()
     if fiscal_year is None or fiscal_year.status != FiscalYear.Status.OPEN:

@@ -123,6 +123,7 @@ def proposal_list(request):
             "choices": selectors.filter_choices(request.user),
             "states": State.choices,
             "is_rt": request.user.role == Role.RT,
+            "can_create": rules.may_start_proposals(request.user),
         },
     )
 
@@ -139,7 +140,7 @@ def musrenbang_list(request):
         {
             "page": entries,
             "work_types": list(WorkType.objects.filter(active=True).order_by("name")),
-            "can_create": request.user.role == Role.RT,
+            "can_create": rules.may_start_proposals(request.user),
         },
     )
 
@@ -183,7 +184,7 @@ def proposal_create(request, pk):
 @_not_in_scope_is_404
 def proposal_edit(request, code):
     proposal = selectors.proposal_detail(user=request.user, code=code)
-    if not rules.is_rt_of(proposal, request.user) or not proposal.is_editable:
+    if not rules.may_edit_proposal(request.user, proposal):
         messages.info(
             request,
             f"Usulan ini tidak dapat diubah pada tahap '{proposal.get_state_display()}'."

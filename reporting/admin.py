@@ -8,8 +8,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 
 from bangkit.admin_scoping import ReadOnlyAdmin, ScopedAdmin
-from bangkit.models import Role
 from bangkit.services import audit_record
+from reporting import rules as reporting_rules
 from reporting.models import (
     CompletionReport,
     ContractorCostParameters,
@@ -148,7 +148,7 @@ class ContractorCostParametersAdmin(ScopedAdmin):
         "count_in_kind_contributions",
         "updated_at",
     ]
-    editable_by = frozenset({Role.BAPPEDA})
+    edit_rule = staticmethod(reporting_rules.may_set_contractor_costs)
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_staff

@@ -22,7 +22,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from bangkit.models import ChecklistItem, Role
+from bangkit.models import ChecklistItem
 from procurement.models import DeliveryLine, PurchaseOrder, PurchaseOrderLine
 from proposals.models import Proposal, State
 from reporting.models import (
@@ -34,12 +34,11 @@ from reporting.models import (
     WorkDay,
 )
 from reporting.photos import PhotoFacts, SiteFacts
+from reporting.rules import RECORDING_STATES, sees_red_flags  # noqa: F401 (RECORDING_STATES)
 from verification.models import Decree, DecreeLocation
 
 # Sites with work to record or a report to read.
 EXECUTION_STATES = [State.MATERIALS_RECEIVED, State.IN_PROGRESS, State.REPORTED, State.COMPLETED]
-# States in which the Ketua RT (or the kelurahan) may still add or remove records.
-RECORDING_STATES = [State.MATERIALS_RECEIVED, State.IN_PROGRESS]
 ZERO = Decimal("0")
 DEC = DecimalField(max_digits=16, decimal_places=2)
 
@@ -56,11 +55,6 @@ def labour_value(person_hours, daily_wage: int) -> int:
     """What the city would have paid for the work: person-days at the year's daily wage."""
     exact = Decimal(person_hours or 0) * Decimal(daily_wage) / HOURS_PER_PERSON_DAY
     return int(exact.quantize(Decimal("1"), ROUND_HALF_UP))
-
-
-def shows_flags(user) -> bool:
-    """Photo warnings are for the offices that check the work, not for the uploader."""
-    return bool(user and user.is_authenticated and user.role != Role.RT)
 
 
 # --- The decree that designated a site -------------------------------------------------------
@@ -502,6 +496,6 @@ def proposal_progress(proposal: Proposal, user) -> Progress | None:
         person_days=person_days(work["hours"]),
         contributions=int(contributions or 0),
         report=report,
-        show_flags=shows_flags(user),
+        show_flags=sees_red_flags(user),
         can_open_site=True,
     )

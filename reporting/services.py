@@ -23,6 +23,7 @@ from proposals import rules
 from proposals.models import Proposal, State
 from proposals.services import apply_transition_locked, lock_proposal
 from reporting import photos as photo_checks
+from reporting import rules as reporting_rules
 from reporting import selectors
 from reporting.models import (
     CompletionReport,
@@ -51,12 +52,12 @@ def _rp(value: int) -> str:
 
 def _require_recorder(proposal: Proposal, actor) -> None:
     """Records of the work are kept by the Ketua RT, or by the kelurahan on the RT's behalf."""
-    if not rules.is_rt_or_kelurahan_of(proposal, actor):
+    if not reporting_rules.is_recorder_of(actor, proposal):
         raise ActionRefused("Hanya Ketua RT pengusul atau kelurahan yang dapat mencatat kegiatan.")
 
 
 def _require_recording_state(proposal: Proposal, what: str) -> None:
-    if proposal.state not in selectors.RECORDING_STATES:
+    if proposal.state not in reporting_rules.RECORDING_STATES:
         if proposal.state in (State.REPORTED, State.COMPLETED):
             raise ActionRefused(
                 f"{what} tidak dapat diubah: laporan sudah diajukan "

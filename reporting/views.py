@@ -15,8 +15,8 @@ from bangkit.errors import ActionRefused, NotInScope
 from bangkit.models import FiscalYear, Role
 from bangkit.params import query_choice, query_page, query_year
 from bangkit.templatetags.rupiah import angka
-from proposals import rules
 from proposals.models import State
+from reporting import rules as reporting_rules
 from reporting import savings, selectors, services
 from reporting.forms import (
     ContributionForm,
@@ -56,12 +56,6 @@ def _refused(request, exc: ActionRefused) -> None:
 
 def _year(request) -> int | None:
     return query_year(request)
-
-
-def _can_record(proposal, user) -> bool:
-    return proposal.state in selectors.RECORDING_STATES and rules.is_rt_or_kelurahan_of(
-        proposal, user
-    )
 
 
 def _site_url(proposal) -> str:
@@ -104,7 +98,7 @@ def index(request):
 @login_required
 @require_GET
 def savings_view(request):
-    if request.user.role == Role.RT:
+    if not reporting_rules.sees_savings(request.user):
         raise Http404
     years = list(FiscalYear.objects.order_by("-year").values_list("year", flat=True))
     year = _year(request)
@@ -128,16 +122,11 @@ def site(request, pk):
     context = {
         "site": detail,
         "proposal": proposal,
-        "can_record": _can_record(proposal, user),
-        "is_rt": rules.is_rt_of(proposal, user),
-        "show_flags": selectors.shows_flags(user),
-        "can_review": rules.is_kelurahan_of(proposal, user) and proposal.state == State.REPORTED,
-        "can_countersign": (
-            rules.is_kecamatan_of(proposal, user)
-            and proposal.state == State.COMPLETED
-            and detail.report is not None
-            and detail.report.countersigned_at is None
-        ),
+        "can_record": reporting_rules.may_record_work(user, proposal),
+        "can_write_report": reporting_rules.may_write_report(user, proposal),
+        "show_flags": reporting_rules.sees_red_flags(user),
+        "can_review": reporting_rules.may_review_report(user, proposal),
+        "can_countersign": reporting_rules.may_countersign_report(user, proposal, detail.report),
         "last_return": (
             proposal.transitions.filter(transition="return_report").order_by("-id").first()
             if proposal.state == State.IN_PROGRESS
@@ -152,7 +141,7 @@ def site(request, pk):
 @_not_in_scope_is_404
 def work_day_add(request, pk):
     proposal = selectors.site_for(request.user, pk)
-    if not _can_record(proposal, request.user):
+    if not reporting_rules.may_record_work(request.user, proposal):
         raise Http404
     form = WorkDayForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -220,7 +209,7 @@ def attendance_file(request, pk):
 @_not_in_scope_is_404
 def contribution_add(request, pk):
     proposal = selectors.site_for(request.user, pk)
-    if not _can_record(proposal, request.user):
+    if not reporting_rules.may_record_work(request.user, proposal):
         raise Http404
     form = ContributionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -296,7 +285,7 @@ def photo_upload(request, pk):
         if request.method == "POST" and _wants_json(request):
             return JsonResponse({"ok": False, "error": "Lokasi tidak ditemukan."}, status=404)
         raise
-    if not _can_record(proposal, request.user):
+    if not reporting_rules.may_record_work(request.user, proposal):
         if _wants_json(request):
             return JsonResponse(
                 {"ok": False, "error": "Foto tidak dapat ditambahkan pada tahap ini."}, status=403
@@ -427,7 +416,7 @@ def photo_thumbnail(request, pk):
 @require_GET
 def photo_original(request, pk):
     """The file as uploaded (with its EXIF and GPS): evidence for the offices, never public."""
-    if request.user.role == Role.RT:
+    if not reporting_rules.sees_photo_originals(request.user):
         raise Http404
     photo = selectors.photo_for(request.user, pk)
     return _image_response(photo.original, content_type="application/octet-stream", download=True)
@@ -441,7 +430,7 @@ def photo_original(request, pk):
 @_not_in_scope_is_404
 def report_edit(request, pk):
     proposal = selectors.site_for(request.user, pk)
-    if not (rules.is_rt_of(proposal, request.user) and proposal.state == State.IN_PROGRESS):
+    if not reporting_rules.may_write_report(request.user, proposal):
         return redirect(reverse("reporting:review", args=[proposal.pk]))
     detail = selectors.site_detail(proposal)
     initial = {}
@@ -494,7 +483,7 @@ def review(request, pk):
     proposal = selectors.site_for(request.user, pk)
     user = request.user
     items = selectors.report_checklist(proposal)
-    can_review = rules.is_kelurahan_of(proposal, user) and proposal.state == State.REPORTED
+    can_review = reporting_rules.may_review_report(user, proposal)
     form = ReviewForm(request.POST or None, items=items)
     if request.method == "POST":
         if not can_review or not form.is_valid():
@@ -526,14 +515,11 @@ def review(request, pk):
             "site": detail,
             "checklist": items,
             "can_review": can_review,
-            "can_countersign": (
-                rules.is_kecamatan_of(proposal, user)
-                and proposal.state == State.COMPLETED
-                and detail.report is not None
-                and detail.report.countersigned_at is None
+            "can_countersign": reporting_rules.may_countersign_report(
+                user, proposal, detail.report
             ),
             "countersign_form": CountersignForm(),
-            "show_flags": selectors.shows_flags(user),
+            "show_flags": reporting_rules.sees_red_flags(user),
             "estimate": estimate,
         },
     )

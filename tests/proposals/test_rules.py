@@ -166,3 +166,77 @@ def test_available_actions_offer_exactly_the_allowed_cells(world, make_proposal)
             offered = set(services.available_actions(proposal, world.users[role]))
             allowed = {a for s, a, r in ALLOWED if s == state and r == role}
             assert offered == allowed, (state, role)
+
+
+# --- Every predicate of proposals.rules, asked directly -----------------------------------
+
+ALL_STATES = [
+    *STATES,
+    "designated",
+    "procurement",
+    "materials_received",
+    "in_progress",
+    "reported",
+    "completed",
+]
+# Hand-written: predicate → {state: roles allowed} ("*" for every state).
+PREDICATE_CELLS = {
+    "is_rt_of": {"*": {"rt_own"}},
+    "is_kelurahan_of": {"*": {"kelurahan_own"}},
+    "is_kecamatan_of": {"*": {"kecamatan_own"}},
+    "is_rt_or_kelurahan_of": {"*": {"rt_own", "kelurahan_own"}},
+    "can_submit": {"*": {"rt_own"}},
+    "is_current_verifier": {
+        "submitted": {"kelurahan_own"},
+        "kelurahan_verified": {"kecamatan_own"},
+    },
+    "is_stage_owner": {
+        "musrenbang": {"rt_own"},
+        "draft": {"rt_own"},
+        "submitted": {"kelurahan_own"},
+        "kelurahan_verified": {"kecamatan_own"},
+        "kecamatan_verified": {"kecamatan_own"},
+        "deferred": {"kecamatan_own"},
+        "designated": {"kecamatan_own"},
+        "procurement": {"kelurahan_own"},
+        "materials_received": {"kelurahan_own"},
+        "in_progress": {"kelurahan_own"},
+        "reported": {"kelurahan_own"},
+    },
+    "may_edit_proposal": {"musrenbang": {"rt_own"}, "draft": {"rt_own"}},
+    # Not about one proposal: the entry is the own RT's ("own") or the other RT's ("other").
+    "may_start_proposals": {"*": {"rt_own", "rt_other"}},
+    "may_start_from_own_entry": {"*": {"rt_own"}},
+    "may_start_from_other_entry": {"*": {"rt_other"}},
+    "may_keep_musrenbang": {"*": {"bappeda"}},
+}
+
+
+def allowed_cell(predicate, state, role) -> bool:
+    cells = PREDICATE_CELLS[predicate]
+    return role in cells.get("*", set()) | cells.get(state, set())
+
+
+@pytest.mark.parametrize("state", ALL_STATES)
+def test_every_predicate_matrix(world, make_proposal, make_entry, state):
+    """role × predicate × state × area (the *_other roles serve another RT, kelurahan or
+    kecamatan than the proposal's) → allowed or not."""
+    proposal = make_proposal(state)
+    own_entry, other_entry = make_entry(), make_entry(rt=world.rt_other)
+    asked = {
+        "is_rt_of": lambda user: rules.is_rt_of(proposal, user),
+        "is_kelurahan_of": lambda user: rules.is_kelurahan_of(proposal, user),
+        "is_kecamatan_of": lambda user: rules.is_kecamatan_of(proposal, user),
+        "is_rt_or_kelurahan_of": lambda user: rules.is_rt_or_kelurahan_of(proposal, user),
+        "can_submit": lambda user: rules.can_submit(proposal, user),
+        "is_current_verifier": lambda user: rules.is_current_verifier(proposal, user),
+        "is_stage_owner": lambda user: rules.is_stage_owner(proposal, user),
+        "may_edit_proposal": lambda user: rules.may_edit_proposal(user, proposal),
+        "may_start_proposals": rules.may_start_proposals,
+        "may_start_from_own_entry": lambda user: rules.may_start_proposal_from(user, own_entry),
+        "may_start_from_other_entry": lambda user: rules.may_start_proposal_from(user, other_entry),
+        "may_keep_musrenbang": rules.may_keep_musrenbang,
+    }
+    got = {(name, role): ask(world.users[role]) for name, ask in asked.items() for role in ROLES}
+
+    assert got == {(name, role): allowed_cell(name, state, role) for name, role in got}

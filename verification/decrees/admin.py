@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from bangkit.admin_scoping import ReadOnlyAdmin, ScopedAdmin
-from bangkit.models import Role
+from verification.decrees import rules
 from verification.models import Amendment, Decree, DecreeLocation, DecreeTemplate
 
 
@@ -85,7 +85,7 @@ class DecreeAdmin(ScopedAdmin):
 class DecreeTemplateAdmin(ScopedAdmin):
     list_display = ["__str__", "fiscal_year", "number_format", "place"]
     list_select_related = ["fiscal_year"]
-    editable_by = frozenset({Role.BAPPEDA})
+    edit_rule = staticmethod(rules.may_keep_decree_templates)
 
 
 @admin.register(Amendment)

@@ -9,10 +9,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from bangkit.errors import ActionRefused, NotInScope
-from bangkit.models import FiscalYear, Kecamatan, Role
+from bangkit.models import FiscalYear, Kecamatan
 from bangkit.params import query_int, query_ints, query_year
 from proposals.models import Proposal
-from verification.decrees import amendments, selectors
+from verification.decrees import amendments, rules, selectors
 from verification.decrees import services as decrees
 from verification.decrees.forms import (
     DecreeAmendForm,
@@ -27,11 +27,6 @@ from verification.models import Decree
 def _site_url(request) -> str:
     """Where the QR code points: the configured site, else the address this request used."""
     return getattr(settings, "SITE_URL", None) or request.build_absolute_uri("/")
-
-
-def _is_camat_of(user, decree_or_kecamatan_id) -> bool:
-    kecamatan_id = getattr(decree_or_kecamatan_id, "kecamatan_id", decree_or_kecamatan_id)
-    return user.role == Role.KECAMATAN and user.kecamatan_id == kecamatan_id
 
 
 def _pdf_filename(decree: Decree) -> str:
@@ -64,7 +59,7 @@ def decree_list(request):
             "year": year,
             "kecamatan_options": kecamatan_options,
             "kecamatan_id": kecamatan_id,
-            "can_create": user.role == Role.KECAMATAN,
+            "can_create": rules.may_draft_decrees(user),
         },
     )
 
@@ -73,7 +68,7 @@ def decree_list(request):
 def decree_create(request):
     """The Camat picks verified proposals for a new draft (pre-ticked with ?usulan=…)."""
     user = request.user
-    if user.role != Role.KECAMATAN:
+    if not rules.may_draft_decrees(user):
         raise Http404
     year = query_year(request, or_404=True)  # a year that is not a number does not exist
     year = _default_year() if year is None else year
@@ -114,7 +109,6 @@ def _detail_context(request, decree: Decree) -> dict:
     for loc in locations:
         loc.site_changes = changes.get(loc.proposal_id, [])
     text = decree_text(decree, locations)
-    is_camat = _is_camat_of(user, decree)
     pending_amendment = (
         decree.amended_by.filter(state=Decree.State.DRAFT).first()
         if decree.state == Decree.State.ISSUED
@@ -127,9 +121,9 @@ def _detail_context(request, decree: Decree) -> dict:
         "chain": selectors.decree_chain(decree),
         "replaced_by": selectors.replacing_decree(decree),
         **text,
-        "can_edit": is_camat and decree.state == Decree.State.DRAFT,
-        "can_amend": is_camat and decree.state == Decree.State.ISSUED and not pending_amendment,
-        "can_change_sites": is_camat and decree.state == Decree.State.ISSUED,
+        "can_edit": rules.may_edit_decree(user, decree),
+        "can_amend": rules.may_amend_decree(user, decree) and not pending_amendment,
+        "can_change_sites": rules.may_amend_decree(user, decree),
         "pending_amendment": pending_amendment,
         "amend_form": DecreeAmendForm(),
     }
@@ -144,7 +138,7 @@ def decree_detail(request, public_id):
 @login_required
 def decree_edit(request, public_id):
     decree = selectors.decree_for(request.user, public_id)
-    if not _is_camat_of(request.user, decree):
+    if not rules.is_camat_of(request.user, decree.kecamatan_id):
         raise Http404
     if decree.state != Decree.State.DRAFT:
         messages.error(request, "SK yang sudah ditetapkan tidak dapat diubah; buat SK perubahan.")
@@ -265,7 +259,7 @@ def decree_delete(request, public_id):
 def site_amend(request, public_id, proposal_id):
     """Change a designated site of this decree (location, volume, budget) with a reason."""
     decree = selectors.decree_for(request.user, public_id)
-    if not _is_camat_of(request.user, decree):
+    if not rules.is_camat_of(request.user, decree.kecamatan_id):
         raise Http404
     proposal = get_object_or_404(
         Proposal.objects.for_lists(), pk=proposal_id, decree_locations__decree=decree

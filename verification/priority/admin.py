@@ -6,10 +6,8 @@ Overrides are read-only, so the Inspektorat can audit the Camat's reasons.
 from django.contrib import admin
 
 from bangkit.admin_scoping import ReadOnlyAdmin, ScopedAdmin
-from bangkit.models import Role
 from verification.models import PriorityOverride, PriorityWeights
-
-BAPPEDA = frozenset({Role.BAPPEDA})
+from verification.priority import rules
 
 
 @admin.register(PriorityWeights)
@@ -25,7 +23,7 @@ class PriorityWeightsAdmin(ScopedAdmin):
         "one_per_kelurahan",
     ]
     list_select_related = ["fiscal_year"]
-    editable_by = BAPPEDA
+    edit_rule = staticmethod(rules.may_set_priority_weights)
 
     def get_readonly_fields(self, request, obj=None):
         return ["fiscal_year"] if obj is not None else []

@@ -4,30 +4,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from bangkit.errors import ActionRefused
-from bangkit.models import Role
 from bangkit.services import audit_record
 from proposals.models import Proposal, State
 from proposals.services import lock_proposal
 from verification.models import PriorityOverride
+from verification.priority import rules
 
 MIN_REASON = 10
-
-
-def may_override(user, proposal: Proposal) -> bool:
-    """Only the Camat (kecamatan role) of the proposal's kecamatan decides on its priority."""
-    return (
-        user is not None
-        and user.is_authenticated
-        and user.is_active
-        and user.role == Role.KECAMATAN
-        and user.kecamatan_id == proposal.kelurahan.kecamatan_id
-    )
 
 
 def _checked(proposal: Proposal, actor, reason: str) -> tuple[Proposal, str]:
     """Lock the proposal, then check who acts, on what, and why."""
     proposal = lock_proposal(proposal, actor)  # NotInScope (404) outside the actor's area
-    if not may_override(actor, proposal):
+    if not rules.may_decide_priority(actor, proposal.kelurahan.kecamatan):
         raise ActionRefused("Hanya Camat kecamatan usulan ini yang dapat mengubah prioritasnya.")
     if proposal.state != State.KECAMATAN_VERIFIED:
         raise ActionRefused(

@@ -15,6 +15,7 @@ from bangkit.params import query_text
 from bangkit.years import fiscal_years_newest_first, pick_fiscal_year
 from proposals.models import Proposal
 from verification.models import Decree, DecreeLocation
+from verification.priority import rules
 from verification.priority.forms import OverrideForm
 from verification.priority.ranking import rank_kecamatan
 from verification.priority.services import priority_override_set, priority_override_withdraw
@@ -57,10 +58,6 @@ def _ranking_url(fiscal_year: FiscalYear | None, kecamatan: Kecamatan | None = N
     return url + (f"#{anchor}" if anchor else "")
 
 
-def _may_decide(user) -> bool:
-    return user.role == Role.KECAMATAN and not user.is_read_only
-
-
 # --- the ranking ---------------------------------------------------------------------------
 
 
@@ -96,7 +93,7 @@ def _render_ranking(request, *, bound_form=None, status=200):
         in_drafts = _draft_decrees([row.proposal.pk for row in ranking.rows])
         for row in ranking.rows:
             row.draft_decree = in_drafts.get(row.proposal.pk)
-    may_decide = _may_decide(user) and fiscal_year is not None
+    may_decide = rules.may_decide_priority(user, kecamatan) and fiscal_year is not None
     if may_decide and ranking is not None:
         for row in ranking.rows:
             if bound_form is not None and bound_form.data.get("proposal") == str(row.proposal.pk):
@@ -138,7 +135,7 @@ def override(request):
     """The Camat's decision on one proposal: in, out, or withdrawn; always with a reason."""
     user = request.user
     kecamatan, _ = _pick_kecamatan(request)
-    if not _may_decide(user):
+    if not rules.may_decide_priority(user, kecamatan):
         raise Http404
     years = fiscal_years_newest_first()
     fiscal_year = pick_fiscal_year(request, years)
@@ -180,7 +177,7 @@ def decree_draft(request):
     """Start an SK Camat from the suggested set the Camat has just seen."""
     user = request.user
     kecamatan, _ = _pick_kecamatan(request)
-    if not _may_decide(user):
+    if not rules.may_decide_priority(user, kecamatan):
         raise Http404
     fiscal_year = pick_fiscal_year(request, fiscal_years_newest_first())
     if fiscal_year is None:

@@ -1,0 +1,30 @@
+"""Who may act, at the core: the predicates every app's ``rules.py`` builds on.
+
+The right to *see* is ``visible_to`` (bangkit.scoping); the right to *act* is a predicate in the
+app's ``rules.py``, named for what it checks and used alike by the services (to refuse), the
+views (to show a button, passed to the template as a boolean) and the admin. A predicate only
+answers yes or no: the service that refuses says why, in Indonesian.
+
+``may_*`` predicates take ``(user, object)``; the proposal state machine's ``permission=``
+predicates (proposals.rules) take ``(proposal, user)``, the order django-fsm calls them with.
+"""
+
+from bangkit.models import Role
+
+
+def is_signed_in(user) -> bool:
+    """A real, active account (an anonymous visitor or a disabled account may do nothing)."""
+    return user is not None and user.is_authenticated and user.is_active
+
+
+def is_administrator(user) -> bool:
+    """The system administrators: a superuser, or an account with the administrator role."""
+    return is_signed_in(user) and (user.is_superuser or user.role == Role.ADMIN)
+
+
+def keeps_city_data(user) -> bool:
+    """Bappeda (or an administrator) keeps the city-wide data: regions, fiscal years and their
+    rules, envelopes, the catalogue and prices, weights, templates. Never the Inspektorat."""
+    if is_administrator(user):
+        return True
+    return is_signed_in(user) and not user.is_read_only and user.role == Role.BAPPEDA
