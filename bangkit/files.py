@@ -8,15 +8,12 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from PIL import Image, ImageFile, UnidentifiedImageError
+from pillow_heif import register_heif_opener
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
-try:  # HEIC photos from iPhones
-    from pillow_heif import register_heif_opener
-
-    register_heif_opener()
-except ImportError:  # pragma: no cover - pillow-heif is a declared dependency
-    pass
+# HEIC photos from iPhones.
+register_heif_opener()
 
 # Refuse images that would decompress into more pixels than any phone camera makes.
 MAX_IMAGE_PIXELS = 50_000_000

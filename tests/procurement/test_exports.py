@@ -20,8 +20,6 @@ from proposals.models import Proposal
 from tests.procurement.test_services import TODAY, deliver_all, issue_new_order
 from tests.spreadsheets import PAYLOADS, cell_types, csv_fields, xlsx_cells, xlsx_rows
 
-pytestmark = pytest.mark.urls("procurement.test_urls")
-
 SCHEMAS = Path(__file__).resolve().parent.parent / "data" / "ocds"
 
 

@@ -12,8 +12,6 @@ from procurement.models import Handover, PurchaseOrder
 from tests.procurement.conftest import photo
 from tests.procurement.test_services import TODAY, deliver_all, issue_new_order
 
-pytestmark = pytest.mark.urls("procurement.test_urls")
-
 
 def login(client, user):
     client.force_login(user)

@@ -9,8 +9,6 @@ from reporting import services
 from reporting.models import ContractorCostParameters
 from tests.reporting.conftest import SITE_POINT, photo_bytes, upload, when
 
-pytestmark = pytest.mark.urls("reporting.test_urls")
-
 
 @pytest.fixture
 def flagged(world, make_site):

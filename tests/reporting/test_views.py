@@ -17,8 +17,6 @@ from reporting import selectors, services
 from reporting.models import ProgressPhoto, SwadayaContribution, WorkDay
 from tests.reporting.conftest import ORDER, SITE_POINT, TODAY, photo_bytes, upload, when
 
-pytestmark = pytest.mark.urls("reporting.test_urls")
-
 
 def login(client, user):
     client.force_login(user)

@@ -14,6 +14,7 @@ from bangkit.models import FiscalYear, Kecamatan, Role
 from bangkit.params import query_text
 from bangkit.years import fiscal_years_newest_first, pick_fiscal_year
 from proposals.models import Proposal
+from verification.decrees.services import decree_create_draft
 from verification.models import Decree, DecreeLocation
 from verification.priority import rules
 from verification.priority.forms import OverrideForm
@@ -203,11 +204,6 @@ def decree_draft(request):
         return redirect(back)
     if current.remaining_after < 0:
         messages.error(request, "Pilihan melebihi sisa pagu: kurangi usulan yang dimasukkan.")
-        return redirect(back)
-    try:
-        from verification.decrees.services import decree_create_draft
-    except ImportError:
-        messages.error(request, "Penyusunan SK belum tersedia.")
         return redirect(back)
     try:
         decree = decree_create_draft(

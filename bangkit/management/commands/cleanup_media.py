@@ -24,6 +24,7 @@ from django.core.management.base import BaseCommand
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import LazyObject, empty
+from import_export.tmp_storages import MediaStorage
 
 
 @dataclass
@@ -75,10 +76,6 @@ def _file_columns():
 
 def _preview_locations():
     """(storage, folder) where django-import-export keeps the files of import previews."""
-    try:
-        from import_export.tmp_storages import MediaStorage
-    except ImportError:  # pragma: no cover - a declared dependency
-        return []
     found = [MediaStorage()]
     for model_admin in admin.site._registry.values():
         if not hasattr(model_admin, "get_tmp_storage_class"):
