@@ -3,11 +3,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from bangkit import views
+from bangkit import signin, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # Before Django's own route of the same name: the same view, rate-limited.
+    path("accounts/password_reset/", signin.password_reset, name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("usulan/", include("proposals.urls")),
