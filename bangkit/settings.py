@@ -208,10 +208,12 @@ if not DEBUG:
 # The proxy's health probe speaks plain HTTP to the app server: never redirect it.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
 
 # Content-Security-Policy (django-csp 4 format). Everything comes from this site; no inline
 # <script>, no on…= attribute, no inline style="…" or <style> in any page: scripts and styles
 # live in static/ (WeasyPrint's PDF templates keep theirs: they never reach a browser).
+# PDFs and photos opened on their own go without it (bangkit/content_policy.py says why).
 # blob: images are the photo-upload previews (URL.createObjectURL of the chosen file).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -223,7 +225,6 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
-SECURE_REFERRER_POLICY = "same-origin"
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
