@@ -1,13 +1,8 @@
 """Public pages: follow a proposal by its tracking code, support a Musrenbang entry, check an SK."""
 
-import hashlib
-import time
-from functools import wraps
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy
@@ -17,6 +12,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from bangkit.errors import ActionRefused
 from bangkit.models import FiscalYear
 from bangkit.params import query_page, query_params, query_text
+from bangkit.ratelimit import client_ip, is_post, rate_limited
 from proposals import rules
 from proposals.codes import normalize_code
 from proposals.models import MusrenbangEntry, Proposal, State, TransitionLog
@@ -51,86 +47,8 @@ BADGE_CLASS = {
 # ---- rate limiting -------------------------------------------------------------------------
 
 
-def client_ip(request) -> str:
-    """REMOTE_ADDR, or the address the Nth trusted proxy saw when RATELIMIT_PROXY_COUNT = N.
-
-    X-Forwarded-For is written by the client too, so only the entries our own proxies appended
-    (counted from the right) are believed, and only when a setting says there are proxies.
-    """
-    proxies = int(getattr(settings, "RATELIMIT_PROXY_COUNT", 0) or 0)
-    if proxies > 0:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
-def rate_exceeded(request, scope: str, rate: tuple[int, int]) -> bool:
-    """Count one hit of `scope` for the client in a fixed window; True once over the limit.
-
-    Counts live in the default cache, shared by every app server and worker (the database
-    unless CACHE_URL names another shared cache): `incr` adds atomically and `add` creates
-    the window's counter only once, so concurrent requests are each counted.
-    """
-    limit, period = rate
-    window = int(time.time() // period)
-    # The address is hashed so the cache holds no readable addresses.
-    who = hashlib.sha256(client_ip(request).encode()).hexdigest()[:24]
-    key = f"public-rate:{scope}:{who}:{window}"
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the window's first hit
-        if cache.add(key, 1, timeout=period + 1):
-            count = 1
-        else:  # a concurrent request created the counter first
-            try:
-                count = cache.incr(key)
-            except ValueError:  # and it is gone again (expired, culled): count this one
-                count = 1
-    return count > limit
-
-
-def _rate(name: str, default: tuple[int, int]) -> tuple[int, int]:
-    return tuple(getattr(settings, name, default))
-
-
-def rate_limited(scope: str, setting: str, default: tuple[int, int], *, counts):
-    """Answer 429 with an Indonesian page once a client passes the rate for `scope`.
-
-    `counts(request, **kwargs)` says whether this request is one that is counted (a lookup,
-    a form sent); others, such as the empty form, are free.
-    """
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            limit, period = _rate(setting, default)
-            if counts(request, **kwargs) and rate_exceeded(request, scope, (limit, period)):
-                response = render(
-                    request,
-                    "public/rate_limited.html",
-                    {"minutes": max(1, round(period / 60))},
-                    status=429,
-                )
-                response["Retry-After"] = str(period)
-                return response
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
 def _is_lookup(request, **kwargs) -> bool:
     return bool(kwargs.get("code") or query_text(request, "kode"))
-
-
-def _is_post(request, **kwargs) -> bool:
-    return request.method == "POST"
 
 
 # ---- tracking ------------------------------------------------------------------------------
@@ -273,7 +191,7 @@ def support_list(request):
 
 @never_cache
 @sensitive_post_parameters("nik")
-@rate_limited("support", "PUBLIC_SUPPORT_RATE", DEFAULT_SUPPORT_RATE, counts=_is_post)
+@rate_limited("support", "PUBLIC_SUPPORT_RATE", DEFAULT_SUPPORT_RATE, counts=is_post)
 def support(request, pk):
     entry = get_object_or_404(_public_entries(), pk=pk)
     fiscal_year = open_fiscal_year(entry)

@@ -88,9 +88,8 @@ class ProgressPhotoAdmin(ReadOnlyAdmin):
         url = _url("reporting:photo_thumbnail", obj.pk)
         if not url:
             return "–"
-        return format_html(
-            '<img src="{}" alt="" style="width:96px;height:72px;object-fit:cover">', url
-        )
+        # Sized by static/css/admin.css: the CSP refuses inline styles.
+        return format_html('<img src="{}" alt="" class="admin-thumb">', url)
 
     @admin.display(description="peringatan")
     def warning_count(self, obj):

@@ -367,6 +367,8 @@ def world(seeded, db, settings):
     # Public pages count requests per address: the sweep must reach the views themselves.
     settings.PUBLIC_TRACK_RATE = (100_000, 600)
     settings.PUBLIC_SUPPORT_RATE = (100_000, 600)
+    settings.PASSWORD_RESET_IP_RATE = (100_000, 600)
+    settings.PASSWORD_RESET_ADDRESS_RATE = (100_000, 600)
     cache.clear()
     return seeded
 

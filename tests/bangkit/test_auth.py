@@ -3,12 +3,21 @@
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.core.cache import cache
 from django.urls import reverse
 
 from bangkit.models import Role
 from tests.factories import PASSWORD, make_user
 
 LOGIN = "/accounts/login/"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_counts(db):
+    # Password-reset requests are counted in the cache.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
@@ -232,3 +241,77 @@ def test_password_reset_does_not_reveal_unknown_addresses(client, lurah, mailout
 
 def test_login_page_links_to_password_reset(client, db):
     assert reverse("password_reset") in client.get(LOGIN).content.decode()
+
+
+# ---- password-reset requests are rate-limited -----------------------------------------------
+
+
+def ask_reset(client, email, **headers):
+    return client.post(reverse("password_reset"), {"email": email}, **headers)
+
+
+def test_password_reset_requests_over_the_address_limit_answer_429_in_indonesian(
+    client, city, mailoutbox, settings
+):
+    settings.PASSWORD_RESET_ADDRESS_RATE = (3, 3600)
+    make_user(Role.KECAMATAN, city.kec_1, username="camat.satu", email="camat@example.org")
+
+    # Each from another machine: the count is per e-mail address, case and spaces aside.
+    sent = [
+        ask_reset(client, email, REMOTE_ADDR=f"10.0.0.{n}").status_code
+        for n, email in enumerate(["camat@example.org", "CAMAT@example.org", " camat@example.org"])
+    ]
+    over = ask_reset(client, "camat@example.org", REMOTE_ADDR="10.0.0.9")
+
+    assert sent == [302, 302, 302]
+    assert over.status_code == 429
+    page = over.content.decode()
+    assert "Terlalu banyak permintaan" in page
+    assert "coba lagi sekitar 60 menit lagi" in page
+    assert f'href="{reverse("login")}"' in page
+    assert over["Retry-After"] == "3600"
+    assert len(mailoutbox) == 3
+    # Another address is still served, and so is the empty form.
+    assert ask_reset(client, "lain@example.org", REMOTE_ADDR="10.0.0.9").status_code == 302
+    assert client.get(reverse("password_reset"), REMOTE_ADDR="10.0.0.9").status_code == 200
+
+
+def test_password_reset_requests_over_the_client_limit_answer_429(client, lurah, settings):
+    settings.PASSWORD_RESET_IP_RATE = (4, 3600)
+    statuses = [
+        ask_reset(client, f"orang{n}@example.org", REMOTE_ADDR="10.0.0.1").status_code
+        for n in range(4)
+    ]
+
+    over = ask_reset(client, "orang9@example.org", REMOTE_ADDR="10.0.0.1")
+
+    assert statuses == [302] * 4
+    assert over.status_code == 429
+    assert "Terlalu banyak permintaan" in over.content.decode()
+    assert ask_reset(client, "orang9@example.org", REMOTE_ADDR="10.0.0.2").status_code == 302
+
+
+def test_unknown_and_known_addresses_count_alike(client, lurah, city, mailoutbox, settings):
+    """The 429 must not tell which addresses have an account."""
+    settings.PASSWORD_RESET_ADDRESS_RATE = (1, 3600)
+    make_user(Role.KECAMATAN, city.kec_1, username="camat.satu", email="camat@example.org")
+
+    known = [ask_reset(client, "camat@example.org").status_code for _ in range(2)]
+    unknown = [ask_reset(client, "tidak-ada@example.org").status_code for _ in range(2)]
+
+    assert known == unknown == [302, 429]
+    assert len(mailoutbox) == 1
+
+
+def test_password_reset_limit_counts_the_client_behind_a_declared_proxy(client, lurah, settings):
+    settings.PASSWORD_RESET_IP_RATE = (1, 3600)
+    settings.RATELIMIT_PROXY_COUNT = 1
+    proxy = {"REMOTE_ADDR": "10.9.9.9"}
+
+    first = ask_reset(client, "a@example.org", HTTP_X_FORWARDED_FOR="203.0.113.5", **proxy)
+    forged = ask_reset(
+        client, "b@example.org", HTTP_X_FORWARDED_FOR="7.7.7.7, 203.0.113.5", **proxy
+    )
+    other = ask_reset(client, "c@example.org", HTTP_X_FORWARDED_FOR="203.0.113.6", **proxy)
+
+    assert [first.status_code, forged.status_code, other.status_code] == [302, 429, 302]

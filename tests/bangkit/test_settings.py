@@ -135,6 +135,35 @@ def test_seed_demo_refuses_when_debug_is_false(db, settings):
     assert not RT.objects.exists()
 
 
+def test_seed_demo_refuses_when_debug_is_false_even_with_force(db, settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="--force tidak mengubah ini"):
+        call_command("seed_demo", "--force", stdout=io.StringIO())
+
+    assert not User.objects.exists()
+    assert not RT.objects.exists()
+
+
+COUNT_USERS = "from bangkit.models import User; print(User.objects.count())"
+
+
+def test_seed_demo_with_force_on_a_production_server_exits_non_zero(tmp_path):
+    env = production_env(tmp_path)
+    assert run(["manage.py", "migrate", "--noinput", "-v0"], env).returncode == 0
+
+    result = run(["manage.py", "seed_demo", "--force"], env)
+
+    assert result.returncode != 0
+    assert "seed_demo ditolak: DEBUG=False" in result.stderr
+    assert "--force tidak mengubah ini" in result.stderr
+    users = run(
+        ["manage.py", "shell", "--no-imports", "-c", COUNT_USERS],
+        env,
+    )
+    assert users.stdout.strip() == "0", users.stderr
+
+
 def test_seed_demo_builds_the_demo_city_and_is_idempotent(db, settings, core_seed_only):
     settings.DEBUG = True
 

@@ -11,9 +11,9 @@ from django.db.models import QuerySet
 from django.test import Client
 from django.urls import reverse
 
+from bangkit import ratelimit
 from bangkit.cache import CACHE_TABLE
 from bangkit.models import RT, FiscalYear, Kelurahan
-from portal import public_views
 from proposals.codes import code_check, new_tracking_code
 from proposals.models import CitizenSupport, MusrenbangEntry, Proposal, State, TransitionLog
 from tests.factories import WorkTypeFactory, make_user
@@ -559,10 +559,10 @@ def test_the_support_limit_is_counted_in_the_database_for_every_worker(
     worker_a, worker_b = caches.create_connection("default"), caches.create_connection("default")
     assert worker_a is not worker_b
 
-    monkeypatch.setattr(public_views, "cache", worker_a)
+    monkeypatch.setattr(ratelimit, "cache", worker_a)
     client.post(support_url(entry), {"nik": "1"})
     client.post(support_url(entry), {"nik": "2"})
-    monkeypatch.setattr(public_views, "cache", worker_b)
+    monkeypatch.setattr(ratelimit, "cache", worker_b)
     over = client.post(support_url(entry), {"nik": TELANAIPURA_NIK})
 
     assert over.status_code == 429

@@ -18,16 +18,23 @@ SEEDERS = [
 
 
 class Command(BaseCommand):
-    help = "Seed demo data (idempotent). Refused when DEBUG is false, unless --force."
+    help = "Seed demo data (idempotent). Always refused when DEBUG is false."
 
     def add_arguments(self, parser):
-        parser.add_argument("--force", action="store_true", help="seed even with DEBUG=False")
+        # Accepted only so that an old script calling it hears the refusal below, not an
+        # "unrecognized arguments" error: it overrides nothing.
+        parser.add_argument(
+            "--force", action="store_true", help="no effect: DEBUG=False is always refused"
+        )
 
     def handle(self, *args, force=False, **options):
-        if not settings.DEBUG and not force:
+        if not settings.DEBUG:
+            # Demo accounts (admin included) share one known password: never on a server
+            # with DEBUG=False, whatever the flags.
             raise CommandError(
-                "seed_demo ditolak: DEBUG=False (server produksi). Akun demo memakai kata sandi "
-                "bersama; jalankan hanya di mesin pengembangan, atau pakai --force dengan sadar."
+                "seed_demo ditolak: DEBUG=False (server produksi). Akun demo, termasuk admin, "
+                "memakai satu kata sandi yang diketahui umum; --force tidak mengubah ini. "
+                "Jalankan hanya di mesin pengembangan dengan DEBUG=True."
             )
         if not Kelurahan.objects.exists():
             call_command("load_regions", stdout=self.stdout)
