@@ -86,6 +86,7 @@ def track(request, code=None):
     query = (code if code is not None else query_text(request, "kode")).strip()
     proposal = None
     steps = []
+    amendments = []
     status = 200
     if query:
         normalized = normalize_code(query)
@@ -120,6 +121,7 @@ def track(request, code=None):
             status = 404
         else:
             steps = _timeline(proposal)
+            amendments = decree_selectors.public_amendments(proposal, location_text=False)
     return render(
         request,
         "public/track.html",
@@ -127,6 +129,7 @@ def track(request, code=None):
             "query": query,
             "proposal": proposal,
             "steps": steps,
+            "amendments": amendments,
             "not_found": bool(query) and proposal is None,
             "badge": BADGE_CLASS.get(proposal.state, "") if proposal else "",
         },
@@ -222,7 +225,8 @@ def support(request, pk):
 
 
 def public_decree(request, public_id):
-    """Anyone can check an issued SK: number, date, locations, and the hash of the file."""
+    """Anyone can check an issued SK: number, date, locations and budgets as issued (what its
+    PDF says), the hash of the file, and apart from them the site changes made since."""
     decree = decree_selectors.public_decree(public_id)
     locations = decree_selectors.decree_locations(decree)
     return render(
@@ -233,6 +237,7 @@ def public_decree(request, public_id):
             "locations": locations,
             "total": sum(loc.budget for loc in locations),
             "replaced_by": decree_selectors.replacing_decree(decree),
+            "amendments": decree_selectors.decree_public_amendments(decree),
         },
     )
 

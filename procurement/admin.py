@@ -2,11 +2,13 @@
 here (they change only through the services); the Inspektorat reads everything."""
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from import_export.admin import ExportMixin
 
 from bangkit.admin_scoping import ReadOnlyAdmin, ScopedAdmin
+from bangkit.services import audit_record
 from bangkit.spreadsheets import EXPORT_FORMATS
 from procurement import rules
 from procurement.forms import ReferencePriceImportForm
@@ -52,6 +54,11 @@ class SupplierAccountInline(admin.TabularInline):
         return self._may_edit(request)
 
 
+# Who the shop is, as its issued orders (Surat Pesanan) name it: fixed once one is issued, so
+# the shop a signed order was sent to cannot be renamed or given another NPWP behind it.
+SUPPLIER_IDENTITY = ["name", "owner_name", "kelurahan", "npwp"]
+
+
 @admin.register(Supplier)
 class SupplierAdmin(ScopedAdmin):
     list_display = ["name", "kelurahan", "owner_name", "phone", "npwp_display", "active"]
@@ -60,6 +67,27 @@ class SupplierAdmin(ScopedAdmin):
     search_fields = ["name", "owner_name", "kelurahan__name"]
     list_select_related = ["kelurahan__kecamatan"]
     edit_rule = staticmethod(rules.may_keep_catalogue)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.orders.exclude(state=PurchaseOrder.State.DRAFT).exists():
+            fields += SUPPLIER_IDENTITY
+        return fields
+
+    @transaction.atomic
+    def save_model(self, request, obj, form, change):
+        if change and not form.has_changed():
+            return
+        super().save_model(request, obj, form, change)
+        # Bank details decide where the city's money goes: every change is on the record.
+        audit_record(
+            actor=request.user,
+            action="supplier_admin_edit" if change else "supplier_admin_add",
+            obj=obj,
+            summary=f"Toko {obj.name} {'diubah' if change else 'ditambahkan'} lewat admin"
+            + (f": {', '.join(form.changed_data)}." if change else "."),
+            data={"fields": form.changed_data},
+        )
 
 
 @admin.register(Material)

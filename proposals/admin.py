@@ -31,6 +31,7 @@ from proposals.models import (
     TransitionLog,
 )
 from proposals.resources import EXPORT_FORMATS, IMPORT_FORMATS, MusrenbangEntryResource
+from proposals.states import COMMITTED_STATES
 
 
 class ScopedHistoryAdmin(SimpleHistoryAdmin, ScopedAdmin):
@@ -429,6 +430,23 @@ PROPOSAL_ADMIN_EDITABLE = [
 ]
 
 
+# From designation on, a site is what an SK Camat decided. Its location, volume and budget
+# change only through a site amendment (the Camat's "Ubah" on the decree's page), which keeps
+# the old value, the reason and the date and publishes them; the facts it was chosen on
+# (beneficiaries, promised swadaya) do not change at all. Only the title stays correctable.
+FROZEN_FROM_DESIGNATION = [f for f in PROPOSAL_ADMIN_EDITABLE if f != "title"]
+FROZEN_NOTE = _(
+    "Usulan ini sudah ditetapkan dalam SK Camat: lokasi, volume, lebar, jenis kegiatan, "
+    "penerima manfaat dan swadaya tidak dapat diubah di sini. Perubahan lokasi, volume atau "
+    "anggaran dilakukan Camat lewat perubahan lokasi pada halaman SK, beserta alasannya."
+)
+
+
+def is_designated(proposal) -> bool:
+    """Designated by an SK Camat, now or before (a cancelled site keeps its designated budget)."""
+    return proposal.state in COMMITTED_STATES or proposal.designated_budget is not None
+
+
 @admin.register(Proposal)
 class ProposalAdmin(ScopedHistoryAdmin):
     """Read-mostly: the state moves only through services, never through this form."""
@@ -500,7 +518,24 @@ class ProposalAdmin(ScopedHistoryAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # "state" is read-only for everyone, always (FSMField protected=True as well).
-        return list(self.readonly_fields)
+        fields = list(self.readonly_fields)
+        if obj is not None and is_designated(obj):
+            fields += FROZEN_FROM_DESIGNATION
+        return fields
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not is_designated(obj):
+            return fieldsets
+        return [
+            (
+                name,
+                {**options, "description": FROZEN_NOTE}
+                if str(name) == str(_("Kegiatan"))
+                else options,
+            )
+            for name, options in fieldsets
+        ]
 
     def has_add_permission(self, request):
         return False  # proposals are born in the RT's screens or from a Musrenbang entry
@@ -517,6 +552,8 @@ class ProposalAdmin(ScopedHistoryAdmin):
         return rupiah(proposal.rab_total)
 
     def save_model(self, request, obj, form, change):
+        if change and not form.has_changed():
+            return  # nothing the form may change was changed: no save, no history row
         super().save_model(request, obj, form, change)
         changed = [f for f in form.changed_data if f in PROPOSAL_ADMIN_EDITABLE]
         if changed:

@@ -151,6 +151,8 @@ def _xss_everywhere() -> None:
     """Put the payload in every text a user types that pages show back."""
     targets = {
         Proposal: ["title", "location_description", "contribution_materials"],
+        # The copy of each site an issued decree keeps, as its annex prints it.
+        DecreeLocation: ["location_description", "work_type_name", "kelurahan_name"],
         MusrenbangEntry: ["title", "problem", "location_text", "proposer", "work_type_text"],
         RABLine: ["material"],
         Attachment: ["original_name"],

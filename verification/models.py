@@ -1,6 +1,8 @@
 """Prioritisation rules and overrides, and the SK Camat (decree) that designates locations."""
 
 import secrets
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -231,8 +233,26 @@ class Decree(FSMModelMixin, models.Model):
         super().save(*args, **kwargs)
 
 
+@dataclass(frozen=True)
+class DecreedSite:
+    """A location as the decree's annex prints it."""
+
+    code: str
+    rt_label: str
+    kelurahan_name: str
+    work_type_name: str
+    location_description: str
+    volume: Decimal
+    width: Decimal | None
+    unit: str
+
+
 class DecreeLocation(models.Model):
-    """One location in the decree's annex, with the budget it was designated for."""
+    """One location in the decree's annex, with the budget it was designated for.
+
+    When the decree is issued the site is copied here as printed in its PDF (RT, kelurahan,
+    work, location, volume): later amendments change the proposal, never the issued act.
+    """
 
     decree = models.ForeignKey(Decree, on_delete=models.CASCADE, related_name="locations")
     proposal = models.ForeignKey(
@@ -240,6 +260,27 @@ class DecreeLocation(models.Model):
     )
     budget = models.BigIntegerField(_("nilai RAB (Rp)"))
     position = models.PositiveSmallIntegerField(default=0)
+    rt_label = models.CharField(_("RT"), max_length=20, blank=True)
+    kelurahan_name = models.CharField(_("kelurahan"), max_length=100, blank=True)
+    work_type_name = models.CharField(_("jenis kegiatan"), max_length=100, blank=True)
+    location_description = models.CharField(_("uraian lokasi"), max_length=300, blank=True)
+    volume = models.DecimalField(
+        _("volume"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    width = models.DecimalField(
+        _("lebar (m)"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    unit = models.CharField(_("satuan"), max_length=20, blank=True)
+
+    FROZEN_FIELDS = [
+        "rt_label",
+        "kelurahan_name",
+        "work_type_name",
+        "location_description",
+        "volume",
+        "width",
+        "unit",
+    ]
 
     class Meta:
         ordering = ["decree", "position", "id"]
@@ -251,6 +292,56 @@ class DecreeLocation(models.Model):
 
     def __str__(self):
         return f"{self.decree}: {self.proposal.code}"
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.volume is not None
+
+    def freeze(self) -> None:
+        """Copy the site from its proposal as the decree is issued (not saved here)."""
+        p = self.proposal
+        self.rt_label = p.rt.label
+        self.kelurahan_name = p.kelurahan.name
+        self.work_type_name = p.work_type.name
+        self.location_description = p.location_description
+        self.volume = p.planned_volume
+        self.width = p.planned_width
+        self.unit = p.work_type.unit
+
+    @property
+    def site(self) -> DecreedSite:
+        """The site as the decree states it: the copy made at issue, or (for a draft, or a
+        row written before copies were kept) the proposal as it is now."""
+        if self.is_frozen:
+            return DecreedSite(
+                code=self.proposal.code,
+                rt_label=self.rt_label,
+                kelurahan_name=self.kelurahan_name,
+                work_type_name=self.work_type_name,
+                location_description=self.location_description,
+                volume=self.volume,
+                width=self.width,
+                unit=self.unit,
+            )
+        p = self.proposal
+        return DecreedSite(
+            code=p.code,
+            rt_label=p.rt.label,
+            kelurahan_name=p.kelurahan.name,
+            work_type_name=p.work_type.name,
+            location_description=p.location_description,
+            volume=p.planned_volume,
+            width=p.planned_width,
+            unit=p.work_type.unit,
+        )
+
+    def save(self, *args, **kwargs):
+        # The annex of an issued decree is part of the legal act, as is the decree itself.
+        if self.pk is not None:
+            stored = Decree.objects.filter(pk=self.decree_id).values_list("state", flat=True)
+            if stored.first() not in (None, Decree.State.DRAFT):
+                raise ValidationError(_("Lampiran SK yang sudah ditetapkan tidak dapat diubah."))
+        super().save(*args, **kwargs)
 
 
 class Amendment(models.Model):

@@ -17,6 +17,7 @@ from bangkit.models import RT, FiscalYear, Kelurahan
 from proposals.codes import code_check, new_tracking_code
 from proposals.models import CitizenSupport, MusrenbangEntry, Proposal, State, TransitionLog
 from tests.factories import WorkTypeFactory, make_user
+from verification.models import Amendment, Decree, DecreeLocation
 
 CODE_BODY = "7KQ0MX"  # holds a zero, to try "O" for "0"
 CODE = f"BB-2026-{CODE_BODY[:4]}-{CODE_BODY[4:]}{code_check(2026, CODE_BODY)}"
@@ -193,6 +194,75 @@ def test_the_direct_link_shows_the_same_page(client, proposal):
     assert "Rabat beton Lorong Damai" in lower.content.decode()
 
 
+CAMAT_NAME = "Hasan Rambe"
+
+
+@pytest.fixture
+def amended_site(proposal, kelurahan):
+    """The proposal designated in an issued SK Camat, then changed twice by the Camat."""
+    camat = make_user(
+        "kecamatan",
+        kelurahan.kecamatan,
+        username="camat.penguji",
+        first_name="Hasan",
+        last_name="Rambe",
+    )
+    decree = Decree.objects.create(
+        kecamatan=kelurahan.kecamatan,
+        fiscal_year=proposal.fiscal_year,
+        state=Decree.State.ISSUED,
+        number="3/SK/BB/KEC.TLP/2026",
+        title="Penetapan Lokasi Kegiatan Bangkit Berdaya",
+        menimbang="a.",
+        mengingat="1.",
+        signatory_name=CAMAT_NAME,
+        created_by=camat,
+    )
+    DecreeLocation.objects.create(decree=decree, proposal=proposal, budget=30_000_000)
+    Proposal.objects.filter(pk=proposal.pk).update(
+        state=State.DESIGNATED, designated_budget=30_000_000
+    )
+    changes = [
+        ("volume", "120", "100", "Dua puluh meter sudah dicor warga"),
+        ("location", proposal.location_description, "Lorong Damai ujung", "Ujung lorong rusak"),
+    ]
+    start = datetime.datetime(2026, 5, 4, 3, 0, tzinfo=datetime.UTC)
+    for day, (name, old, new, reason) in enumerate(changes):
+        amendment = Amendment.objects.create(
+            proposal=proposal,
+            decree=decree,
+            field=name,
+            old_value=old,
+            new_value=new,
+            reason=reason,
+            actor=camat,
+        )
+        Amendment.objects.filter(pk=amendment.pk).update(
+            created_at=start + datetime.timedelta(days=day)
+        )
+    return decree
+
+
+def test_the_tracking_page_lists_the_changes_made_after_the_decree(client, proposal, amended_site):
+    html = track(client, CODE).content.decode()
+
+    assert "Perubahan setelah SK ditetapkan" in html
+    section = html.split("Perubahan setelah SK ditetapkan", 1)[1]
+    assert "4 Mei 2026" in section and "5 Mei 2026" in section
+    assert "Volume" in section and "120 m → 100 m" in section
+    assert "Dua puluh meter sudah dicor warga" in section
+    assert "Lokasi" in section and "uraian lokasi semula → uraian lokasi baru" in section
+    assert reverse("sk:public", args=[amended_site.public_id]) in section
+    assert "SK Nomor 3/SK/BB/KEC.TLP/2026" in section
+    # A location text may name a resident; the officials who made the change are not named.
+    for personal in (HOME_OF, "Darmawan", CAMAT_NAME, "Rambe", "camat.penguji"):
+        assert personal not in html, personal
+
+
+def test_the_tracking_page_has_no_change_section_without_changes(client, proposal):
+    assert "Perubahan setelah SK ditetapkan" not in track(client, CODE).content.decode()
+
+
 def test_an_unknown_code_answers_404_with_a_clear_message(client, proposal):
     unknown = new_tracking_code(2026)
     assert unknown != CODE
@@ -234,9 +304,9 @@ def test_tracking_queries_do_not_grow_with_the_timeline(
 
     track(client, CODE)  # the window's first lookup creates the rate counter
 
-    # The proposal with its places, the timeline, and the rate count in the database cache
-    # (savepoint, locked read, update, release).
-    with django_assert_max_num_queries(2 + 4):
+    # The proposal with its places, the timeline, its site amendments, and the rate count in
+    # the database cache (savepoint, locked read, update, release).
+    with django_assert_max_num_queries(3 + 4):
         response = track(client, CODE)
 
     assert response.status_code == 200

@@ -5,6 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from bangkit.models import AuditEvent
 from procurement.models import Material, ReferencePrice
 from tests.procurement.test_services import issue_new_order
 from tests.spreadsheets import PAYLOADS, csv_fields, xlsx_rows
@@ -139,3 +140,61 @@ def test_price_export_escapes_every_text_and_keeps_numbers(client, world, hostil
     ]
     assert from_xlsx == [year, "'" + PAYLOADS["="], "'@sak", "semen", 62_500, "'" + PAYLOADS["-"]]
     assert len(xlsx_data) == ReferencePrice.objects.count()
+
+
+def _change_form_data(page) -> dict:
+    form = page.context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    for inline in page.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        data |= {
+            f"{management.prefix}-{name}": management[name].value() for name in management.fields
+        }
+        for row in inline.formset.initial_forms:
+            data |= {
+                row.add_prefix(name): row[name].value()
+                for name in row.fields
+                if row[name].value() is not None
+            }
+    return data
+
+
+def test_a_shop_named_in_an_issued_order_keeps_its_identity(client, world, order):
+    shop = order.supplier
+    client.force_login(world.users["bappeda"])
+    url = reverse("admin:procurement_supplier_change", args=[shop.pk])
+
+    page = client.get(url)
+    data = _change_form_data(page) | {
+        "name": "TB Lain Sama Sekali",
+        "owner_name": "Orang Lain",
+        "npwp": "",
+        "bank_account_number": "9876543210",
+    }
+    response = client.post(url, data)
+
+    html = page.content.decode()
+    for name in ("name", "owner_name", "kelurahan", "npwp"):
+        assert f'name="{name}"' not in html
+    assert 'name="bank_account_number"' in html
+    assert response.status_code == 302
+    shop.refresh_from_db()
+    assert (shop.name, shop.owner_name) == ("TB Sinar Jaya", "Pemilik TB Sinar Jaya")
+    assert shop.npwp and shop.bank_account_number == "9876543210"
+    event = AuditEvent.objects.get(action="supplier_admin_edit")
+    assert event.actor == world.users["bappeda"]
+    assert event.data == {"fields": ["bank_account_number"]}
+
+
+def test_a_shop_without_issued_orders_may_still_be_renamed(client, world, order):
+    shop = world.shop_far
+    client.force_login(world.users["bappeda"])
+    url = reverse("admin:procurement_supplier_change", args=[shop.pk])
+
+    data = _change_form_data(client.get(url)) | {"name": "TB Sumber Rezeki Baru"}
+    response = client.post(url, data)
+
+    assert response.status_code == 302
+    shop.refresh_from_db()
+    assert shop.name == "TB Sumber Rezeki Baru"
+    assert AuditEvent.objects.get(action="supplier_admin_edit").data == {"fields": ["name"]}

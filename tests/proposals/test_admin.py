@@ -2,6 +2,7 @@
 
 import csv
 import io
+from decimal import Decimal
 
 import openpyxl
 import pytest
@@ -490,6 +491,96 @@ def test_state_is_never_editable_in_the_admin(proposal, client):
     assert "title" in form.fields
     assert "designated_budget" not in form.fields
     assert client.get(reverse("admin:proposals_proposal_add")).status_code == 403
+
+
+def _change_form_data(page) -> dict:
+    """What the admin's change form would send back unchanged: its fields and the inlines'
+    management forms."""
+    form = page.context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    for inline in page.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        data |= {
+            f"{management.prefix}-{name}": management[name].value() for name in management.fields
+        }
+    return data
+
+
+@pytest.fixture
+def superuser(db):
+    return make_user(Role.ADMIN, username="root-uji", is_superuser=True)
+
+
+def test_before_designation_the_administrator_may_correct_the_volume(
+    make_proposal, client, superuser
+):
+    proposal = make_proposal("kecamatan_verified", planned_volume=Decimal("68"))
+    client.force_login(superuser)
+    url = reverse("admin:proposals_proposal_change", args=[proposal.pk])
+
+    data = _change_form_data(client.get(url)) | {"planned_volume": "999"}
+    response = client.post(url, data)
+
+    assert response.status_code == 302
+    proposal.refresh_from_db()
+    assert proposal.planned_volume == 999
+    assert AuditEvent.objects.get(action="proposal_admin_edit").data == {
+        "fields": ["planned_volume"]
+    }
+
+
+# Cancelled after designation: still what the SK decided (its designated budget stays).
+@pytest.mark.parametrize(
+    "state", ["designated", "procurement", "in_progress", "completed", "cancelled"]
+)
+def test_a_designated_site_cannot_be_changed_in_the_admin_even_by_a_superuser(
+    make_proposal, client, superuser, state
+):
+    proposal = make_proposal(state, planned_volume=Decimal("68"), designated_budget=10_000_000)
+    client.force_login(superuser)
+    url = reverse("admin:proposals_proposal_change", args=[proposal.pk])
+    history_rows = proposal.history.count()
+
+    page = client.get(url)
+    html = page.content.decode()
+    data = _change_form_data(page) | {
+        "planned_volume": "999",
+        "planned_width": "9",
+        "location_description": "Gang lain sama sekali",
+        "designated_budget": "99000000",
+        "households_benefiting": "999",
+        "contribution_cash": "1",
+    }
+    response = client.post(url, data)
+
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    for name in ("planned_volume", "planned_width", "location_description", "work_type"):
+        assert name not in form.fields
+        assert f'name="{name}"' not in html
+    assert "68" in html and "sudah ditetapkan dalam SK Camat" in html
+    assert response.status_code == 302
+    proposal.refresh_from_db()
+    assert proposal.planned_volume == 68
+    assert proposal.planned_width == Decimal("1.50")
+    assert proposal.location_description == "Gang Kenanga, dari masjid sampai ujung"
+    assert proposal.designated_budget == 10_000_000
+    assert proposal.households_benefiting == 40 and proposal.contribution_cash == 0
+    assert proposal.history.count() == history_rows  # not even an empty save
+    assert not AuditEvent.objects.filter(action="proposal_admin_edit").exists()
+
+
+def test_the_title_of_a_designated_site_stays_correctable(make_proposal, client, superuser):
+    proposal = make_proposal("designated", designated_budget=10_000_000)
+    client.force_login(superuser)
+    url = reverse("admin:proposals_proposal_change", args=[proposal.pk])
+
+    data = _change_form_data(client.get(url)) | {"title": "Rabat beton gang Kenanga II"}
+    client.post(url, data)
+
+    proposal.refresh_from_db()
+    assert proposal.title == "Rabat beton gang Kenanga II"
+    assert AuditEvent.objects.get(action="proposal_admin_edit").data == {"fields": ["title"]}
 
 
 def test_proposal_outside_the_area_is_not_found(proposal, world, client):

@@ -2,14 +2,22 @@
 
 import errno
 import hashlib
+import io
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from pypdf import PdfReader
 
+from bangkit.models import Role
 from proposals.models import State
+from tests.factories import make_user
 from tests.verification.test_decrees import make_site, sk  # noqa: F401 F811 - fixtures
+from verification.decrees import amendments
 from verification.decrees import services as decrees
-from verification.models import Decree
+from verification.models import Amendment, Decree
 
 
 def _draft(world, sites):
@@ -324,3 +332,125 @@ def test_the_admin_shows_decrees_read_only_and_lets_bappeda_edit_templates(clien
     assert not client.get(change_template).context["has_change_permission"]
     client.force_login(sk.users["admin"])
     assert not client.get(change_decree).context["has_change_permission"]
+
+
+def _pdf_text(decree) -> str:
+    decree.pdf.open("rb")
+    reader = PdfReader(io.BytesIO(decree.pdf.read()))
+    return " ".join("".join(page.extract_text() for page in reader.pages).split())
+
+
+@pytest.fixture
+def amended(sk, make_site):  # noqa: F811
+    """An SK issued for 75 m and Rp 30.000.000 at Gang Kenanga, then amended three times."""
+    sk.envelope(500_000_000)
+    site = make_site(
+        cost=30_000_000,
+        planned_volume=Decimal("75"),
+        location_description="Gang Kenanga, depan rumah Pak Darmawan",
+    )
+    decree = decrees.decree_issue(
+        actor=sk.users["camat"], decree=_draft(sk, [site, make_site("kenali")])
+    )
+    camat = sk.users["camat"]
+    changes = [
+        ("volume", "68", "Tujuh meter sudah dicor warga sebelum pekerjaan dimulai"),
+        ("budget", "27.000.000", "Harga semen turun setelah survei toko"),
+        ("location", "Gang Kenanga ujung timur", "Ujung barat ternyata sudah beraspal"),
+    ]
+    for field, value, reason in changes:
+        amendments.site_amend(
+            actor=camat, proposal=site, field=field, new_value=value, reason=reason
+        )
+    site.refresh_from_db()
+    return decree, site
+
+
+def test_the_public_page_shows_the_decree_as_issued_and_its_later_changes_apart(client, amended):
+    decree, site = amended
+    assert site.planned_volume == 68 and site.designated_budget == 27_000_000
+    pdf = _pdf_text(decree)
+    assert "75 m × 1,5 m" in pdf and "30.000.000" in pdf  # what the genuine PDF says
+
+    response = client.get(reverse("sk:public", args=[decree.public_id]))
+    body = response.content.decode()
+    annex, changes = body.split("Perubahan setelah SK ditetapkan", 1)
+
+    assert response.status_code == 200
+    # The annex as issued: what the PDF says, not the amended site.
+    assert "75 m × 1,5 m" in annex and "Rp 30.000.000" in annex
+    assert "68 m" not in annex and "Rp 27.000.000" not in annex
+    # The changes, dated, with the site, the field, old → new and the public reason.
+    amendment_date = date_format(
+        timezone.localtime(Amendment.objects.filter(proposal=site).first().created_at), "j F Y"
+    )
+    assert amendment_date in changes
+    assert site.code in changes and f"{site.rt.label}, Kelurahan Sipin Uji" in changes
+    assert "Volume" in changes and "75 m → 68 m" in changes
+    assert "Tujuh meter sudah dicor warga sebelum pekerjaan dimulai" in changes
+    assert "Anggaran" in changes and "Rp 30.000.000 → Rp 27.000.000" in changes
+    assert "Lokasi" in changes and "uraian lokasi semula → uraian lokasi baru" in changes
+    # Nothing personal: no resident named in a location text, no official's name.
+    for personal in ("Darmawan", "Gang Kenanga ujung timur", "Hasan", "Rambe", "camat-uji-sk"):
+        assert personal not in body, personal
+    assert "bila ada yang berbeda, salinan itu tidak sah" in body
+
+
+def test_a_decree_without_changes_says_so(client, issued):
+    body = client.get(reverse("sk:public", args=[issued.public_id])).content.decode()
+
+    assert "Belum ada perubahan lokasi, volume atau anggaran sejak SK ini ditetapkan." in body
+
+
+def test_the_amending_decree_states_the_amended_site_and_lists_only_its_own_changes(
+    client,
+    sk,  # noqa: F811
+    amended,
+):
+    decree, site = amended
+    draft = amendments.decree_amend(
+        actor=sk.users["camat"], decree=decree, reason="Volume dan anggaran lokasi berubah"
+    )
+    replacement = decrees.decree_issue(actor=sk.users["camat"], decree=draft)
+
+    old_page = client.get(reverse("sk:public", args=[decree.public_id])).content.decode()
+    new_page = client.get(reverse("sk:public", args=[replacement.public_id])).content.decode()
+
+    assert "75 m × 1,5 m" in old_page and "75 m → 68 m" in old_page
+    annex = new_page.split("Perubahan setelah SK ditetapkan", 1)[0]
+    assert "68 m × 1,5 m" in annex and "Rp 27.000.000" in annex
+    assert "75 m → 68 m" not in new_page
+    assert "68 m × 1,5 m" in _pdf_text(replacement)
+
+
+def test_the_staff_detail_shows_the_annex_as_issued_with_the_changes(client, sk, amended):  # noqa: F811
+    decree, site = amended
+    client.force_login(sk.users["bappeda"])
+
+    body = client.get(reverse("verification:decree_detail", args=[decree.public_id]))
+    html = body.content.decode()
+
+    assert "75 m × 1,5 m" in html and "Gang Kenanga, depan rumah Pak Darmawan" in html
+    assert "Perubahan setelah SK ditetapkan" in html
+    assert "75 m → 68 m" in html and "Gang Kenanga ujung timur" in html  # staff see the text
+
+
+def test_the_admin_never_changes_an_issued_decree_or_its_annex(client, issued):
+    root = make_user(Role.ADMIN, username="root-sk", is_superuser=True)
+    client.force_login(root)
+    url = reverse("admin:verification_decree_change", args=[issued.pk])
+
+    page = client.get(url)
+    html = page.content.decode()
+    response = client.post(url, {"title": "Diubah", "locations-TOTAL_FORMS": "0"})
+
+    assert page.status_code == 200 and not page.context["has_change_permission"]
+    assert 'name="_save"' not in html and 'name="locations-0-budget"' not in html
+    assert "120 m × 1,5 m" in html  # the annex as issued
+    assert response.status_code == 403
+    issued.refresh_from_db()
+    assert issued.title != "Diubah"
+    assert [loc.budget for loc in issued.locations.order_by("position")] == [
+        30_000_000,
+        45_500_000,
+    ]

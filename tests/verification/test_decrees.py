@@ -2,11 +2,13 @@
 
 import errno
 import hashlib
+import importlib
 import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection
 
@@ -19,7 +21,7 @@ from tests import factories
 from verification.decrees import amendments
 from verification.decrees import services as decrees
 from verification.decrees.selectors import public_amendments
-from verification.models import Amendment, Decree, DecreeCounter, DecreeTemplate
+from verification.models import Amendment, Decree, DecreeCounter, DecreeLocation, DecreeTemplate
 
 
 @dataclass
@@ -669,3 +671,105 @@ def test_an_issued_decree_refuses_a_partial_save_too(sk, make_site):
 
     decree.refresh_from_db()
     assert decree.title != "Diubah diam-diam"
+
+
+# --- the annex as issued ------------------------------------------------------------------
+
+
+def test_issuing_keeps_each_site_as_the_pdf_prints_it(sk, make_site):
+    sk.envelope(500_000_000)
+    site = make_site(planned_volume=Decimal("75"), location_description="Gang Kenanga ujung")
+    decree = _draft(sk, [site])
+    draft_row = decree.locations.get()
+    assert not draft_row.is_frozen  # a draft lists the proposal as it is
+
+    decree = _issue(sk, decree)
+    amendments.site_amend(
+        actor=sk.users["camat"],
+        proposal=site,
+        field="volume",
+        new_value="68",
+        reason="Sebagian gang sudah dicor warga",
+    )
+    amendments.site_amend(
+        actor=sk.users["camat"],
+        proposal=site,
+        field="location",
+        new_value="Gang Kenanga pangkal",
+        reason="Ujung gang ternyata sudah beraspal",
+    )
+
+    row = decree.locations.select_related("proposal__rt").get()
+    assert row.is_frozen
+    assert (row.rt_label, row.kelurahan_name) == (site.rt.label, "Sipin Uji")
+    assert (row.work_type_name, row.unit) == ("Jalan setapak / rabat beton", "m")
+    assert row.volume == 75 and row.width == Decimal("1.50")
+    assert row.location_description == "Gang Kenanga ujung"
+    assert row.site.volume == 75 and row.site.location_description == "Gang Kenanga ujung"
+    site.refresh_from_db()
+    assert site.planned_volume == 68 and site.location_description == "Gang Kenanga pangkal"
+
+
+def test_the_annex_of_an_issued_decree_refuses_a_save(sk, make_site):
+    sk.envelope(500_000_000)
+    decree = _issue(sk, _draft(sk, [make_site(cost=30_000_000)]))
+    row = decree.locations.get()
+
+    row.volume = Decimal("999")
+    row.budget = 99_000_000
+    with pytest.raises(ValidationError):
+        row.save(update_fields=["volume", "budget"])
+
+    row.refresh_from_db()
+    assert row.volume == 120 and row.budget == 30_000_000
+
+
+def test_the_migration_restores_decrees_issued_before_sites_were_kept(sk, make_site):
+    sk.envelope(500_000_000)
+    site = make_site(planned_volume=Decimal("75"), location_description="Gang Kenanga ujung")
+    untouched = make_site("kenali", planned_volume=Decimal("40"))
+    decree = _issue(sk, _draft(sk, [site, untouched]))
+    # Changed afterwards: once by an amendment, once behind its back (the old admin hole).
+    amendments.site_amend(
+        actor=sk.users["camat"],
+        proposal=site,
+        field="volume",
+        new_value="68",
+        reason="Sebagian gang sudah dicor warga",
+    )
+    Proposal.objects.filter(pk=untouched.pk).update(planned_volume=Decimal("999"))
+    blank = dict.fromkeys(["rt_label", "kelurahan_name", "work_type_name", "unit"], "")
+    DecreeLocation.objects.filter(decree=decree).update(
+        **blank, location_description="", volume=None, width=None
+    )
+    migration = importlib.import_module("verification.migrations.0002_decree_location_as_issued")
+
+    migration.freeze_issued_locations(django_apps, None)
+
+    rows = {r.proposal_id: r for r in DecreeLocation.objects.filter(decree=decree)}
+    assert rows[site.pk].volume == 75 and rows[untouched.pk].volume == 40
+    assert rows[site.pk].location_description == "Gang Kenanga ujung"
+    assert rows[site.pk].rt_label == site.rt.label and rows[site.pk].unit == "m"
+    assert rows[untouched.pk].kelurahan_name == "Kenali Uji"
+
+
+def test_the_migration_falls_back_on_undoing_amendments_without_history(sk, make_site):
+    sk.envelope(500_000_000)
+    site = make_site(planned_volume=Decimal("75"), location_description="Gang Kenanga ujung")
+    decree = _issue(sk, _draft(sk, [site]))
+    for name, value in (("volume", "68"), ("volume", "60"), ("location", "Gang Kenanga pangkal")):
+        amendments.site_amend(
+            actor=sk.users["camat"],
+            proposal=site,
+            field=name,
+            new_value=value,
+            reason="Perubahan yang dicatat di lapangan",
+        )
+    site.history.all().delete()
+    DecreeLocation.objects.filter(decree=decree).update(volume=None)
+    migration = importlib.import_module("verification.migrations.0002_decree_location_as_issued")
+
+    migration.freeze_issued_locations(django_apps, None)
+
+    row = DecreeLocation.objects.get(decree=decree)
+    assert row.volume == 75 and row.location_description == "Gang Kenanga ujung"

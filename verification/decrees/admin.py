@@ -7,15 +7,19 @@ this module so the registrations run.
 
 from django.contrib import admin
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from bangkit.admin_scoping import ReadOnlyAdmin, ScopedAdmin
+from bangkit.templatetags.rupiah import angka
 from verification.decrees import rules
 from verification.models import Amendment, Decree, DecreeLocation, DecreeTemplate
 
 
 class DecreeLocationInline(admin.TabularInline):
+    """The annex, read-only always: as issued (the copy kept at issue), or as a draft lists it."""
+
     model = DecreeLocation
-    fields = ["position", "proposal", "budget"]
+    fields = ["position", "proposal", "site_rt", "site_work", "site_volume", "budget"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -31,7 +35,27 @@ class DecreeLocationInline(admin.TabularInline):
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("proposal")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("proposal__rt", "proposal__kelurahan", "proposal__work_type")
+        )
+
+    @admin.display(description=_("RT, kelurahan"))
+    def site_rt(self, loc):
+        site = loc.site
+        return f"{site.rt_label}, {site.kelurahan_name}"
+
+    @admin.display(description=_("kegiatan dan lokasi"))
+    def site_work(self, loc):
+        site = loc.site
+        return f"{site.work_type_name}: {site.location_description}"
+
+    @admin.display(description=_("volume"))
+    def site_volume(self, loc):
+        site = loc.site
+        text = f"{angka(site.volume)} {site.unit}"
+        return text + (f" × {angka(site.width)} m" if site.width else "")
 
 
 @admin.register(Decree)

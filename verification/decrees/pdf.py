@@ -232,18 +232,18 @@ def decree_context(decree, *, locations, draft: bool, site_url: str | None = Non
     )
     rows = []
     for i, loc in enumerate(locations, start=1):
-        p = loc.proposal
-        volume = f"{angka(p.planned_volume)} {p.work_type.unit}"
-        if p.planned_width:
-            volume += f" × {angka(p.planned_width)} m"
+        site = loc.site
+        volume = f"{angka(site.volume)} {site.unit}"
+        if site.width:
+            volume += f" × {angka(site.width)} m"
         rows.append(
             {
                 "no": i,
-                "rt": p.rt.label,
-                "kelurahan": p.kelurahan.name,
-                "work_type": p.work_type.name,
-                "location": p.location_description,
-                "code": p.code,
+                "rt": site.rt_label,
+                "kelurahan": site.kelurahan_name,
+                "work_type": site.work_type_name,
+                "location": site.location_description,
+                "code": site.code,
                 "volume": volume,
                 "budget": f"{int(loc.budget):,}".replace(",", "."),
             }

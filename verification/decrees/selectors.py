@@ -132,6 +132,16 @@ class PublicAmendment:
     created_at: datetime
     decree_number: str
     decree_public_id: str
+    proposal_code: str = ""
+    site: str = ""
+
+
+_AMENDMENT_RELATED = ("decree", "proposal__work_type", "proposal__rt", "proposal__kelurahan")
+
+
+# A location is described in free text ("depan rumah Pak …"): public pages, which name no
+# residents, say that it changed, not what it says (the issued PDF and the staff screens do).
+LOCATION_TEXT_WITHHELD = ("uraian lokasi semula", "uraian lokasi baru")
 
 
 def _shown(amendment: Amendment, value: str) -> str:
@@ -142,38 +152,59 @@ def _shown(amendment: Amendment, value: str) -> str:
     return value
 
 
-def _public(a: Amendment) -> PublicAmendment:
+def _public(a: Amendment, *, location_text: bool = True) -> PublicAmendment:
+    if a.field == Amendment.Field.LOCATION and not location_text:
+        old_value, new_value = LOCATION_TEXT_WITHHELD
+    else:
+        old_value, new_value = _shown(a, a.old_value), _shown(a, a.new_value)
     return PublicAmendment(
         field=a.field,
         field_label=str(a.get_field_display()),
-        old_value=_shown(a, a.old_value),
-        new_value=_shown(a, a.new_value),
+        old_value=old_value,
+        new_value=new_value,
         reason=a.reason,
         created_at=a.created_at,
         decree_number=a.decree.number if a.decree else "",
         decree_public_id=a.decree.public_id if a.decree else "",
+        proposal_code=a.proposal.code,
+        site=f"{a.proposal.rt.label}, Kelurahan {a.proposal.kelurahan.name}",
     )
 
 
-def public_amendments(proposal: Proposal) -> list[PublicAmendment]:
-    """Every change to a designated site, oldest first, for the public tracking page."""
+def public_amendments(proposal: Proposal, *, location_text: bool = True) -> list[PublicAmendment]:
+    """Every change to a designated site, oldest first (the tracking page passes
+    location_text=False)."""
     rows = (
         Amendment.objects.filter(proposal=proposal)
-        .select_related("decree", "proposal__work_type")
+        .select_related(*_AMENDMENT_RELATED)
         .order_by("created_at", "id")
     )
-    return [_public(a) for a in rows]
+    return [_public(a, location_text=location_text) for a in rows]
+
+
+def _amendments_under(decree: Decree) -> QuerySet:
+    """The site changes made while the decree was in force (each names the decree then in
+    force; rows from before they did: the decree's sites, since its issue)."""
+    rows = Amendment.objects.filter(decree=decree)
+    if decree.issued_at is not None:
+        rows = rows | Amendment.objects.filter(
+            decree__isnull=True,
+            proposal__decree_locations__decree=decree,
+            created_at__gte=decree.issued_at,
+        )
+    return rows.select_related(*_AMENDMENT_RELATED).order_by("created_at", "id").distinct()
 
 
 def amendments_of_decree(decree: Decree) -> dict[int, list[PublicAmendment]]:
-    """Site changes of the decree's proposals, by proposal id (for the detail screen)."""
+    """Site changes made under the decree, by proposal id (for the detail screen)."""
     by_proposal: dict[int, list[PublicAmendment]] = {}
-    rows = (
-        Amendment.objects.filter(proposal__decree_locations__decree=decree)
-        .select_related("decree", "proposal__work_type")
-        .order_by("created_at", "id")
-        .distinct()
-    )
-    for a in rows:
+    for a in _amendments_under(decree):
         by_proposal.setdefault(a.proposal_id, []).append(_public(a))
     return by_proposal
+
+
+def decree_public_amendments(decree: Decree) -> list[PublicAmendment]:
+    """The site changes made while this decree was in force, oldest first, for its public
+    page: they change the proposals, not the decree as issued, so they are listed apart from
+    its annex (location texts withheld, as on every public page)."""
+    return [_public(a, location_text=False) for a in _amendments_under(decree)]

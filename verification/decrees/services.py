@@ -371,7 +371,9 @@ def _issue_locked(*, actor, decree, decree_date, site_url) -> Decree:
             loc.budget = totals[p.pk]
             apply_transition_locked(p, actor=actor, action="designate", note=decree.number)
         loc.proposal = p
-        loc.save(update_fields=["budget"])
+        # The annex as printed: what the PDF says stays on the row, whatever changes later.
+        loc.freeze()
+        loc.save(update_fields=["budget", *DecreeLocation.FROZEN_FIELDS])
     if old is not None:
         old.revoke()
         old.save()
