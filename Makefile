@@ -7,7 +7,7 @@ PORT ?= 8000
 # Two workers on CI's two cores; PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run serve setup test lint format e2e bench clean
+.PHONY: install run serve setup test lint format e2e bench clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,17 @@ run: setup
 	@echo "Bangkit Berdaya: http://$(HOST):$(PORT)/  (akun demo: lihat README)"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: install
-	$(BIN)/python -m pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS)) $(PYTEST_ARGS)
+# The browser tests drive Debian's Chromium (never a downloaded browser).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } || \
+	  { echo "Chromium is missing: apt-get install chromium (browser tests need it)"; exit 1; }
+
+# Browser tests run in their own pass: in one process with the rest, the CSP walk's demo
+# seeding created no proposals (cause not found yet, see issue 10's note).
+test: install chromium
+	$(BIN)/python -m pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS)) --ignore=tests/e2e $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS)) tests/e2e $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

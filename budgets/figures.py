@@ -1,14 +1,30 @@
-"""Budget envelopes' figures, always summed from the records, and the lock that guards them."""
+"""Budget envelopes' figures, always summed from the records, and the lock that guards them.
+
+What a site commits of its envelope (its kecamatan's, and its kelurahan's share when there is
+one) is the larger of
+- its designated budget, from designation (SK Camat) until it is completed, and
+- what is ordered for it: its issued purchase orders not cancelled (Proposal.ordered_amount,
+  kept by procurement's services), which holds everything delivered and paid, since nothing
+  is paid before it arrives nor arrives unordered.
+So a cancelled site keeps committing what was ordered (delivered, paid or still on its way:
+the shop holds an issued order) and the rest of its budget returns to the envelope; cancelling
+one of its orders nothing arrived for returns that order's money too. Procurement never orders
+above the designated budget and an amendment never cuts the budget below what is ordered, so
+for a live site the two are its designated budget. Every envelope thus reads
+paid <= delivered <= ordered <= committed <= allocated: the first two per site by a database
+constraint, the others by the services that lock the envelopes before committing money.
+"""
 
 from dataclasses import dataclass
 
-from django.db.models import Sum
+from django.db.models import BigIntegerField, Case, F, Q, Sum, Value, When
+from django.db.models.functions import Coalesce, Greatest
 
 from bangkit.models import FiscalYear, Kecamatan
 from bangkit.money import rupiah
 from budgets.models import BudgetEnvelope
 from proposals.models import Proposal
-from proposals.states import COMMITTED_STATES
+from proposals.states import COMMITTED_STATES, State
 
 
 @dataclass
@@ -32,26 +48,105 @@ class EnvelopeFigures:
         return min(100, round(100 * self.committed / self.allocated)) if self.allocated else 0
 
 
-def _committed_by_area(fiscal_year_ids, kecamatan_ids) -> tuple[dict, dict]:
-    """Committed sums per kecamatan and per kelurahan, in one query."""
+def site_commitment(*, state: str, designated_budget: int | None, ordered_amount: int) -> int:
+    """What one site commits of its envelope (the rule above, for one proposal in hand)."""
+    designated = (designated_budget or 0) if state in COMMITTED_STATES else 0
+    return max(designated, ordered_amount)
+
+
+def _commitment():
+    """site_commitment() as a database expression, to sum over many proposals."""
+    return Greatest(
+        Case(
+            When(state__in=COMMITTED_STATES, then=Coalesce(F("designated_budget"), Value(0))),
+            default=Value(0),
+            output_field=BigIntegerField(),
+        ),
+        F("ordered_amount"),
+        output_field=BigIntegerField(),
+    )
+
+
+# Proposals that may commit money: funded ones, and cancelled ones something was ordered for.
+_BINDING = Q(state__in=COMMITTED_STATES) | Q(ordered_amount__gt=0)
+_FIGURES = ("committed", "ordered", "delivered", "paid")
+
+
+def _sums_by_area(fiscal_year_ids, kecamatan_ids) -> tuple[dict, dict]:
+    """Committed, ordered, delivered and paid per kecamatan and per kelurahan, in one query."""
     rows = (
         Proposal.objects.filter(
+            _BINDING,
             fiscal_year_id__in=fiscal_year_ids,
             kelurahan__kecamatan_id__in=kecamatan_ids,
-            state__in=COMMITTED_STATES,
         )
         .order_by()
         .values("fiscal_year_id", "kelurahan__kecamatan_id", "kelurahan_id")
-        .annotate(total=Sum("designated_budget"))
+        .annotate(
+            committed=Sum(_commitment()),
+            ordered=Sum("ordered_amount"),
+            delivered=Sum("delivered_amount"),
+            paid=Sum("paid_amount"),
+        )
     )
     by_kecamatan: dict = {}
     by_kelurahan: dict = {}
     for row in rows:
-        total = row["total"] or 0
+        sums = {name: int(row[name] or 0) for name in _FIGURES}
         key = (row["fiscal_year_id"], row["kelurahan__kecamatan_id"])
-        by_kecamatan[key] = by_kecamatan.get(key, 0) + total
-        by_kelurahan[(row["fiscal_year_id"], row["kelurahan_id"])] = total
+        area = by_kecamatan.setdefault(key, dict.fromkeys(_FIGURES, 0))
+        for name, value in sums.items():
+            area[name] += value
+        by_kelurahan[(row["fiscal_year_id"], row["kelurahan_id"])] = sums
     return by_kecamatan, by_kelurahan
+
+
+def committed_total(*, fiscal_year: FiscalYear, kecamatan: Kecamatan, kelurahan=None) -> int:
+    """What the kecamatan's sites (or one kelurahan's) commit of the year's envelope."""
+    by_kecamatan, by_kelurahan = _sums_by_area([fiscal_year.pk], [kecamatan.pk])
+    if kelurahan is not None:
+        sums = by_kelurahan.get((fiscal_year.pk, kelurahan.pk))
+    else:
+        sums = by_kecamatan.get((fiscal_year.pk, kecamatan.pk))
+    return sums["committed"] if sums else 0
+
+
+@dataclass
+class CancelEffect:
+    """What cancelling a funded site does to its envelope's figures."""
+
+    committed: int  # what the site commits now
+    ordered: int
+    delivered: int
+    paid: int
+
+    @property
+    def kept(self) -> int:
+        """Stays committed after cancelling: what is ordered."""
+        return site_commitment(
+            state=State.CANCELLED, designated_budget=None, ordered_amount=self.ordered
+        )
+
+    @property
+    def freed(self) -> int:
+        return self.committed - self.kept
+
+
+def cancellation_effect(proposal: Proposal) -> CancelEffect | None:
+    """None for a proposal that commits nothing (not yet designated)."""
+    committed = site_commitment(
+        state=proposal.state,
+        designated_budget=proposal.designated_budget,
+        ordered_amount=proposal.ordered_amount,
+    )
+    if not committed:
+        return None
+    return CancelEffect(
+        committed=committed,
+        ordered=proposal.ordered_amount,
+        delivered=proposal.delivered_amount,
+        paid=proposal.paid_amount,
+    )
 
 
 def figures_for(envelopes) -> list[EnvelopeFigures]:
@@ -59,28 +154,17 @@ def figures_for(envelopes) -> list[EnvelopeFigures]:
     envelopes = list(envelopes)
     if not envelopes:
         return []
-    by_kecamatan, by_kelurahan = _committed_by_area(
+    by_kecamatan, by_kelurahan = _sums_by_area(
         {e.fiscal_year_id for e in envelopes}, {e.kecamatan_id for e in envelopes}
     )
     result = []
     for env in envelopes:
         if env.kelurahan_id:
-            committed = by_kelurahan.get((env.fiscal_year_id, env.kelurahan_id), 0)
+            sums = by_kelurahan.get((env.fiscal_year_id, env.kelurahan_id), {})
         else:
-            committed = by_kecamatan.get((env.fiscal_year_id, env.kecamatan_id), 0)
-        result.append(EnvelopeFigures(envelope=env, committed=committed))
-    for extend in _EXTENSIONS:
-        extend(result)
+            sums = by_kecamatan.get((env.fiscal_year_id, env.kecamatan_id), {})
+        result.append(EnvelopeFigures(envelope=env, **sums))
     return result
-
-
-# Later stages (purchases, payments) add their sums to the figures through these hooks.
-_EXTENSIONS: list = []
-
-
-def register_figures_extension(func) -> None:
-    if func not in _EXTENSIONS:
-        _EXTENSIONS.append(func)
 
 
 def lock_envelopes(*, fiscal_year: FiscalYear, kecamatan: Kecamatan) -> dict:
@@ -108,9 +192,9 @@ def commitment_problems(
     kec_env = envelopes.get(None)
     if kec_env is None:
         return [f"Pagu anggaran Kecamatan {kecamatan} tahun {fiscal_year.year} belum ditetapkan."]
-    by_kecamatan, by_kelurahan = _committed_by_area([fiscal_year.pk], [kecamatan.pk])
+    by_kecamatan, by_kelurahan = _sums_by_area([fiscal_year.pk], [kecamatan.pk])
     problems = []
-    committed = by_kecamatan.get((fiscal_year.pk, kecamatan.pk), 0)
+    committed = by_kecamatan.get((fiscal_year.pk, kecamatan.pk), {}).get("committed", 0)
     wanted = sum(additions.values())
     if committed + wanted > kec_env.amount:
         problems.append(_money_problem(f"Kecamatan {kecamatan}", kec_env.amount, committed, wanted))
@@ -118,7 +202,7 @@ def commitment_problems(
         share = envelopes.get(kelurahan_id)
         if share is None:
             continue
-        used = by_kelurahan.get((fiscal_year.pk, kelurahan_id), 0)
+        used = by_kelurahan.get((fiscal_year.pk, kelurahan_id), {}).get("committed", 0)
         if used + amount > share.amount:
             problems.append(
                 _money_problem(f"Kelurahan {share.kelurahan}", share.amount, used, amount)
@@ -141,10 +225,13 @@ def envelope_scope_filter(user):
 
 
 __all__ = [
+    "CancelEffect",
     "EnvelopeFigures",
+    "cancellation_effect",
     "commitment_problems",
+    "committed_total",
     "envelope_scope_filter",
     "figures_for",
     "lock_envelopes",
-    "register_figures_extension",
+    "site_commitment",
 ]

@@ -1,27 +1,19 @@
 """Setting the budget envelopes of a year: Bappeda's split of the programme money."""
 
 from django.db import transaction
-from django.db.models import Sum
 
 from bangkit.errors import ActionRefused
 from bangkit.models import FiscalYear, Kecamatan, Kelurahan
 from bangkit.money import rupiah
 from bangkit.services import audit_record
-from budgets.figures import lock_envelopes
+from budgets.figures import committed_total, lock_envelopes
 from budgets.models import BudgetEnvelope
 from budgets.rules import may_set_envelopes
-from proposals.models import Proposal
-from proposals.states import COMMITTED_STATES
 
 
 def committed_amount(*, fiscal_year: FiscalYear, kecamatan: Kecamatan, kelurahan=None) -> int:
-    """Designated budgets already bound to the kecamatan (or to one of its kelurahan)."""
-    rows = Proposal.objects.filter(
-        fiscal_year=fiscal_year, kelurahan__kecamatan=kecamatan, state__in=COMMITTED_STATES
-    )
-    if kelurahan is not None:
-        rows = rows.filter(kelurahan=kelurahan)
-    return rows.aggregate(total=Sum("designated_budget"))["total"] or 0
+    """What the kecamatan's sites (or one kelurahan's) already commit: see budgets.figures."""
+    return committed_total(fiscal_year=fiscal_year, kecamatan=kecamatan, kelurahan=kelurahan)
 
 
 def envelope_problems(

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from budgets.figures import cancellation_effect
 from portal.selectors import area_summary
 from proposals import rules as proposal_rules
 from proposals import selectors as proposal_selectors
@@ -39,6 +40,7 @@ def proposal_detail(request, code):
             "checklist": checklist,
             "can_submit": "submit" in actions,
             "can_cancel": "cancel" in actions,
+            "cancel_effect": cancellation_effect(proposal) if "cancel" in actions else None,
             "can_edit": proposal_rules.may_edit_proposal(request.user, proposal),
             "problems": proposal_rules.submission_problems(proposal) if "submit" in actions else [],
             "progress": proposal_progress(proposal, request.user),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -171,12 +171,17 @@ class OrderProgress:
     shortfall_lines: int = 0
 
 
+def delivered_line_value(line: PurchaseOrderLine, delivered: Decimal) -> int:
+    """What has arrived of an order line, at its price, rounded as the line's total is (half
+    up): never more than the line's total, so an order never shows more delivered than it costs
+    and a fully delivered order can be paid in full."""
+    arrived = min(Decimal(delivered), Decimal(line.quantity))
+    return int((arrived * line.unit_price).quantize(Decimal("1"), ROUND_HALF_UP))
+
+
 def order_progress(order: PurchaseOrder, lines=None) -> OrderProgress:
     lines = lines if lines is not None else order_lines_with_progress(order)
-    delivered_value = sum(
-        int((min(line.delivered, line.quantity) * line.unit_price).to_integral_value())
-        for line in lines
-    )
+    delivered_value = sum(delivered_line_value(line, line.delivered) for line in lines)
     paid = order.payments.aggregate(t=Coalesce(Sum("amount"), 0))["t"]
     short = sum(1 for line in lines if line.shortfall > 0)
     return OrderProgress(
@@ -365,84 +370,34 @@ def payments_of(order: PurchaseOrder):
     return Payment.objects.filter(order=order).order_by("paid_on", "id")
 
 
-# --- Envelope figures (registered with budgets.figures in apps.ready) ---------------------------
+# --- A proposal's money (stored on it by the services, summed by budgets.figures) -------------
 
 
-def envelope_procurement_figures(figures) -> None:
-    """Fill ordered, delivered and paid on EnvelopeFigures, in three queries for any number."""
-    if not figures:
-        return
-    year_ids = {f.envelope.fiscal_year_id for f in figures}
-    kecamatan_ids = {f.envelope.kecamatan_id for f in figures}
-    base = {
-        "fiscal_year_id__in": year_ids,
-        "kelurahan__kecamatan_id__in": kecamatan_ids,
-    }
-    issued = PurchaseOrder.State.ISSUED
+@dataclass
+class ProposalMoney:
+    ordered: int = 0
+    delivered: int = 0
+    paid: int = 0
 
-    def by_area(rows, value_key):
-        by_kec: dict = {}
-        by_kel: dict = {}
-        for row in rows:
-            total = int(row[value_key] or 0)
-            kec_key = (row["year"], row["kec"])
-            by_kec[kec_key] = by_kec.get(kec_key, 0) + total
-            kel_key = (row["year"], row["kel"])
-            by_kel[kel_key] = by_kel.get(kel_key, 0) + total
-        return by_kec, by_kel
 
-    proposal_ids = Proposal.objects.filter(**base).values("pk")
-    ordered_rows = (
-        PurchaseOrder.objects.filter(state=issued, proposal__in=proposal_ids)
-        .order_by()
-        .values(
-            year=F("proposal__fiscal_year_id"),
-            kec=F("proposal__kelurahan__kecamatan_id"),
-            kel=F("proposal__kelurahan_id"),
-        )
-        .annotate(total=Sum("total"))
+def proposal_money(proposal: Proposal) -> ProposalMoney:
+    """Ordered, delivered and paid for a proposal, summed from its records.
+
+    Only issued orders count: a draft binds nothing, and an order is cancelled only while
+    nothing has arrived for it nor been paid. Delivered is valued line by line as the order
+    is (delivered_line_value), so paid <= delivered <= ordered always holds.
+    """
+    issued = PurchaseOrder.objects.filter(proposal=proposal, state=PurchaseOrder.State.ISSUED)
+    ordered = issued.aggregate(t=Coalesce(Sum("total"), 0))["t"]
+    lines = (
+        PurchaseOrderLine.objects.filter(order__in=issued)
+        .annotate(delivered=_delivered_subquery())
+        .filter(delivered__gt=0)
+        .only("quantity", "unit_price")
     )
-    paid_rows = (
-        Payment.objects.filter(order__state=issued, order__proposal__in=proposal_ids)
-        .order_by()
-        .values(
-            year=F("order__proposal__fiscal_year_id"),
-            kec=F("order__proposal__kelurahan__kecamatan_id"),
-            kel=F("order__proposal__kelurahan_id"),
-        )
-        .annotate(total=Sum("amount"))
-    )
-    # Delivered value: accepted quantities at the order line's price, capped at what was ordered
-    # (a line is never over-delivered: the service refuses it).
-    delivered_rows = (
-        DeliveryLine.objects.filter(
-            delivery__order__state=issued, delivery__order__proposal__in=proposal_ids
-        )
-        .order_by()
-        .values(
-            year=F("delivery__order__proposal__fiscal_year_id"),
-            kec=F("delivery__order__proposal__kelurahan__kecamatan_id"),
-            kel=F("delivery__order__proposal__kelurahan_id"),
-        )
-        .annotate(
-            total=Sum(
-                F("quantity") * F("order_line__unit_price"),
-                output_field=DecimalField(max_digits=20, decimal_places=2),
-            )
-        )
-    )
-    ordered = by_area(ordered_rows, "total")
-    paid = by_area(paid_rows, "total")
-    delivered = by_area(delivered_rows, "total")
-    for fig in figures:
-        env = fig.envelope
-        if env.kelurahan_id:
-            index, key = 1, (env.fiscal_year_id, env.kelurahan_id)
-        else:
-            index, key = 0, (env.fiscal_year_id, env.kecamatan_id)
-        fig.ordered = ordered[index].get(key, 0)
-        fig.delivered = delivered[index].get(key, 0)
-        fig.paid = paid[index].get(key, 0)
+    delivered = sum(delivered_line_value(line, line.delivered) for line in lines)
+    paid = Payment.objects.filter(order__in=issued).aggregate(t=Coalesce(Sum("amount"), 0))["t"]
+    return ProposalMoney(ordered=int(ordered), delivered=delivered, paid=int(paid))
 
 
 def deliveries_for_proposal(proposal: Proposal):

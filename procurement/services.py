@@ -107,6 +107,26 @@ def _lock_order(order: PurchaseOrder, actor) -> PurchaseOrder:
     return locked
 
 
+def _lock_proposal_of(order: PurchaseOrder) -> Proposal:
+    """Lock the order's proposal row first (as every service that changes its money does);
+    the scope is checked on the order by _lock_order next."""
+    return Proposal.objects.select_for_update(of=("self",)).get(pk=order.proposal_id)
+
+
+def _store_money(proposal: Proposal) -> None:
+    """Write the proposal's ordered, delivered and paid sums from its records (call with the
+    proposal locked, after the change): budgets and the SK Camat read them from its row."""
+    money = selectors.proposal_money(proposal)
+    figures = {
+        "ordered_amount": money.ordered,
+        "delivered_amount": money.delivered,
+        "paid_amount": money.paid,
+    }
+    Proposal.objects.filter(pk=proposal.pk).update(**figures)
+    for name, value in figures.items():
+        setattr(proposal, name, value)
+
+
 def _reason_ok(text: str) -> bool:
     return len((text or "").strip()) >= MIN_REASON
 
@@ -478,6 +498,7 @@ def order_issue(*, order: PurchaseOrder, actor) -> PurchaseOrder:
             "outside_kecamatan": order.is_outside_kecamatan,
         },
     )
+    _store_money(proposal)
     if proposal.state == State.DESIGNATED:
         apply_transition_locked(
             proposal, actor=actor, action="order_materials", note=f"Surat pesanan {number}"
@@ -488,6 +509,7 @@ def order_issue(*, order: PurchaseOrder, actor) -> PurchaseOrder:
 @transaction.atomic
 def order_cancel(*, order: PurchaseOrder, actor, reason: str) -> PurchaseOrder:
     """Cancel a draft or an issued order nothing has arrived for; its number stays used."""
+    proposal = _lock_proposal_of(order)
     order = _lock_order(order, actor)
     _require_kelurahan(order.proposal, actor)
     if order.state == PurchaseOrder.State.CANCELLED:
@@ -505,6 +527,7 @@ def order_cancel(*, order: PurchaseOrder, actor, reason: str) -> PurchaseOrder:
     audit_record(
         actor=actor, action="order_cancel", obj=order, summary=str(order), data={"reason": reason}
     )
+    _store_money(proposal)
     return order
 
 
@@ -618,6 +641,7 @@ def delivery_record(
             "photo_sha256": checked.sha256,
         },
     )
+    _store_money(proposal)
     return delivery
 
 
@@ -795,6 +819,7 @@ def payment_record(
     reference: str,
 ) -> Payment:
     """Record a payment to the shop: never more than the order, nor than what has arrived."""
+    proposal = _lock_proposal_of(order)
     order = _lock_order(order, actor)
     _require_kelurahan(order.proposal, actor)
     if order.state != PurchaseOrder.State.ISSUED:
@@ -835,4 +860,5 @@ def payment_record(
         summary=f"Bayar {order} faktur {payment.invoice_number}: {_rp(amount)}",
         data={"payment": payment.pk, "amount": amount, "reference": payment.reference},
     )
+    _store_money(proposal)
     return payment

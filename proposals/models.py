@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
@@ -23,6 +23,9 @@ from proposals.states import (  # noqa: F401  (State is part of this module's in
     State,
     Transition,
 )
+
+# Kept by procurement's services on the proposal's row (see Proposal.save).
+PROCUREMENT_FIGURES = ("ordered_amount", "delivered_amount", "paid_amount")
 
 # Kota Jambi's bounding box, with a small margin: a point outside is a typo.
 JAMBI_LAT = (Decimal("-1.720000"), Decimal("-1.500000"))
@@ -195,6 +198,16 @@ class Proposal(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     )
     # The RAB total frozen when an SK Camat designates the site; changed only by an amendment.
     designated_budget = models.BigIntegerField(_("anggaran ditetapkan (Rp)"), null=True, blank=True)
+    # What procurement has bound for the site, summed from its records by procurement's order,
+    # delivery and payment services under this row's lock (never typed, never saved stale: see
+    # save()). Ordered: issued purchase orders not cancelled; delivered: what arrived of them
+    # at the order's prices; paid: payments on them. Budgets read them to keep the money of a
+    # cancelled site committed, and the SK Camat to refuse a budget below what is ordered.
+    ordered_amount = models.BigIntegerField(_("nilai pesanan (Rp)"), default=0, editable=False)
+    delivered_amount = models.BigIntegerField(
+        _("nilai material diterima (Rp)"), default=0, editable=False
+    )
+    paid_amount = models.BigIntegerField(_("sudah dibayar (Rp)"), default=0, editable=False)
     state = FSMField(
         _("tahap"), default=State.DRAFT, choices=State.choices, protected=True, db_index=True
     )
@@ -205,7 +218,8 @@ class Proposal(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ProposalQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["state"])
+    # The procurement figures are sums of records that have their own history and audit.
+    history = HistoricalRecords(excluded_fields=["state", *PROCUREMENT_FIGURES])
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -218,10 +232,38 @@ class Proposal(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
                 condition=~Q(state="cancelled") & Q(entry__isnull=False),
                 name="proposal_one_live_per_entry",
             ),
+            # Nothing is paid before it arrives, nothing arrives that was not ordered.
+            models.CheckConstraint(
+                name="proposal_paid_delivered_ordered",
+                condition=Q(paid_amount__gte=0)
+                & Q(paid_amount__lte=F("delivered_amount"))
+                & Q(delivered_amount__lte=F("ordered_amount")),
+            ),
         ]
 
     def __str__(self):
         return f"{self.code} {self.title}"
+
+    def save(self, *args, **kwargs):
+        """Saving a loaded proposal writes every field but the procurement figures.
+
+        Those are written only by procurement's services, with an update under the row's
+        lock; a proposal read earlier (an admin form, a page) must never write back old sums.
+        """
+        if (
+            not self._state.adding
+            and kwargs.get("update_fields") is None
+            and not kwargs.get("force_insert")
+        ):
+            deferred = self.get_deferred_fields()
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key
+                and f.name not in PROCUREMENT_FIGURES
+                and f.attname not in deferred
+            ]
+        super().save(*args, **kwargs)
 
     def clean(self):
         super().clean()

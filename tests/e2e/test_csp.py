@@ -71,9 +71,17 @@ def _seed():
     from demo.seeders import verification as verification_demo
 
     call_command("load_regions", verbosity=0, stdout=io.StringIO())
-    core_demo.seed_core()
+    said = [str(core_demo.seed_core())]
     for module in (proposals_demo, verification_demo, procurement_demo, reporting_demo):
-        module.seed()
+        said.append(module.seed())
+    return said
+
+
+def _first_draft(focus, seeded):
+    draft = focus.filter(state=State.DRAFT).order_by("pk").first()
+    states = sorted(focus.values_list("state", flat=True))
+    assert draft is not None, f"the demo left no draft in {FOCUS_KELURAHAN}: {states}; {seeded}"
+    return draft
 
 
 def _rt_of(proposal) -> str:
@@ -175,7 +183,7 @@ def test_no_page_of_any_role_breaks_the_content_security_policy(
 ):
     settings.PUBLIC_TRACK_RATE = (100_000, 600)
     settings.PUBLIC_SUPPORT_RATE = (100_000, 600)
-    _seed()
+    seeded = _seed()
     base = live_server.url
     focus = Proposal.objects.filter(kelurahan__slug=FOCUS_KELURAHAN)
     site = Proposal.objects.filter(state=State.IN_PROGRESS).order_by("pk").first()
@@ -188,7 +196,7 @@ def test_no_page_of_any_role_breaks_the_content_security_policy(
     entry = MusrenbangEntry.objects.order_by("pk").first()
     people = {
         # Drafts to edit, an order to follow; and a site at work (days, swadaya, photos).
-        "rt": _rt_of(focus.filter(state=State.DRAFT).order_by("pk").first()),
+        "rt": _rt_of(_first_draft(focus, seeded)),
         "rt at work": _rt_of(site),
         "kelurahan": f"lurah.{FOCUS_KELURAHAN}",
         "kecamatan": f"camat.{FOCUS_KECAMATAN}",

@@ -737,3 +737,177 @@ def test_a_bast_signed_on_paper_whose_commit_fails_leaves_neither_scan_nor_pdf(
 
     assert media_files() == before
     assert not Handover.objects.exists()
+
+
+# --- money that cannot drift ----------------------------------------------------------------
+
+
+def issue_lines(world, proposal, lines):
+    """Issue an order of (material name, quantity, unit price) lines to the shop next door."""
+    lurah = world.users["lurah"]
+    order = PurchaseOrder.objects.create(
+        proposal=proposal, supplier=world.shop_here, created_by=lurah
+    )
+    services.order_update(
+        order=order,
+        actor=lurah,
+        supplier=world.shop_here,
+        lines=[
+            services.OrderLineInput(
+                material=world.materials[name],
+                description=name,
+                unit=world.materials[name].unit,
+                quantity=Decimal(quantity),
+                unit_price=price,
+            )
+            for name, quantity, price in lines
+        ],
+    )
+    return services.order_issue(order=order, actor=lurah)
+
+
+def pay(world, order, amount, invoice="F-1"):
+    return services.payment_record(
+        order=order,
+        actor=world.users["lurah"],
+        invoice_number=invoice,
+        amount=amount,
+        paid_on=TODAY,
+        reference=f"SP2D-{invoice}",
+    )
+
+
+def test_order_services_keep_the_proposals_ordered_delivered_and_paid(world, make_designated):
+    proposal = make_designated()
+    order = issue_lines(world, proposal, [("Semen Portland 50 kg", "100", 75_000)])
+    semen = order.lines.get()
+    services.delivery_record(
+        order=order,
+        actor=world.users["lurah"],
+        delivered_on=TODAY,
+        received_by_name="Ahmad",
+        quantities={semen.pk: (Decimal("40"), Decimal("0"))},
+        photo=photo(),
+    )
+    pay(world, order, 2_000_000)
+    proposal.refresh_from_db()
+    assert (proposal.ordered_amount, proposal.delivered_amount, proposal.paid_amount) == (
+        7_500_000,
+        3_000_000,
+        2_000_000,
+    )
+
+    spare = issue_lines(world, proposal, [("Pasir cor", "4", 250_000)])
+    proposal.refresh_from_db()
+    assert proposal.ordered_amount == 8_500_000
+    services.order_cancel(order=spare, actor=world.users["lurah"], reason="Toko tidak sanggup.")
+    proposal.refresh_from_db()
+    assert proposal.ordered_amount == 7_500_000
+
+
+def test_a_site_budget_cannot_be_cut_below_what_is_ordered(world, make_designated):
+    from verification.decrees.amendments import site_amend
+
+    proposal = make_designated(budget=25_000_000, rab=[("Semen 50 kg", "sak", 300, 75_000)])
+    order = issue_lines(
+        world,
+        proposal,
+        [("Semen Portland 50 kg", "200", 75_000), ("Besi beton 10 mm", "49", 85_000)],
+    )
+    assert order.total == 19_165_000
+    camat = world.users["camat"]
+
+    with pytest.raises(ActionRefused) as refused:
+        site_amend(
+            actor=camat,
+            proposal=proposal,
+            field="budget",
+            new_value="1.000.000",
+            reason="Sebagian gang sudah dicor dinas PU",
+        )
+    assert "nilai pesanan yang sudah diterbitkan (Rp 19.165.000)" in refused.value.message
+    proposal.refresh_from_db()
+    assert proposal.designated_budget == 25_000_000
+    [fig] = figures_for([world.envelope])
+    assert fig.committed == 25_000_000
+
+    # Down to exactly what is ordered is fine; below it again once the order is cancelled.
+    site_amend(
+        actor=camat,
+        proposal=proposal,
+        field="budget",
+        new_value="19.165.000",
+        reason="Sisa anggaran dikembalikan ke kecamatan",
+    )
+    services.order_cancel(order=order, actor=world.users["lurah"], reason="Salah pilih toko.")
+    site_amend(
+        actor=camat,
+        proposal=proposal,
+        field="budget",
+        new_value="1.000.000",
+        reason="Sebagian gang sudah dicor dinas PU",
+    )
+    proposal.refresh_from_db()
+    assert proposal.designated_budget == 1_000_000
+
+
+def test_cancelling_a_paid_site_keeps_what_was_ordered_committed(world, make_designated):
+    from proposals.services import proposal_transition
+
+    lurah = world.users["lurah"]
+    proposal = make_designated()  # Rp 10.000.000 designated
+    order = issue_lines(world, proposal, [("Semen Portland 50 kg", "100", 75_000)])
+    untouched = issue_lines(world, proposal, [("Pasir cor", "2", 250_000)])
+    semen = order.lines.get()
+    services.delivery_record(
+        order=order,
+        actor=lurah,
+        delivered_on=TODAY,
+        received_by_name="Ahmad",
+        quantities={semen.pk: (Decimal("80.51"), Decimal("0"))},
+        photo=photo(),
+    )
+    pay(world, order, 6_038_000)
+    proposal.refresh_from_db()
+
+    proposal_transition(
+        proposal=proposal, actor=lurah, action="cancel", note="Warga menolak lokasi ini."
+    )
+
+    [fig] = figures_for([world.envelope])
+    assert (fig.ordered, fig.delivered, fig.paid) == (8_000_000, 6_038_250, 6_038_000)
+    assert fig.committed == 8_000_000  # what is ordered stays; Rp 2.000.000 returns
+
+    # An order nothing arrived for can still be cancelled: its money returns as well.
+    services.order_cancel(order=untouched, actor=lurah, reason="Lokasi dibatalkan warga.")
+    [fig] = figures_for([world.envelope])
+    assert fig.committed == fig.ordered == 7_500_000
+
+
+def test_delivered_value_is_rounded_per_line_like_the_order(world, make_designated):
+    proposal = make_designated()
+    # 1,4 × Rp 10.001 = Rp 14.001,4: each line costs Rp 14.001, never a rupiah more delivered.
+    order = issue_lines(
+        world,
+        proposal,
+        [
+            ("Pasir cor", "1.4", 10_001),
+            ("Batu split 2/3", "1.4", 10_001),
+            ("Besi beton 10 mm", "1.4", 10_001),
+        ],
+    )
+    deliver_all(world, order)
+    [fig] = figures_for([world.envelope])
+    assert fig.ordered == order.total == 42_003
+    assert fig.delivered == 42_003
+
+
+def test_a_fully_delivered_order_can_be_paid_in_full(world, make_designated):
+    proposal = make_designated()
+    # 0,5 × Rp 75.001 = Rp 37.500,5: the order says Rp 37.501 (half up), so does the delivery.
+    order = issue_lines(world, proposal, [("Semen Portland 50 kg", "0.5", 75_001)])
+    deliver_all(world, order)
+    assert order.total == 37_501
+    pay(world, order, 37_501)
+    [fig] = figures_for([world.envelope])
+    assert fig.paid == fig.delivered == fig.ordered == 37_501

@@ -90,6 +90,46 @@ def test_model_validation_names_the_bad_rab_fields(make_proposal):
     assert {"quantity", "unit_price"} <= set(info.value.message_dict)
 
 
+# --- Procurement's figures on the proposal ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("ordered", "delivered", "paid"),
+    [(1_000, 2_000, 0), (5_000, 1_000, 1_001), (0, 0, -1)],
+)
+def test_the_database_refuses_paying_more_than_arrived_or_receiving_more_than_ordered(
+    make_proposal, ordered, delivered, paid
+):
+    proposal = make_proposal("in_progress", designated_budget=10_000)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Proposal.objects.filter(pk=proposal.pk).update(
+            ordered_amount=ordered, delivered_amount=delivered, paid_amount=paid
+        )
+
+
+def test_saving_a_proposal_read_earlier_never_writes_back_old_procurement_figures(
+    make_proposal,
+):
+    proposal = make_proposal("procurement", designated_budget=10_000_000)
+    stale = Proposal.objects.get(pk=proposal.pk)
+    # Meanwhile procurement's services store what was ordered, delivered and paid.
+    Proposal.objects.filter(pk=proposal.pk).update(
+        ordered_amount=7_500_000, delivered_amount=3_000_000, paid_amount=2_000_000
+    )
+
+    stale.title = "Rabat beton gang Mawar"
+    stale.save()
+
+    fresh = Proposal.objects.get(pk=proposal.pk)
+    assert fresh.title == "Rabat beton gang Mawar"
+    assert (fresh.ordered_amount, fresh.delivered_amount, fresh.paid_amount) == (
+        7_500_000,
+        3_000_000,
+        2_000_000,
+    )
+
+
 # --- The transition log cannot be changed ------------------------------------------------------
 
 

@@ -175,6 +175,36 @@ def test_figures_are_summed_from_the_records(prio, make_verified):
     assert (kel.allocated, kel.committed, kel.remaining) == (50_000_000, 40_000_000, 10_000_000)
 
 
+def test_a_cancelled_site_keeps_committing_what_was_ordered_for_it(prio, make_verified):
+    kecamatan_envelope = set_envelope(prio, 100_000_000)
+    share = set_envelope(prio, 60_000_000, kelurahan="A1")
+    make_verified("A1.1", 40_000_000, state="designated", designated_budget=40_000_000)
+    cancelled = make_verified("A1.2", 25_000_000, state="cancelled", designated_budget=25_000_000)
+    # What procurement stored on it: Rp 19.170.000 ordered, Rp 6.038.000 delivered and paid.
+    Proposal.objects.filter(pk=cancelled.pk).update(
+        ordered_amount=19_170_000, delivered_amount=6_038_000, paid_amount=6_038_000
+    )
+
+    kec, kel = figures_for([kecamatan_envelope, share])
+
+    assert (kec.committed, kec.ordered, kec.delivered, kec.paid) == (
+        59_170_000,
+        19_170_000,
+        6_038_000,
+        6_038_000,
+    )
+    assert (kel.committed, kel.remaining) == (59_170_000, 830_000)
+    problems = commitment_problems(
+        fiscal_year=prio.fiscal_year,
+        kecamatan=prio.kecamatan,
+        additions={prio.kelurahan["A2"].pk: 41_000_000},
+    )
+    assert problems and "sudah terikat Rp 59.170.000" in problems[0]
+    with pytest.raises(ActionRefused) as refused:
+        set_envelope(prio, 59_000_000)
+    assert "Rp 59.170.000" in refused.value.problems[0]
+
+
 # --------------------------------------------------------------------------------------------
 # Two Camat screens committing over one envelope at once (real row locks: PostgreSQL)
 # --------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from django.db import OperationalError, connection
 from bangkit import storage
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.models import RT, AuditEvent, FiscalYear, Kecamatan, Role, User
+from budgets.figures import figures_for
 from budgets.models import BudgetEnvelope
 from proposals.models import Proposal, RABLine, State, TransitionLog
 from tests import factories
@@ -504,6 +505,41 @@ def test_site_changes_need_a_reason_scope_and_a_designated_site(sk, make_site):
             new_value="90000000",
             reason="alasan yang cukup panjang",
         )
+
+
+def test_a_site_budget_never_drops_below_what_is_ordered(sk, make_site):
+    envelope = sk.envelope(100_000_000)
+    site = make_site(cost=25_000_000)
+    _issue(sk, _draft(sk, [site]))
+    # Procurement's services keep the figure on the proposal; here it is set directly.
+    Proposal.objects.filter(pk=site.pk).update(ordered_amount=19_170_000)
+
+    with pytest.raises(ActionRefused) as refused:
+        amendments.site_amend(
+            actor=sk.users["camat"],
+            proposal=site,
+            field="budget",
+            new_value="1.000.000",
+            reason="Sebagian gang sudah dicor dinas PU",
+        )
+
+    assert refused.value.message == (
+        "Anggaran baru Rp 1.000.000 terlalu kecil: anggaran lokasi tidak boleh di bawah nilai "
+        "pesanan yang sudah diterbitkan (Rp 19.170.000)."
+    )
+    site.refresh_from_db()
+    assert site.designated_budget == 25_000_000
+    assert not Amendment.objects.filter(proposal=site).exists()
+    # The freed money cannot be committed twice: the envelope still counts Rp 25.000.000.
+    assert figures_for([envelope])[0].committed == 25_000_000
+    amendments.site_amend(
+        actor=sk.users["camat"],
+        proposal=site,
+        field="budget",
+        new_value="19.170.000",
+        reason="Sisa anggaran dikembalikan ke kecamatan",
+    )
+    assert figures_for([envelope])[0].committed == 19_170_000
 
 
 # --- concurrency (real row locks) ---------------------------------------------------------

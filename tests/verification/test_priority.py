@@ -492,9 +492,7 @@ def test_other_kecamatan_and_other_years_are_not_candidates(prio, make_verified)
     assert [r.proposal.code for r in ranking.rows] == [mine.code]
 
 
-def test_ranking_queries_do_not_grow_with_the_number_of_proposals(prio, make_verified, monkeypatch):
-    # Procurement's figures add their own constant queries; pinned here without them.
-    monkeypatch.setattr("budgets.figures._EXTENSIONS", [])
+def test_ranking_queries_do_not_grow_with_the_number_of_proposals(prio, make_verified):
     prio.envelope(100_000_000)
     prio.envelope(50_000_000, kelurahan="A1")
     camat = prio.users["camat"]

@@ -138,10 +138,7 @@ def test_the_year_defaults_to_the_latest_active_one_and_can_be_chosen(client, pr
     assert client.get(RANKING, {"tahun": "2031"}).status_code == 404
 
 
-def test_the_ranking_page_queries_do_not_grow_with_proposals(
-    client, prio, make_verified, monkeypatch
-):
-    monkeypatch.setattr("budgets.figures._EXTENSIONS", [])
+def test_the_ranking_page_queries_do_not_grow_with_proposals(client, prio, make_verified):
     prio.envelope(500_000_000)
     prio.envelope(100_000_000, kelurahan="A2")
     login(client, prio.users["camat"])
@@ -344,8 +341,7 @@ def test_area_roles_do_not_get_the_envelope_screen(client, prio, who):
     assert login(client, prio.users[who]).get(ENVELOPES).status_code == 404
 
 
-def test_the_envelope_page_queries_do_not_grow_with_envelopes(client, prio, monkeypatch):
-    monkeypatch.setattr("budgets.figures._EXTENSIONS", [])
+def test_the_envelope_page_queries_do_not_grow_with_envelopes(client, prio):
     login(client, prio.users["bappeda"])
     prio.envelope(100_000_000)
     with CaptureQueriesContext(connection) as few:

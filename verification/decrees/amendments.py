@@ -175,6 +175,14 @@ def site_amend(*, actor, proposal: Proposal, field: str, new_value, reason: str)
             raise ActionRefused(
                 f"Anggaran baru {rupiah(value)} melebihi pagu lokasi {rupiah(ceiling)}."
             )
+        # Money already ordered is bound to the shops (procurement keeps the figure on the
+        # proposal under its row lock, which we hold): the budget never drops below it.
+        if value < p.ordered_amount:
+            raise ActionRefused(
+                f"Anggaran baru {rupiah(value)} terlalu kecil: anggaran lokasi tidak boleh di "
+                "bawah nilai pesanan yang sudah diterbitkan "
+                f"({rupiah(p.ordered_amount)})."
+            )
         if value > old_budget:
             problems = commitment_problems(
                 fiscal_year=p.fiscal_year,
