@@ -22,6 +22,7 @@ from bangkit.models import RT
 from budgets.figures import cancellation_effect, figures_for
 from budgets.models import BudgetEnvelope
 from budgets.services import envelope_set
+from procurement import rules as procurement_rules
 from procurement import selectors, services
 from procurement.models import PurchaseOrder
 from proposals import rules
@@ -211,7 +212,7 @@ def run_step(world, step, orders: list[int]) -> None:
     elif kind == "order":
         proposal = Proposal.objects.get(pk=world.sites[args[0]])
         lurah = lurah_of(world, proposal)
-        if proposal.state not in selectors.ORDERABLE_STATES:
+        if proposal.state not in procurement_rules.ORDERABLE_STATES:
             raise ActionRefused("Usulan ini belum atau tidak lagi dapat dipesan.")
         draft = PurchaseOrder.objects.create(
             proposal=proposal, supplier=world.shop_here, created_by=lurah
