@@ -14,10 +14,10 @@ in (its cost is taken off the budget first) or out.
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import BigIntegerField, Count, IntegerField, Max, OuterRef, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import BigIntegerField, Count, Max, Sum
 
 from bangkit.models import RT, FiscalYear, Kecamatan, SlumArea
+from bangkit.queries import count_of, sum_of
 from budgets.figures import EnvelopeFigures, figures_for
 from budgets.models import BudgetEnvelope
 from proposals.models import CitizenSupport, Proposal, RABLine, State
@@ -277,20 +277,6 @@ def weights_for(fiscal_year: FiscalYear) -> PriorityWeights:
 
 def candidates(*, kecamatan: Kecamatan, fiscal_year: FiscalYear):
     """The year's kecamatan-verified proposals of the kecamatan, with RAB total and supports."""
-    rab_total = (
-        RABLine.objects.filter(proposal=OuterRef("pk"))
-        .order_by()
-        .values("proposal")
-        .annotate(total=Sum("line_total"))
-        .values("total")
-    )
-    support_count = (
-        CitizenSupport.objects.filter(entry=OuterRef("entry_id"))
-        .order_by()
-        .values("entry")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     return (
         Proposal.objects.filter(
             fiscal_year=fiscal_year,
@@ -299,8 +285,10 @@ def candidates(*, kecamatan: Kecamatan, fiscal_year: FiscalYear):
         )
         .select_related("rt", "kelurahan", "work_type")
         .annotate(
-            rab_sum=Coalesce(Subquery(rab_total, output_field=BigIntegerField()), 0),
-            support_count=Coalesce(Subquery(support_count, output_field=IntegerField()), 0),
+            rab_sum=sum_of(
+                RABLine.objects.all(), "line_total", per="proposal", output_field=BigIntegerField()
+            ),
+            support_count=count_of(CitizenSupport.objects.all(), per="entry", outer="entry_id"),
         )
         .order_by("kelurahan__code", "rt__number", "code")
     )
