@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from bangkit.models import FiscalYear, Kelurahan, Role
+from bangkit.numbering import NumberCounter
 from bangkit.scoping import ScopedQuerySet
 from procurement.npwp import normalize_npwp, validate_npwp
 from proposals.models import Proposal
@@ -260,12 +261,10 @@ class ProcurementSettings(models.Model):
         return f"Aturan pengadaan {self.fiscal_year}"
 
 
-class OrderCounter(models.Model):
+class OrderCounter(NumberCounter):
     """The last order number given per kelurahan and year; locked while issuing: no gaps."""
 
     kelurahan = models.ForeignKey(Kelurahan, on_delete=models.PROTECT)
-    year = models.PositiveSmallIntegerField()
-    last_number = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [

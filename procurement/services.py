@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -22,6 +22,7 @@ from django.utils.crypto import get_random_string
 from bangkit import storage
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.files import DOCUMENT_TYPES, IMAGE_TYPES, check_upload
+from bangkit.numbering import next_number
 from bangkit.services import audit_record
 from budgets.figures import lock_envelopes
 from procurement import rules as procurement_rules
@@ -380,15 +381,8 @@ def _next_number(order: PurchaseOrder) -> tuple[int, str]:
     """Take the next number of the kelurahan's year under a row lock: no gaps, no twins."""
     kelurahan = order.proposal.kelurahan
     year = order.proposal.fiscal_year.year
-    try:
-        with transaction.atomic():
-            OrderCounter.objects.get_or_create(kelurahan=kelurahan, year=year)
-    except IntegrityError:
-        pass  # created meanwhile by a concurrent issue: lock it below
-    counter = OrderCounter.objects.select_for_update().get(kelurahan=kelurahan, year=year)
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return counter.last_number, f"{counter.last_number:03d}/SP-BB/{kelurahan.code}/{year}"
+    number = next_number(OrderCounter, kelurahan=kelurahan, year=year)
+    return number, f"{number:03d}/SP-BB/{kelurahan.code}/{year}"
 
 
 def budget_problems(
