@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from bangkit.models import FiscalYear, Kelurahan, Role
+from bangkit.money import rupiah
 from bangkit.numbering import NumberCounter
 from bangkit.scoping import ScopedQuerySet
 from procurement.npwp import normalize_npwp, validate_npwp
@@ -237,7 +238,7 @@ class ReferencePrice(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.fiscal_year} {self.material}: Rp {self.price:,}".replace(",", ".")
+        return f"{self.fiscal_year} {self.material}: {rupiah(self.price)}"
 
 
 class ProcurementSettings(models.Model):
@@ -612,4 +613,4 @@ class Payment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.order} {self.invoice_number}: Rp {self.amount:,}".replace(",", ".")
+        return f"{self.order} {self.invoice_number}: {rupiah(self.amount)}"
