@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from bangkit.money import rupiah
 from bangkit.scoping import ScopedQuerySet
 
 
@@ -444,7 +445,7 @@ class CeilingTier(models.Model):
 
     def __str__(self):
         upper = self.max_households if self.max_households is not None else "…"
-        return f"{self.min_households}–{upper} KK: Rp {self.amount:,}".replace(",", ".")
+        return f"{self.min_households}–{upper} KK: {rupiah(self.amount)}"
 
 
 class RequiredDocument(models.Model):
