@@ -29,7 +29,17 @@ def _url(name: str, pk) -> str | None:
 
 @admin.register(WorkDay)
 class WorkDayAdmin(ReadOnlyAdmin):
-    list_display = ["proposal", "date", "men", "women", "hours", "person_days", "recorded_by"]
+    list_display = [
+        "proposal",
+        "date",
+        "session",
+        "group",
+        "men",
+        "women",
+        "hours",
+        "person_days",
+        "recorded_by",
+    ]
     list_filter = ["proposal__fiscal_year", "proposal__kelurahan__kecamatan"]
     search_fields = ["proposal__code", "proposal__title", "activity"]
     list_select_related = ["proposal", "recorded_by"]

@@ -99,13 +99,13 @@ def _sum_of(model, expression, output=DEC):
     )
 
 
-def _count_of(queryset):
+def _count_of(queryset, counted="pk"):
     return Coalesce(
         Subquery(
             queryset.filter(proposal=OuterRef("pk"))
             .order_by()
             .values("proposal")
-            .annotate(n=Count("pk"))
+            .annotate(n=Count(counted, distinct=counted != "pk"))
             .values("n"),
             output_field=IntegerField(),
         ),
@@ -120,7 +120,8 @@ def sites_for(user, *, year: int | None = None, state: str | None = None) -> Que
         .filter(state__in=EXECUTION_STATES)
         .select_related("rt", "kelurahan__kecamatan", "fiscal_year", "work_type")
         .annotate(
-            work_day_count=_count_of(WorkDay.objects.all()),
+            # Days, not sessions: a morning and an afternoon shift are one day of work.
+            work_day_count=_count_of(WorkDay.objects.all(), "date"),
             person_hours=_sum_of(WorkDay, PERSON_HOURS),
             contribution_total=_sum_of(
                 SwadayaContribution, "value", output=DecimalField(max_digits=20, decimal_places=0)
@@ -228,7 +229,7 @@ class Totals:
 
 def totals_of(proposal: Proposal, work_days, contributions) -> Totals:
     """Totals of a site's records already loaded (no query)."""
-    totals = Totals(work_days=len(work_days))
+    totals = Totals(work_days=len({day.date for day in work_days}))
     for day in work_days:
         totals.men += day.men
         totals.women += day.women
@@ -435,7 +436,7 @@ def execution_totals(user, *, by: str = "kelurahan", year: int | None = None) ->
     for values in (
         work.order_by()
         .values(*fields, "proposal_id", "proposal__fiscal_year__daily_wage")
-        .annotate(hours=Sum(PERSON_HOURS), days=Count("pk"))
+        .annotate(hours=Sum(PERSON_HOURS), days=Count("date", distinct=True))
     ):
         row = row_for(values)
         row.work_days += values["days"]
@@ -484,7 +485,7 @@ def proposal_progress(proposal: Proposal, user) -> Progress | None:
             "stage", "taken_at", "uploaded_at", "id"
         )
     )
-    work = proposal.work_days.aggregate(hours=Sum(PERSON_HOURS), days=Count("pk"))
+    work = proposal.work_days.aggregate(hours=Sum(PERSON_HOURS), days=Count("date", distinct=True))
     report = CompletionReport.objects.filter(proposal=proposal).first()
     contributions = proposal.contributions.aggregate(t=Coalesce(Sum("value"), 0))["t"]
     stages = sorted({p.stage for p in photos} | set(REQUIRED_STAGES))

@@ -118,6 +118,12 @@ def test_delivery_payment_and_bast_pages(client, world, issued):
     assert issued.payments.get().amount == 7_500_000
 
     deliver_all(world, issued)
+    form = client.get(reverse("procurement:handover", args=[issued.proposal_id])).content
+    # The BAST date is prefilled with today (the day it is signed) and cannot be later.
+    assert (
+        f'name="handover_date" value="{TODAY.isoformat()}" max="{TODAY.isoformat()}"'
+        in form.decode()
+    )
     response = client.post(
         reverse("procurement:handover", args=[issued.proposal_id]),
         {

@@ -80,6 +80,47 @@ def test_rt_records_a_work_day_in_one_short_form(client, world, site):
     assert "17 orang, 17 HOK" in follow
 
 
+def test_two_shifts_of_one_date_are_recorded_and_one_is_corrected(client, world, site):
+    login(client, world.users["rt"])
+    url = reverse("reporting:work_day_add", args=[site.pk])
+    form = client.get(url).content.decode()
+    assert 'name="session" value="day"' in form and "Siang–sore" in form
+    shift = {"date": TODAY.isoformat(), "men": "6", "women": "2", "hours": "4", "activity": "Cor"}
+    client.post(url, shift | {"session": "morning"})
+    client.post(url, shift | {"session": "afternoon", "group": "Kelompok B"})
+    assert WorkDay.objects.filter(date=TODAY).count() == 2
+
+    afternoon = WorkDay.objects.get(session="afternoon")
+    page = client.get(reverse("reporting:site", args=[site.pk])).content.decode()
+    assert "· pagi" in page and "· siang–sore, Kelompok B" in page
+    edit = reverse("reporting:work_day_edit", args=[afternoon.pk])
+    assert f'href="{edit}"' in page
+    form = client.get(edit).content.decode()
+    assert "Ubah hari kerja" in form and 'value="Kelompok B"' in form
+    response = client.post(edit, shift | {"session": "afternoon", "group": "", "men": "9"})
+    assert response.status_code == 302
+    afternoon.refresh_from_db()
+    assert (afternoon.men, afternoon.group) == (9, "")
+    taken = client.post(edit, shift | {"session": "morning"})
+    assert taken.status_code == 200 and "sudah dicatat" in taken.content.decode()
+
+
+def test_a_work_day_cannot_be_corrected_after_the_report_is_submitted(client, world, reported):
+    day = reported.work_days.get()
+    login(client, world.users["rt"])
+    edit = reverse("reporting:work_day_edit", args=[day.pk])
+    assert edit not in client.get(reverse("reporting:site", args=[reported.pk])).content.decode()
+    for response in (
+        client.get(edit, follow=True),
+        client.post(edit, {"date": TODAY.isoformat(), "men": "1", "session": "day"}, follow=True),
+    ):
+        assert "Hari kerja tidak dapat diubah lagi" in response.content.decode()
+    day.refresh_from_db()
+    assert day.men == 5
+    login(client, world.users["inspektorat"])
+    assert client.get(edit).status_code == 404
+
+
 def test_a_blank_count_is_zero(client, world, site):
     login(client, world.users["rt"])
     response = client.post(
@@ -402,6 +443,7 @@ def test_out_of_area_is_not_found_everywhere(client, world, reported):
         ("get", reverse("reporting:review", args=[reported.pk])),
         ("get", reverse("reporting:lpj", args=[reported.pk])),
         ("get", reverse("reporting:work_day_add", args=[reported.pk])),
+        ("get", reverse("reporting:work_day_edit", args=[day.pk])),
         ("get", reverse("reporting:photo_upload", args=[reported.pk])),
         ("get", reverse("reporting:photo_display", args=[photo.pk])),
         ("get", reverse("reporting:photo_thumbnail", args=[photo.pk])),
