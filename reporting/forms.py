@@ -73,7 +73,7 @@ class WorkDayForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": "image/*,application/pdf"}),
     )
 
-    def __init__(self, *args, work_day: WorkDay | None = None, **kwargs):
+    def __init__(self, *args, work_day: WorkDay | None = None, earliest=None, **kwargs):
         if work_day is not None:
             kwargs.setdefault(
                 "initial",
@@ -90,6 +90,9 @@ class WorkDayForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["date"].initial = timezone.localdate()
         self.fields["date"].widget.attrs["max"] = timezone.localdate().isoformat()
+        if earliest is not None:
+            # The SK's own day is the first day work may be recorded on.
+            self.fields["date"].widget.attrs["min"] = earliest.isoformat()
         if work_day is not None and work_day.attendance_photo:
             self.fields["attendance"].label = _("Ganti foto daftar hadir (boleh kosong)")
 

@@ -143,7 +143,7 @@ def work_day_add(request, pk):
     proposal = selectors.site_for(request.user, pk)
     if not reporting_rules.may_record_work(request.user, proposal):
         raise Http404
-    form = WorkDayForm(request.POST or None, request.FILES or None)
+    form = WorkDayForm(request.POST or None, request.FILES or None, earliest=_earliest(proposal))
     if request.method == "POST" and form.is_valid():
         try:
             day = services.work_day_add(
@@ -159,6 +159,10 @@ def work_day_add(request, pk):
             )
             return redirect(_site_url(proposal))
     return render(request, "reporting/work_day_form.html", {"proposal": proposal, "form": form})
+
+
+def _earliest(proposal):
+    return selectors.designation(proposal).first_date
 
 
 def _day_text(day) -> str:
@@ -180,7 +184,9 @@ def work_day_edit(request, pk):
             )
             return redirect(_site_url(proposal))
         raise Http404
-    form = WorkDayForm(request.POST or None, request.FILES or None, work_day=day)
+    form = WorkDayForm(
+        request.POST or None, request.FILES or None, work_day=day, earliest=_earliest(proposal)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             day = services.work_day_update(

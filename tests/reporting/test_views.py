@@ -15,7 +15,15 @@ from PIL import Image
 
 from reporting import selectors, services
 from reporting.models import ProgressPhoto, SwadayaContribution, WorkDay
-from tests.reporting.conftest import ORDER, SITE_POINT, TODAY, photo_bytes, upload, when
+from tests.reporting.conftest import (
+    DECREE_DATE,
+    ORDER,
+    SITE_POINT,
+    TODAY,
+    photo_bytes,
+    upload,
+    when,
+)
 
 
 def login(client, user):
@@ -119,6 +127,18 @@ def test_a_work_day_cannot_be_corrected_after_the_report_is_submitted(client, wo
     assert day.men == 5
     login(client, world.users["inspektorat"])
     assert client.get(edit).status_code == 404
+
+
+def test_the_decree_day_is_the_first_day_the_form_offers_and_accepts(client, world, site):
+    login(client, world.users["rt"])
+    url = reverse("reporting:work_day_add", args=[site.pk])
+    assert f'min="{DECREE_DATE.isoformat()}"' in client.get(url).content.decode()
+    day = {"men": "3", "women": "0", "hours": "8", "activity": "Gali"}
+    response = client.post(url, day | {"date": DECREE_DATE.isoformat()})
+    assert response.status_code == 302
+    before = client.post(url, day | {"date": (DECREE_DATE - timedelta(days=1)).isoformat()})
+    assert "tidak boleh sebelum tanggal SK" in before.content.decode()
+    assert WorkDay.objects.get().date == DECREE_DATE
 
 
 def test_a_blank_count_is_zero(client, world, site):
