@@ -11,6 +11,7 @@ from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum,
 from django.db.models.functions import Coalesce
 
 from bangkit.models import FiscalYear
+from bangkit.templatetags.rupiah import angka
 from procurement.models import (
     DEFAULT_PRICE_MARGIN_PERCENT,
     Delivery,
@@ -245,7 +246,7 @@ def handover_items(proposal: Proposal) -> list[dict]:
     for row in rows.values():
         condition = "Baik"
         if row["rejected"]:
-            condition = f"Baik ({_qty(row['rejected'])} {row['unit']} rusak ditolak dan diganti)"
+            condition = f"Baik ({angka(row['rejected'])} {row['unit']} rusak ditolak dan diganti)"
         items.append(
             {
                 "description": row["description"],
@@ -256,11 +257,6 @@ def handover_items(proposal: Proposal) -> list[dict]:
             }
         )
     return items
-
-
-def _qty(value: Decimal) -> str:
-    text = f"{value.normalize():f}"
-    return text.replace(".", ",")
 
 
 @dataclass

@@ -23,6 +23,7 @@ from bangkit import storage
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.files import DOCUMENT_TYPES, IMAGE_TYPES, check_upload
 from bangkit.services import audit_record
+from bangkit.templatetags.rupiah import angka
 from budgets.figures import lock_envelopes
 from procurement import rules as procurement_rules
 from procurement import selectors
@@ -64,13 +65,6 @@ NOT_IN_RAB = "bahan tidak termasuk RAB usulan ini"
 
 def _rp(value: int) -> str:
     return f"Rp {int(value):,}".replace(",", ".")
-
-
-def _number(value) -> str:
-    """1000000 → '1.000.000', Decimal('12.50') → '12,5' (Indonesian marks)."""
-    whole, _, decimals = f"{Decimal(value).normalize():f}".partition(".")
-    text = f"{int(whole):,}".replace(",", ".")
-    return f"{text},{decimals}" if decimals else text
 
 
 @dataclass
@@ -198,7 +192,7 @@ def _quantity_problem(value) -> tuple[Decimal | None, str]:
     if quantity <= 0:
         return None, "jumlah harus lebih dari 0"
     if quantity > MAX_LINE_QUANTITY:
-        return None, f"jumlah terlalu besar (maks {_number(MAX_LINE_QUANTITY)})"
+        return None, f"jumlah terlalu besar (maks {angka(MAX_LINE_QUANTITY)})"
     if quantity != quantity.quantize(Decimal("0.01")):
         return None, "jumlah paling banyak dua angka di belakang koma"
     return quantity, ""
@@ -602,13 +596,13 @@ def delivery_record(
             continue
         if accepted > line.shortfall:
             problems.append(
-                f"{line.description}: diterima {accepted} {line.unit} melebihi sisa pesanan "
-                f"{line.shortfall} {line.unit}."
+                f"{line.description}: diterima {angka(accepted)} {line.unit} melebihi sisa "
+                f"pesanan {angka(line.shortfall)} {line.unit}."
             )
         if rejected > line.quantity:
             problems.append(
-                f"{line.description}: ditolak {rejected} {line.unit} melebihi jumlah pesanan "
-                f"{line.quantity} {line.unit}."
+                f"{line.description}: ditolak {angka(rejected)} {line.unit} melebihi jumlah "
+                f"pesanan {angka(line.quantity)} {line.unit}."
             )
         wanted.append((line, accepted, rejected))
     if problems:

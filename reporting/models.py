@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bangkit.models import FiscalYear
 from bangkit.scoping import ScopedQuerySet
+from bangkit.templatetags.rupiah import angka
 from proposals.models import Proposal
 
 # A person-day (hari orang kerja, HOK) is eight hours of one person's work.
@@ -356,7 +357,7 @@ class MaterialUsage(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.description}: {self.used}/{self.delivered} {self.unit}"
+        return f"{self.description}: {angka(self.used)}/{angka(self.delivered)} {self.unit}"
 
     @property
     def unaccounted(self) -> Decimal:

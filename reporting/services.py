@@ -19,6 +19,7 @@ from bangkit import storage
 from bangkit.errors import ActionRefused
 from bangkit.files import DOCUMENT_TYPES, check_upload
 from bangkit.services import audit_record
+from bangkit.templatetags.rupiah import angka
 from proposals import rules
 from proposals.models import Proposal, State
 from proposals.services import apply_transition_locked, lock_proposal
@@ -541,8 +542,8 @@ def report_save(
             errors.append(f"{line.description}: jumlah tidak boleh negatif.")
         elif used + leftover > line.delivered:
             errors.append(
-                f"{line.description}: terpakai {used:f} + sisa {leftover:f} {line.unit} melebihi "
-                f"yang diterima ({line.delivered:f} {line.unit})."
+                f"{line.description}: terpakai {angka(used)} + sisa {angka(leftover)} {line.unit} "
+                f"melebihi yang diterima ({angka(line.delivered)} {line.unit})."
             )
         rows.append(
             MaterialUsage(
@@ -595,9 +596,9 @@ def report_submit(*, proposal: Proposal, actor) -> Proposal:
     report.save(update_fields=["submitted_by", "submitted_at", "updated_at"])
     totals = site.totals
     note = (
-        f"Volume {report.realised_volume:f} {proposal.work_type.unit} dari "
-        f"{proposal.planned_volume:f}; {totals.work_days} hari kerja, "
-        f"{totals.person_days:f} HOK; swadaya {_rp(totals.contributions)}"
+        f"Volume {angka(report.realised_volume)} {proposal.work_type.unit} dari "
+        f"{angka(proposal.planned_volume)}; {totals.work_days} hari kerja, "
+        f"{angka(totals.person_days)} HOK; swadaya {_rp(totals.contributions)}"
     )
     apply_transition_locked(proposal, actor=actor, action="submit_report", note=note)
     return proposal
