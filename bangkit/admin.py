@@ -18,6 +18,7 @@ from bangkit.models import (
     SlumArea,
     User,
     WorkType,
+    audit_action_label,
 )
 
 admin.site.site_header = "Bangkit Berdaya — Kota Jambi"
@@ -135,10 +136,38 @@ class WorkTypeAdmin(ScopedAdmin):
     edit_rule = staticmethod(rules.keeps_city_data)
 
 
+class AuditActionFilter(admin.SimpleListFilter):
+    """The actions that were recorded, by their Indonesian words (the codes stay in the URL)."""
+
+    title = _("tindakan")
+    parameter_name = "tindakan"
+
+    def lookups(self, request, model_admin):
+        codes = model_admin.get_queryset(request).order_by().values_list("action", flat=True)
+        labels = {code: audit_action_label(code) for code in set(codes)}
+        return sorted(labels.items(), key=lambda item: item[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "actor", "action", "content_type", "object_id", "summary"]
-    list_filter = ["action", "content_type"]
+    list_display = [
+        "created_at",
+        "actor",
+        "action_shown",
+        "content_type",
+        "object_id",
+        "summary",
+    ]
+    list_filter = [AuditActionFilter, "content_type"]
+    fields = ["created_at", "actor", "action_shown", "content_type", "object_id", "summary", "data"]
+    readonly_fields = ["created_at", "action_shown"]
     search_fields = ["summary", "object_id", "actor__username"]
     list_select_related = ["actor", "content_type"]
     date_hierarchy = "created_at"
+
+    @admin.display(description=_("tindakan"), ordering="action")
+    def action_shown(self, event):
+        return event.action_label

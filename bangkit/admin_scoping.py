@@ -1,8 +1,28 @@
 """Admin permissions by role and area: the admin uses the same scoping as every view."""
 
 from django.contrib import admin
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 
 from bangkit import rules
+from bangkit.templatetags.rupiah import angka
+
+
+def _number_column(model, name: str):
+    """A list column that shows a DecimalField as people write it ("20", "2,5"), not with the
+    field's fixed decimals ("20,00"); None when `name` is not such a field."""
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    if not isinstance(field, models.DecimalField):
+        return None
+
+    @admin.display(description=field.verbose_name, ordering=name)
+    def column(obj):
+        return angka(getattr(obj, name))
+
+    return column
 
 
 class ScopedAdmin(admin.ModelAdmin):
@@ -44,6 +64,17 @@ class ScopedAdmin(admin.ModelAdmin):
         if hasattr(qs, "visible_to"):
             return qs.visible_to(request.user).filter(pk=obj.pk).exists()
         return request.user.is_city_wide
+
+    def get_list_display(self, request):
+        shown = []
+        for name in super().get_list_display(request):
+            column = _number_column(self.model, name) if isinstance(name, str) else None
+            if column is not None:
+                attribute = f"{name}_as_number"
+                setattr(self, attribute, column)
+                name = attribute
+            shown.append(name)
+        return shown
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)

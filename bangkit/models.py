@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bangkit.money import rupiah
 from bangkit.scoping import ScopedQuerySet
+from bangkit.templatetags.rupiah import angka
 
 
 class Kecamatan(models.Model):
@@ -134,7 +135,7 @@ class SlumArea(models.Model):
         verbose_name_plural = _("kawasan kumuh")
 
     def __str__(self):
-        return f"{self.kelurahan} {self.hectares} ha (SK {self.decree_number})"
+        return f"{self.kelurahan} {angka(self.hectares)} ha (SK {self.decree_number})"
 
 
 class Role(models.TextChoices):
@@ -293,6 +294,20 @@ class ImmutableQuerySet(models.QuerySet):
     delete.queryset_only = True
 
 
+# The Indonesian words for each audit action: the app that writes an action registers its
+# label from its AppConfig.ready(), so the core names no later stage.
+AUDIT_ACTION_LABELS: dict[str, str] = {}
+
+
+def register_audit_actions(labels: dict) -> None:
+    AUDIT_ACTION_LABELS.update({code: str(label) for code, label in labels.items()})
+
+
+def audit_action_label(code: str) -> str:
+    """'proposal_submit' → 'Tahap usulan: Diajukan ke kelurahan'; an unregistered code as it is."""
+    return AUDIT_ACTION_LABELS.get(code, code)
+
+
 class AuditEvent(models.Model):
     """An immutable record of who changed what, written by the service that made the change."""
 
@@ -315,7 +330,11 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id"])]
 
     def __str__(self):
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action}"
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action_label}"
+
+    @property
+    def action_label(self) -> str:
+        return audit_action_label(self.action)
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -31,6 +31,8 @@ def sum_of(rows, expression, *, per: str, output_field, outer: str = "pk", empty
     )
 
 
-def count_of(rows, *, per: str, outer: str = "pk"):
-    """How many of the related `rows` each outer row has (see total_of)."""
-    return total_of(rows, Count("pk"), per=per, output_field=IntegerField(), outer=outer)
+def count_of(rows, *, per: str, outer: str = "pk", distinct: str | None = None):
+    """How many of the related `rows` each outer row has, or how many different values of
+    `distinct` among them (see total_of)."""
+    counted = Count(distinct, distinct=True) if distinct else Count("pk")
+    return total_of(rows, counted, per=per, output_field=IntegerField(), outer=outer)

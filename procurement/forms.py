@@ -269,6 +269,13 @@ class HandoverForm(forms.Form):
     )
     paper_scan = forms.FileField(label="Pindaian BAST bertanda tangan", required=False)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The BAST is recorded when it is signed, like a delivery on the day it arrives.
+        today = timezone.localdate()
+        self.initial.setdefault("handover_date", today)
+        self.fields["handover_date"].widget.attrs["max"] = today.isoformat()
+
 
 class PaymentForm(forms.Form):
     invoice_number = forms.CharField(label="Nomor faktur / kuitansi", max_length=60)

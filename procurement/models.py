@@ -14,6 +14,7 @@ from bangkit.models import FiscalYear, Kelurahan, Role
 from bangkit.money import rupiah
 from bangkit.numbering import NumberCounter
 from bangkit.scoping import ScopedQuerySet
+from bangkit.templatetags.rupiah import angka
 from procurement.npwp import normalize_npwp, validate_npwp
 from proposals.models import Proposal
 
@@ -419,7 +420,7 @@ class PurchaseOrderLine(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.description} {self.quantity} {self.unit}"
+        return f"{self.description} {angka(self.quantity)} {self.unit}"
 
     def compute_total(self) -> int:
         return int((Decimal(self.quantity) * self.unit_price).quantize(Decimal("1"), ROUND_HALF_UP))
@@ -506,7 +507,7 @@ class DeliveryLine(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.order_line.description}: {self.quantity}"
+        return f"{self.order_line.description}: {angka(self.quantity)} {self.order_line.unit}"
 
 
 def handover_pdf_path(instance, filename):

@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 
 from bangkit.models import FiscalYear
 from bangkit.queries import sum_of
+from bangkit.templatetags.rupiah import angka
 from procurement.models import (
     DEFAULT_PRICE_MARGIN_PERCENT,
     Delivery,
@@ -241,7 +242,7 @@ def handover_items(proposal: Proposal) -> list[dict]:
     for row in rows.values():
         condition = "Baik"
         if row["rejected"]:
-            condition = f"Baik ({_qty(row['rejected'])} {row['unit']} rusak ditolak dan diganti)"
+            condition = f"Baik ({angka(row['rejected'])} {row['unit']} rusak ditolak dan diganti)"
         items.append(
             {
                 "description": row["description"],
@@ -252,11 +253,6 @@ def handover_items(proposal: Proposal) -> list[dict]:
             }
         )
     return items
-
-
-def _qty(value: Decimal) -> str:
-    text = f"{value.normalize():f}"
-    return text.replace(".", ",")
 
 
 @dataclass

@@ -22,9 +22,10 @@ from django.utils.crypto import get_random_string
 from bangkit import storage
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.files import DOCUMENT_TYPES, IMAGE_TYPES, check_upload
-from bangkit.money import number_text, rupiah
+from bangkit.money import rupiah
 from bangkit.numbering import next_number
 from bangkit.services import audit_record
+from bangkit.templatetags.rupiah import angka
 from budgets.figures import lock_envelopes
 from procurement import rules as procurement_rules
 from procurement import selectors
@@ -189,7 +190,7 @@ def _quantity_problem(value) -> tuple[Decimal | None, str]:
     if quantity <= 0:
         return None, "jumlah harus lebih dari 0"
     if quantity > MAX_LINE_QUANTITY:
-        return None, f"jumlah terlalu besar (maks {number_text(MAX_LINE_QUANTITY)})"
+        return None, f"jumlah terlalu besar (maks {angka(MAX_LINE_QUANTITY)})"
     if quantity != quantity.quantize(Decimal("0.01")):
         return None, "jumlah paling banyak dua angka di belakang koma"
     return quantity, ""
@@ -586,13 +587,13 @@ def delivery_record(
             continue
         if accepted > line.shortfall:
             problems.append(
-                f"{line.description}: diterima {accepted} {line.unit} melebihi sisa pesanan "
-                f"{line.shortfall} {line.unit}."
+                f"{line.description}: diterima {angka(accepted)} {line.unit} melebihi sisa "
+                f"pesanan {angka(line.shortfall)} {line.unit}."
             )
         if rejected > line.quantity:
             problems.append(
-                f"{line.description}: ditolak {rejected} {line.unit} melebihi jumlah pesanan "
-                f"{line.quantity} {line.unit}."
+                f"{line.description}: ditolak {angka(rejected)} {line.unit} melebihi jumlah "
+                f"pesanan {angka(line.quantity)} {line.unit}."
             )
         wanted.append((line, accepted, rejected))
     if problems:

@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from bangkit.models import RT, FiscalYear, ImmutableQuerySet, Kelurahan, RequiredDocument, WorkType
 from bangkit.scoping import ScopedQuerySet
+from bangkit.templatetags.rupiah import angka
 from proposals import rules
 from proposals.codes import new_tracking_code
 from proposals.states import (  # noqa: F401  (State is part of this module's interface)
@@ -441,7 +442,7 @@ class RABLine(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.material} {self.quantity} {self.unit}"
+        return f"{self.material} {angka(self.quantity)} {self.unit}"
 
     def compute_total(self) -> int:
         return int((Decimal(self.quantity) * self.unit_price).quantize(Decimal("1"), ROUND_HALF_UP))

@@ -137,6 +137,22 @@ def proposal_detail(*, user, code: str) -> Proposal:
     return qs.get_visible_or_404(user, code=code)
 
 
+@dataclass
+class Receipt:
+    proposal: Proposal
+    submitted_at: object  # the latest submission, None before the first
+
+
+def receipt_for(*, user, pk) -> Receipt:
+    """What a proposal's receipt shows: a proposal the user may see (404 otherwise) and when
+    it was last submitted."""
+    proposal = Proposal.objects.for_lists().get_visible_or_404(user, pk=pk)
+    submitted = (
+        proposal.transitions.filter(transition="submit").order_by("-created_at", "-id").first()
+    )
+    return Receipt(proposal=proposal, submitted_at=submitted.created_at if submitted else None)
+
+
 def entry_support_count(proposal: Proposal) -> int | None:
     if proposal.entry_id is None:
         return None

@@ -360,7 +360,7 @@ def apply_transition_locked(
         actor=actor,
         action=f"proposal_{action}",
         obj=proposal,
-        summary=f"{proposal.code}: {from_state} → {proposal.state}",
+        summary=f"{proposal.code}: {State(from_state).label} → {proposal.get_state_display()}",
         data={"note": note, "checklist": checklist or {}},
     )
     return proposal

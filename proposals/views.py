@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,6 +18,7 @@ from bangkit.errors import ActionRefused
 from bangkit.files import DOCUMENT_TYPES
 from bangkit.models import Role, WorkType
 from bangkit.params import query_choice, query_int, query_page, query_present, query_text
+from bangkit.qr import public_address, qr_svg
 from bangkit.refusals import say_refused
 from proposals import rules, selectors, services
 from proposals.forms import (
@@ -332,4 +333,44 @@ def proposal_action(request, code):
         say_refused(request, exc)
         return _back(request, detail)
     messages.success(request, f"Usulan {proposal.code}: {transition_label(action)}.")
+    if action == "submit":
+        return redirect("proposals:receipt", pk=proposal.pk)
     return redirect(detail)
+
+
+def _track_url(request, proposal) -> str:
+    return public_address(reverse("public:track_detail", args=[proposal.code]), request)
+
+
+@login_required
+@require_GET
+def receipt(request, pk):
+    """The receipt of a submitted proposal: its tracking code to keep, print or share."""
+    receipt = selectors.receipt_for(user=request.user, pk=pk)
+    proposal = receipt.proposal
+    track_url = _track_url(request, proposal)
+    return render(
+        request,
+        "proposals/receipt.html",
+        {
+            "proposal": proposal,
+            "submitted_at": receipt.submitted_at,
+            "track_url": track_url,
+            "code_groups": proposal.code.split("-"),
+            "share_text": (
+                f"Usulan Bangkit Berdaya “{proposal.title}”, "
+                f"kode lacak {proposal.code}: {track_url}"
+            ),
+        },
+    )
+
+
+@login_required
+@require_GET
+def receipt_qr(request, pk):
+    """The receipt's QR code (to the public tracking page), drawn here: no outside service."""
+    proposal = selectors.receipt_for(user=request.user, pk=pk).proposal
+    response = HttpResponse(qr_svg(_track_url(request, proposal)), content_type="image/svg+xml")
+    response["Cache-Control"] = "private, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

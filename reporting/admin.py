@@ -9,6 +9,7 @@ from django.utils.html import format_html, format_html_join
 
 from bangkit.admin_scoping import ReadOnlyAdmin, ScopedAdmin
 from bangkit.services import audit_record
+from bangkit.templatetags.rupiah import angka
 from reporting import rules as reporting_rules
 from reporting.models import (
     CompletionReport,
@@ -29,11 +30,25 @@ def _url(name: str, pk) -> str | None:
 
 @admin.register(WorkDay)
 class WorkDayAdmin(ReadOnlyAdmin):
-    list_display = ["proposal", "date", "men", "women", "hours", "person_days", "recorded_by"]
+    list_display = [
+        "proposal",
+        "date",
+        "session",
+        "group",
+        "men",
+        "women",
+        "hours",
+        "person_days_shown",
+        "recorded_by",
+    ]
     list_filter = ["proposal__fiscal_year", "proposal__kelurahan__kecamatan"]
     search_fields = ["proposal__code", "proposal__title", "activity"]
     list_select_related = ["proposal", "recorded_by"]
     date_hierarchy = "date"
+
+    @admin.display(description="HOK (hari orang kerja)")
+    def person_days_shown(self, day):
+        return angka(day.person_days)
 
 
 @admin.register(SwadayaContribution)

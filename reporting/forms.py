@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from proposals.forms import DecimalCommaField, MultipleFileField, RupiahField
 from proposals.forms import MultipleFileInput as _MultipleFileInput
-from reporting.models import SwadayaContribution
+from reporting.models import SwadayaContribution, WorkDay
 
 STAGE_CHOICES = [(0, "0%"), (25, "25%"), (50, "50%"), (75, "75%"), (100, "100%")]
 
@@ -34,6 +34,20 @@ class CountInput(forms.NumberInput):
 
 class WorkDayForm(forms.Form):
     date = forms.DateField(label=_("Tanggal"), widget=DateInput())
+    session = forms.ChoiceField(
+        label=_("Waktu"),
+        choices=WorkDay.Session.choices,
+        initial=WorkDay.Session.DAY,
+        required=False,
+        widget=forms.RadioSelect(attrs={"class": "choice cols-2"}),
+    )
+    group = forms.CharField(
+        label=_("Kelompok (boleh kosong)"),
+        max_length=60,
+        required=False,
+        help_text=_("Isi bila dua kelompok bekerja pada waktu yang sama, mis. Kelompok B."),
+        widget=forms.TextInput(attrs={"placeholder": "mis. Kelompok B, ibu-ibu PKK"}),
+    )
     men = forms.IntegerField(
         label=_("Laki-laki"), min_value=0, max_value=999, required=False, widget=CountInput()
     )
@@ -59,10 +73,36 @@ class WorkDayForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": "image/*,application/pdf"}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, work_day: WorkDay | None = None, earliest=None, **kwargs):
+        if work_day is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "date": work_day.date,
+                    "session": work_day.session,
+                    "group": work_day.group,
+                    "men": work_day.men,
+                    "women": work_day.women,
+                    "hours": work_day.hours,
+                    "activity": work_day.activity,
+                },
+            )
         super().__init__(*args, **kwargs)
         self.fields["date"].initial = timezone.localdate()
         self.fields["date"].widget.attrs["max"] = timezone.localdate().isoformat()
+        if earliest is not None:
+            # The SK's own day is the first day work may be recorded on.
+            self.fields["date"].widget.attrs["min"] = earliest.isoformat()
+        if work_day is not None and work_day.attendance_photo:
+            self.fields["attendance"].label = _("Ganti foto daftar hadir (boleh kosong)")
+
+    def clean_session(self):
+        return self.cleaned_data.get("session") or WorkDay.Session.DAY
+
+    def service_fields(self) -> dict:
+        data = self.cleaned_data
+        names = ["date", "session", "group", "men", "women", "hours", "activity"]
+        return {name: data[name] for name in names} | {"attendance": data.get("attendance")}
 
     def clean(self):
         data = super().clean()

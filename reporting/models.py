@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from bangkit.models import FiscalYear
 from bangkit.money import rupiah
 from bangkit.scoping import ScopedQuerySet
+from bangkit.templatetags.rupiah import angka
 from proposals.models import Proposal
 
 # A person-day (hari orang kerja, HOK) is eight hours of one person's work.
@@ -43,12 +44,28 @@ def attendance_path(instance, filename):
 
 
 class WorkDay(models.Model):
-    """One day of gotong-royong on the site: who came, how long, what was done."""
+    """One session of gotong-royong on the site: who came, how long, what was done. A date may
+    hold several (a morning and an afternoon shift, two groups working side by side)."""
+
+    class Session(models.TextChoices):
+        DAY = "day", _("Sehari")
+        MORNING = "morning", _("Pagi")
+        AFTERNOON = "afternoon", _("Siang–sore")
+        EVENING = "evening", _("Malam")
 
     proposal = models.ForeignKey(
         Proposal, on_delete=models.PROTECT, related_name="work_days", verbose_name=_("usulan")
     )
     date = models.DateField(_("tanggal"))
+    session = models.CharField(
+        _("waktu"), max_length=10, choices=Session.choices, default=Session.DAY
+    )
+    group = models.CharField(
+        _("kelompok"),
+        max_length=60,
+        blank=True,
+        help_text=_("Boleh kosong; isi bila beberapa kelompok bekerja pada waktu yang sama."),
+    )
     men = models.PositiveSmallIntegerField(_("peserta laki-laki"), default=0)
     women = models.PositiveSmallIntegerField(_("peserta perempuan"), default=0)
     hours = models.DecimalField(
@@ -77,8 +94,11 @@ class WorkDay(models.Model):
         verbose_name = _("hari kerja gotong-royong")
         verbose_name_plural = _("hari kerja gotong-royong")
         constraints = [
-            # One row per day: a second tap on a slow link must not count the day twice.
-            models.UniqueConstraint(fields=["proposal", "date"], name="work_day_once_per_date"),
+            # One row per session and group: a second tap on a slow link must not count the
+            # same shift twice, while a morning and an afternoon shift are two rows.
+            models.UniqueConstraint(
+                fields=["proposal", "date", "session", "group"], name="work_day_once_per_session"
+            ),
             models.CheckConstraint(
                 name="work_day_has_participants", condition=Q(men__gt=0) | Q(women__gt=0)
             ),
@@ -88,7 +108,16 @@ class WorkDay(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.proposal.code} {self.date:%d-%m-%Y}: {self.participants} orang"
+        when = f"{self.date:%d-%m-%Y}" + (f" ({self.label})" if self.label else "")
+        return f"{self.proposal.code} {when}: {self.participants} orang"
+
+    @property
+    def label(self) -> str:
+        """'pagi', 'siang–sore, Kelompok B': what tells two rows of one date apart."""
+        parts = [] if self.session == self.Session.DAY else [self.get_session_display().lower()]
+        if self.group:
+            parts.append(self.group)
+        return ", ".join(parts)
 
     @property
     def participants(self) -> int:
@@ -328,7 +357,7 @@ class MaterialUsage(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.description}: {self.used}/{self.delivered} {self.unit}"
+        return f"{self.description}: {angka(self.used)}/{angka(self.delivered)} {self.unit}"
 
     @property
     def unaccounted(self) -> Decimal:

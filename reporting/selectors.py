@@ -88,7 +88,8 @@ def sites_for(user, *, year: int | None = None, state: str | None = None) -> Que
         .filter(state__in=EXECUTION_STATES)
         .select_related("rt", "kelurahan__kecamatan", "fiscal_year", "work_type")
         .annotate(
-            work_day_count=count_of(WorkDay.objects.all(), per="proposal"),
+            # Days, not sessions: a morning and an afternoon shift are one day of work.
+            work_day_count=count_of(WorkDay.objects.all(), per="proposal", distinct="date"),
             person_hours=sum_of(
                 WorkDay.objects.all(), PERSON_HOURS, per="proposal", output_field=DEC
             ),
@@ -193,7 +194,7 @@ class Totals:
 
 def totals_of(proposal: Proposal, work_days, contributions) -> Totals:
     """Totals of a site's records already loaded (no query)."""
-    totals = Totals(work_days=len(work_days))
+    totals = Totals(work_days=len({day.date for day in work_days}))
     for day in work_days:
         totals.men += day.men
         totals.women += day.women
@@ -400,7 +401,7 @@ def execution_totals(user, *, by: str = "kelurahan", year: int | None = None) ->
     for values in (
         work.order_by()
         .values(*fields, "proposal_id", "proposal__fiscal_year__daily_wage")
-        .annotate(hours=Sum(PERSON_HOURS), days=Count("pk"))
+        .annotate(hours=Sum(PERSON_HOURS), days=Count("date", distinct=True))
     ):
         row = row_for(values)
         row.work_days += values["days"]
@@ -449,7 +450,7 @@ def proposal_progress(proposal: Proposal, user) -> Progress | None:
             "stage", "taken_at", "uploaded_at", "id"
         )
     )
-    work = proposal.work_days.aggregate(hours=Sum(PERSON_HOURS), days=Count("pk"))
+    work = proposal.work_days.aggregate(hours=Sum(PERSON_HOURS), days=Count("date", distinct=True))
     report = CompletionReport.objects.filter(proposal=proposal).first()
     contributions = proposal.contributions.aggregate(t=Coalesce(Sum("value"), 0))["t"]
     stages = sorted({p.stage for p in photos} | set(REQUIRED_STAGES))

@@ -20,6 +20,7 @@ from bangkit.errors import ActionRefused
 from bangkit.files import DOCUMENT_TYPES, check_upload
 from bangkit.money import rupiah
 from bangkit.services import audit_record
+from bangkit.templatetags.rupiah import angka
 from proposals import rules
 from proposals.models import Proposal, State
 from proposals.services import apply_transition_locked, lock_proposal
@@ -93,6 +94,65 @@ def _clean_or_refuse(obj, *, exclude) -> None:
 # --- Work days ------------------------------------------------------------------------------
 
 
+def _work_day_fields(
+    day: WorkDay,
+    *,
+    date: datetime.date,
+    men: int,
+    women: int,
+    activity: str,
+    hours: Decimal,
+    session: str,
+    group: str,
+) -> None:
+    day.date = date
+    day.men = men or 0
+    day.women = women or 0
+    day.hours = hours
+    day.activity = (activity or "").strip()
+    day.session = session or WorkDay.Session.DAY
+    day.group = " ".join((group or "").split())
+
+
+def _check_work_day(proposal: Proposal, day: WorkDay) -> None:
+    """Date, participants, fields, and no second row for the same shift of the same group."""
+    _check_date(proposal, day.date, "Tanggal hari kerja")
+    if day.participants <= 0:
+        raise ActionRefused("Isi jumlah peserta (laki-laki dan/atau perempuan).")
+    _clean_or_refuse(day, exclude=["proposal", "recorded_by", "attendance_photo"])
+    twins = proposal.work_days.filter(date=day.date, session=day.session, group=day.group)
+    if twins.exclude(pk=day.pk).exists():
+        when = f"{day.date:%d-%m-%Y}" + (f" ({day.label})" if day.label else "")
+        raise ActionRefused(
+            f"Hari kerja tanggal {when} sudah dicatat. Ubah catatan itu, atau pilih waktu "
+            "(pagi, siang–sore) atau nama kelompok yang lain bila ini kelompok kedua."
+        )
+
+
+def _store_attendance(day: WorkDay, attendance) -> None:
+    try:
+        checked = check_upload(attendance, allowed=DOCUMENT_TYPES)
+    except ValidationError as exc:
+        raise ActionRefused(exc.messages[0]) from exc
+    name = f"hadir-{get_random_string(12).lower()}.{EXTENSIONS[checked.content_type]}"
+    storage.save_file(day.attendance_photo, name, attendance)
+    day.attendance_content_type = checked.content_type
+    day.attendance_sha256 = checked.sha256
+
+
+def _work_day_data(day: WorkDay) -> dict:
+    return {
+        "date": day.date.isoformat(),
+        "session": day.session,
+        "group": day.group,
+        "men": day.men,
+        "women": day.women,
+        "hours": f"{Decimal(day.hours).normalize():f}",
+        "activity": day.activity,
+        "attendance_sha256": day.attendance_sha256,
+    }
+
+
 @storage.atomic
 def work_day_add(
     *,
@@ -103,39 +163,28 @@ def work_day_add(
     women: int,
     activity: str,
     hours: Decimal = Decimal("8"),
+    session: str = WorkDay.Session.DAY,
+    group: str = "",
     attendance=None,
 ) -> WorkDay:
-    """Record a day of gotong-royong; the first one starts the work on the site."""
+    """Record a session of gotong-royong; the first one starts the work on the site."""
     proposal = lock_proposal(proposal, actor)
     _require_recorder(proposal, actor)
     _require_recording_state(proposal, "Hari kerja")
-    _check_date(proposal, date, "Tanggal hari kerja")
-    if proposal.work_days.filter(date=date).exists():
-        raise ActionRefused(
-            f"Hari kerja tanggal {date:%d-%m-%Y} sudah dicatat. Hapus catatan itu bila ingin "
-            "mengubahnya."
-        )
-    day = WorkDay(
-        proposal=proposal,
+    day = WorkDay(proposal=proposal, recorded_by=actor)
+    _work_day_fields(
+        day,
         date=date,
-        men=men or 0,
-        women=women or 0,
+        men=men,
+        women=women,
+        activity=activity,
         hours=hours,
-        activity=(activity or "").strip(),
-        recorded_by=actor,
+        session=session,
+        group=group,
     )
-    if day.participants <= 0:
-        raise ActionRefused("Isi jumlah peserta (laki-laki dan/atau perempuan).")
-    _clean_or_refuse(day, exclude=["proposal", "recorded_by", "attendance_photo"])
+    _check_work_day(proposal, day)
     if attendance is not None:
-        try:
-            checked = check_upload(attendance, allowed=DOCUMENT_TYPES)
-        except ValidationError as exc:
-            raise ActionRefused(exc.messages[0]) from exc
-        name = f"hadir-{get_random_string(12).lower()}.{EXTENSIONS[checked.content_type]}"
-        storage.save_file(day.attendance_photo, name, attendance)
-        day.attendance_content_type = checked.content_type
-        day.attendance_sha256 = checked.sha256
+        _store_attendance(day, attendance)
     day.save()
     if proposal.state == State.MATERIALS_RECEIVED:
         apply_transition_locked(
@@ -149,14 +198,59 @@ def work_day_add(
         action="work_day_add",
         obj=proposal,
         summary=f"{proposal.code}: hari kerja {date:%d-%m-%Y}",
-        data={
-            "work_day": day.pk,
-            "date": date.isoformat(),
-            "men": day.men,
-            "women": day.women,
-            "hours": str(day.hours),
-            "attendance_sha256": day.attendance_sha256,
-        },
+        data={"work_day": day.pk, **_work_day_data(day)},
+    )
+    return day
+
+
+@storage.atomic
+def work_day_update(
+    *,
+    work_day: WorkDay,
+    actor,
+    date: datetime.date,
+    men: int,
+    women: int,
+    activity: str,
+    hours: Decimal,
+    session: str = WorkDay.Session.DAY,
+    group: str = "",
+    attendance=None,
+) -> WorkDay:
+    """Correct a recorded session, until the completion report is submitted. A new attendance
+    sheet replaces the old one (removed once the change is committed)."""
+    proposal = lock_proposal(work_day.proposal, actor)
+    _require_recorder(proposal, actor)
+    _require_recording_state(proposal, "Hari kerja")
+    day = proposal.work_days.select_for_update().filter(pk=work_day.pk).first()
+    if day is None:
+        raise ActionRefused("Catatan hari kerja ini sudah dihapus.")
+    before = _work_day_data(day)
+    _work_day_fields(
+        day,
+        date=date,
+        men=men,
+        women=women,
+        activity=activity,
+        hours=hours,
+        session=session,
+        group=group,
+    )
+    _check_work_day(proposal, day)
+    if attendance is not None:
+        storage.delete_on_commit(day.attendance_photo)  # the old sheet, named now
+        _store_attendance(day, attendance)
+    after = _work_day_data(day)
+    changed = {k: [before[k], v] for k, v in after.items() if before[k] != v}
+    if not changed and attendance is None:
+        return day
+    day.save()
+    audit_record(
+        actor=actor,
+        action="work_day_update",
+        obj=proposal,
+        summary=f"{proposal.code}: hari kerja {day.date:%d-%m-%Y} diubah",
+        data={"work_day": day.pk, "changed": changed, "new_sheet": attendance is not None},
     )
     return day
 
@@ -174,14 +268,7 @@ def work_day_remove(*, work_day: WorkDay, actor) -> None:
         action="work_day_remove",
         obj=proposal,
         summary=f"{proposal.code}: hari kerja {day.date:%d-%m-%Y} dihapus",
-        data={
-            "date": day.date.isoformat(),
-            "men": day.men,
-            "women": day.women,
-            "hours": str(day.hours),
-            "activity": day.activity,
-            "attendance_sha256": day.attendance_sha256,
-        },
+        data=_work_day_data(day),
     )
     storage.delete_on_commit(day.attendance_photo)
     day.delete()
@@ -452,8 +539,8 @@ def report_save(
             errors.append(f"{line.description}: jumlah tidak boleh negatif.")
         elif used + leftover > line.delivered:
             errors.append(
-                f"{line.description}: terpakai {used:f} + sisa {leftover:f} {line.unit} melebihi "
-                f"yang diterima ({line.delivered:f} {line.unit})."
+                f"{line.description}: terpakai {angka(used)} + sisa {angka(leftover)} {line.unit} "
+                f"melebihi yang diterima ({angka(line.delivered)} {line.unit})."
             )
         rows.append(
             MaterialUsage(
@@ -506,9 +593,9 @@ def report_submit(*, proposal: Proposal, actor) -> Proposal:
     report.save(update_fields=["submitted_by", "submitted_at", "updated_at"])
     totals = site.totals
     note = (
-        f"Volume {report.realised_volume:f} {proposal.work_type.unit} dari "
-        f"{proposal.planned_volume:f}; {totals.work_days} hari kerja, "
-        f"{totals.person_days:f} HOK; swadaya {rupiah(totals.contributions)}"
+        f"Volume {angka(report.realised_volume)} {proposal.work_type.unit} dari "
+        f"{angka(proposal.planned_volume)}; {totals.work_days} hari kerja, "
+        f"{angka(totals.person_days)} HOK; swadaya {rupiah(totals.contributions)}"
     )
     apply_transition_locked(proposal, actor=actor, action="submit_report", note=note)
     return proposal

@@ -18,6 +18,7 @@ urlpatterns = [
     path("lokasi/<int:pk>/periksa/", views.review, name="review"),
     path("lokasi/<int:pk>/ketahui/", views.countersign, name="countersign"),
     path("lokasi/<int:pk>/lpj.pdf", views.lpj, name="lpj"),
+    path("hari-kerja/<int:pk>/ubah/", views.work_day_edit, name="work_day_edit"),
     path("hari-kerja/<int:pk>/hapus/", views.work_day_remove, name="work_day_remove"),
     path("hari-kerja/<int:pk>/daftar-hadir/", views.attendance_file, name="attendance"),
     path("swadaya/<int:pk>/hapus/", views.contribution_remove, name="contribution_remove"),

@@ -125,30 +125,64 @@ def work_day_add(request, pk):
     proposal = selectors.site_for(request.user, pk)
     if not reporting_rules.may_record_work(request.user, proposal):
         raise Http404
-    form = WorkDayForm(request.POST or None, request.FILES or None)
+    form = WorkDayForm(request.POST or None, request.FILES or None, earliest=_earliest(proposal))
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             day = services.work_day_add(
-                proposal=proposal,
-                actor=request.user,
-                date=data["date"],
-                men=data["men"],
-                women=data["women"],
-                hours=data["hours"],
-                activity=data["activity"],
-                attendance=data.get("attendance"),
+                proposal=proposal, actor=request.user, **form.service_fields()
             )
         except ActionRefused as exc:
             say_refused(request, exc)
         else:
             messages.success(
                 request,
-                f"Hari kerja {day.date:%d-%m-%Y} dicatat: {day.participants} orang, "
+                f"Hari kerja {_day_text(day)} dicatat: {day.participants} orang, "
                 f"{angka(day.person_days)} HOK.",
             )
             return redirect(_site_url(proposal))
     return render(request, "reporting/work_day_form.html", {"proposal": proposal, "form": form})
+
+
+def _earliest(proposal):
+    return selectors.designation(proposal).first_date
+
+
+def _day_text(day) -> str:
+    return f"{day.date:%d-%m-%Y}" + (f" ({day.label})" if day.label else "")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def work_day_edit(request, pk):
+    """Correct a recorded session; possible until the completion report is submitted."""
+    day = selectors.work_day_for(request.user, pk)
+    proposal = day.proposal
+    if not reporting_rules.may_record_work(request.user, proposal):
+        if reporting_rules.is_recorder_of(request.user, proposal):
+            messages.error(
+                request,
+                "Hari kerja tidak dapat diubah lagi: laporan penyelesaian sudah diajukan.",
+            )
+            return redirect(_site_url(proposal))
+        raise Http404
+    form = WorkDayForm(
+        request.POST or None, request.FILES or None, work_day=day, earliest=_earliest(proposal)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            day = services.work_day_update(
+                work_day=day, actor=request.user, **form.service_fields()
+            )
+        except ActionRefused as exc:
+            say_refused(request, exc)
+        else:
+            messages.success(request, f"Hari kerja {_day_text(day)} diperbarui.")
+            return redirect(_site_url(proposal))
+    return render(
+        request,
+        "reporting/work_day_form.html",
+        {"proposal": proposal, "form": form, "work_day": day},
+    )
 
 
 @login_required
@@ -160,7 +194,7 @@ def work_day_remove(request, pk):
     except ActionRefused as exc:
         say_refused(request, exc)
     else:
-        messages.success(request, f"Hari kerja {day.date:%d-%m-%Y} dihapus.")
+        messages.success(request, f"Hari kerja {_day_text(day)} dihapus.")
     return redirect(_site_url(day.proposal))
 
 

@@ -194,6 +194,22 @@ def test_the_direct_link_shows_the_same_page(client, proposal):
     assert "Rabat beton Lorong Damai" in lower.content.decode()
 
 
+@pytest.mark.parametrize(
+    "typed", ["BB-2026-7KQ2-MX=", "BB-2026-7KQ2-MX", "bb 2026 7kq2 mx", "BB20267KQ2MX="]
+)
+def test_a_code_issued_before_with_a_symbol_is_found_with_or_without_it(client, proposal, typed):
+    # Codes issued before the two check letters ended in a symbol such as "=", which people
+    # drop when they type or read the code.
+    Proposal.objects.filter(pk=proposal.pk).update(code="BB-2026-7KQ2-MX=")
+
+    by_form = track(client, typed)
+    by_link = client.get(reverse("public:track_detail", kwargs={"code": typed}))
+
+    for response in (by_form, by_link):
+        assert response.status_code == 200, typed
+        assert "Rabat beton Lorong Damai" in response.content.decode()
+
+
 CAMAT_NAME = "Hasan Rambe"
 
 

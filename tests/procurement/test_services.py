@@ -674,7 +674,7 @@ def test_a_refused_quantity_cannot_exceed_what_was_ordered(world, make_designate
         )
 
     assert refused.value.problems == [
-        f"{semen.description}: ditolak 9999999999.99 sak melebihi jumlah pesanan 100.00 sak."
+        f"{semen.description}: ditolak 9.999.999.999,99 sak melebihi jumlah pesanan 100 sak."
     ]
     assert not order.deliveries.exists()
 

@@ -118,6 +118,12 @@ def test_delivery_payment_and_bast_pages(client, world, issued):
     assert issued.payments.get().amount == 7_500_000
 
     deliver_all(world, issued)
+    form = client.get(reverse("procurement:handover", args=[issued.proposal_id])).content
+    # The BAST date is prefilled with today (the day it is signed) and cannot be later.
+    assert (
+        f'name="handover_date" value="{TODAY.isoformat()}" max="{TODAY.isoformat()}"'
+        in form.decode()
+    )
     response = client.post(
         reverse("procurement:handover", args=[issued.proposal_id]),
         {
@@ -457,11 +463,11 @@ def test_delivery_form_refuses_oversized_and_foreign_lines(client, world, make_d
     for data, message in [
         (
             {f"accepted_{semen.pk}": "0", f"rejected_{semen.pk}": "9999999999.99"},
-            "ditolak 9999999999.99 sak melebihi jumlah pesanan 100.00 sak",
+            "ditolak 9.999.999.999,99 sak melebihi jumlah pesanan 100 sak",
         ),
         (
             {f"accepted_{semen.pk}": "9999999999.99"},
-            "diterima 9999999999.99 sak melebihi sisa pesanan",
+            "diterima 9.999.999.999,99 sak melebihi sisa pesanan",
         ),
         (
             {f"accepted_{other.lines.first().pk}": "1"},  # another order's line: not on this form

@@ -603,6 +603,62 @@ def test_submit_is_blocked_with_the_problems_listed(client, site):
     assert Proposal.objects.get(pk=proposal.pk).state == State.DRAFT
 
 
+def test_submitting_leads_to_the_receipt_with_its_code_qr_and_share_link(client, site, settings):
+    settings.SITE_URL = "https://bangkit.jambikota.go.id"
+    proposal = make_proposal(site)
+    client.force_login(site.users["rt1"])
+
+    response = decide(client, proposal, "submit")
+
+    receipt = reverse("proposals:receipt", args=[proposal.pk])
+    assert response.redirect_chain[-1] == (receipt, 302)
+    html = response.content.decode()
+    track = f"https://bangkit.jambikota.go.id/lacak/{proposal.code}/"
+    assert "Tanda terima usulan" in html and "Diajukan ke Kelurahan Sungai Layar" in html
+    year, first, second = proposal.code[3:].split("-")
+    assert f"<span>{first}</span>" in html and f"<span>{second}</span>" in html
+    qr = reverse("proposals:receipt_qr", args=[proposal.pk])
+    assert f'src="{qr}"' in html
+    assert f'href="{track}" data-share' in html
+    assert "js/receipt.js" in html and "css/receipt.css" in html
+
+    image = client.get(qr)
+    assert image.status_code == 200 and image["Content-Type"] == "image/svg+xml"
+    assert image.content.startswith(b"<?xml") and b"<path" in image.content
+    assert b"<script" not in image.content
+    # The dossier links back to its receipt.
+    detail = client.get(reverse("proposals:detail", args=[proposal.code])).content.decode()
+    assert f'href="{receipt}"' in detail
+
+
+def test_the_qr_code_encodes_the_public_tracking_page(client, site, settings):
+    settings.SITE_URL = ""
+    proposal = make_proposal(site, State.SUBMITTED)
+    client.force_login(site.users["lurah"])
+    html = client.get(reverse("proposals:receipt", args=[proposal.pk])).content.decode()
+    # Without SITE_URL, the address this request used.
+    assert f'href="http://testserver/lacak/{proposal.code}/" data-share' in html
+
+
+def test_the_receipt_is_only_for_those_who_may_see_the_proposal(client, site):
+    proposal = make_proposal(site, State.SUBMITTED)
+    urls = [
+        reverse("proposals:receipt", args=[proposal.pk]),
+        reverse("proposals:receipt_qr", args=[proposal.pk]),
+    ]
+    for user in ("rt2", "lurah_2", "camat_lain"):
+        client.force_login(site.users[user])
+        for url in urls:
+            assert client.get(url).status_code == 404, (user, url)
+    for user in ("rt1", "lurah", "camat", "inspektorat"):
+        client.force_login(site.users[user])
+        for url in urls:
+            assert client.get(url).status_code == 200, (user, url)
+    assert client.get(reverse("proposals:receipt", args=[10**9])).status_code == 404
+    client.logout()
+    assert client.get(urls[0]).status_code == 302
+
+
 def test_the_whole_round_trip_from_entry_to_kecamatan_verified(client, site):
     rt, lurah, camat = site.users["rt1"], site.users["lurah"], site.users["camat"]
     entry = make_entry(site)

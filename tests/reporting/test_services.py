@@ -125,11 +125,46 @@ def test_the_decree_day_itself_is_allowed(world, site):
     )
 
 
-def test_a_day_is_recorded_once(world, site):
+def test_a_session_is_recorded_once(world, site):
     work_day(site, world.users["rt"])
     with pytest.raises(ActionRefused) as refused:
         work_day(site, world.users["rt"])
     assert "sudah dicatat" in refused.value.message
+    assert WorkDay.objects.count() == 1
+
+
+def test_a_date_holds_a_morning_and_an_afternoon_shift_and_two_groups(world, site):
+    rt = world.users["rt"]
+    day = TODAY - timedelta(days=4)
+
+    def shift(session, group="", men=6):
+        return services.work_day_add(
+            proposal=site,
+            actor=rt,
+            date=day,
+            men=men,
+            women=2,
+            hours=Decimal("4"),
+            activity="Mengecor",
+            session=session,
+            group=group,
+        )
+
+    shift("morning")
+    shift("afternoon")
+    shift("afternoon", group="  Kelompok   B ", men=4)
+    with pytest.raises(ActionRefused) as refused:
+        shift("afternoon", group="Kelompok B")
+    assert "(siang–sore, Kelompok B) sudah dicatat" in refused.value.message
+
+    assert WorkDay.objects.filter(proposal=site, date=day).count() == 3
+    detail = selectors.site_detail(site)
+    # Three sessions, one day of work; the hours of all three count.
+    assert detail.totals.work_days == 1
+    assert detail.totals.person_hours == Decimal("4") * (8 + 8 + 6)
+    assert selectors.sites_for(rt).get(pk=site.pk).work_day_count == 1
+    assert selectors.execution_totals(rt, by="kelurahan")[0].work_days == 1
+    assert selectors.proposal_progress(site, rt).work_days == 1
 
 
 def test_work_day_needs_participants_and_sane_hours(world, site):
@@ -177,6 +212,104 @@ def test_removing_a_work_day_is_audited(world, site):
     assert not WorkDay.objects.exists()
     event = AuditEvent.objects.get(action="work_day_remove")
     assert event.data["men"] == 10 and event.data["activity"] == "Mengecor 20 m"
+
+
+def test_a_work_day_is_corrected_with_an_audit_row_of_what_changed(world, site):
+    rt = world.users["rt"]
+    day = work_day(site, rt, days_ago=5, men=10, women=4)
+
+    services.work_day_update(
+        work_day=day,
+        actor=rt,
+        date=day.date,
+        men=12,
+        women=4,
+        hours=Decimal("6"),
+        activity="Mengecor 20 m",
+        session="morning",
+    )
+
+    day.refresh_from_db()
+    assert (day.men, day.hours, day.session) == (12, Decimal("6.0"), "morning")
+    event = AuditEvent.objects.get(action="work_day_update")
+    assert event.data["changed"] == {
+        "men": [10, 12],
+        "hours": ["8", "6"],
+        "session": ["day", "morning"],
+    }
+
+
+def test_a_correction_keeps_the_checks_of_a_new_day(world, site):
+    rt = world.users["rt"]
+    first = work_day(site, rt, days_ago=5)
+    second = work_day(site, rt, days_ago=4)
+    fields = {"men": 3, "women": 0, "hours": Decimal("8"), "activity": "Gali"}
+    for date, message in [
+        (first.date, "sudah dicatat"),
+        (TODAY + timedelta(days=1), "masa depan"),
+        (DECREE_DATE - timedelta(days=1), "sebelum tanggal SK"),
+    ]:
+        with pytest.raises(ActionRefused) as refused:
+            services.work_day_update(work_day=second, actor=rt, date=date, **fields)
+        assert message in refused.value.message
+    with pytest.raises(ActionRefused):
+        services.work_day_update(
+            work_day=second, actor=rt, date=second.date, **(fields | {"men": 0})
+        )
+    with pytest.raises(NotInScope):
+        services.work_day_update(
+            work_day=second, actor=world.users["rt_other"], date=second.date, **fields
+        )
+    second.refresh_from_db()
+    assert second.men == 10
+    assert not AuditEvent.objects.filter(action="work_day_update").exists()
+
+
+def test_an_unchanged_correction_writes_nothing(world, site):
+    rt = world.users["rt"]
+    day = work_day(site, rt)
+    services.work_day_update(
+        work_day=day,
+        actor=rt,
+        date=day.date,
+        men=day.men,
+        women=day.women,
+        hours=day.hours,
+        activity=day.activity,
+    )
+    assert not AuditEvent.objects.filter(action="work_day_update").exists()
+
+
+def test_a_new_attendance_sheet_replaces_the_old_one_on_commit(
+    world, site, django_capture_on_commit_callbacks
+):
+    rt = world.users["rt"]
+    day = services.work_day_add(
+        proposal=site,
+        actor=rt,
+        date=TODAY,
+        men=3,
+        women=1,
+        activity="Gali",
+        attendance=upload(photo_bytes("a"), "hadir.jpg"),
+    )
+    old_name, old_sha = day.attendance_photo.name, day.attendance_sha256
+    storage_of = day.attendance_photo.storage
+    with django_capture_on_commit_callbacks(execute=True):
+        services.work_day_update(
+            work_day=day,
+            actor=rt,
+            date=day.date,
+            men=3,
+            women=1,
+            hours=day.hours,
+            activity="Gali",
+            attendance=upload(photo_bytes("b"), "hadir-baru.jpg"),
+        )
+    day.refresh_from_db()
+    assert day.attendance_sha256 != old_sha and day.attendance_photo.name != old_name
+    assert storage_of.exists(day.attendance_photo.name)
+    assert not storage_of.exists(old_name)
 
 
 # --- Contributions ------------------------------------------------------------------------------
@@ -338,6 +471,18 @@ def test_records_are_locked_once_the_report_is_submitted(world, site):
     with pytest.raises(ActionRefused) as refused:
         work_day(ready, world.users["rt"], days_ago=3)
     assert "sudah diajukan" in refused.value.message
+    day = ready.work_days.get()
+    with pytest.raises(ActionRefused) as refused:
+        services.work_day_update(
+            work_day=day,
+            actor=world.users["rt"],
+            date=day.date,
+            men=1,
+            women=0,
+            hours=day.hours,
+            activity="Gali",
+        )
+    assert refused.value.message.startswith("Hari kerja tidak dapat diubah: laporan sudah")
     with pytest.raises(ActionRefused):
         services.photo_add(
             proposal=ready, actor=world.users["rt"], stage=100, upload=upload(photo_bytes("z"))

@@ -15,7 +15,15 @@ from PIL import Image
 
 from reporting import selectors, services
 from reporting.models import ProgressPhoto, SwadayaContribution, WorkDay
-from tests.reporting.conftest import ORDER, SITE_POINT, TODAY, photo_bytes, upload, when
+from tests.reporting.conftest import (
+    DECREE_DATE,
+    ORDER,
+    SITE_POINT,
+    TODAY,
+    photo_bytes,
+    upload,
+    when,
+)
 
 
 def login(client, user):
@@ -78,6 +86,59 @@ def test_rt_records_a_work_day_in_one_short_form(client, world, site):
     assert site.state == "in_progress"
     follow = client.get(response["Location"]).content.decode()
     assert "17 orang, 17 HOK" in follow
+
+
+def test_two_shifts_of_one_date_are_recorded_and_one_is_corrected(client, world, site):
+    login(client, world.users["rt"])
+    url = reverse("reporting:work_day_add", args=[site.pk])
+    form = client.get(url).content.decode()
+    assert 'name="session" value="day"' in form and "Siang–sore" in form
+    shift = {"date": TODAY.isoformat(), "men": "6", "women": "2", "hours": "4", "activity": "Cor"}
+    client.post(url, shift | {"session": "morning"})
+    client.post(url, shift | {"session": "afternoon", "group": "Kelompok B"})
+    assert WorkDay.objects.filter(date=TODAY).count() == 2
+
+    afternoon = WorkDay.objects.get(session="afternoon")
+    page = client.get(reverse("reporting:site", args=[site.pk])).content.decode()
+    assert "· pagi" in page and "· siang–sore, Kelompok B" in page
+    edit = reverse("reporting:work_day_edit", args=[afternoon.pk])
+    assert f'href="{edit}"' in page
+    form = client.get(edit).content.decode()
+    assert "Ubah hari kerja" in form and 'value="Kelompok B"' in form
+    response = client.post(edit, shift | {"session": "afternoon", "group": "", "men": "9"})
+    assert response.status_code == 302
+    afternoon.refresh_from_db()
+    assert (afternoon.men, afternoon.group) == (9, "")
+    taken = client.post(edit, shift | {"session": "morning"})
+    assert taken.status_code == 200 and "sudah dicatat" in taken.content.decode()
+
+
+def test_a_work_day_cannot_be_corrected_after_the_report_is_submitted(client, world, reported):
+    day = reported.work_days.get()
+    login(client, world.users["rt"])
+    edit = reverse("reporting:work_day_edit", args=[day.pk])
+    assert edit not in client.get(reverse("reporting:site", args=[reported.pk])).content.decode()
+    for response in (
+        client.get(edit, follow=True),
+        client.post(edit, {"date": TODAY.isoformat(), "men": "1", "session": "day"}, follow=True),
+    ):
+        assert "Hari kerja tidak dapat diubah lagi" in response.content.decode()
+    day.refresh_from_db()
+    assert day.men == 5
+    login(client, world.users["inspektorat"])
+    assert client.get(edit).status_code == 404
+
+
+def test_the_decree_day_is_the_first_day_the_form_offers_and_accepts(client, world, site):
+    login(client, world.users["rt"])
+    url = reverse("reporting:work_day_add", args=[site.pk])
+    assert f'min="{DECREE_DATE.isoformat()}"' in client.get(url).content.decode()
+    day = {"men": "3", "women": "0", "hours": "8", "activity": "Gali"}
+    response = client.post(url, day | {"date": DECREE_DATE.isoformat()})
+    assert response.status_code == 302
+    before = client.post(url, day | {"date": (DECREE_DATE - timedelta(days=1)).isoformat()})
+    assert "tidak boleh sebelum tanggal SK" in before.content.decode()
+    assert WorkDay.objects.get().date == DECREE_DATE
 
 
 def test_a_blank_count_is_zero(client, world, site):
@@ -402,6 +463,7 @@ def test_out_of_area_is_not_found_everywhere(client, world, reported):
         ("get", reverse("reporting:review", args=[reported.pk])),
         ("get", reverse("reporting:lpj", args=[reported.pk])),
         ("get", reverse("reporting:work_day_add", args=[reported.pk])),
+        ("get", reverse("reporting:work_day_edit", args=[day.pk])),
         ("get", reverse("reporting:photo_upload", args=[reported.pk])),
         ("get", reverse("reporting:photo_display", args=[photo.pk])),
         ("get", reverse("reporting:photo_thumbnail", args=[photo.pk])),

@@ -1,11 +1,8 @@
 """The SK Camat as a PDF: WeasyPrint on local files only, F4 or A4, with a QR code to its page."""
 
-import base64
-import io
 import re
 from pathlib import Path
 
-import qrcode
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -13,6 +10,7 @@ from django.urls import reverse
 from bangkit.indonesian import long_date, terbilang
 from bangkit.money import group_thousands, rupiah
 from bangkit.pdf import static_roots, write_pdf
+from bangkit.qr import qr_data_uri
 
 _ORDINALS = [
     "KESATU",
@@ -62,19 +60,6 @@ def public_url(decree, site_url: str | None = None) -> str:
     """The absolute address of the decree's public page, printed as the QR code."""
     base = (site_url or settings.SITE_URL or "http://127.0.0.1:8000").rstrip("/")
     return base + reverse("sk:public", args=[decree.public_id])
-
-
-def qr_data_uri(url: str) -> str:
-    """A QR code of `url` as a PNG data URI, drawn locally (no service, no file).
-
-    PNG rather than SVG: WeasyPrint paints a QR's thousand-segment SVG path slowly.
-    """
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=6, border=1)
-    code.add_data(url)
-    code.make(fit=True)
-    buffer = io.BytesIO()
-    code.make_image().save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def _stylesheet() -> Path:
