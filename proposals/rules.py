@@ -135,7 +135,8 @@ def submission_checks(proposal) -> list[tuple[str, str]]:
             ("year", f"Pengajuan usulan tahun {proposal.fiscal_year.year} tidak sedang dibuka.")
         )
     if not proposal.fiscal_year.work_types.filter(pk=proposal.work_type_id).exists():
-        checks.append(("work_type", f"Jenis kegiatan {proposal.work_type} tidak didanai tahun ini."))
+        unfunded = f"Jenis kegiatan {proposal.work_type} tidak didanai tahun ini."
+        checks.append(("work_type", unfunded))
     return checks
 
 
