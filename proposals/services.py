@@ -96,6 +96,20 @@ def _unused_tracking_code(year: int) -> str:
             return code
 
 
+def proposal_values_from_entry(entry: MusrenbangEntry) -> dict:
+    """The proposal fields a Musrenbang entry fills in before the Ketua RT changes them."""
+    return {
+        "title": entry.title,
+        "work_type": entry.work_type,
+        "location_description": entry.location_text or entry.title,
+        "planned_volume": entry.volume or Decimal("1"),
+        "latitude": entry.latitude,
+        "longitude": entry.longitude,
+        # An RT whose households are not known yet: the Ketua RT fills in the figure.
+        "households_benefiting": (entry.rt.households or 0) if entry.rt else 0,
+    }
+
+
 @transaction.atomic
 def proposal_create_from_entry(*, entry: MusrenbangEntry, actor, **fields) -> Proposal:
     """The Ketua RT starts a proposal from one of the RT's Musrenbang entries."""
@@ -114,16 +128,7 @@ def proposal_create_from_entry(*, entry: MusrenbangEntry, actor, **fields) -> Pr
         )
     if entry.proposals.exclude(state=State.CANCELLED).exists():
         raise ActionRefused(_("Usulan Musrenbang ini sudah memiliki usulan kegiatan."))
-    values = {
-        "title": entry.title,
-        "work_type": entry.work_type,
-        "location_description": entry.location_text or entry.title,
-        "planned_volume": entry.volume or Decimal("1"),
-        "latitude": entry.latitude,
-        "longitude": entry.longitude,
-        # An RT whose households are not known yet: the Ketua RT fills in the figure.
-        "households_benefiting": (entry.rt.households or 0) if entry.rt else 0,
-    }
+    values = proposal_values_from_entry(entry)
     values.update({k: v for k, v in fields.items() if k in PROPOSAL_FIELDS})
     if values["work_type"] is None:
         raise ActionRefused(_("Pilih jenis kegiatan terlebih dahulu."))
