@@ -147,7 +147,7 @@ def test_a_proposal_from_the_musrenbang_entry_to_submitted_through_the_guided_fl
     expect(lines.nth(0).locator("[data-rab-mark]")).to_have_text("Katalog · harga acuan Rp 75.000")
     # 118 × 75.000 + 9,72 × 260.000 + 13,68 × 325.000 + 30 × 48.000
     expect(rt.locator("[data-rab-total]")).to_have_text("Rp 17.263.200")
-    expect(rt.locator(".rab-bar")).to_contain_text("Pagu Rp 70.000.000")
+    expect(rt.locator(".rab-bar")).to_contain_text("dari pagu Rp 70.000.000")
 
     added = lines.nth(4)
     added.get_by_label("Material", exact=True).fill("Kawat bendrat")

@@ -252,7 +252,7 @@ def test_the_rab_step_offers_the_years_catalogue_with_reference_prices(rt, draft
     assert '<datalist id="rab-catalogue">' in html
     assert 'value="Semen Portland 50 kg" data-unit="sak" data-price="75000"' in html
     assert 'list="rab-catalogue"' in html
-    assert "Pagu Rp 70.000.000" in html  # 80 households
+    assert "dari pagu Rp 70.000.000" in html  # 80 households
 
 
 def test_a_catalogue_pick_takes_the_reference_price_and_a_free_line_is_marked(rt, draft):
