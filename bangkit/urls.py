@@ -26,6 +26,8 @@ urlpatterns = [
         "usulan/",
         include(([*proposal_urls.urlpatterns, *portal_urls.dossier_patterns], "proposals")),
     ),
+    # The Ketua RT's guided flow (portal) under the same prefix.
+    path("usulan/", include("portal.flow_urls")),
     path("verifikasi/prioritas/pagu/", include("budgets.urls")),
     path("verifikasi/", include("verification.urls")),
     path("pengadaan/data/", include("procurement.public_urls")),

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from budgets.figures import cancellation_effect
-from portal.selectors import area_summary
+from portal.selectors import area_summary, rt_drafts
 from proposals import rules as proposal_rules
 from proposals import selectors as proposal_selectors
 from proposals import services as proposal_services
@@ -15,7 +15,11 @@ from reporting.selectors import proposal_progress
 
 @login_required
 def home(request):
-    return render(request, "portal/home.html", {"summary": area_summary(request.user)})
+    return render(
+        request,
+        "portal/home.html",
+        {"summary": area_summary(request.user), "drafts": rt_drafts(request.user)},
+    )
 
 
 @login_required

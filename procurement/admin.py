@@ -8,9 +8,11 @@ from django.urls import path, reverse
 from import_export.admin import ExportMixin
 
 from bangkit.admin_scoping import ReadOnlyAdmin, ScopedAdmin
+from bangkit.errors import ActionRefused
+from bangkit.models import FiscalYear
 from bangkit.services import audit_record
 from bangkit.spreadsheets import EXPORT_FORMATS
-from procurement import rules
+from procurement import rules, services
 from procurement.forms import ReferencePriceImportForm
 from procurement.importing import reference_price_import
 from procurement.models import (
@@ -22,6 +24,8 @@ from procurement.models import (
     ProcurementSettings,
     PurchaseOrder,
     PurchaseOrderLine,
+    RABTemplate,
+    RABTemplateLine,
     ReferencePrice,
     Supplier,
     SupplierAccount,
@@ -29,14 +33,10 @@ from procurement.models import (
 from procurement.resources import ReferencePriceResource
 
 
-class SupplierAccountInline(admin.TabularInline):
-    """The toko accounts that speak for the shop (each account for one shop only)."""
+class CityDataInline(admin.TabularInline):
+    """Rows of city-wide data: every staff member reads them, Bappeda keeps them."""
 
-    model = SupplierAccount
     extra = 0
-    autocomplete_fields = ["user"]
-    verbose_name = "akun toko"
-    verbose_name_plural = "akun toko yang mewakili toko ini"
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_staff
@@ -52,6 +52,15 @@ class SupplierAccountInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return self._may_edit(request)
+
+
+class SupplierAccountInline(CityDataInline):
+    """The toko accounts that speak for the shop (each account for one shop only)."""
+
+    model = SupplierAccount
+    autocomplete_fields = ["user"]
+    verbose_name = "akun toko"
+    verbose_name_plural = "akun toko yang mewakili toko ini"
 
 
 # Who the shop is, as its issued orders (Surat Pesanan) name it: fixed once one is issued, so
@@ -175,6 +184,88 @@ class ProcurementSettingsAdmin(ScopedAdmin):
 
     def get_queryset(self, request):
         return ProcurementSettings.objects.select_related("fiscal_year")
+
+
+class RABTemplateLineInline(CityDataInline):
+    model = RABTemplateLine
+    fields = ["position", "material", "quantity", "scales_with_width"]
+    autocomplete_fields = ["material"]
+    verbose_name = "material"
+    verbose_name_plural = "material untuk volume dasar"
+
+
+@admin.register(RABTemplate)
+class RABTemplateAdmin(ScopedAdmin):
+    """The year's templates per work type; the guided RAB scales them to the planned volume."""
+
+    list_display = ["name", "work_type", "fiscal_year", "base_volume", "base_width", "active"]
+    list_filter = ["fiscal_year", "work_type", "active"]
+    search_fields = ["name"]
+    list_select_related = ["work_type", "fiscal_year"]
+    inlines = [RABTemplateLineInline]
+    actions = ["copy_to_next_year"]
+    edit_rule = staticmethod(rules.may_keep_catalogue)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def get_queryset(self, request):
+        return RABTemplate.objects.select_related("work_type", "fiscal_year")
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not self._may_edit(request):
+            actions.pop("copy_to_next_year", None)
+        return actions
+
+    @transaction.atomic
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        template = form.instance
+        audit_record(
+            actor=request.user,
+            action="rab_template_admin_edit" if change else "rab_template_admin_add",
+            obj=template,
+            summary=f"Templat RAB {template} {'diubah' if change else 'ditambahkan'} lewat admin.",
+            data={"fields": form.changed_data},
+        )
+        priced = set(
+            ReferencePrice.objects.filter(fiscal_year=template.fiscal_year_id).values_list(
+                "material_id", flat=True
+            )
+        )
+        unpriced = [
+            line.material.name
+            for line in template.lines.select_related("material")
+            if line.material_id not in priced
+        ]
+        if unpriced:
+            messages.warning(
+                request,
+                f"Belum ada harga acuan {template.fiscal_year.year} untuk: {', '.join(unpriced)}. "
+                "Material ini dilewati saat templat dipakai.",
+            )
+
+    @admin.action(description="Salin templat terpilih ke tahun anggaran berikutnya")
+    def copy_to_next_year(self, request, queryset):
+        copied, refused = 0, []
+        for template in queryset.select_related("fiscal_year", "work_type"):
+            target = FiscalYear.objects.filter(year=template.fiscal_year.year + 1).first()
+            if target is None:
+                refused.append(f"Tahun anggaran {template.fiscal_year.year + 1} belum ada.")
+                continue
+            try:
+                services.rab_template_copy(
+                    template=template, fiscal_year=target, actor=request.user
+                )
+            except ActionRefused as exc:
+                refused.append(exc.message)
+            else:
+                copied += 1
+        if copied:
+            messages.success(request, f"{copied} templat disalin.")
+        for message in dict.fromkeys(refused):
+            messages.warning(request, message)
 
 
 class PurchaseOrderLineInline(admin.TabularInline):

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from bangkit.models import FiscalYear, Kelurahan, Role
+from bangkit.models import FiscalYear, Kelurahan, Role, WorkType
 from bangkit.money import rupiah
 from bangkit.numbering import NumberCounter
 from bangkit.scoping import ScopedQuerySet
@@ -240,6 +240,105 @@ class ReferencePrice(models.Model):
 
     def __str__(self):
         return f"{self.fiscal_year} {self.material}: {rupiah(self.price)}"
+
+
+class RABTemplate(models.Model):
+    """A year's standard bill of materials for one work type, for a base volume (and width):
+    "rabat beton per 100 m, lebar 1,5 m". Bappeda keeps them; the Ketua RT's guided flow
+    scales them to the planned volume, priced at the year's reference prices."""
+
+    fiscal_year = models.ForeignKey(
+        FiscalYear,
+        on_delete=models.PROTECT,
+        related_name="rab_templates",
+        verbose_name=_("tahun anggaran"),
+    )
+    work_type = models.ForeignKey(
+        WorkType, on_delete=models.PROTECT, related_name="+", verbose_name=_("jenis kegiatan")
+    )
+    name = models.CharField(
+        _("nama templat"),
+        max_length=150,
+        help_text=_("Mis. “Rabat beton tebal 10 cm, campuran 1:2:3”."),
+    )
+    base_volume = models.DecimalField(
+        _("volume dasar"),
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("Jumlah material di bawah ini berlaku untuk volume ini, mis. 100 (m)."),
+    )
+    base_width = models.DecimalField(
+        _("lebar dasar (m)"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.10"))],
+        help_text=_("Untuk jenis kegiatan yang memakai lebar, mis. 1,5."),
+    )
+    active = models.BooleanField(_("aktif"), default=True)
+
+    class Meta:
+        ordering = ["fiscal_year", "work_type__name", "name"]
+        verbose_name = _("templat RAB")
+        verbose_name_plural = _("templat RAB")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fiscal_year", "work_type", "name"], name="rab_template_unique_name"
+            ),
+            models.CheckConstraint(
+                name="rab_template_volume_positive", condition=Q(base_volume__gt=0)
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.fiscal_year} · {self.name}"
+
+    def clean(self):
+        super().clean()
+        if self.work_type_id and self.work_type.has_width and not self.base_width:
+            raise ValidationError(
+                {"base_width": _("Jenis kegiatan ini memakai lebar: isi lebar dasar (m).")}
+            )
+
+
+class RABTemplateLine(models.Model):
+    """One material of a template, with its quantity for the template's base volume."""
+
+    template = models.ForeignKey(RABTemplate, on_delete=models.CASCADE, related_name="lines")
+    material = models.ForeignKey(
+        Material, on_delete=models.PROTECT, related_name="+", verbose_name=_("material")
+    )
+    quantity = models.DecimalField(
+        _("jumlah untuk volume dasar"),
+        max_digits=12,
+        decimal_places=3,
+        validators=[MinValueValidator(Decimal("0.001"))],
+    )
+    scales_with_width = models.BooleanField(
+        _("ikut lebar"),
+        default=True,
+        help_text=_(
+            "Matikan untuk material yang hanya bergantung pada panjang, mis. papan bekisting di "
+            "kedua sisi."
+        ),
+    )
+    position = models.PositiveSmallIntegerField(_("urutan"), default=0)
+
+    class Meta:
+        ordering = ["template", "position", "id"]
+        verbose_name = _("baris templat RAB")
+        verbose_name_plural = _("baris templat RAB")
+        constraints = [
+            models.UniqueConstraint(fields=["template", "material"], name="rab_template_line_once"),
+            models.CheckConstraint(
+                name="rab_template_quantity_positive", condition=Q(quantity__gt=0)
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.material.name}: {self.quantity} {self.material.unit}"
 
 
 class ProcurementSettings(models.Model):

@@ -38,6 +38,8 @@ from procurement.models import (
     Payment,
     PurchaseOrder,
     PurchaseOrderLine,
+    RABTemplate,
+    RABTemplateLine,
     Supplier,
 )
 from proposals import rules
@@ -847,3 +849,99 @@ def payment_record(
     )
     _store_money(proposal)
     return payment
+
+
+# --- RAB templates (kept by Bappeda) -------------------------------------------------------
+
+
+@dataclass
+class TemplateLineInput:
+    material: Material
+    quantity: Decimal
+    scales_with_width: bool = True
+
+
+def _require_catalogue_keeper(actor) -> None:
+    if not procurement_rules.may_keep_catalogue(actor):
+        raise ActionRefused("Templat RAB hanya dapat diubah oleh Bappeda.")
+
+
+@transaction.atomic
+def rab_template_create(
+    *,
+    fiscal_year,
+    work_type,
+    name: str,
+    base_volume: Decimal,
+    base_width: Decimal | None,
+    lines: list[TemplateLineInput],
+    actor,
+) -> RABTemplate:
+    """A year's template for a work type, with its materials per base volume."""
+    _require_catalogue_keeper(actor)
+    template = RABTemplate(
+        fiscal_year=fiscal_year,
+        work_type=work_type,
+        name=name.strip(),
+        base_volume=base_volume,
+        base_width=base_width,
+    )
+    try:
+        template.full_clean()
+    except ValidationError as exc:
+        raise ActionRefused(f"Templat RAB “{name}” belum benar.", problems=exc.messages) from exc
+    template.save()
+    rows = [
+        RABTemplateLine(
+            template=template,
+            material=line.material,
+            quantity=line.quantity,
+            scales_with_width=line.scales_with_width,
+            position=i,
+        )
+        for i, line in enumerate(lines)
+    ]
+    seen = set()
+    for row in rows:
+        if row.material.pk in seen:
+            raise ActionRefused(f"Templat RAB “{name}”: {row.material.name} tertulis dua kali.")
+        seen.add(row.material.pk)
+        try:
+            row.full_clean(exclude=["template"])
+        except ValidationError as exc:
+            raise ActionRefused(
+                f"Templat RAB “{name}”, {row.material.name}: belum benar.",
+                problems=exc.messages,
+            ) from exc
+    RABTemplateLine.objects.bulk_create(rows)
+    audit_record(
+        actor=actor,
+        action="rab_template_create",
+        obj=template,
+        summary=f"Templat RAB {template} ({len(rows)} material)",
+    )
+    return template
+
+
+@transaction.atomic
+def rab_template_copy(*, template: RABTemplate, fiscal_year, actor) -> RABTemplate:
+    """The same template for another year (its prices come from that year's catalogue)."""
+    _require_catalogue_keeper(actor)
+    if RABTemplate.objects.filter(
+        fiscal_year=fiscal_year, work_type=template.work_type_id, name=template.name
+    ).exists():
+        raise ActionRefused(
+            f"Templat “{template.name}” sudah ada pada tahun anggaran {fiscal_year.year}."
+        )
+    return rab_template_create(
+        fiscal_year=fiscal_year,
+        work_type=template.work_type,
+        name=template.name,
+        base_volume=template.base_volume,
+        base_width=template.base_width,
+        lines=[
+            TemplateLineInput(line.material, line.quantity, line.scales_with_width)
+            for line in template.lines.select_related("material")
+        ],
+        actor=actor,
+    )

@@ -371,18 +371,23 @@ RABFormSet = forms.formset_factory(
 )
 
 
+def rab_initial(lines) -> list[dict]:
+    """The RAB lines as a formset's initial rows."""
+    return [
+        {
+            "material": line.material,
+            "unit": line.unit,
+            "quantity": line.quantity,
+            "unit_price": line.unit_price,
+        }
+        for line in lines
+    ]
+
+
 def rab_formset(data=None, *, proposal=None):
     initial = None
     if proposal is not None and data is None:
-        initial = [
-            {
-                "material": line.material,
-                "unit": line.unit,
-                "quantity": line.quantity,
-                "unit_price": line.unit_price,
-            }
-            for line in proposal.rab_lines.all()
-        ]
+        initial = rab_initial(proposal.rab_lines.all())
     return RABFormSet(data, initial=initial, prefix="rab")
 
 

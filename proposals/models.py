@@ -429,6 +429,13 @@ class RABLine(models.Model):
     unit_price = models.BigIntegerField(_("harga satuan (Rp)"), validators=[MinValueValidator(1)])
     line_total = models.BigIntegerField(_("jumlah harga (Rp)"), editable=False, default=0)
     position = models.PositiveSmallIntegerField(default=0)
+    # A line picked from the year's material catalogue keeps the reference price it was picked
+    # at, so a verifier sees a price above it; a line typed freely is marked as such. Plain
+    # values: the catalogue lives in a later stage (procurement).
+    from_catalogue = models.BooleanField(_("dari katalog"), default=False)
+    reference_price = models.BigIntegerField(
+        _("harga acuan saat dipilih (Rp)"), null=True, blank=True
+    )
 
     history = HistoricalRecords()
 
@@ -439,6 +446,10 @@ class RABLine(models.Model):
         constraints = [
             models.CheckConstraint(name="rab_quantity_positive", condition=Q(quantity__gt=0)),
             models.CheckConstraint(name="rab_price_positive", condition=Q(unit_price__gt=0)),
+            models.CheckConstraint(
+                name="rab_reference_price_of_catalogue_line",
+                condition=Q(from_catalogue=True) | Q(reference_price__isnull=True),
+            ),
         ]
 
     def __str__(self):

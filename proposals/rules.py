@@ -108,27 +108,40 @@ def missing_documents(proposal) -> list[str]:
     ]
 
 
-def submission_problems(proposal) -> list[str]:
-    """Everything that stops a submission, in words the Ketua RT can act on."""
-    problems = [f"Dokumen belum lengkap: {m}" for m in missing_documents(proposal)]
+def submission_checks(proposal) -> list[tuple[str, str]]:
+    """Everything that stops a submission as (part, message): the part names what to fix
+    (documents, rab, ceiling, households, year, work_type), the message says it in words the
+    Ketua RT can act on."""
+    checks = [("documents", f"Dokumen belum lengkap: {m}") for m in missing_documents(proposal)]
     total = proposal.rab_total
     if total <= 0:
-        problems.append("RAB belum diisi.")
+        checks.append(("rab", "RAB belum diisi."))
     ceiling = proposal.ceiling
     if ceiling is None and proposal.rt.households is None:
-        problems.append(
-            f"Jumlah KK {proposal.rt.label} belum diisi, jadi pagu per jumlah KK belum dapat "
-            "ditentukan: minta kelurahan atau Bappeda mengisinya di data RT."
+        checks.append(
+            (
+                "households",
+                f"Jumlah KK {proposal.rt.label} belum diisi, jadi pagu per jumlah KK belum dapat "
+                "ditentukan: minta kelurahan atau Bappeda mengisinya di data RT.",
+            )
         )
     elif ceiling is None:
-        problems.append("Pagu untuk RT ini belum diatur pada tahun anggaran ini.")
+        checks.append(("ceiling", "Pagu untuk RT ini belum diatur pada tahun anggaran ini."))
     elif total > ceiling:
-        problems.append(f"Total RAB {rupiah(total)} melebihi pagu {rupiah(ceiling)}.")
+        checks.append(("rab", f"Total RAB {rupiah(total)} melebihi pagu {rupiah(ceiling)}."))
     if proposal.fiscal_year.status != "open":
-        problems.append(f"Pengajuan usulan tahun {proposal.fiscal_year.year} tidak sedang dibuka.")
+        checks.append(
+            ("year", f"Pengajuan usulan tahun {proposal.fiscal_year.year} tidak sedang dibuka.")
+        )
     if not proposal.fiscal_year.work_types.filter(pk=proposal.work_type_id).exists():
-        problems.append(f"Jenis kegiatan {proposal.work_type} tidak didanai tahun ini.")
-    return problems
+        unfunded = f"Jenis kegiatan {proposal.work_type} tidak didanai tahun ini."
+        checks.append(("work_type", unfunded))
+    return checks
+
+
+def submission_problems(proposal) -> list[str]:
+    """Everything that stops a submission, in words the Ketua RT can act on."""
+    return [message for _, message in submission_checks(proposal)]
 
 
 def is_complete_for_submission(proposal) -> bool:

@@ -55,6 +55,11 @@ class RABInput:
     unit: str
     quantity: Decimal
     unit_price: int
+    # From a form that shows the catalogue: whether the line was picked from it, at which
+    # reference price. None (a form without the catalogue) keeps the mark of the line that had
+    # the same material and unit; a renamed line becomes a free line.
+    from_catalogue: bool | None = None
+    reference_price: int | None = None
 
 
 def _lock(proposal: Proposal, actor) -> Proposal:
@@ -91,6 +96,20 @@ def _unused_tracking_code(year: int) -> str:
             return code
 
 
+def proposal_values_from_entry(entry: MusrenbangEntry) -> dict:
+    """The proposal fields a Musrenbang entry fills in before the Ketua RT changes them."""
+    return {
+        "title": entry.title,
+        "work_type": entry.work_type,
+        "location_description": entry.location_text or entry.title,
+        "planned_volume": entry.volume or Decimal("1"),
+        "latitude": entry.latitude,
+        "longitude": entry.longitude,
+        # An RT whose households are not known yet: the Ketua RT fills in the figure.
+        "households_benefiting": (entry.rt.households or 0) if entry.rt else 0,
+    }
+
+
 @transaction.atomic
 def proposal_create_from_entry(*, entry: MusrenbangEntry, actor, **fields) -> Proposal:
     """The Ketua RT starts a proposal from one of the RT's Musrenbang entries."""
@@ -109,16 +128,7 @@ def proposal_create_from_entry(*, entry: MusrenbangEntry, actor, **fields) -> Pr
         )
     if entry.proposals.exclude(state=State.CANCELLED).exists():
         raise ActionRefused(_("Usulan Musrenbang ini sudah memiliki usulan kegiatan."))
-    values = {
-        "title": entry.title,
-        "work_type": entry.work_type,
-        "location_description": entry.location_text or entry.title,
-        "planned_volume": entry.volume or Decimal("1"),
-        "latitude": entry.latitude,
-        "longitude": entry.longitude,
-        # An RT whose households are not known yet: the Ketua RT fills in the figure.
-        "households_benefiting": (entry.rt.households or 0) if entry.rt else 0,
-    }
+    values = proposal_values_from_entry(entry)
     values.update({k: v for k, v in fields.items() if k in PROPOSAL_FIELDS})
     if values["work_type"] is None:
         raise ActionRefused(_("Pilih jenis kegiatan terlebih dahulu."))
@@ -161,16 +171,37 @@ def proposal_update(
     proposal.full_clean(exclude=["state", "code"])
     proposal.save()
     if rab_lines is not None:
+        marks = {
+            (line.material, line.unit): (line.from_catalogue, line.reference_price)
+            for line in proposal.rab_lines.all()
+        }
         proposal.rab_lines.all().delete()
-        lines = [
-            RABLine(proposal=proposal, position=i, **vars(line)) for i, line in enumerate(rab_lines)
-        ]
+        lines = []
+        for i, given in enumerate(rab_lines):
+            if given.from_catalogue is None:
+                from_catalogue, reference = marks.get((given.material, given.unit), (False, None))
+            else:
+                from_catalogue = given.from_catalogue
+                reference = given.reference_price if given.from_catalogue else None
+            lines.append(
+                RABLine(
+                    proposal=proposal,
+                    position=i,
+                    material=given.material,
+                    unit=given.unit,
+                    quantity=given.quantity,
+                    unit_price=given.unit_price,
+                    from_catalogue=from_catalogue,
+                    reference_price=reference,
+                )
+            )
         for line in lines:
             line.full_clean(exclude=["proposal"])
             line.line_total = line.compute_total()
         # A plain bulk_create would skip simple_history: the RAB's history must be complete.
         bulk_create_with_history(lines, RABLine, default_user=actor)
         changed["rab"] = f"{len(lines)} baris, total {sum(line.line_total for line in lines)}"
+        changed["rab_from_catalogue"] = sum(line.from_catalogue for line in lines)
     if changed:
         audit_record(actor=actor, action="proposal_update", obj=proposal, data=changed)
     return proposal

@@ -121,7 +121,6 @@ def musrenbang_list(request):
         "proposals/musrenbang.html",
         {
             "page": entries,
-            "work_types": list(WorkType.objects.filter(active=True).order_by("name")),
             "can_create": rules.may_start_proposals(request.user),
         },
     )

@@ -646,6 +646,8 @@ FAMILIES = {
     "proposals:create": "entry",
     "proposals:attachment": "attachment",
     "proposals:attachment_delete": "attachment",
+    "flow:start": "entry",
+    "flow:dokumen_remove": "attachment",
     "budgets:envelope_remove": "envelope",
     "verification:decree_site_amend": "decree_site",
     "procurement_public:csv": "year",
@@ -658,6 +660,7 @@ FAMILIES = {
 }
 PREFIX_FAMILIES = [
     ("proposals:", "proposal_code"),
+    ("flow:", "proposal_code"),
     ("verification:decree", "decree"),
     ("procurement:order", "order"),
     ("procurement:delivery_photo", "delivery"),

@@ -19,14 +19,16 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from bangkit.errors import ActionRefused, NotInScope
-from bangkit.models import FiscalYear, Kecamatan, Kelurahan, Role, User
+from bangkit.models import FiscalYear, Kecamatan, Kelurahan, Role, User, WorkType
 from demo.seeders.core import demo_year
 from procurement import selectors, services
 from procurement.importing import reference_price_import
 from procurement.models import (
     Handover,
+    Material,
     ProcurementSettings,
     PurchaseOrder,
+    RABTemplate,
     Supplier,
     SupplierAccount,
 )
@@ -109,6 +111,71 @@ def seed_catalogue(year: int) -> str:
         return "katalog ditolak: " + "; ".join(str(e) for e in report.errors[:3])
     ProcurementSettings.objects.get_or_create(fiscal_year_id=FiscalYear.objects.get(year=year).pk)
     return f"katalog: {report.summary}"
+
+
+# The year's RAB templates, as Bappeda would keep them: (work type, name, base volume, base
+# width, [(material, quantity for the base, scales with the width)]).
+RAB_TEMPLATES = [
+    (
+        "rabat-beton",
+        "Rabat beton tebal 10 cm, campuran 1:2:3",
+        Decimal("100"),
+        Decimal("1.5"),
+        [
+            ("Semen Portland 50 kg", Decimal("98"), True),
+            ("Pasir cor", Decimal("8.1"), True),
+            ("Batu split 2/3", Decimal("11.4"), True),
+            ("Papan cor 2x20x400 cm", Decimal("25"), False),
+            ("Kayu kaso 5x7x400 cm", Decimal("10"), False),
+            ("Paku 7 cm", Decimal("3"), False),
+        ],
+    ),
+    (
+        "drainase",
+        "Drainase U-ditch 30 cm",
+        Decimal("100"),
+        None,
+        [
+            ("U-ditch 30x30x120 cm", Decimal("84"), True),
+            ("Semen Portland 50 kg", Decimal("10"), True),
+            ("Pasir pasang", Decimal("2"), True),
+        ],
+    ),
+]
+
+
+def seed_rab_templates(year: int) -> int:
+    """The templates of the year, through the service as Bappeda; none twice."""
+    fiscal_year = FiscalYear.objects.get(year=year)
+    bappeda = User.objects.filter(role=Role.BAPPEDA, is_active=True).order_by("username").first()
+    if bappeda is None:
+        return 0
+    materials = {m.name: m for m in Material.objects.all()}
+    made = 0
+    for code, name, base_volume, base_width, lines in RAB_TEMPLATES:
+        work_type = WorkType.objects.filter(code=code).first()
+        if (
+            work_type is None
+            or RABTemplate.objects.filter(
+                fiscal_year=fiscal_year, work_type=work_type, name=name
+            ).exists()
+        ):
+            continue
+        services.rab_template_create(
+            fiscal_year=fiscal_year,
+            work_type=work_type,
+            name=name,
+            base_volume=base_volume,
+            base_width=base_width,
+            lines=[
+                services.TemplateLineInput(materials[material], quantity, scales)
+                for material, quantity, scales in lines
+                if material in materials
+            ],
+            actor=bappeda,
+        )
+        made += 1
+    return made
 
 
 def seed_suppliers() -> int:
@@ -365,8 +432,12 @@ def seed() -> str:
     if not FiscalYear.objects.filter(year=year).exists():
         return f"dilewati: tahun anggaran {year} belum ada"
     catalogue = seed_catalogue(year)
+    templates = seed_rab_templates(year)
     shops = seed_suppliers()
     accounts = seed_shop_accounts()
     counts = seed_orders(year)
     orders = ", ".join(f"{k} {v}" for k, v in counts.items())
-    return f"{catalogue}; {shops} toko baru, {accounts} akun toko baru; {orders}"
+    return (
+        f"{catalogue}; {templates} templat RAB baru; {shops} toko baru, "
+        f"{accounts} akun toko baru; {orders}"
+    )

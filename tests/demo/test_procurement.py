@@ -3,7 +3,14 @@
 from decimal import Decimal
 
 from demo.seeders import procurement as demo
-from procurement.models import Handover, Payment, PurchaseOrder, ReferencePrice, Supplier
+from procurement.models import (
+    Handover,
+    Payment,
+    PurchaseOrder,
+    RABTemplate,
+    ReferencePrice,
+    Supplier,
+)
 from tests.procurement import conftest as procurement_fixtures
 
 # The stage's own fixtures: the demo seeds on top of a world like the one its tests use.
@@ -24,6 +31,9 @@ def test_demo_seeds_every_stage_and_is_idempotent(world, make_designated, monkey
     first = demo.seed()
 
     assert "toko baru" in first
+    # Rabat beton and drainase, their materials found in the imported catalogue.
+    template = RABTemplate.objects.get(fiscal_year=world.fiscal_year, work_type=world.work_type)
+    assert template.lines.count() == 6 and "2 templat RAB baru" in first
     assert ReferencePrice.objects.filter(fiscal_year=world.fiscal_year).count() >= 40
     assert Supplier.objects.values("kelurahan__kecamatan").distinct().count() == 2
     issued = PurchaseOrder.objects.filter(state="issued")
@@ -36,6 +46,7 @@ def test_demo_seeds_every_stage_and_is_idempotent(world, make_designated, monkey
         PurchaseOrder.objects.count(),
         Payment.objects.count(),
         ReferencePrice.objects.count(),
+        RABTemplate.objects.count(),
     )
 
     demo.seed()
@@ -45,4 +56,5 @@ def test_demo_seeds_every_stage_and_is_idempotent(world, make_designated, monkey
         PurchaseOrder.objects.count(),
         Payment.objects.count(),
         ReferencePrice.objects.count(),
+        RABTemplate.objects.count(),
     )

@@ -133,13 +133,17 @@ def test_proposal_from_musrenbang_to_kecamatan_verified_and_tracked(
     rt.goto(f"{base}/usulan/musrenbang/")
     card = rt.locator(f"#entry-{entry.pk}")
     expect(card.get_by_role("heading", name="Rabat beton Gang Mawar")).to_be_visible()
-    card.get_by_label("Lebar (m)").fill("1,5")
-    card.get_by_role("button", name="Buat usulan").click()
-    expect(rt).to_have_url(re.compile(r"/usulan/BB-2026-[0-9A-Z]{4}-[0-9A-Z]{2}.+/ubah/$"))
+    # "Buat usulan" opens the guided flow; its first step creates the draft, and the full form
+    # stays one link away.
+    card.get_by_role("link", name="Buat usulan").click()
+    rt.get_by_label(re.compile("^Lebar")).fill("1,5")
+    rt.get_by_role("button", name="Simpan dan lanjut").click()
+    expect(rt.locator(".messages")).to_contain_text("tersimpan sebagai draf")
     proposal = Proposal.objects.get(entry=entry)
     code = proposal.code
+    rt.get_by_role("link", name="Buka formulir lengkap").click()
+    expect(rt).to_have_url(re.compile(r"/usulan/BB-2026-[0-9A-Z]{4}-[0-9A-Z]{2}.+/ubah/$"))
     assert rt.url == f"{base}/usulan/{code}/ubah/"
-    expect(rt.locator(".messages")).to_contain_text(f"Usulan {code} dibuat")
     # A phone screen: nothing on the edit page is wider than 360 px.
     assert rt.evaluate("document.documentElement.scrollWidth") <= 360
 

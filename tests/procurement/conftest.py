@@ -161,3 +161,32 @@ def photo(name="kirim.jpg", size=(64, 48)) -> SimpleUploadedFile:
     buffer = io.BytesIO()
     Image.new("RGB", size, (180, 120, 60)).save(buffer, "JPEG")
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+# "Rabat beton per 100 m, lebar 1,5 m": what width changes, and the formwork that it does not.
+RABAT_TEMPLATE = [
+    # material, quantity per 100 m at 1.5 m, scales with the width
+    ("Semen Portland 50 kg", Decimal("98"), True),
+    ("Pasir cor", Decimal("8.1"), True),
+    ("Batu split 2/3", Decimal("11.4"), True),
+    ("Papan cor 2x20x400 cm", Decimal("25"), False),
+]
+
+
+@pytest.fixture
+def rabat_template(world):
+    """The year's rabat beton template, built through the service as Bappeda."""
+    from procurement import services
+
+    return services.rab_template_create(
+        fiscal_year=world.fiscal_year,
+        work_type=world.work_type,
+        name="Rabat beton tebal 10 cm",
+        base_volume=Decimal("100"),
+        base_width=Decimal("1.5"),
+        lines=[
+            services.TemplateLineInput(world.materials[name], quantity, scales)
+            for name, quantity, scales in RABAT_TEMPLATE
+        ],
+        actor=world.users["bappeda"],
+    )

@@ -1,12 +1,15 @@
 """Admin: Bappeda keeps the catalogue and imports prices; purchases are read-only; the
 Inspektorat sees everything and changes nothing; others see their own area only."""
 
+from decimal import Decimal
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from bangkit.models import AuditEvent
-from procurement.models import Material, ReferencePrice
+from procurement.models import Material, RABTemplate, ReferencePrice
+from tests import factories
 from tests.procurement.test_services import issue_new_order
 from tests.spreadsheets import PAYLOADS, csv_fields, xlsx_rows
 
@@ -198,3 +201,78 @@ def test_a_shop_without_issued_orders_may_still_be_renamed(client, world, order)
     shop.refresh_from_db()
     assert shop.name == "TB Sumber Rezeki Baru"
     assert AuditEvent.objects.get(action="supplier_admin_edit").data == {"fields": ["name"]}
+
+
+def test_bappeda_edits_a_template_in_the_admin_and_is_told_of_unpriced_materials(
+    client, world, rabat_template
+):
+    client.force_login(world.users["bappeda"])
+    url = reverse("admin:procurement_rabtemplate_change", args=[rabat_template.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    unpriced = Material.objects.create(name="Kawat bendrat", unit="kg", category="besi")
+    lines = list(rabat_template.lines.all())
+    data = {
+        "fiscal_year": world.fiscal_year.pk,
+        "work_type": world.work_type.pk,
+        "name": "Rabat beton tebal 12 cm",
+        "base_volume": "100",
+        "base_width": "1.5",
+        "active": "on",
+        "lines-TOTAL_FORMS": str(len(lines) + 1),
+        "lines-INITIAL_FORMS": str(len(lines)),
+        "lines-MIN_NUM_FORMS": "0",
+        "lines-MAX_NUM_FORMS": "1000",
+    }
+    for i, line in enumerate(lines):
+        data |= {
+            f"lines-{i}-id": line.pk,
+            f"lines-{i}-template": rabat_template.pk,
+            f"lines-{i}-position": line.position,
+            f"lines-{i}-material": line.material_id,
+            f"lines-{i}-quantity": str(line.quantity * 2 if i == 0 else line.quantity),
+        }
+        if line.scales_with_width:
+            data[f"lines-{i}-scales_with_width"] = "on"
+    n = len(lines)
+    data |= {
+        f"lines-{n}-template": rabat_template.pk,
+        f"lines-{n}-position": n,
+        f"lines-{n}-material": unpriced.pk,
+        f"lines-{n}-quantity": "2",
+    }
+
+    response = client.post(url, data, follow=True)
+
+    assert response.status_code == 200
+    template = RABTemplate.objects.get(pk=rabat_template.pk)
+    assert template.name == "Rabat beton tebal 12 cm"
+    assert template.lines.get(material__name="Semen Portland 50 kg").quantity == Decimal("196")
+    assert template.lines.count() == 5
+    assert "Belum ada harga acuan" in response.content.decode()
+    assert "Kawat bendrat" in response.content.decode()
+    assert AuditEvent.objects.filter(action="rab_template_admin_edit").exists()
+
+
+def test_bappeda_copies_templates_to_the_next_year_from_the_list(client, world, rabat_template):
+    factories.FiscalYearFactory(year=world.fiscal_year.year + 1)
+    client.force_login(world.users["bappeda"])
+
+    client.post(
+        reverse("admin:procurement_rabtemplate_changelist"),
+        {"action": "copy_to_next_year", "_selected_action": [rabat_template.pk]},
+    )
+
+    assert RABTemplate.objects.filter(fiscal_year__year=world.fiscal_year.year + 1).count() == 1
+
+
+def test_the_inspektorat_reads_templates_and_changes_none(client, world, rabat_template):
+    client.force_login(world.users["inspektorat"])
+
+    changelist = client.get(reverse("admin:procurement_rabtemplate_changelist"))
+    change = client.get(reverse("admin:procurement_rabtemplate_change", args=[rabat_template.pk]))
+
+    assert changelist.status_code == 200 and change.status_code == 200
+    assert 'name="_save"' not in change.content.decode()
+    assert "copy_to_next_year" not in changelist.content.decode()
+    assert client.get(reverse("admin:procurement_rabtemplate_add")).status_code == 403

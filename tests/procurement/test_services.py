@@ -8,11 +8,19 @@ import pytest
 from django.db import OperationalError
 
 from bangkit.errors import ActionRefused, NotInScope
+from bangkit.models import AuditEvent
 from budgets.figures import figures_for
 from budgets.models import BudgetEnvelope
 from procurement import selectors, services
-from procurement.models import Delivery, Handover, ProcurementSettings, PurchaseOrder
+from procurement.models import (
+    Delivery,
+    Handover,
+    ProcurementSettings,
+    PurchaseOrder,
+    RABTemplate,
+)
 from proposals.models import TransitionLog
+from tests import factories
 from tests.procurement.conftest import photo
 
 TODAY = datetime.date.today()
@@ -911,3 +919,68 @@ def test_a_fully_delivered_order_can_be_paid_in_full(world, make_designated):
     pay(world, order, 37_501)
     [fig] = figures_for([world.envelope])
     assert fig.paid == fig.delivered == fig.ordered == 37_501
+
+
+# --- RAB templates ---------------------------------------------------------------------------
+
+
+def test_bappeda_keeps_a_template_per_year_with_its_materials_and_an_audit_row(
+    world, rabat_template
+):
+    lines = list(
+        rabat_template.lines.values_list("material__name", "quantity", "scales_with_width")
+    )
+    assert lines[0] == ("Semen Portland 50 kg", Decimal("98.000"), True)
+    assert lines[-1] == ("Papan cor 2x20x400 cm", Decimal("25.000"), False)
+    assert AuditEvent.objects.filter(action="rab_template_create").count() == 1
+
+
+@pytest.mark.parametrize("who", ["lurah", "camat", "rt", "inspektorat", "toko"])
+def test_only_bappeda_keeps_templates(world, who):
+    with pytest.raises(ActionRefused):
+        services.rab_template_create(
+            fiscal_year=world.fiscal_year,
+            work_type=world.work_type,
+            name="Rabat",
+            base_volume=Decimal("100"),
+            base_width=Decimal("1.5"),
+            lines=[],
+            actor=world.users[who],
+        )
+    assert not RABTemplate.objects.exists()
+
+
+def test_a_template_is_refused_whole_when_a_line_is_wrong(world):
+    semen = world.materials["Semen Portland 50 kg"]
+    for lines, base_width in [
+        ([services.TemplateLineInput(semen, Decimal("0"))], Decimal("1.5")),
+        ([services.TemplateLineInput(semen, Decimal("5"))] * 2, Decimal("1.5")),
+        # Rabat beton has a width: the template must say for which width it counts.
+        ([services.TemplateLineInput(semen, Decimal("5"))], None),
+    ]:
+        with pytest.raises(ActionRefused):
+            services.rab_template_create(
+                fiscal_year=world.fiscal_year,
+                work_type=world.work_type,
+                name="Rabat",
+                base_volume=Decimal("100"),
+                base_width=base_width,
+                lines=lines,
+                actor=world.users["bappeda"],
+            )
+    assert not RABTemplate.objects.exists()
+
+
+def test_a_template_is_copied_to_the_next_year_once(world, rabat_template):
+    next_year = factories.FiscalYearFactory(year=world.fiscal_year.year + 1)
+
+    copy = services.rab_template_copy(
+        template=rabat_template, fiscal_year=next_year, actor=world.users["bappeda"]
+    )
+
+    assert copy.fiscal_year == next_year and copy.name == rabat_template.name
+    assert copy.lines.count() == rabat_template.lines.count() == 4
+    with pytest.raises(ActionRefused, match="sudah ada"):
+        services.rab_template_copy(
+            template=rabat_template, fiscal_year=next_year, actor=world.users["bappeda"]
+        )

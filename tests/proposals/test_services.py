@@ -338,6 +338,60 @@ def test_the_rab_is_saved_with_computed_totals_and_audited(world, make_proposal)
     assert audit.data["rab"] == "2 baris, total 937500"
 
 
+def test_a_catalogue_line_keeps_its_reference_price_and_a_free_line_is_marked_free(
+    world, make_proposal
+):
+    proposal = make_proposal("draft", rab=None)
+
+    services.proposal_update(
+        proposal=proposal,
+        actor=world.users["rt_own"],
+        data={},
+        rab_lines=[
+            RABInput("Semen Portland 50 kg", "sak", Decimal("10"), 78_000, True, 75_000),
+            RABInput("Terpal", "lembar", Decimal("2"), 90_000, False, 12_345),
+        ],
+    )
+
+    marks = list(proposal.rab_lines.values_list("material", "from_catalogue", "reference_price"))
+    assert marks == [("Semen Portland 50 kg", True, 75_000), ("Terpal", False, None)]
+    assert AuditEvent.objects.get(action="proposal_update").data["rab_from_catalogue"] == 1
+
+
+def test_a_form_without_the_catalogue_keeps_the_mark_of_an_unchanged_line(world, make_proposal):
+    """The full edit form does not show the catalogue: saving it keeps what the guided flow
+    picked, and a line renamed there becomes a free line."""
+    proposal = make_proposal("draft", rab=None)
+    actor = world.users["rt_own"]
+    services.proposal_update(
+        proposal=proposal,
+        actor=actor,
+        data={},
+        rab_lines=[
+            RABInput("Semen Portland 50 kg", "sak", Decimal("10"), 75_000, True, 75_000),
+            RABInput("Pasir cor", "m³", Decimal("2"), 260_000, True, 260_000),
+        ],
+    )
+
+    services.proposal_update(
+        proposal=proposal,
+        actor=actor,
+        data={},
+        rab_lines=[
+            RABInput("Semen Portland 50 kg", "sak", Decimal("12"), 76_000),
+            RABInput("Pasir cor halus", "m³", Decimal("2"), 260_000),
+        ],
+    )
+
+    marks = list(
+        proposal.rab_lines.values_list("material", "quantity", "from_catalogue", "reference_price")
+    )
+    assert marks == [
+        ("Semen Portland 50 kg", Decimal("12"), True, 75_000),
+        ("Pasir cor halus", Decimal("2"), False, None),
+    ]
+
+
 def test_a_typed_line_total_is_ignored(world, make_proposal):
     proposal = make_proposal("draft", rab=None)
     form_class = modelform_factory(RABLine, fields="__all__")

@@ -212,8 +212,9 @@ def test_rt_sees_own_musrenbang_entries_with_a_create_button(client, site):
     assert response.status_code == 200
     assert "Drainase gang Mawar" in html
     assert "Sumur bor RT dua" not in html
-    assert reverse("proposals:create", args=[mine.pk]) in html
-    assert reverse("proposals:create", args=[taken.pk]) not in html
+    # "Buat usulan" opens the guided flow's first step (portal).
+    assert reverse("flow:start", args=[mine.pk]) in html
+    assert reverse("flow:start", args=[taken.pk]) not in html
     assert "Sudah ada usulan" in html
 
 
