@@ -10,9 +10,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from bangkit.history import history_records
 from bangkit.models import FiscalYear, Kelurahan, Role
 from bangkit.scoping import ScopedQuerySet
-from procurement.npwp import normalize_npwp, validate_npwp
+from procurement.npwp import format_npwp, is_nik_npwp, masked_npwp, normalize_npwp, validate_npwp
 from proposals.models import Proposal
 
 DEFAULT_PRICE_MARGIN_PERCENT = 10
@@ -71,6 +72,9 @@ class Supplier(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = SupplierQuerySet.as_manager()
+    # Bank details decide where the city's money goes: every old and new value is kept. An
+    # NPWP that is the owner's NIK is kept masked, as it is shown.
+    history = history_records(masked={"npwp": masked_npwp})
 
     class Meta:
         ordering = ["name"]
@@ -97,10 +101,8 @@ class Supplier(models.Model):
     @property
     def npwp_display(self) -> str:
         """A 16-digit NPWP not starting with 0 is the owner's NIK: shown masked (UU 27/2022)."""
-        from procurement.npwp import format_npwp
-
-        if len(self.npwp) == 16 and not self.npwp.startswith("0"):
-            return f"NIK ••••••••••••{self.npwp[-4:]}"
+        if is_nik_npwp(self.npwp):
+            return f"NIK {masked_npwp(self.npwp)}"
         return format_npwp(self.npwp)
 
 
@@ -116,6 +118,8 @@ class SupplierAccount(models.Model):
     supplier = models.ForeignKey(
         Supplier, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("toko")
     )
+
+    history = history_records()
 
     class Meta:
         verbose_name = _("akun toko")
@@ -199,6 +203,8 @@ class Material(models.Model):
     aliases = models.JSONField(_("sebutan lain"), default=list, blank=True)
     active = models.BooleanField(_("aktif"), default=True)
 
+    history = history_records()
+
     class Meta:
         ordering = ["category", "name"]
         verbose_name = _("material")
@@ -223,6 +229,8 @@ class ReferencePrice(models.Model):
     price = models.BigIntegerField(_("harga acuan (Rp)"), validators=[MinValueValidator(1)])
     source = models.CharField(_("sumber"), max_length=200, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    history = history_records()
 
     class Meta:
         ordering = ["fiscal_year", "material__category", "material__name"]
@@ -251,6 +259,8 @@ class ProcurementSettings(models.Model):
         validators=[MaxValueValidator(100)],
         help_text=_("Harga satuan di atas harga acuan lebih dari batas ini wajib diberi alasan."),
     )
+
+    history = history_records()
 
     class Meta:
         verbose_name = _("aturan pengadaan")
@@ -352,6 +362,7 @@ class PurchaseOrder(models.Model):
     cancel_reason = models.TextField(_("alasan pembatalan"), blank=True)
 
     objects = PurchaseOrderQuerySet.as_manager()
+    history = history_records()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -406,6 +417,8 @@ class PurchaseOrderLine(models.Model):
         "proposals.RABLine", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     position = models.PositiveSmallIntegerField(default=0)
+
+    history = history_records()
 
     class Meta:
         ordering = ["order", "position", "id"]
@@ -462,6 +475,7 @@ class Delivery(models.Model):
     )
 
     objects = DeliveryQuerySet.as_manager()
+    history = history_records()
 
     class Meta:
         ordering = ["order", "delivered_on", "id"]
@@ -492,6 +506,8 @@ class DeliveryLine(models.Model):
         default=0,
         validators=[MinValueValidator(0)],
     )
+
+    history = history_records()
 
     class Meta:
         ordering = ["delivery", "order_line__position", "id"]
@@ -600,6 +616,7 @@ class Payment(models.Model):
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     objects = PaymentQuerySet.as_manager()
+    history = history_records()
 
     class Meta:
         ordering = ["order", "paid_on", "id"]

@@ -13,6 +13,7 @@ from simple_history.utils import bulk_create_with_history
 from bangkit import storage
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.files import check_upload
+from bangkit.history import records_actor
 from bangkit.models import ChecklistItem, FiscalYear
 from bangkit.services import audit_record
 from proposals import rules
@@ -91,6 +92,7 @@ def _unused_tracking_code(year: int) -> str:
             return code
 
 
+@records_actor
 @transaction.atomic
 def proposal_create_from_entry(*, entry: MusrenbangEntry, actor, **fields) -> Proposal:
     """The Ketua RT starts a proposal from one of the RT's Musrenbang entries."""
@@ -145,6 +147,7 @@ def proposal_create_from_entry(*, entry: MusrenbangEntry, actor, **fields) -> Pr
     return proposal
 
 
+@records_actor
 @transaction.atomic
 def proposal_update(
     *, proposal: Proposal, actor, data: dict, rab_lines: list[RABInput] | None = None
@@ -176,6 +179,7 @@ def proposal_update(
     return proposal
 
 
+@records_actor
 @storage.atomic
 def attachment_add(*, proposal: Proposal, actor, kind: str, upload) -> Attachment:
     proposal = _lock(proposal, actor)
@@ -208,6 +212,7 @@ def attachment_add(*, proposal: Proposal, actor, kind: str, upload) -> Attachmen
     return attachment
 
 
+@records_actor
 @transaction.atomic
 def attachment_remove(*, attachment: Attachment, actor) -> None:
     proposal = _lock(attachment.proposal, actor)
@@ -284,6 +289,7 @@ def _checked_answers(proposal: Proposal, action: str, checklist: dict | None) ->
     return {item.text: answers.get(str(item.pk), False) for item in items}
 
 
+@records_actor
 @transaction.atomic
 def proposal_transition(
     *,
@@ -328,6 +334,7 @@ def proposal_transition(
     )
 
 
+@records_actor
 def apply_transition_locked(
     proposal: Proposal, *, actor, action: str, note: str = "", checklist: dict | None = None
 ) -> Proposal:
