@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from bangkit.history import history_records
+from bangkit.money import rupiah
 from bangkit.scoping import ScopedQuerySet
 
 
@@ -452,7 +453,7 @@ class CeilingTier(models.Model):
 
     def __str__(self):
         upper = self.max_households if self.max_households is not None else "…"
-        return f"{self.min_households}–{upper} KK: Rp {self.amount:,}".replace(",", ".")
+        return f"{self.min_households}–{upper} KK: {rupiah(self.amount)}"
 
 
 class RequiredDocument(models.Model):

@@ -1,4 +1,5 @@
-"""Money the Indonesian way, in one place: whole rupiah parsed, formatted and typed in forms."""
+"""Money and numbers the Indonesian way, in one place: whole rupiah parsed, formatted and typed
+in forms; quantities with a decimal comma."""
 
 import re
 from decimal import Decimal
@@ -17,6 +18,17 @@ def rupiah(value) -> str:
     amount = int(Decimal(value))
     sign = "-" if amount < 0 else ""
     return f"{sign}Rp {group_thousands(abs(amount))}"
+
+
+def number_text(value) -> str:
+    """A quantity: 1000000 → '1.000.000', Decimal('12.50') → '12,5', -1.5 → '-1,5'."""
+    number = Decimal(value)
+    integral = int(abs(number))
+    text = group_thousands(integral)
+    fraction = abs(number) - integral
+    if fraction:
+        text += "," + f"{fraction.normalize():f}".split(".")[1]
+    return ("-" if number < 0 else "") + text
 
 
 class RupiahField(forms.CharField):

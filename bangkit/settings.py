@@ -68,6 +68,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # After the user and messages are known, so its 400 page shows the usual menu.
     "bangkit.middleware.RejectNulCharactersMiddleware",
+    # Out-of-scope objects are a 404 and an uncaught refusal a page with its message, for
+    # every view (bangkit/refusals.py).
+    "bangkit.refusals.RefusalMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it must see the authentication outcome.

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bangkit.history import history_records
 from bangkit.models import FiscalYear, Kecamatan, Kelurahan
+from bangkit.money import rupiah
 from bangkit.scoping import ScopedQuerySet
 
 
@@ -69,7 +70,7 @@ class BudgetEnvelope(models.Model):
 
     def __str__(self):
         area = self.kelurahan or self.kecamatan
-        return f"{self.fiscal_year} {area}: Rp {self.amount:,}".replace(",", ".")
+        return f"{self.fiscal_year} {area}: {rupiah(self.amount)}"
 
     def clean(self):
         super().clean()

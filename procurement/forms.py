@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 from django.utils import timezone
 
+from bangkit.money import group_thousands, rupiah
 from bangkit.params import plain_int
 from bangkit.tabular import MAX_MONEY, CellError, parse_money
 from procurement.models import Material, Unit
@@ -22,10 +23,6 @@ from procurement.services import (
 MONEY_DIGITS = len(str(MAX_MONEY - 1))
 
 NEARNESS_LABEL = {0: "kelurahan sama", 1: "kecamatan sama", 2: "luar kecamatan"}
-
-
-def _rp(value: int) -> str:
-    return f"Rp {int(value):,}".replace(",", ".")
 
 
 def _shown(value: str, limit: int = 30) -> str:
@@ -43,7 +40,7 @@ class MoneyField(forms.CharField):
 
     def _too_big(self) -> ValidationError:
         return ValidationError(
-            f"{self.label} terlalu besar (maks {_rp(self.max_value)}).", code="max_value"
+            f"{self.label} terlalu besar (maks {rupiah(self.max_value)}).", code="max_value"
         )
 
     def to_python(self, value):
@@ -104,10 +101,6 @@ class OrderForm(forms.Form):
         self.fields = {"supplier": supplier_field(suppliers), **self.fields}
 
 
-def _whole(value: Decimal) -> str:
-    return f"{int(value):,}".replace(",", ".")
-
-
 class OrderLineForm(forms.Form):
     material = forms.ModelChoiceField(
         queryset=Material.objects.filter(active=True),
@@ -138,7 +131,7 @@ class OrderLineForm(forms.Form):
         error_messages={
             "invalid": "Jumlah harus berupa angka, misalnya 12.5.",
             "min_value": "Jumlah harus lebih dari 0.",
-            "max_value": f"Jumlah terlalu besar (maks {_whole(MAX_LINE_QUANTITY)}).",
+            "max_value": f"Jumlah terlalu besar (maks {group_thousands(MAX_LINE_QUANTITY)}).",
             "max_decimal_places": "Jumlah paling banyak dua angka di belakang koma.",
         },
     )

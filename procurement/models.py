@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from bangkit.history import history_records
 from bangkit.models import FiscalYear, Kelurahan, Role
+from bangkit.money import rupiah
+from bangkit.numbering import NumberCounter
 from bangkit.scoping import ScopedQuerySet
 from procurement.npwp import format_npwp, is_nik_npwp, masked_npwp, normalize_npwp, validate_npwp
 from proposals.models import Proposal
@@ -244,7 +246,7 @@ class ReferencePrice(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.fiscal_year} {self.material}: Rp {self.price:,}".replace(",", ".")
+        return f"{self.fiscal_year} {self.material}: {rupiah(self.price)}"
 
 
 class ProcurementSettings(models.Model):
@@ -270,12 +272,10 @@ class ProcurementSettings(models.Model):
         return f"Aturan pengadaan {self.fiscal_year}"
 
 
-class OrderCounter(models.Model):
+class OrderCounter(NumberCounter):
     """The last order number given per kelurahan and year; locked while issuing: no gaps."""
 
     kelurahan = models.ForeignKey(Kelurahan, on_delete=models.PROTECT)
-    year = models.PositiveSmallIntegerField()
-    last_number = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -630,4 +630,4 @@ class Payment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.order} {self.invoice_number}: Rp {self.amount:,}".replace(",", ".")
+        return f"{self.order} {self.invoice_number}: {rupiah(self.amount)}"

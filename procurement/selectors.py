@@ -7,10 +7,11 @@ import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
 from bangkit.models import FiscalYear
+from bangkit.queries import sum_of
 from procurement.models import (
     DEFAULT_PRICE_MARGIN_PERCENT,
     Delivery,
@@ -131,17 +132,12 @@ def suppliers_for(kelurahan):
 
 
 def _delivered_subquery():
-    return Coalesce(
-        Subquery(
-            DeliveryLine.objects.filter(order_line=OuterRef("pk"))
-            .order_by()
-            .values("order_line")
-            .annotate(total=Sum("quantity"))
-            .values("total"),
-            output_field=DecimalField(max_digits=14, decimal_places=2),
-        ),
-        Value(ZERO),
+    return sum_of(
+        DeliveryLine.objects.all(),
+        "quantity",
+        per="order_line",
         output_field=DecimalField(max_digits=14, decimal_places=2),
+        empty=ZERO,
     )
 
 

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -24,6 +24,8 @@ from bangkit import storage
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.files import DOCUMENT_TYPES, IMAGE_TYPES, check_upload
 from bangkit.history import records_actor
+from bangkit.money import number_text, rupiah
+from bangkit.numbering import next_number
 from bangkit.services import audit_record
 from budgets.figures import lock_envelopes
 from procurement import rules as procurement_rules
@@ -62,17 +64,6 @@ MAX_LINE_QUANTITY = Decimal("1000000")
 MAX_UNIT_PRICE = 1_000_000_000
 MAX_ORDER_TOTAL = 100_000_000_000  # the most a line, and the whole order, may come to
 NOT_IN_RAB = "bahan tidak termasuk RAB usulan ini"
-
-
-def _rp(value: int) -> str:
-    return f"Rp {int(value):,}".replace(",", ".")
-
-
-def _number(value) -> str:
-    """1000000 → '1.000.000', Decimal('12.50') → '12,5' (Indonesian marks)."""
-    whole, _, decimals = f"{Decimal(value).normalize():f}".partition(".")
-    text = f"{int(whole):,}".replace(",", ".")
-    return f"{text},{decimals}" if decimals else text
 
 
 @dataclass
@@ -171,8 +162,8 @@ def line_problems(order: PurchaseOrder, lines) -> list[str]:
             )
         else:
             problems.append(
-                f"Baris {i} ({line.description}): harga {_rp(line.unit_price)} melebihi harga "
-                f"acuan {_rp(line.reference_price)} lebih dari {margin}%; tuliskan alasannya."
+                f"Baris {i} ({line.description}): harga {rupiah(line.unit_price)} melebihi harga "
+                f"acuan {rupiah(line.reference_price)} lebih dari {margin}%; tuliskan alasannya."
             )
     return problems
 
@@ -200,7 +191,7 @@ def _quantity_problem(value) -> tuple[Decimal | None, str]:
     if quantity <= 0:
         return None, "jumlah harus lebih dari 0"
     if quantity > MAX_LINE_QUANTITY:
-        return None, f"jumlah terlalu besar (maks {_number(MAX_LINE_QUANTITY)})"
+        return None, f"jumlah terlalu besar (maks {number_text(MAX_LINE_QUANTITY)})"
     if quantity != quantity.quantize(Decimal("0.01")):
         return None, "jumlah paling banyak dua angka di belakang koma"
     return quantity, ""
@@ -214,7 +205,7 @@ def _price_problem(value) -> tuple[int | None, str]:
     if value < 1:
         return None, "harga satuan harus lebih dari 0"
     if value > MAX_UNIT_PRICE:
-        return None, f"harga satuan terlalu besar (maks {_rp(MAX_UNIT_PRICE)})"
+        return None, f"harga satuan terlalu besar (maks {rupiah(MAX_UNIT_PRICE)})"
     return int(value), ""
 
 
@@ -248,7 +239,7 @@ def _line_from_input(
         position=position,
     )
     if line.compute_total() > MAX_ORDER_TOTAL:
-        return None, [f"jumlah harga terlalu besar (maks {_rp(MAX_ORDER_TOTAL)})"]
+        return None, [f"jumlah harga terlalu besar (maks {rupiah(MAX_ORDER_TOTAL)})"]
     try:
         line.full_clean(exclude=["order", "rab_line", "material"])
     except ValidationError as exc:
@@ -280,8 +271,8 @@ def _write_lines(order: PurchaseOrder, inputs: list[OrderLineInput]) -> list[Pur
     total = sum(line.line_total for line in lines)
     if total > MAX_ORDER_TOTAL:
         raise ActionRefused(
-            f"Pesanan tidak disimpan: jumlah seluruhnya {_rp(total)} terlalu besar "
-            f"(maks {_rp(MAX_ORDER_TOTAL)})."
+            f"Pesanan tidak disimpan: jumlah seluruhnya {rupiah(total)} terlalu besar "
+            f"(maks {rupiah(MAX_ORDER_TOTAL)})."
         )
     # The old lines' deletion and the new ones each leave a history row (a plain bulk_create
     # would not): what an order held before it was issued can be read back.
@@ -386,15 +377,8 @@ def _next_number(order: PurchaseOrder) -> tuple[int, str]:
     """Take the next number of the kelurahan's year under a row lock: no gaps, no twins."""
     kelurahan = order.proposal.kelurahan
     year = order.proposal.fiscal_year.year
-    try:
-        with transaction.atomic():
-            OrderCounter.objects.get_or_create(kelurahan=kelurahan, year=year)
-    except IntegrityError:
-        pass  # created meanwhile by a concurrent issue: lock it below
-    counter = OrderCounter.objects.select_for_update().get(kelurahan=kelurahan, year=year)
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return counter.last_number, f"{counter.last_number:03d}/SP-BB/{kelurahan.code}/{year}"
+    number = next_number(OrderCounter, kelurahan=kelurahan, year=year)
+    return number, f"{number:03d}/SP-BB/{kelurahan.code}/{year}"
 
 
 def budget_problems(
@@ -407,8 +391,8 @@ def budget_problems(
     used = issued.filter(proposal=proposal).aggregate(t=Coalesce(Sum("total"), 0))["t"]
     if used + order.total > designated:
         problems.append(
-            f"Anggaran usulan {_rp(designated)} terlampaui: sudah dipesan {_rp(used)}, "
-            f"pesanan ini {_rp(order.total)}, sisa {_rp(designated - used)}."
+            f"Anggaran usulan {rupiah(designated)} terlampaui: sudah dipesan {rupiah(used)}, "
+            f"pesanan ini {rupiah(order.total)}, sisa {rupiah(designated - used)}."
         )
     if envelopes is None:
         envelopes = lock_envelopes(
@@ -427,8 +411,8 @@ def budget_problems(
     ).aggregate(t=Coalesce(Sum("total"), 0))["t"]
     if kec_used + order.total > kec_env.amount:
         problems.append(
-            f"Pagu Kecamatan {proposal.kelurahan.kecamatan} {_rp(kec_env.amount)} terlampaui: "
-            f"sudah dipesan {_rp(kec_used)}, pesanan ini {_rp(order.total)}."
+            f"Pagu Kecamatan {proposal.kelurahan.kecamatan} {rupiah(kec_env.amount)} terlampaui: "
+            f"sudah dipesan {rupiah(kec_used)}, pesanan ini {rupiah(order.total)}."
         )
     share = envelopes.get(proposal.kelurahan_id)
     if share is not None:
@@ -437,8 +421,8 @@ def budget_problems(
         )["t"]
         if kel_used + order.total > share.amount:
             problems.append(
-                f"Pagu Kelurahan {proposal.kelurahan} {_rp(share.amount)} terlampaui: "
-                f"sudah dipesan {_rp(kel_used)}, pesanan ini {_rp(order.total)}."
+                f"Pagu Kelurahan {proposal.kelurahan} {rupiah(share.amount)} terlampaui: "
+                f"sudah dipesan {rupiah(kel_used)}, pesanan ini {rupiah(order.total)}."
             )
     return problems
 
@@ -499,7 +483,7 @@ def order_issue(*, order: PurchaseOrder, actor) -> PurchaseOrder:
         actor=actor,
         action="order_issue",
         obj=order,
-        summary=f"{number} ke {order.supplier}: {_rp(order.total)}",
+        summary=f"{number} ke {order.supplier}: {rupiah(order.total)}",
         data={
             "number": number,
             "total": order.total,
@@ -855,14 +839,14 @@ def payment_record(
     paid = order.payments.aggregate(t=Coalesce(Sum("amount"), 0))["t"]
     if paid + amount > order.total:
         raise ActionRefused(
-            f"Pembayaran melebihi nilai pesanan {_rp(order.total)}: sudah dibayar {_rp(paid)}, "
-            f"sisa {_rp(order.total - paid)}."
+            f"Pembayaran melebihi nilai pesanan {rupiah(order.total)}: "
+            f"sudah dibayar {rupiah(paid)}, sisa {rupiah(order.total - paid)}."
         )
     delivered = selectors.delivered_value(order)
     if paid + amount > delivered:
         raise ActionRefused(
-            f"Pembayaran melebihi nilai material yang sudah diterima {_rp(delivered)} "
-            f"(sudah dibayar {_rp(paid)})."
+            f"Pembayaran melebihi nilai material yang sudah diterima {rupiah(delivered)} "
+            f"(sudah dibayar {rupiah(paid)})."
         )
     payment = Payment.objects.create(
         order=order,
@@ -876,7 +860,7 @@ def payment_record(
         actor=actor,
         action="payment_record",
         obj=order,
-        summary=f"Bayar {order} faktur {payment.invoice_number}: {_rp(amount)}",
+        summary=f"Bayar {order} faktur {payment.invoice_number}: {rupiah(amount)}",
         data={"payment": payment.pk, "amount": amount, "reference": payment.reference},
     )
     _store_money(proposal)

@@ -1,6 +1,5 @@
 """Procurement screens: thin views that parse, call selectors and services, render."""
 
-import functools
 import json
 
 from django.contrib import messages
@@ -11,9 +10,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from bangkit.errors import ActionRefused, NotInScope
+from bangkit.errors import ActionRefused
 from bangkit.models import FiscalYear, Role
 from bangkit.params import query_choice, query_page, query_year
+from bangkit.refusals import say_refused
 from procurement import exports, selectors, services
 from procurement import rules as procurement_rules
 from procurement.forms import (
@@ -30,23 +30,6 @@ from procurement.pdf import order_pdf
 from proposals.models import Proposal
 
 PAGE_SIZE = 30
-
-
-def _not_in_scope_is_404(view):
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotInScope as exc:
-            raise Http404 from exc
-
-    return wrapped
-
-
-def _refused(request, exc: ActionRefused) -> None:
-    messages.error(request, exc.message)
-    for problem in exc.problems:
-        messages.error(request, f"• {problem}")
 
 
 def _proposal_or_404(user, pk) -> Proposal:
@@ -163,7 +146,6 @@ def proposal_detail(request, pk):
 
 @login_required
 @require_POST
-@_not_in_scope_is_404
 def order_create(request, pk):
     proposal = _proposal_or_404(request.user, pk)
     form = NewOrderForm(request.POST, suppliers=selectors.suppliers_for(proposal.kelurahan))
@@ -175,7 +157,7 @@ def order_create(request, pk):
             proposal=proposal, actor=request.user, supplier=form.cleaned_data["supplier"]
         )
     except ActionRefused as exc:
-        _refused(request, exc)
+        say_refused(request, exc)
         return redirect("procurement:proposal", pk=proposal.pk)
     messages.success(request, "Draf pesanan dibuat dari RAB. Periksa jumlah dan harga.")
     return redirect("procurement:order_edit", pk=order.pk)
@@ -268,7 +250,6 @@ def _formset_refused(request, formset) -> None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@_not_in_scope_is_404
 def order_edit(request, pk):
     order = _order_or_404(request.user, pk)
     if not procurement_rules.may_edit_order(request.user, order):
@@ -295,7 +276,7 @@ def order_edit(request, pk):
                     delivery_address=form.cleaned_data["delivery_address"],
                 )
             except ActionRefused as exc:
-                _refused(request, exc)
+                say_refused(request, exc)
             else:
                 messages.success(request, "Draf pesanan disimpan.")
                 return redirect("procurement:order", pk=order.pk)
@@ -347,13 +328,12 @@ def order_edit(request, pk):
 
 @login_required
 @require_POST
-@_not_in_scope_is_404
 def order_issue(request, pk):
     order = _order_or_404(request.user, pk)
     try:
         order = services.order_issue(order=order, actor=request.user)
     except ActionRefused as exc:
-        _refused(request, exc)
+        say_refused(request, exc)
     else:
         messages.success(request, f"Surat pesanan {order.number} diterbitkan.")
     return redirect("procurement:order", pk=order.pk)
@@ -361,7 +341,6 @@ def order_issue(request, pk):
 
 @login_required
 @require_POST
-@_not_in_scope_is_404
 def order_cancel(request, pk):
     order = _order_or_404(request.user, pk)
     form = CancelForm(request.POST)
@@ -369,7 +348,7 @@ def order_cancel(request, pk):
     try:
         services.order_cancel(order=order, actor=request.user, reason=reason)
     except ActionRefused as exc:
-        _refused(request, exc)
+        say_refused(request, exc)
     else:
         messages.success(request, "Pesanan dibatalkan.")
     return redirect("procurement:order", pk=order.pk)
@@ -377,13 +356,12 @@ def order_cancel(request, pk):
 
 @login_required
 @require_POST
-@_not_in_scope_is_404
 def order_confirm(request, pk):
     order = _order_or_404(request.user, pk)
     try:
         services.order_confirm_by_supplier(order=order, actor=request.user)
     except ActionRefused as exc:
-        _refused(request, exc)
+        say_refused(request, exc)
     else:
         messages.success(request, "Pesanan dikonfirmasi.")
     return redirect("procurement:order", pk=order.pk)
@@ -404,7 +382,6 @@ def order_pdf_view(request, pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@_not_in_scope_is_404
 def delivery_create(request, pk):
     order = _order_or_404(request.user, pk)
     if not procurement_rules.is_buyer_for(request.user, order.proposal):
@@ -423,7 +400,7 @@ def delivery_create(request, pk):
                 note=form.cleaned_data["note"],
             )
         except ActionRefused as exc:
-            _refused(request, exc)
+            say_refused(request, exc)
         else:
             messages.success(request, "Penerimaan material dicatat.")
             return redirect("procurement:order", pk=order.pk)
@@ -441,13 +418,12 @@ def delivery_photo(request, pk):
 
 @login_required
 @require_POST
-@_not_in_scope_is_404
 def delivery_confirm(request, pk):
     delivery = Delivery.objects.select_related("order").get_visible_or_404(request.user, pk=pk)
     try:
         services.delivery_confirm_by_supplier(delivery=delivery, actor=request.user)
     except ActionRefused as exc:
-        _refused(request, exc)
+        say_refused(request, exc)
     else:
         messages.success(request, "Penerimaan dikonfirmasi toko.")
     return redirect("procurement:order", pk=delivery.order_id)
@@ -458,7 +434,6 @@ def delivery_confirm(request, pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@_not_in_scope_is_404
 def payment_create(request, pk):
     order = _order_or_404(request.user, pk)
     if not procurement_rules.is_buyer_for(request.user, order.proposal):
@@ -468,7 +443,7 @@ def payment_create(request, pk):
         try:
             services.payment_record(order=order, actor=request.user, **form.cleaned_data)
         except ActionRefused as exc:
-            _refused(request, exc)
+            say_refused(request, exc)
         else:
             messages.success(request, "Pembayaran dicatat.")
             return redirect("procurement:order", pk=order.pk)
@@ -485,7 +460,6 @@ def payment_create(request, pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@_not_in_scope_is_404
 def handover(request, pk):
     proposal = _proposal_or_404(request.user, pk)
     existing = Handover.objects.filter(proposal=proposal).first()
@@ -524,7 +498,7 @@ def handover(request, pk):
                     paper_scan=data["paper_scan"],
                 )
             except ActionRefused as exc:
-                _refused(request, exc)
+                say_refused(request, exc)
             else:
                 messages.success(request, "BAST dicatat.")
                 return redirect("procurement:handover", pk=proposal.pk)
@@ -547,7 +521,6 @@ def handover(request, pk):
 
 @login_required
 @require_POST
-@_not_in_scope_is_404
 def handover_confirm(request, pk):
     handover_row = Handover.objects.select_related("proposal").get_visible_or_404(
         request.user, pk=pk
@@ -555,7 +528,7 @@ def handover_confirm(request, pk):
     try:
         services.handover_confirm_by_rt(handover=handover_row, actor=request.user)
     except ActionRefused as exc:
-        _refused(request, exc)
+        say_refused(request, exc)
     else:
         messages.success(request, "BAST dikonfirmasi. Material resmi diterima RT.")
     return redirect("procurement:handover", pk=handover_row.proposal_id)

@@ -6,6 +6,7 @@ calls them with; the other ``may_*`` predicates take ``(user, object)``, as in e
 
 from bangkit import rules as core_rules
 from bangkit.models import Role
+from bangkit.money import rupiah
 from proposals.states import EDITABLE_STATES
 
 REQUIRED_REASON = {"return_for_revision", "reject", "defer", "cancel"}
@@ -122,7 +123,7 @@ def submission_problems(proposal) -> list[str]:
     elif ceiling is None:
         problems.append("Pagu untuk RT ini belum diatur pada tahun anggaran ini.")
     elif total > ceiling:
-        problems.append(f"Total RAB Rp {total:,} melebihi pagu Rp {ceiling:,}.".replace(",", "."))
+        problems.append(f"Total RAB {rupiah(total)} melebihi pagu {rupiah(ceiling)}.")
     if proposal.fiscal_year.status != "open":
         problems.append(f"Pengajuan usulan tahun {proposal.fiscal_year.year} tidak sedang dibuka.")
     if not proposal.fiscal_year.work_types.filter(pk=proposal.work_type_id).exists():

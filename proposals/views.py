@@ -1,7 +1,6 @@
 """Signed-in proposal screens: thin views that parse, call selectors and services, render."""
 
 import copy
-import functools
 import os
 
 from django.contrib import messages
@@ -15,10 +14,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bangkit import storage
-from bangkit.errors import ActionRefused, NotInScope
+from bangkit.errors import ActionRefused
 from bangkit.files import DOCUMENT_TYPES
 from bangkit.models import Role, WorkType
 from bangkit.params import query_choice, query_int, query_page, query_present, query_text
+from bangkit.refusals import say_refused
 from proposals import rules, selectors, services
 from proposals.forms import (
     AttachmentForm,
@@ -43,25 +43,6 @@ ACTION_BUTTONS = {
     "cancel": ("Batalkan usulan", "btn btn-danger"),
 }
 REVIEW_ACTIONS = ["verify_kelurahan", "verify_kecamatan", "return_for_revision", "reject", "defer"]
-
-
-def _not_in_scope_is_404(view):
-    """A service saying 'not in scope' means the same to the user as 'not found'."""
-
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotInScope as exc:
-            raise Http404 from exc
-
-    return wrapped
-
-
-def _refused(request, exc: ActionRefused) -> None:
-    messages.error(request, exc.message)
-    for problem in exc.problems:
-        messages.error(request, f"• {problem}")
 
 
 def _back(request, default: str):
@@ -147,7 +128,6 @@ def musrenbang_list(request):
 
 @login_required
 @require_POST
-@_not_in_scope_is_404
 def proposal_create(request, pk):
     entry = MusrenbangEntry.objects.select_related("work_type").get_visible_or_404(
         request.user, pk=pk
@@ -166,7 +146,7 @@ def proposal_create(request, pk):
             entry=entry, actor=request.user, **form.service_fields()
         )
     except ActionRefused as exc:
-        _refused(request, exc)
+        say_refused(request, exc)
         return redirect(back)
     except ValidationError as exc:
         for message in exc.messages:
@@ -181,7 +161,6 @@ def proposal_create(request, pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@_not_in_scope_is_404
 def proposal_edit(request, code):
     proposal = selectors.proposal_detail(user=request.user, code=code)
     if not rules.may_edit_proposal(request.user, proposal):
@@ -207,7 +186,7 @@ def proposal_edit(request, code):
                     rab_lines=formset.rab_inputs(),
                 )
             except ActionRefused as exc:
-                _refused(request, exc)
+                say_refused(request, exc)
                 return redirect("proposals:detail", code=proposal.code)
             except ValidationError as exc:
                 _attach_errors(form, formset, exc)
@@ -256,7 +235,6 @@ def _attach_errors(form, formset, exc: ValidationError) -> None:
 
 @login_required
 @require_POST
-@_not_in_scope_is_404
 def attachment_upload(request, code):
     proposal = selectors.proposal_detail(user=request.user, code=code)
     form = AttachmentForm(request.POST, request.FILES)
@@ -279,7 +257,7 @@ def attachment_upload(request, code):
                     )
                 )
     except ActionRefused as exc:
-        _refused(request, exc)
+        say_refused(request, exc)
         return redirect(back)
     messages.success(request, f"{len(saved)} berkas diunggah.")
     return redirect(back)
@@ -287,13 +265,12 @@ def attachment_upload(request, code):
 
 @login_required
 @require_POST
-@_not_in_scope_is_404
 def attachment_delete(request, code, pk):
     attachment = selectors.attachment_for(user=request.user, code=code, pk=pk)
     try:
         services.attachment_remove(attachment=attachment, actor=request.user)
     except ActionRefused as exc:
-        _refused(request, exc)
+        say_refused(request, exc)
     else:
         messages.success(request, f"Lampiran '{attachment.original_name}' dihapus.")
     return redirect(_documents_url(code, attachment.kind))
@@ -331,7 +308,6 @@ def attachment_file(request, code, pk):
 
 @login_required
 @require_POST
-@_not_in_scope_is_404
 def proposal_action(request, code):
     proposal = selectors.proposal_detail(user=request.user, code=code)
     detail = reverse("proposals:detail", kwargs={"code": proposal.code})
@@ -353,7 +329,7 @@ def proposal_action(request, code):
             expected_state=form.cleaned_data["expected_state"],
         )
     except ActionRefused as exc:
-        _refused(request, exc)
+        say_refused(request, exc)
         return _back(request, detail)
     messages.success(request, f"Usulan {proposal.code}: {transition_label(action)}.")
     return redirect(detail)

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from bangkit.models import FiscalYear
+from bangkit.money import rupiah
 from bangkit.scoping import ScopedQuerySet
 from proposals.models import Proposal
 
@@ -151,8 +152,7 @@ class SwadayaContribution(models.Model):
         ]
 
     def __str__(self):
-        value = f"{self.value:,}".replace(",", ".")
-        return f"{self.get_kind_display()}: {self.description} (Rp {value})"
+        return f"{self.get_kind_display()}: {self.description} ({rupiah(self.value)})"
 
 
 def photo_path(instance, filename):

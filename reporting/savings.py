@@ -26,11 +26,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import DecimalField, Q
 
+from bangkit.queries import sum_of
 from procurement.models import Payment, PurchaseOrder
-from proposals.models import Proposal, State
+from proposals.models import Proposal, RABLine, State
 from reporting.models import (
     DEFAULT_OVERHEAD_PROFIT_PERCENT,
     DEFAULT_PPN_PERCENT,
@@ -177,70 +177,23 @@ def _annotated(proposals):
     money = DecimalField(max_digits=20, decimal_places=0)
     hours = DecimalField(max_digits=16, decimal_places=2)
 
-    def paid():
-        return Coalesce(
-            Subquery(
-                Payment.objects.filter(
-                    order__proposal=OuterRef("pk"), order__state=PurchaseOrder.State.ISSUED
-                )
-                .order_by()
-                .values("order__proposal")
-                .annotate(t=Sum("amount"))
-                .values("t"),
-                output_field=money,
-            ),
-            Value(0),
-            output_field=money,
-        )
-
-    def rab():
-        from proposals.models import RABLine
-
-        return Coalesce(
-            Subquery(
-                RABLine.objects.filter(proposal=OuterRef("pk"))
-                .order_by()
-                .values("proposal")
-                .annotate(t=Sum("line_total"))
-                .values("t"),
-                output_field=money,
-            ),
-            Value(0),
-            output_field=money,
-        )
-
-    def work():
-        return Coalesce(
-            Subquery(
-                WorkDay.objects.filter(proposal=OuterRef("pk"))
-                .order_by()
-                .values("proposal")
-                .annotate(t=Sum(PERSON_HOURS))
-                .values("t"),
-                output_field=hours,
-            ),
-            Value(0),
-            output_field=hours,
-        )
-
     def gifts(kind):
-        return Coalesce(
-            Subquery(
-                SwadayaContribution.objects.filter(proposal=OuterRef("pk"), kind=kind)
-                .order_by()
-                .values("proposal")
-                .annotate(t=Sum("value"))
-                .values("t"),
-                output_field=money,
-            ),
-            Value(0),
+        return sum_of(
+            SwadayaContribution.objects.filter(kind=kind),
+            "value",
+            per="proposal",
             output_field=money,
         )
 
     return proposals.annotate(
-        s_paid=paid(),
-        s_rab=rab(),
-        s_hours=work(),
+        s_paid=sum_of(
+            Payment.objects.filter(order__state=PurchaseOrder.State.ISSUED),
+            "amount",
+            per="order__proposal",
+            output_field=money,
+        ),
+        s_rab=sum_of(RABLine.objects.all(), "line_total", per="proposal", output_field=money),
+        s_hours=sum_of(WorkDay.objects.all(), PERSON_HOURS, per="proposal", output_field=hours),
         s_materials=gifts(Kind.MATERIALS),
         s_labour=gifts(Kind.LABOUR),
         s_equipment=gifts(Kind.EQUIPMENT),

@@ -12,17 +12,14 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
-    IntegerField,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
-    Value,
 )
 from django.db.models.functions import Coalesce
 
 from bangkit.models import ChecklistItem
+from bangkit.queries import count_of, sum_of
 from procurement.models import DeliveryLine, PurchaseOrder, PurchaseOrderLine
 from proposals.models import Proposal, State
 from reporting.models import (
@@ -84,35 +81,6 @@ def designation(proposal: Proposal) -> Designation:
 # --- Sites ------------------------------------------------------------------------------------
 
 
-def _sum_of(model, expression, output=DEC):
-    return Coalesce(
-        Subquery(
-            model.objects.filter(proposal=OuterRef("pk"))
-            .order_by()
-            .values("proposal")
-            .annotate(total=Sum(expression))
-            .values("total"),
-            output_field=output,
-        ),
-        Value(0),
-        output_field=output,
-    )
-
-
-def _count_of(queryset):
-    return Coalesce(
-        Subquery(
-            queryset.filter(proposal=OuterRef("pk"))
-            .order_by()
-            .values("proposal")
-            .annotate(n=Count("pk"))
-            .values("n"),
-            output_field=IntegerField(),
-        ),
-        Value(0),
-    )
-
-
 def sites_for(user, *, year: int | None = None, state: str | None = None) -> QuerySet:
     """Sites in execution the user may see, each with its totals, in one query."""
     qs = (
@@ -120,12 +88,19 @@ def sites_for(user, *, year: int | None = None, state: str | None = None) -> Que
         .filter(state__in=EXECUTION_STATES)
         .select_related("rt", "kelurahan__kecamatan", "fiscal_year", "work_type")
         .annotate(
-            work_day_count=_count_of(WorkDay.objects.all()),
-            person_hours=_sum_of(WorkDay, PERSON_HOURS),
-            contribution_total=_sum_of(
-                SwadayaContribution, "value", output=DecimalField(max_digits=20, decimal_places=0)
+            work_day_count=count_of(WorkDay.objects.all(), per="proposal"),
+            person_hours=sum_of(
+                WorkDay.objects.all(), PERSON_HOURS, per="proposal", output_field=DEC
             ),
-            photo_count=_count_of(ProgressPhoto.objects.filter(withdrawn_at__isnull=True)),
+            contribution_total=sum_of(
+                SwadayaContribution.objects.all(),
+                "value",
+                per="proposal",
+                output_field=DecimalField(max_digits=20, decimal_places=0),
+            ),
+            photo_count=count_of(
+                ProgressPhoto.objects.filter(withdrawn_at__isnull=True), per="proposal"
+            ),
         )
         .order_by("kelurahan__kecamatan__code", "kelurahan__name", "rt__number", "code")
     )
@@ -175,29 +150,19 @@ def delivered_materials(proposal: Proposal) -> list[MaterialLine]:
             order__proposal=proposal, order__state=PurchaseOrder.State.ISSUED
         )
         .annotate(
-            accepted=Coalesce(
-                Subquery(
-                    DeliveryLine.objects.filter(order_line=OuterRef("pk"))
-                    .order_by()
-                    .values("order_line")
-                    .annotate(t=Sum("quantity"))
-                    .values("t"),
-                    output_field=DEC,
-                ),
-                Value(ZERO),
+            accepted=sum_of(
+                DeliveryLine.objects.all(),
+                "quantity",
+                per="order_line",
                 output_field=DEC,
+                empty=ZERO,
             ),
-            refused=Coalesce(
-                Subquery(
-                    DeliveryLine.objects.filter(order_line=OuterRef("pk"))
-                    .order_by()
-                    .values("order_line")
-                    .annotate(t=Sum("rejected_quantity"))
-                    .values("t"),
-                    output_field=DEC,
-                ),
-                Value(ZERO),
+            refused=sum_of(
+                DeliveryLine.objects.all(),
+                "rejected_quantity",
+                per="order_line",
                 output_field=DEC,
+                empty=ZERO,
             ),
         )
         .order_by("order__sequence", "order_id", "position", "id")

@@ -18,6 +18,7 @@ from django.utils.crypto import get_random_string
 from bangkit import storage
 from bangkit.errors import ActionRefused
 from bangkit.files import DOCUMENT_TYPES, check_upload
+from bangkit.money import rupiah
 from bangkit.services import audit_record
 from proposals import rules
 from proposals.models import Proposal, State
@@ -41,10 +42,6 @@ EXTENSIONS = {
     "image/heic": "heic",
     "application/pdf": "pdf",
 }
-
-
-def _rp(value: int) -> str:
-    return f"Rp {int(value):,}".replace(",", ".")
 
 
 # --- Guards ---------------------------------------------------------------------------------
@@ -229,7 +226,7 @@ def contribution_add(
         actor=actor,
         action="contribution_add",
         obj=proposal,
-        summary=f"{proposal.code}: swadaya {item.get_kind_display()} {_rp(item.value)}",
+        summary=f"{proposal.code}: swadaya {item.get_kind_display()} {rupiah(item.value)}",
         data={"contribution": item.pk, "kind": kind, "value": item.value},
     )
     return item
@@ -511,7 +508,7 @@ def report_submit(*, proposal: Proposal, actor) -> Proposal:
     note = (
         f"Volume {report.realised_volume:f} {proposal.work_type.unit} dari "
         f"{proposal.planned_volume:f}; {totals.work_days} hari kerja, "
-        f"{totals.person_days:f} HOK; swadaya {_rp(totals.contributions)}"
+        f"{totals.person_days:f} HOK; swadaya {rupiah(totals.contributions)}"
     )
     apply_transition_locked(proposal, actor=actor, action="submit_report", note=note)
     return proposal

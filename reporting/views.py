@@ -1,6 +1,5 @@
 """Execution and reporting screens: thin views that parse, call selectors and services, render."""
 
-import functools
 import os
 
 from django.contrib import messages
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.models import FiscalYear, Role
 from bangkit.params import query_choice, query_page, query_year
+from bangkit.refusals import say_refused
 from bangkit.templatetags.rupiah import angka
 from proposals.models import State
 from reporting import rules as reporting_rules
@@ -35,23 +35,6 @@ PAGE_SIZE = 30
 # Photos up to this size go up as taken (the server reads their EXIF itself); larger ones are
 # resized on the phone first, with the time and GPS read from the original sent alongside.
 SEND_ORIGINAL_UP_TO = 3 * 1024 * 1024
-
-
-def _not_in_scope_is_404(view):
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotInScope as exc:
-            raise Http404 from exc
-
-    return wrapped
-
-
-def _refused(request, exc: ActionRefused) -> None:
-    messages.error(request, exc.message)
-    for problem in exc.problems:
-        messages.error(request, f"• {problem}")
 
 
 def _year(request) -> int | None:
@@ -138,7 +121,6 @@ def site(request, pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@_not_in_scope_is_404
 def work_day_add(request, pk):
     proposal = selectors.site_for(request.user, pk)
     if not reporting_rules.may_record_work(request.user, proposal):
@@ -158,7 +140,7 @@ def work_day_add(request, pk):
                 attendance=data.get("attendance"),
             )
         except ActionRefused as exc:
-            _refused(request, exc)
+            say_refused(request, exc)
         else:
             messages.success(
                 request,
@@ -171,13 +153,12 @@ def work_day_add(request, pk):
 
 @login_required
 @require_POST
-@_not_in_scope_is_404
 def work_day_remove(request, pk):
     day = selectors.work_day_for(request.user, pk)
     try:
         services.work_day_remove(work_day=day, actor=request.user)
     except ActionRefused as exc:
-        _refused(request, exc)
+        say_refused(request, exc)
     else:
         messages.success(request, f"Hari kerja {day.date:%d-%m-%Y} dihapus.")
     return redirect(_site_url(day.proposal))
@@ -206,7 +187,6 @@ def attendance_file(request, pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@_not_in_scope_is_404
 def contribution_add(request, pk):
     proposal = selectors.site_for(request.user, pk)
     if not reporting_rules.may_record_work(request.user, proposal):
@@ -227,7 +207,7 @@ def contribution_add(request, pk):
                 date=data["date"],
             )
         except ActionRefused as exc:
-            _refused(request, exc)
+            say_refused(request, exc)
         else:
             messages.success(request, f"Swadaya dicatat: {item.description}.")
             return redirect(_site_url(proposal))
@@ -236,7 +216,6 @@ def contribution_add(request, pk):
 
 @login_required
 @require_POST
-@_not_in_scope_is_404
 def contribution_remove(request, pk):
     item = SwadayaContribution.objects.select_related("proposal").get_visible_or_404(
         request.user, pk=pk
@@ -244,7 +223,7 @@ def contribution_remove(request, pk):
     try:
         services.contribution_remove(contribution=item, actor=request.user)
     except ActionRefused as exc:
-        _refused(request, exc)
+        say_refused(request, exc)
     else:
         messages.success(request, f"Swadaya '{item.description}' dihapus.")
     return redirect(_site_url(item.proposal))
@@ -318,7 +297,7 @@ def photo_upload(request, pk):
                         caption=form.cleaned_data.get("caption", ""),
                     )
                 except ActionRefused as exc:
-                    _refused(request, exc)
+                    say_refused(request, exc)
                 else:
                     saved += result.created
             if saved:
@@ -360,7 +339,7 @@ def _photo_upload_one(request, proposal):
         return JsonResponse({"ok": False, "error": "Lokasi tidak ditemukan."}, status=404)
     except ActionRefused as exc:
         if not _wants_json(request):
-            _refused(request, exc)
+            say_refused(request, exc)
             return redirect(reverse("reporting:photo_upload", args=[proposal.pk]))
         return JsonResponse({"ok": False, "error": exc.message}, status=400)
     if not _wants_json(request):
@@ -371,13 +350,12 @@ def _photo_upload_one(request, proposal):
 
 @login_required
 @require_POST
-@_not_in_scope_is_404
 def photo_withdraw(request, pk):
     photo = selectors.photo_for(request.user, pk)
     try:
         services.photo_withdraw(photo=photo, actor=request.user)
     except ActionRefused as exc:
-        _refused(request, exc)
+        say_refused(request, exc)
     else:
         messages.success(request, f"Foto {photo.stage}% ditarik dari laporan.")
     return redirect(_site_url(photo.proposal))
@@ -427,7 +405,6 @@ def photo_original(request, pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@_not_in_scope_is_404
 def report_edit(request, pk):
     proposal = selectors.site_for(request.user, pk)
     if not reporting_rules.may_write_report(request.user, proposal):
@@ -450,7 +427,7 @@ def report_edit(request, pk):
                 usage=form.usage(),
             )
         except ActionRefused as exc:
-            _refused(request, exc)
+            say_refused(request, exc)
         else:
             messages.success(request, "Laporan disimpan.")
             return redirect(reverse("reporting:report", args=[proposal.pk]) + "#ajukan")
@@ -463,13 +440,12 @@ def report_edit(request, pk):
 
 @login_required
 @require_POST
-@_not_in_scope_is_404
 def report_submit(request, pk):
     proposal = selectors.site_for(request.user, pk)
     try:
         services.report_submit(proposal=proposal, actor=request.user)
     except ActionRefused as exc:
-        _refused(request, exc)
+        say_refused(request, exc)
         return redirect(reverse("reporting:report", args=[proposal.pk]) + "#ajukan")
     messages.success(request, "Laporan penyelesaian diajukan ke kelurahan.")
     return redirect(_site_url(proposal))
@@ -477,7 +453,6 @@ def report_submit(request, pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@_not_in_scope_is_404
 def review(request, pk):
     """The report as the offices read it; the kelurahan accepts or returns it here."""
     proposal = selectors.site_for(request.user, pk)
@@ -502,7 +477,7 @@ def review(request, pk):
                 )
                 messages.success(request, "Laporan dikembalikan ke Ketua RT.")
         except ActionRefused as exc:
-            _refused(request, exc)
+            say_refused(request, exc)
             return redirect(reverse("reporting:review", args=[proposal.pk]) + "#keputusan")
         return redirect(reverse("reporting:review", args=[proposal.pk]))
     detail = selectors.site_detail(proposal)
@@ -527,7 +502,6 @@ def review(request, pk):
 
 @login_required
 @require_POST
-@_not_in_scope_is_404
 def countersign(request, pk):
     proposal = selectors.site_for(request.user, pk)
     form = CountersignForm(request.POST)
@@ -541,7 +515,7 @@ def countersign(request, pk):
             proposal=proposal, actor=request.user, note=form.cleaned_data["note"]
         )
     except ActionRefused as exc:
-        _refused(request, exc)
+        say_refused(request, exc)
     else:
         messages.success(request, "Laporan ditandatangani (mengetahui Camat).")
     return redirect(reverse("reporting:review", args=[proposal.pk]))

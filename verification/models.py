@@ -13,6 +13,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from bangkit.history import history_records
 from bangkit.models import FiscalYear, Kecamatan
+from bangkit.numbering import NumberCounter
 from bangkit.scoping import ScopedQuerySet
 from proposals.models import Proposal
 
@@ -116,12 +117,10 @@ class DecreeTemplate(models.Model):
         return f"Templat SK {self.fiscal_year}"
 
 
-class DecreeCounter(models.Model):
+class DecreeCounter(NumberCounter):
     """The last number given per kecamatan and year; locked while issuing, so no gaps or twins."""
 
     kecamatan = models.ForeignKey(Kecamatan, on_delete=models.PROTECT)
-    year = models.PositiveSmallIntegerField()
-    last_number = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [

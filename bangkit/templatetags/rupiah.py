@@ -1,14 +1,10 @@
 """Money and numbers the Indonesian way: Rp 26.432.521.000."""
 
-from decimal import Decimal
-
 from django import template
 
+from bangkit import money
+
 register = template.Library()
-
-
-def _group(value: int) -> str:
-    return f"{value:,}".replace(",", ".")
 
 
 @register.filter
@@ -16,11 +12,9 @@ def rupiah(value):
     if value is None or value == "":
         return "–"
     try:
-        amount = int(Decimal(value))
+        return money.rupiah(value)
     except (ValueError, ArithmeticError, TypeError):
         return value
-    sign = "-" if amount < 0 else ""
-    return f"{sign}Rp {_group(abs(amount))}"
 
 
 @register.filter
@@ -29,12 +23,6 @@ def angka(value):
     if value is None or value == "":
         return "–"
     try:
-        number = Decimal(value)
+        return money.number_text(value)
     except (ValueError, ArithmeticError, TypeError):
         return value
-    integral = int(abs(number))
-    fraction = abs(number) - integral
-    text = _group(integral)
-    if fraction:
-        text += "," + f"{fraction.normalize():f}".split(".")[1]
-    return ("-" if number < 0 else "") + text

@@ -3,6 +3,7 @@
 from django.db.models import Count, Q
 
 from bangkit.models import FiscalYear, Kecamatan
+from bangkit.money import rupiah
 from budgets.models import BudgetEnvelope
 from verification.models import PriorityWeights
 
@@ -102,9 +103,5 @@ def seed_envelopes(fiscal_year: FiscalYear) -> str:
     total = sum(e.amount for e in existing.values())
     return (
         f"{created} pagu kecamatan baru, {shares} pagu kelurahan; "
-        f"{_rp(total)} dari {_rp(fiscal_year.total_budget)}"
+        f"{rupiah(total)} dari {rupiah(fiscal_year.total_budget)}"
     )
-
-
-def _rp(value: int) -> str:
-    return f"Rp {value:,}".replace(",", ".")

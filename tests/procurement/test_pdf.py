@@ -7,6 +7,7 @@ import pytest
 from pypdf import PdfReader
 from weasyprint import HTML
 
+from bangkit import pdf as static_pdf
 from procurement import pdf, services
 from tests.procurement.test_services import TODAY, deliver_all, issue_new_order
 
@@ -80,15 +81,15 @@ def test_order_pdf_shows_number_shop_lines_and_amount_in_words(world, make_desig
 )
 def test_the_pdf_renderer_fetches_nothing_outside_static(src, monkeypatch):
     fetched = []
-    original = pdf.URLFetcher.fetch
+    original = static_pdf.URLFetcher.fetch
 
     def spy(self, url, headers=None):
         fetched.append(url)
         return original(self, url, headers)
 
-    monkeypatch.setattr(pdf.URLFetcher, "fetch", spy)
-    fetcher = pdf.StaticOnlyFetcher()
-    with pytest.raises(pdf.RefusedResource):
+    monkeypatch.setattr(static_pdf.URLFetcher, "fetch", spy)
+    fetcher = static_pdf.StaticOnlyFetcher()
+    with pytest.raises(static_pdf.RefusedResource):
         fetcher.fetch(src)
     HTML(string=f'<img src="{src}"><p>x</p>', url_fetcher=fetcher).write_pdf()
     assert fetched == []
@@ -98,5 +99,5 @@ def test_the_pdf_renderer_reads_static_files(settings):
     from pathlib import Path
 
     icon = (Path(settings.BASE_DIR) / "static" / "img" / "favicon.svg").resolve()
-    response = pdf.StaticOnlyFetcher().fetch(icon.as_uri())
+    response = static_pdf.StaticOnlyFetcher().fetch(icon.as_uri())
     assert response is not None

@@ -8,15 +8,13 @@ import pytest
 from django.conf import settings
 from pypdf import PdfReader
 
+from bangkit.indonesian import long_date as indonesian_date
+from bangkit.indonesian import terbilang
+from bangkit.pdf import StaticOnlyFetcher as StaticOnlyURLFetcher
+from bangkit.pdf import static_roots
 from tests.verification.test_decrees import make_site, sk  # noqa: F401 F811 - fixtures
 from verification.decrees import services as decrees
-from verification.decrees.pdf import (
-    StaticOnlyURLFetcher,
-    indonesian_date,
-    ordinal_word,
-    render_decree_pdf,
-    terbilang,
-)
+from verification.decrees.pdf import ordinal_word, render_decree_pdf
 
 MM = 72 / 25.4
 
@@ -183,8 +181,6 @@ def test_rendering_never_fetches_what_a_decree_text_points_at(sk, make_site, mon
 
     monkeypatch.setattr(StaticOnlyURLFetcher, "fetch", spy)
     from weasyprint import HTML
-
-    from verification.decrees.pdf import static_roots
 
     html = (
         '<img src="http://127.0.0.1:9/x.png"><link rel="stylesheet" href="file:///etc/passwd">'

@@ -2,37 +2,18 @@
 
 import base64
 import io
-import logging
 import re
-from datetime import date
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import qrcode
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-# WeasyPrint reports every rendering step at INFO; the server log needs only its warnings.
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+from bangkit.indonesian import long_date, terbilang
+from bangkit.money import group_thousands, rupiah
+from bangkit.pdf import static_roots, write_pdf
 
-from weasyprint import HTML  # noqa: E402
-from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
-
-MONTHS = [
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-]
 _ORDINALS = [
     "KESATU",
     "KEDUA",
@@ -46,30 +27,9 @@ _ORDINALS = [
     "KESEPULUH",
     "KESEBELAS",
 ]
-_UNITS = [
-    "",
-    "satu",
-    "dua",
-    "tiga",
-    "empat",
-    "lima",
-    "enam",
-    "tujuh",
-    "delapan",
-    "sembilan",
-    "sepuluh",
-    "sebelas",
-]
 DEFAULT_NUMBER_FORMAT = "{seq}/SK/BB/KEC.{abbr}/{year}"
 PAGE_SIZES = {"F4": "215mm 330mm", "A4": "210mm 297mm"}
 PLACEHOLDER = re.compile(r"\{(year|kecamatan|count|total)\}")
-
-
-def indonesian_date(value: date | None) -> str:
-    """12 Maret 2026."""
-    if value is None:
-        return ""
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
 def ordinal_word(n: int) -> str:
@@ -77,36 +37,6 @@ def ordinal_word(n: int) -> str:
     if 1 <= n <= len(_ORDINALS):
         return _ORDINALS[n - 1]
     return "KE" + terbilang(n).upper()
-
-
-def terbilang(n: int) -> str:
-    """An amount in Indonesian words, as written after a sum in a legal text."""
-    if n < 0:
-        return "minus " + terbilang(-n)
-    if n < 12:
-        return _UNITS[n] or "nol"
-    if n < 20:
-        return f"{terbilang(n - 10)} belas"
-    if n < 100:
-        return _join(f"{terbilang(n // 10)} puluh", n % 10)
-    if n < 200:
-        return _join("seratus", n - 100)
-    if n < 1000:
-        return _join(f"{terbilang(n // 100)} ratus", n % 100)
-    if n < 2000:
-        return _join("seribu", n - 1000)
-    for size, word in ((10**12, "triliun"), (10**9, "miliar"), (10**6, "juta"), (10**3, "ribu")):
-        if n >= size:
-            return _join(f"{terbilang(n // size)} {word}", n % size)
-    raise AssertionError(n)
-
-
-def _join(head: str, rest: int) -> str:
-    return f"{head} {terbilang(rest)}" if rest else head
-
-
-def rupiah(value: int) -> str:
-    return "Rp " + f"{int(value):,}".replace(",", ".")
 
 
 def fill_placeholders(text: str, values: dict) -> str:
@@ -145,38 +75,6 @@ def qr_data_uri(url: str) -> str:
     buffer = io.BytesIO()
     code.make_image().save(buffer, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def static_roots() -> list[Path]:
-    return [Path(str(root)).resolve() for root in settings.STATICFILES_DIRS]
-
-
-class StaticOnlyURLFetcher(URLFetcher):
-    """Serve WeasyPrint only data: URIs and files inside the project's static folders.
-
-    A decree is rendered from text people type; nothing in it may make the server fetch a
-    URL or read a file elsewhere on the machine.
-    """
-
-    def __init__(self, roots: list[Path] | None = None, **kwargs):
-        super().__init__(allowed_protocols={"data", "file"}, **kwargs)
-        self.roots = roots if roots is not None else static_roots()
-
-    def fetch(self, url, headers=None):
-        scheme = urlsplit(url).scheme.lower()
-        if scheme == "data":
-            return super().fetch(url, headers)
-        if scheme != "file":
-            raise ValueError(f"Alamat ditolak (hanya berkas statis lokal): {url}")
-        path = Path(unquote(urlsplit(url).path)).resolve()
-        if not any(path.is_relative_to(root) for root in self.roots) or not path.is_file():
-            raise ValueError(f"Berkas di luar folder statis ditolak: {url}")
-        content_type = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png"}.get(
-            path.suffix.lower(), "application/octet-stream"
-        )
-        return URLFetcherResponse(
-            path.as_uri(), path.read_bytes(), headers={"Content-Type": content_type}
-        )
 
 
 def _stylesheet() -> Path:
@@ -245,13 +143,13 @@ def decree_context(decree, *, locations, draft: bool, site_url: str | None = Non
                 "location": site.location_description,
                 "code": site.code,
                 "volume": volume,
-                "budget": f"{int(loc.budget):,}".replace(",", "."),
+                "budget": group_thousands(loc.budget),
             }
         )
     title = fill_placeholders(decree.title, values)
     text = decree_text(decree, locations, values=values)
     url = public_url(decree, site_url)
-    date_text = indonesian_date(decree.decree_date) or f"……………………… {year}"
+    date_text = long_date(decree.decree_date) or f"……………………… {year}"
     footer = f"Keputusan Camat {kecamatan.name} Nomor {number}"
     return {
         "decree": decree,
@@ -263,7 +161,7 @@ def decree_context(decree, *, locations, draft: bool, site_url: str | None = Non
         **text,
         "date_text": date_text,
         "rows": rows,
-        "total": f"{total:,}".replace(",", "."),
+        "total": group_thousands(total),
         "total_words": terbilang(total),
         "year": year,
         "qr": qr_data_uri(url),
@@ -292,13 +190,7 @@ def render_decree_html(decree, *, locations=None, draft: bool = False, site_url=
 def render_decree_pdf(decree, *, locations=None, draft: bool = False, site_url=None) -> bytes:
     """The decree as PDF bytes; drafts carry a DRAF watermark and no number."""
     html = render_decree_html(decree, locations=locations, draft=draft, site_url=site_url)
-    roots = static_roots()
-    document = HTML(
-        string=html,
-        base_url=roots[0].as_uri() + "/",
-        url_fetcher=StaticOnlyURLFetcher(roots),
-    )
-    return document.write_pdf()
+    return write_pdf(html)
 
 
 def decree_locations_for_pdf(decree) -> list:

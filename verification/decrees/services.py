@@ -6,7 +6,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -14,6 +14,7 @@ from bangkit import storage
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.history import records_actor
 from bangkit.models import FiscalYear, Kecamatan
+from bangkit.numbering import next_number
 from bangkit.services import audit_record
 from budgets.figures import commitment_problems, lock_envelopes
 from proposals.models import Proposal, RABLine, State
@@ -266,24 +267,6 @@ def decree_delete_draft(*, actor, decree: Decree) -> None:
 # --- issuing ------------------------------------------------------------------------------
 
 
-def _next_sequence(kecamatan: Kecamatan, year: int) -> int:
-    """The next decree number of the kecamatan and year: locked, so no twins and no gaps.
-
-    The counter row is created in its own savepoint, so two first decrees of a year racing
-    to create it both end up locking the one row.
-    """
-    if not DecreeCounter.objects.filter(kecamatan=kecamatan, year=year).exists():
-        try:
-            with transaction.atomic():
-                DecreeCounter.objects.create(kecamatan=kecamatan, year=year)
-        except IntegrityError:
-            pass
-    counter = DecreeCounter.objects.select_for_update().get(kecamatan=kecamatan, year=year)
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return counter.last_number
-
-
 @records_actor
 def decree_issue(
     *, actor, decree: Decree, decree_date: date | None = None, site_url: str | None = None
@@ -360,7 +343,7 @@ def _issue_locked(*, actor, decree, decree_date, site_url) -> Decree:
         raise ActionRefused("SK belum dapat ditetapkan.", problems=problems)
 
     year = fiscal_year.year
-    sequence = _next_sequence(kecamatan, year)
+    sequence = next_number(DecreeCounter, kecamatan=kecamatan, year=year)
     template = decree_template_for(fiscal_year)
     decree.sequence = sequence
     decree.number = format_number(

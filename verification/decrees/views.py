@@ -8,9 +8,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from bangkit.errors import ActionRefused, NotInScope
+from bangkit.errors import ActionRefused
 from bangkit.models import FiscalYear, Kecamatan
 from bangkit.params import query_int, query_ints, query_year
+from bangkit.refusals import say_refused
 from proposals.models import Proposal
 from verification.decrees import amendments, rules, selectors
 from verification.decrees import services as decrees
@@ -88,7 +89,7 @@ def decree_create(request):
                     signatory_rank=form.cleaned_data["signatory_rank"],
                 )
             except ActionRefused as exc:
-                _refusal_messages(request, exc)
+                say_refused(request, exc, bullet="")
             else:
                 messages.success(request, "Draf SK dibuat. Periksa isinya, lalu tetapkan.")
                 return redirect("verification:decree_detail", public_id=decree.public_id)
@@ -157,7 +158,7 @@ def decree_edit(request, public_id):
                     **form.service_fields(),
                 )
             except ActionRefused as exc:
-                _refusal_messages(request, exc)
+                say_refused(request, exc, bullet="")
             else:
                 messages.success(request, "Draf SK disimpan.")
                 return redirect("verification:decree_detail", public_id=public_id)
@@ -189,8 +190,6 @@ def decree_issue(request, public_id):
         decree = decrees.decree_issue(
             actor=request.user, decree=decree, site_url=_site_url(request)
         )
-    except NotInScope as exc:
-        raise Http404 from exc
     except ActionRefused as exc:
         decree.refresh_from_db()
         context = _detail_context(request, decree)
@@ -231,10 +230,8 @@ def decree_amend(request, public_id):
         draft = amendments.decree_amend(
             actor=request.user, decree=decree, reason=form.cleaned_data["reason"]
         )
-    except NotInScope as exc:
-        raise Http404 from exc
     except ActionRefused as exc:
-        _refusal_messages(request, exc)
+        say_refused(request, exc, bullet="")
         return redirect("verification:decree_detail", public_id=public_id)
     messages.success(request, f"Draf perubahan atas {decree.number} dibuat.")
     return redirect("verification:decree_detail", public_id=draft.public_id)
@@ -246,10 +243,8 @@ def decree_delete(request, public_id):
     decree = selectors.decree_for(request.user, public_id)
     try:
         decrees.decree_delete_draft(actor=request.user, decree=decree)
-    except NotInScope as exc:
-        raise Http404 from exc
     except ActionRefused as exc:
-        _refusal_messages(request, exc)
+        say_refused(request, exc, bullet="")
         return redirect("verification:decree_detail", public_id=public_id)
     messages.success(request, "Draf SK dihapus.")
     return redirect("verification:decree_list")
@@ -269,10 +264,8 @@ def site_amend(request, public_id, proposal_id):
         if form.is_valid():
             try:
                 amendments.site_amend(actor=request.user, proposal=proposal, **form.cleaned_data)
-            except NotInScope as exc:
-                raise Http404 from exc
             except ActionRefused as exc:
-                _refusal_messages(request, exc)
+                say_refused(request, exc, bullet="")
             else:
                 messages.success(request, f"Perubahan {proposal.code} dicatat dan diumumkan.")
                 return redirect("verification:decree_detail", public_id=public_id)
@@ -288,9 +281,3 @@ def site_amend(request, public_id, proposal_id):
             "amendments": selectors.public_amendments(proposal),
         },
     )
-
-
-def _refusal_messages(request, exc: ActionRefused) -> None:
-    messages.error(request, exc.message)
-    for problem in exc.problems:
-        messages.error(request, problem)

@@ -14,10 +14,11 @@ in (its cost is taken off the budget first) or out.
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import BigIntegerField, Count, IntegerField, Max, OuterRef, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import BigIntegerField, Count, Max, Sum
 
 from bangkit.models import RT, FiscalYear, Kecamatan, SlumArea
+from bangkit.money import group_thousands, rupiah
+from bangkit.queries import count_of, sum_of
 from budgets.figures import EnvelopeFigures, figures_for
 from budgets.models import BudgetEnvelope
 from proposals.models import CitizenSupport, Proposal, RABLine, State
@@ -116,17 +117,18 @@ class CandidateFacts:
             return "Ya" if self.in_slum_area else "Tidak"
         if key == "people_per_rupiah":
             per_million = self.raw(key) * 1_000_000
-            return f"{_decimal(per_million, 2)} jiwa per Rp 1 juta ({_group(self.people)} jiwa)"
+            people = group_thousands(self.people)
+            return f"{_decimal(per_million, 2)} jiwa per Rp 1 juta ({people} jiwa)"
         if key == "contribution":
-            return f"{_rp(self.contribution)} ({_decimal(100 * self.raw(key), 1)}% dari RAB)"
+            return f"{rupiah(self.contribution)} ({_decimal(100 * self.raw(key), 1)}% dari RAB)"
         if key == "supports":
-            return f"{_group(self.supports)} dukungan"
+            return f"{group_thousands(self.supports)} dukungan"
         if key == "years_waiting":
             if self.never_funded:
                 return f"Belum pernah didanai (dihitung {YEARS_WAITING_CAP} tahun)"
             return f"{self.years_waiting} tahun"
         if key == "underserved":
-            return f"{_rp(round(self.earlier_budget_per_rt))} per RT"
+            return f"{rupiah(round(self.earlier_budget_per_rt))} per RT"
         raise KeyError(key)
 
 
@@ -277,20 +279,6 @@ def weights_for(fiscal_year: FiscalYear) -> PriorityWeights:
 
 def candidates(*, kecamatan: Kecamatan, fiscal_year: FiscalYear):
     """The year's kecamatan-verified proposals of the kecamatan, with RAB total and supports."""
-    rab_total = (
-        RABLine.objects.filter(proposal=OuterRef("pk"))
-        .order_by()
-        .values("proposal")
-        .annotate(total=Sum("line_total"))
-        .values("total")
-    )
-    support_count = (
-        CitizenSupport.objects.filter(entry=OuterRef("entry_id"))
-        .order_by()
-        .values("entry")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     return (
         Proposal.objects.filter(
             fiscal_year=fiscal_year,
@@ -299,8 +287,10 @@ def candidates(*, kecamatan: Kecamatan, fiscal_year: FiscalYear):
         )
         .select_related("rt", "kelurahan", "work_type")
         .annotate(
-            rab_sum=Coalesce(Subquery(rab_total, output_field=BigIntegerField()), 0),
-            support_count=Coalesce(Subquery(support_count, output_field=IntegerField()), 0),
+            rab_sum=sum_of(
+                RABLine.objects.all(), "line_total", per="proposal", output_field=BigIntegerField()
+            ),
+            support_count=count_of(CitizenSupport.objects.all(), per="entry", outer="entry_id"),
         )
         .order_by("kelurahan__code", "rt__number", "code")
     )
@@ -436,8 +426,8 @@ def _suggest(ranking: Ranking) -> None:
     forced_cost = sum(r.cost for r in forced_in)
     if forced_in and forced_cost > capacity:
         ranking.warnings.append(
-            f"Usulan yang dimasukkan Camat ({_rp(forced_cost)}) melebihi sisa pagu kecamatan "
-            f"({_rp(max(0, capacity))}); kurangi pilihan atau minta tambahan pagu."
+            f"Usulan yang dimasukkan Camat ({rupiah(forced_cost)}) melebihi sisa pagu kecamatan "
+            f"({rupiah(max(0, capacity))}); kurangi pilihan atau minta tambahan pagu."
         )
     capacity -= forced_cost
     forced_by_kel: dict = {}
@@ -450,8 +440,8 @@ def _suggest(ranking: Ranking) -> None:
             if amount > share_left[kel_id]:
                 ranking.warnings.append(
                     f"Usulan yang dimasukkan Camat di Kelurahan {share_names[kel_id]} "
-                    f"({_rp(amount)}) melebihi sisa pagu kelurahan "
-                    f"({_rp(max(0, share_left[kel_id]))})."
+                    f"({rupiah(amount)}) melebihi sisa pagu kelurahan "
+                    f"({rupiah(max(0, share_left[kel_id]))})."
                 )
             share_left[kel_id] -= amount
 
@@ -503,13 +493,13 @@ def _suggest(ranking: Ranking) -> None:
             row.reason = f"{REASON_NO_MONEY} (pagu kecamatan belum ditetapkan)"
         elif row.cost > leftover:
             row.reason = (
-                f"{REASON_NO_MONEY}: biaya {_rp(row.cost)}, sisa pagu kecamatan setelah "
-                f"pilihan {_rp(max(0, leftover))}"
+                f"{REASON_NO_MONEY}: biaya {rupiah(row.cost)}, sisa pagu kecamatan setelah "
+                f"pilihan {rupiah(max(0, leftover))}"
             )
         elif kel_id in share_leftover and row.cost > share_leftover[kel_id]:
             row.reason = (
-                f"{REASON_NO_MONEY}: biaya {_rp(row.cost)}, sisa pagu Kelurahan "
-                f"{share_names[kel_id]} setelah pilihan {_rp(max(0, share_leftover[kel_id]))}"
+                f"{REASON_NO_MONEY}: biaya {rupiah(row.cost)}, sisa pagu Kelurahan "
+                f"{share_names[kel_id]} setelah pilihan {rupiah(max(0, share_leftover[kel_id]))}"
             )
         else:
             row.reason = REASON_NO_MONEY
@@ -523,15 +513,6 @@ def _suggest(ranking: Ranking) -> None:
 # --------------------------------------------------------------------------------------------
 # Numbers the Indonesian way (the page and the reasons are in Indonesian)
 # --------------------------------------------------------------------------------------------
-
-
-def _group(value: int) -> str:
-    return f"{int(value):,}".replace(",", ".")
-
-
-def _rp(value: int) -> str:
-    sign = "-" if value < 0 else ""
-    return f"{sign}Rp {_group(abs(int(value)))}"
 
 
 def _decimal(value: float, places: int) -> str:

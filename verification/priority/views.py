@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from bangkit.errors import ActionRefused, NotInScope
+from bangkit.errors import ActionRefused
 from bangkit.models import FiscalYear, Kecamatan, Role
 from bangkit.params import query_text
 from bangkit.years import fiscal_years_newest_first, pick_fiscal_year
@@ -165,8 +165,6 @@ def override(request):
             )
             verb = "dimasukkan ke" if decision == "include" else "dikeluarkan dari"
             messages.success(request, f"{proposal.code} {verb} pilihan pendanaan.")
-    except NotInScope as exc:
-        raise Http404 from exc
     except ActionRefused as exc:
         messages.error(request, exc.message)
     return redirect(_ranking_url(fiscal_year, anchor=f"usulan-{proposal.pk}"))
@@ -212,8 +210,6 @@ def decree_draft(request):
             fiscal_year=fiscal_year,
             proposals=[row.proposal for row in current.selected_rows],
         )
-    except NotInScope as exc:
-        raise Http404 from exc
     except ActionRefused as exc:
         messages.error(request, " ".join([exc.message, *exc.problems]))
         return redirect(back)

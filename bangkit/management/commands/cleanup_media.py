@@ -26,6 +26,8 @@ from django.utils import timezone
 from django.utils.functional import LazyObject, empty
 from import_export.tmp_storages import MediaStorage
 
+from bangkit.money import group_thousands
+
 
 @dataclass
 class Area:
@@ -145,7 +147,7 @@ class Command(BaseCommand):
                     continue
                 counts["previews" if preview else "orphans"] += 1
                 label = "pratinjau impor terbengkalai" if preview else "tidak dirujuk"
-                size = f"{area.storage.size(name):,}".replace(",", ".")
+                size = group_thousands(area.storage.size(name))
                 when = timezone.localtime(modified)
                 self.stdout.write(f"{label}: {name} ({size} bita, {when:%d-%m-%Y %H:%M})")
                 if delete and self._still_unreferenced(area, name):

@@ -1,6 +1,8 @@
-"""Numbers and dates in Indonesian words, as official letters write them."""
+"""Numbers and dates in Indonesian, as official letters write them: the one place for both."""
 
 import datetime
+
+from django.utils import timezone
 
 _ONES = [
     "",
@@ -47,39 +49,41 @@ def _below_thousand(n: int) -> str:
     return f"{head} {_below_thousand(rest)}".strip()
 
 
-def number_words(n: int) -> str:
-    """12 → 'dua belas', 1000 → 'seribu', 2026 → 'dua ribu dua puluh enam'."""
+def terbilang(n: int) -> str:
+    """A number in words: 12 → 'dua belas', 1000 → 'seribu', 2026 → 'dua ribu dua puluh enam'."""
     n = int(n)
     if n == 0:
         return "nol"
     if n < 0:
-        return f"minus {number_words(-n)}"
+        return f"minus {terbilang(-n)}"
     parts = []
     for scale, name in _SCALES:
         if n >= scale:
             count, n = divmod(n, scale)
-            parts.append(
-                "seribu" if scale == 1000 and count == 1 else f"{number_words(count)} {name}"
-            )
+            parts.append("seribu" if scale == 1000 and count == 1 else f"{terbilang(count)} {name}")
     if n:
         parts.append(_below_thousand(n))
     return " ".join(parts)
 
 
 def rupiah_words(amount: int) -> str:
-    """'tujuh juta lima ratus ribu rupiah', capitalised as letters write it."""
-    text = f"{number_words(amount)} rupiah"
+    """'Tujuh juta lima ratus ribu rupiah', capitalised as letters write it."""
+    text = f"{terbilang(amount)} rupiah"
     return text[0].upper() + text[1:]
 
 
 def date_words(day: datetime.date) -> str:
     """'Senin tanggal dua belas bulan Maret tahun dua ribu dua puluh enam'."""
     return (
-        f"{DAYS[day.weekday()]} tanggal {number_words(day.day)} bulan {MONTHS[day.month - 1]} "
-        f"tahun {number_words(day.year)}"
+        f"{DAYS[day.weekday()]} tanggal {terbilang(day.day)} bulan {MONTHS[day.month - 1]} "
+        f"tahun {terbilang(day.year)}"
     )
 
 
-def date_long(day: datetime.date) -> str:
-    """'12 Maret 2026'."""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+def long_date(value: datetime.date | datetime.datetime | None, *, empty: str = "") -> str:
+    """'12 Maret 2026'; a moment is dated in local time; no date at all is `empty`."""
+    if value is None:
+        return empty
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value).date()
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"

@@ -1,0 +1,38 @@
+"""One way to answer a refused or out-of-scope action, for every view.
+
+Services raise ``ActionRefused`` (an Indonesian message, maybe with problems) and
+``NotInScope`` (the object is outside the user's area). A view that wants the refusal above
+its own page catches it and calls ``say_refused``; ``RefusalMiddleware`` answers the rest:
+out of scope is a 404, never a 403, and an uncaught refusal is its message on a page.
+"""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import render
+
+from bangkit.errors import ActionRefused, NotInScope
+
+
+def say_refused(request, exc: ActionRefused, *, bullet: str = "• ") -> None:
+    """The refusal as error messages: its reason, then each problem on a line of its own."""
+    messages.error(request, exc.message)
+    for problem in exc.problems:
+        messages.error(request, f"{bullet}{problem}")
+
+
+class RefusalMiddleware:
+    """NotInScope from a view is the 404 page; an ActionRefused no view caught is a 409 page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, NotInScope):
+            raise Http404 from exception
+        if isinstance(exception, ActionRefused):
+            context = {"message": exception.message, "problems": exception.problems}
+            return render(request, "409.html", context, status=409)
+        return None

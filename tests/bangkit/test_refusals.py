@@ -1,0 +1,65 @@
+"""One answer for every view: out of scope is a 404, an uncaught refusal a page with its message."""
+
+import pytest
+from django.contrib.messages import get_messages
+from django.contrib.messages.storage.fallback import FallbackStorage
+from django.test import RequestFactory
+from django.urls import include, path
+
+from bangkit.errors import ActionRefused, NotInScope
+from bangkit.models import Role
+from bangkit.refusals import say_refused
+from tests.factories import make_user
+
+
+def out_of_scope(request):
+    raise NotInScope
+
+
+def refused(request):
+    raise ActionRefused("Usulan ini sudah diajukan.", problems=["RAB belum lengkap"])
+
+
+urlpatterns = [
+    path("uji/luar-wilayah/", out_of_scope),
+    path("uji/ditolak/", refused),
+    path("", include("bangkit.urls")),
+]
+
+pytestmark = pytest.mark.urls("tests.bangkit.test_refusals")
+
+
+def test_out_of_scope_from_any_view_is_the_404_page(client, db):
+    response = client.get("/uji/luar-wilayah/")
+
+    assert response.status_code == 404
+    assert "Halaman tidak ditemukan" in response.content.decode()
+
+
+def test_a_refusal_no_view_caught_is_its_message_on_a_page(client, db):
+    client.force_login(make_user(Role.BAPPEDA))
+
+    response = client.get("/uji/ditolak/")
+
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Usulan ini sudah diajukan." in page
+    assert "RAB belum lengkap" in page
+    assert "Tidak ada data yang diubah." in page
+
+
+def test_say_refused_puts_the_reason_then_each_problem():
+    request = RequestFactory().post("/")
+    request.session = {}
+    request._messages = FallbackStorage(request)
+
+    say_refused(request, ActionRefused("Tidak dapat diajukan.", problems=["Foto 0% belum ada"]))
+    decree_refusal = ActionRefused("Tidak dapat ditetapkan.", problems=["Tanggal kosong"])
+    say_refused(request, decree_refusal, bullet="")
+
+    assert [m.message for m in get_messages(request)] == [
+        "Tidak dapat diajukan.",
+        "• Foto 0% belum ada",
+        "Tidak dapat ditetapkan.",
+        "Tanggal kosong",
+    ]
