@@ -1,11 +1,12 @@
-"""Admin for regions, users, fiscal years and the audit trail."""
+"""Admin for regions, users, fiscal years and the audit trail; users and the rules of each year
+show their history."""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from bangkit import rules
-from bangkit.admin_scoping import ReadOnlyAdmin, ScopedAdmin
+from bangkit.admin_scoping import ReadOnlyAdmin, ScopedAdmin, ScopedHistoryAdmin
 from bangkit.models import (
     RT,
     AuditEvent,
@@ -57,7 +58,7 @@ class SlumAreaAdmin(ScopedAdmin):
 
 
 @admin.register(User)
-class UserAdmin(ScopedAdmin, BaseUserAdmin):
+class UserAdmin(ScopedHistoryAdmin, BaseUserAdmin):
     list_display = [
         "username",
         "get_full_name",
@@ -123,10 +124,15 @@ class ChecklistItemInline(BappedaInline, admin.TabularInline):
 
 
 @admin.register(FiscalYear)
-class FiscalYearAdmin(ScopedAdmin):
+class FiscalYearAdmin(ScopedHistoryAdmin):
     list_display = ["year", "status", "ceiling_amount", "total_budget", "daily_wage"]
     filter_horizontal = ["work_types"]
     inlines = [CeilingTierInline, RequiredDocumentInline, ChecklistItemInline]
+    history_related = [
+        (CeilingTier, "fiscal_year"),
+        (RequiredDocument, "fiscal_year"),
+        (ChecklistItem, "fiscal_year"),
+    ]
     edit_rule = staticmethod(rules.keeps_city_data)
 
 

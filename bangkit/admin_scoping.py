@@ -1,10 +1,25 @@
-"""Admin permissions by role and area: the admin uses the same scoping as every view."""
+"""Admin permissions by role and area: the admin uses the same scoping as every view, and so
+does the history of each record (django-simple-history), shown field by field."""
+
+import dataclasses
+import datetime
+from decimal import Decimal
 
 from django.contrib import admin
-from django.core.exceptions import FieldDoesNotExist
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import models
+from django.http import Http404
+from django.utils import formats, timezone
+from django.utils.text import capfirst
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import DeletedObject, ModelChange, ModelDelta
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from bangkit import rules
+from bangkit.money import rupiah
+from bangkit.params import plain_int
 from bangkit.templatetags.rupiah import angka
 
 
@@ -100,3 +115,173 @@ class ReadOnlyAdmin(ScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- History ----------------------------------------------------------------------------------
+
+EMPTY_VALUE = "(kosong)"
+# Names for the fields that carry no verbose name (bookkeeping fields never on a form), so a
+# history page reads in Indonesian all through.
+FIELD_LABELS = {
+    "content_type": "jenis berkas",
+    "cancelled_at": "waktu dibatalkan",
+    "confirmed_by": "dikonfirmasi oleh",
+    "created_at": "waktu dibuat",
+    "created_by": "dibuat oleh",
+    "delivery": "penerimaan",
+    "fiscal_year": "tahun anggaran",
+    "issued_at": "waktu terbit",
+    "issued_by": "diterbitkan oleh",
+    "number_kelurahan": "kelurahan penomoran",
+    "number_year": "tahun penomoran",
+    "order": "surat pesanan",
+    "order_line": "baris pesanan",
+    "original_name": "nama berkas asli",
+    "pdf": "berkas PDF",
+    "pdf_sha256": "SHA-256 PDF",
+    "photo_content_type": "jenis berkas foto",
+    "photo_sha256": "SHA-256 foto",
+    "position": "urutan",
+    "proposal": "usulan",
+    "public_id": "kode publik",
+    "rab_line": "baris RAB",
+    "recorded_at": "waktu dicatat",
+    "recorded_by": "dicatat oleh",
+    "sequence": "nomor urut",
+    "sha256": "SHA-256",
+    "size": "ukuran (bita)",
+    "supplier_confirmed_at": "waktu dikonfirmasi toko",
+    "supplier_confirmed_by": "dikonfirmasi toko oleh",
+    "updated_at": "waktu diubah",
+    "uploaded_at": "waktu diunggah",
+    "uploaded_by": "diunggah oleh",
+}
+
+
+class HistoryChangeHelper(HistoricalRecordContextHelper):
+    """A field's old and new value as people read them: choice labels, Ya/Tidak, rupiah,
+    Indonesian dates and numbers; a change that reads the same both sides is left out."""
+
+    def context_for_delta_changes(self, delta):
+        return [c for c in super().context_for_delta_changes(delta) if c["old"] != c["new"]]
+
+    def format_delta_change(self, change):
+        formatted = super().format_delta_change(change)
+        field = self.model._meta.get_field(change.field)
+        if str(field.verbose_name) == field.name.replace("_", " ") and field.name in FIELD_LABELS:
+            return dataclasses.replace(formatted, field=capfirst(FIELD_LABELS[field.name]))
+        return formatted
+
+    def prepare_delta_change_value(self, change, value):
+        field = self.model._meta.get_field(change.field)
+        if isinstance(field, models.ManyToManyField):
+            return super().prepare_delta_change_value(change, value)
+        if isinstance(value, DeletedObject):
+            if value.pk is None:
+                return EMPTY_VALUE
+            return f"{value.model._meta.verbose_name} #{value.pk} (sudah dihapus)"
+        if value is None or value == "":
+            return EMPTY_VALUE
+        if field.choices:
+            return dict(field.flatchoices).get(value, value)
+        if isinstance(field, models.BooleanField):
+            return "Ya" if value else "Tidak"
+        # Money is whole rupiah in fields labelled "(Rp)" (see bangkit.money).
+        if isinstance(field, models.BigIntegerField) and "(Rp)" in str(field.verbose_name):
+            return rupiah(value)
+        if isinstance(value, datetime.datetime):
+            return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+        if isinstance(value, datetime.date | Decimal):
+            return formats.localize(value)
+        return value
+
+
+def history_delta(newer, older) -> ModelDelta:
+    """What changed from ``older`` to ``newer``: simple-history's diff of the editable fields,
+    plus the computed ones it leaves out (an order's total is not editable, and is what
+    matters), but not the timestamps that change on every save."""
+    delta = newer.diff_against(older, foreign_keys_are_objs=True)
+    changes = list(delta.changes)
+    for field in newer.tracked_fields:
+        if field.editable or getattr(field, "auto_now", False):
+            continue
+        if getattr(field, "auto_now_add", False) or field.primary_key:
+            continue
+        old, new = getattr(older, field.attname), getattr(newer, field.attname)
+        if old != new:
+            changes.append(ModelChange(field.name, old, new))
+    changes.sort(key=lambda change: change.field)
+    return ModelDelta(changes, [c.field for c in changes], older, newer)
+
+
+class ScopedHistoryAdmin(SimpleHistoryAdmin, ScopedAdmin):
+    """A scoped admin whose records show their history: who changed which field from what to
+    what, and when. History is for reading (the Inspektorat audits it): scoped as the change
+    view is (out of scope is a 404), never reverted.
+
+    ``history_related`` names (model, foreign key) pairs whose rows are edited with the record
+    (inlines): their history is shown on the record's history page, one section per model.
+    """
+
+    history_related: list[tuple[type[models.Model], str]] = []
+
+    def _visible(self, request, object_id) -> bool:
+        if plain_int(unquote(object_id)) is None:
+            return False  # every history here is of a row with a numeric id
+        if request.user.is_city_wide:
+            return True  # city-wide staff may also read the history of deleted rows
+        try:
+            return self.get_queryset(request).filter(pk=unquote(object_id)).exists()
+        except (ValueError, TypeError, ValidationError):
+            return False
+
+    def history_view(self, request, object_id, extra_context=None):
+        if not self._visible(request, object_id):
+            raise Http404
+        context = {"history_sections": self._related_sections(request, unquote(object_id))}
+        return super().history_view(request, object_id, {**context, **(extra_context or {})})
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method != "GET":
+            raise PermissionDenied
+        if not self._visible(request, object_id) or plain_int(version_id) is None:
+            raise Http404
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return HistoryChangeHelper(historical_record.instance_type, historical_record)
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        """Each record's changes against the previous record of the same row (the rows of a
+        related section are interleaved)."""
+        newer = {}
+        for record in historical_records:  # newest first
+            row = record.instance_type._meta.pk.attname
+            later = newer.get(getattr(record, row))
+            if later is not None:
+                delta = history_delta(later, record)
+                helper = self.get_historical_record_context_helper(request, later)
+                later.history_delta_changes = helper.context_for_delta_changes(delta)
+            newer[getattr(record, row)] = record
+
+    def _related_sections(self, request, object_id) -> list[dict]:
+        sections = []
+        for model, foreign_key in self.history_related:
+            attname = model._meta.get_field(foreign_key).attname
+            records = (
+                model.history.filter(**{attname: object_id})
+                .select_related("history_user")
+                ._select_related_history_tracked_objs()
+                .order_by("-history_date", "-history_id")
+            )
+            page = Paginator(records, self.history_list_per_page).get_page(1)
+            self.set_history_delta_changes(request, page)
+            sections.append({"title": model._meta.verbose_name_plural, "page_obj": page})
+        return sections
+
+
+class ReadOnlyHistoryAdmin(ScopedHistoryAdmin, ReadOnlyAdmin):
+    """Records that change only through their services, with their history to read."""

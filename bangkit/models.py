@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from bangkit.history import history_records
 from bangkit.money import rupiah
 from bangkit.scoping import ScopedQuerySet
 from bangkit.templatetags.rupiah import angka
@@ -180,6 +181,9 @@ class User(AbstractUser):
     position = models.CharField(_("jabatan"), max_length=100, blank=True)
     nip = models.CharField(_("NIP"), max_length=18, blank=True)
     objects = BangkitUserManager()
+    # Who holds which role over which area, and since when; never the password, and a login
+    # (last_login) alone writes no row.
+    history = history_records(excluded_fields=["password", "last_login"])
 
     class Meta:
         verbose_name = _("pengguna")
@@ -414,6 +418,8 @@ class FiscalYear(models.Model):
         ),
     )
 
+    history = history_records(m2m_fields=[work_types])
+
     class Meta:
         ordering = ["-year"]
         verbose_name = _("tahun anggaran")
@@ -454,6 +460,8 @@ class CeilingTier(models.Model):
     max_households = models.PositiveIntegerField(_("KK paling banyak"), null=True, blank=True)
     amount = models.BigIntegerField(_("pagu (Rp)"))
 
+    history = history_records()
+
     class Meta:
         ordering = ["fiscal_year", "min_households"]
         verbose_name = _("pagu per jumlah KK")
@@ -483,6 +491,8 @@ class RequiredDocument(models.Model):
     label = models.CharField(_("nama dokumen"), max_length=150)
     min_count = models.PositiveSmallIntegerField(_("jumlah minimal"), default=1)
 
+    history = history_records()
+
     class Meta:
         ordering = ["fiscal_year", "id"]
         verbose_name = _("dokumen wajib")
@@ -509,6 +519,8 @@ class ChecklistItem(models.Model):
     stage = models.CharField(_("tahap"), max_length=20, choices=Stage.choices)
     text = models.CharField(_("pertanyaan"), max_length=250)
     order = models.PositiveSmallIntegerField(_("urutan"), default=0)
+
+    history = history_records()
 
     class Meta:
         ordering = ["fiscal_year", "stage", "order", "id"]

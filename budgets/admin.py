@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
-from bangkit.admin_scoping import ScopedAdmin
+from bangkit.admin_scoping import ScopedHistoryAdmin
 from bangkit.errors import ActionRefused
 from bangkit.money import rupiah
 from budgets import rules
@@ -38,7 +38,7 @@ class BudgetEnvelopeForm(forms.ModelForm):
 
 
 @admin.register(BudgetEnvelope)
-class BudgetEnvelopeAdmin(ScopedAdmin):
+class BudgetEnvelopeAdmin(ScopedHistoryAdmin):
     form = BudgetEnvelopeForm
     list_display = ["fiscal_year", "kecamatan", "kelurahan", "amount_display", "note", "updated_at"]
     list_filter = ["fiscal_year", "kecamatan"]

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from bangkit.history import history_records
 from bangkit.models import FiscalYear, Kecamatan, Kelurahan
 from bangkit.money import rupiah
 from bangkit.scoping import ScopedQuerySet
@@ -44,6 +45,8 @@ class BudgetEnvelope(models.Model):
         kelurahan="kecamatan__kelurahan_set",
         kecamatan="kecamatan",
     )
+    # Its own table (budgets_historicalbudgetenvelope): the history follows the app.
+    history = history_records()
 
     class Meta:
         # The table keeps the name it had when the model lived in the core.

@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from bangkit.errors import ActionRefused
+from bangkit.history import records_actor
 from bangkit.models import FiscalYear, Kecamatan, Kelurahan
 from bangkit.money import rupiah
 from bangkit.services import audit_record
@@ -94,6 +95,7 @@ def _lock_year(fiscal_year: FiscalYear) -> FiscalYear:
     return FiscalYear.objects.select_for_update().get(pk=fiscal_year.pk)
 
 
+@records_actor
 @transaction.atomic
 def envelope_set(
     *,
@@ -153,6 +155,7 @@ def envelope_set(
     return envelope
 
 
+@records_actor
 @transaction.atomic
 def envelope_share_remove(*, actor, envelope: BudgetEnvelope) -> None:
     """Drop a kelurahan's share: its proposals then draw on the kecamatan envelope alone."""

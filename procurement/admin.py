@@ -7,7 +7,12 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from import_export.admin import ExportMixin
 
-from bangkit.admin_scoping import ReadOnlyAdmin, ScopedAdmin
+from bangkit.admin_scoping import (
+    ReadOnlyAdmin,
+    ReadOnlyHistoryAdmin,
+    ScopedAdmin,
+    ScopedHistoryAdmin,
+)
 from bangkit.errors import ActionRefused
 from bangkit.models import FiscalYear
 from bangkit.services import audit_record
@@ -69,9 +74,10 @@ SUPPLIER_IDENTITY = ["name", "owner_name", "kelurahan", "npwp"]
 
 
 @admin.register(Supplier)
-class SupplierAdmin(ScopedAdmin):
+class SupplierAdmin(ScopedHistoryAdmin):
     list_display = ["name", "kelurahan", "owner_name", "phone", "npwp_display", "active"]
     inlines = [SupplierAccountInline]
+    history_related = [(SupplierAccount, "supplier")]
     list_filter = ["active", "kelurahan__kecamatan"]
     search_fields = ["name", "owner_name", "kelurahan__name"]
     list_select_related = ["kelurahan__kecamatan"]
@@ -100,7 +106,7 @@ class SupplierAdmin(ScopedAdmin):
 
 
 @admin.register(Material)
-class MaterialAdmin(ScopedAdmin):
+class MaterialAdmin(ScopedHistoryAdmin):
     list_display = ["name", "unit", "category", "active"]
     list_filter = ["category", "unit", "active"]
     search_fields = ["name", "aliases"]
@@ -114,7 +120,7 @@ class MaterialAdmin(ScopedAdmin):
 
 
 @admin.register(ReferencePrice)
-class ReferencePriceAdmin(ExportMixin, ScopedAdmin):
+class ReferencePriceAdmin(ExportMixin, ScopedHistoryAdmin):
     resource_classes = [ReferencePriceResource]
     list_display = ["material", "fiscal_year", "price", "source"]
     list_filter = ["fiscal_year", "material__category"]
@@ -175,7 +181,7 @@ class ReferencePriceAdmin(ExportMixin, ScopedAdmin):
 
 
 @admin.register(ProcurementSettings)
-class ProcurementSettingsAdmin(ScopedAdmin):
+class ProcurementSettingsAdmin(ScopedHistoryAdmin):
     list_display = ["fiscal_year", "price_margin_percent"]
     edit_rule = staticmethod(rules.may_keep_catalogue)
 
@@ -307,12 +313,13 @@ class PaymentInline(admin.TabularInline):
 
 
 @admin.register(PurchaseOrder)
-class PurchaseOrderAdmin(ReadOnlyAdmin):
+class PurchaseOrderAdmin(ReadOnlyHistoryAdmin):
     list_display = ["__str__", "supplier", "proposal", "state", "total", "issued_at"]
     list_filter = ["state", "proposal__fiscal_year", "proposal__kelurahan__kecamatan"]
     search_fields = ["number", "supplier__name", "proposal__code", "proposal__title"]
     list_select_related = ["supplier", "proposal"]
     inlines = [PurchaseOrderLineInline, PaymentInline]
+    history_related = [(PurchaseOrderLine, "order"), (Payment, "order")]
 
 
 class DeliveryLineInline(admin.TabularInline):
@@ -330,12 +337,13 @@ class DeliveryLineInline(admin.TabularInline):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnlyAdmin):
+class DeliveryAdmin(ReadOnlyHistoryAdmin):
     list_display = ["order", "delivered_on", "received_by_name", "recorded_by", "photo_sha256"]
     list_filter = ["delivered_on"]
     search_fields = ["order__number"]
     list_select_related = ["order", "recorded_by"]
     inlines = [DeliveryLineInline]
+    history_related = [(DeliveryLine, "delivery")]
 
 
 @admin.register(Handover)
@@ -347,7 +355,7 @@ class HandoverAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdmin):
+class PaymentAdmin(ReadOnlyHistoryAdmin):
     list_display = ["order", "invoice_number", "amount", "paid_on", "reference"]
     list_filter = ["paid_on"]
     search_fields = ["order__number", "invoice_number", "reference"]

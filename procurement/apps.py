@@ -14,6 +14,9 @@ AUDIT_ACTIONS = {
     "payment_record": "Pembayaran ke toko dicatat",
     "supplier_admin_edit": "Data toko diubah lewat admin",
     "reference_price_import": "Impor harga acuan",
+    "rab_template_create": "Templat RAB dibuat",
+    "rab_template_admin_add": "Templat RAB ditambahkan lewat admin",
+    "rab_template_admin_edit": "Templat RAB diubah lewat admin",
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from bangkit.history import records_actor
 from bangkit.models import FiscalYear
 from bangkit.tabular import (
     CellError,
@@ -252,6 +253,7 @@ class ReferencePriceImport(TabularImport):
         return {"new_materials": report.new_materials}
 
 
+@records_actor
 def reference_price_import(
     *,
     file_or_rows,

@@ -10,12 +10,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from bangkit.history import history_records
 from bangkit.models import FiscalYear, Kelurahan, Role, WorkType
 from bangkit.money import rupiah
 from bangkit.numbering import NumberCounter
 from bangkit.scoping import ScopedQuerySet
 from bangkit.templatetags.rupiah import angka
-from procurement.npwp import normalize_npwp, validate_npwp
+from procurement.npwp import format_npwp, is_nik_npwp, masked_npwp, normalize_npwp, validate_npwp
 from proposals.models import Proposal
 
 DEFAULT_PRICE_MARGIN_PERCENT = 10
@@ -74,6 +75,9 @@ class Supplier(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = SupplierQuerySet.as_manager()
+    # Bank details decide where the city's money goes: every old and new value is kept. An
+    # NPWP that is the owner's NIK is kept masked, as it is shown.
+    history = history_records(masked={"npwp": masked_npwp})
 
     class Meta:
         ordering = ["name"]
@@ -100,10 +104,8 @@ class Supplier(models.Model):
     @property
     def npwp_display(self) -> str:
         """A 16-digit NPWP not starting with 0 is the owner's NIK: shown masked (UU 27/2022)."""
-        from procurement.npwp import format_npwp
-
-        if len(self.npwp) == 16 and not self.npwp.startswith("0"):
-            return f"NIK ••••••••••••{self.npwp[-4:]}"
+        if is_nik_npwp(self.npwp):
+            return f"NIK {masked_npwp(self.npwp)}"
         return format_npwp(self.npwp)
 
 
@@ -119,6 +121,8 @@ class SupplierAccount(models.Model):
     supplier = models.ForeignKey(
         Supplier, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("toko")
     )
+
+    history = history_records()
 
     class Meta:
         verbose_name = _("akun toko")
@@ -202,6 +206,8 @@ class Material(models.Model):
     aliases = models.JSONField(_("sebutan lain"), default=list, blank=True)
     active = models.BooleanField(_("aktif"), default=True)
 
+    history = history_records()
+
     class Meta:
         ordering = ["category", "name"]
         verbose_name = _("material")
@@ -226,6 +232,8 @@ class ReferencePrice(models.Model):
     price = models.BigIntegerField(_("harga acuan (Rp)"), validators=[MinValueValidator(1)])
     source = models.CharField(_("sumber"), max_length=200, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    history = history_records()
 
     class Meta:
         ordering = ["fiscal_year", "material__category", "material__name"]
@@ -279,6 +287,8 @@ class RABTemplate(models.Model):
     )
     active = models.BooleanField(_("aktif"), default=True)
 
+    history = history_records()
+
     class Meta:
         ordering = ["fiscal_year", "work_type__name", "name"]
         verbose_name = _("templat RAB")
@@ -326,6 +336,8 @@ class RABTemplateLine(models.Model):
     )
     position = models.PositiveSmallIntegerField(_("urutan"), default=0)
 
+    history = history_records()
+
     class Meta:
         ordering = ["template", "position", "id"]
         verbose_name = _("baris templat RAB")
@@ -353,6 +365,8 @@ class ProcurementSettings(models.Model):
         validators=[MaxValueValidator(100)],
         help_text=_("Harga satuan di atas harga acuan lebih dari batas ini wajib diberi alasan."),
     )
+
+    history = history_records()
 
     class Meta:
         verbose_name = _("aturan pengadaan")
@@ -452,6 +466,7 @@ class PurchaseOrder(models.Model):
     cancel_reason = models.TextField(_("alasan pembatalan"), blank=True)
 
     objects = PurchaseOrderQuerySet.as_manager()
+    history = history_records()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -506,6 +521,8 @@ class PurchaseOrderLine(models.Model):
         "proposals.RABLine", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     position = models.PositiveSmallIntegerField(default=0)
+
+    history = history_records()
 
     class Meta:
         ordering = ["order", "position", "id"]
@@ -562,6 +579,7 @@ class Delivery(models.Model):
     )
 
     objects = DeliveryQuerySet.as_manager()
+    history = history_records()
 
     class Meta:
         ordering = ["order", "delivered_on", "id"]
@@ -592,6 +610,8 @@ class DeliveryLine(models.Model):
         default=0,
         validators=[MinValueValidator(0)],
     )
+
+    history = history_records()
 
     class Meta:
         ordering = ["delivery", "order_line__position", "id"]
@@ -700,6 +720,7 @@ class Payment(models.Model):
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     objects = PaymentQuerySet.as_manager()
+    history = history_records()
 
     class Meta:
         ordering = ["order", "paid_on", "id"]

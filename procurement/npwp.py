@@ -113,3 +113,17 @@ def format_npwp(value) -> str:
     if len(digits) == 16 and digits.isdigit():
         return " ".join(digits[i : i + 4] for i in range(0, 16, 4))
     return digits
+
+
+def is_nik_npwp(value) -> bool:
+    """A 16-digit NPWP not starting with 0 is the owner's NIK (PMK 112/2022)."""
+    digits = normalize_npwp(value)
+    return len(digits) == 16 and digits.isdigit() and not digits.startswith("0")
+
+
+def masked_npwp(value) -> str:
+    """An NPWP that is a NIK as it may be kept and shown (last four digits, UU 27/2022);
+    any other NPWP as it is."""
+    if is_nik_npwp(value):
+        return "•" * 12 + normalize_npwp(value)[-4:]
+    return value

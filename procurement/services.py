@@ -18,10 +18,12 @@ from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.crypto import get_random_string
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from bangkit import storage
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.files import DOCUMENT_TYPES, IMAGE_TYPES, check_upload
+from bangkit.history import records_actor
 from bangkit.money import rupiah
 from bangkit.numbering import next_number
 from bangkit.services import audit_record
@@ -275,12 +277,15 @@ def _write_lines(order: PurchaseOrder, inputs: list[OrderLineInput]) -> list[Pur
             f"Pesanan tidak disimpan: jumlah seluruhnya {rupiah(total)} terlalu besar "
             f"(maks {rupiah(MAX_ORDER_TOTAL)})."
         )
+    # The old lines' deletion and the new ones each leave a history row (a plain bulk_create
+    # would not): what an order held before it was issued can be read back.
     order.lines.all().delete()
-    PurchaseOrderLine.objects.bulk_create(lines)
+    bulk_create_with_history(lines, PurchaseOrderLine)
     order.total = total
     return lines
 
 
+@records_actor
 @transaction.atomic
 def order_create_from_rab(*, proposal: Proposal, actor, supplier: Supplier) -> PurchaseOrder:
     """A draft order for a designated proposal, its lines taken from what the RAB still needs."""
@@ -337,6 +342,7 @@ def order_create_from_rab(*, proposal: Proposal, actor, supplier: Supplier) -> P
     return order
 
 
+@records_actor
 @transaction.atomic
 def order_update(
     *,
@@ -437,6 +443,7 @@ def issue_problems(order: PurchaseOrder) -> list[str]:
     return problems
 
 
+@records_actor
 @transaction.atomic
 def order_issue(*, order: PurchaseOrder, actor) -> PurchaseOrder:
     """Issue the Surat Pesanan: lock the proposal and envelopes, check money and reasons, number
@@ -455,11 +462,13 @@ def order_issue(*, order: PurchaseOrder, actor) -> PurchaseOrder:
     lines = list(order.lines.all())
     if not lines:
         raise ActionRefused("Pesanan harus berisi paling sedikit satu baris material.")
-    # Prices are checked against the reference at the moment of issue.
+    # Prices are checked against the reference at the moment of issue; a line whose snapshot
+    # changed since the draft is saved again, and its history shows what changed.
+    priced = ["line_total", "reference_price", "flagged"]
+    before = {line.pk: [getattr(line, name) for name in priced] for line in lines}
     price_lines(order, lines)
-    PurchaseOrderLine.objects.bulk_update(
-        lines, ["line_total", "reference_price", "flagged"], batch_size=200
-    )
+    repriced = [ln for ln in lines if before[ln.pk] != [getattr(ln, name) for name in priced]]
+    bulk_update_with_history(repriced, PurchaseOrderLine, priced, batch_size=200)
     order.total = sum(line.line_total for line in lines)
     problems = issue_problems(order) + budget_problems(order, proposal, envelopes)
     if problems:
@@ -493,6 +502,7 @@ def order_issue(*, order: PurchaseOrder, actor) -> PurchaseOrder:
     return order
 
 
+@records_actor
 @transaction.atomic
 def order_cancel(*, order: PurchaseOrder, actor, reason: str) -> PurchaseOrder:
     """Cancel a draft or an issued order nothing has arrived for; its number stays used."""
@@ -518,6 +528,7 @@ def order_cancel(*, order: PurchaseOrder, actor, reason: str) -> PurchaseOrder:
     return order
 
 
+@records_actor
 @transaction.atomic
 def order_confirm_by_supplier(*, order: PurchaseOrder, actor) -> PurchaseOrder:
     """The shop acknowledges the order from its own account."""
@@ -543,6 +554,7 @@ def _store_upload(field_file, upload, checked, prefix: str) -> None:
     storage.save_file(field_file, name, upload)
 
 
+@records_actor
 @storage.atomic
 def delivery_record(
     *,
@@ -613,9 +625,12 @@ def delivery_record(
     )
     _store_upload(delivery.photo, photo, checked, "kirim")
     delivery.save()
-    DeliveryLine.objects.bulk_create(
-        DeliveryLine(delivery=delivery, order_line=line, quantity=acc, rejected_quantity=rej)
-        for line, acc, rej in wanted
+    bulk_create_with_history(
+        [
+            DeliveryLine(delivery=delivery, order_line=line, quantity=acc, rejected_quantity=rej)
+            for line, acc, rej in wanted
+        ],
+        DeliveryLine,
     )
     audit_record(
         actor=actor,
@@ -632,6 +647,7 @@ def delivery_record(
     return delivery
 
 
+@records_actor
 @transaction.atomic
 def delivery_confirm_by_supplier(*, delivery: Delivery, actor) -> Delivery:
     order = _lock_order(delivery.order, actor)
@@ -668,6 +684,7 @@ def handover_problems(proposal: Proposal) -> list[str]:
     return problems
 
 
+@records_actor
 @storage.atomic
 def handover_record(
     *,
@@ -744,6 +761,7 @@ def handover_record(
     return handover
 
 
+@records_actor
 @storage.atomic
 def handover_confirm_by_rt(*, handover: Handover, actor) -> Handover:
     """The Ketua RT, second party, confirms the BAST from their account: it is complete."""
@@ -795,6 +813,7 @@ def _complete_handover(handover: Handover, proposal: Proposal, *, actor, note_by
 # --- Payments -------------------------------------------------------------------------------
 
 
+@records_actor
 @transaction.atomic
 def payment_record(
     *,
@@ -913,7 +932,7 @@ def rab_template_create(
                 f"Templat RAB “{name}”, {row.material.name}: belum benar.",
                 problems=exc.messages,
             ) from exc
-    RABTemplateLine.objects.bulk_create(rows)
+    bulk_create_with_history(rows, RABTemplateLine)
     audit_record(
         actor=actor,
         action="rab_template_create",

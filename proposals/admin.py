@@ -4,20 +4,17 @@ import re
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.tmp_storages import MediaStorage
-from simple_history.admin import SimpleHistoryAdmin
 
-from bangkit.admin_scoping import ReadOnlyAdmin, ScopedAdmin
+from bangkit.admin_scoping import ReadOnlyAdmin, ScopedHistoryAdmin
 from bangkit.models import FiscalYear
-from bangkit.params import plain_int
 from bangkit.services import audit_record
 from bangkit.templatetags.rupiah import rupiah
 from proposals import rules
@@ -32,36 +29,6 @@ from proposals.models import (
 )
 from proposals.resources import EXPORT_FORMATS, IMPORT_FORMATS, MusrenbangEntryResource
 from proposals.states import COMMITTED_STATES
-
-
-class ScopedHistoryAdmin(SimpleHistoryAdmin, ScopedAdmin):
-    """History is for reading (the Inspektorat audits it); it is scoped and never reverted."""
-
-    def _visible(self, request, object_id) -> bool:
-        if plain_int(unquote(object_id)) is None:
-            return False  # every history here is of a row with a numeric id
-        if request.user.is_city_wide:
-            return True  # city-wide staff may also read the history of deleted rows
-        try:
-            return self.get_queryset(request).filter(pk=unquote(object_id)).exists()
-        except (ValueError, TypeError, ValidationError):
-            return False
-
-    def history_view(self, request, object_id, extra_context=None):
-        if not self._visible(request, object_id):
-            raise Http404
-        return super().history_view(request, object_id, extra_context)
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method != "GET":
-            raise PermissionDenied
-        if not self._visible(request, object_id) or plain_int(version_id) is None:
-            raise Http404
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
-    def revert_disabled(self, request, obj=None):
-        return True
-
 
 # --- Musrenbang entries and their import ---------------------------------------------------
 
@@ -464,6 +431,7 @@ class ProposalAdmin(ScopedHistoryAdmin):
     search_fields = ["code", "title", "kelurahan__name", "location_description"]
     list_select_related = ["rt", "kelurahan__kecamatan", "fiscal_year"]
     inlines = [RABLineInline, AttachmentInline, TransitionLogInline]
+    history_related = [(RABLine, "proposal"), (Attachment, "proposal")]
     readonly_fields = [
         "code",
         "state",

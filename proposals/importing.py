@@ -14,6 +14,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from bangkit.history import records_actor
 from bangkit.models import RT, Kecamatan, WorkType
 from bangkit.regions import KelurahanIndex, normalize_name
 from bangkit.tabular import (
@@ -517,6 +518,7 @@ class MusrenbangImport(TabularImport):
         }
 
 
+@records_actor
 def musrenbang_import(
     *,
     file_or_rows,

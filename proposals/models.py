@@ -10,8 +10,8 @@ from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
-from simple_history.models import HistoricalRecords
 
+from bangkit.history import history_records
 from bangkit.models import RT, FiscalYear, ImmutableQuerySet, Kelurahan, RequiredDocument, WorkType
 from bangkit.scoping import ScopedQuerySet
 from bangkit.templatetags.rupiah import angka
@@ -93,7 +93,7 @@ class MusrenbangEntry(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = MusrenbangEntryQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = history_records()
 
     class Meta:
         ordering = ["year", "kelurahan__code", "source_id"]
@@ -220,7 +220,7 @@ class Proposal(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
 
     objects = ProposalQuerySet.as_manager()
     # The procurement figures are sums of records that have their own history and audit.
-    history = HistoricalRecords(excluded_fields=["state", *PROCUREMENT_FIGURES])
+    history = history_records(excluded_fields=["state", *PROCUREMENT_FIGURES])
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -437,7 +437,7 @@ class RABLine(models.Model):
         _("harga acuan saat dipilih (Rp)"), null=True, blank=True
     )
 
-    history = HistoricalRecords()
+    history = history_records()
 
     class Meta:
         ordering = ["proposal", "position", "id"]
@@ -482,7 +482,7 @@ class Attachment(models.Model):
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = history_records()
 
     class Meta:
         ordering = ["proposal", "kind", "uploaded_at"]

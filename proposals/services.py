@@ -13,6 +13,7 @@ from simple_history.utils import bulk_create_with_history
 from bangkit import storage
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.files import check_upload
+from bangkit.history import records_actor
 from bangkit.models import ChecklistItem, FiscalYear
 from bangkit.services import audit_record
 from proposals import rules
@@ -110,6 +111,7 @@ def proposal_values_from_entry(entry: MusrenbangEntry) -> dict:
     }
 
 
+@records_actor
 @transaction.atomic
 def proposal_create_from_entry(*, entry: MusrenbangEntry, actor, **fields) -> Proposal:
     """The Ketua RT starts a proposal from one of the RT's Musrenbang entries."""
@@ -155,6 +157,7 @@ def proposal_create_from_entry(*, entry: MusrenbangEntry, actor, **fields) -> Pr
     return proposal
 
 
+@records_actor
 @transaction.atomic
 def proposal_update(
     *, proposal: Proposal, actor, data: dict, rab_lines: list[RABInput] | None = None
@@ -207,6 +210,7 @@ def proposal_update(
     return proposal
 
 
+@records_actor
 @storage.atomic
 def attachment_add(*, proposal: Proposal, actor, kind: str, upload) -> Attachment:
     proposal = _lock(proposal, actor)
@@ -239,6 +243,7 @@ def attachment_add(*, proposal: Proposal, actor, kind: str, upload) -> Attachmen
     return attachment
 
 
+@records_actor
 @transaction.atomic
 def attachment_remove(*, attachment: Attachment, actor) -> None:
     proposal = _lock(attachment.proposal, actor)
@@ -315,6 +320,7 @@ def _checked_answers(proposal: Proposal, action: str, checklist: dict | None) ->
     return {item.text: answers.get(str(item.pk), False) for item in items}
 
 
+@records_actor
 @transaction.atomic
 def proposal_transition(
     *,
@@ -359,6 +365,7 @@ def proposal_transition(
     )
 
 
+@records_actor
 def apply_transition_locked(
     proposal: Proposal, *, actor, action: str, note: str = "", checklist: dict | None = None
 ) -> Proposal:

@@ -10,8 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
-from simple_history.models import HistoricalRecords
 
+from bangkit.history import history_records
 from bangkit.models import FiscalYear, Kecamatan
 from bangkit.numbering import NumberCounter
 from bangkit.scoping import ScopedQuerySet
@@ -192,7 +192,7 @@ class Decree(FSMModelMixin, models.Model):
         kelurahan="kecamatan__kelurahan_set",
         kecamatan="kecamatan",
     )
-    history = HistoricalRecords(excluded_fields=["state"])
+    history = history_records(excluded_fields=["state"])
 
     class Meta:
         ordering = ["-fiscal_year__year", "kecamatan__code", "-sequence", "-created_at"]

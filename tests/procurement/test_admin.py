@@ -10,6 +10,7 @@ from django.urls import reverse
 from bangkit.models import AuditEvent
 from procurement.models import Material, RABTemplate, ReferencePrice
 from tests import factories
+from tests.admin_forms import change_form_data
 from tests.procurement.test_services import issue_new_order
 from tests.spreadsheets import PAYLOADS, csv_fields, xlsx_rows
 
@@ -145,30 +146,13 @@ def test_price_export_escapes_every_text_and_keeps_numbers(client, world, hostil
     assert len(xlsx_data) == ReferencePrice.objects.count()
 
 
-def _change_form_data(page) -> dict:
-    form = page.context["adminform"].form
-    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
-    for inline in page.context["inline_admin_formsets"]:
-        management = inline.formset.management_form
-        data |= {
-            f"{management.prefix}-{name}": management[name].value() for name in management.fields
-        }
-        for row in inline.formset.initial_forms:
-            data |= {
-                row.add_prefix(name): row[name].value()
-                for name in row.fields
-                if row[name].value() is not None
-            }
-    return data
-
-
 def test_a_shop_named_in_an_issued_order_keeps_its_identity(client, world, order):
     shop = order.supplier
     client.force_login(world.users["bappeda"])
     url = reverse("admin:procurement_supplier_change", args=[shop.pk])
 
     page = client.get(url)
-    data = _change_form_data(page) | {
+    data = change_form_data(page) | {
         "name": "TB Lain Sama Sekali",
         "owner_name": "Orang Lain",
         "npwp": "",
@@ -194,7 +178,7 @@ def test_a_shop_without_issued_orders_may_still_be_renamed(client, world, order)
     client.force_login(world.users["bappeda"])
     url = reverse("admin:procurement_supplier_change", args=[shop.pk])
 
-    data = _change_form_data(client.get(url)) | {"name": "TB Sumber Rezeki Baru"}
+    data = change_form_data(client.get(url)) | {"name": "TB Sumber Rezeki Baru"}
     response = client.post(url, data)
 
     assert response.status_code == 302

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from bangkit.errors import ActionRefused, NotInScope
+from bangkit.history import records_actor
 from bangkit.money import rupiah
 from bangkit.services import audit_record
 from budgets.figures import commitment_problems, lock_envelopes
@@ -27,6 +28,7 @@ AMENDABLE_SITE_STATES = [
 # --- amending -----------------------------------------------------------------------------
 
 
+@records_actor
 @transaction.atomic
 def decree_amend(*, actor, decree: Decree, reason: str) -> Decree:
     """A new draft that, once issued, replaces an issued decree (which is then revoked)."""
@@ -137,6 +139,7 @@ def _parse_amendment_value(field: str, value) -> tuple:
     raise ActionRefused("Yang dapat diubah hanya lokasi, volume atau anggaran.")
 
 
+@records_actor
 @transaction.atomic
 def site_amend(*, actor, proposal: Proposal, field: str, new_value, reason: str) -> Amendment:
     """Change a designated site's location text, volume or budget, with a public reason."""

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from bangkit import storage
 from bangkit.errors import ActionRefused, NotInScope
+from bangkit.history import records_actor
 from bangkit.models import FiscalYear, Kecamatan
 from bangkit.numbering import next_number
 from bangkit.services import audit_record
@@ -149,6 +150,7 @@ def signatory_of(actor) -> dict:
     }
 
 
+@records_actor
 @transaction.atomic
 def decree_create_draft(
     *, actor, kecamatan: Kecamatan, fiscal_year: FiscalYear, proposals, signatory_rank: str = ""
@@ -208,6 +210,7 @@ def _require_draft(decree: Decree) -> None:
         raise ActionRefused(done + "; SK itu tidak dapat diubah lagi.")
 
 
+@records_actor
 @transaction.atomic
 def decree_update_draft(*, actor, decree: Decree, proposals=None, **fields) -> Decree:
     """Edit a draft's wording, date, signatory, paper and (when given) its locations."""
@@ -243,6 +246,7 @@ def decree_update_draft(*, actor, decree: Decree, proposals=None, **fields) -> D
     return decree
 
 
+@records_actor
 @transaction.atomic
 def decree_delete_draft(*, actor, decree: Decree) -> None:
     """Throw a draft away; its proposals become free for another draft."""
@@ -263,6 +267,7 @@ def decree_delete_draft(*, actor, decree: Decree) -> None:
 # --- issuing ------------------------------------------------------------------------------
 
 
+@records_actor
 def decree_issue(
     *, actor, decree: Decree, decree_date: date | None = None, site_url: str | None = None
 ) -> Decree:

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bangkit.errors import ActionRefused
+from bangkit.history import records_actor
 from bangkit.services import audit_record
 from proposals.models import Proposal, State
 from proposals.services import lock_proposal
@@ -44,6 +45,7 @@ def _withdraw_active(proposal: Proposal) -> PriorityOverride | None:
     return active
 
 
+@records_actor
 @transaction.atomic
 def priority_override_set(
     *, actor, proposal: Proposal, include: bool, reason: str
@@ -75,6 +77,7 @@ def priority_override_set(
     return override
 
 
+@records_actor
 @transaction.atomic
 def priority_override_withdraw(*, actor, proposal: Proposal, reason: str) -> PriorityOverride:
     """Take back the Camat's active decision: the proposal follows the computed suggestion again."""
