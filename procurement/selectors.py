@@ -131,10 +131,11 @@ def suppliers_for(kelurahan):
 # --- Orders and their progress --------------------------------------------------------------
 
 
-def _delivered_subquery():
+def delivered_per_line(quantity: str = "quantity"):
+    """For each order line, the sum of `quantity` over its deliveries (accepted, by default)."""
     return sum_of(
         DeliveryLine.objects.all(),
-        "quantity",
+        quantity,
         per="order_line",
         output_field=DecimalField(max_digits=14, decimal_places=2),
         empty=ZERO,
@@ -145,7 +146,7 @@ def order_lines_with_progress(order: PurchaseOrder) -> list[PurchaseOrderLine]:
     """The order's lines, each with `delivered` and `shortfall` quantities."""
     lines = list(
         order.lines.select_related("material").annotate(
-            delivered=_delivered_subquery(),
+            delivered=delivered_per_line(),
             rejected=Coalesce(
                 Sum("deliveries__rejected_quantity"),
                 Value(ZERO),
@@ -197,7 +198,7 @@ def proposal_fully_delivered(proposal: Proposal) -> bool:
     """True when every line of every issued order of the proposal has fully arrived."""
     lines = PurchaseOrderLine.objects.filter(
         order__proposal=proposal, order__state=PurchaseOrder.State.ISSUED
-    ).annotate(delivered=_delivered_subquery())
+    ).annotate(delivered=delivered_per_line())
     if not lines.exists():
         return False
     return not lines.filter(delivered__lt=F("quantity")).exists()
@@ -212,7 +213,7 @@ def handover_items(proposal: Proposal) -> list[dict]:
         )
         .select_related("order__supplier")
         .annotate(
-            delivered=_delivered_subquery(),
+            delivered=delivered_per_line(),
             rejected=Coalesce(
                 Sum("deliveries__rejected_quantity"),
                 Value(ZERO),
@@ -387,7 +388,7 @@ def proposal_money(proposal: Proposal) -> ProposalMoney:
     ordered = issued.aggregate(t=Coalesce(Sum("total"), 0))["t"]
     lines = (
         PurchaseOrderLine.objects.filter(order__in=issued)
-        .annotate(delivered=_delivered_subquery())
+        .annotate(delivered=delivered_per_line())
         .filter(delivered__gt=0)
         .only("quantity", "unit_price")
     )
