@@ -21,9 +21,10 @@ from django.utils.crypto import get_random_string
 
 from bangkit import storage
 from bangkit.errors import ActionRefused, NotInScope
-from bangkit.files import DOCUMENT_TYPES, IMAGE_TYPES, check_upload
+from bangkit.files import DOCUMENT_TYPES, EXTENSIONS, IMAGE_TYPES, check_upload
 from bangkit.money import number_text, rupiah
 from bangkit.numbering import next_number
+from bangkit.rules import MIN_REASON
 from bangkit.services import audit_record
 from budgets.figures import lock_envelopes
 from procurement import rules as procurement_rules
@@ -42,16 +43,6 @@ from procurement.models import (
 from proposals import rules
 from proposals.models import Proposal, State
 from proposals.services import apply_transition_locked, lock_proposal
-
-MIN_REASON = 10
-EXTENSIONS = {
-    "image/jpeg": "jpg",
-    "image/png": "png",
-    "image/webp": "webp",
-    "image/heic": "heic",
-    "application/pdf": "pdf",
-}
-
 
 # What one order may hold: far above any site of this programme (a site costs under
 # Rp 100 million; the whole city's programme about Rp 11 billion a year), far below what the

@@ -12,7 +12,7 @@ from simple_history.utils import bulk_create_with_history
 
 from bangkit import storage
 from bangkit.errors import ActionRefused, NotInScope
-from bangkit.files import check_upload
+from bangkit.files import EXTENSIONS, check_upload
 from bangkit.models import ChecklistItem, FiscalYear
 from bangkit.services import audit_record
 from proposals import rules
@@ -236,16 +236,9 @@ def _full_clean_or_refuse(obj, *, exclude) -> None:
 
 
 def _safe_name(upload, content_type: str) -> str:
-    ext = {
-        "image/jpeg": "jpg",
-        "image/png": "png",
-        "image/webp": "webp",
-        "image/heic": "heic",
-        "application/pdf": "pdf",
-    }[content_type]
     from django.utils.crypto import get_random_string
 
-    return f"{get_random_string(12).lower()}.{ext}"
+    return f"{get_random_string(12).lower()}.{EXTENSIONS[content_type]}"
 
 
 def _permitted(method, user) -> bool:

@@ -17,8 +17,9 @@ from django.utils.crypto import get_random_string
 
 from bangkit import storage
 from bangkit.errors import ActionRefused
-from bangkit.files import DOCUMENT_TYPES, check_upload
+from bangkit.files import DOCUMENT_TYPES, EXTENSIONS, check_upload
 from bangkit.money import rupiah
+from bangkit.rules import MIN_REASON
 from bangkit.services import audit_record
 from proposals import rules
 from proposals.models import Proposal, State
@@ -33,16 +34,6 @@ from reporting.models import (
     SwadayaContribution,
     WorkDay,
 )
-
-MIN_REASON = 10
-EXTENSIONS = {
-    "image/jpeg": "jpg",
-    "image/png": "png",
-    "image/webp": "webp",
-    "image/heic": "heic",
-    "application/pdf": "pdf",
-}
-
 
 # --- Guards ---------------------------------------------------------------------------------
 
