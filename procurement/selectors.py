@@ -26,17 +26,12 @@ from procurement.models import (
     Supplier,
 )
 from procurement.rules import supplier_id_of
-from proposals.models import Proposal, State
+from proposals.models import Proposal
+from proposals.states import COMMITTED_STATES
 
-# Proposals the kelurahan orders for, and those whose purchases are still shown.
-PROCUREMENT_STATES = [
-    State.DESIGNATED,
-    State.PROCUREMENT,
-    State.MATERIALS_RECEIVED,
-    State.IN_PROGRESS,
-    State.REPORTED,
-    State.COMPLETED,
-]
+# Proposals the kelurahan orders for, and those whose purchases are still shown: every state
+# from designation to the end, the same as those whose budget is committed.
+PROCUREMENT_STATES = list(COMMITTED_STATES)
 ZERO = Decimal("0")
 
 
