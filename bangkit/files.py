@@ -21,6 +21,14 @@ Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
 
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/webp", "image/heic"}
 DOCUMENT_TYPES = IMAGE_TYPES | {"application/pdf"}
+# The extension a stored file of each accepted type is named with.
+EXTENSIONS = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/webp": "webp",
+    "image/heic": "heic",
+    "application/pdf": "pdf",
+}
 LABELS = {
     "image/jpeg": "JPEG",
     "image/png": "PNG",

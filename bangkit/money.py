@@ -31,29 +31,85 @@ def number_text(value) -> str:
     return ("-" if number < 0 else "") + text
 
 
-class RupiahField(forms.CharField):
-    """Whole rupiah, typed the way people write them: 1.250.000.000, Rp 1 250 000 000."""
+# Far above any site or envelope of this programme, far below what the database can hold.
+MAX_RUPIAH = 1_000_000_000_000
+# Thousands of digits would not even convert (Python refuses over 4,300); anything past a
+# quadrillion is a typo in this programme.
+MAX_RUPIAH_DIGITS = 15
 
-    widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
+
+def parse_rupiah(text) -> int | None:
+    """'25.000.000', 'Rp 25.000.000,-', '25000000', '1 500 000' → whole rupiah; None when blank.
+
+    Only ASCII digits, grouped by dots in threes or not at all: '25,5', '1.5', '25.00.000',
+    '-5000' and '²' are refused rather than guessed at.
+    """
+    if text is None:
+        return None
+    if isinstance(text, int) and not isinstance(text, bool):
+        return text
+    raw = re.sub(r"\s+", "", str(text))
+    raw = re.sub(r"^rp\.?", "", raw, flags=re.IGNORECASE)
+    raw = re.sub(r"(,-|,0+|\.-)$", "", raw)
+    if raw == "":
+        return None
+    if re.fullmatch(r"[0-9]+", raw) or re.fullmatch(r"[0-9]{1,3}(\.[0-9]{3})+", raw):
+        digits = raw.replace(".", "").lstrip("0") or "0"
+        if len(digits) > MAX_RUPIAH_DIGITS:
+            raise ValidationError("Jumlah rupiah ini terlalu besar.", code="max_value")
+        return int(digits)
+    raise ValidationError("Masukkan jumlah rupiah tanpa sen, misalnya 25.000.000.", code="invalid")
+
+
+def _shown(text: str, limit: int = 30) -> str:
+    """What the user typed, cut short enough to be read back in a message."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+class RupiahInput(forms.TextInput):
+    """Money typed the way people write it; shown grouped with dots."""
+
+    def __init__(self, attrs=None):
+        defaults = {"inputmode": "numeric", "autocomplete": "off", "class": "money"}
+        super().__init__({**defaults, **(attrs or {})})
+
+    def format_value(self, value):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return group_thousands(value)
+        return super().format_value(value)
+
+
+class RupiahField(forms.IntegerField):
+    """Whole rupiah as typed (see parse_rupiah), at most ``max_value`` (MAX_RUPIAH).
+
+    Its messages may name the field, what was typed and the maximum: ``error_messages`` with
+    %(label)s, %(value)s and %(limit)s for "invalid" (not an amount) and "max_value".
+    """
+
+    widget = RupiahInput
+    default_error_messages = {
+        "invalid": "Masukkan jumlah rupiah tanpa sen, misalnya 25.000.000.",
+        "max_value": "Jumlah rupiah ini terlalu besar (paling banyak %(limit)s).",
+    }
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_value", MAX_RUPIAH)
+        super().__init__(*args, **kwargs)
 
     def to_python(self, value):
-        text = super().to_python(value)
-        if text in self.empty_values:
+        if value in self.empty_values:
             return None
-        cleaned = re.sub(r"^\s*rp\.?\s*", "", text, flags=re.IGNORECASE)
-        cleaned = re.sub(r"[\s.]", "", cleaned)
-        if re.fullmatch(r"\d+,0*", cleaned):
-            cleaned = cleaned.split(",")[0]
-        # isascii() too: "²" is a digit to isdigit(), and int("²") raises.
-        if not (cleaned.isascii() and cleaned.isdigit()):
-            raise ValidationError(
-                "Tulis jumlah rupiah dengan angka saja, misalnya 850.000.000.", code="invalid"
-            )
-        if len(cleaned) > 15:
-            raise ValidationError("Jumlah ini terlalu besar.", code="max_value")
-        return int(cleaned)
+        text = str(value).strip()
+        try:
+            amount = parse_rupiah(text)
+            code = "invalid" if amount is None else "max_value"
+        except ValidationError as exc:
+            amount, code = None, exc.code
+        if amount is None or amount > self.max_value:
+            params = {"label": self.label, "value": _shown(text), "limit": rupiah(self.max_value)}
+            raise ValidationError(self.error_messages[code], code=code, params=params)
+        return amount
 
-    def prepare_value(self, value):
-        if isinstance(value, int):
-            return f"{value:,}".replace(",", ".")
-        return value
+    def widget_attrs(self, widget):
+        # No min/max attributes: the input is text, so browsers would ignore them anyway.
+        return {}

@@ -11,6 +11,10 @@ predicates (proposals.rules) take ``(proposal, user)``, the order django-fsm cal
 
 from bangkit.models import Role
 
+# A written reason (to cancel an order, withdraw a photo, override the ranking) has at least
+# this many letters.
+MIN_REASON = 10
+
 
 def is_signed_in(user) -> bool:
     """A real, active account (an anonymous visitor or a disabled account may do nothing)."""

@@ -24,6 +24,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime
+import functools
 import io
 import re
 import unicodedata
@@ -300,6 +301,21 @@ def _refuse_date(value) -> None:
         raise CellError(f"berisi tanggal ({date_text(value)}), bukan angka.")
 
 
+def _number_cell(parse):
+    """A reader of a number cell: an empty cell is None and a date is refused before `parse`
+    sees the value and its text."""
+
+    @functools.wraps(parse)
+    def read(value, **options):
+        _refuse_date(value)
+        text = cell_text(value)
+        if text == "":
+            return None
+        return parse(value, text, **options)
+
+    return read
+
+
 def _group_ok(integral: str, separator: str) -> bool:
     groups = integral.split(separator)
     return (
@@ -351,12 +367,9 @@ def _number(value, *, money: bool) -> Decimal:
     return _parse_number_text(cell_text(value), money=money)
 
 
-def parse_money(value) -> int | None:
+@_number_cell
+def parse_money(value, text: str) -> int | None:
     """Rupiah as an integer: 25000000, 25.000.000, Rp 25.000.000,00, Rp. 25,000,000, 2.5e7."""
-    _refuse_date(value)
-    text = cell_text(value)
-    if text == "":
-        return None
     if isinstance(value, str):
         stripped = re.sub(r"(?i)^(rp\.?|idr)\s*", "", text).strip()
         negative = stripped.startswith(("-", "(", "−"))
@@ -379,12 +392,9 @@ def parse_money(value) -> int | None:
     return rupiah
 
 
-def parse_volume(value) -> Decimal | None:
+@_number_cell
+def parse_volume(value, text: str) -> Decimal | None:
     """A quantity with a decimal comma or point: 120,5 and 120.5 are the same."""
-    _refuse_date(value)
-    text = cell_text(value)
-    if text == "":
-        return None
     negative = isinstance(value, str) and text.startswith(("-", "−"))
     try:
         number = _number(text.lstrip("-−") if negative else value, money=False)
@@ -400,12 +410,9 @@ def parse_volume(value) -> Decimal | None:
     return number
 
 
-def parse_whole(value) -> int | None:
+@_number_cell
+def parse_whole(value, text: str) -> int | None:
     """A whole number such as a priority: 3, '03', Excel's 3.0."""
-    _refuse_date(value)
-    text = cell_text(value)
-    if text == "":
-        return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool):
@@ -431,12 +438,9 @@ class BoundingBox:
     longitude: tuple[Decimal, Decimal]
 
 
-def parse_coordinate(value, *, axis: str, box: BoundingBox) -> Decimal | None:
+@_number_cell
+def parse_coordinate(value, text: str, *, axis: str, box: BoundingBox) -> Decimal | None:
     """Degrees with a decimal point or comma (6 decimals), inside ``box``."""
-    _refuse_date(value)
-    text = cell_text(value)
-    if text == "":
-        return None
     try:
         if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
             number = Decimal(str(value))

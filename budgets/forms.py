@@ -10,7 +10,11 @@ class EnvelopeForm(forms.Form):
     """One envelope: a kecamatan's, or a kelurahan's share of it ("kec-<id>" / "kel-<id>")."""
 
     area = forms.ChoiceField(label="Wilayah")
-    amount = RupiahField(label="Pagu (Rp)", help_text="Bilangan rupiah bulat.")
+    amount = RupiahField(
+        label="Pagu (Rp)",
+        help_text="Bilangan rupiah bulat.",
+        error_messages={"invalid": "Tulis jumlah rupiah dengan angka saja, misalnya 850.000.000."},
+    )
     note = forms.CharField(label="Keterangan", required=False, max_length=200)
 
     def __init__(self, *args, kecamatan_list=(), kelurahan_by_kecamatan=None, **kwargs):

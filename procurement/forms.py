@@ -1,6 +1,5 @@
 """Forms of the procurement screens: they parse and check shapes; services decide."""
 
-import re
 from decimal import Decimal
 
 from django import forms
@@ -8,9 +7,8 @@ from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 from django.utils import timezone
 
-from bangkit.money import group_thousands, rupiah
+from bangkit.money import RupiahField, group_thousands
 from bangkit.params import plain_int
-from bangkit.tabular import MAX_MONEY, CellError, parse_money
 from procurement.models import Material, Unit
 from procurement.services import (
     MAX_LINE_QUANTITY,
@@ -20,45 +18,17 @@ from procurement.services import (
     NOT_IN_RAB,
 )
 
-MONEY_DIGITS = len(str(MAX_MONEY - 1))
-
 NEARNESS_LABEL = {0: "kelurahan sama", 1: "kecamatan sama", 2: "luar kecamatan"}
 
 
-def _shown(value: str, limit: int = 30) -> str:
-    """What the user typed, cut short enough to be read back in a message."""
-    return value if len(value) <= limit else value[:limit] + "…"
+class MoneyField(RupiahField):
+    """Rupiah as typed (75.000, Rp 75.000,00), at most `max_value`; the messages name the field."""
 
-
-class MoneyField(forms.CharField):
-    """Rupiah as typed: 75000, 75.000, Rp 75.000, Rp75.000,00; at most `max_value`."""
-
-    def __init__(self, *args, max_value: int, **kwargs):
-        self.max_value = max_value
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric"}))
-        super().__init__(*args, **kwargs)
-
-    def _too_big(self) -> ValidationError:
-        return ValidationError(
-            f"{self.label} terlalu besar (maks {rupiah(self.max_value)}).", code="max_value"
-        )
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if value in self.empty_values:
-            return None
-        try:
-            amount = parse_money(value)
-        except CellError as exc:
-            digits = re.sub(r"[\s.,]", "", re.sub(r"(?i)^\s*rp\.?", "", value))
-            if digits.isascii() and digits.isdigit() and len(digits.lstrip("0")) > MONEY_DIGITS:
-                raise self._too_big() from exc  # digits past what parse_money reads
-            raise ValidationError(
-                f"{self.label}: bukan jumlah rupiah yang sah ({_shown(value)}).", code="invalid"
-            ) from exc
-        if amount > self.max_value:
-            raise self._too_big()
-        return amount
+    widget = forms.TextInput(attrs={"inputmode": "numeric"})
+    default_error_messages = {
+        "invalid": "%(label)s: bukan jumlah rupiah yang sah (%(value)s).",
+        "max_value": "%(label)s terlalu besar (maks %(limit)s).",
+    }
 
 
 class SupplierField(forms.ModelChoiceField):

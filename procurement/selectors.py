@@ -27,17 +27,12 @@ from procurement.models import (
     Supplier,
 )
 from procurement.rules import supplier_id_of
-from proposals.models import Proposal, State
+from proposals.models import Proposal
+from proposals.states import COMMITTED_STATES
 
-# Proposals the kelurahan orders for, and those whose purchases are still shown.
-PROCUREMENT_STATES = [
-    State.DESIGNATED,
-    State.PROCUREMENT,
-    State.MATERIALS_RECEIVED,
-    State.IN_PROGRESS,
-    State.REPORTED,
-    State.COMPLETED,
-]
+# Proposals the kelurahan orders for, and those whose purchases are still shown: every state
+# from designation to the end, the same as those whose budget is committed.
+PROCUREMENT_STATES = list(COMMITTED_STATES)
 ZERO = Decimal("0")
 
 
@@ -132,10 +127,11 @@ def suppliers_for(kelurahan):
 # --- Orders and their progress --------------------------------------------------------------
 
 
-def _delivered_subquery():
+def delivered_per_line(quantity: str = "quantity"):
+    """For each order line, the sum of `quantity` over its deliveries (accepted, by default)."""
     return sum_of(
         DeliveryLine.objects.all(),
-        "quantity",
+        quantity,
         per="order_line",
         output_field=DecimalField(max_digits=14, decimal_places=2),
         empty=ZERO,
@@ -146,7 +142,7 @@ def order_lines_with_progress(order: PurchaseOrder) -> list[PurchaseOrderLine]:
     """The order's lines, each with `delivered` and `shortfall` quantities."""
     lines = list(
         order.lines.select_related("material").annotate(
-            delivered=_delivered_subquery(),
+            delivered=delivered_per_line(),
             rejected=Coalesce(
                 Sum("deliveries__rejected_quantity"),
                 Value(ZERO),
@@ -198,7 +194,7 @@ def proposal_fully_delivered(proposal: Proposal) -> bool:
     """True when every line of every issued order of the proposal has fully arrived."""
     lines = PurchaseOrderLine.objects.filter(
         order__proposal=proposal, order__state=PurchaseOrder.State.ISSUED
-    ).annotate(delivered=_delivered_subquery())
+    ).annotate(delivered=delivered_per_line())
     if not lines.exists():
         return False
     return not lines.filter(delivered__lt=F("quantity")).exists()
@@ -213,7 +209,7 @@ def handover_items(proposal: Proposal) -> list[dict]:
         )
         .select_related("order__supplier")
         .annotate(
-            delivered=_delivered_subquery(),
+            delivered=delivered_per_line(),
             rejected=Coalesce(
                 Sum("deliveries__rejected_quantity"),
                 Value(ZERO),
@@ -383,7 +379,7 @@ def proposal_money(proposal: Proposal) -> ProposalMoney:
     ordered = issued.aggregate(t=Coalesce(Sum("total"), 0))["t"]
     lines = (
         PurchaseOrderLine.objects.filter(order__in=issued)
-        .annotate(delivered=_delivered_subquery())
+        .annotate(delivered=delivered_per_line())
         .filter(delivered__gt=0)
         .only("quantity", "unit_price")
     )

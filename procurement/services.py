@@ -22,10 +22,11 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from bangkit import storage
 from bangkit.errors import ActionRefused, NotInScope
-from bangkit.files import DOCUMENT_TYPES, IMAGE_TYPES, check_upload
+from bangkit.files import DOCUMENT_TYPES, EXTENSIONS, IMAGE_TYPES, check_upload
 from bangkit.history import records_actor
 from bangkit.money import rupiah
 from bangkit.numbering import next_number
+from bangkit.rules import MIN_REASON
 from bangkit.services import audit_record
 from bangkit.templatetags.rupiah import angka
 from budgets.figures import lock_envelopes
@@ -47,16 +48,6 @@ from procurement.models import (
 from proposals import rules
 from proposals.models import Proposal, State
 from proposals.services import apply_transition_locked, lock_proposal
-
-MIN_REASON = 10
-EXTENSIONS = {
-    "image/jpeg": "jpg",
-    "image/png": "png",
-    "image/webp": "webp",
-    "image/heic": "heic",
-    "application/pdf": "pdf",
-}
-
 
 # What one order may hold: far above any site of this programme (a site costs under
 # Rp 100 million; the whole city's programme about Rp 11 billion a year), far below what the

@@ -28,6 +28,7 @@ from proposals.models import (
     TransitionLog,
 )
 from proposals.resources import EXPORT_FORMATS, IMPORT_FORMATS, MusrenbangEntryResource
+from proposals.services import PROPOSAL_FIELDS
 from proposals.states import COMMITTED_STATES
 
 # --- Musrenbang entries and their import ---------------------------------------------------
@@ -379,22 +380,9 @@ class TransitionLogInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("actor")
 
 
-# Fields an administrator may correct by hand; everything else belongs to the services.
-PROPOSAL_ADMIN_EDITABLE = [
-    "title",
-    "work_type",
-    "location_description",
-    "latitude",
-    "longitude",
-    "planned_volume",
-    "planned_width",
-    "households_benefiting",
-    "people_benefiting",
-    "contribution_labour_people",
-    "contribution_cash",
-    "contribution_materials",
-    "contribution_materials_value",
-]
+# Fields an administrator may correct by hand: the proposal's own data, as the RT's form writes
+# it; everything else belongs to the services.
+PROPOSAL_ADMIN_EDITABLE = list(PROPOSAL_FIELDS)
 
 
 # From designation on, a site is what an SK Camat decided. Its location, volume and budget

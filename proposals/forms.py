@@ -10,42 +10,13 @@ from django.utils.translation import gettext_lazy as _
 
 from bangkit.files import IMAGE_TYPES, check_upload
 from bangkit.models import RequiredDocument, WorkType
+from bangkit.money import MAX_RUPIAH, RupiahField
 from bangkit.params import plain_int
 from proposals.models import Proposal
 from proposals.services import PROPOSAL_FIELDS, RABInput
 
 MAX_RAB_LINES = 100
 MAX_FILES_PER_UPLOAD = 10
-
-
-MAX_RUPIAH_DIGITS = 15
-
-
-def group_thousands(value) -> str:
-    return f"{int(value):,}".replace(",", ".")
-
-
-def parse_rupiah(text) -> int | None:
-    """'25.000.000', 'Rp 25.000.000,-', '25000000' → 25000000; None when blank."""
-    if text is None:
-        return None
-    if isinstance(text, int):
-        return text
-    raw = re.sub(r"\s+", "", str(text))
-    raw = re.sub(r"^rp\.?", "", raw, flags=re.IGNORECASE)
-    raw = re.sub(r"(,-|,0+|\.-)$", "", raw)
-    if raw == "":
-        return None
-    if re.fullmatch(r"\d+", raw) or re.fullmatch(r"\d{1,3}(\.\d{3})+", raw):
-        digits = raw.replace(".", "").lstrip("0") or "0"
-        # Thousands of digits would not even convert (Python refuses over 4,300); anything
-        # past a quadrillion is a typo in this programme.
-        if len(digits) > MAX_RUPIAH_DIGITS:
-            raise ValidationError(_("Jumlah rupiah ini terlalu besar."), code="max_value")
-        return int(digits)
-    raise ValidationError(
-        _("Masukkan jumlah rupiah tanpa sen, misalnya 25.000.000."), code="invalid"
-    )
 
 
 def parse_decimal(text) -> Decimal | None:
@@ -90,19 +61,6 @@ def format_decimal(value, *, decimal_mark: str = ",") -> str:
     return text.replace(".", decimal_mark)
 
 
-class RupiahInput(forms.TextInput):
-    """Money typed the way people write it; shown grouped with dots."""
-
-    def __init__(self, attrs=None):
-        defaults = {"inputmode": "numeric", "autocomplete": "off", "class": "money"}
-        super().__init__({**defaults, **(attrs or {})})
-
-    def format_value(self, value):
-        if isinstance(value, int) and not isinstance(value, bool):
-            return group_thousands(value)
-        return super().format_value(value)
-
-
 class DecimalInput(forms.TextInput):
     def __init__(self, attrs=None, decimal_mark=","):
         self.decimal_mark = decimal_mark
@@ -113,27 +71,6 @@ class DecimalInput(forms.TextInput):
         if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
             return format_decimal(value, decimal_mark=self.decimal_mark)
         return super().format_value(value)
-
-
-# Far above any site of this programme, far below what the database can hold.
-MAX_RUPIAH = 1_000_000_000_000
-
-
-class RupiahField(forms.IntegerField):
-    widget = RupiahInput
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("max_value", MAX_RUPIAH)
-        super().__init__(*args, **kwargs)
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        return parse_rupiah(value)
-
-    def widget_attrs(self, widget):
-        # No min/max attributes: the input is text, so browsers would ignore them anyway.
-        return {}
 
 
 class DecimalCommaField(forms.DecimalField):

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,8 +11,8 @@ from django_fsm import can_proceed
 from simple_history.utils import bulk_create_with_history
 
 from bangkit import storage
-from bangkit.errors import ActionRefused, NotInScope
-from bangkit.files import check_upload
+from bangkit.errors import ActionRefused, NotInScope, full_clean_or_refuse
+from bangkit.files import EXTENSIONS, check_upload
 from bangkit.history import records_actor
 from bangkit.models import ChecklistItem, FiscalYear
 from bangkit.services import audit_record
@@ -143,7 +143,7 @@ def proposal_create_from_entry(*, entry: MusrenbangEntry, actor, **fields) -> Pr
         created_by=actor,
         **values,
     )
-    _full_clean_or_refuse(proposal, exclude=["state", "code"])
+    full_clean_or_refuse(proposal, exclude=["state", "code"], message=_("Data usulan belum benar."))
     proposal.save()
     TransitionLog.objects.create(
         proposal=proposal,
@@ -259,29 +259,10 @@ def attachment_remove(*, attachment: Attachment, actor) -> None:
     attachment.delete()
 
 
-def _full_clean_or_refuse(obj, *, exclude) -> None:
-    """Model validation as an ActionRefused whose lines name the field, in Indonesian."""
-    try:
-        obj.full_clean(exclude=exclude)
-    except ValidationError as exc:
-        problems = []
-        for field, messages in exc.message_dict.items():
-            label = obj._meta.get_field(field).verbose_name if field != NON_FIELD_ERRORS else ""
-            problems += [f"{str(label).capitalize()}: {m}" if label else m for m in messages]
-        raise ActionRefused(_("Data usulan belum benar."), problems=problems) from exc
-
-
 def _safe_name(upload, content_type: str) -> str:
-    ext = {
-        "image/jpeg": "jpg",
-        "image/png": "png",
-        "image/webp": "webp",
-        "image/heic": "heic",
-        "application/pdf": "pdf",
-    }[content_type]
     from django.utils.crypto import get_random_string
 
-    return f"{get_random_string(12).lower()}.{ext}"
+    return f"{get_random_string(12).lower()}.{EXTENSIONS[content_type]}"
 
 
 def _permitted(method, user) -> bool:

@@ -6,7 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from proposals.forms import DecimalCommaField, MultipleFileField, RupiahField
+from bangkit.money import RupiahField
+from proposals.forms import DecimalCommaField, MultipleFileField
 from proposals.forms import MultipleFileInput as _MultipleFileInput
 from reporting.models import SwadayaContribution, WorkDay
 

@@ -20,7 +20,8 @@ from django.db.models.functions import Coalesce
 
 from bangkit.models import ChecklistItem
 from bangkit.queries import count_of, sum_of
-from procurement.models import DeliveryLine, PurchaseOrder, PurchaseOrderLine
+from procurement.models import PurchaseOrder, PurchaseOrderLine
+from procurement.selectors import delivered_per_line
 from proposals.models import Proposal, State
 from reporting.models import (
     HOURS_PER_PERSON_DAY,
@@ -151,20 +152,8 @@ def delivered_materials(proposal: Proposal) -> list[MaterialLine]:
             order__proposal=proposal, order__state=PurchaseOrder.State.ISSUED
         )
         .annotate(
-            accepted=sum_of(
-                DeliveryLine.objects.all(),
-                "quantity",
-                per="order_line",
-                output_field=DEC,
-                empty=ZERO,
-            ),
-            refused=sum_of(
-                DeliveryLine.objects.all(),
-                "rejected_quantity",
-                per="order_line",
-                output_field=DEC,
-                empty=ZERO,
-            ),
+            accepted=delivered_per_line("quantity"),
+            refused=delivered_per_line("rejected_quantity"),
         )
         .order_by("order__sequence", "order_id", "position", "id")
     )

@@ -9,16 +9,17 @@ import posixpath
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from bangkit import storage
-from bangkit.errors import ActionRefused
-from bangkit.files import DOCUMENT_TYPES, check_upload
+from bangkit.errors import ActionRefused, full_clean_or_refuse
+from bangkit.files import DOCUMENT_TYPES, EXTENSIONS, check_upload
 from bangkit.money import rupiah
+from bangkit.rules import MIN_REASON
 from bangkit.services import audit_record
 from bangkit.templatetags.rupiah import angka
 from proposals import rules
@@ -34,16 +35,6 @@ from reporting.models import (
     SwadayaContribution,
     WorkDay,
 )
-
-MIN_REASON = 10
-EXTENSIONS = {
-    "image/jpeg": "jpg",
-    "image/png": "png",
-    "image/webp": "webp",
-    "image/heic": "heic",
-    "application/pdf": "pdf",
-}
-
 
 # --- Guards ---------------------------------------------------------------------------------
 
@@ -79,18 +70,6 @@ def _check_date(proposal: Proposal, value: datetime.date, label: str) -> None:
         )
 
 
-def _clean_or_refuse(obj, *, exclude) -> None:
-    """Model validation as an ActionRefused whose lines name the field, in Indonesian."""
-    try:
-        obj.full_clean(exclude=exclude)
-    except ValidationError as exc:
-        problems = []
-        for name, messages in exc.message_dict.items():
-            label = obj._meta.get_field(name).verbose_name if name != NON_FIELD_ERRORS else ""
-            problems += [f"{str(label).capitalize()}: {m}" if label else m for m in messages]
-        raise ActionRefused("Data belum benar.", problems=problems) from exc
-
-
 # --- Work days ------------------------------------------------------------------------------
 
 
@@ -119,7 +98,7 @@ def _check_work_day(proposal: Proposal, day: WorkDay) -> None:
     _check_date(proposal, day.date, "Tanggal hari kerja")
     if day.participants <= 0:
         raise ActionRefused("Isi jumlah peserta (laki-laki dan/atau perempuan).")
-    _clean_or_refuse(day, exclude=["proposal", "recorded_by", "attendance_photo"])
+    full_clean_or_refuse(day, exclude=["proposal", "recorded_by", "attendance_photo"])
     twins = proposal.work_days.filter(date=day.date, session=day.session, group=day.group)
     if twins.exclude(pk=day.pk).exists():
         when = f"{day.date:%d-%m-%Y}" + (f" ({day.label})" if day.label else "")
@@ -307,7 +286,7 @@ def contribution_add(
     )
     if item.quantity is not None and not item.unit:
         raise ActionRefused("Isi satuan untuk jumlah swadaya (mis. sak, kg, orang).")
-    _clean_or_refuse(item, exclude=["proposal", "recorded_by"])
+    full_clean_or_refuse(item, exclude=["proposal", "recorded_by"])
     item.save()
     audit_record(
         actor=actor,
@@ -527,7 +506,7 @@ def report_save(
     report.realised_volume = realised_volume
     report.problems = (problems or "").strip()
     report.updated_by = actor
-    _clean_or_refuse(report, exclude=["proposal", "updated_by"])
+    full_clean_or_refuse(report, exclude=["proposal", "updated_by"])
     usage = usage or {}
     rows, errors = [], []
     for position, line in enumerate(selectors.delivered_materials(proposal)):

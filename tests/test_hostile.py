@@ -1873,7 +1873,7 @@ def test_a_nul_character_in_the_address_is_refused_with_a_message(url, clients, 
 def test_rupiah_with_thousands_of_digits_is_refused_not_a_500(junk):
     from django.core.exceptions import ValidationError
 
-    from proposals.forms import RupiahField, parse_rupiah
+    from bangkit.money import RupiahField, parse_rupiah
 
     if junk.lstrip("0") == "5":
         assert parse_rupiah(junk) == 5

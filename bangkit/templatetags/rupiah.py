@@ -1,4 +1,4 @@
-"""Money and numbers the Indonesian way: Rp 26.432.521.000."""
+"""Money and numbers the Indonesian way in templates: Rp 26.432.521.000, 12,5."""
 
 from django import template
 
@@ -7,22 +7,21 @@ from bangkit import money
 register = template.Library()
 
 
-@register.filter
-def rupiah(value):
-    if value is None or value == "":
-        return "–"
-    try:
-        return money.rupiah(value)
-    except (ValueError, ArithmeticError, TypeError):
-        return value
+def _template_filter(name: str, format_value):
+    """A filter from a formatter of bangkit.money: '–' for nothing, junk shown as it is."""
+
+    def shown(value):
+        if value is None or value == "":
+            return "–"
+        try:
+            return format_value(value)
+        except (ValueError, ArithmeticError, TypeError):
+            return value
+
+    shown.__doc__ = format_value.__doc__
+    return register.filter(name, shown)
 
 
-@register.filter
-def angka(value):
-    """A quantity: thousands with dots, decimals with a comma, trailing zeros dropped."""
-    if value is None or value == "":
-        return "–"
-    try:
-        return money.number_text(value)
-    except (ValueError, ArithmeticError, TypeError):
-        return value
+rupiah = _template_filter("rupiah", money.rupiah)
+# A quantity: thousands with dots, decimals with a comma, trailing zeros dropped.
+angka = _template_filter("angka", money.number_text)

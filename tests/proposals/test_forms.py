@@ -9,17 +9,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import QueryDict
 from PIL import Image
 
+from bangkit.money import RupiahInput, parse_rupiah
 from proposals.forms import (
     AttachmentForm,
     DecisionForm,
     EntryProposalForm,
     ProposalForm,
     RABFormSet,
-    RupiahInput,
     format_decimal,
     line_total,
     parse_decimal,
-    parse_rupiah,
 )
 from proposals.models import MusrenbangEntry, Proposal
 from proposals.services import RABInput

@@ -7,10 +7,10 @@ from django.db import transaction
 
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.history import records_actor
-from bangkit.money import rupiah
+from bangkit.money import MAX_RUPIAH, parse_rupiah, rupiah
 from bangkit.services import audit_record
 from budgets.figures import commitment_problems, lock_envelopes
-from proposals.forms import MAX_RUPIAH, parse_decimal, parse_rupiah
+from proposals.forms import parse_decimal
 from proposals.models import Proposal, State
 from proposals.services import lock_proposal
 from verification.decrees.rules import require_camat_of

@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from bangkit.params import plain_int
+from verification.decrees.services import DRAFT_FIELDS
 from verification.models import Amendment, Decree
 
 
@@ -65,18 +66,8 @@ class DecreeDraftForm(forms.ModelForm):
 
     class Meta:
         model = Decree
-        fields = [
-            "title",
-            "menimbang",
-            "mengingat",
-            "tembusan",
-            "place",
-            "decree_date",
-            "signatory_name",
-            "signatory_rank",
-            "signatory_nip",
-            "paper",
-        ]
+        # What the service lets a draft change; the clauses come from clauses_text, one a line.
+        fields = [name for name in DRAFT_FIELDS if name != "clauses"]
         widgets = {
             "menimbang": forms.Textarea(attrs={"rows": 6}),
             "mengingat": forms.Textarea(attrs={"rows": 8}),

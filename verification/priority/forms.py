@@ -2,7 +2,7 @@
 
 from django import forms
 
-from verification.priority.services import MIN_REASON
+from bangkit.rules import MIN_REASON
 
 
 class OverrideForm(forms.Form):

@@ -5,13 +5,12 @@ from django.utils import timezone
 
 from bangkit.errors import ActionRefused
 from bangkit.history import records_actor
+from bangkit.rules import MIN_REASON
 from bangkit.services import audit_record
 from proposals.models import Proposal, State
 from proposals.services import lock_proposal
 from verification.models import PriorityOverride
 from verification.priority import rules
-
-MIN_REASON = 10
 
 
 def _checked(proposal: Proposal, actor, reason: str) -> tuple[Proposal, str]:
