@@ -7,13 +7,41 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from bangkit import geo
 from bangkit.history import history_records
 from bangkit.money import rupiah
 from bangkit.scoping import ScopedQuerySet
 from bangkit.templatetags.rupiah import angka
 
 
-class Kecamatan(models.Model):
+class RegionBoundary(models.Model):
+    """A region's boundary as loaded by ``load_regions`` from the GeoJSON in ``fixtures/``:
+    the polygon, its box and its centre, so maps, dashboards and checks of coordinates need
+    no GIS extension (see ``bangkit.geo``)."""
+
+    boundary = models.JSONField(_("batas wilayah (GeoJSON)"), null=True, blank=True, editable=False)
+    # [west, south, east, north], the GeoJSON bbox order.
+    bbox = models.JSONField(_("kotak batas"), null=True, blank=True, editable=False)
+    # The centre of mass: it may lie outside a bent region (geo.representative_point is inside).
+    centroid_lat = models.FloatField(
+        _("lintang titik pusat"), null=True, blank=True, editable=False
+    )
+    centroid_lon = models.FloatField(_("bujur titik pusat"), null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def contains(self, lat, lon) -> bool | None:
+        """Whether the point lies inside the region; None when no boundary is stored."""
+        if not self.boundary:
+            return None
+        west, south, east, north = self.bbox
+        if not (west <= float(lon) <= east and south <= float(lat) <= north):
+            return False
+        return geo.contains(self.boundary, lat, lon)
+
+
+class Kecamatan(RegionBoundary):
     code = models.CharField(_("kode Kemendagri"), max_length=8, unique=True)
     name = models.CharField(_("nama"), max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
@@ -42,7 +70,7 @@ class KelurahanQuerySet(ScopedQuerySet):
         )
 
 
-class Kelurahan(models.Model):
+class Kelurahan(RegionBoundary):
     code = models.CharField(_("kode Kemendagri"), max_length=13, unique=True)
     kecamatan = models.ForeignKey(
         Kecamatan,

@@ -4,7 +4,7 @@ import io
 import math
 import random
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -184,13 +184,17 @@ def plan_rab(work_type: WorkType, volume: Decimal, width: Decimal | None, ceilin
     """The RAB for this volume; shorter works if the RT's ceiling would be exceeded."""
     build = RAB_BUILDERS.get(work_type.code, rab_rabat_beton)
     width_m = float(width or 1)
+    step = Decimal("1") if work_type.unit == "unit" else Decimal("0.5")
     volume = max(Decimal("1"), volume)
     lines = build(float(volume), width_m)
     limit = int((ceiling or 50_000_000) * 0.9)
+    # Costs are not proportional to the volume (a bridge has two abutments whatever its
+    # length), so scaling by limit/total may round back to the same volume: every pass takes
+    # at least one step off, and the loop ends at volume 1 at the latest.
     while _total(lines) > limit and volume > 1:
-        step = Decimal("1") if work_type.unit == "unit" else Decimal("0.5")
         factor = Decimal(limit) / Decimal(_total(lines))
-        volume = max(Decimal("1"), (volume * factor / step).quantize(Decimal("1")) * step)
+        scaled = (volume * factor / step).to_integral_value(ROUND_FLOOR) * step
+        volume = max(Decimal("1"), min(scaled, volume - step))
         lines = build(float(volume), width_m)
     return volume, lines
 

@@ -3,7 +3,9 @@
 import csv
 import importlib
 import io
+import json
 import re
+from pathlib import Path
 
 import pytest
 from django.apps import apps as django_apps
@@ -467,3 +469,155 @@ def test_migration_makes_zero_households_unknown(regions):
     phantom.refresh_from_db()
     real.refresh_from_db()
     assert (phantom.households, real.households) == (None, 45)
+
+
+# --- boundaries ---------------------------------------------------------------------------
+
+BOUNDARIES = Path(__file__).resolve().parents[2] / "fixtures" / "jambi_batas_kelurahan.geojson"
+
+
+def boundary_file(tmp_path, change=None, name="batas.geojson"):
+    """The real kelurahan boundaries, with `change(features)` applied, written to tmp_path."""
+    data = json.loads(BOUNDARIES.read_text(encoding="utf-8"))
+    if change:
+        change(data["features"])
+    path = tmp_path / name
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def boundaries():
+    return list(Kelurahan.objects.order_by("code").values_list("code", "boundary", "bbox"))
+
+
+def test_load_regions_stores_every_boundary(regions):
+    kel = Kelurahan.objects.get(name="Thehok")
+
+    assert kel.boundary["type"] == "Polygon"
+    assert kel.bbox == [103.620135, -1.65079, 103.63324, -1.616484]
+    assert (kel.centroid_lat, kel.centroid_lon) == (-1.632946, 103.626586)
+    assert Kecamatan.objects.get(name="Jambi Selatan").boundary["type"] == "Polygon"
+    assert not Kelurahan.objects.filter(boundary__isnull=True).exists()
+
+
+def test_boundaries_come_to_regions_loaded_before_them(db):
+    load("--no-boundaries")
+    assert not Kelurahan.objects.exclude(boundary__isnull=True).exists()
+
+    output = load()
+
+    assert "(0 baru, 79 diperbarui, 0 tetap)" in output
+    assert "Batas wilayah: 68 kelurahan, 11 kecamatan." in output
+    assert "(0 baru, 0 diperbarui, 79 tetap)" in load()
+
+
+def test_a_region_file_of_its_own_leaves_the_boundaries_alone(regions, tmp_path):
+    before = boundaries()
+
+    output = load(str(write_csv(tmp_path, [GOOD_ROW])))
+
+    assert "Batas wilayah" not in output
+    assert boundaries() == before
+
+
+def test_boundaries_named_with_a_region_file_must_match_it(regions, tmp_path):
+    with pytest.raises(CommandError) as excinfo:
+        load(str(write_csv(tmp_path, [GOOD_ROW])), "--kelurahan-boundaries", str(BOUNDARIES))
+
+    message = str(excinfo.value)
+    assert "Fitur ke-2 (15.71.01.1002, Buluran Kenali): kode tidak ada dalam berkas wilayah" in (
+        message
+    )
+
+
+def _swap(features):
+    ring = features[2]["geometry"]["coordinates"][0]
+    features[2]["geometry"]["coordinates"][0] = [[lat, lon] for lon, lat in ring]
+
+
+def _open_ring(features):
+    features[4]["geometry"]["coordinates"][0].pop()
+
+
+def _unknown_code(features):
+    features[0]["properties"]["code"] = "15.71.01.1099"
+
+
+def _twin(features):
+    features[1]["properties"]["code"] = features[0]["properties"]["code"]
+
+
+def _point(features):
+    features[3]["geometry"] = {"type": "Point", "coordinates": [103.6, -1.6]}
+
+
+def _wrong_kecamatan(features):
+    features[0]["properties"]["kecamatan_code"] = "15.71.02"
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (_swap, "Fitur ke-3 (15.71.01.1003, Teluk Kenali): posisi tertukar"),
+        (_open_ring, "Fitur ke-5 (15.71.01.1010, Penyengat Rendah): cincin ke-1 (luar): tidak"),
+        (_unknown_code, "Fitur ke-1 (15.71.01.1099, Simpang IV Sipin): kode tidak ada"),
+        (_twin, "Fitur ke-2 (15.71.01.1001, Buluran Kenali): kode '15.71.01.1001' ganda"),
+        (_point, "Fitur ke-4 (15.71.01.1004, Telanaipura): geometri 'Point' bukan Polygon"),
+        (_wrong_kecamatan, "Fitur ke-1 (15.71.01.1001, Simpang IV Sipin): kode kelurahan tidak"),
+    ],
+    ids=["swapped", "open-ring", "unknown-code", "duplicate", "point", "wrong-kecamatan"],
+)
+def test_a_wrong_boundary_is_refused_naming_the_feature(regions, tmp_path, change, reason):
+    Kelurahan.objects.filter(name="Thehok").update(boundary=None)
+    before = snapshot()
+    path = boundary_file(tmp_path, change)
+
+    with pytest.raises(CommandError) as excinfo:
+        load("--kelurahan-boundaries", str(path))
+
+    assert "ditolak, tidak ada yang diubah" in str(excinfo.value)
+    assert reason in str(excinfo.value)
+    assert snapshot() == before
+
+
+def test_every_wrong_feature_is_reported_at_once(regions, tmp_path):
+    def two(features):
+        _swap(features)
+        _open_ring(features)
+
+    with pytest.raises(CommandError) as excinfo:
+        load("--kelurahan-boundaries", str(boundary_file(tmp_path, two)))
+
+    assert "Fitur ke-3" in str(excinfo.value) and "Fitur ke-5" in str(excinfo.value)
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ('{"type": "FeatureCollection", "features": [', "bukan JSON yang sah (baris 1"),
+        ('{"type": "Feature"}', "harus GeoJSON FeatureCollection"),
+        ('{"type": "FeatureCollection", "features": []}', "tidak ada fitur"),
+    ],
+)
+def test_a_boundary_file_that_is_not_a_feature_collection_is_refused(
+    regions, tmp_path, content, reason
+):
+    path = tmp_path / "batas.geojson"
+    path.write_text(content, encoding="utf-8")
+
+    with pytest.raises(CommandError) as excinfo:
+        load("--kelurahan-boundaries", str(path))
+
+    assert reason in str(excinfo.value)
+
+
+def test_a_kelurahan_missing_from_the_boundary_file_keeps_its_boundary(regions, tmp_path):
+    thehok = Kelurahan.objects.get(name="Thehok").boundary
+
+    def drop(features):
+        features[:] = [f for f in features if f["properties"]["name"] != "Thehok"]
+
+    output = load("--kelurahan-boundaries", str(boundary_file(tmp_path, drop)))
+
+    assert "Tanpa batas di berkas (batas lama tetap): Thehok." in output
+    assert Kelurahan.objects.get(name="Thehok").boundary == thehok

@@ -1,7 +1,10 @@
 """The demo seed: proposals in every early state, made through the services, once."""
 
 import io
+import signal
 from collections import Counter
+from contextlib import contextmanager
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -10,7 +13,7 @@ from django.db.models import Count
 from django.test import override_settings
 from PIL import Image
 
-from bangkit.models import RT, AuditEvent, FiscalYear, User
+from bangkit.models import RT, AuditEvent, FiscalYear, User, WorkType
 from demo.seeders import core as core_demo
 from demo.seeders import proposals as demo
 from proposals import rules
@@ -173,3 +176,45 @@ def test_without_the_sample_file_entries_are_written_directly(regions, monkeypat
         assert entry.rt.kelurahan_id == entry.kelurahan_id
         assert entry.work_type is not None and entry.volume > 0
     assert entries.first().history.exists()
+
+
+@contextmanager
+def at_most(seconds: float):
+    """Fail, instead of hanging the suite, when the block runs longer than ``seconds``."""
+
+    def expired(signum, frame):
+        raise TimeoutError(f"did not return within {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_plan_rab_returns_for_a_long_bridge_under_the_lowest_ceiling():
+    # 29 m of jembatan kecil at 1.5 m under Rp 50 M: scaling by limit/total rounded back to
+    # 29 m, and the old loop never ended.
+    bridge = WorkType(code="jembatan-kecil", unit="m", has_width=True)
+
+    with at_most(2):
+        volume, lines = demo.plan_rab(bridge, Decimal("29"), Decimal("1.5"), 50_000_000)
+
+    assert volume < 29
+    assert demo._total(lines) <= 45_000_000
+
+
+@pytest.mark.parametrize("code", sorted(demo.RAB_BUILDERS))
+def test_plan_rab_always_returns_within_the_ceiling_or_at_its_smallest(code):
+    unit = "unit" if code in ("gorong-gorong", "mck", "pos-ronda", "sumur-bor") else "m"
+    work_type = WorkType(code=code, unit=unit)
+    with at_most(10):
+        for ceiling in (None, 50_000_000, 70_000_000, 100_000_000, 5_000_000):
+            for width in (None, Decimal("1"), Decimal("1.5"), Decimal("3")):
+                for wanted in [*range(1, 61), 75, 120, 250, 1000]:
+                    volume, lines = demo.plan_rab(work_type, Decimal(wanted), width, ceiling)
+                    limit = int((ceiling or 50_000_000) * 0.9)
+                    assert 1 <= volume <= max(1, wanted)
+                    assert demo._total(lines) <= limit or volume == 1, (ceiling, width, wanted)

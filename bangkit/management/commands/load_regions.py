@@ -1,6 +1,8 @@
-"""Load the kecamatan and kelurahan of the city from a CSV file, idempotently."""
+"""Load the kecamatan and kelurahan of the city from a CSV file, and their boundaries from
+GeoJSON, idempotently."""
 
 import csv
+import json
 import re
 from pathlib import Path
 
@@ -9,9 +11,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
+from bangkit import geo
 from bangkit.models import Kecamatan, Kelurahan
 
-DEFAULT_FILE = Path(settings.BASE_DIR) / "fixtures" / "jambi_wilayah.csv"
+FIXTURES = Path(settings.BASE_DIR) / "fixtures"
+DEFAULT_FILE = FIXTURES / "jambi_wilayah.csv"
+DEFAULT_KELURAHAN_BOUNDARIES = FIXTURES / "jambi_batas_kelurahan.geojson"
+DEFAULT_KECAMATAN_BOUNDARIES = FIXTURES / "jambi_batas_kecamatan.geojson"
 COLUMNS = [
     "kelurahan_code",
     "kecamatan_code",
@@ -115,6 +121,106 @@ def _check_rows(reader: csv.DictReader, path: Path) -> tuple[list[dict], list[st
     return rows, errors
 
 
+def parse_boundaries(path: Path, *, level: str) -> dict[str, dict]:
+    """Read and check a GeoJSON FeatureCollection of ``level`` ("kelurahan" or "kecamatan")
+    boundaries: {code: {"number", "name", "kecamatan_code", "geometry"}}. Every wrong feature
+    is named (its place in the file, code and name) with why, in one CommandError."""
+    refused = f"Berkas batas {level} {path.name} ditolak, tidak ada yang diubah"
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise CommandError(f"Berkas {path} tidak dapat dibuka: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise CommandError(f"{refused}: bukan teks UTF-8 (byte ke-{exc.start + 1}).") from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CommandError(
+            f"{refused}: bukan JSON yang sah (baris {exc.lineno}, kolom {exc.colno}: {exc.msg})."
+        ) from exc
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        raise CommandError(f"{refused}: isinya harus GeoJSON FeatureCollection.")
+    features = data.get("features")
+    if not isinstance(features, list) or not features:
+        raise CommandError(f"{refused}: tidak ada fitur (features kosong).")
+    pattern = KELURAHAN_CODE if level == "kelurahan" else KECAMATAN_CODE
+    shape = "15.71.KK.DDDD" if level == "kelurahan" else "15.71.KK"
+    found: dict[str, dict] = {}
+    errors = []
+    for number, feature in enumerate(features, start=1):
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        props = props if isinstance(props, dict) else {}
+        code = str(props.get("code") or "").strip()
+        name = str(props.get("name") or "").strip()
+        label = f"Fitur ke-{number}" + (
+            f" ({', '.join(filter(None, [code, name]))})" if code or name else ""
+        )
+        problems = []
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            problems.append("bukan GeoJSON Feature")
+        if not code:
+            problems.append("properti 'code' (kode Kemendagri) kosong")
+        elif not pattern.match(code):
+            problems.append(f"kode '{code}' bukan format {shape}")
+        elif code in found:
+            problems.append(f"kode '{code}' ganda (juga fitur ke-{found[code]['number']})")
+        kecamatan_code = str(props.get("kecamatan_code") or "").strip()
+        if level == "kelurahan" and kecamatan_code and not code.startswith(kecamatan_code + "."):
+            problems.append(f"kode kelurahan tidak berada di bawah kecamatan '{kecamatan_code}'")
+        geometry = feature.get("geometry") if isinstance(feature, dict) else None
+        problems += geo.geometry_problems(geometry)
+        if problems:
+            errors.append(f"{label}: " + "; ".join(problems))
+            continue
+        found[code] = {
+            "number": number,
+            "name": name,
+            "label": label,
+            "kecamatan_code": kecamatan_code,
+            "geometry": geo.simplified(geometry),
+        }
+    if errors:
+        raise CommandError(f"{refused}:\n" + "\n".join(errors))
+    return found
+
+
+def join_boundaries(rows: list[dict], kelurahan: dict, kecamatan: dict, names: dict) -> list[str]:
+    """Boundaries whose code the region file does not hold, or that put a kelurahan in
+    another kecamatan than the region file does."""
+    kelurahan_rows = {row["kelurahan_code"]: row for row in rows}
+    kecamatan_codes = {row["kecamatan_code"] for row in rows}
+    errors = []
+    for code, feature in kelurahan.items():
+        row = kelurahan_rows.get(code)
+        where = f"{names['kelurahan']}, {feature['label']}"
+        if row is None:
+            errors.append(f"{where}: kode tidak ada dalam berkas wilayah {names['rows']}")
+        elif feature["kecamatan_code"] and feature["kecamatan_code"] != row["kecamatan_code"]:
+            errors.append(
+                f"{where}: kecamatan '{feature['kecamatan_code']}', sedangkan berkas wilayah "
+                f"menyebut {row['kecamatan_code']} ({row['kecamatan']})"
+            )
+    for code, feature in kecamatan.items():
+        if code not in kecamatan_codes:
+            errors.append(
+                f"{names['kecamatan']}, {feature['label']}: kode tidak ada dalam berkas wilayah "
+                f"{names['rows']}"
+            )
+    return errors
+
+
+def boundary_values(feature: dict) -> dict:
+    """The fields a region stores for its boundary."""
+    geometry = feature["geometry"]
+    lat, lon = geo.centroid(geometry)
+    return {
+        "boundary": geometry,
+        "bbox": list(geo.bbox(geometry)),
+        "centroid_lat": round(lat, 6),
+        "centroid_lon": round(lon, 6),
+    }
+
+
 def check_against_database(rows: list[dict]) -> list[str]:
     """Rows whose name or slug another code already holds in the database (a renumbering)."""
     errors = []
@@ -139,13 +245,43 @@ def check_against_database(rows: list[dict]) -> list[str]:
 
 
 class Command(BaseCommand):
-    help = "Load (or update) kecamatan and kelurahan from a region CSV; safe to run again."
+    help = (
+        "Load (or update) kecamatan and kelurahan from a region CSV, and their boundaries from "
+        "GeoJSON (joined on the Kemendagri code); safe to run again. Without FILE the real "
+        "regions and boundaries in fixtures/ are loaded; with FILE, boundaries only when "
+        "--kelurahan-boundaries / --kecamatan-boundaries name them."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", nargs="?", default=str(DEFAULT_FILE))
+        parser.add_argument("file", nargs="?", default=None)
+        parser.add_argument("--kelurahan-boundaries", default=None, metavar="GEOJSON")
+        parser.add_argument("--kecamatan-boundaries", default=None, metavar="GEOJSON")
+        parser.add_argument(
+            "--no-boundaries", action="store_true", help="leave stored boundaries as they are"
+        )
 
-    def handle(self, *args, file, **options):
-        rows = parse_rows(Path(file))
+    def handle(self, *args, file, kelurahan_boundaries, kecamatan_boundaries, **options):
+        path = Path(file) if file else DEFAULT_FILE
+        rows = parse_rows(path)
+        if file is None:
+            kelurahan_boundaries = kelurahan_boundaries or DEFAULT_KELURAHAN_BOUNDARIES
+            kecamatan_boundaries = kecamatan_boundaries or DEFAULT_KECAMATAN_BOUNDARIES
+        if options["no_boundaries"]:
+            kelurahan_boundaries = kecamatan_boundaries = None
+        kel_path = Path(kelurahan_boundaries) if kelurahan_boundaries else None
+        kec_path = Path(kecamatan_boundaries) if kecamatan_boundaries else None
+        kel_features = parse_boundaries(kel_path, level="kelurahan") if kel_path else {}
+        kec_features = parse_boundaries(kec_path, level="kecamatan") if kec_path else {}
+        names = {
+            "rows": path.name,
+            "kelurahan": kel_path.name if kel_path else "",
+            "kecamatan": kec_path.name if kec_path else "",
+        }
+        unjoined = join_boundaries(rows, kel_features, kec_features, names)
+        if unjoined:
+            raise CommandError(
+                "Berkas batas wilayah ditolak, tidak ada yang diubah:\n" + "\n".join(unjoined)
+            )
         try:
             with transaction.atomic():
                 clashes = check_against_database(rows)
@@ -153,15 +289,16 @@ class Command(BaseCommand):
                     raise CommandError(
                         "Berkas wilayah ditolak, tidak ada yang diubah:\n" + "\n".join(clashes)
                     )
-                self._load(rows)
+                self._load(rows, kel_features, kec_features, loaded=bool(kel_path or kec_path))
         except IntegrityError as exc:
             raise CommandError(
                 "Berkas wilayah ditolak, tidak ada yang diubah: bentrok dengan data yang ada "
                 f"({exc})."
             ) from exc
 
-    def _load(self, rows):
-        """Insert new rows in bulk and update changed ones: a handful of queries in all."""
+    def _load(self, rows, kel_features: dict, kec_features: dict, *, loaded: bool):
+        """Insert new rows in bulk and update changed ones: a handful of queries in all. The
+        boundaries are fields of the rows they belong to, so they cost no query of their own."""
         counts = {"baru": 0, "diperbarui": 0, "tetap": 0}
         kecamatan_values = {}
         for row in rows:
@@ -169,6 +306,8 @@ class Command(BaseCommand):
                 row["kecamatan_code"],
                 {"name": row["kecamatan"], "slug": slugify(row["kecamatan"])},
             )
+        for code, feature in kec_features.items():
+            kecamatan_values[code].update(boundary_values(feature))
         self._sync(Kecamatan, kecamatan_values, counts)
         kecamatan_ids = dict(
             Kecamatan.objects.filter(code__in=kecamatan_values).values_list("code", "pk")
@@ -184,11 +323,29 @@ class Command(BaseCommand):
             }
             for row in rows
         }
+        for code, feature in kel_features.items():
+            kelurahan_values[code].update(boundary_values(feature))
         self._sync(Kelurahan, kelurahan_values, counts)
         self.stdout.write(
             f"Wilayah: {len(kecamatan_values)} kecamatan, {len(rows)} kelurahan "
             f"({counts['baru']} baru, {counts['diperbarui']} diperbarui, {counts['tetap']} tetap)."
         )
+        if loaded:
+            self.stdout.write(
+                f"Batas wilayah: {len(kel_features)} kelurahan, {len(kec_features)} kecamatan."
+            )
+            missing = [
+                row["kelurahan"] for row in rows if row["kelurahan_code"] not in kel_features
+            ]
+            missing += [
+                f"Kecamatan {values['name']}"
+                for code, values in kecamatan_values.items()
+                if code not in kec_features
+            ]
+            if missing:
+                self.stdout.write(
+                    f"Tanpa batas di berkas (batas lama tetap): {', '.join(missing)}."
+                )
 
     @staticmethod
     def _sync(model, values_by_code: dict[str, dict], counts: dict[str, int]) -> None:
