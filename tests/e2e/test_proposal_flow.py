@@ -214,8 +214,11 @@ def test_proposal_from_musrenbang_to_kecamatan_verified_and_tracked(
     ]
     expect(rt.locator("#ajukan")).to_contain_text("Semua syarat terpenuhi")
     submit_button.click()
-    expect(rt).to_have_url(f"{base}/usulan/{code}/")
-    expect(state_badge(rt)).to_have_text("Diajukan ke kelurahan")
+    # Submitting shows the receipt with the tracking code; the proposal page follows from it.
+    expect(rt).to_have_url(re.compile(r"/usulan/tanda-terima/\d+/$"))
+    expect(rt.get_by_text(code.replace("-", " ")).or_(rt.get_by_text(code)).first).to_be_visible()
+    proposal.refresh_from_db()
+    assert proposal.state == "submitted"
 
     # --- The lurah checks it and forwards it to the camat ------------------------------------
     lurah = new_page()
@@ -247,8 +250,9 @@ def test_proposal_from_musrenbang_to_kecamatan_verified_and_tracked(
     rt.get_by_role("button", name="Simpan").click()
     expect(rt.locator(".messages")).to_contain_text("Perubahan usulan disimpan.")
     rt.locator("#ajukan").get_by_role("button", name="Ajukan ke kelurahan").click()
-    expect(state_badge(rt)).to_have_text("Diajukan ke kelurahan")
+    expect(rt).to_have_url(re.compile(r"/usulan/tanda-terima/\d+/$"))
     proposal.refresh_from_db()
+    assert proposal.state == "submitted"
     assert proposal.planned_volume == Decimal("110")
     assert proposal.rab_lines.count() == 2  # the RAB survived the second save unchanged
 
