@@ -36,6 +36,21 @@ from reporting.models import (
     WorkDay,
 )
 
+# The audit actions of this app (written here, by its admin or its import) in the words of
+# the audit trail; the app config registers them.
+AUDIT_ACTIONS = {
+    "work_day_add": "Hari kerja dicatat",
+    "work_day_update": "Hari kerja diubah",
+    "work_day_remove": "Hari kerja dihapus",
+    "contribution_add": "Swadaya dicatat",
+    "contribution_remove": "Swadaya dihapus",
+    "photo_add": "Foto progres diunggah",
+    "photo_withdraw": "Foto progres ditarik",
+    "report_save": "Laporan penyelesaian disimpan",
+    "report_countersign": "Laporan diketahui camat",
+    "contractor_parameters_change": "Parameter biaya kontraktor diubah",
+}
+
 # --- Guards ---------------------------------------------------------------------------------
 
 
