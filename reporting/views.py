@@ -5,11 +5,12 @@ import os
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from bangkit.downloads import file_response
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.models import FiscalYear, Role
 from bangkit.params import query_choice, query_page, query_year
@@ -205,18 +206,11 @@ def attendance_file(request, pk):
     day = selectors.work_day_for(request.user, pk)
     if not day.attendance_photo:
         raise Http404
-    try:
-        handle = day.attendance_photo.open("rb")
-    except (FileNotFoundError, ValueError) as exc:
-        raise Http404 from exc
-    response = FileResponse(
-        handle,
-        filename=os.path.basename(day.attendance_photo.name),
+    return file_response(
+        day.attendance_photo,
         content_type=day.attendance_content_type or "application/octet-stream",
+        filename=os.path.basename(day.attendance_photo.name),
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=600"
-    return response
 
 
 @login_required
@@ -396,19 +390,13 @@ def photo_withdraw(request, pk):
 
 
 def _image_response(field_file, *, content_type="image/jpeg", download=False):
-    try:
-        handle = field_file.open("rb")
-    except (FileNotFoundError, ValueError) as exc:
-        raise Http404 from exc
-    response = FileResponse(
-        handle,
+    return file_response(
+        field_file,
         content_type=content_type,
-        as_attachment=download,
         filename=os.path.basename(field_file.name) if download else None,
+        download=download,
+        max_age=86400,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
 
 
 @login_required
