@@ -20,7 +20,7 @@ from bangkit.files import DOCUMENT_TYPES
 from bangkit.models import Role, WorkType
 from bangkit.params import query_choice, query_int, query_page, query_present, query_text
 from bangkit.qr import public_address, qr_svg
-from bangkit.refusals import say_refused
+from bangkit.refusals import perform, say_refused
 from proposals import rules, selectors, services
 from proposals.forms import (
     AttachmentForm,
@@ -268,12 +268,13 @@ def attachment_upload(request, code):
 @require_POST
 def attachment_delete(request, code, pk):
     attachment = selectors.attachment_for(user=request.user, code=code, pk=pk)
-    try:
-        services.attachment_remove(attachment=attachment, actor=request.user)
-    except ActionRefused as exc:
-        say_refused(request, exc)
-    else:
-        messages.success(request, f"Lampiran '{attachment.original_name}' dihapus.")
+    perform(
+        request,
+        services.attachment_remove,
+        attachment=attachment,
+        actor=request.user,
+        success=f"Lampiran '{attachment.original_name}' dihapus.",
+    )
     return redirect(_documents_url(code, attachment.kind))
 
 
