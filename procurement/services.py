@@ -64,6 +64,7 @@ AUDIT_ACTIONS = {
     "handover_complete": "BAST lengkap",
     "payment_record": "Pembayaran ke toko dicatat",
     "supplier_admin_edit": "Data toko diubah lewat admin",
+    "supplier_admin_add": "Toko ditambahkan lewat admin",
     "reference_price_import": "Impor harga acuan",
     "rab_template_create": "Templat RAB dibuat",
     "rab_template_admin_add": "Templat RAB ditambahkan lewat admin",

@@ -38,6 +38,7 @@ AUDIT_ACTIONS = {
     "attachment_remove": "Lampiran dihapus",
     "citizen_support": "Dukungan warga dicatat",
     "musrenbang_admin_edit": "Usulan Musrenbang diubah lewat admin",
+    "musrenbang_admin_add": "Usulan Musrenbang ditambahkan lewat admin",
     "musrenbang_import": "Impor usulan Musrenbang",
 }
 

@@ -49,6 +49,7 @@ AUDIT_ACTIONS = {
     "report_save": "Laporan penyelesaian disimpan",
     "report_countersign": "Laporan diketahui camat",
     "contractor_parameters_change": "Parameter biaya kontraktor diubah",
+    "contractor_parameters_add": "Parameter biaya kontraktor ditetapkan",
 }
 
 # --- Guards ---------------------------------------------------------------------------------
