@@ -12,10 +12,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from bangkit.downloads import file_response
 from bangkit.errors import ActionRefused, NotInScope
-from bangkit.models import FiscalYear, Role
+from bangkit.models import Role
 from bangkit.params import query_choice, query_page, query_year
 from bangkit.refusals import perform, say_refused
 from bangkit.templatetags.rupiah import angka
+from bangkit.years import year_numbers
 from proposals.models import State
 from reporting import rules as reporting_rules
 from reporting import savings, selectors, services
@@ -72,7 +73,7 @@ def index(request):
             "year": year,
             "state": state,
             "states": [(s, State(s).label) for s in selectors.EXECUTION_STATES],
-            "years": FiscalYear.objects.order_by("-year").values_list("year", flat=True),
+            "years": year_numbers(),
             "area_totals": selectors.execution_totals(user, by=by, year=year),
             "area_label": "Kecamatan" if by == "kecamatan" else "Kelurahan",
         },
@@ -84,7 +85,7 @@ def index(request):
 def savings_view(request):
     if not reporting_rules.sees_savings(request.user):
         raise Http404
-    years = list(FiscalYear.objects.order_by("-year").values_list("year", flat=True))
+    years = list(year_numbers())
     year = _year(request)
     table = savings.savings_table(request.user, year=year)
     return render(
