@@ -191,20 +191,14 @@ class DeliveryForm(forms.Form):
         self.initial.setdefault("delivered_on", timezone.localdate())
         self.lines = lines
         for line in lines:
-            self.fields[f"accepted_{line.pk}"] = forms.DecimalField(
-                label=f"{line.description} diterima baik ({line.unit})",
-                min_value=0,
-                max_digits=12,
-                decimal_places=2,
-                required=False,
-            )
-            self.fields[f"rejected_{line.pk}"] = forms.DecimalField(
-                label=f"{line.description} ditolak/rusak ({line.unit})",
-                min_value=0,
-                max_digits=12,
-                decimal_places=2,
-                required=False,
-            )
+            for name, what in (("accepted", "diterima baik"), ("rejected", "ditolak/rusak")):
+                self.fields[f"{name}_{line.pk}"] = forms.DecimalField(
+                    label=f"{line.description} {what} ({line.unit})",
+                    min_value=0,
+                    max_digits=12,
+                    decimal_places=2,
+                    required=False,
+                )
 
     def quantities(self) -> dict:
         data = self.cleaned_data

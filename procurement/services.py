@@ -49,6 +49,28 @@ from proposals import rules
 from proposals.models import Proposal, State
 from proposals.services import apply_transition_locked, lock_proposal
 
+# The audit actions of this app (written here, by its admin or its import) in the words of
+# the audit trail; the app config registers them.
+AUDIT_ACTIONS = {
+    "order_create": "Draf surat pesanan dibuat",
+    "order_update": "Draf surat pesanan diubah",
+    "order_issue": "Surat pesanan diterbitkan",
+    "order_cancel": "Surat pesanan dibatalkan",
+    "order_confirm": "Pesanan dikonfirmasi toko",
+    "delivery_record": "Penerimaan material dicatat",
+    "delivery_confirm": "Pengiriman dikonfirmasi toko",
+    "handover_record": "BAST dicatat",
+    "handover_confirm": "BAST dikonfirmasi Ketua RT",
+    "handover_complete": "BAST lengkap",
+    "payment_record": "Pembayaran ke toko dicatat",
+    "supplier_admin_edit": "Data toko diubah lewat admin",
+    "supplier_admin_add": "Toko ditambahkan lewat admin",
+    "reference_price_import": "Impor harga acuan",
+    "rab_template_create": "Templat RAB dibuat",
+    "rab_template_admin_add": "Templat RAB ditambahkan lewat admin",
+    "rab_template_admin_edit": "Templat RAB diubah lewat admin",
+}
+
 # What one order may hold: far above any site of this programme (a site costs under
 # Rp 100 million; the whole city's programme about Rp 11 billion a year), far below what the
 # columns hold (quantities: 12 digits, 2 of them decimals; money: 64-bit integers, also when

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from bangkit.errors import ActionRefused
 from bangkit.models import FiscalYear, Role
 from bangkit.params import query_choice, query_page, query_year
-from bangkit.refusals import say_refused
+from bangkit.refusals import perform, say_refused
 from procurement import exports, selectors, services
 from procurement import rules as procurement_rules
 from procurement.forms import (
@@ -264,22 +264,19 @@ def order_edit(request, pk):
         )
         if not formset.is_valid():
             _formset_refused(request, formset)
-        elif form.is_valid():
-            try:
-                services.order_update(
-                    order=order,
-                    actor=request.user,
-                    supplier=form.cleaned_data["supplier"],
-                    lines=_line_inputs(formset),
-                    supplier_reason=form.cleaned_data["supplier_reason"],
-                    note=form.cleaned_data["note"],
-                    delivery_address=form.cleaned_data["delivery_address"],
-                )
-            except ActionRefused as exc:
-                say_refused(request, exc)
-            else:
-                messages.success(request, "Draf pesanan disimpan.")
-                return redirect("procurement:order", pk=order.pk)
+        elif form.is_valid() and perform(
+            request,
+            services.order_update,
+            order=order,
+            actor=request.user,
+            supplier=form.cleaned_data["supplier"],
+            lines=_line_inputs(formset),
+            supplier_reason=form.cleaned_data["supplier_reason"],
+            note=form.cleaned_data["note"],
+            delivery_address=form.cleaned_data["delivery_address"],
+            success="Draf pesanan disimpan.",
+        ):
+            return redirect("procurement:order", pk=order.pk)
     else:
         form = OrderForm(
             suppliers=suppliers,
@@ -330,12 +327,13 @@ def order_edit(request, pk):
 @require_POST
 def order_issue(request, pk):
     order = _order_or_404(request.user, pk)
-    try:
-        order = services.order_issue(order=order, actor=request.user)
-    except ActionRefused as exc:
-        say_refused(request, exc)
-    else:
-        messages.success(request, f"Surat pesanan {order.number} diterbitkan.")
+    perform(
+        request,
+        services.order_issue,
+        order=order,
+        actor=request.user,
+        success=lambda order: f"Surat pesanan {order.number} diterbitkan.",
+    )
     return redirect("procurement:order", pk=order.pk)
 
 
@@ -345,12 +343,14 @@ def order_cancel(request, pk):
     order = _order_or_404(request.user, pk)
     form = CancelForm(request.POST)
     reason = request.POST.get("reason", "") if not form.is_valid() else form.cleaned_data["reason"]
-    try:
-        services.order_cancel(order=order, actor=request.user, reason=reason)
-    except ActionRefused as exc:
-        say_refused(request, exc)
-    else:
-        messages.success(request, "Pesanan dibatalkan.")
+    perform(
+        request,
+        services.order_cancel,
+        order=order,
+        actor=request.user,
+        reason=reason,
+        success="Pesanan dibatalkan.",
+    )
     return redirect("procurement:order", pk=order.pk)
 
 
@@ -358,12 +358,13 @@ def order_cancel(request, pk):
 @require_POST
 def order_confirm(request, pk):
     order = _order_or_404(request.user, pk)
-    try:
-        services.order_confirm_by_supplier(order=order, actor=request.user)
-    except ActionRefused as exc:
-        say_refused(request, exc)
-    else:
-        messages.success(request, "Pesanan dikonfirmasi.")
+    perform(
+        request,
+        services.order_confirm_by_supplier,
+        order=order,
+        actor=request.user,
+        success="Pesanan dikonfirmasi.",
+    )
     return redirect("procurement:order", pk=order.pk)
 
 
@@ -388,22 +389,23 @@ def delivery_create(request, pk):
         raise Http404
     lines = [line for line in selectors.order_lines_with_progress(order) if line.shortfall > 0]
     form = DeliveryForm(request.POST or None, request.FILES or None, lines=lines)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.delivery_record(
-                order=order,
-                actor=request.user,
-                delivered_on=form.cleaned_data["delivered_on"],
-                received_by_name=form.cleaned_data["received_by_name"],
-                quantities=form.quantities(),
-                photo=form.cleaned_data["photo"],
-                note=form.cleaned_data["note"],
-            )
-        except ActionRefused as exc:
-            say_refused(request, exc)
-        else:
-            messages.success(request, "Penerimaan material dicatat.")
-            return redirect("procurement:order", pk=order.pk)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and perform(
+            request,
+            services.delivery_record,
+            order=order,
+            actor=request.user,
+            delivered_on=form.cleaned_data["delivered_on"],
+            received_by_name=form.cleaned_data["received_by_name"],
+            quantities=form.quantities(),
+            photo=form.cleaned_data["photo"],
+            note=form.cleaned_data["note"],
+            success="Penerimaan material dicatat.",
+        )
+    ):
+        return redirect("procurement:order", pk=order.pk)
     return render(request, "procurement/delivery_form.html", {"order": order, "form": form})
 
 
@@ -420,12 +422,13 @@ def delivery_photo(request, pk):
 @require_POST
 def delivery_confirm(request, pk):
     delivery = Delivery.objects.select_related("order").get_visible_or_404(request.user, pk=pk)
-    try:
-        services.delivery_confirm_by_supplier(delivery=delivery, actor=request.user)
-    except ActionRefused as exc:
-        say_refused(request, exc)
-    else:
-        messages.success(request, "Penerimaan dikonfirmasi toko.")
+    perform(
+        request,
+        services.delivery_confirm_by_supplier,
+        delivery=delivery,
+        actor=request.user,
+        success="Penerimaan dikonfirmasi toko.",
+    )
     return redirect("procurement:order", pk=delivery.order_id)
 
 
@@ -439,14 +442,19 @@ def payment_create(request, pk):
     if not procurement_rules.is_buyer_for(request.user, order.proposal):
         raise Http404
     form = PaymentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.payment_record(order=order, actor=request.user, **form.cleaned_data)
-        except ActionRefused as exc:
-            say_refused(request, exc)
-        else:
-            messages.success(request, "Pembayaran dicatat.")
-            return redirect("procurement:order", pk=order.pk)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and perform(
+            request,
+            services.payment_record,
+            order=order,
+            actor=request.user,
+            **form.cleaned_data,
+            success="Pembayaran dicatat.",
+        )
+    ):
+        return redirect("procurement:order", pk=order.pk)
     progress = selectors.order_progress(order)
     return render(
         request,
@@ -482,25 +490,23 @@ def handover(request, pk):
         )
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
-            try:
-                services.handover_record(
-                    proposal=proposal,
-                    actor=request.user,
-                    handover_date=data["handover_date"],
-                    place=data["place"],
-                    first_party_name=data["first_party_name"],
-                    first_party_position=data["first_party_position"],
-                    first_party_nip=data["first_party_nip"],
-                    second_party_name=data["second_party_name"],
-                    second_party_position=data["second_party_position"],
-                    condition_note=data["condition_note"],
-                    signed_on_paper=data["signed_on_paper"],
-                    paper_scan=data["paper_scan"],
-                )
-            except ActionRefused as exc:
-                say_refused(request, exc)
-            else:
-                messages.success(request, "BAST dicatat.")
+            if perform(
+                request,
+                services.handover_record,
+                proposal=proposal,
+                actor=request.user,
+                handover_date=data["handover_date"],
+                place=data["place"],
+                first_party_name=data["first_party_name"],
+                first_party_position=data["first_party_position"],
+                first_party_nip=data["first_party_nip"],
+                second_party_name=data["second_party_name"],
+                second_party_position=data["second_party_position"],
+                condition_note=data["condition_note"],
+                signed_on_paper=data["signed_on_paper"],
+                paper_scan=data["paper_scan"],
+                success="BAST dicatat.",
+            ):
                 return redirect("procurement:handover", pk=proposal.pk)
     elif request.method == "POST":
         raise Http404
@@ -525,12 +531,13 @@ def handover_confirm(request, pk):
     handover_row = Handover.objects.select_related("proposal").get_visible_or_404(
         request.user, pk=pk
     )
-    try:
-        services.handover_confirm_by_rt(handover=handover_row, actor=request.user)
-    except ActionRefused as exc:
-        say_refused(request, exc)
-    else:
-        messages.success(request, "BAST dikonfirmasi. Material resmi diterima RT.")
+    perform(
+        request,
+        services.handover_confirm_by_rt,
+        handover=handover_row,
+        actor=request.user,
+        success="BAST dikonfirmasi. Material resmi diterima RT.",
+    )
     return redirect("procurement:handover", pk=handover_row.proposal_id)
 
 

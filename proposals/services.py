@@ -28,6 +28,20 @@ from proposals.models import (
 )
 from proposals.states import PROPOSAL_PAGE_ACTIONS, transition_label
 
+# The audit actions of this app (written here, by its admin or its import) in the words of
+# the audit trail; the app config registers them.
+AUDIT_ACTIONS = {
+    "proposal_create": "Usulan dibuat",
+    "proposal_update": "Usulan diubah",
+    "proposal_admin_edit": "Usulan diubah lewat admin",
+    "attachment_add": "Lampiran diunggah",
+    "attachment_remove": "Lampiran dihapus",
+    "citizen_support": "Dukungan warga dicatat",
+    "musrenbang_admin_edit": "Usulan Musrenbang diubah lewat admin",
+    "musrenbang_admin_add": "Usulan Musrenbang ditambahkan lewat admin",
+    "musrenbang_import": "Impor usulan Musrenbang",
+}
+
 # Which checklist a transition answers.
 CHECKLIST_STAGE = {
     "verify_kelurahan": ChecklistItem.Stage.KELURAHAN,

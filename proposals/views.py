@@ -7,19 +7,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bangkit import storage
+from bangkit.downloads import file_response
 from bangkit.errors import ActionRefused
 from bangkit.files import DOCUMENT_TYPES
 from bangkit.models import Role, WorkType
 from bangkit.params import query_choice, query_int, query_page, query_present, query_text
 from bangkit.qr import public_address, qr_svg
-from bangkit.refusals import say_refused
+from bangkit.refusals import perform, say_refused
 from proposals import rules, selectors, services
 from proposals.forms import (
     AttachmentForm,
@@ -267,12 +268,13 @@ def attachment_upload(request, code):
 @require_POST
 def attachment_delete(request, code, pk):
     attachment = selectors.attachment_for(user=request.user, code=code, pk=pk)
-    try:
-        services.attachment_remove(attachment=attachment, actor=request.user)
-    except ActionRefused as exc:
-        say_refused(request, exc)
-    else:
-        messages.success(request, f"Lampiran '{attachment.original_name}' dihapus.")
+    perform(
+        request,
+        services.attachment_remove,
+        attachment=attachment,
+        actor=request.user,
+        success=f"Lampiran '{attachment.original_name}' dihapus.",
+    )
     return redirect(_documents_url(code, attachment.kind))
 
 
@@ -289,21 +291,13 @@ def _documents_url(code: str, kind: str) -> str:
 def attachment_file(request, code, pk):
     """Attachments are never public: each download checks the user's scope first."""
     attachment = selectors.attachment_for(user=request.user, code=code, pk=pk)
-    try:
-        handle = attachment.file.open("rb")
-    except (FileNotFoundError, ValueError) as exc:
-        raise Http404 from exc
     inline = attachment.content_type in DOCUMENT_TYPES
-    filename = attachment.original_name or os.path.basename(attachment.file.name)
-    response = FileResponse(
-        handle,
-        as_attachment=not inline,
-        filename=filename,
+    return file_response(
+        attachment.file,
         content_type=attachment.content_type if inline else "application/octet-stream",
+        filename=attachment.original_name or os.path.basename(attachment.file.name),
+        download=not inline,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=600"
-    return response
 
 
 @login_required

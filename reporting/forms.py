@@ -201,22 +201,15 @@ class ReportForm(forms.Form):
         self.materials = list(materials)
         for i, line in enumerate(self.materials):
             usage = line.usage
-            self.fields[f"used_{i}"] = DecimalCommaField(
-                label=_("Terpakai"),
-                required=False,
-                min_value=Decimal("0"),
-                max_digits=12,
-                decimal_places=2,
-                initial=usage.used if usage else None,
-            )
-            self.fields[f"leftover_{i}"] = DecimalCommaField(
-                label=_("Sisa"),
-                required=False,
-                min_value=Decimal("0"),
-                max_digits=12,
-                decimal_places=2,
-                initial=usage.leftover if usage else None,
-            )
+            for name, label in (("used", _("Terpakai")), ("leftover", _("Sisa"))):
+                self.fields[f"{name}_{i}"] = DecimalCommaField(
+                    label=label,
+                    required=False,
+                    min_value=Decimal("0"),
+                    max_digits=12,
+                    decimal_places=2,
+                    initial=getattr(usage, name) if usage else None,
+                )
             self.fields[f"note_{i}"] = forms.CharField(
                 label=_("Keterangan"),
                 required=False,

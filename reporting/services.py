@@ -36,6 +36,22 @@ from reporting.models import (
     WorkDay,
 )
 
+# The audit actions of this app (written here, by its admin or its import) in the words of
+# the audit trail; the app config registers them.
+AUDIT_ACTIONS = {
+    "work_day_add": "Hari kerja dicatat",
+    "work_day_update": "Hari kerja diubah",
+    "work_day_remove": "Hari kerja dihapus",
+    "contribution_add": "Swadaya dicatat",
+    "contribution_remove": "Swadaya dihapus",
+    "photo_add": "Foto progres diunggah",
+    "photo_withdraw": "Foto progres ditarik",
+    "report_save": "Laporan penyelesaian disimpan",
+    "report_countersign": "Laporan diketahui camat",
+    "contractor_parameters_change": "Parameter biaya kontraktor diubah",
+    "contractor_parameters_add": "Parameter biaya kontraktor ditetapkan",
+}
+
 # --- Guards ---------------------------------------------------------------------------------
 
 
@@ -182,6 +198,19 @@ def work_day_add(
     return day
 
 
+def _recorded(record, actor, what: str, *, for_update: bool = False):
+    """A work day or contribution read again under its proposal's lock, once the actor and the
+    stage are checked: (proposal, record); a record removed meanwhile is refused."""
+    proposal = lock_proposal(record.proposal, actor)
+    _require_recorder(proposal, actor)
+    _require_recording_state(proposal, what)
+    rows = type(record)._default_manager.filter(proposal=proposal, pk=record.pk)
+    found = (rows.select_for_update() if for_update else rows).first()
+    if found is None:
+        raise ActionRefused(f"Catatan {what.lower()} ini sudah dihapus.")
+    return proposal, found
+
+
 @storage.atomic
 def work_day_update(
     *,
@@ -198,12 +227,7 @@ def work_day_update(
 ) -> WorkDay:
     """Correct a recorded session, until the completion report is submitted. A new attendance
     sheet replaces the old one (removed once the change is committed)."""
-    proposal = lock_proposal(work_day.proposal, actor)
-    _require_recorder(proposal, actor)
-    _require_recording_state(proposal, "Hari kerja")
-    day = proposal.work_days.select_for_update().filter(pk=work_day.pk).first()
-    if day is None:
-        raise ActionRefused("Catatan hari kerja ini sudah dihapus.")
+    proposal, day = _recorded(work_day, actor, "Hari kerja", for_update=True)
     before = _work_day_data(day)
     _work_day_fields(
         day,
@@ -236,12 +260,7 @@ def work_day_update(
 
 @transaction.atomic
 def work_day_remove(*, work_day: WorkDay, actor) -> None:
-    proposal = lock_proposal(work_day.proposal, actor)
-    _require_recorder(proposal, actor)
-    _require_recording_state(proposal, "Hari kerja")
-    day = proposal.work_days.filter(pk=work_day.pk).first()
-    if day is None:
-        raise ActionRefused("Catatan hari kerja ini sudah dihapus.")
+    proposal, day = _recorded(work_day, actor, "Hari kerja")
     audit_record(
         actor=actor,
         action="work_day_remove",
@@ -300,12 +319,7 @@ def contribution_add(
 
 @transaction.atomic
 def contribution_remove(*, contribution: SwadayaContribution, actor) -> None:
-    proposal = lock_proposal(contribution.proposal, actor)
-    _require_recorder(proposal, actor)
-    _require_recording_state(proposal, "Swadaya")
-    item = proposal.contributions.filter(pk=contribution.pk).first()
-    if item is None:
-        raise ActionRefused("Catatan swadaya ini sudah dihapus.")
+    proposal, item = _recorded(contribution, actor, "Swadaya")
     audit_record(
         actor=actor,
         action="contribution_remove",

@@ -5,15 +5,16 @@ import os
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from bangkit.downloads import file_response
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.models import FiscalYear, Role
 from bangkit.params import query_choice, query_page, query_year
-from bangkit.refusals import say_refused
+from bangkit.refusals import perform, say_refused
 from bangkit.templatetags.rupiah import angka
 from proposals.models import State
 from reporting import rules as reporting_rules
@@ -126,20 +127,22 @@ def work_day_add(request, pk):
     if not reporting_rules.may_record_work(request.user, proposal):
         raise Http404
     form = WorkDayForm(request.POST or None, request.FILES or None, earliest=_earliest(proposal))
-    if request.method == "POST" and form.is_valid():
-        try:
-            day = services.work_day_add(
-                proposal=proposal, actor=request.user, **form.service_fields()
-            )
-        except ActionRefused as exc:
-            say_refused(request, exc)
-        else:
-            messages.success(
-                request,
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and perform(
+            request,
+            services.work_day_add,
+            proposal=proposal,
+            actor=request.user,
+            **form.service_fields(),
+            success=lambda day: (
                 f"Hari kerja {_day_text(day)} dicatat: {day.participants} orang, "
-                f"{angka(day.person_days)} HOK.",
-            )
-            return redirect(_site_url(proposal))
+                f"{angka(day.person_days)} HOK."
+            ),
+        )
+    ):
+        return redirect(_site_url(proposal))
     return render(request, "reporting/work_day_form.html", {"proposal": proposal, "form": form})
 
 
@@ -168,16 +171,19 @@ def work_day_edit(request, pk):
     form = WorkDayForm(
         request.POST or None, request.FILES or None, work_day=day, earliest=_earliest(proposal)
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            day = services.work_day_update(
-                work_day=day, actor=request.user, **form.service_fields()
-            )
-        except ActionRefused as exc:
-            say_refused(request, exc)
-        else:
-            messages.success(request, f"Hari kerja {_day_text(day)} diperbarui.")
-            return redirect(_site_url(proposal))
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and perform(
+            request,
+            services.work_day_update,
+            work_day=day,
+            actor=request.user,
+            **form.service_fields(),
+            success=lambda day: f"Hari kerja {_day_text(day)} diperbarui.",
+        )
+    ):
+        return redirect(_site_url(proposal))
     return render(
         request,
         "reporting/work_day_form.html",
@@ -189,12 +195,13 @@ def work_day_edit(request, pk):
 @require_POST
 def work_day_remove(request, pk):
     day = selectors.work_day_for(request.user, pk)
-    try:
-        services.work_day_remove(work_day=day, actor=request.user)
-    except ActionRefused as exc:
-        say_refused(request, exc)
-    else:
-        messages.success(request, f"Hari kerja {_day_text(day)} dihapus.")
+    perform(
+        request,
+        services.work_day_remove,
+        work_day=day,
+        actor=request.user,
+        success=f"Hari kerja {_day_text(day)} dihapus.",
+    )
     return redirect(_site_url(day.proposal))
 
 
@@ -205,18 +212,11 @@ def attendance_file(request, pk):
     day = selectors.work_day_for(request.user, pk)
     if not day.attendance_photo:
         raise Http404
-    try:
-        handle = day.attendance_photo.open("rb")
-    except (FileNotFoundError, ValueError) as exc:
-        raise Http404 from exc
-    response = FileResponse(
-        handle,
-        filename=os.path.basename(day.attendance_photo.name),
+    return file_response(
+        day.attendance_photo,
         content_type=day.attendance_content_type or "application/octet-stream",
+        filename=os.path.basename(day.attendance_photo.name),
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=600"
-    return response
 
 
 @login_required
@@ -228,22 +228,20 @@ def contribution_add(request, pk):
     form = ContributionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            item = services.contribution_add(
-                proposal=proposal,
-                actor=request.user,
-                kind=data["kind"],
-                description=data["description"],
-                quantity=data.get("quantity"),
-                unit=data.get("unit", ""),
-                value=data["value"],
-                contributor=data["contributor"],
-                date=data["date"],
-            )
-        except ActionRefused as exc:
-            say_refused(request, exc)
-        else:
-            messages.success(request, f"Swadaya dicatat: {item.description}.")
+        if perform(
+            request,
+            services.contribution_add,
+            proposal=proposal,
+            actor=request.user,
+            kind=data["kind"],
+            description=data["description"],
+            quantity=data.get("quantity"),
+            unit=data.get("unit", ""),
+            value=data["value"],
+            contributor=data["contributor"],
+            date=data["date"],
+            success=lambda item: f"Swadaya dicatat: {item.description}.",
+        ):
             return redirect(_site_url(proposal))
     return render(request, "reporting/contribution_form.html", {"proposal": proposal, "form": form})
 
@@ -254,12 +252,13 @@ def contribution_remove(request, pk):
     item = SwadayaContribution.objects.select_related("proposal").get_visible_or_404(
         request.user, pk=pk
     )
-    try:
-        services.contribution_remove(contribution=item, actor=request.user)
-    except ActionRefused as exc:
-        say_refused(request, exc)
-    else:
-        messages.success(request, f"Swadaya '{item.description}' dihapus.")
+    perform(
+        request,
+        services.contribution_remove,
+        contribution=item,
+        actor=request.user,
+        success=f"Swadaya '{item.description}' dihapus.",
+    )
     return redirect(_site_url(item.proposal))
 
 
@@ -386,29 +385,24 @@ def _photo_upload_one(request, proposal):
 @require_POST
 def photo_withdraw(request, pk):
     photo = selectors.photo_for(request.user, pk)
-    try:
-        services.photo_withdraw(photo=photo, actor=request.user)
-    except ActionRefused as exc:
-        say_refused(request, exc)
-    else:
-        messages.success(request, f"Foto {photo.stage}% ditarik dari laporan.")
+    perform(
+        request,
+        services.photo_withdraw,
+        photo=photo,
+        actor=request.user,
+        success=f"Foto {photo.stage}% ditarik dari laporan.",
+    )
     return redirect(_site_url(photo.proposal))
 
 
 def _image_response(field_file, *, content_type="image/jpeg", download=False):
-    try:
-        handle = field_file.open("rb")
-    except (FileNotFoundError, ValueError) as exc:
-        raise Http404 from exc
-    response = FileResponse(
-        handle,
+    return file_response(
+        field_file,
         content_type=content_type,
-        as_attachment=download,
         filename=os.path.basename(field_file.name) if download else None,
+        download=download,
+        max_age=86400,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
 
 
 @login_required
@@ -451,20 +445,21 @@ def report_edit(request, pk):
             "problems": detail.report.problems,
         }
     form = ReportForm(request.POST or None, initial=initial, materials=detail.materials)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.report_save(
-                proposal=proposal,
-                actor=request.user,
-                realised_volume=form.cleaned_data["realised_volume"],
-                problems=form.cleaned_data["problems"],
-                usage=form.usage(),
-            )
-        except ActionRefused as exc:
-            say_refused(request, exc)
-        else:
-            messages.success(request, "Laporan disimpan.")
-            return redirect(reverse("reporting:report", args=[proposal.pk]) + "#ajukan")
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and perform(
+            request,
+            services.report_save,
+            proposal=proposal,
+            actor=request.user,
+            realised_volume=form.cleaned_data["realised_volume"],
+            problems=form.cleaned_data["problems"],
+            usage=form.usage(),
+            success="Laporan disimpan.",
+        )
+    ):
+        return redirect(reverse("reporting:report", args=[proposal.pk]) + "#ajukan")
     return render(
         request,
         "reporting/report_form.html",
@@ -544,14 +539,14 @@ def countersign(request, pk):
         for error in form.errors.get("note", []):
             messages.error(request, f"Catatan: {error}")
         return redirect(reverse("reporting:review", args=[proposal.pk]))
-    try:
-        services.report_countersign(
-            proposal=proposal, actor=request.user, note=form.cleaned_data["note"]
-        )
-    except ActionRefused as exc:
-        say_refused(request, exc)
-    else:
-        messages.success(request, "Laporan ditandatangani (mengetahui Camat).")
+    perform(
+        request,
+        services.report_countersign,
+        proposal=proposal,
+        actor=request.user,
+        note=form.cleaned_data["note"],
+        success="Laporan ditandatangani (mengetahui Camat).",
+    )
     return redirect(reverse("reporting:review", args=[proposal.pk]))
 
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from bangkit.errors import ActionRefused
 from bangkit.models import FiscalYear, Kecamatan
 from bangkit.params import query_int, query_ints, query_year
-from bangkit.refusals import say_refused
+from bangkit.refusals import perform, say_refused
 from proposals.models import Proposal
 from verification.decrees import amendments, rules, selectors
 from verification.decrees import services as decrees
@@ -149,19 +149,17 @@ def decree_edit(request, public_id):
     )
     if request.method == "POST":
         form = DecreeDraftForm(request.POST, instance=decree, eligible=eligible)
-        if form.is_valid():
-            try:
-                decrees.decree_update_draft(
-                    actor=request.user,
-                    decree=decree,
-                    proposals=list(form.cleaned_data["proposals"]),
-                    **form.service_fields(),
-                )
-            except ActionRefused as exc:
-                say_refused(request, exc, bullet="")
-            else:
-                messages.success(request, "Draf SK disimpan.")
-                return redirect("verification:decree_detail", public_id=public_id)
+        if form.is_valid() and perform(
+            request,
+            decrees.decree_update_draft,
+            actor=request.user,
+            decree=decree,
+            proposals=list(form.cleaned_data["proposals"]),
+            **form.service_fields(),
+            success="Draf SK disimpan.",
+            bullet="",
+        ):
+            return redirect("verification:decree_detail", public_id=public_id)
         # A refused or invalid form must not leave the in-memory instance half-edited.
         decree.refresh_from_db()
     else:
@@ -241,12 +239,15 @@ def decree_amend(request, public_id):
 @require_POST
 def decree_delete(request, public_id):
     decree = selectors.decree_for(request.user, public_id)
-    try:
-        decrees.decree_delete_draft(actor=request.user, decree=decree)
-    except ActionRefused as exc:
-        say_refused(request, exc, bullet="")
+    if not perform(
+        request,
+        decrees.decree_delete_draft,
+        actor=request.user,
+        decree=decree,
+        success="Draf SK dihapus.",
+        bullet="",
+    ):
         return redirect("verification:decree_detail", public_id=public_id)
-    messages.success(request, "Draf SK dihapus.")
     return redirect("verification:decree_list")
 
 
@@ -261,14 +262,16 @@ def site_amend(request, public_id, proposal_id):
     )
     if request.method == "POST":
         form = SiteAmendForm(request.POST)
-        if form.is_valid():
-            try:
-                amendments.site_amend(actor=request.user, proposal=proposal, **form.cleaned_data)
-            except ActionRefused as exc:
-                say_refused(request, exc, bullet="")
-            else:
-                messages.success(request, f"Perubahan {proposal.code} dicatat dan diumumkan.")
-                return redirect("verification:decree_detail", public_id=public_id)
+        if form.is_valid() and perform(
+            request,
+            amendments.site_amend,
+            actor=request.user,
+            proposal=proposal,
+            **form.cleaned_data,
+            success=f"Perubahan {proposal.code} dicatat dan diumumkan.",
+            bullet="",
+        ):
+            return redirect("verification:decree_detail", public_id=public_id)
     else:
         form = SiteAmendForm()
     return render(

@@ -12,6 +12,13 @@ from proposals.services import lock_proposal
 from verification.models import PriorityOverride
 from verification.priority import rules
 
+# The audit actions of this app (written here, by its admin or its import) in the words of
+# the audit trail; the app config registers them.
+AUDIT_ACTIONS = {
+    "priority_override_set": "Prioritas ditentukan camat",
+    "priority_override_withdraw": "Penentuan prioritas ditarik",
+}
+
 
 def _checked(proposal: Proposal, actor, reason: str) -> tuple[Proposal, str]:
     """Lock the proposal, then check who acts, on what, and why."""
