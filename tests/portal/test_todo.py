@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from portal import todo
 from procurement.models import Delivery, DeliveryLine, Handover, PurchaseOrder, PurchaseOrderLine
-from proposals.models import Proposal, State, TransitionLog
+from proposals.models import State, TransitionLog
 from reporting.models import CompletionReport
 from tests.reporting import conftest as reporting_fixtures
 from verification.models import Decree
