@@ -177,6 +177,7 @@ def decide(client, proposal, action, *, note="", checklist=(), expected_state=No
         "note": note,
         "expected_state": expected_state or Proposal.objects.get(pk=proposal.pk).state,
         "checklist": [str(pk) for pk in checklist],
+        "confirm": "1",  # the answer on the confirmation page a submission asks first
     }
     return client.post(reverse("proposals:action", args=[proposal.code]), data, follow=True)
 
@@ -603,6 +604,50 @@ def test_submit_is_blocked_with_the_problems_listed(client, site):
     text = " ".join(messages_of(response))
     assert "Usulan belum dapat diajukan." in text
     assert "RAB belum diisi." in text
+    assert Proposal.objects.get(pk=proposal.pk).state == State.DRAFT
+
+
+def test_submitting_asks_first_what_will_happen_and_changes_nothing(client, site):
+    proposal = make_proposal(site)
+    client.force_login(site.users["rt1"])
+    action = reverse("proposals:action", args=[proposal.code])
+    detail = reverse("proposals:detail", args=[proposal.code])
+
+    response = client.post(
+        action, {"action": "submit", "expected_state": "draft", "next": detail, "note": ""}
+    )
+
+    assert response.status_code == 200
+    assert Proposal.objects.get(pk=proposal.pk).state == State.DRAFT
+    html = response.content.decode()
+    assert "Yang akan terjadi" in html and "Kelurahan Sungai Layar" in html
+    assert "tidak dapat diubah lagi" in html and proposal.code in html
+    assert f'action="{action}"' in html and f'href="{detail}"' in html
+    # The first POST's fields travel with the answer, once each, beside confirm=1.
+    assert html.count('name="action" value="submit"') == 1
+    assert '<input type="hidden" name="expected_state" value="draft">' in html
+    assert '<input type="hidden" name="confirm" value="1">' in html
+    assert "Ya, ajukan ke kelurahan" in html
+
+    confirmed = client.post(
+        action, {"action": "submit", "expected_state": "draft", "next": detail, "confirm": "1"}
+    )
+
+    assert confirmed.status_code == 302
+    assert confirmed["Location"] == reverse("proposals:receipt", args=[proposal.pk])
+    assert Proposal.objects.get(pk=proposal.pk).state == State.SUBMITTED
+
+
+def test_a_submission_that_cannot_go_through_is_refused_without_asking(client, site):
+    proposal = make_proposal(site, complete=False)
+    client.force_login(site.users["rt1"])
+
+    response = client.post(
+        reverse("proposals:action", args=[proposal.code]),
+        {"action": "submit", "expected_state": "draft"},
+    )
+
+    assert response.status_code == 302
     assert Proposal.objects.get(pk=proposal.pk).state == State.DRAFT
 
 
