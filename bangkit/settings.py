@@ -90,7 +90,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "bangkit.context_processors.navigation",
+                "portal.context_processors.navigation",
             ],
         },
     },

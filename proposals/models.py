@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
@@ -128,6 +128,25 @@ class ProposalQuerySet(ScopedQuerySet):
 
     def for_lists(self):
         return self.select_related("rt", "kelurahan__kecamatan", "work_type", "fiscal_year")
+
+    def with_last_step(self):
+        """Each proposal's latest logged step, as `last_transition`, `last_note` and
+        `last_step_at`, in the same query: lists tell a returned proposal (a draft whose latest
+        step is the return for revision) from a fresh draft, and show the reason."""
+        latest = TransitionLog.objects.filter(proposal=OuterRef("pk")).order_by(
+            "-created_at", "-id"
+        )
+        return self.annotate(
+            last_transition=Subquery(latest.values("transition")[:1]),
+            last_note=Subquery(latest.values("note")[:1]),
+            last_step_at=Subquery(latest.values("created_at")[:1]),
+        )
+
+    def returned(self):
+        """Drafts sent back for revision and not yet submitted again."""
+        return self.with_last_step().filter(
+            state=State.DRAFT, last_transition=Transition.RETURN_FOR_REVISION
+        )
 
 
 class Proposal(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
@@ -272,6 +291,17 @@ class Proposal(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
             raise ValidationError({"rt": _("RT tidak berada di kelurahan usulan.")})
         if self.work_type_id and self.work_type.has_width and not self.planned_width:
             raise ValidationError({"planned_width": _("Jenis kegiatan ini memerlukan lebar (m).")})
+
+    @property
+    def is_returned(self) -> bool:
+        """Sent back for revision and not yet submitted again (lists annotate the latest step
+        with `with_last_step`; the dossier has the transitions prefetched)."""
+        if self.state != State.DRAFT:
+            return False
+        if hasattr(self, "last_transition"):
+            return self.last_transition == Transition.RETURN_FOR_REVISION
+        latest = self.transitions.order_by("-created_at", "-id").values("transition").first()
+        return latest is not None and latest["transition"] == Transition.RETURN_FOR_REVISION
 
     @property
     def rab_total(self) -> int:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from bangkit import storage
 from bangkit.downloads import file_response
+from bangkit.confirm import Confirmation, ask_to_confirm, is_confirmed
 from bangkit.errors import ActionRefused
 from bangkit.files import DOCUMENT_TYPES
 from bangkit.models import Role, WorkType
@@ -47,14 +48,19 @@ ACTION_BUTTONS = {
 REVIEW_ACTIONS = ["verify_kelurahan", "verify_kecamatan", "return_for_revision", "reject", "defer"]
 
 
-def _back(request, default: str):
-    """Return to the page the form was on (our own pages only), else to `default`."""
+def _back_url(request, default: str) -> str:
+    """The page the form was on (our own pages only), else `default`."""
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return redirect(target)
-    return redirect(default)
+        return target
+    return default
+
+
+def _back(request, default: str):
+    """Return to the page the form was on (our own pages only), else to `default`."""
+    return redirect(_back_url(request, default))
 
 
 def _filters_from(request) -> tuple[selectors.ProposalFilters, bool]:
@@ -313,6 +319,8 @@ def proposal_action(request, code):
         messages.error(request, "Akun Anda hanya dapat melihat; tindakan tidak dilakukan.")
         return _back(request, detail)
     action = form.cleaned_data["action"]
+    if action == "submit" and not is_confirmed(request) and _submittable(request, proposal):
+        return _confirm_submit(request, proposal, back=_back_url(request, detail))
     try:
         proposal = services.proposal_transition(
             proposal=proposal,
@@ -329,6 +337,36 @@ def proposal_action(request, code):
     if action == "submit":
         return redirect("proposals:receipt", pk=proposal.pk)
     return redirect(detail)
+
+
+def _submittable(request, proposal) -> bool:
+    """The submission would go through now (else the service refuses it as before, with no
+    confirmation asked for something that cannot happen)."""
+    return rules.may_edit_proposal(request.user, proposal) and not rules.submission_problems(
+        proposal
+    )
+
+
+def _confirm_submit(request, proposal, *, back: str):
+    return ask_to_confirm(
+        request,
+        "proposals/confirm_submit.html",
+        Confirmation(
+            title=f"Ajukan usulan “{proposal.title}” ke kelurahan?",
+            action=reverse("proposals:action", args=[proposal.code]),
+            back=back,
+            button="Ya, ajukan ke kelurahan",
+            consequences=[
+                f"Usulan dikirim ke Kelurahan {proposal.kelurahan.name} untuk diverifikasi.",
+                "Isian, RAB dan dokumen tidak dapat diubah lagi, kecuali kelurahan "
+                "mengembalikannya untuk perbaikan.",
+                f"Anda mendapat tanda terima dengan kode lacak {proposal.code} untuk mengikuti "
+                "perkembangannya.",
+            ],
+        ),
+        proposal=proposal,
+        documents=selectors.document_progress(proposal),
+    )
 
 
 def _track_url(request, proposal) -> str:

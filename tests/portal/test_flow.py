@@ -551,11 +551,12 @@ def test_an_attachment_of_another_proposal_is_not_found(rt, world, draft, entry)
 @pytest.mark.parametrize(
     "name, limit",
     [
-        ("kegiatan", 14),
-        ("lokasi", 13),
-        ("rab", 15),
-        ("dokumen", 13),
-        ("periksa", 15),
+        # + 1 on every page: the menu's to-do counts (portal.todo)
+        ("kegiatan", 14 + 1),
+        ("lokasi", 13 + 1),
+        ("rab", 15 + 1),
+        ("dokumen", 13 + 1),
+        ("periksa", 15 + 1),
         ("resume", 10),
     ],
 )
