@@ -14,8 +14,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bangkit import storage
-from bangkit.downloads import file_response
 from bangkit.confirm import Confirmation, ask_to_confirm, is_confirmed
+from bangkit.downloads import file_response
 from bangkit.errors import ActionRefused
 from bangkit.files import DOCUMENT_TYPES
 from bangkit.models import Role, WorkType
