@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
 from bangkit.history import history_records
+from bangkit.images import MetadataSource
 from bangkit.models import RT, FiscalYear, ImmutableQuerySet, Kelurahan, RequiredDocument, WorkType
 from bangkit.scoping import ScopedQuerySet
 from bangkit.templatetags.rupiah import angka
@@ -507,6 +508,28 @@ class Attachment(models.Model):
     content_type = models.CharField(max_length=50)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
+    # Images only: EXIF-free copies that pages show; the original is sent only when asked for
+    # ("Unduh asli").
+    display = models.FileField(upload_to=attachment_path, max_length=300, blank=True)
+    thumbnail = models.FileField(upload_to=attachment_path, max_length=300, blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    taken_at = models.DateTimeField(_("waktu pengambilan"), null=True, blank=True)
+    latitude = models.DecimalField(
+        _("lintang foto"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("bujur foto"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    metadata_source = models.CharField(
+        _("sumber waktu dan GPS"),
+        max_length=10,
+        choices=MetadataSource.choices,
+        default=MetadataSource.NONE,
+    )
+    client_resized = models.BooleanField(_("diperkecil di ponsel"), default=False)
+    # Sent by the page with each file, so a retry after a lost answer does not add it twice.
+    client_token = models.CharField(max_length=40, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -518,13 +541,27 @@ class Attachment(models.Model):
         ordering = ["proposal", "kind", "uploaded_at"]
         verbose_name = _("lampiran")
         verbose_name_plural = _("lampiran")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "client_token"],
+                condition=~Q(client_token=""),
+                name="attachment_once_per_client_token",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.original_name}"
 
+    MetadataSource = MetadataSource
+
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+    @property
+    def has_copies(self) -> bool:
+        """An image with its display copy and thumbnail (older uploads may have none yet)."""
+        return bool(self.is_image and self.display and self.thumbnail)
 
 
 class TransitionLog(models.Model):

@@ -505,7 +505,8 @@ def test_a_pdf_is_not_accepted_as_a_site_photo(client, site):
 @pytest.mark.parametrize(
     ("code", "after", "refused", "reason"),
     [
-        (errno.ENOSPC, 1, "belakang.png", "ruang penyimpanan berkas di server penuh"),
+        # An image is three files: the original, its display copy and its thumbnail.
+        (errno.ENOSPC, 3, "belakang.png", "ruang penyimpanan berkas di server penuh"),
         (errno.EROFS, 0, "depan.png", "sedang tidak dapat ditulisi (hanya-baca)"),
     ],
 )
@@ -536,7 +537,8 @@ def test_a_full_or_read_only_media_disk_keeps_no_file_and_says_so(
     assert media_files() == before  # the first photo, stored before the disk filled, is gone
 
 
-def test_attachments_are_served_inline_through_the_scoped_view(client, site):
+def test_attachments_are_served_through_the_scoped_view(client, site):
+    """A PDF opens in the browser; an image's original is downloaded ("Unduh asli")."""
     proposal = make_proposal(site)
     photo = proposal.attachments.filter(kind="site_photo").first()
     letter = proposal.attachments.get(kind="proposal_letter")
@@ -545,9 +547,9 @@ def test_attachments_are_served_inline_through_the_scoped_view(client, site):
     response = client.get(reverse("proposals:attachment", args=[proposal.code, photo.pk]))
 
     assert response.status_code == 200
-    assert response["Content-Type"] == "image/png"
+    assert response["Content-Type"] == "application/octet-stream"
     assert response["X-Content-Type-Options"] == "nosniff"
-    assert response["Content-Disposition"].startswith("inline")
+    assert response["Content-Disposition"].startswith("attachment")
     assert b"".join(response.streaming_content) == png_bytes()
     pdf = client.get(reverse("proposals:attachment", args=[proposal.code, letter.pk]))
     assert pdf["Content-Type"] == "application/pdf"
