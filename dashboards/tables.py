@@ -65,6 +65,8 @@ class Table:
     rows: list[list[Cell]] = field(default_factory=list)
     total: list[Cell] | None = None
     note: str = ""
+    # Figures a section shows beside its table (a ratio, the year's parameters …).
+    extra: dict = field(default_factory=dict)
 
     def dataset(self) -> tablib.Dataset:
         data = tablib.Dataset(headers=self.headers, title=self.title[:31])
