@@ -991,20 +991,12 @@ def equity(user, filters: Filters, per_kelurahan: dict | None = None) -> list[Ta
         repeat.rows.append(
             [
                 text(names.get(kel_id, "")),
-                Cell_text_link(
-                    listed, filters.query(daftar="usulan", tahap="didanai", kelurahan=kel_id)
-                ),
+                text(listed, filters.query(daftar="usulan", tahap="didanai", kelurahan=kel_id)),
                 cell(rts_total.get(kel_id, 0)),
                 cell(never),
             ]
         )
     return [table, repeat]
-
-
-def Cell_text_link(value, link):  # noqa: N802
-    c = text(value)
-    c.link = link
-    return c
 
 
 GINI_NOTE = (

@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import tablib
 
+from bangkit.money import number_text, rupiah
 from bangkit.spreadsheets import csv_text, xlsx_bytes
 
 # How a cell is shown: money in rupiah, a count, a percentage, days, hectares, a volume, text.
@@ -31,17 +32,30 @@ class Cell:
             return None
         if self.kind == "text":
             return str(self.value)
-        if isinstance(self.value, Decimal):
-            return self.value
         return self.value
+
+    @property
+    def shown(self) -> str:
+        """The value as the page prints it, in Indonesian notation."""
+        if self.value is None or self.value == "":
+            return "–"
+        if self.kind == "text":
+            return str(self.value)
+        if self.kind == "year":
+            return str(self.value)
+        if self.kind == "money":
+            return rupiah(self.value)
+        if self.kind == "percent":
+            return f"{number_text(self.value)}%"
+        return number_text(self.value)
 
 
 def cell(value, kind: str = "count", link: str = "") -> Cell:
     return Cell(value=value, kind=kind, link=link)
 
 
-def text(value) -> Cell:
-    return Cell(value=value, kind="text")
+def text(value, link: str = "") -> Cell:
+    return Cell(value=value, kind="text", link=link)
 
 
 def percent(part, whole) -> Decimal | None:
