@@ -30,7 +30,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from bangkit.models import RT, Kelurahan, SlumArea
+from bangkit.models import RT, Kecamatan, Kelurahan, SlumArea
 from bangkit.queries import total_of
 from budgets.figures import _BINDING, _commitment  # the envelopes' own rule of commitment
 from budgets.models import BudgetEnvelope
@@ -277,7 +277,7 @@ def money(user, filters: Filters) -> list[Table]:
         )
     )
     pagu = _envelopes(user, filters)
-    names = _area_names(filters)
+    names = _area_names(user, filters)
     grid = {key: dict.fromkeys(MONEY_FIGURES, 0) for key in pagu}
     for row in rows:
         key = (row["fiscal_year__year"], row[area_id])
@@ -342,15 +342,11 @@ MONEY_NOTE = (
 )
 
 
-def _area_names(filters: Filters) -> dict:
+def _area_names(user, filters: Filters) -> dict:
+    """{area id: name} of the areas the tables are split by, in the user's scope."""
     if filters.level == "kecamatan":
-        return {}
-    qs = Kelurahan.objects.all()
-    if filters.kelurahan:
-        qs = qs.filter(pk=filters.kelurahan.pk)
-    else:
-        qs = qs.filter(kecamatan=filters.kecamatan)
-    return dict(qs.values_list("pk", "name"))
+        return dict(Kecamatan.objects.visible_to(user).values_list("pk", "name"))
+    return dict(_kelurahan_in_scope(user, filters).values_list("pk", "name"))
 
 
 KIND_LABELS = dict(SwadayaContribution.Kind.choices)
@@ -581,7 +577,7 @@ def people(user, filters: Filters) -> list[Table]:
         )
     )
     grid: dict = {}
-    names = {}
+    names = _area_names(user, filters)
     for row in sites:
         key = (row["fiscal_year__year"], row[area_id])
         names[row[area_id]] = row[area_name]
@@ -598,9 +594,6 @@ def people(user, filters: Filters) -> list[Table]:
         slot["women"] = int(row["women_count"] or 0)
         slot["hours"] = Decimal(row["hours"] or 0)
         slot["labour"] = labour_value(row["hours"], row["proposal__fiscal_year__daily_wage"])
-    missing = {area for _, area in grid} - set(names)
-    if missing:
-        names.update(_names_of(filters, missing))
     table = Table(
         "peserta",
         "Peserta gotong-royong dan penerima manfaat",
@@ -671,14 +664,6 @@ def people(user, filters: Filters) -> list[Table]:
         cell(int(sums["people"])),
     ]
     return [table, output(user, filters)]
-
-
-def _names_of(filters: Filters, ids) -> dict:
-    if filters.level == "kecamatan":
-        from bangkit.models import Kecamatan
-
-        return dict(Kecamatan.objects.filter(pk__in=ids).values_list("pk", "name"))
-    return dict(Kelurahan.objects.filter(pk__in=ids).values_list("pk", "name"))
 
 
 def output(user, filters: Filters) -> Table:
