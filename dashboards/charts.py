@@ -49,7 +49,7 @@ def columns(
     plot_h = height - bottom - 30
     top = max((float(v or 0) for _, vs in series for v in vs), default=0) or 1
     group_w = (width - left) / max(len(years), 1)
-    bar_w = max(4.0, (group_w - 10) / max(len(series), 1))
+    bar_w = min(60.0, max(4.0, (group_w - 10) / max(len(series), 1)))
     parts = [
         f'<svg class="chart chart-columns" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="Grafik per tahun" xmlns="http://www.w3.org/2000/svg">'
@@ -60,7 +60,7 @@ def columns(
             f'<text class="chart-label" x="{left + s * 150 + 16}" y="15">{escape(name)}</text>'
         )
     for i, year in enumerate(years):
-        x0 = left + i * group_w + 5
+        x0 = left + i * group_w + (group_w - bar_w * len(series)) / 2
         for s, (name, values) in enumerate(series):
             value = values[i] if i < len(values) else 0
             h = plot_h * float(value or 0) / top
@@ -71,7 +71,7 @@ def columns(
                 f"<title>{year} {escape(name)}: {escape(shown)}</title></rect>"
             )
         parts.append(
-            f'<text class="chart-label" x="{x0 + group_w / 2 - 5:.1f}" y="{height - 8}" '
+            f'<text class="chart-label" x="{x0 + bar_w * len(series) / 2:.1f}" y="{height - 8}" '
             f'text-anchor="middle">{year}</text>'
         )
     parts.append("</svg>")
