@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "procurement",
     "reporting",
     "portal",
+    "dashboards",
     "demo",
 ]
 
