@@ -316,6 +316,7 @@ def advance(proposal: Proposal, state: str, *, cancelled_from: str | None = None
     A cancelled proposal is cancelled by its stage's owner from `cancelled_from` (draft).
     """
     state = State(state)
+    proposal = _refreshed(proposal)  # a stale object must not walk a step twice
     if state == State.CANCELLED:
         proposal = advance(proposal, cancelled_from or State.DRAFT, **options)
         owner = {State.DRAFT: Role.RT, State.MUSRENBANG: Role.RT}.get(proposal.state)
