@@ -128,18 +128,29 @@ def _progress_photo(proposal, stage: int) -> SimpleUploadedFile:
 
 
 @contextmanager
-def _year_open(fiscal_year: FiscalYear):
-    """Proposals are made and submitted in an open year: open it for that moment only."""
+def _year_as(fiscal_year: FiscalYear, wanted: str, *, only_from=None):
+    """The year in status `wanted` for a moment (only if it is in `only_from`), then back."""
     status = FiscalYear.objects.values_list("status", flat=True).get(pk=fiscal_year.pk)
-    if status == FiscalYear.Status.OPEN:
+    if status == wanted or (only_from is not None and status not in only_from):
         yield
         return
-    FiscalYear.objects.filter(pk=fiscal_year.pk).update(status=FiscalYear.Status.OPEN)
+    FiscalYear.objects.filter(pk=fiscal_year.pk).update(status=wanted)
     try:
         yield
     finally:
         FiscalYear.objects.filter(pk=fiscal_year.pk).update(status=status)
         fiscal_year.status = status
+
+
+def _year_open(fiscal_year: FiscalYear):
+    """Proposals are made and submitted in an open year: open it for that moment only."""
+    return _year_as(fiscal_year, FiscalYear.Status.OPEN)
+
+
+def _year_not_closed(fiscal_year: FiscalYear):
+    """A closed year's history happened while it ran: walk it as a year in execution."""
+    closed = [FiscalYear.Status.CLOSED]
+    return _year_as(fiscal_year, FiscalYear.Status.EXECUTION, only_from=closed)
 
 
 def _ticked(proposal, stage) -> dict:
@@ -330,7 +341,8 @@ def advance(proposal: Proposal, state: str, *, cancelled_from: str | None = None
         return _refreshed(_transition(proposal, action, role, note=REASON))
     target = PATH.index(state)
     while PATH.index(State(proposal.state)) < target:
-        proposal = _refreshed(STEPS[proposal.state](proposal, **options))
+        with _year_not_closed(proposal.fiscal_year):
+            proposal = _refreshed(STEPS[proposal.state](proposal, **options))
     if proposal.state != state:
         raise ValueError(f"{proposal} is already {proposal.state}, past {state}")
     return proposal
