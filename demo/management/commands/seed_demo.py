@@ -10,9 +10,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from bangkit.models import Kelurahan
-from demo.seeders import core, decade, procurement, proposals, reporting, verification
+from demo.seeders import core, dates, decade, procurement, proposals, reporting, verification
 
 # Each stage seeds on top of the one before it, through the real services.
 SEEDERS = [
@@ -66,9 +67,14 @@ class Command(BaseCommand):
         if years:
             self._decade(years, scale)
             return
+        started = timezone.now()
         for label, seeder in SEEDERS:
             with transaction.atomic():
                 self.stdout.write(f"{label}: {seeder()}")
+        # The services stamp every step with the minute it ran: spread them over the year.
+        with transaction.atomic():
+            moved = dates.spread_transition_dates(started, core.demo_year())
+        self.stdout.write(f"tanggal: {moved} langkah diberi tanggal masing-masing")
         self.stdout.write(
             self.style.SUCCESS(f"Selesai. Kata sandi semua akun demo: {settings.DEMO_PASSWORD}")
         )
