@@ -631,7 +631,8 @@ def public_index(request):
 
 @require_GET
 def public_csv(request, year):
-    response = HttpResponse(exports.purchases_csv(year), content_type="text/csv; charset=utf-8")
+    text = exports.kept_export("csv", year, lambda: exports.purchases_csv(year))
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="pembelian-bangkit-{year}.csv"'
     return response
 
@@ -639,7 +640,7 @@ def public_csv(request, year):
 @require_GET
 def public_xlsx(request, year):
     response = HttpResponse(
-        exports.purchases_xlsx(year),
+        exports.kept_export("xlsx", year, lambda: exports.purchases_xlsx(year)),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="pembelian-bangkit-{year}.xlsx"'
@@ -649,9 +650,15 @@ def public_xlsx(request, year):
 @require_GET
 def public_ocds(request, year):
     uri = request.build_absolute_uri(reverse("procurement_public:ocds", args=[year]))
-    package = exports.ocds_package(year, uri=uri)
+    text = exports.kept_export(
+        "ocds",
+        year,
+        # Compact JSON: with an indent, json falls back from its C encoder to pure Python.
+        lambda: json.dumps(exports.ocds_package(year, uri=uri), ensure_ascii=False),
+        extra=uri,
+    )
     response = HttpResponse(
-        json.dumps(package, ensure_ascii=False, indent=1),
+        text,
         content_type="application/json; charset=utf-8",
     )
     response["Content-Disposition"] = f'inline; filename="ocds-bangkit-{year}.json"'

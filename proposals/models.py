@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
@@ -14,6 +14,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, trans
 from bangkit.history import history_records
 from bangkit.images import MetadataSource
 from bangkit.models import RT, FiscalYear, ImmutableQuerySet, Kelurahan, RequiredDocument, WorkType
+from bangkit.queries import count_of, sum_of, without_boundaries
 from bangkit.scoping import ScopedQuerySet
 from bangkit.templatetags.rupiah import angka
 from proposals import rules
@@ -43,7 +44,9 @@ class MusrenbangEntryQuerySet(ScopedQuerySet):
     scope_kecamatan = "kelurahan__kecamatan"
 
     def with_support_count(self):
-        return self.annotate(support_count=Count("supports", distinct=True))
+        # A correlated subquery, not a join grouped over every entry: a page's LIMIT then
+        # counts the supports of its own rows only (support_once_per_nik indexes entry first).
+        return self.annotate(support_count=count_of(CitizenSupport.objects.all(), per="entry"))
 
 
 class MusrenbangEntry(models.Model):
@@ -123,12 +126,21 @@ class ProposalQuerySet(ScopedQuerySet):
     scope_kecamatan = "kelurahan__kecamatan"
 
     def with_rab_total(self):
+        # A correlated subquery (see MusrenbangEntryQuerySet.with_support_count).
         return self.annotate(
-            rab_sum=Coalesce(Sum("rab_lines__line_total"), 0, output_field=models.BigIntegerField())
+            rab_sum=sum_of(
+                RABLine.objects.all(),
+                "line_total",
+                per="proposal",
+                output_field=models.BigIntegerField(),
+            )
         )
 
     def for_lists(self):
-        return self.select_related("rt", "kelurahan__kecamatan", "work_type", "fiscal_year")
+        return without_boundaries(
+            self.select_related("rt", "kelurahan__kecamatan", "work_type", "fiscal_year"),
+            "kelurahan__kecamatan",
+        )
 
     def with_last_step(self):
         """Each proposal's latest logged step, as `last_transition`, `last_note` and
@@ -244,6 +256,10 @@ class Proposal(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # The order of every proposal list and of the admin's changelist.
+            models.Index(fields=["-created_at", "-id"], name="proposal_list_order"),
+        ]
         verbose_name = _("usulan kegiatan")
         verbose_name_plural = _("usulan kegiatan")
         constraints = [

@@ -83,12 +83,15 @@ def savings_view(request):
     if not reporting_rules.sees_savings(request.user):
         raise Http404
     years = list(FiscalYear.objects.order_by("-year").values_list("year", flat=True))
-    year = _year(request)
+    # One year unless "Semua" (tahun=) is asked for: every year on every request grows with
+    # the programme's age. The rows come a page at a time; the totals cover them all.
+    year = _year(request) if "tahun" in request.GET else (years[0] if years else None)
     table = savings.savings_table(request.user, year=year)
+    page = Paginator(table.rows, PAGE_SIZE).get_page(query_page(request))
     return render(
         request,
         "reporting/savings.html",
-        {"table": table, "year": year, "years": years},
+        {"table": table, "page": page, "year": year, "years": years},
     )
 
 
