@@ -17,6 +17,8 @@ SIGNED_IN_MENU = [
         {Role.RT, Role.KELURAHAN, Role.KECAMATAN, Role.TOKO, "city"},
     ),
     ("Pelaksanaan", "reporting:sites", {Role.RT, Role.KELURAHAN, Role.KECAMATAN, "city"}),
+    # The city's figures (the top app dashboards); the camat and lurah see their own area.
+    ("Dasbor", "dashboards:index", {Role.KELURAHAN, Role.KECAMATAN, "city"}),
 ]
 
 

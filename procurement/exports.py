@@ -9,17 +9,22 @@ the owner's NIK (personal data, UU 27/2022).
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 
 import tablib
-from django.db.models import Prefetch, Q, Sum
+from django.core.cache import cache
+from django.db.models import Count, Max, Prefetch, Q, Sum
 from django.utils import timezone
 
+from bangkit.models import FiscalYear
+from bangkit.queries import boundaries_on
 from bangkit.spreadsheets import csv_text, xlsx_bytes
 from procurement.models import (
     CATEGORY_UNSPSC,
     UNIT_CODES,
     Category,
+    DeliveryLine,
     Payment,
     PurchaseOrder,
     PurchaseOrderLine,
@@ -42,8 +47,21 @@ def published_orders(year: int):
         .select_related(
             "supplier__kelurahan__kecamatan",
             "proposal__kelurahan__kecamatan",
-            "proposal__rt",
+            # str(proposal.rt) names its kelurahan; the OCID names the numbering kelurahan.
+            "proposal__rt__kelurahan",
             "proposal__fiscal_year",
+            "number_kelurahan",
+        )
+        .defer(
+            *boundaries_on(
+                PurchaseOrder,
+                [
+                    "supplier__kelurahan__kecamatan",
+                    "proposal__kelurahan__kecamatan",
+                    "proposal__rt__kelurahan",
+                    "number_kelurahan",
+                ],
+            )
         )
         .prefetch_related(
             Prefetch("lines", queryset=lines.order_by("position", "id")),
@@ -62,6 +80,41 @@ def years_with_purchases() -> list[int]:
         ),
         reverse=True,
     )
+
+
+# --- Exports of a closed year, kept ------------------------------------------------------------
+
+CACHE_SECONDS = 24 * 3600
+
+
+def _fingerprint(year: int) -> str:
+    """What the year's published purchases are made of: counts, last ids, last dates."""
+    orders = PurchaseOrder.objects.filter(proposal__fiscal_year__year=year, sequence__isnull=False)
+    parts = [
+        orders.aggregate(
+            n=Count("id"), last=Max("id"), issued=Max("issued_at"), off=Max("cancelled_at")
+        ),
+        Payment.objects.filter(order__in=orders).aggregate(n=Count("id"), last=Max("id")),
+        DeliveryLine.objects.filter(order_line__order__in=orders).aggregate(
+            n=Count("id"), last=Max("id"), q=Sum("quantity")
+        ),
+    ]
+    return "|".join(str(sorted(part.items())) for part in parts)
+
+
+def kept_export(kind: str, year: int, build, *, extra: str = ""):
+    """``build()``, kept in the shared cache once the year is closed (its purchases no longer
+    change), under a key that holds the year's fingerprint: a late payment or correction
+    still shows at once. An open year is built on every request."""
+    if not FiscalYear.objects.filter(year=year, status=FiscalYear.Status.CLOSED).exists():
+        return build()
+    digest = hashlib.sha256(f"{_fingerprint(year)}|{extra}".encode()).hexdigest()[:32]
+    key = f"export:{kind}:{year}:{digest}"
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, CACHE_SECONDS)
+    return value
 
 
 # --- Tables -----------------------------------------------------------------------------------

@@ -10,8 +10,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from bangkit.confirm import Confirmation, ask_to_confirm, is_confirmed
 from bangkit.errors import ActionRefused
 from bangkit.models import Role
+from bangkit.money import rupiah
 from bangkit.params import query_choice, query_page, query_year
 from bangkit.refusals import perform, say_refused
 from bangkit.years import year_numbers
@@ -28,7 +30,7 @@ from procurement.forms import (
 )
 from procurement.models import Delivery, Handover, PurchaseOrder, ReferencePrice
 from procurement.pdf import order_pdf
-from proposals.models import Proposal
+from proposals.models import Proposal, State
 
 PAGE_SIZE = 30
 
@@ -328,6 +330,12 @@ def order_edit(request, pk):
 @require_POST
 def order_issue(request, pk):
     order = _order_or_404(request.user, pk)
+    if (
+        not is_confirmed(request)
+        and procurement_rules.may_edit_order(request.user, order)
+        and not services.issue_problems(order)
+    ):
+        return _confirm_issue(request, order)
     perform(
         request,
         services.order_issue,
@@ -336,6 +344,33 @@ def order_issue(request, pk):
         success=lambda order: f"Surat pesanan {order.number} diterbitkan.",
     )
     return redirect("procurement:order", pk=order.pk)
+
+
+def _confirm_issue(request, order: PurchaseOrder):
+    """What issuing the order does, with its lines and money, before the lurah says yes."""
+    proposal = order.proposal
+    consequences = [
+        f"Surat pesanan mendapat nomor berikutnya dari penomoran Kelurahan "
+        f"{proposal.kelurahan.name} tahun {proposal.fiscal_year.year}.",
+        f"{rupiah(order.total)} diikat dari anggaran usulan ini; isi pesanan tidak dapat "
+        "diubah lagi, hanya dibatalkan selama belum ada penerimaan maupun pembayaran.",
+        f"Toko {order.supplier.name} dapat melihat dan mengonfirmasi pesanan ini.",
+    ]
+    if proposal.state == State.DESIGNATED:
+        consequences.append("Usulan berpindah ke tahap “Pengadaan material”.")
+    return ask_to_confirm(
+        request,
+        "procurement/confirm_issue.html",
+        Confirmation(
+            title=f"Terbitkan surat pesanan ke {order.supplier.name}?",
+            action=reverse("procurement:order_issue", args=[order.pk]),
+            back=reverse("procurement:order", args=[order.pk]),
+            button="Ya, terbitkan surat pesanan",
+            consequences=consequences,
+        ),
+        order=order,
+        lines=list(order.lines.order_by("position", "id")),
+    )
 
 
 @login_required
@@ -532,6 +567,10 @@ def handover_confirm(request, pk):
     handover_row = Handover.objects.select_related("proposal").get_visible_or_404(
         request.user, pk=pk
     )
+    if not is_confirmed(request) and procurement_rules.may_confirm_handover(
+        request.user, handover_row
+    ):
+        return _confirm_handover(request, handover_row)
     perform(
         request,
         services.handover_confirm_by_rt,
@@ -540,6 +579,34 @@ def handover_confirm(request, pk):
         success="BAST dikonfirmasi. Material resmi diterima RT.",
     )
     return redirect("procurement:handover", pk=handover_row.proposal_id)
+
+
+def _confirm_handover(request, handover_row: Handover):
+    """The materials the Ketua RT confirms, listed above the button that confirms them."""
+    proposal = handover_row.proposal
+    back = reverse("procurement:handover", args=[proposal.pk])
+    return ask_to_confirm(
+        request,
+        "procurement/confirm_handover.html",
+        Confirmation(
+            title="Konfirmasi penerimaan material?",
+            action=reverse("procurement:handover_confirm", args=[handover_row.pk]),
+            back=back,
+            button="Ya, saya menerima material ini",
+            consequences=[
+                f"Anda, sebagai Ketua RT (pihak kedua), menyatakan telah menerima "
+                f"{len(handover_row.items)} jenis material di atas dalam kondisi sebagaimana "
+                "tercatat.",
+                f"BAST {handover_row.number} menjadi lengkap; PDF-nya disimpan tetap dan tidak "
+                "dapat diubah.",
+                "Usulan berpindah ke tahap “Material diterima” dan pencatatan pekerjaan dapat "
+                "dimulai.",
+            ],
+        ),
+        proposal=proposal,
+        handover=handover_row,
+        items=handover_row.items,
+    )
 
 
 @login_required
@@ -565,7 +632,8 @@ def public_index(request):
 
 @require_GET
 def public_csv(request, year):
-    response = HttpResponse(exports.purchases_csv(year), content_type="text/csv; charset=utf-8")
+    text = exports.kept_export("csv", year, lambda: exports.purchases_csv(year))
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="pembelian-bangkit-{year}.csv"'
     return response
 
@@ -573,7 +641,7 @@ def public_csv(request, year):
 @require_GET
 def public_xlsx(request, year):
     response = HttpResponse(
-        exports.purchases_xlsx(year),
+        exports.kept_export("xlsx", year, lambda: exports.purchases_xlsx(year)),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="pembelian-bangkit-{year}.xlsx"'
@@ -583,9 +651,15 @@ def public_xlsx(request, year):
 @require_GET
 def public_ocds(request, year):
     uri = request.build_absolute_uri(reverse("procurement_public:ocds", args=[year]))
-    package = exports.ocds_package(year, uri=uri)
+    text = exports.kept_export(
+        "ocds",
+        year,
+        # Compact JSON: with an indent, json falls back from its C encoder to pure Python.
+        lambda: json.dumps(exports.ocds_package(year, uri=uri), ensure_ascii=False),
+        extra=uri,
+    )
     response = HttpResponse(
-        json.dumps(package, ensure_ascii=False, indent=1),
+        text,
         content_type="application/json; charset=utf-8",
     )
     response["Content-Disposition"] = f'inline; filename="ocds-bangkit-{year}.json"'

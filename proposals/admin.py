@@ -18,6 +18,9 @@ from bangkit.admin_scoping import (
     ReadOnlyInline,
     ScopedHistoryAdmin,
     audit_admin_save,
+    created_in_filter,
+    kecamatan_filter,
+    year_filter,
 )
 from bangkit.models import FiscalYear
 from bangkit.services import audit_record
@@ -153,7 +156,9 @@ class MusrenbangEntryAdmin(ImportExportMixin, ScopedHistoryAdmin):
         "support_count",
     ]
     list_display_links = ["source_id", "title"]
-    list_filter = ["year", "kelurahan__kecamatan", "work_type"]
+    # Newest first, in the order of the (year, source_id) unique index: no sort of the table.
+    ordering = ["-year", "-source_id"]
+    list_filter = [year_filter(), kecamatan_filter("kelurahan__kecamatan"), "work_type"]
     search_fields = ["source_id", "title", "kelurahan__name", "location_text", "proposer"]
     list_select_related = ["kelurahan__kecamatan", "rt", "work_type"]
     autocomplete_fields = ["kelurahan", "rt"]
@@ -397,7 +402,7 @@ class ProposalAdmin(ScopedHistoryAdmin):
         "rab_total_display",
         "fiscal_year",
     ]
-    list_filter = ["state", "kelurahan__kecamatan", "fiscal_year"]
+    list_filter = ["state", kecamatan_filter("kelurahan__kecamatan"), "fiscal_year"]
     search_fields = ["code", "title", "kelurahan__name", "location_description"]
     list_select_related = ["rt", "kelurahan__kecamatan", "fiscal_year"]
     inlines = [RABLineInline, AttachmentInline, TransitionLogInline]
@@ -526,10 +531,9 @@ class TransitionLogAdmin(ThroughScopedReadOnlyAdmin):
     scope_field = "proposal"
     scope_model = Proposal
     list_display = ["created_at", "proposal", "transition", "from_state", "to_state", "actor"]
-    list_filter = ["transition", "to_state"]
+    list_filter = [created_in_filter("created_at"), "transition", "to_state"]
     search_fields = ["proposal__code", "note", "actor__username"]
     list_select_related = ["proposal", "actor"]
-    date_hierarchy = "created_at"
     fields = [
         "proposal",
         "transition",

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from bangkit.files import IMAGE_TYPES, check_upload
+from bangkit.images import ClientImageForm
 from bangkit.models import RequiredDocument, WorkType
 from bangkit.money import MAX_RUPIAH, RupiahField
 from bangkit.params import plain_int
@@ -357,7 +358,7 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-class AttachmentForm(forms.Form):
+class AttachmentForm(ClientImageForm):
     """Files for one kind of document; each is checked by its content before any is kept."""
 
     kind = forms.ChoiceField(choices=RequiredDocument.Kind.choices, widget=forms.HiddenInput)

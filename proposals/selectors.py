@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.shortcuts import get_object_or_404
 
 from bangkit.models import ChecklistItem, FiscalYear, Kelurahan, RequiredDocument, Role, WorkType
@@ -49,7 +49,7 @@ def proposal_list(*, user, filters: ProposalFilters):
     qs = _filtered(user, filters)
     if filters.state:
         qs = qs.filter(state=filters.state)
-    return qs.for_lists().with_rab_total().order_by("-created_at", "-id")
+    return qs.for_lists().with_rab_total().with_last_step().order_by("-created_at", "-id")
 
 
 def proposal_state_counts(*, user, filters: ProposalFilters) -> list[tuple[str, str, int]]:
@@ -106,6 +106,7 @@ def musrenbang_entries_for(user):
         .annotate(
             live_code=Subquery(live.values("code")[:1]),
             live_state=Subquery(live.values("state")[:1]),
+            live_returned=Exists(live.returned()),
         )
         .order_by("-year", F("priority").asc(nulls_last=True), "source_id")
     )

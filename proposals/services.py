@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,6 +15,7 @@ from bangkit import storage
 from bangkit.errors import ActionRefused, NotInScope, full_clean_or_refuse
 from bangkit.files import EXTENSIONS, check_upload
 from bangkit.history import records_actor
+from bangkit.images import MetadataSource, client_metadata, make_copies
 from bangkit.models import ChecklistItem, FiscalYear
 from bangkit.rules import require_reason
 from bangkit.services import audit_record
@@ -227,9 +229,29 @@ def proposal_update(
 
 @records_actor
 @storage.atomic
-def attachment_add(*, proposal: Proposal, actor, kind: str, upload) -> Attachment:
+def attachment_add(
+    *,
+    proposal: Proposal,
+    actor,
+    kind: str,
+    upload,
+    client_token: str = "",
+    client_taken_at: str = "",
+    client_latitude: str = "",
+    client_longitude: str = "",
+    client_resized: bool = False,
+) -> Attachment:
+    """Keep one document file. An image also gets its EXIF-free display copy and thumbnail
+    (HEIC too), and its time and GPS: from the file's EXIF, else what the phone read from its
+    original before resizing it (kept marked as such, nonsense dropped). A repeat of the same
+    upload (same client token, a retry after a lost answer) returns the first one."""
     proposal = _lock(proposal, actor)
     _require_rt_editor(proposal, actor)
+    client_token = (client_token or "").strip()[:40]
+    if client_token:
+        earlier = proposal.attachments.filter(client_token=client_token).first()
+        if earlier is not None:
+            return earlier
     try:
         checked = check_upload(upload)
     except ValidationError as exc:
@@ -244,16 +266,52 @@ def attachment_add(*, proposal: Proposal, actor, kind: str, upload) -> Attachmen
         size=checked.size,
         sha256=checked.sha256,
         uploaded_by=actor,
+        client_token=client_token,
+        client_resized=bool(client_resized),
     )
-    attachment.full_clean(exclude=["file", "proposal", "uploaded_by"])
-    # Deleted again if this transaction, or one around it, does not commit.
-    storage.save_file(attachment.file, _safe_name(upload, checked.content_type), upload)
+    attachment.full_clean(exclude=["file", "display", "thumbnail", "proposal", "uploaded_by"])
+    label = attachment.original_name or "berkas"
+    stored_name = _safe_name(upload, checked.content_type)
+    copies = None
+    if attachment.is_image:
+        upload.seek(0)
+        try:
+            copies = make_copies(upload.read())
+        except ValidationError as exc:
+            raise ActionRefused(f"{label}: {exc.messages[0]}") from exc
+        upload.seek(0)
+        meta, source = copies.metadata, MetadataSource.FILE
+        if meta.empty:
+            meta = client_metadata(client_taken_at, client_latitude, client_longitude)
+            source = MetadataSource.NONE if meta.empty else MetadataSource.CLIENT
+        attachment.taken_at, attachment.latitude, attachment.longitude = (
+            meta.taken_at,
+            meta.latitude,
+            meta.longitude,
+        )
+        attachment.metadata_source = source
+        attachment.width, attachment.height = copies.width, copies.height
+    # Every file is deleted again if this transaction, or one around it, does not commit.
+    storage.save_file(attachment.file, stored_name, upload, label=label)
+    if copies is not None:
+        key = stored_name.rsplit(".", 1)[0]
+        storage.save_file(
+            attachment.display, f"{key}-tampil.jpg", ContentFile(copies.display), label=label
+        )
+        storage.save_file(
+            attachment.thumbnail, f"{key}-kecil.jpg", ContentFile(copies.thumbnail), label=label
+        )
     attachment.save()
     audit_record(
         actor=actor,
         action="attachment_add",
         obj=proposal,
-        data={"kind": kind, "sha256": checked.sha256, "size": checked.size},
+        data={
+            "kind": kind,
+            "sha256": checked.sha256,
+            "size": checked.size,
+            "metadata_source": attachment.metadata_source,
+        },
     )
     return attachment
 
@@ -270,7 +328,7 @@ def attachment_remove(*, attachment: Attachment, actor) -> None:
         data={"kind": attachment.kind, "sha256": attachment.sha256},
     )
     # Only once the deletion is committed: a rollback must find the file still there.
-    storage.delete_on_commit(attachment.file)
+    storage.delete_on_commit(attachment.file, attachment.display, attachment.thumbnail)
     attachment.delete()
 
 

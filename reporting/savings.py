@@ -28,7 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import DecimalField, Q
 
-from bangkit.queries import sum_of
+from bangkit.queries import boundaries_on, sum_of
 from procurement.models import Payment, PurchaseOrder
 from proposals.models import Proposal, RABLine, State
 from reporting.models import (
@@ -249,6 +249,7 @@ def savings_table(user, *, year: int | None = None) -> SavingsTable:
         Proposal.objects.visible_to(user)
         .filter(state=State.COMPLETED)
         .select_related("rt", "kelurahan__kecamatan", "fiscal_year", "work_type")
+        .defer(*boundaries_on(Proposal, ["kelurahan__kecamatan"]))
         .order_by("kelurahan__kecamatan__code", "kelurahan__name", "rt__number", "code")
     )
     if year:

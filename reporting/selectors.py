@@ -19,7 +19,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from bangkit.models import ChecklistItem
-from bangkit.queries import count_of, sum_of
+from bangkit.queries import boundaries_on, count_of, sum_of
 from procurement.models import PurchaseOrder, PurchaseOrderLine
 from procurement.selectors import delivered_per_line
 from proposals.models import Proposal, State
@@ -88,6 +88,7 @@ def sites_for(user, *, year: int | None = None, state: str | None = None) -> Que
         Proposal.objects.visible_to(user)
         .filter(state__in=EXECUTION_STATES)
         .select_related("rt", "kelurahan__kecamatan", "fiscal_year", "work_type")
+        .defer(*boundaries_on(Proposal, ["kelurahan__kecamatan"]))
         .annotate(
             # Days, not sessions: a morning and an afternoon shift are one day of work.
             work_day_count=count_of(WorkDay.objects.all(), per="proposal", distinct="date"),

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from bangkit.downloads import file_response
 from bangkit.errors import ActionRefused, NotInScope
+from bangkit.images import CLIENT_SEND_ORIGINAL_UP_TO, stored_image_response
 from bangkit.models import Role
 from bangkit.params import query_choice, query_page, query_year
 from bangkit.refusals import perform, say_refused
@@ -34,9 +35,6 @@ from reporting.pdf import lpj_pdf
 from reporting.photos import photo_max_bytes
 
 PAGE_SIZE = 30
-# Photos up to this size go up as taken (the server reads their EXIF itself); larger ones are
-# resized on the phone first, with the time and GPS read from the original sent alongside.
-SEND_ORIGINAL_UP_TO = 3 * 1024 * 1024
 
 
 def _year(request) -> int | None:
@@ -86,12 +84,15 @@ def savings_view(request):
     if not reporting_rules.sees_savings(request.user):
         raise Http404
     years = list(year_numbers())
-    year = _year(request)
+    # One year unless "Semua" (tahun=) is asked for: every year on every request grows with
+    # the programme's age. The rows come a page at a time; the totals cover them all.
+    year = _year(request) if "tahun" in request.GET else (years[0] if years else None)
     table = savings.savings_table(request.user, year=year)
+    page = Paginator(table.rows, PAGE_SIZE).get_page(query_page(request))
     return render(
         request,
         "reporting/savings.html",
-        {"table": table, "year": year, "years": years},
+        {"table": table, "page": page, "year": year, "years": years},
     )
 
 
@@ -344,7 +345,7 @@ def photo_upload(request, pk):
             "proposal": proposal,
             "form": form,
             "site": detail,
-            "send_original_up_to": SEND_ORIGINAL_UP_TO,
+            "send_original_up_to": CLIENT_SEND_ORIGINAL_UP_TO,
             "max_bytes": photo_max_bytes(),
         },
     )
@@ -363,11 +364,7 @@ def _photo_upload_one(request, proposal):
             stage=data["stage"],
             upload=data["photo"],
             caption=data.get("caption", ""),
-            client_token=data.get("client_token", ""),
-            client_taken_at=data.get("client_taken_at", ""),
-            client_latitude=data.get("client_latitude", ""),
-            client_longitude=data.get("client_longitude", ""),
-            client_resized=data.get("client_resized", False),
+            **form.client_fields(),
         )
     except NotInScope:
         return JsonResponse({"ok": False, "error": "Lokasi tidak ditemukan."}, status=404)
@@ -396,27 +393,17 @@ def photo_withdraw(request, pk):
     return redirect(_site_url(photo.proposal))
 
 
-def _image_response(field_file, *, content_type="image/jpeg", download=False):
-    return file_response(
-        field_file,
-        content_type=content_type,
-        filename=os.path.basename(field_file.name) if download else None,
-        download=download,
-        max_age=86400,
-    )
-
-
 @login_required
 @require_GET
 def photo_display(request, pk):
     """The EXIF-free display copy, for whoever may see the site."""
-    return _image_response(selectors.photo_for(request.user, pk).display)
+    return stored_image_response(selectors.photo_for(request.user, pk).display)
 
 
 @login_required
 @require_GET
 def photo_thumbnail(request, pk):
-    return _image_response(selectors.photo_for(request.user, pk).thumbnail)
+    return stored_image_response(selectors.photo_for(request.user, pk).thumbnail)
 
 
 @login_required
@@ -426,7 +413,9 @@ def photo_original(request, pk):
     if not reporting_rules.sees_photo_originals(request.user):
         raise Http404
     photo = selectors.photo_for(request.user, pk)
-    return _image_response(photo.original, content_type="application/octet-stream", download=True)
+    return stored_image_response(
+        photo.original, content_type="application/octet-stream", download=True
+    )
 
 
 # --- The completion report -------------------------------------------------------------------

@@ -5,11 +5,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from bangkit.confirm import Confirmation, ask_to_confirm, is_confirmed
 from bangkit.errors import ActionRefused
+from bangkit.indonesian import long_date
 from bangkit.models import FiscalYear, Kecamatan
+from bangkit.money import rupiah
 from bangkit.params import query_int, query_ints, query_year
 from bangkit.refusals import perform, say_refused
 from proposals.models import Proposal
@@ -184,6 +188,8 @@ def decree_preview(request, public_id):
 @require_POST
 def decree_issue(request, public_id):
     decree = selectors.decree_for(request.user, public_id)
+    if not is_confirmed(request) and rules.may_edit_decree(request.user, decree):
+        return _confirm_issue(request, decree)
     try:
         decree = decrees.decree_issue(
             actor=request.user, decree=decree, site_url=_site_url(request)
@@ -195,6 +201,39 @@ def decree_issue(request, public_id):
         return render(request, "verification/decrees/detail.html", context, status=409)
     messages.success(request, f"SK ditetapkan dengan nomor {decree.number}.")
     return redirect("verification:decree_detail", public_id=public_id)
+
+
+def _confirm_issue(request, decree: Decree):
+    """What issuing does, with the sites and money it binds, before the Camat says yes."""
+    locations = selectors.decree_locations(decree)
+    total = sum(loc.budget for loc in locations)
+    kecamatan, year = decree.kecamatan.name, decree.fiscal_year.year
+    day = decree.decree_date or timezone.localdate()
+    consequences = [
+        f"SK mendapat nomor berikutnya dari penomoran SK Kecamatan {kecamatan} tahun {year}, "
+        f"bertanggal {long_date(day)}.",
+        f"{len(locations)} lokasi ditetapkan dan anggarannya, seluruhnya sebesar "
+        f"{rupiah(total)}, diikat dari pagu Kecamatan {kecamatan}.",
+        "PDF SK disimpan tetap dengan kode QR ke halaman publiknya; isinya tidak dapat diubah "
+        "lagi, hanya dengan SK perubahan.",
+    ]
+    if decree.amends_id:
+        consequences.append(f"SK {decree.amends.number} dicabut dan diganti SK ini.")
+    detail = reverse("verification:decree_detail", args=[decree.public_id])
+    return ask_to_confirm(
+        request,
+        "verification/decrees/confirm_issue.html",
+        Confirmation(
+            title=f"Tetapkan {decree.title}?",
+            action=reverse("verification:decree_issue", args=[decree.public_id]),
+            back=detail,
+            button="Ya, tetapkan SK",
+            consequences=consequences,
+        ),
+        decree=decree,
+        locations=locations,
+        total=total,
+    )
 
 
 def stored_pdf_response(decree: Decree):

@@ -1,0 +1,142 @@
+"""The dashboard pages: thin views that read the filters, call the selectors, render.
+
+Anyone who may not see dashboards, and any area outside the user's scope, gets a 404."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from bangkit.params import query_choice
+from dashboards import figures, records, report, selectors
+from dashboards.filters import PARAMS, FilterError, read_filters
+from dashboards.rules import may_see_dashboards
+from dashboards.tables import as_csv, as_xlsx
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _filters(request):
+    if not may_see_dashboards(request.user):
+        raise Http404
+    return read_filters(request, request.user)
+
+
+def _refused(request, error: FilterError, template="dashboards/index.html"):
+    return render(
+        request,
+        template,
+        {"errors": error.messages, "params": {k: request.GET.get(k, "") for k in PARAMS}},
+        status=400,
+    )
+
+
+@login_required
+@require_GET
+def index(request):
+    try:
+        filters = _filters(request)
+    except FilterError as error:
+        return _refused(request, error)
+    if filters.year_from is None:
+        return render(request, "dashboards/index.html", {"empty": True})
+    figure = query_choice(request, "peta", figures.KELURAHAN_FIGURES, default=selectors.DEFAULT_MAP)
+    board = selectors.dashboard(request.user, filters, map_figure=figure)
+    return render(
+        request,
+        "dashboards/index.html",
+        {
+            "board": board,
+            "filters": filters,
+            "query": filters.query(),
+            "choices": selectors.filter_choices(request.user, filters),
+            "map_figure": figure,
+            "gini_note": figures.GINI_NOTE,
+        },
+    )
+
+
+@login_required
+@require_GET
+def download(request, key, fmt):
+    try:
+        filters = _filters(request)
+    except FilterError as error:
+        return _refused(request, error)
+    if filters.year_from is None:
+        raise Http404
+    board = selectors.dashboard(request.user, filters)
+    span = f"{filters.year_from}-{filters.year_to}"
+    if key == "semua" and fmt == "xlsx":
+        tables = board.tables
+    else:
+        table = board.table(key)
+        if table is None:
+            raise Http404
+        tables = [table]
+    if fmt == "csv":
+        if len(tables) != 1:
+            raise Http404
+        response = HttpResponse(as_csv(tables[0]), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(as_xlsx(tables), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="dasbor-{key}-{span}.{fmt}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def record_list(request):
+    try:
+        filters = _filters(request)
+    except FilterError as error:
+        return _refused(request, error)
+    if filters.year_from is None:
+        raise Http404
+    found = records.records(request, request.user, filters)
+    params = request.GET.copy()
+    params.pop("hal", None)
+    return render(
+        request,
+        "dashboards/records.html",
+        {"records": found, "filters": filters, "query": params.urlencode()},
+    )
+
+
+def _report_year(request, year=None):
+    try:
+        filters = _filters(request)
+    except FilterError as error:
+        return None, error
+    if filters.year_from is None:
+        raise Http404
+    if year is not None:
+        if year not in filters.all_years:
+            raise Http404
+    else:
+        year = filters.year_to
+    return filters.narrowed(year_from=year, year_to=year), None
+
+
+@login_required
+@require_GET
+def annual_report(request):
+    filters, error = _report_year(request)
+    if error:
+        return _refused(request, error, "dashboards/report_page.html")
+    context = report.annual_report(request.user, filters)
+    return render(request, "dashboards/report_page.html", {**context, "filters": filters})
+
+
+@login_required
+@require_GET
+def annual_report_pdf(request, year):
+    filters, error = _report_year(request, year)
+    if error:
+        return _refused(request, error, "dashboards/report_page.html")
+    data = report.annual_report_pdf(request.user, filters)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="laporan-walikota-{year}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
