@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from bangkit.money import RupiahField, group_thousands
 from bangkit.params import plain_int
+from bangkit.rules import MIN_REASON
 from procurement.models import Material, Unit
 from procurement.services import (
     MAX_LINE_QUANTITY,
@@ -164,7 +165,7 @@ OrderLineFormSet = formset_factory(
 
 class CancelForm(forms.Form):
     reason = forms.CharField(
-        label="Alasan pembatalan", min_length=10, widget=forms.Textarea(attrs={"rows": 2})
+        label="Alasan pembatalan", min_length=MIN_REASON, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 

@@ -12,10 +12,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from bangkit.confirm import Confirmation, ask_to_confirm, is_confirmed
 from bangkit.errors import ActionRefused
-from bangkit.models import FiscalYear, Role
+from bangkit.models import Role
 from bangkit.money import rupiah
 from bangkit.params import query_choice, query_page, query_year
 from bangkit.refusals import perform, say_refused
+from bangkit.years import year_numbers
 from procurement import exports, selectors, services
 from procurement import rules as procurement_rules
 from procurement.forms import (
@@ -81,7 +82,7 @@ def index(request):
         {
             "page": page,
             "year": year,
-            "years": FiscalYear.objects.order_by("-year").values_list("year", flat=True),
+            "years": year_numbers(),
             "is_kelurahan": user.role == Role.KELURAHAN,
         },
     )
@@ -115,7 +116,7 @@ def supplier_home(request):
 @login_required
 @require_GET
 def reference_prices(request):
-    years = list(FiscalYear.objects.order_by("-year").values_list("year", flat=True))
+    years = list(year_numbers())
     year = query_year(request) or (years[0] if years else None)
     prices = ReferencePrice.objects.filter(fiscal_year__year=year).select_related("material")
     return render(

@@ -6,6 +6,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.shortcuts import get_object_or_404
 
 from bangkit.models import ChecklistItem, FiscalYear, Kelurahan, RequiredDocument, Role, WorkType
+from bangkit.years import year_numbers
 from proposals.models import (
     Attachment,
     MusrenbangEntry,
@@ -89,7 +90,7 @@ def filter_choices(user) -> dict:
     return {
         "kelurahan": kelurahan,
         "work_types": list(WorkType.objects.order_by("name")),
-        "years": list(FiscalYear.objects.order_by("-year").values_list("year", flat=True)),
+        "years": list(year_numbers()),
     }
 
 

@@ -17,6 +17,7 @@ from bangkit.files import EXTENSIONS, check_upload
 from bangkit.history import records_actor
 from bangkit.images import MetadataSource, client_metadata, make_copies
 from bangkit.models import ChecklistItem, FiscalYear
+from bangkit.rules import require_reason
 from bangkit.services import audit_record
 from proposals import rules
 from proposals.codes import new_tracking_code
@@ -404,8 +405,8 @@ def proposal_transition(
     if not _permitted(method, actor):
         raise ActionRefused(_("Anda tidak berwenang melakukan tindakan ini pada usulan ini."))
     note = (note or "").strip()
-    if action in rules.REQUIRED_REASON and len(note) < 10:
-        raise ActionRefused(_("Tuliskan alasan yang jelas (paling sedikit 10 huruf)."))
+    if action in rules.REQUIRED_REASON:
+        require_reason(note)
     if action == "submit":
         problems = rules.submission_problems(proposal)
         if problems:

@@ -19,7 +19,7 @@ from bangkit import storage
 from bangkit.errors import ActionRefused, full_clean_or_refuse
 from bangkit.files import DOCUMENT_TYPES, EXTENSIONS, check_upload
 from bangkit.money import rupiah
-from bangkit.rules import MIN_REASON
+from bangkit.rules import require_reason
 from bangkit.services import audit_record
 from bangkit.templatetags.rupiah import angka
 from proposals import rules
@@ -644,9 +644,7 @@ def report_return(
         raise ActionRefused(
             f"Tidak ada laporan yang menunggu pemeriksaan (tahap '{proposal.get_state_display()}')."
         )
-    reason = (reason or "").strip()
-    if len(reason) < MIN_REASON:
-        raise ActionRefused("Tuliskan alasan yang jelas (paling sedikit 10 huruf).")
+    reason = require_reason(reason)
     answers = _answers(proposal, checklist, required=False)
     report = CompletionReport.objects.select_for_update().get(proposal=proposal)
     report.returned_at = timezone.now()

@@ -13,10 +13,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from bangkit.downloads import file_response
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.images import CLIENT_SEND_ORIGINAL_UP_TO, stored_image_response
-from bangkit.models import FiscalYear, Role
+from bangkit.models import Role
 from bangkit.params import query_choice, query_page, query_year
 from bangkit.refusals import perform, say_refused
 from bangkit.templatetags.rupiah import angka
+from bangkit.years import year_numbers
 from proposals.models import State
 from reporting import rules as reporting_rules
 from reporting import savings, selectors, services
@@ -70,7 +71,7 @@ def index(request):
             "year": year,
             "state": state,
             "states": [(s, State(s).label) for s in selectors.EXECUTION_STATES],
-            "years": FiscalYear.objects.order_by("-year").values_list("year", flat=True),
+            "years": year_numbers(),
             "area_totals": selectors.execution_totals(user, by=by, year=year),
             "area_label": "Kecamatan" if by == "kecamatan" else "Kelurahan",
         },
@@ -82,7 +83,7 @@ def index(request):
 def savings_view(request):
     if not reporting_rules.sees_savings(request.user):
         raise Http404
-    years = list(FiscalYear.objects.order_by("-year").values_list("year", flat=True))
+    years = list(year_numbers())
     # One year unless "Semua" (tahun=) is asked for: every year on every request grows with
     # the programme's age. The rows come a page at a time; the totals cover them all.
     year = _year(request) if "tahun" in request.GET else (years[0] if years else None)

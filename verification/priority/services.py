@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from bangkit.errors import ActionRefused
 from bangkit.history import records_actor
-from bangkit.rules import MIN_REASON
+from bangkit.rules import require_reason
 from bangkit.services import audit_record
 from proposals.models import Proposal, State
 from proposals.services import lock_proposal
@@ -30,12 +30,7 @@ def _checked(proposal: Proposal, actor, reason: str) -> tuple[Proposal, str]:
             f"Prioritas hanya dapat diubah untuk usulan yang sudah diverifikasi kecamatan; "
             f"usulan ini pada tahap '{proposal.get_state_display()}'."
         )
-    reason = (reason or "").strip()
-    if len(reason) < MIN_REASON:
-        raise ActionRefused(
-            f"Tuliskan alasan yang jelas (paling sedikit {MIN_REASON} huruf): alasan ini "
-            "terlihat oleh Bappeda dan Inspektorat."
-        )
+    reason = require_reason(reason, note="alasan ini terlihat oleh Bappeda dan Inspektorat")
     return proposal, reason
 
 
