@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from django.urls import reverse
 
 from bangkit.models import Kecamatan, Kelurahan, WorkType
-from dashboards import charts, figures
+from dashboards import cache, charts, figures
 from dashboards.filters import Filters
 from dashboards.tables import Table
 
@@ -90,6 +90,12 @@ def map_for(user, filters: Filters, per_kelurahan: dict, figure: str, *, palette
 
 
 def dashboard(user, filters: Filters, *, map_figure: str = DEFAULT_MAP) -> Dashboard:
+    """The dashboard, from the cache while no record changed (dashboards.cache)."""
+    key = f"{filters.query()}|{map_figure}"
+    return cache.cached(user, key, lambda: compute_dashboard(user, filters, map_figure=map_figure))
+
+
+def compute_dashboard(user, filters: Filters, *, map_figure: str = DEFAULT_MAP) -> Dashboard:
     per_kelurahan = figures.kelurahan_figures(user, filters)
     funnel = figures.funnel(user, filters)
     money = figures.money(user, filters)
