@@ -139,7 +139,10 @@ class Walk:
         return response
 
     def links(self) -> list[str]:
-        hrefs = self.page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+        # getAttribute, not .href: an SVG link's href is an object (the dashboard's map).
+        hrefs = self.page.eval_on_selector_all(
+            "a[href]", "els => els.map(e => new URL(e.getAttribute('href'), document.baseURI).href)"
+        )
         return [urldefrag(h)[0] for h in dict.fromkeys(hrefs) if h.startswith(self.base + "/")]
 
     def walk(self, starts, *, admin=False, forced=()):
