@@ -18,12 +18,10 @@ from django.db.models import (
     Case,
     Count,
     DecimalField,
-    Exists,
     F,
     IntegerField,
     Max,
     Min,
-    OuterRef,
     Q,
     Sum,
     When,
@@ -85,28 +83,56 @@ FUNNEL = [
     Stage("selesai", "Selesai", State.COMPLETED, Transition.ACCEPT_REPORT),
 ]
 STAGES = {s.key: s for s in FUNNEL}
+STAGE_KEYS = [s.key for s in FUNNEL]
 
 
-def _flag(stage: Stage) -> str:
-    return f"reached_{stage.key}"
+# States off the main path: such a proposal keeps the stages its log shows it passed.
+OFF_PATH = [s for s in State.values if s not in MAIN_PATH]
 
 
-def with_reached(proposals):
-    """Each proposal with a flag per funnel stage: reached it (its state is at or past it on
-    the main path, or its log shows the step: a rejected or cancelled proposal keeps the
-    stages it passed)."""
-    return proposals.annotate(
-        **{
-            _flag(stage): Exists(
-                TransitionLog.objects.filter(proposal=OuterRef("pk"), transition=stage.transition)
-            )
-            for stage in FUNNEL
-        }
-    )
+def _logged(stage: Stage):
+    """Ids of off-path proposals whose log shows the stage's step (a small set)."""
+    return TransitionLog.objects.filter(
+        transition=stage.transition, proposal__state__in=OFF_PATH
+    ).values("proposal_id")
 
 
 def reached(stage: Stage) -> Q:
-    return Q(state__in=MAIN_PATH[MAIN_PATH.index(stage.state) :]) | Q(**{_flag(stage): True})
+    """The proposals that reached a stage: their state is at or past it on the main path, or
+    they left the path (rejected, deferred, cancelled, returned to draft) after passing it."""
+    on_path = MAIN_PATH[MAIN_PATH.index(stage.state) :]
+    return Q(state__in=on_path) | Q(state__in=OFF_PATH, pk__in=_logged(stage))
+
+
+def _reached_counts(qs, group: tuple) -> dict:
+    """{group values: {stage key: proposals that reached it}} in two grouped queries: the
+    proposals by state, and the off-path ones by the steps their log shows."""
+    counts: dict = defaultdict(lambda: dict.fromkeys(STAGE_KEYS, 0))
+    names: dict = {}
+    for row in qs.order_by().values(*group, "state").annotate(n=Count("pk")):
+        key = tuple(row[g] for g in group[:2])
+        names[key] = row
+        if row["state"] in MAIN_PATH:
+            at = MAIN_PATH.index(row["state"])
+            for stage in FUNNEL:
+                if MAIN_PATH.index(stage.state) <= at:
+                    counts[key][stage.key] += row["n"]
+    log_group = tuple(f"proposal__{g}" for g in group)
+    logs = (
+        TransitionLog.objects.filter(
+            proposal__in=qs.filter(state__in=OFF_PATH).values("pk"),
+            transition__in=[s.transition for s in FUNNEL],
+        )
+        .order_by()
+        .values(*log_group, "transition")
+        .annotate(n=Count("proposal_id", distinct=True))
+    )
+    by_step = {s.transition: s.key for s in FUNNEL}
+    for row in logs:
+        key = tuple(row[g] for g in log_group[:2])
+        names.setdefault(key, {g: row[f"proposal__{g}"] for g in group})
+        counts[key][by_step[row["transition"]]] += row["n"]
+    return counts, names
 
 
 # --- Base querysets ---------------------------------------------------------------------------
@@ -163,14 +189,10 @@ def _level_label(filters: Filters) -> str:
 
 def funnel(user, filters: Filters) -> list[Table]:
     """Musrenbang entries → submitted → verified → designated → completed, per year and area,
-    with the funded share (designated of the Musrenbang entries). Two queries."""
+    with the funded share (designated of the Musrenbang entries). Three queries."""
     area_id, area_name = _area(filters)
-    counts = {stage.key: Count("pk", filter=reached(stage)) for stage in FUNNEL}
-    rows = (
-        with_reached(proposals(user, filters))
-        .order_by()
-        .values("fiscal_year__year", area_id, area_name)
-        .annotate(**counts)
+    counts, names = _reached_counts(
+        proposals(user, filters), ("fiscal_year__year", area_id, area_name)
     )
     wished = (
         entries(user, filters).order_by().values("year", area_id, area_name).annotate(n=Count("pk"))
@@ -179,10 +201,9 @@ def funnel(user, filters: Filters) -> list[Table]:
     for row in wished:
         key = (row["year"], row[area_id])
         grid.setdefault(key, {"name": row[area_name], "musrenbang": 0})["musrenbang"] = row["n"]
-    for row in rows:
-        key = (row["fiscal_year__year"], row[area_id])
-        slot = grid.setdefault(key, {"name": row[area_name], "musrenbang": 0})
-        slot.update({stage.key: row[stage.key] for stage in FUNNEL})
+    for key, reached_counts in counts.items():
+        slot = grid.setdefault(key, {"name": names[key][area_name], "musrenbang": 0})
+        slot.update(reached_counts)
     headers = [
         "Tahun",
         _level_label(filters),
@@ -350,6 +371,12 @@ def _area_names(user, filters: Filters) -> dict:
 
 
 KIND_LABELS = dict(SwadayaContribution.Kind.choices)
+# What a contractor would also have to buy, pay or rent (reporting.savings counts these).
+IN_KIND = [
+    SwadayaContribution.Kind.MATERIALS,
+    SwadayaContribution.Kind.LABOUR,
+    SwadayaContribution.Kind.EQUIPMENT,
+]
 
 
 def community(user, filters: Filters, *, city_money: int) -> Table:
@@ -408,55 +435,51 @@ def community(user, filters: Filters, *, city_money: int) -> Table:
 def savings_by_year(user, filters: Filters) -> Table:
     """The savings estimate of the completed sites per year, by the method of
     reporting.savings (its estimate() on the year's sums; the per-site rounding of the
-    savings page may differ by a rupiah a site). Two queries."""
-    money_field = DecimalField(max_digits=20, decimal_places=0)
-    hours = DecimalField(max_digits=16, decimal_places=2)
-
-    def gifts(kind):
-        return Sum(
-            total_of(
-                SwadayaContribution.objects.filter(kind=kind),
-                Sum("value"),
-                per="proposal",
-                output_field=money_field,
-            )
-        )
-
-    rows = (
-        proposals(user, filters)
-        .filter(state=State.COMPLETED)
-        .order_by()
+    savings page may differ by a rupiah a site). Four queries."""
+    sites = proposals(user, filters).filter(state=State.COMPLETED)
+    rows = list(
+        sites.order_by()
         .values("fiscal_year_id", "fiscal_year__year", "fiscal_year__daily_wage")
         .annotate(
             sites=Count("pk"),
-            # What the city paid the shops; the designated RAB of a site nothing is paid for.
+            # What the city paid the shops; the designated RAB of a site nothing is paid for
+            # (the RAB lines are summed only for a site with neither).
             materials=Sum(
                 Case(
                     When(paid_amount__gt=0, then=F("paid_amount")),
-                    default=Coalesce(
-                        F("designated_budget"),
-                        total_of(
-                            RABLine.objects.all(),
-                            Sum("line_total"),
-                            per="proposal",
-                            output_field=MONEY,
-                        ),
+                    When(designated_budget__isnull=False, then=F("designated_budget")),
+                    default=total_of(
+                        RABLine.objects.all(), Sum("line_total"), per="proposal", output_field=MONEY
                     ),
                     output_field=MONEY,
                 )
             ),
-            person_hours=Sum(
-                total_of(
-                    WorkDay.objects.all(), Sum(PERSON_HOURS), per="proposal", output_field=hours
-                )
-            ),
-            in_materials=gifts(SwadayaContribution.Kind.MATERIALS),
-            in_labour=gifts(SwadayaContribution.Kind.LABOUR),
-            in_equipment=gifts(SwadayaContribution.Kind.EQUIPMENT),
         )
         .order_by("fiscal_year__year")
     )
-    rows = list(rows)
+    done = {"proposal__in": sites.values("pk")}
+    hours = dict(
+        WorkDay.objects.filter(**done)
+        .order_by()
+        .values("proposal__fiscal_year_id")
+        .annotate(h=Sum(PERSON_HOURS))
+        .values_list("proposal__fiscal_year_id", "h")
+    )
+    in_kind: dict = defaultdict(dict)
+    for year_id, kind, total in (
+        SwadayaContribution.objects.filter(**done, kind__in=IN_KIND)
+        .order_by()
+        .values("proposal__fiscal_year_id", "kind")
+        .annotate(t=Sum("value"))
+        .values_list("proposal__fiscal_year_id", "kind", "t")
+    ):
+        in_kind[year_id][kind] = int(total or 0)
+    for row in rows:
+        row["person_hours"] = hours.get(row["fiscal_year_id"], 0)
+        gifts = in_kind.get(row["fiscal_year_id"], {})
+        row["in_materials"] = gifts.get(SwadayaContribution.Kind.MATERIALS, 0)
+        row["in_labour"] = gifts.get(SwadayaContribution.Kind.LABOUR, 0)
+        row["in_equipment"] = gifts.get(SwadayaContribution.Kind.EQUIPMENT, 0)
     stored = {
         p.fiscal_year_id: p
         for p in ContractorCostParameters.objects.filter(

@@ -5,7 +5,7 @@ field; an area outside the user's scope (or one that does not exist) is a 404.""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from django.http import Http404
 
@@ -76,7 +76,12 @@ class Filters:
         return {k: str(v) for k, v in values.items() if v not in (None, "")}
 
     def query(self, **overrides) -> str:
-        return urlencode(self.params(**overrides))
+        """The query string of params(): values are numbers and plain words, so only those
+        that need it are quoted (a page builds a thousand of these)."""
+        return "&".join(
+            f"{k}={v if v.isascii() and v.replace('_', '').isalnum() else quote_plus(v)}"
+            for k, v in self.params(**overrides).items()
+        )
 
     def narrowed(self, **changes) -> Filters:
         return replace(self, **changes)
@@ -119,6 +124,10 @@ def read_filters(request, user) -> Filters:
     if not years:
         year_from = year_to = None
     else:
+        # Without a year: the latest year (its trend is the annual report's); with only one
+        # end of a range, the range runs from the first or to the last year.
+        if year_from is None and year_to is None:
+            year_from = year_to = last
         year_from = year_from if year_from is not None else first
         year_to = year_to if year_to is not None else last
 

@@ -42,7 +42,7 @@ def proposal_records(user, filters: Filters, stage: str, *, slums_only: bool = F
     elif stage == "selesai":
         qs = qs.filter(state=State.COMPLETED)
     elif stage in figures.STAGES:
-        qs = figures.with_reached(qs).filter(figures.reached(figures.STAGES[stage]))
+        qs = qs.filter(figures.reached(figures.STAGES[stage]))
     if slums_only:
         # Sites in a kelurahan with a slum designation in force in the site's year.
         in_force = SlumArea.objects.filter(

@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 
 from bangkit.models import Kecamatan, Kelurahan, WorkType
-from dashboards import charts, figures
+from dashboards import cache, charts, figures
 from dashboards.filters import Filters
 from dashboards.tables import Table
 
@@ -90,6 +92,27 @@ def map_for(user, filters: Filters, per_kelurahan: dict, figure: str, *, palette
 
 
 def dashboard(user, filters: Filters, *, map_figure: str = DEFAULT_MAP) -> Dashboard:
+    """The dashboard, from the cache while no record changed (dashboards.cache)."""
+    key = f"{filters.query()}|{map_figure}"
+    return cache.cached(user, key, lambda: compute_dashboard(user, filters, map_figure=map_figure))
+
+
+def dashboard_html(user, filters: Filters, *, map_figure: str = DEFAULT_MAP) -> str:
+    """The dashboard's sections as HTML, from the cache while no record changed: a page of
+    ten years holds thousands of linked numbers, and drawing them costs more than reading."""
+    key = f"{filters.query()}|{map_figure}|html"
+
+    def draw():
+        board = dashboard(user, filters, map_figure=map_figure)
+        return render_to_string(
+            "dashboards/_board.html",
+            {"board": board, "query": filters.query(), "gini_note": figures.GINI_NOTE},
+        )
+
+    return mark_safe(cache.cached(user, key, draw))  # noqa: S308 (rendered by our template)
+
+
+def compute_dashboard(user, filters: Filters, *, map_figure: str = DEFAULT_MAP) -> Dashboard:
     per_kelurahan = figures.kelurahan_figures(user, filters)
     funnel = figures.funnel(user, filters)
     money = figures.money(user, filters)

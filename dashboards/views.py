@@ -41,17 +41,15 @@ def index(request):
     if filters.year_from is None:
         return render(request, "dashboards/index.html", {"empty": True})
     figure = query_choice(request, "peta", figures.KELURAHAN_FIGURES, default=selectors.DEFAULT_MAP)
-    board = selectors.dashboard(request.user, filters, map_figure=figure)
     return render(
         request,
         "dashboards/index.html",
         {
-            "board": board,
+            "board_html": selectors.dashboard_html(request.user, filters, map_figure=figure),
             "filters": filters,
             "query": filters.query(),
             "choices": selectors.filter_choices(request.user, filters),
             "map_figure": figure,
-            "gini_note": figures.GINI_NOTE,
         },
     )
 

@@ -84,6 +84,11 @@ def walk(proposal, days: list[int], actor, *, end: tuple | None = None):
 
 @pytest.fixture
 def city(db) -> City:
+    return build_city()
+
+
+def build_city() -> City:
+    """The known city (module docstring); also used by the browser test of the dashboard."""
     years = {
         2025: factories.FiscalYearFactory(year=2025, status=FiscalYear.Status.CLOSED),
         2026: factories.FiscalYearFactory(year=2026, status=FiscalYear.Status.EXECUTION),

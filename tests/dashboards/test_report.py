@@ -44,7 +44,7 @@ def test_report_of_2026_has_the_trend_since_the_first_year(city):
 
 def test_report_page_and_pdf(client, city, django_assert_max_num_queries):
     client.force_login(city.users["bappeda"])
-    with django_assert_max_num_queries(45):
+    with django_assert_max_num_queries(60):
         page = client.get(reverse("dashboards:report"), {"tahun": 2025})
     assert page.status_code == 200
     text = page.content.decode()
