@@ -44,6 +44,7 @@ FILE_ROUTES = {
     "reporting:photo_thumbnail",
     "reporting:photo_original",
     "proposals:attachment",
+    "public:project_qr",
 }
 SKIPPED_ROUTES = FILE_ROUTES | {"logout", "admin:logout", "admin:jsi18n", "admin:view_on_site"}
 # The same page whoever signs in (bar the menu): loaded once in the whole walk. A photo opened

@@ -19,6 +19,7 @@ from reporting import services
 from tests import factories
 from tests.reporting.conftest import (  # noqa: F401 (make_site is a fixture)
     ORDER,
+    ORDER_TOTAL,
     TODAY,
     World,
     make_site,
@@ -143,6 +144,10 @@ def complete(world, site) -> Proposal:
     services.report_submit(proposal=site, actor=rt)
     items = site.fiscal_year.checklist_items.filter(stage="report").values_list("pk", flat=True)
     services.report_accept(proposal=site, actor=lurah, checklist={str(pk): True for pk in items})
+    # What procurement's services store on the proposal for the fixture's order (made by ORM).
+    Proposal.objects.filter(pk=site.pk).update(
+        ordered_amount=ORDER_TOTAL, delivered_amount=ORDER_TOTAL, paid_amount=ORDER_TOTAL - 1
+    )
     services.report_countersign(
         proposal=site, actor=world.users["camat"], note=f"Catatan untuk {RESIDENTS['rt_head'][0]}"
     )
