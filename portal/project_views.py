@@ -51,6 +51,8 @@ def _map_settings() -> dict:
 @require_GET
 def project_list(request):
     form, filters, rows, filter_query = _filtered(request)
+    # The counts by stage sum up the other filters: every stage keeps its figure.
+    counts = projects.stage_counts(projects.site_rows({**filters, "stage": ""}))
     page = Paginator(rows, SITES_PER_PAGE).get_page(query_page(request, "halaman"))
     return render(
         request,
@@ -60,7 +62,7 @@ def project_list(request):
             "problems": form.problems(),
             "filters": filters,
             "page": page,
-            "stage_counts": projects.stage_counts(rows),
+            "stage_counts": counts,
             "filter_query": filter_query,
             "stages": projects.STAGES,
             "attribution": projects.BOUNDARY_ATTRIBUTION,

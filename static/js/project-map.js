@@ -55,6 +55,13 @@
         }
       }).addTo(map);
       var bounds = layer.getBounds();
+      var chosen = element.dataset.kelurahan;
+      layer.eachLayer(function (shape) {
+        if (chosen && shape.feature.properties.slug === chosen) {
+          shape.setStyle({ fillColor: "#cfe6d8", weight: 2 });
+          bounds = shape.getBounds();
+        }
+      });
       if (bounds.isValid()) { map.fitBounds(bounds, { padding: [4, 4] }); }
       return layer;
     });

@@ -6,6 +6,7 @@ import gzip
 import io
 import json
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -18,9 +19,10 @@ from PIL import Image
 from bangkit.models import RT, Kelurahan, User
 from procurement.models import Delivery, Handover, Supplier
 from proposals.models import MusrenbangEntry, Proposal, State
+from reporting import services
 from reporting.models import ProgressPhoto, SwadayaContribution
 from tests.portal import project_world
-from tests.portal.project_world import SITE_POINT, complete, hidden_sites
+from tests.portal.project_world import SITE_POINT, TODAY, complete, hidden_sites
 
 # The world's fixtures, on the real regions.
 world = project_world.world
@@ -146,16 +148,20 @@ def test_pagination_keeps_the_filter(client, world, make_site):
 
 def test_list_queries_are_constant(client, world, make_site, django_assert_max_num_queries):
     make_site(point=SITE_POINT)
-    with django_assert_max_num_queries(9) as few:
+    # Years, kecamatan, kelurahan, work types, the count, the counts by stage, the page.
+    with django_assert_max_num_queries(7) as few:
         client.get(LIST)
     for _ in range(15):
         make_site(state=State.IN_PROGRESS, point=SITE_POINT)
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(LIST)
     assert len(codes_in(response)) == 16
-    for url in (reverse("public:project_sites"), reverse("public:project_map_svg")):
-        with django_assert_max_num_queries(7):
-            assert client.get(url).status_code == 200
+    # The filter's four lists, (the boundaries,) the sites.
+    for name, most in [("public:project_sites", 5), ("public:project_map_svg", 6)]:
+        with django_assert_max_num_queries(most):
+            assert client.get(reverse(name)).status_code == 200
+    with django_assert_max_num_queries(1):
+        assert client.get(reverse("public:project_boundaries")).status_code == 200
 
 
 # --- The map's data ----------------------------------------------------------------------------
@@ -269,9 +275,45 @@ def test_site_page_shows_what_where_money_work_photos_report_and_qr(client, comp
     assert " style=" not in html
 
 
-def test_site_page_queries_are_constant(client, completed, django_assert_max_num_queries):
-    with django_assert_max_num_queries(12):
+def test_site_page_queries_are_constant(
+    client, world, make_site, completed, django_assert_max_num_queries
+):
+    # The site; work, contributions, decrees, amendments, photos, timeline, report, materials.
+    with django_assert_max_num_queries(9):
         assert client.get(f"/proyek/{completed.code}/").status_code == 200
+    site = make_site(point=SITE_POINT)
+    url = f"/proyek/{site.code}/"
+    with django_assert_max_num_queries(9):
+        assert client.get(url).status_code == 200
+    rt = world.users["rt"]
+    for days_ago in (4, 3, 2, 1):
+        services.work_day_add(
+            proposal=site,
+            actor=rt,
+            date=TODAY - timedelta(days=days_ago),
+            men=3,
+            women=3,
+            activity="Merapikan",
+        )
+    for kind in ("equipment", "labour", "materials"):
+        services.contribution_add(
+            proposal=site,
+            actor=rt,
+            kind=kind,
+            description="Bantuan",
+            value=300_000,
+            contributor="Warga",
+            date=TODAY,
+        )
+    with django_assert_max_num_queries(9):
+        html = page_text(client.get(url))
+    assert "Peralatan dipinjamkan" in html and "Sedang dikerjakan" in html
+
+
+def test_stage_counts_sum_up_the_other_filters(client, sites):
+    html = page_text(client.get(LIST, {"tahap": "selesai"}))
+    assert "Pengadaan material: 1" in html and "Selesai: 1" in html
+    assert "Sedang dikerjakan: 1" in html and "Ditetapkan dalam SK Camat: 1" in html
 
 
 def test_hidden_sites_have_no_page(client, sites):
