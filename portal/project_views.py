@@ -185,7 +185,7 @@ def _reencoded(field_file, max_side: int) -> bytes:
             buffer = io.BytesIO()
             clean.save(buffer, format="JPEG", quality=82, optimize=True)
             return buffer.getvalue()
-    except (FileNotFoundError, OSError, ValueError, UnidentifiedImageError) as exc:
+    except (OSError, ValueError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
         raise Http404 from exc
 
 

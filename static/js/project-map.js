@@ -51,7 +51,8 @@
           return { className: "bb-kelurahan", color: "#5a6b7b", weight: 1, fillColor: "#ffffff", fillOpacity: 0.6 };
         },
         onEachFeature: function (feature, shape) {
-          shape.bindTooltip(feature.properties.name + " (" + feature.properties.kecamatan + ")", { sticky: true });
+          var label = feature.properties.name + " (" + feature.properties.kecamatan + ")";
+          shape.bindTooltip(text("span", label), { sticky: true });
         }
       }).addTo(map);
       var bounds = layer.getBounds();
