@@ -33,6 +33,7 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         items = [
+            ("Proyek", reverse("public:projects")),
             ("Lacak usulan", reverse("public:track")),
             ("Dukung usulan", reverse("public:support_list")),
         ]

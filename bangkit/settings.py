@@ -248,6 +248,20 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# The public map (/proyek/) draws its shapes without any tile server. When set (e.g.
+# https://tile.openstreetmap.org/{z}/{x}/{y}.png), map tiles from there are laid underneath
+# and the policy lets the browser load images from that origin.
+PUBLIC_MAP_TILES_URL = env("PUBLIC_MAP_TILES_URL", default="")
+PUBLIC_MAP_TILES_ATTRIBUTION = env(
+    "PUBLIC_MAP_TILES_ATTRIBUTION", default="© kontributor OpenStreetMap"
+)
+if PUBLIC_MAP_TILES_URL:
+    from urllib.parse import urlsplit
+
+    _tiles = urlsplit(PUBLIC_MAP_TILES_URL)
+    _host = _tiles.netloc.replace("{s}.", "*.")  # {s}: Leaflet's subdomains a, b, c
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_host}")
+
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
 LOGGING = {

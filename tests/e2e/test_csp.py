@@ -46,6 +46,7 @@ FILE_ROUTES = {
     "proposals:attachment",
     "dashboards:download",
     "dashboards:report_pdf",
+    "public:project_qr",
 }
 SKIPPED_ROUTES = FILE_ROUTES | {"logout", "admin:logout", "admin:jsi18n", "admin:view_on_site"}
 # The same page whoever signs in (bar the menu): loaded once in the whole walk. A photo opened
