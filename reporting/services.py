@@ -18,6 +18,7 @@ from django.utils.crypto import get_random_string
 from bangkit import storage
 from bangkit.errors import ActionRefused, full_clean_or_refuse
 from bangkit.files import DOCUMENT_TYPES, EXTENSIONS, check_upload
+from bangkit.images import NO_CLIENT, ClientImage
 from bangkit.money import rupiah
 from bangkit.rules import MIN_REASON
 from bangkit.services import audit_record
@@ -366,11 +367,7 @@ def photo_add(
     stage: int,
     upload,
     caption: str = "",
-    client_token: str = "",
-    client_taken_at: str = "",
-    client_latitude: str = "",
-    client_longitude: str = "",
-    client_resized: bool = False,
+    client: ClientImage = NO_CLIENT,
 ) -> PhotoResult:
     """Keep a progress photo: checked by content, EXIF read before the public copies drop it,
     warnings computed (never blocking). A repeat of the same upload returns the first one."""
@@ -383,7 +380,7 @@ def photo_add(
         raise ActionRefused("Pilih tahap foto (0–100%).") from exc
     if not 0 <= stage <= 100:
         raise ActionRefused("Tahap foto harus antara 0% dan 100%.")
-    client_token = (client_token or "").strip()[:40]
+    client_token = client.retry_token
     if client_token:
         earlier = proposal.progress_photos.filter(client_token=client_token).first()
         if earlier is not None:
@@ -401,12 +398,7 @@ def photo_add(
     ).first()
     if repeat is not None:
         return PhotoResult(repeat, created=False)
-    meta, source = processed.metadata, ProgressPhoto.MetadataSource.FILE
-    if meta.empty:
-        meta = photo_checks.client_metadata(client_taken_at, client_latitude, client_longitude)
-        source = (
-            ProgressPhoto.MetadataSource.NONE if meta.empty else ProgressPhoto.MetadataSource.CLIENT
-        )
+    meta, source = client.metadata(processed.metadata)
     photo = ProgressPhoto(
         proposal=proposal,
         stage=stage,
@@ -422,7 +414,7 @@ def photo_add(
         latitude=meta.latitude,
         longitude=meta.longitude,
         metadata_source=source,
-        client_resized=bool(client_resized),
+        client_resized=bool(client.resized),
         client_token=client_token,
         uploaded_by=actor,
     )
