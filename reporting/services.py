@@ -599,16 +599,22 @@ def _answers(proposal: Proposal, checklist: dict | None, *, required: bool) -> d
     return {item.text: given.get(str(item.pk), False) for item in items}
 
 
-@transaction.atomic
-def report_accept(*, proposal: Proposal, actor, checklist: dict | None, note: str = "") -> Proposal:
-    """The kelurahan accepts the report after its checklist: the site is completed."""
+def _report_under_review(proposal: Proposal, actor, verb: str) -> Proposal:
+    """The proposal locked, once its kelurahan is the actor and a report awaits review."""
     proposal = lock_proposal(proposal, actor)
     if not rules.is_kelurahan_of(proposal, actor):
-        raise ActionRefused("Hanya kelurahan lokasi ini yang dapat menerima laporan.")
+        raise ActionRefused(f"Hanya kelurahan lokasi ini yang dapat {verb} laporan.")
     if proposal.state != State.REPORTED:
         raise ActionRefused(
             f"Tidak ada laporan yang menunggu pemeriksaan (tahap '{proposal.get_state_display()}')."
         )
+    return proposal
+
+
+@transaction.atomic
+def report_accept(*, proposal: Proposal, actor, checklist: dict | None, note: str = "") -> Proposal:
+    """The kelurahan accepts the report after its checklist: the site is completed."""
+    proposal = _report_under_review(proposal, actor, "menerima")
     answers = _answers(proposal, checklist, required=True)
     report = CompletionReport.objects.select_for_update().get(proposal=proposal)
     report.accepted_by = actor
@@ -629,13 +635,7 @@ def report_return(
     *, proposal: Proposal, actor, reason: str, checklist: dict | None = None
 ) -> Proposal:
     """The kelurahan sends the report back to the Ketua RT with a reason."""
-    proposal = lock_proposal(proposal, actor)
-    if not rules.is_kelurahan_of(proposal, actor):
-        raise ActionRefused("Hanya kelurahan lokasi ini yang dapat mengembalikan laporan.")
-    if proposal.state != State.REPORTED:
-        raise ActionRefused(
-            f"Tidak ada laporan yang menunggu pemeriksaan (tahap '{proposal.get_state_display()}')."
-        )
+    proposal = _report_under_review(proposal, actor, "mengembalikan")
     reason = (reason or "").strip()
     if len(reason) < MIN_REASON:
         raise ActionRefused("Tuliskan alasan yang jelas (paling sedikit 10 huruf).")
