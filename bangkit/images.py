@@ -184,6 +184,35 @@ def client_metadata(taken_at: str = "", latitude: str = "", longitude: str = "")
     return meta
 
 
+@dataclass(frozen=True)
+class ClientImage:
+    """What the page's script sent beside one uploaded file (`ClientImageForm`): a token that
+    makes a retry harmless, and the time and GPS it read from the phone's original before
+    resizing it. The upload services take one of these."""
+
+    token: str = ""
+    taken_at: str = ""
+    latitude: str = ""
+    longitude: str = ""
+    resized: bool = False
+
+    @property
+    def retry_token(self) -> str:
+        """The token as stored: trimmed, at most 40 characters ("" when none was sent)."""
+        return (self.token or "").strip()[:40]
+
+    def metadata(self, from_file: PhotoMetadata) -> tuple[PhotoMetadata, str]:
+        """The image's time and GPS and where they came from: its own EXIF when it has any,
+        else what the phone sent (checked by `client_metadata`), else none."""
+        if not from_file.empty:
+            return from_file, MetadataSource.FILE
+        sent = client_metadata(self.taken_at, self.latitude, self.longitude)
+        return sent, MetadataSource.NONE if sent.empty else MetadataSource.CLIENT
+
+
+NO_CLIENT = ClientImage()
+
+
 def rgb(image: Image.Image) -> Image.Image:
     """Flatten any mode (palette, alpha, 16-bit) to RGB on a white ground."""
     if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
@@ -250,8 +279,19 @@ class ClientImageForm(forms.Form):
     client_longitude = forms.CharField(max_length=20, required=False)
     client_resized = forms.BooleanField(required=False)
 
+    def client_image(self) -> ClientImage:
+        """What the upload services take."""
+        fields = self.client_fields()
+        return ClientImage(
+            token=fields["client_token"],
+            taken_at=fields["client_taken_at"],
+            latitude=fields["client_latitude"],
+            longitude=fields["client_longitude"],
+            resized=fields["client_resized"],
+        )
+
     def client_fields(self) -> dict:
-        """The keyword arguments the upload services take."""
+        """The fields by name, "" (or False) when not sent."""
         data = self.cleaned_data
         return {
             name: data.get(name) or ("" if name != "client_resized" else False)

@@ -44,16 +44,12 @@ MONEY = BigIntegerField()
 DEC = DecimalField(max_digits=20, decimal_places=2)
 
 # The main path of a proposal: a proposal in one of these states has passed every earlier one.
+# From designation on it is the path of the committed states.
 MAIN_PATH = [
     State.SUBMITTED,
     State.KELURAHAN_VERIFIED,
     State.KECAMATAN_VERIFIED,
-    State.DESIGNATED,
-    State.PROCUREMENT,
-    State.MATERIALS_RECEIVED,
-    State.IN_PROGRESS,
-    State.REPORTED,
-    State.COMPLETED,
+    *COMMITTED_STATES,
 ]
 
 
@@ -882,6 +878,18 @@ def gini(values: list) -> Decimal | None:
     return (weighted / (n * total)).quantize(Decimal("0.001"), ROUND_HALF_UP)
 
 
+def _reach_cells(existing: int, got: dict, all_rts: int, link: str) -> list:
+    """Kelurahan existing, with a site and the share; active RTs, with a site and the share."""
+    return [
+        cell(existing),
+        cell(got["kel"], link=link),
+        cell(percent(got["kel"], existing), "percent"),
+        cell(all_rts),
+        cell(got["rts"], link=link),
+        cell(percent(got["rts"], all_rts), "percent"),
+    ]
+
+
 def equity(user, filters: Filters, per_kelurahan: dict | None = None) -> list[Table]:
     """Reach per year and over the range (kelurahan and RTs with at least one funded site),
     the Gini index of the money across kelurahan, and RTs funded year after year beside RTs
@@ -932,40 +940,18 @@ def equity(user, filters: Filters, per_kelurahan: dict | None = None) -> list[Ta
         existing = sum(1 for k in kelurahan if _exists_in(k[2:], year))
         got = reach.get(year, {"kel": 0, "rts": 0})
         link = filters.query(daftar="usulan", tahap="didanai", tahun=year)
-        table.rows.append(
-            [
-                cell(year, "year"),
-                cell(existing),
-                cell(got["kel"], link=link),
-                cell(percent(got["kel"], existing), "percent"),
-                cell(all_rts),
-                cell(got["rts"], link=link),
-                cell(percent(got["rts"], all_rts), "percent"),
-            ]
-        )
-    existing_any = sum(
-        1
-        for k in kelurahan
-        if any(_exists_in(k[2:], y) for y in range(filters.year_from, filters.year_to + 1))
-    )
+        table.rows.append([cell(year, "year"), *_reach_cells(existing, got, all_rts, link)])
+    span = range(filters.year_from, filters.year_to + 1)
+    in_range = [k for k in kelurahan if any(_exists_in(k[2:], y) for y in span)]
     link = filters.query(daftar="usulan", tahap="didanai")
     table.total = [
         text(f"{filters.year_from}–{filters.year_to}"),
-        cell(existing_any),
-        cell(overall["kel"], link=link),
-        cell(percent(overall["kel"], existing_any), "percent"),
-        cell(all_rts),
-        cell(overall["rts"], link=link),
-        cell(percent(overall["rts"], all_rts), "percent"),
+        *_reach_cells(len(in_range), overall, all_rts, link),
     ]
 
     # Gini of the money committed over the range, across the kelurahan that existed in it.
     per_kelurahan = per_kelurahan if per_kelurahan is not None else kelurahan_figures(user, filters)
-    amounts = [
-        per_kelurahan.get(k[0], {}).get("terikat", 0)
-        for k in kelurahan
-        if any(_exists_in(k[2:], y) for y in range(filters.year_from, filters.year_to + 1))
-    ]
+    amounts = [per_kelurahan.get(k[0], {}).get("terikat", 0) for k in in_range]
     table.extra["gini"] = gini(amounts)
     table.extra["gini_count"] = len(amounts)
 

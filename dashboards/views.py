@@ -2,6 +2,8 @@
 
 Anyone who may not see dashboards, and any area outside the user's scope, gets a 404."""
 
+from functools import wraps
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -31,13 +33,26 @@ def _refused(request, error: FilterError, template="dashboards/index.html"):
     )
 
 
-@login_required
-@require_GET
-def index(request):
-    try:
-        filters = _filters(request)
-    except FilterError as error:
-        return _refused(request, error)
+def _dashboard_view(template="dashboards/index.html"):
+    """A signed-in GET view that gets the filters read from the query; a bad filter re-renders
+    `template` with its messages (400), a user who may not see dashboards gets a 404."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            try:
+                filters = _filters(request)
+            except FilterError as error:
+                return _refused(request, error, template)
+            return view(request, filters, *args, **kwargs)
+
+        return login_required(require_GET(wrapper))
+
+    return decorate
+
+
+@_dashboard_view()
+def index(request, filters):
     if filters.year_from is None:
         return render(request, "dashboards/index.html", {"empty": True})
     figure = query_choice(request, "peta", figures.KELURAHAN_FIGURES, default=selectors.DEFAULT_MAP)
@@ -54,13 +69,8 @@ def index(request):
     )
 
 
-@login_required
-@require_GET
-def download(request, key, fmt):
-    try:
-        filters = _filters(request)
-    except FilterError as error:
-        return _refused(request, error)
+@_dashboard_view()
+def download(request, filters, key, fmt):
     if filters.year_from is None:
         raise Http404
     board = selectors.dashboard(request.user, filters)
@@ -83,13 +93,8 @@ def download(request, key, fmt):
     return response
 
 
-@login_required
-@require_GET
-def record_list(request):
-    try:
-        filters = _filters(request)
-    except FilterError as error:
-        return _refused(request, error)
+@_dashboard_view()
+def record_list(request, filters):
     if filters.year_from is None:
         raise Http404
     found = records.records(request, request.user, filters)
@@ -102,11 +107,7 @@ def record_list(request):
     )
 
 
-def _report_year(request, year=None):
-    try:
-        filters = _filters(request)
-    except FilterError as error:
-        return None, error
+def _report_year(filters, year=None):
     if filters.year_from is None:
         raise Http404
     if year is not None:
@@ -114,25 +115,19 @@ def _report_year(request, year=None):
             raise Http404
     else:
         year = filters.year_to
-    return filters.narrowed(year_from=year, year_to=year), None
+    return filters.narrowed(year_from=year, year_to=year)
 
 
-@login_required
-@require_GET
-def annual_report(request):
-    filters, error = _report_year(request)
-    if error:
-        return _refused(request, error, "dashboards/report_page.html")
+@_dashboard_view("dashboards/report_page.html")
+def annual_report(request, filters):
+    filters = _report_year(filters)
     context = report.annual_report(request.user, filters)
     return render(request, "dashboards/report_page.html", {**context, "filters": filters})
 
 
-@login_required
-@require_GET
-def annual_report_pdf(request, year):
-    filters, error = _report_year(request, year)
-    if error:
-        return _refused(request, error, "dashboards/report_page.html")
+@_dashboard_view("dashboards/report_page.html")
+def annual_report_pdf(request, filters, year):
+    filters = _report_year(filters, year)
     data = report.annual_report_pdf(request.user, filters)
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="laporan-walikota-{year}.pdf"'

@@ -404,7 +404,7 @@ def _dokumen_one(request, proposal, uploads):
             actor=request.user,
             kind=kind,
             upload=files[0],
-            **form.client_fields(),
+            client=form.client_image(),
         )
     except ActionRefused as exc:
         return proposal_views.attachment_json_refusal(error=exc.message)

@@ -15,7 +15,7 @@ from bangkit import storage
 from bangkit.errors import ActionRefused, NotInScope, full_clean_or_refuse
 from bangkit.files import EXTENSIONS, check_upload
 from bangkit.history import records_actor
-from bangkit.images import MetadataSource, client_metadata, make_copies
+from bangkit.images import NO_CLIENT, ClientImage, make_copies
 from bangkit.models import ChecklistItem, FiscalYear
 from bangkit.rules import require_reason
 from bangkit.services import audit_record
@@ -235,11 +235,7 @@ def attachment_add(
     actor,
     kind: str,
     upload,
-    client_token: str = "",
-    client_taken_at: str = "",
-    client_latitude: str = "",
-    client_longitude: str = "",
-    client_resized: bool = False,
+    client: ClientImage = NO_CLIENT,
 ) -> Attachment:
     """Keep one document file. An image also gets its EXIF-free display copy and thumbnail
     (HEIC too), and its time and GPS: from the file's EXIF, else what the phone read from its
@@ -247,7 +243,7 @@ def attachment_add(
     upload (same client token, a retry after a lost answer) returns the first one."""
     proposal = _lock(proposal, actor)
     _require_rt_editor(proposal, actor)
-    client_token = (client_token or "").strip()[:40]
+    client_token = client.retry_token
     if client_token:
         earlier = proposal.attachments.filter(client_token=client_token).first()
         if earlier is not None:
@@ -267,7 +263,7 @@ def attachment_add(
         sha256=checked.sha256,
         uploaded_by=actor,
         client_token=client_token,
-        client_resized=bool(client_resized),
+        client_resized=bool(client.resized),
     )
     attachment.full_clean(exclude=["file", "display", "thumbnail", "proposal", "uploaded_by"])
     label = attachment.original_name or "berkas"
@@ -280,10 +276,7 @@ def attachment_add(
         except ValidationError as exc:
             raise ActionRefused(f"{label}: {exc.messages[0]}") from exc
         upload.seek(0)
-        meta, source = copies.metadata, MetadataSource.FILE
-        if meta.empty:
-            meta = client_metadata(client_taken_at, client_latitude, client_longitude)
-            source = MetadataSource.NONE if meta.empty else MetadataSource.CLIENT
+        meta, source = client.metadata(copies.metadata)
         attachment.taken_at, attachment.latitude, attachment.longitude = (
             meta.taken_at,
             meta.latitude,

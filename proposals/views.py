@@ -17,7 +17,7 @@ from bangkit import storage
 from bangkit.confirm import Confirmation, ask_to_confirm, is_confirmed
 from bangkit.errors import ActionRefused
 from bangkit.files import DOCUMENT_TYPES
-from bangkit.images import CLIENT_SEND_ORIGINAL_UP_TO, stored_image_response
+from bangkit.images import CLIENT_SEND_ORIGINAL_UP_TO, NO_CLIENT, stored_image_response
 from bangkit.models import Role, WorkType
 from bangkit.params import query_choice, query_int, query_page, query_present, query_text
 from bangkit.qr import public_address, qr_svg
@@ -287,7 +287,7 @@ def attachment_upload(request, code):
     kind = form.cleaned_data["kind"]
     uploads = form.cleaned_data["files"]
     # The script sends one file at a time with what it read from the phone's original.
-    client = form.client_fields() if len(uploads) == 1 else {}
+    client = form.client_image() if len(uploads) == 1 else NO_CLIENT
     saved = []
     try:
         # All or none; the stored files of rolled-back rows are deleted with them.
@@ -295,7 +295,11 @@ def attachment_upload(request, code):
             for upload in uploads:
                 saved.append(
                     services.attachment_add(
-                        proposal=proposal, actor=request.user, kind=kind, upload=upload, **client
+                        proposal=proposal,
+                        actor=request.user,
+                        kind=kind,
+                        upload=upload,
+                        client=client,
                     )
                 )
     except ActionRefused as exc:

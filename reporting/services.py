@@ -18,6 +18,7 @@ from django.utils.crypto import get_random_string
 from bangkit import storage
 from bangkit.errors import ActionRefused, full_clean_or_refuse
 from bangkit.files import DOCUMENT_TYPES, EXTENSIONS, check_upload
+from bangkit.images import NO_CLIENT, ClientImage
 from bangkit.money import rupiah
 from bangkit.rules import require_reason
 from bangkit.services import audit_record
@@ -366,11 +367,7 @@ def photo_add(
     stage: int,
     upload,
     caption: str = "",
-    client_token: str = "",
-    client_taken_at: str = "",
-    client_latitude: str = "",
-    client_longitude: str = "",
-    client_resized: bool = False,
+    client: ClientImage = NO_CLIENT,
 ) -> PhotoResult:
     """Keep a progress photo: checked by content, EXIF read before the public copies drop it,
     warnings computed (never blocking). A repeat of the same upload returns the first one."""
@@ -383,7 +380,7 @@ def photo_add(
         raise ActionRefused("Pilih tahap foto (0–100%).") from exc
     if not 0 <= stage <= 100:
         raise ActionRefused("Tahap foto harus antara 0% dan 100%.")
-    client_token = (client_token or "").strip()[:40]
+    client_token = client.retry_token
     if client_token:
         earlier = proposal.progress_photos.filter(client_token=client_token).first()
         if earlier is not None:
@@ -401,12 +398,7 @@ def photo_add(
     ).first()
     if repeat is not None:
         return PhotoResult(repeat, created=False)
-    meta, source = processed.metadata, ProgressPhoto.MetadataSource.FILE
-    if meta.empty:
-        meta = photo_checks.client_metadata(client_taken_at, client_latitude, client_longitude)
-        source = (
-            ProgressPhoto.MetadataSource.NONE if meta.empty else ProgressPhoto.MetadataSource.CLIENT
-        )
+    meta, source = client.metadata(processed.metadata)
     photo = ProgressPhoto(
         proposal=proposal,
         stage=stage,
@@ -422,7 +414,7 @@ def photo_add(
         latitude=meta.latitude,
         longitude=meta.longitude,
         metadata_source=source,
-        client_resized=bool(client_resized),
+        client_resized=bool(client.resized),
         client_token=client_token,
         uploaded_by=actor,
     )
@@ -607,16 +599,22 @@ def _answers(proposal: Proposal, checklist: dict | None, *, required: bool) -> d
     return {item.text: given.get(str(item.pk), False) for item in items}
 
 
-@transaction.atomic
-def report_accept(*, proposal: Proposal, actor, checklist: dict | None, note: str = "") -> Proposal:
-    """The kelurahan accepts the report after its checklist: the site is completed."""
+def _report_under_review(proposal: Proposal, actor, verb: str) -> Proposal:
+    """The proposal locked, once its kelurahan is the actor and a report awaits review."""
     proposal = lock_proposal(proposal, actor)
     if not rules.is_kelurahan_of(proposal, actor):
-        raise ActionRefused("Hanya kelurahan lokasi ini yang dapat menerima laporan.")
+        raise ActionRefused(f"Hanya kelurahan lokasi ini yang dapat {verb} laporan.")
     if proposal.state != State.REPORTED:
         raise ActionRefused(
             f"Tidak ada laporan yang menunggu pemeriksaan (tahap '{proposal.get_state_display()}')."
         )
+    return proposal
+
+
+@transaction.atomic
+def report_accept(*, proposal: Proposal, actor, checklist: dict | None, note: str = "") -> Proposal:
+    """The kelurahan accepts the report after its checklist: the site is completed."""
+    proposal = _report_under_review(proposal, actor, "menerima")
     answers = _answers(proposal, checklist, required=True)
     report = CompletionReport.objects.select_for_update().get(proposal=proposal)
     report.accepted_by = actor
@@ -637,13 +635,7 @@ def report_return(
     *, proposal: Proposal, actor, reason: str, checklist: dict | None = None
 ) -> Proposal:
     """The kelurahan sends the report back to the Ketua RT with a reason."""
-    proposal = lock_proposal(proposal, actor)
-    if not rules.is_kelurahan_of(proposal, actor):
-        raise ActionRefused("Hanya kelurahan lokasi ini yang dapat mengembalikan laporan.")
-    if proposal.state != State.REPORTED:
-        raise ActionRefused(
-            f"Tidak ada laporan yang menunggu pemeriksaan (tahap '{proposal.get_state_display()}')."
-        )
+    proposal = _report_under_review(proposal, actor, "mengembalikan")
     reason = require_reason(reason)
     answers = _answers(proposal, checklist, required=False)
     report = CompletionReport.objects.select_for_update().get(proposal=proposal)

@@ -364,7 +364,7 @@ def _photo_upload_one(request, proposal):
             stage=data["stage"],
             upload=data["photo"],
             caption=data.get("caption", ""),
-            **form.client_fields(),
+            client=form.client_image(),
         )
     except NotInScope:
         return JsonResponse({"ok": False, "error": "Lokasi tidak ditemukan."}, status=404)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from PIL import Image
 
 from bangkit.errors import ActionRefused
+from bangkit.images import ClientImage
 from demo.seeders.reporting import draw_site, exif_for
 from proposals import services
 from proposals.models import Attachment
@@ -104,8 +105,7 @@ def test_the_time_and_gps_in_the_file_win_over_what_the_phone_sent(draft, rt):
         actor=rt,
         kind="site_photo",
         upload=upload(photo(size=(800, 600), gps=POINT)),
-        client_latitude="-6.2",
-        client_longitude="106.8",
+        client=ClientImage(latitude="-6.2", longitude="106.8"),
     )
 
     assert attachment.metadata_source == "file"
@@ -118,10 +118,9 @@ def test_what_the_phone_read_before_resizing_is_kept_marked_as_sent_by_it(draft,
         actor=rt,
         kind="site_photo",
         upload=upload(photo(size=(1600, 1200))),  # resized on the phone: no EXIF left
-        client_taken_at="2026:05:17 08:30:12",
-        client_latitude=POINT[0],
-        client_longitude=POINT[1],
-        client_resized=True,
+        client=ClientImage(
+            taken_at="2026:05:17 08:30:12", latitude=POINT[0], longitude=POINT[1], resized=True
+        ),
     )
 
     attachment.refresh_from_db()
@@ -138,9 +137,7 @@ def test_nonsense_sent_beside_the_file_is_not_stored(draft, rt):
         actor=rt,
         kind="site_photo",
         upload=upload(photo(size=(800, 600))),
-        client_taken_at="2999:01:01 00:00:00",
-        client_latitude="95",
-        client_longitude="103.6",
+        client=ClientImage(taken_at="2999:01:01 00:00:00", latitude="95", longitude="103.6"),
     )
 
     assert attachment.metadata_source == "none"
@@ -153,7 +150,7 @@ def test_a_retry_with_the_same_token_is_stored_once(draft, rt, media_files):
         actor=rt,
         kind="site_photo",
         upload=upload(photo(size=(800, 600))),
-        client_token="tok-1",
+        client=ClientImage(token="tok-1"),
     )
     files = media_files()
 
@@ -162,7 +159,7 @@ def test_a_retry_with_the_same_token_is_stored_once(draft, rt, media_files):
         actor=rt,
         kind="site_photo",
         upload=upload(photo(size=(800, 600))),
-        client_token="tok-1",
+        client=ClientImage(token="tok-1"),
     )
 
     assert again.pk == first.pk

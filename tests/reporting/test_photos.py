@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from PIL import Image
 
 from bangkit.errors import ActionRefused
+from bangkit.images import ClientImage
 from demo.seeders.reporting import exif_for, offset
 from reporting import photos, services
 from reporting.models import ProgressPhoto
@@ -296,10 +297,12 @@ def test_client_metadata_is_used_only_without_exif_and_marked_as_such(world, sit
         0,
         resized,
         name="foto.png",
-        client_taken_at="2026:01:02 07:30:00",
-        client_latitude="-1.610010",
-        client_longitude="103.613020",
-        client_resized=True,
+        client=ClientImage(
+            taken_at="2026:01:02 07:30:00",
+            latitude="-1.610010",
+            longitude="103.613020",
+            resized=True,
+        ),
     )
 
     assert photo.metadata_source == "client" and photo.client_resized
@@ -311,8 +314,7 @@ def test_client_metadata_is_used_only_without_exif_and_marked_as_such(world, sit
         world.users["rt"],
         50,
         photo_bytes("b", 50, taken_at=when(4), gps=SITE_POINT),
-        client_latitude="10",
-        client_longitude="10",
+        client=ClientImage(latitude="10", longitude="10"),
     )
     assert with_exif.metadata_source == "file" and with_exif.latitude == SITE_POINT[0]
 
@@ -325,13 +327,25 @@ def test_nonsense_client_metadata_is_dropped():
 def test_retry_with_the_same_token_or_the_same_bytes_keeps_one_photo(world, site):
     data = photo_bytes(taken_at=when(5), gps=SITE_POINT)
     first = services.photo_add(
-        proposal=site, actor=world.users["rt"], stage=0, upload=upload(data), client_token="t-1"
+        proposal=site,
+        actor=world.users["rt"],
+        stage=0,
+        upload=upload(data),
+        client=ClientImage(token="t-1"),
     )
     again = services.photo_add(
-        proposal=site, actor=world.users["rt"], stage=0, upload=upload(data), client_token="t-1"
+        proposal=site,
+        actor=world.users["rt"],
+        stage=0,
+        upload=upload(data),
+        client=ClientImage(token="t-1"),
     )
     same_bytes = services.photo_add(
-        proposal=site, actor=world.users["rt"], stage=0, upload=upload(data), client_token="t-2"
+        proposal=site,
+        actor=world.users["rt"],
+        stage=0,
+        upload=upload(data),
+        client=ClientImage(token="t-2"),
     )
 
     assert first.created and not again.created and not same_bytes.created
