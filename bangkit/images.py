@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps
 
-from bangkit import files  # noqa: F401  (registers the HEIF opener, sets the pixel limit)
+from bangkit import files  # also registers the HEIF opener and sets the pixel limit
 from bangkit.downloads import file_response
 
 DISPLAY_MAX_PX = 1600
@@ -245,7 +245,7 @@ def make_copies(raw: bytes) -> ImageCopies:
     """The display copy (≤ 1600 px) and thumbnail (≤ 320 px) of an image already checked by
     `bangkit.files.check_upload`, with its EXIF metadata; ValidationError if it cannot be read."""
     try:
-        with Image.open(io.BytesIO(raw)) as opened:
+        with files.strict_decoding(), Image.open(io.BytesIO(raw)) as opened:
             metadata = read_metadata(opened)
             icc = opened.info.get("icc_profile")
             # JPEG decodes at a fraction of its size when that is still twice the display copy.

@@ -58,6 +58,10 @@ def proposal_records(user, filters: Filters, stage: str, *, slums_only: bool = F
     )
 
 
+# What a list of records is of, besides the dashboard's filters.
+LIST_PARAMS = ("daftar", "tahap", "kumuh", "jenis_swadaya")
+
+
 def records(request, user, filters: Filters) -> Records:
     kind = query_choice(request, "daftar", KINDS, default="usulan")
     stage = ""

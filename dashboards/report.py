@@ -4,11 +4,9 @@ top and bottom kelurahan; as a page and as a PDF (WeasyPrint, static files only)
 
 from __future__ import annotations
 
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from bangkit.indonesian import long_date
-from bangkit.pdf import write_pdf
 from dashboards import charts, figures, selectors
 from dashboards.filters import Filters
 from dashboards.tables import Cell, percent, ratio
@@ -141,8 +139,3 @@ def annual_report(user, filters: Filters, *, palette=None) -> dict:
         "gini_note": figures.GINI_NOTE,
         "saving_note": figures.SAVINGS_NOTE,
     }
-
-
-def annual_report_pdf(user, filters: Filters) -> bytes:
-    context = annual_report(user, filters, palette=selectors.PDF_PALETTE)
-    return write_pdf(render_to_string("dashboards/report_pdf.html", context))

@@ -3,14 +3,15 @@
 Anyone who may not see dashboards, and any area outside the user's scope, gets a 404."""
 
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from bangkit.params import query_choice
-from dashboards import figures, records, report, selectors
+from bangkit.params import query_choice, query_params
+from dashboards import figures, pdf, records, report, selectors
 from dashboards.filters import PARAMS, FilterError, read_filters
 from dashboards.rules import may_see_dashboards
 from dashboards.tables import as_csv, as_xlsx
@@ -28,7 +29,10 @@ def _refused(request, error: FilterError, template="dashboards/index.html"):
     return render(
         request,
         template,
-        {"errors": error.messages, "params": {k: request.GET.get(k, "") for k in PARAMS}},
+        {
+            "errors": error.messages,
+            "params": dict.fromkeys(PARAMS, "") | query_params(request, PARAMS),
+        },
         status=400,
     )
 
@@ -98,12 +102,12 @@ def record_list(request, filters):
     if filters.year_from is None:
         raise Http404
     found = records.records(request, request.user, filters)
-    params = request.GET.copy()
-    params.pop("hal", None)
+    # The pager's links carry the filters and what the list is of, not the page number.
+    params = query_params(request, (*PARAMS, *records.LIST_PARAMS))
     return render(
         request,
         "dashboards/records.html",
-        {"records": found, "filters": filters, "query": params.urlencode()},
+        {"records": found, "filters": filters, "query": urlencode(params)},
     )
 
 
@@ -128,7 +132,7 @@ def annual_report(request, filters):
 @_dashboard_view("dashboards/report_page.html")
 def annual_report_pdf(request, filters, year):
     filters = _report_year(filters, year)
-    data = report.annual_report_pdf(request.user, filters)
+    data = pdf.annual_report_pdf(request.user, filters)
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="laporan-walikota-{year}.pdf"'
     response["Cache-Control"] = "private, no-store"

@@ -14,7 +14,7 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from bangkit.params import plain_int, query_page, query_params
+from bangkit.params import plain_int, query_page, query_params, query_present
 from bangkit.qr import public_address, qr_svg
 from portal import projects
 from portal.project_forms import ALL_YEARS, FIELDS, ProjectFilterForm
@@ -159,7 +159,7 @@ def project_qr(request, code):
     url = public_address(reverse("public:project", kwargs={"code": site.code}), request)
     response = HttpResponse(qr_svg(url), content_type="image/svg+xml")
     response["Cache-Control"] = PHOTO_CACHE
-    if request.GET.get("unduh") is not None:
+    if query_present(request, "unduh"):
         response["Content-Disposition"] = f'attachment; filename="qr-{site.code}.svg"'
     return response
 

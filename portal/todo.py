@@ -202,11 +202,16 @@ def _proposal_item(kind: str, action: str, url_name: str, anchor: str = "", by_p
     return item
 
 
-def _about_proposal(kind: str, action: str, url: Callable[[object], str]):
-    """An item of a row that belongs to a proposal (`row.proposal`)."""
+def _about_proposal(
+    kind: str,
+    action: str,
+    url: Callable[[object], str],
+    proposal_of: Callable[[object], object] = lambda row: row.proposal,
+):
+    """An item of a row that belongs to a proposal (`row.proposal` unless said otherwise)."""
 
     def item(row) -> Todo:
-        proposal = row.proposal
+        proposal = proposal_of(row)
         return Todo(
             kind=kind,
             action=action,
@@ -408,6 +413,7 @@ KINDS = [
             "delivery_acknowledge",
             "Konfirmasi pengiriman yang dicatat kelurahan",
             lambda d: reverse("procurement:order", args=[d.order_id]),
+            proposal_of=lambda d: d.order.proposal,
         ),
     ),
 ]

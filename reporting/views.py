@@ -14,7 +14,7 @@ from bangkit.downloads import file_response
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.images import CLIENT_SEND_ORIGINAL_UP_TO, stored_image_response
 from bangkit.models import Role
-from bangkit.params import query_choice, query_page, query_year
+from bangkit.params import query_choice, query_page, query_present, query_year
 from bangkit.refusals import perform, say_refused
 from bangkit.templatetags.rupiah import angka
 from bangkit.years import year_numbers
@@ -86,7 +86,7 @@ def savings_view(request):
     years = list(year_numbers())
     # One year unless "Semua" (tahun=) is asked for: every year on every request grows with
     # the programme's age. The rows come a page at a time; the totals cover them all.
-    year = _year(request) if "tahun" in request.GET else (years[0] if years else None)
+    year = _year(request) if query_present(request, "tahun") else (years[0] if years else None)
     table = savings.savings_table(request.user, year=year)
     page = Paginator(table.rows, PAGE_SIZE).get_page(query_page(request))
     return render(
