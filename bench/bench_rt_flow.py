@@ -511,7 +511,7 @@ def report(results: dict, data: dict, load: str) -> str:
     verdicts = [
         "- one proposal with three photos, empty cache: "
         + verdict(total, TARGETS["flow_bytes"], kb)
-        + f" in all; {flow['loads']} page loads, "
+        + " in all; page loads: "
         + verdict(flow["loads"], TARGETS["flow_loads"], str),
         "- repeat visit of the form, warm: "
         + verdict(r["repeat_form"]["received"], TARGETS["repeat_form_bytes"], kb),
