@@ -26,7 +26,6 @@ next to the one named (dropped afterwards). Needs /usr/bin/chromium and Playwrig
 """
 
 import argparse
-import io
 import json
 import os
 import re
@@ -61,26 +60,6 @@ TARGETS = {
 }
 
 
-def phone_photo(seed: str, size=(4000, 3000)) -> bytes:
-    """A 12 MP JPEG as a phone writes it: a drawn site with sensor grain (a clean drawing
-    compresses ten times better than a photo), ~3 MB, EXIF time and GPS."""
-    from django.utils import timezone
-    from PIL import Image
-
-    from demo.seeders.reporting import draw_site, exif_for
-
-    grain = Image.effect_noise(size, 24).convert("RGB")
-    image = Image.blend(draw_site(seed, 0, size=size), grain, 0.2)
-    buffer = io.BytesIO()
-    image.save(
-        buffer,
-        "JPEG",
-        quality=92,
-        exif=exif_for(timezone.now(), (HERE["latitude"], HERE["longitude"])),
-    )
-    return buffer.getvalue()
-
-
 # --- The server's side: data, run inside the server's environment ----------------------------
 
 
@@ -92,89 +71,36 @@ def setup_data(files_dir: Path) -> dict:
     django.setup()
     from decimal import Decimal
 
-    from django.conf import settings
     from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
 
     from bangkit.models import Role
-    from procurement import services as procurement_services
-    from procurement.importing import reference_price_import
-    from procurement.models import Material
     from proposals import services as proposal_services
-    from proposals.models import MusrenbangEntry, Proposal
+    from proposals.models import Proposal
     from tests import factories
+    from tests.e2e.phone import phone_photo, rt_world
     from tests.factories import PASSWORD, make_user
 
-    year = factories.FiscalYearFactory(year=2026)
-    work_type = factories.WorkTypeFactory()
-    kecamatan = factories.KecamatanFactory(code="15.71.02", name="Telanaipura", slug="telanaipura")
-    kelurahan = factories.KelurahanFactory(
-        kecamatan=kecamatan, name="Simpang IV Sipin", slug="simpang-iv-sipin"
-    )
-    rt = factories.RTFactory(kelurahan=kelurahan, number=7, households=80)
-    report = reference_price_import(
-        file_or_rows=Path(settings.BASE_DIR) / "fixtures" / "reference_prices_2026.csv", year=2026
-    )
-    assert not report.rejected
-    template = [
-        ("Semen Portland 50 kg", Decimal("98"), True),
-        ("Pasir cor", Decimal("8.1"), True),
-        ("Batu split 2/3", Decimal("11.4"), True),
-        ("Papan cor 2x20x400 cm", Decimal("25"), False),
-    ]
-    procurement_services.rab_template_create(
-        fiscal_year=year,
-        work_type=work_type,
-        name="Rabat beton tebal 10 cm, campuran 1:2:3",
-        base_volume=Decimal("100"),
-        base_width=Decimal("1.5"),
-        lines=[
-            procurement_services.TemplateLineInput(Material.objects.get(name=name), qty, scales)
-            for name, qty, scales in template
-        ],
-        actor=make_user(Role.BAPPEDA, username="bappeda"),
-    )
-    entries = []
-    for n, (title, place) in enumerate(
+    world = rt_world(
         [
-            ("Rabat beton Gang Mawar", "Gg. Mawar depan musala"),
-            ("Rabat beton Gang Melati", "Gg. Melati"),
-            ("Rabat beton Gang Anggrek", "Gg. Anggrek"),
-        ],
-        start=1,
-    ):
-        entries.append(
-            MusrenbangEntry.objects.create(
-                year=2026,
-                source_id=f"MR-2026-00{n}",
-                kelurahan=kelurahan,
-                rt=rt,
-                title=title,
-                work_type=work_type,
-                location_text=place,
-                volume=Decimal("120"),
-                unit="m",
-            )
-        )
+            ("MR-2026-001", "Rabat beton Gang Mawar", "Gg. Mawar depan musala"),
+            ("MR-2026-002", "Rabat beton Gang Melati", "Gg. Melati"),
+            ("MR-2026-003", "Rabat beton Gang Anggrek", "Gg. Anggrek"),
+            ("MR-2026-009", "Saluran drainase Gang Kenanga", "Gg. Kenanga"),
+        ]
+    )
+    *entries, fourth = world.entries
+    rt, kelurahan = world.rt, world.kelurahan
+    point = (HERE["latitude"], HERE["longitude"])
     rt_user = make_user(Role.RT, rt, username=RT_USER, first_name="Zulkifli")
     make_user(Role.KELURAHAN, kelurahan, username=LURAH_USER, first_name="Sri")
-    # A third entry's proposal with four 12 MP photos, uploaded as they were taken.
-    third = MusrenbangEntry.objects.create(
-        year=2026,
-        source_id="MR-2026-009",
-        kelurahan=kelurahan,
-        rt=rt,
-        title="Saluran drainase Gang Kenanga",
-        work_type=work_type,
-        location_text="Gg. Kenanga",
-        volume=Decimal("80"),
-        unit="m",
-    )
+    # The fourth entry's proposal with four 12 MP photos, uploaded as they were taken.
     four = proposal_services.proposal_create_from_entry(
-        entry=third, actor=rt_user, planned_width=Decimal("1.5")
+        entry=fourth, actor=rt_user, planned_width=Decimal("1.5")
     )
     started = time.perf_counter()
     for i in range(4):
-        data = phone_photo(f"kenanga-{i}")
+        data = phone_photo(f"kenanga-{i}", taken_at=timezone.now(), gps=point)
         proposal_services.attachment_add(
             proposal=four,
             actor=rt_user,
@@ -187,7 +113,9 @@ def setup_data(files_dir: Path) -> dict:
     paths = {}
     for i in range(1, 4):
         paths[f"photo{i}"] = files_dir / f"IMG_2026051{i}_083012.jpg"
-        paths[f"photo{i}"].write_bytes(phone_photo(f"mawar-{i}"))
+        paths[f"photo{i}"].write_bytes(
+            phone_photo(f"mawar-{i}", taken_at=timezone.now(), gps=point)
+        )
     for name in ("surat-usulan.pdf", "daftar-hadir.pdf"):
         paths[name] = files_dir / name
         paths[name].write_bytes(factories.pdf_bytes())
@@ -342,31 +270,21 @@ def measure(base: Path, url: str, data: dict, log: Path, headed: bool) -> dict:
         sent, log_at = uploaded_bytes(log, log_at)
         results["sign_in"] = {"received": got, "sent": sent, "loads": loads}
 
-        mark, flow_started = meter.mark(), time.perf_counter()
-        code = walk_flow(page, url, data["entries"][0], data["files"], expect)
-        got, loads, requests = meter.since(mark)
-        sent, log_at = uploaded_bytes(log, log_at)
-        results["flow_empty"] = {
-            "received": got,
-            "sent": sent,
-            "loads": loads,
-            "requests": requests,
-            "wall_s": round(time.perf_counter() - flow_started, 1),
-            "code": code,
-        }
-
-        mark, flow_started = meter.mark(), time.perf_counter()
-        code2 = walk_flow(page, url, data["entries"][1], data["files"], expect)
-        got, loads, requests = meter.since(mark)
-        sent, log_at = uploaded_bytes(log, log_at)
-        results["flow_warm"] = {
-            "received": got,
-            "sent": sent,
-            "loads": loads,
-            "requests": requests,
-            "wall_s": round(time.perf_counter() - flow_started, 1),
-            "code": code2,
-        }
+        codes = []
+        for label, entry in (("flow_empty", data["entries"][0]), ("flow_warm", data["entries"][1])):
+            mark, flow_started = meter.mark(), time.perf_counter()
+            codes.append(walk_flow(page, url, entry, data["files"], expect))
+            got, loads, requests = meter.since(mark)
+            sent, log_at = uploaded_bytes(log, log_at)
+            results[label] = {
+                "received": got,
+                "sent": sent,
+                "loads": loads,
+                "requests": requests,
+                "wall_s": round(time.perf_counter() - flow_started, 1),
+                "code": codes[-1],
+            }
+        code = codes[0]
         results["whole_run_wall_s"] = round(time.perf_counter() - started, 1)
 
         # A repeat visit of the form, warm: step 1 of the flow for an entry not yet proposed.
