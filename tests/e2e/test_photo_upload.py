@@ -125,3 +125,23 @@ def test_without_script_the_plain_form_uploads_and_the_server_resizes(
     expect(page.locator("#doc-site_photo img[src$='/kecil.jpg']")).to_have_count(2)
     expect(page.get_by_role("link", name="Unduh asli")).to_have_count(2)
     context.close()
+
+
+def test_the_edit_page_sends_its_photos_the_same_way(page, live_server, draft, tmp_path):
+    base = live_server.url
+    page.set_default_timeout(20_000)
+    sign_in(page, base)
+    page.goto(f"{base}/usulan/{draft.code}/ubah/")
+    card = page.locator("#doc-site_photo")
+    posts = []
+    page.on("request", lambda r: r.method == "POST" and posts.append(r.headers.get("accept")))
+
+    card.locator("input[type=file][multiple]").set_input_files(
+        [phone_photo_file(tmp_path / "a.jpg"), phone_photo_file(tmp_path / "b.jpg", "rumah-b")]
+    )
+    card.get_by_role("button", name="Unggah").click()
+
+    expect(page.locator("#doc-site_photo .badge")).to_have_text("2 dari 2")
+    expect(page.locator("#doc-site_photo img[src$='/kecil.jpg']")).to_have_count(2)
+    assert posts == ["application/json", "application/json"]  # one request per photo
+    assert all(a.client_resized and a.metadata_source == "client" for a in Attachment.objects.all())
