@@ -171,6 +171,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 
+# Static files under DEBUG=False: collectstatic writes hashed names (app.3f2a….css) with gzip
+# and Brotli copies; whitenoise serves those names with "Cache-Control: max-age=315360000,
+# public, immutable", so a repeat visit on a slow phone link downloads no script or style
+# again (tests/bangkit/test_settings.py; figures in docs/BENCHMARKS.md).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

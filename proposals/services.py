@@ -1,5 +1,6 @@
 """Every change to a proposal: create, edit, attach, and move through the state machine."""
 
+import posixpath
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -15,7 +16,7 @@ from bangkit import storage
 from bangkit.errors import ActionRefused, NotInScope, full_clean_or_refuse
 from bangkit.files import EXTENSIONS, check_upload
 from bangkit.history import records_actor
-from bangkit.images import NO_CLIENT, ClientImage, make_copies
+from bangkit.images import NO_CLIENT, ClientImage, MetadataSource, make_copies
 from bangkit.models import ChecklistItem, FiscalYear
 from bangkit.rules import require_reason
 from bangkit.services import audit_record
@@ -307,6 +308,38 @@ def attachment_add(
         },
     )
     return attachment
+
+
+@storage.atomic
+def attachment_make_copies(*, attachment: Attachment) -> bool:
+    """The display copy and thumbnail of an image uploaded before they were made (and its
+    EXIF time and GPS); False when there is nothing to do or the original cannot be read.
+    Not audited: the document itself does not change."""
+    if not attachment.is_image or attachment.has_copies:
+        return False
+    try:
+        with attachment.file.open("rb") as handle:
+            copies = make_copies(handle.read())
+    except (OSError, ValueError, ValidationError):
+        return False
+    key = posixpath.splitext(posixpath.basename(attachment.file.name))[0]
+    label = attachment.original_name or "berkas"
+    storage.save_file(
+        attachment.display, f"{key}-tampil.jpg", ContentFile(copies.display), label=label
+    )
+    storage.save_file(
+        attachment.thumbnail, f"{key}-kecil.jpg", ContentFile(copies.thumbnail), label=label
+    )
+    attachment.width, attachment.height = copies.width, copies.height
+    fields = ["display", "thumbnail", "width", "height"]
+    if attachment.metadata_source == MetadataSource.NONE and not copies.metadata.empty:
+        attachment.taken_at = copies.metadata.taken_at
+        attachment.latitude = copies.metadata.latitude
+        attachment.longitude = copies.metadata.longitude
+        attachment.metadata_source = MetadataSource.FILE
+        fields += ["taken_at", "latitude", "longitude", "metadata_source"]
+    attachment.save(update_fields=fields)
+    return True
 
 
 @records_actor

@@ -646,6 +646,8 @@ FAMILIES = {
     "proposals:create": "entry",
     "proposals:attachment": "attachment",
     "proposals:attachment_delete": "attachment",
+    "proposals:attachment_display": "attachment",
+    "proposals:attachment_thumbnail": "attachment",
     "flow:start": "entry",
     "flow:dokumen_remove": "attachment",
     "budgets:envelope_remove": "envelope",

@@ -433,11 +433,16 @@
       done: function () {
         var failed = summary(uploader, lists, lists[lists.length - 1] || form, "berkas");
         if (failed) return;
-        // Every file is kept: go on as the button asked (the flow's next step, or this page).
-        if (submitter && !submitter.name) {
+        // Every file is kept: go where the form says (the edit page's document card), else as
+        // the button asked (the flow's "Simpan dan lanjut" goes on to the next step; "Unggah",
+        // named "stay", shows this step again with the files).
+        var after = form.getAttribute("data-after-upload");
+        if (after) {
+          window.location.assign(after);
+        } else if (submitter && !submitter.name) {
           form.submit();
         } else {
-          window.location.assign(form.getAttribute("data-after-upload") || window.location.pathname);
+          window.location.assign(window.location.pathname);
         }
       },
     });

@@ -3,33 +3,25 @@ resized on the phone, with the time and GPS read from its EXIF before resizing, 
 request with its own progress bar, and retries a request the network dropped; without script
 the plain form still uploads and the server makes the copies."""
 
-import io
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-from PIL import Image
 from playwright.sync_api import expect
 
 from bangkit.models import Role
-from demo.seeders.reporting import draw_site, exif_for
 from proposals import services as proposal_services
 from proposals.models import Attachment, MusrenbangEntry
 from tests import factories
+from tests.e2e.phone import phone_photo
 from tests.factories import PASSWORD, make_user
 
 GPS = (Decimal("-1.610123"), Decimal("103.613145"))
 TAKEN = timezone.make_aware(timezone.datetime(2026, 5, 17, 8, 30, 12))
 
 
-def phone_photo(path, seed="rumah-a"):
-    """A 12 MP JPEG with a phone's grain (a drawing alone compresses far too well) and EXIF."""
-    size = (4000, 3000)
-    grain = Image.effect_noise(size, 24).convert("RGB")
-    image = Image.blend(draw_site(seed, 0, size=size), grain, 0.2)
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=90, exif=exif_for(TAKEN, GPS))
-    path.write_bytes(buffer.getvalue())
+def phone_photo_file(path, seed="rumah-a"):
+    path.write_bytes(phone_photo(seed, taken_at=TAKEN, gps=GPS))
     return path
 
 
@@ -67,7 +59,7 @@ def test_a_photo_resized_on_the_phone_goes_up_again_after_the_connection_dropped
     page, live_server, draft, tmp_path
 ):
     base = live_server.url
-    original = phone_photo(tmp_path / "IMG_20260517_083012.jpg")
+    original = phone_photo_file(tmp_path / "IMG_20260517_083012.jpg")
     assert original.stat().st_size > 2_000_000
     page.set_default_timeout(20_000)
     sign_in(page, base)
@@ -117,7 +109,7 @@ def test_without_script_the_plain_form_uploads_and_the_server_resizes(
     page.goto(f"{base}/usulan/{draft.code}/isi/dokumen/")
 
     page.locator("#doc-site_photo input[type=file]").set_input_files(
-        [phone_photo(tmp_path / "a.jpg"), phone_photo(tmp_path / "b.jpg", "rumah-b")]
+        [phone_photo_file(tmp_path / "a.jpg"), phone_photo_file(tmp_path / "b.jpg", "rumah-b")]
     )
     page.get_by_role("button", name="Simpan dan lanjut").click()
 
@@ -133,3 +125,23 @@ def test_without_script_the_plain_form_uploads_and_the_server_resizes(
     expect(page.locator("#doc-site_photo img[src$='/kecil.jpg']")).to_have_count(2)
     expect(page.get_by_role("link", name="Unduh asli")).to_have_count(2)
     context.close()
+
+
+def test_the_edit_page_sends_its_photos_the_same_way(page, live_server, draft, tmp_path):
+    base = live_server.url
+    page.set_default_timeout(20_000)
+    sign_in(page, base)
+    page.goto(f"{base}/usulan/{draft.code}/ubah/")
+    card = page.locator("#doc-site_photo")
+    posts = []
+    page.on("request", lambda r: r.method == "POST" and posts.append(r.headers.get("accept")))
+
+    card.locator("input[type=file][multiple]").set_input_files(
+        [phone_photo_file(tmp_path / "a.jpg"), phone_photo_file(tmp_path / "b.jpg", "rumah-b")]
+    )
+    card.get_by_role("button", name="Unggah").click()
+
+    expect(page.locator("#doc-site_photo .badge")).to_have_text("2 dari 2")
+    expect(page.locator("#doc-site_photo img[src$='/kecil.jpg']")).to_have_count(2)
+    assert posts == ["application/json", "application/json"]  # one request per photo
+    assert all(a.client_resized and a.metadata_source == "client" for a in Attachment.objects.all())

@@ -286,3 +286,39 @@ def test_the_display_copy_is_scoped_like_the_original(client, draft, rt, world, 
             client.get(reverse(f"proposals:{name}", args=[other.code, attachment.pk])).status_code
             == 404
         )
+
+
+def test_images_uploaded_before_the_copies_get_them_from_the_command(draft, rt):
+    from django.core.files.base import ContentFile
+    from django.core.management import call_command
+
+    data = photo(size=(2000, 1500), gps=POINT)
+    old = Attachment.objects.create(
+        proposal=draft,
+        kind="site_photo",
+        file=ContentFile(data, name="lama.jpg"),
+        original_name="lama.jpg",
+        content_type="image/jpeg",
+        size=len(data),
+        sha256="0" * 64,
+        uploaded_by=rt,
+    )
+    pdf = services.attachment_add(
+        proposal=draft,
+        actor=rt,
+        kind="proposal_letter",
+        upload=upload(SMALL_PDF, "surat.pdf", "application/pdf"),
+    )
+    out = io.StringIO()
+
+    call_command("attachment_copies", stdout=out)
+    call_command("attachment_copies", stdout=out)
+
+    old.refresh_from_db()
+    assert old.has_copies and old.width == 1600
+    assert old.metadata_source == "file" and str(old.latitude) == POINT[0]
+    assert not Attachment.objects.get(pk=pdf.pk).has_copies
+    assert out.getvalue().splitlines() == [
+        "1 lampiran foto diberi salinan; 0 tidak terbaca.",
+        "0 lampiran foto diberi salinan; 0 tidak terbaca.",
+    ]

@@ -5,10 +5,12 @@ import io
 import re
 import struct
 import zlib
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from PIL import Image
 
 from bangkit.errors import ActionRefused
@@ -317,6 +319,27 @@ def test_client_metadata_is_used_only_without_exif_and_marked_as_such(world, sit
         client=ClientImage(latitude="10", longitude="10"),
     )
     assert with_exif.metadata_source == "file" and with_exif.latitude == SITE_POINT[0]
+
+
+def test_a_phone_clock_far_ahead_of_the_server_is_not_stored(world, site):
+    """The time sent beside a resized photo is checked like the rest of it: a day ahead of the
+    server's clock is a wrong clock or an edited value, so only the point is kept."""
+    ahead = timezone.localtime() + timedelta(days=3)
+
+    photo = add(
+        site,
+        world.users["rt"],
+        0,
+        png_bytes((200, 150)),
+        name="foto.png",
+        client_taken_at=ahead.strftime("%Y:%m:%d %H:%M:%S"),
+        client_latitude="-1.610010",
+        client_longitude="103.613020",
+        client_resized=True,
+    )
+
+    assert photo.metadata_source == "client"
+    assert photo.taken_at is None and photo.latitude == Decimal("-1.610010")
 
 
 def test_nonsense_client_metadata_is_dropped():
