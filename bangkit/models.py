@@ -206,11 +206,15 @@ class Role(models.TextChoices):
     KECAMATAN = "kecamatan", _("Kecamatan / Camat")
     BAPPEDA = "bappeda", _("Bappeda")
     INSPEKTORAT = "inspektorat", _("Inspektorat")
+    # The Walikota's office reads the city's figures and reports; it changes nothing.
+    WALIKOTA = "walikota", _("Kantor Walikota")
     ADMIN = "admin", _("Administrator")
     TOKO = "toko", _("Toko bangunan")
 
 
-CITY_ROLES = {Role.BAPPEDA, Role.INSPEKTORAT, Role.ADMIN}
+CITY_ROLES = {Role.BAPPEDA, Role.INSPEKTORAT, Role.WALIKOTA, Role.ADMIN}
+# City-wide roles that look and never act.
+READ_ONLY_ROLES = {Role.INSPEKTORAT, Role.WALIKOTA}
 
 # Roles whose area a later app keeps (a toko account's shop lives in procurement) say how
 # they are labelled through register_area_label, from that app's AppConfig.ready().
@@ -274,7 +278,13 @@ class User(AbstractUser):
                     )
                     # A toko account speaks for its shop through procurement's SupplierAccount.
                     | Q(
-                        role__in=[Role.BAPPEDA, Role.INSPEKTORAT, Role.ADMIN, Role.TOKO],
+                        role__in=[
+                            Role.BAPPEDA,
+                            Role.INSPEKTORAT,
+                            Role.WALIKOTA,
+                            Role.ADMIN,
+                            Role.TOKO,
+                        ],
                         rt__isnull=True,
                         kelurahan__isnull=True,
                         kecamatan__isnull=True,
@@ -319,7 +329,7 @@ class User(AbstractUser):
 
     @property
     def is_read_only(self) -> bool:
-        return self.role == Role.INSPEKTORAT and not self.is_superuser
+        return self.role in READ_ONLY_ROLES and not self.is_superuser
 
     @property
     def area(self):

@@ -57,7 +57,17 @@ XSS = '<script>alert(1)</script>"><img src=x onerror=alert(1)>'
 XSS_MARKERS = ("<script>alert(1)", "<img src=x onerror")
 LONG = "x" * 10_240
 
-ROLES = ["anon", "rt", "kelurahan", "kecamatan", "bappeda", "inspektorat", "admin", "toko"]
+ROLES = [
+    "anon",
+    "rt",
+    "kelurahan",
+    "kecamatan",
+    "bappeda",
+    "inspektorat",
+    "walikota",
+    "admin",
+    "toko",
+]
 AREA_ROLES = {"rt", "kelurahan", "kecamatan"}
 FOCUS_KECAMATAN = "telanaipura"
 FOCUS_KELURAHAN = "simpang-iv-sipin"
@@ -201,6 +211,7 @@ def _build_world(media) -> World:
         "kecamatan": get(username=f"camat.{FOCUS_KECAMATAN}"),
         "bappeda": get(username="bappeda"),
         "inspektorat": get(username="inspektorat"),
+        "walikota": get(username="walikota"),
         "admin": get(username="admin"),
     }
     fy = _first(Proposal.objects.order_by("-fiscal_year__year")).fiscal_year
@@ -742,7 +753,7 @@ def roles_for(route: Route, kind: str, index: int) -> list[str]:
     junk in every slot across the values without the module taking minutes."""
     if kind == "junk":
         area = sorted(AREA_ROLES)[index % 3]
-        city = ["bappeda", "inspektorat", "admin", "toko"][index % 4]
+        city = ["bappeda", "inspektorat", "walikota", "admin", "toko"][index % 5]
         return ["anon", area, city]
     if route.name in SLOW_ROUTES:
         # The city-wide roles draw the same PDF: the Inspektorat's stands for all three.

@@ -119,6 +119,7 @@ def build_city() -> City:
     users = {
         "bappeda": mk(Role.BAPPEDA, username="bappeda-dash"),
         "inspektorat": mk(Role.INSPEKTORAT, username="inspektorat-dash"),
+        "walikota": mk(Role.WALIKOTA, username="walikota-dash"),
         "camat_a": mk(Role.KECAMATAN, kec["A"], username="camat-dash-a"),
         "camat_b": mk(Role.KECAMATAN, kec["B"], username="camat-dash-b"),
         "lurah_a1": mk(Role.KELURAHAN, kel["A1"], username="lurah-dash-a1"),

@@ -23,7 +23,7 @@ def signed_in(client, user):
     return client
 
 
-@pytest.mark.parametrize("who", ["bappeda", "inspektorat", "camat_a", "lurah_a1"])
+@pytest.mark.parametrize("who", ["bappeda", "inspektorat", "walikota", "camat_a", "lurah_a1"])
 def test_offices_open_the_dashboard(client, city, who):
     response = signed_in(client, city.users[who]).get(URL)
     assert response.status_code == 200
@@ -227,3 +227,11 @@ def test_the_menu_shows_the_dashboard_to_the_offices_only(client, city):
 def test_no_inline_style_or_script(client, city):
     page = signed_in(client, city.users["bappeda"]).get(URL).content.decode()
     assert "style=" not in page and "<script" not in page.replace('<script src="', "")
+
+
+def test_the_walikotas_office_reads_the_report_and_changes_nothing(client, city):
+    user = city.users["walikota"]
+    assert user.is_city_wide and user.is_read_only
+    signed_in(client, user)
+    assert client.get(URL).status_code == 200
+    assert client.get("/").status_code == 200
