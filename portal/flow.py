@@ -36,7 +36,7 @@ from proposals import selectors as proposal_selectors
 from proposals import services as proposal_services
 from proposals import views as proposal_views
 from proposals.forms import AttachmentForm
-from proposals.models import MusrenbangEntry, Proposal, State
+from proposals.models import MusrenbangEntry, Proposal, RABLine, State
 from proposals.services import RABInput
 
 DOCUMENT_KINDS = list(RequiredDocument.Kind.values)
@@ -271,11 +271,40 @@ def rab(request, proposal):
         messages.error(request, "RAB belum disimpan. Periksa baris yang ditandai merah.")
         rab_total = formset.total()
     else:
-        formset = flow_rab_formset(proposal=proposal, catalogue=catalogue)
-        rab_total = proposal.rab_total
-    return render(
-        request, "portal/flow/rab.html", _rab_context(proposal, formset, catalogue, rab_total)
+        proposed, template = _template_rows(proposal, catalogue)
+        formset = flow_rab_formset(proposal=proposal, catalogue=catalogue, proposed=proposed)
+        rab_total = proposal.rab_total or sum(
+            RABLine(quantity=row["quantity"], unit_price=row["unit_price"]).compute_total()
+            for row in proposed or []
+        )
+    context = _rab_context(proposal, formset, catalogue, rab_total)
+    if request.method == "GET" and proposed:
+        context["proposed_from"] = template
+    return render(request, "portal/flow/rab.html", context)
+
+
+def _template_rows(proposal, catalogue):
+    """A RAB not begun yet starts from the year's first template for its work type, scaled to
+    the planned volume: rows to check and save in the same step, nothing kept before that."""
+    if proposal.rab_lines.exists() or not proposal.planned_volume:
+        return None, None
+    templates = catalogue_rab.templates_for(proposal.fiscal_year, proposal.work_type)
+    if not templates:
+        return None, None
+    template = templates[0]
+    scaled = catalogue_rab.scale_template(
+        template, volume=proposal.planned_volume, width=proposal.planned_width, catalogue=catalogue
     )
+    rows = [
+        {
+            "material": line.name,
+            "unit": line.unit,
+            "quantity": line.quantity,
+            "unit_price": line.reference_price,
+        }
+        for line in scaled.lines
+    ]
+    return (rows or None), template
 
 
 @require_POST

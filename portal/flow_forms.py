@@ -118,9 +118,12 @@ class CatalogueRABFormSet(BaseRABFormSet):
 FlowRABFormSet = rab_formset_class(CatalogueRABLineForm, CatalogueRABFormSet)
 
 
-def flow_rab_formset(data=None, *, proposal, catalogue: Catalogue):
-    """The RAB step's lines: the posted data, or the saved lines to edit."""
-    initial = rab_initial(proposal.rab_lines.all()) if data is None else None
+def flow_rab_formset(data=None, *, proposal, catalogue: Catalogue, proposed=None):
+    """The RAB step's lines: the posted data, or the saved lines to edit, or (a RAB not begun
+    yet) the ``proposed`` rows of a template, shown to be checked and saved, not yet kept."""
+    initial = None
+    if data is None:
+        initial = rab_initial(proposal.rab_lines.all()) or proposed
     return FlowRABFormSet(data, initial=initial, prefix="rab", form_kwargs={"catalogue": catalogue})
 
 

@@ -341,6 +341,33 @@ def test_a_template_fills_the_rab_scaled_to_the_planned_volume(rt, world, draft)
     assert "Ganti RAB dengan templat" in html
 
 
+def test_a_rab_not_begun_opens_with_the_template_rows_unsaved(rt, world, draft):
+    """One page load less on the phone: the first template's rows are already in the form,
+    priced and scaled; nothing is kept until the Ketua RT saves the step."""
+    procurement_services.rab_template_create(
+        fiscal_year=world.fiscal_year,
+        work_type=world.work_type,
+        name="Rabat beton tebal 10 cm",
+        base_volume=Decimal("100"),
+        base_width=Decimal("1.5"),
+        lines=[
+            procurement_services.TemplateLineInput(
+                world.materials["Semen Portland 50 kg"], Decimal("98")
+            ),
+            procurement_services.TemplateLineInput(world.materials["Pasir cor"], Decimal("8.1")),
+        ],
+        actor=world.users["bappeda"],
+    )
+
+    html = rt.get(url("rab", draft)).content.decode()
+
+    assert "diisi dari templat “Rabat beton tebal 10 cm”" in html
+    assert 'value="Semen Portland 50 kg"' in html and 'value="Pasir cor"' in html
+    # 118 sak × 75.000 + 9,72 m³ × 260.000
+    assert "Rp 11.377.200" in html
+    assert not draft.rab_lines.exists()
+
+
 def test_a_template_of_another_work_type_or_year_is_refused(rt, world, draft):
     other_year = factories.FiscalYearFactory(year=world.fiscal_year.year + 1)
     template = procurement_services.rab_template_create(
