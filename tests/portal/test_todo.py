@@ -7,10 +7,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from bangkit.models import Role
 from portal import todo
 from procurement.models import Delivery, DeliveryLine, Handover, PurchaseOrder, PurchaseOrderLine
 from proposals.models import State, TransitionLog
 from reporting.models import CompletionReport
+from tests import factories
 from tests.reporting import conftest as reporting_fixtures
 from verification.models import Decree
 
@@ -195,6 +197,24 @@ def test_the_camat_sees_verifications_decrees_and_countersignatures(world, stage
         "verification:decree_detail", args=[stages["decree"].public_id]
     )
     assert by_kind["countersign"].code == stages["completed"].code
+
+
+def test_the_shop_sees_orders_and_deliveries_to_acknowledge(client, world, stages):
+    shop = factories.make_user(Role.TOKO, world.supplier, username="toko-sinar")
+
+    items = todo.todo_list(shop)
+
+    orders = [t for t in items if t.kind == "order_acknowledge"]
+    deliveries = [t for t in items if t.kind == "delivery_acknowledge"]
+    # Every issued order of the world is addressed to this shop, none acknowledged yet; the
+    # draft order is not the shop's to see.
+    issued = PurchaseOrder.objects.filter(state=PurchaseOrder.State.ISSUED)
+    assert len(orders) == issued.count()
+    assert stages["draft_order"].pk not in [int(t.url.rstrip("/").split("/")[-1]) for t in orders]
+    assert len(deliveries) == Delivery.objects.count()
+    assert deliveries[0].url.startswith("/pengadaan/pesanan/")
+    client.force_login(shop)
+    assert client.get("/").status_code == 200
 
 
 def test_the_list_is_oldest_first(world, stages):
