@@ -35,6 +35,7 @@ from proposals import services as proposal_services
 from proposals.forms import AttachmentForm
 from proposals.models import MusrenbangEntry, Proposal, State
 from proposals.services import RABInput
+from proposals.views import submission_consequences
 
 DOCUMENT_KINDS = list(RequiredDocument.Kind.values)
 
@@ -430,5 +431,6 @@ def periksa(request, proposal):
             FlowStep.PERIKSA,
             missing=[(m, _step_url(proposal, m.step) if m.step else "") for m in missing],
             documents=proposal_selectors.document_progress(proposal),
+            consequences=submission_consequences(proposal),
         ),
     )
