@@ -1239,6 +1239,10 @@ def test_list_paginates_by_25(client, site):
     assert len(first.context["page"].object_list) == 25
     assert len(second.context["page"].object_list) == 2
     assert "Halaman 1 dari 2" in first.content.decode()
+    # The pager's links are query strings of their own (never "??hal=2"), and followed work.
+    following = re.search(r'href="([^"]*)">Berikutnya', first.content.decode()).group(1)
+    assert following == "?hal=2"
+    assert len(client.get(reverse("proposals:list") + following).context["page"]) == 2
 
 
 def _list_queries(client, user) -> int:
