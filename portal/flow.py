@@ -38,6 +38,7 @@ from proposals import views as proposal_views
 from proposals.forms import AttachmentForm
 from proposals.models import MusrenbangEntry, Proposal, RABLine, State
 from proposals.services import RABInput
+from proposals.views import submission_consequences
 
 DOCUMENT_KINDS = list(RequiredDocument.Kind.values)
 
@@ -493,5 +494,6 @@ def periksa(request, proposal):
             FlowStep.PERIKSA,
             missing=[(m, _step_url(proposal, m.step) if m.step else "") for m in missing],
             documents=proposal_selectors.document_progress(proposal),
+            consequences=submission_consequences(proposal),
         ),
     )

@@ -202,16 +202,13 @@ def _proposal_item(kind: str, action: str, url_name: str, anchor: str = "", by_p
     return item
 
 
-def _about_proposal(
-    kind: str,
-    action: str,
-    url: Callable[[object], str],
-    proposal_of: Callable[[object], object] = lambda row: row.proposal,
-):
-    """An item of a row that belongs to a proposal (`row.proposal` unless said otherwise)."""
+def _about_proposal(kind: str, action: str, url: Callable[[object], str], via: str = "proposal"):
+    """An item of a row that belongs to a proposal (`row.proposal`, or the path `via`)."""
 
     def item(row) -> Todo:
-        proposal = proposal_of(row)
+        proposal = row
+        for name in via.split("."):
+            proposal = getattr(proposal, name)
         return Todo(
             kind=kind,
             action=action,
@@ -413,7 +410,7 @@ KINDS = [
             "delivery_acknowledge",
             "Konfirmasi pengiriman yang dicatat kelurahan",
             lambda d: reverse("procurement:order", args=[d.order_id]),
-            proposal_of=lambda d: d.order.proposal,
+            via="order.proposal",
         ),
     ),
 ]

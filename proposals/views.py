@@ -408,6 +408,17 @@ def _submittable(request, proposal) -> bool:
     )
 
 
+def submission_consequences(proposal) -> list[str]:
+    """What submitting does, in the Ketua RT's words (the confirmation page, the flow's review)."""
+    return [
+        f"Usulan dikirim ke Kelurahan {proposal.kelurahan.name} untuk diverifikasi.",
+        "Isian, RAB dan dokumen tidak dapat diubah lagi, kecuali kelurahan "
+        "mengembalikannya untuk perbaikan.",
+        f"Anda mendapat tanda terima dengan kode lacak {proposal.code} untuk mengikuti "
+        "perkembangannya.",
+    ]
+
+
 def _confirm_submit(request, proposal, *, back: str):
     return ask_to_confirm(
         request,
@@ -417,13 +428,7 @@ def _confirm_submit(request, proposal, *, back: str):
             action=reverse("proposals:action", args=[proposal.code]),
             back=back,
             button="Ya, ajukan ke kelurahan",
-            consequences=[
-                f"Usulan dikirim ke Kelurahan {proposal.kelurahan.name} untuk diverifikasi.",
-                "Isian, RAB dan dokumen tidak dapat diubah lagi, kecuali kelurahan "
-                "mengembalikannya untuk perbaikan.",
-                f"Anda mendapat tanda terima dengan kode lacak {proposal.code} untuk mengikuti "
-                "perkembangannya.",
-            ],
+            consequences=submission_consequences(proposal),
         ),
         proposal=proposal,
         documents=selectors.document_progress(proposal),

@@ -586,11 +586,18 @@ def report_submit(*, proposal: Proposal, actor) -> Proposal:
     return proposal
 
 
+def checklist_gaps(items, checklist: dict | None) -> list[str]:
+    """The report checklist's items not ticked in `checklist` ({pk: True}), as their text:
+    accepting needs none (the review page asks to confirm only then; the service refuses)."""
+    given = {str(k): bool(v) for k, v in (checklist or {}).items()}
+    return [item.text for item in items if not given.get(str(item.pk))]
+
+
 def _answers(proposal: Proposal, checklist: dict | None, *, required: bool) -> dict:
     items = selectors.report_checklist(proposal)
     given = {str(k): bool(v) for k, v in (checklist or {}).items()}
     if required:
-        unchecked = [item.text for item in items if not given.get(str(item.pk))]
+        unchecked = checklist_gaps(items, checklist)
         if unchecked:
             raise ActionRefused(
                 "Daftar periksa laporan belum lengkap.",

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from bangkit.confirm import Confirmation, ask_to_confirm, is_confirmed
 from bangkit.downloads import file_response
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.images import CLIENT_SEND_ORIGINAL_UP_TO, stored_image_response
@@ -484,6 +485,12 @@ def review(request, pk):
             messages.error(request, "Permintaan tidak dapat diproses. Muat ulang halaman.")
             return redirect(reverse("reporting:review", args=[proposal.pk]))
         data = form.cleaned_data
+        if (
+            data["decision"] == "accept"
+            and not is_confirmed(request)
+            and not services.checklist_gaps(items, form.answers())
+        ):
+            return _confirm_accept(request, proposal, items, form)
         try:
             if data["decision"] == "accept":
                 services.report_accept(
@@ -516,6 +523,31 @@ def review(request, pk):
             "show_flags": reporting_rules.sees_red_flags(user),
             "estimate": estimate,
         },
+    )
+
+
+def _confirm_accept(request, proposal, items, form):
+    """What accepting the report does, with what was checked, before the lurah says yes."""
+    review_url = reverse("reporting:review", args=[proposal.pk])
+    return ask_to_confirm(
+        request,
+        "reporting/confirm_accept.html",
+        Confirmation(
+            title=f"Terima laporan “{proposal.title}”?",
+            action=review_url,
+            back=review_url + "#keputusan",
+            button="Ya, terima laporan",
+            consequences=[
+                "Kegiatan dinyatakan selesai; laporan tidak dapat dikembalikan lagi ke Ketua RT.",
+                "Hari kerja, swadaya dan foto lokasi ini tidak dapat diubah lagi.",
+                f"Camat {proposal.kelurahan.kecamatan.name} dapat mengetahui laporan ini dan "
+                "LPJ dapat diunduh.",
+            ],
+        ),
+        proposal=proposal,
+        site=selectors.site_detail(proposal),
+        checked=[item.text for item in items],
+        note=form.cleaned_data["note"],
     )
 
 

@@ -523,6 +523,10 @@ def test_a_complete_draft_is_submitted_from_the_review_and_shown_on_its_page(rt,
     complete(draft, world)
     html = rt.get(url("periksa", draft)).content.decode()
     assert "Semua syarat terpenuhi" in html and "disabled" not in html.split('id="ajukan"')[1]
+    # The review is the submission's confirmation step: it says what will happen.
+    ajukan = html.split('id="ajukan"')[1]
+    assert "Yang akan terjadi" in ajukan and "tidak dapat diubah lagi" in ajukan
+    assert draft.code in ajukan
 
     response = rt.post(url("periksa", draft), {"expected_state": "draft"})
 

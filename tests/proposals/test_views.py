@@ -1146,6 +1146,41 @@ def test_chips_keep_the_other_filters_and_drop_the_page(client, site):
     assert len(client.get(url + href).context["page"].object_list) == 3
 
 
+def test_a_returned_proposal_is_marked_apart_from_a_fresh_draft_with_its_reason(client, site):
+    reason = "Foto lokasi buram, mohon ambil ulang pada siang hari."
+    entry = make_entry(site)
+    returned = make_proposal(site, complete=False, title="Dikembalikan kelurahan", entry=entry)
+    for transition, to_state, note in [
+        ("submit", State.SUBMITTED, ""),
+        ("return_for_revision", State.DRAFT, reason),
+    ]:
+        TransitionLog.objects.create(
+            proposal=returned,
+            transition=transition,
+            from_state=State.DRAFT if to_state == State.SUBMITTED else State.SUBMITTED,
+            to_state=to_state,
+            actor=site.users["lurah"],
+            note=note,
+        )
+    fresh = make_proposal(site, complete=False, title="Draf baru")
+    client.force_login(site.users["rt1"])
+
+    rows = client.get(reverse("proposals:list")).context["page"].object_list
+    html = client.get(reverse("proposals:list")).content.decode()
+    dossier = client.get(reverse("proposals:detail", args=[returned.code])).content.decode()
+    fresh_dossier = client.get(reverse("proposals:detail", args=[fresh.code])).content.decode()
+    entries = client.get(reverse("proposals:musrenbang")).content.decode()
+    home = client.get("/").content.decode()
+
+    assert {p.title: p.is_returned for p in rows} == {returned.title: True, fresh.title: False}
+    assert html.count("data-returned>Dikembalikan<") == 1
+    assert f"Alasan: {reason}" in html
+    assert "data-returned>Dikembalikan<" in dossier and reason in dossier
+    assert "data-returned" not in fresh_dossier
+    assert "data-returned>Dikembalikan<" in entries
+    assert "data-returned>Dikembalikan<" in home and reason in home
+
+
 def test_kecamatan_queue_is_kelurahan_verified(client, site):
     make_proposal(site, State.SUBMITTED, complete=False, title="Masih di kelurahan")
     make_proposal(site, State.KELURAHAN_VERIFIED, complete=False, title="Menunggu camat")
@@ -1206,6 +1241,10 @@ def test_list_paginates_by_25(client, site):
     assert len(first.context["page"].object_list) == 25
     assert len(second.context["page"].object_list) == 2
     assert "Halaman 1 dari 2" in first.content.decode()
+    # The pager's links are query strings of their own (never "??hal=2"), and followed work.
+    following = re.search(r'href="([^"]*)">Berikutnya', first.content.decode()).group(1)
+    assert following == "?hal=2"
+    assert len(client.get(reverse("proposals:list") + following).context["page"]) == 2
 
 
 def _list_queries(client, user) -> int:

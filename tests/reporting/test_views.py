@@ -421,7 +421,8 @@ def test_kelurahan_accepts_with_the_checklist_and_camat_countersigns(client, wor
     refused = client.post(url, {"decision": "accept", "note": ""}, follow=True)
     assert "Daftar periksa laporan belum lengkap." in refused.content.decode()
     items = [str(i.pk) for i in selectors.report_checklist(reported)]
-    client.post(url, {"decision": "accept", "note": "Baik", "checklist": items})
+    # "confirm": the answer on the confirmation page that accepting asks first.
+    client.post(url, {"decision": "accept", "note": "Baik", "checklist": items, "confirm": "1"})
     reported.refresh_from_db()
     assert reported.state == "completed"
 
@@ -430,6 +431,30 @@ def test_kelurahan_accepts_with_the_checklist_and_camat_countersigns(client, wor
     assert "Tanda tangani" in page and "Perkiraan penghematan" in page
     client.post(reverse("reporting:countersign", args=[reported.pk]), {"note": "Mengetahui"})
     assert reported.completion_report.__class__.objects.get(proposal=reported).countersigned_at
+
+
+def test_accepting_asks_first_and_carries_the_checklist_and_note(client, world, reported):
+    login(client, world.users["lurah"])
+    url = reverse("reporting:review", args=[reported.pk])
+    items = [str(i.pk) for i in selectors.report_checklist(reported)]
+
+    response = client.post(url, {"decision": "accept", "note": "Baik", "checklist": items})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Yang akan terjadi" in html and "Ya, terima laporan" in html
+    assert "✔ Volume sesuai foto 100%" in html and "Kegiatan dinyatakan selesai" in html
+    for pk in items:
+        assert f'<input type="hidden" name="checklist" value="{pk}">' in html
+    assert '<input type="hidden" name="note" value="Baik">' in html
+    assert '<input type="hidden" name="decision" value="accept">' in html
+    reported.refresh_from_db()
+    assert reported.state == "reported"
+
+    client.post(url, {"decision": "accept", "note": "Baik", "checklist": items, "confirm": "1"})
+    reported.refresh_from_db()
+    assert reported.state == "completed"
+    assert reported.transitions.last().note == "Baik"
 
 
 def test_kelurahan_returns_with_a_reason_and_the_rt_sees_it(client, world, reported):
