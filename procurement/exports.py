@@ -10,6 +10,7 @@ the owner's NIK (personal data, UU 27/2022).
 from __future__ import annotations
 
 import hashlib
+import zlib
 from decimal import Decimal
 
 import tablib
@@ -105,16 +106,20 @@ def _fingerprint(year: int) -> str:
 def kept_export(kind: str, year: int, build, *, extra: str = ""):
     """``build()``, kept in the shared cache once the year is closed (its purchases no longer
     change), under a key that holds the year's fingerprint: a late payment or correction
-    still shows at once. An open year is built on every request."""
+    still shows at once. An open year is built on every request. Returns bytes (UTF-8 for
+    text) once kept, else what ``build`` returns."""
     if not FiscalYear.objects.filter(year=year, status=FiscalYear.Status.CLOSED).exists():
         return build()
     digest = hashlib.sha256(f"{_fingerprint(year)}|{extra}".encode()).hexdigest()[:32]
     key = f"export:{kind}:{year}:{digest}"
-    value = cache.get(key)
-    if value is None:
-        value = build()
-        cache.set(key, value, CACHE_SECONDS)
-    return value
+    kept = cache.get(key)
+    if kept is not None:
+        return zlib.decompress(kept)
+    value = build()
+    data = value.encode() if isinstance(value, str) else value
+    # Compressed: the year's OCDS package is megabytes of repetitive JSON (about 15× smaller).
+    cache.set(key, zlib.compress(data, 1), CACHE_SECONDS)
+    return data
 
 
 # --- Tables -----------------------------------------------------------------------------------
