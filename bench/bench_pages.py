@@ -101,6 +101,32 @@ def measure(runs: int, only: list[str]) -> dict:
             "queries": len(queries),
             "kb": round(len(body) / 1024, 1),
         }
+    # The exports of a closed year are kept (procurement.exports.kept_export): time the
+    # build itself too, without the cache, as the first request after a change pays it.
+    from procurement import exports
+
+    builds = {
+        "ocds_build": lambda: json.dumps(exports.ocds_package(year, uri="u"), ensure_ascii=False),
+        "xlsx_build": lambda: exports.purchases_xlsx(year),
+        "csv_build": lambda: exports.purchases_csv(year),
+    }
+    for key, build in builds.items():
+        if only and key not in only:
+            continue
+        build()
+        times = []
+        for _ in range(max(3, runs // 3)):
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                body = build()
+                times.append((time.perf_counter() - started) * 1000)
+        figures["pages"][key] = {
+            "url": "(no cache)",
+            "median_ms": round(statistics.median(times), 1),
+            "max_ms": round(max(times), 1),
+            "queries": len(queries),
+            "kb": round(len(body) / 1024, 1),
+        }
     from django.db import connection as conn
 
     with conn.cursor() as cursor:
