@@ -55,6 +55,10 @@ def index(request):
     user = request.user
     year = _year(request)
     state = query_choice(request, "tahap", selectors.EXECUTION_STATES, default="")
+    if user.role != Role.RT and "tahun" not in request.GET:
+        # The offices' list and its totals show the latest year unless "Semua" (tahun=) is
+        # chosen: summing every year on every request grows with the programme's age.
+        year = FiscalYear.objects.order_by("-year").values_list("year", flat=True).first()
     if user.role == Role.RT:
         sites = selectors.with_site_figures(selectors.sites_for(user, year=year))
         return render(request, "reporting/index_rt.html", {"sites": sites})
