@@ -157,7 +157,9 @@ def run_child(url: str, runs: int, only: list[str]) -> dict:
     args = [sys.executable, __file__, "--one", "--json", "--runs", str(runs)]
     for key in only:
         args += ["--page", key]
-    out = subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    out = subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True)
+    if out.returncode:
+        sys.exit(f"measuring {url} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
