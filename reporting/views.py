@@ -91,8 +91,10 @@ def savings_view(request):
     # One year unless "Semua" (tahun=) is asked for: every year on every request grows with
     # the programme's age. The rows come a page at a time; the totals cover them all.
     year = _year(request) if "tahun" in request.GET else (years[0] if years else None)
-    table = savings.savings_table(request.user, year=year)
-    page = Paginator(table.rows, PAGE_SIZE).get_page(query_page(request))
+    table = savings.savings_table(
+        request.user, year=year, page_number=query_page(request), per_page=PAGE_SIZE
+    )
+    page = table.page
     return render(
         request,
         "reporting/savings.html",
