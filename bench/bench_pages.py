@@ -180,7 +180,9 @@ def main() -> int:
             print_one(os.environ.get("DATABASE_URL", "default"), figures)
         return 0
     if not (args.small and args.large):
-        parser.error("give --small and --large, or --one")
+        # Run by bench/run.py with nothing seeded: say what it needs instead of failing.
+        print("bench_pages: needs databases seeded with `seed_demo --years N`; see --help")
+        return 0
     print(f"load average before: {os.getloadavg()}")
     small = run_child(args.small, args.runs, args.page)
     large = run_child(args.large, args.runs, args.page)
