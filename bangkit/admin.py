@@ -53,7 +53,16 @@ class RTAdmin(ScopedAdmin):
 
 @admin.register(SlumArea)
 class SlumAreaAdmin(ScopedAdmin):
-    list_display = ["kelurahan", "hectares", "decree_number", "decree_year"]
+    list_display = [
+        "kelurahan",
+        "hectares",
+        "decree_number",
+        "decree_year",
+        "valid_from_year",
+        "valid_until_year",
+    ]
+    list_filter = ["kelurahan__kecamatan", "decree_year"]
+    search_fields = ["kelurahan__name", "decree_number"]
     list_select_related = ["kelurahan__kecamatan"]
     edit_rule = staticmethod(rules.keeps_city_data)
 

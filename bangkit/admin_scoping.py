@@ -23,6 +23,7 @@ from bangkit import rules
 from bangkit.money import rupiah
 from bangkit.params import plain_int
 from bangkit.queries import boundaries_on
+from bangkit.services import audit_record
 from bangkit.templatetags.rupiah import angka
 
 
@@ -227,10 +228,50 @@ class ScopedAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+def audit_admin_save(request, obj, form, change, *, action: str, what: str, name_fields=True):
+    """The audit row of a record added or changed by hand in the admin.
+
+    The action is ``<action>_admin_add`` or ``<action>_admin_edit``; the summary says what was
+    added or changed ("Toko Maju diubah lewat admin: bank_account.") and the data which fields.
+    """
+    verb = "diubah" if change else "ditambahkan"
+    fields = f": {', '.join(form.changed_data)}" if change and name_fields else ""
+    audit_record(
+        actor=request.user,
+        action=f"{action}_admin_{'edit' if change else 'add'}",
+        obj=obj,
+        summary=f"{what} {verb} lewat admin{fields}.",
+        data={"fields": form.changed_data},
+    )
+
+
 class ReadOnlyAdmin(ScopedAdmin):
     """For records nobody edits by hand: audit rows, logs, computed history."""
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Lines that only their services write: shown with their parent, never edited there.
+
+    Every field is read-only; ``fields`` names them once.
+    """
+
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields or super().get_readonly_fields(request, obj)
+
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):

@@ -151,8 +151,22 @@ class SlumArea(models.Model):
         Kelurahan, on_delete=models.PROTECT, related_name="slum_areas", verbose_name=_("kelurahan")
     )
     hectares = models.DecimalField(_("luas (ha)"), max_digits=8, decimal_places=2)
-    decree_number = models.CharField(_("nomor SK"), max_length=100)
+    decree_number = models.CharField(_("nomor SK Walikota"), max_length=100)
     decree_year = models.PositiveSmallIntegerField(_("tahun SK"))
+    # The year the designation counts from (a decree of late 2016 may hold from 2017), and the
+    # last year it holds when a later decree replaces it; empty: from the decree's year, open.
+    valid_from_year = models.PositiveSmallIntegerField(
+        _("berlaku sejak tahun"),
+        null=True,
+        blank=True,
+        help_text=_("Kosongkan bila berlaku sejak tahun SK."),
+    )
+    valid_until_year = models.PositiveSmallIntegerField(
+        _("berlaku sampai tahun"),
+        null=True,
+        blank=True,
+        help_text=_("Isi bila SK ini diganti SK yang lebih baru."),
+    )
 
     objects = ScopedQuerySet.as_manager(
         rt="kelurahan__rts", kelurahan="kelurahan", kecamatan="kelurahan__kecamatan"
@@ -165,6 +179,25 @@ class SlumArea(models.Model):
 
     def __str__(self):
         return f"{self.kelurahan} {angka(self.hectares)} ha (SK {self.decree_number})"
+
+    @property
+    def from_year(self) -> int:
+        return self.valid_from_year or self.decree_year
+
+    def holds_in(self, year: int) -> bool:
+        """Whether the designation is in force in a budget year."""
+        return self.from_year <= year and (
+            self.valid_until_year is None or year <= self.valid_until_year
+        )
+
+    def clean(self):
+        super().clean()
+        if self.valid_until_year is not None and self.valid_until_year < (
+            self.valid_from_year or self.decree_year or 0
+        ):
+            raise ValidationError(
+                {"valid_until_year": _("Tahun akhir tidak boleh sebelum tahun mulai berlaku.")}
+            )
 
 
 class Role(models.TextChoices):

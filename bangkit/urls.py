@@ -33,6 +33,7 @@ urlpatterns = [
     path("pengadaan/data/", include("procurement.public_urls")),
     path("pengadaan/", include("procurement.urls")),
     path("laporan/", include("reporting.urls")),
+    path("dasbor/", include("dashboards.urls")),
     path("sk/", include("portal.decree_urls")),
     path("", include("portal.public_urls")),
 ]

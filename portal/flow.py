@@ -8,6 +8,7 @@ and templates; nothing here writes a proposal by itself.
 import copy
 import functools
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from bangkit import storage
 from bangkit.errors import ActionRefused, NotInScope
+from bangkit.images import CLIENT_SEND_ORIGINAL_UP_TO
 from bangkit.models import FiscalYear, RequiredDocument
 from portal import selectors, services
 from portal.flow_forms import (
@@ -32,6 +34,7 @@ from procurement import rab as catalogue_rab
 from proposals import rules as proposal_rules
 from proposals import selectors as proposal_selectors
 from proposals import services as proposal_services
+from proposals import views as proposal_views
 from proposals.forms import AttachmentForm
 from proposals.models import MusrenbangEntry, Proposal, State
 from proposals.services import RABInput
@@ -341,6 +344,8 @@ def dokumen(request, proposal):
     if request.method == "POST":
         uploads = {kind: request.FILES.getlist(f"files_{kind}") for kind in DOCUMENT_KINDS}
         uploads = {kind: files for kind, files in uploads.items() if files}
+        if proposal_views.wants_json(request):
+            return _dokumen_one(request, proposal, uploads)
         labels = dict(RequiredDocument.Kind.choices)
         problems = []
         for kind, files in uploads.items():
@@ -373,8 +378,37 @@ def dokumen(request, proposal):
     return render(
         request,
         "portal/flow/dokumen.html",
-        _context(proposal, FlowStep.DOKUMEN, documents=documents),
+        _context(
+            proposal,
+            FlowStep.DOKUMEN,
+            documents=documents,
+            send_original_up_to=CLIENT_SEND_ORIGINAL_UP_TO,
+            max_bytes=settings.MAX_ATTACHMENT_BYTES,
+        ),
     )
+
+
+def _dokumen_one(request, proposal, uploads):
+    """One file sent by the page's upload script (progress bar, retry), answered in JSON."""
+    if len(uploads) != 1 or len(next(iter(uploads.values()))) != 1:
+        return proposal_views.attachment_json_refusal(error="Kirim satu berkas setiap kali.")
+    ((kind, files),) = uploads.items()
+    data = request.POST.copy()
+    data["kind"] = kind
+    form = AttachmentForm(data, MultiValueDict({"files": files}))
+    if not form.is_valid():
+        return proposal_views.attachment_json_refusal(form)
+    try:
+        attachment = proposal_services.attachment_add(
+            proposal=proposal,
+            actor=request.user,
+            kind=kind,
+            upload=files[0],
+            client=form.client_image(),
+        )
+    except ActionRefused as exc:
+        return proposal_views.attachment_json_refusal(error=exc.message)
+    return proposal_views.attachment_json(attachment)
 
 
 @require_POST

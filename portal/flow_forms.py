@@ -7,10 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 from procurement.rab import Catalogue
 from proposals.forms import (
-    MAX_RAB_LINES,
     BaseRABFormSet,
     ProposalForm,
     RABLineForm,
+    rab_formset_class,
     rab_initial,
 )
 from proposals.services import PROPOSAL_FIELDS, RABInput
@@ -115,14 +115,7 @@ class CatalogueRABFormSet(BaseRABFormSet):
         return inputs
 
 
-FlowRABFormSet = forms.formset_factory(
-    CatalogueRABLineForm,
-    formset=CatalogueRABFormSet,
-    extra=3,
-    can_delete=True,
-    max_num=MAX_RAB_LINES + 50,
-    absolute_max=MAX_RAB_LINES + 50,
-)
+FlowRABFormSet = rab_formset_class(CatalogueRABLineForm, CatalogueRABFormSet)
 
 
 def flow_rab_formset(data=None, *, proposal, catalogue: Catalogue):

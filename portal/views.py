@@ -5,6 +5,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from budgets.figures import cancellation_effect
+from portal import todo
+from portal.context_processors import COUNTS_ATTRIBUTE
 from portal.selectors import area_summary, rt_drafts
 from proposals import rules as proposal_rules
 from proposals import selectors as proposal_selectors
@@ -15,10 +17,20 @@ from reporting.selectors import proposal_progress
 
 @login_required
 def home(request):
+    user = request.user
+    counts = todo.todo_counts(user)
+    setattr(request, COUNTS_ATTRIBUTE, counts)  # the menu shows the same counts
+    items = todo.todo_list(user)
     return render(
         request,
         "portal/home.html",
-        {"summary": area_summary(request.user), "drafts": rt_drafts(request.user)},
+        {
+            "summary": area_summary(user),
+            "drafts": rt_drafts(user),
+            "todo": items,
+            "todo_total": sum(counts.values()),
+            "has_todo_kinds": bool(todo.kinds_for(user)),
+        },
     )
 
 

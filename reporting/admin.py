@@ -7,7 +7,13 @@ from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 
-from bangkit.admin_scoping import ReadOnlyAdmin, ScopedAdmin, created_in_filter, kecamatan_filter
+from bangkit.admin_scoping import (
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    ScopedAdmin,
+    created_in_filter,
+    kecamatan_filter,
+)
 from bangkit.services import audit_record
 from bangkit.templatetags.rupiah import angka
 from reporting import rules as reporting_rules
@@ -125,18 +131,9 @@ class ProgressPhotoAdmin(ReadOnlyAdmin):
         )
 
 
-class MaterialUsageInline(admin.TabularInline):
+class MaterialUsageInline(ReadOnlyInline):
     model = MaterialUsage
-    extra = 0
-    can_delete = False
     fields = ["description", "unit", "delivered", "used", "leftover", "note"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CompletionReport)

@@ -76,8 +76,28 @@ def _percent_of(amount: int, percent: Decimal) -> int:
     return int((Decimal(amount) * Decimal(percent) / 100).quantize(Decimal("1"), ROUND_HALF_UP))
 
 
+class _Saving:
+    """What the city saves against a contractor, of one site or of a table of sites (the
+    dataclasses that use it declare both fields)."""
+
+    contractor_total: int
+    city_cost: int
+
+    @property
+    def saving(self) -> int:
+        return self.contractor_total - self.city_cost
+
+    @property
+    def saving_percent(self) -> Decimal | None:
+        """1 − city cost / contractor estimate, in percent with one decimal."""
+        if self.contractor_total <= 0:
+            return None
+        ratio = 1 - Decimal(self.city_cost) / Decimal(self.contractor_total)
+        return (ratio * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
 @dataclass
-class SavingsEstimate:
+class SavingsEstimate(_Saving):
     proposal: Proposal | None
     materials_city: int
     materials_basis: str  # "paid" or "rab"
@@ -118,18 +138,6 @@ class SavingsEstimate:
     @property
     def before_tax(self) -> int:
         return self.subtotal + self.overhead
-
-    @property
-    def saving(self) -> int:
-        return self.contractor_total - self.city_cost
-
-    @property
-    def saving_percent(self) -> Decimal | None:
-        """1 − city cost / contractor estimate, in percent with one decimal."""
-        if self.contractor_total <= 0:
-            return None
-        ratio = 1 - Decimal(self.city_cost) / Decimal(self.contractor_total)
-        return (ratio * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
 def estimate(
@@ -229,23 +237,12 @@ def estimate_for(proposal: Proposal) -> SavingsEstimate:
 
 
 @dataclass
-class SavingsTable:
+class SavingsTable(_Saving):
     rows: list[SavingsEstimate]
     contractor_total: int = 0
     city_cost: int = 0
     parameters: dict = field(default_factory=dict)
     page: object = None  # with savings_table(per_page=…): the Paginator page of `rows`
-
-    @property
-    def saving(self) -> int:
-        return self.contractor_total - self.city_cost
-
-    @property
-    def saving_percent(self) -> Decimal | None:
-        if self.contractor_total <= 0:
-            return None
-        ratio = 1 - Decimal(self.city_cost) / Decimal(self.contractor_total)
-        return (ratio * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
 def savings_table(

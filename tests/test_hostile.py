@@ -646,6 +646,8 @@ FAMILIES = {
     "proposals:create": "entry",
     "proposals:attachment": "attachment",
     "proposals:attachment_delete": "attachment",
+    "proposals:attachment_display": "attachment",
+    "proposals:attachment_thumbnail": "attachment",
     "flow:start": "entry",
     "flow:dokumen_remove": "attachment",
     "budgets:envelope_remove": "envelope",
@@ -1350,11 +1352,12 @@ def test_issuing_a_decree_twice_issues_it_once(world):
     url = f"/verifikasi/sk/{draft.public_id}/tetapkan/"
     for role in ("inspektorat", "bappeda", "kelurahan", "rt", "admin"):
         post_all_refused(world, login(world.users[role]), role, url, [{}])
-    assert client.post(url).status_code == 302
+    # {"confirm": "1"}: the answer on the confirmation page that issuing asks first.
+    assert client.post(url, {"confirm": "1"}).status_code == 302
     draft.refresh_from_db()
     assert draft.state == Decree.State.ISSUED
     before = snapshot(world)
-    assert client.post(url).status_code in (302, 409)
+    assert client.post(url, {"confirm": "1"}).status_code in (302, 409)
     assert_unchanged(before, snapshot(world), "issuing the same decree again")
 
 
@@ -1476,7 +1479,7 @@ def test_countersign_with_an_invalid_note_signs_nothing(world):
     lurah = login(owner(Role.KELURAHAN, reported))
     accepted = lurah.post(
         f"/laporan/lokasi/{reported.pk}/periksa/",
-        {"decision": "accept", "checklist": items, "note": "Sesuai"},
+        {"decision": "accept", "checklist": items, "note": "Sesuai", "confirm": "1"},
     )
     assert accepted.status_code == 302
     reported.refresh_from_db()

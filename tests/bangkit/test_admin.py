@@ -165,8 +165,9 @@ def test_kecamatan_staff_sees_only_their_rts(city, client):
 
     assert response.status_code == 200
     assert set(response.context["cl"].queryset) == {city.rt_a1, city.rt_a2, city.rt_b1}
-    # No second, unfiltered count (show_full_result_count is off): the scoped count is it.
     assert response.context["cl"].result_count == 3
+    # No count of the whole table is shown at all (it would leak other areas' size).
+    assert response.context["cl"].full_result_count is None
 
 
 def test_kecamatan_staff_cannot_open_another_kecamatans_rt(city, client):

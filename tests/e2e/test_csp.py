@@ -44,6 +44,9 @@ FILE_ROUTES = {
     "reporting:photo_thumbnail",
     "reporting:photo_original",
     "proposals:attachment",
+    "dashboards:download",
+    "dashboards:report_pdf",
+    "public:project_qr",
 }
 SKIPPED_ROUTES = FILE_ROUTES | {"logout", "admin:logout", "admin:jsi18n", "admin:view_on_site"}
 # The same page whoever signs in (bar the menu): loaded once in the whole walk. A photo opened
@@ -137,7 +140,10 @@ class Walk:
         return response
 
     def links(self) -> list[str]:
-        hrefs = self.page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+        # getAttribute, not .href: an SVG link's href is an object (the dashboard's map).
+        hrefs = self.page.eval_on_selector_all(
+            "a[href]", "els => els.map(e => new URL(e.getAttribute('href'), document.baseURI).href)"
+        )
         return [urldefrag(h)[0] for h in dict.fromkeys(hrefs) if h.startswith(self.base + "/")]
 
     def walk(self, starts, *, admin=False, forced=()):

@@ -13,6 +13,7 @@ from budgets.models import BudgetEnvelope
 from procurement.models import Material, ReferencePrice, Supplier
 from proposals.models import Proposal, RABLine, WorkType
 from tests import factories
+from verification.decrees.amendments import site_amend
 
 CATALOGUE = [
     # name, unit, category, reference price
@@ -125,36 +126,71 @@ DEFAULT_RAB = [
 
 @pytest.fixture
 def make_designated(world):
-    """A proposal designated in an SK Camat, built by the ORM, with its RAB."""
+    """A proposal designated in an SK Camat with its RAB, walked there through the services
+    (tests.factories.ProposalFactory): verified, SK issued, a `budget` other than the RAB's
+    total set by the Camat's site amendment.
+
+    Two kinds of site the services refuse are still written by the ORM, for the tests about
+    them: a RAB or budget above the RT's ceiling (the limits' own tests), and a later `state`
+    asked for without its records (the rules matrix is about the state alone).
+    """
 
     def make(*, budget=None, rab=None, rt=None, state="designated"):
         rt = rt or world.rt
         rab = DEFAULT_RAB if rab is None else rab
-        proposal = Proposal.objects.create(
-            fiscal_year=world.fiscal_year,
+        total = sum(int(Decimal(qty) * price) for _, _, qty, price in rab)
+        ceiling = world.fiscal_year.ceiling_for(rt.households)
+        if state != "designated" or ceiling is None or max(total, budget or 0) > ceiling:
+            return _designated_by_orm(world, budget=budget, rab=rab, rt=rt, state=state)
+        proposal = factories.ProposalFactory(
             rt=rt,
-            kelurahan=rt.kelurahan,
-            title="Rabat beton gang Melati",
+            fiscal_year=world.fiscal_year,
             work_type=world.work_type,
+            title="Rabat beton gang Melati",
             location_description="Gang Melati",
             planned_volume=Decimal("50"),
             planned_width=Decimal("1.5"),
-            state=state,
+            rab=rab,
+            state="designated",
         )
-        for i, (material, unit, qty, price) in enumerate(rab):
-            RABLine.objects.create(
+        if budget is not None and budget != proposal.designated_budget:
+            site_amend(
+                actor=factories.actor_for(Role.KECAMATAN, rt.kelurahan.kecamatan),
                 proposal=proposal,
-                material=material,
-                unit=unit,
-                quantity=qty,
-                unit_price=price,
-                position=i,
+                field="budget",
+                new_value=str(budget),
+                reason="Anggaran lokasi disesuaikan dengan hasil survei harga.",
             )
-        proposal.designated_budget = budget if budget is not None else proposal.rab_total
-        proposal.save(update_fields=["designated_budget"])
+            proposal.refresh_from_db()
         return proposal
 
     return make
+
+
+def _designated_by_orm(world, *, budget, rab, rt, state):
+    proposal = Proposal.objects.create(
+        fiscal_year=world.fiscal_year,
+        rt=rt,
+        kelurahan=rt.kelurahan,
+        title="Rabat beton gang Melati",
+        work_type=world.work_type,
+        location_description="Gang Melati",
+        planned_volume=Decimal("50"),
+        planned_width=Decimal("1.5"),
+        state=state,
+    )
+    for i, (material, unit, qty, price) in enumerate(rab):
+        RABLine.objects.create(
+            proposal=proposal,
+            material=material,
+            unit=unit,
+            quantity=qty,
+            unit_price=price,
+            position=i,
+        )
+    proposal.designated_budget = budget if budget is not None else proposal.rab_total
+    proposal.save(update_fields=["designated_budget"])
+    return proposal
 
 
 def photo(name="kirim.jpg", size=(64, 48)) -> SimpleUploadedFile:

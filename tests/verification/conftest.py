@@ -9,6 +9,7 @@ from bangkit.models import RT, FiscalYear, Kecamatan, Kelurahan, Role, User
 from budgets.models import BudgetEnvelope
 from proposals.models import Proposal, RABLine
 from tests import factories
+from verification.decrees.amendments import site_amend
 
 
 @dataclass
@@ -23,12 +24,14 @@ class PriorityWorld:
     users: dict[str, User] = field(default_factory=dict)
 
     def envelope(self, amount, *, kelurahan=None, kecamatan=None, fiscal_year=None):
-        return BudgetEnvelope.objects.create(
+        # Updated if a walk to an SK already had Bappeda set one (tests.factories).
+        envelope, _ = BudgetEnvelope.objects.update_or_create(
             fiscal_year=fiscal_year or self.fiscal_year,
             kecamatan=kecamatan or self.kecamatan,
             kelurahan=self.kelurahan[kelurahan] if isinstance(kelurahan, str) else kelurahan,
-            amount=amount,
+            defaults={"amount": amount},
         )
+        return envelope
 
 
 @pytest.fixture
@@ -71,9 +74,21 @@ def prio(db) -> PriorityWorld:
     )
 
 
+# What the walk passes on to the Ketua RT's form; other fields only an ORM row can take.
+FORM_FIELDS = {"title", "people_benefiting", "contribution_cash", "contribution_labour_people"}
+# A proposal that never reached an SK: cancelled by the Camat after the verification.
+CANCELLED_FROM = "kecamatan_verified"
+
+
 @pytest.fixture
 def make_verified(prio):
-    """A proposal of an RT with one RAB line costing `cost`, in any state (kecamatan_verified)."""
+    """A proposal of an RT with one RAB line costing `cost`, in any state (kecamatan_verified),
+    walked there through the services (tests.factories.ProposalFactory): designated in an SK
+    Camat of its own, a `designated_budget` other than the cost set by a site amendment.
+
+    A proposal the services would refuse is still written by the ORM, for the tests that
+    need one: a cost of nothing or above the RT's ceiling, or an entry not of the RT.
+    """
     counter = {"n": 0}
 
     def make(
@@ -87,25 +102,67 @@ def make_verified(prio):
     ):
         counter["n"] += 1
         rt_obj = prio.rts[rt] if isinstance(rt, str) else rt
-        values = {
-            "fiscal_year": fiscal_year or prio.fiscal_year,
-            "rt": rt_obj,
-            "kelurahan": rt_obj.kelurahan,
-            "title": f"Rabat beton gang {counter['n']}",
-            "work_type": factories.WorkTypeFactory(),
-            "location_description": "Gang Kenanga",
-            "planned_volume": Decimal("100"),
-            "planned_width": Decimal("1.50"),
-            "households_benefiting": 40,
-            "people_benefiting": people,
-            "state": state,
-        }
-        values.update(fields)
-        proposal = Proposal.objects.create(**values)
-        if cost:
-            RABLine.objects.create(
-                proposal=proposal, material="Semen", unit="ls", quantity=1, unit_price=cost
+        fiscal_year = fiscal_year or prio.fiscal_year
+        ceiling = fiscal_year.ceiling_for(rt_obj.households)
+        entry = fields.get("entry")
+        walkable = (
+            cost
+            and ceiling is not None
+            and cost <= ceiling
+            and (entry is None or entry.rt_id == rt_obj.pk)
+            and set(fields) <= FORM_FIELDS | {"entry", "designated_budget"}
+        )
+        if not walkable:
+            return _verified_by_orm(
+                prio, counter["n"], rt_obj, cost, state, fiscal_year, people, fields
             )
+        budget = fields.pop("designated_budget", None)
+        proposal = factories.ProposalFactory(
+            rt=rt_obj,
+            fiscal_year=fiscal_year,
+            work_type=factories.WorkTypeFactory(),
+            title=fields.pop("title", f"Rabat beton gang {counter['n']}"),
+            location_description="Gang Kenanga",
+            planned_volume=Decimal("100"),
+            planned_width=Decimal("1.50"),
+            people_benefiting=people,
+            rab=[("Semen", "ls", Decimal("1"), cost)],
+            state=state,
+            cancelled_from=CANCELLED_FROM,
+            **fields,
+        )
+        if budget is not None and proposal.designated_budget not in (None, budget):
+            site_amend(
+                actor=factories.actor_for(Role.KECAMATAN, rt_obj.kelurahan.kecamatan),
+                proposal=proposal,
+                field="budget",
+                new_value=str(budget),
+                reason="Anggaran lokasi disesuaikan dengan hasil survei harga.",
+            )
+            proposal.refresh_from_db()
         return proposal
 
     return make
+
+
+def _verified_by_orm(prio, n, rt_obj, cost, state, fiscal_year, people, fields):
+    values = {
+        "fiscal_year": fiscal_year,
+        "rt": rt_obj,
+        "kelurahan": rt_obj.kelurahan,
+        "title": f"Rabat beton gang {n}",
+        "work_type": factories.WorkTypeFactory(),
+        "location_description": "Gang Kenanga",
+        "planned_volume": Decimal("100"),
+        "planned_width": Decimal("1.50"),
+        "households_benefiting": 40,
+        "people_benefiting": people,
+        "state": state,
+    }
+    values.update(fields)
+    proposal = Proposal.objects.create(**values)
+    if cost:
+        RABLine.objects.create(
+            proposal=proposal, material="Semen", unit="ls", quantity=1, unit_price=cost
+        )
+    return proposal

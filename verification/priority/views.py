@@ -135,6 +135,14 @@ def _render_ranking(request, *, bound_form=None, status=200):
     )
 
 
+def _deciding_kecamatan(request) -> Kecamatan:
+    """The kecamatan whose priorities the user decides on (a 404 for anyone else)."""
+    kecamatan, _ = _pick_kecamatan(request)
+    if not rules.may_decide_priority(request.user, kecamatan):
+        raise Http404
+    return kecamatan
+
+
 @login_required
 def ranking(request):
     return _render_ranking(request)
@@ -145,9 +153,7 @@ def ranking(request):
 def override(request):
     """The Camat's decision on one proposal: in, out, or withdrawn; always with a reason."""
     user = request.user
-    kecamatan, _ = _pick_kecamatan(request)
-    if not rules.may_decide_priority(user, kecamatan):
-        raise Http404
+    kecamatan = _deciding_kecamatan(request)
     years = fiscal_years_newest_first()
     fiscal_year = pick_fiscal_year(request, years)
     # Withdrawal is always accepted here; the service says so when there is nothing to withdraw.
@@ -185,9 +191,7 @@ def override(request):
 def decree_draft(request):
     """Start an SK Camat from the suggested set the Camat has just seen."""
     user = request.user
-    kecamatan, _ = _pick_kecamatan(request)
-    if not rules.may_decide_priority(user, kecamatan):
-        raise Http404
+    kecamatan = _deciding_kecamatan(request)
     fiscal_year = pick_fiscal_year(request, fiscal_years_newest_first())
     if fiscal_year is None:
         raise Http404

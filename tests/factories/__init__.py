@@ -138,3 +138,43 @@ def make_user(role: str, area=None, *, username: str | None = None, **fields) ->
 
         SupplierAccount.objects.create(user=user, supplier=area)
     return user
+
+
+# The lifecycle: proposals, decrees, orders, deliveries, BAST and reports, each state reached
+# through the real services (imported last: it builds on the factories above).
+from tests.factories.lifecycle import (  # noqa: E402
+    COMPLETE_DOCUMENTS,
+    DEFAULT_RAB,
+    PATH,
+    DecreeFactory,
+    MusrenbangEntryFactory,
+    ProposalFactory,
+    PurchaseOrderFactory,
+    SupplierFactory,
+    actor_for,
+    advance,
+    designate,
+)
+
+__all__ = [
+    "COMPLETE_DOCUMENTS",
+    "DEFAULT_RAB",
+    "PASSWORD",
+    "PATH",
+    "DecreeFactory",
+    "FiscalYearFactory",
+    "KecamatanFactory",
+    "KelurahanFactory",
+    "MusrenbangEntryFactory",
+    "ProposalFactory",
+    "PurchaseOrderFactory",
+    "RTFactory",
+    "SupplierFactory",
+    "WorkTypeFactory",
+    "actor_for",
+    "advance",
+    "designate",
+    "ensure_work_types",
+    "make_user",
+    "pdf_bytes",
+]

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('bangkit', '0011_region_boundaries'),
-        ('proposals', '0006_rab_line_catalogue_mark'),
+        ('proposals', '0007_attachment_image_copies'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
