@@ -60,13 +60,17 @@ class EstimatedCountPaginator(Paginator):
         rows = self.object_list
         query = getattr(rows, "query", None)
         if query is not None and not query.where and connection.vendor == "postgresql":
+            # One query either way: the estimate when the table is big, else the count.
+            table = connection.ops.quote_name(rows.model._meta.db_table)
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
-                    [rows.model._meta.db_table],
+                    "SELECT CASE WHEN reltuples >= %s THEN reltuples::bigint "
+                    f"ELSE (SELECT count(*) FROM {table}) END "
+                    "FROM pg_class WHERE oid = %s::regclass",
+                    [self.ESTIMATE_FROM, rows.model._meta.db_table],
                 )
                 found = cursor.fetchone()
-            if found and found[0] >= self.ESTIMATE_FROM:
+            if found is not None:
                 return found[0]
         return super().count
 

@@ -56,6 +56,10 @@ def index(request):
     user = request.user
     year = _year(request)
     state = query_choice(request, "tahap", selectors.EXECUTION_STATES, default="")
+    if user.role != Role.RT and not query_present(request, "tahun"):
+        # The offices' list and its totals show the latest year unless "Semua" (tahun=) is
+        # chosen: summing every year on every request grows with the programme's age.
+        year = year_numbers().first()
     if user.role == Role.RT:
         sites = selectors.with_site_figures(selectors.sites_for(user, year=year))
         return render(request, "reporting/index_rt.html", {"sites": sites})
@@ -88,8 +92,10 @@ def savings_view(request):
     # One year unless "Semua" (tahun=) is asked for: every year on every request grows with
     # the programme's age. The rows come a page at a time; the totals cover them all.
     year = _year(request) if query_present(request, "tahun") else (years[0] if years else None)
-    table = savings.savings_table(request.user, year=year)
-    page = Paginator(table.rows, PAGE_SIZE).get_page(query_page(request))
+    table = savings.savings_table(
+        request.user, year=year, page_number=query_page(request), per_page=PAGE_SIZE
+    )
+    page = table.page
     return render(
         request,
         "reporting/savings.html",

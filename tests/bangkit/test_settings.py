@@ -119,6 +119,21 @@ def test_the_cache_is_the_shared_database_unless_cache_url_names_another(tmp_pat
     assert location == "redis://127.0.0.1:6379/1"
 
 
+def test_database_connections_persist_with_health_checks_by_default(tmp_path):
+    """A new connection per request halved the public pages' throughput (issue 12)."""
+    script = (
+        "from django.conf import settings as s; d = s.DATABASES['default']; "
+        "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+    )
+    pg = "postgres://postgres@127.0.0.1:5432/bangkit"
+    default = run(["-c", script], production_env(tmp_path, DATABASE_URL=pg))
+    off = run(["-c", script], production_env(tmp_path, DATABASE_URL=pg, CONN_MAX_AGE="0"))
+
+    assert default.returncode == 0, default.stderr
+    assert default.stdout.split() == ["60", "True"]
+    assert off.stdout.split() == ["0", "True"]
+
+
 @pytest.fixture
 def core_seed_only(monkeypatch):
     """Run only the core seed: the apps' own seeders are other tests' business."""

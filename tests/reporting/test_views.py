@@ -600,3 +600,37 @@ def test_progress_snippet_for_the_proposal_page(rf, world, reported):
     )
     assert selectors.proposal_progress(designated, world.users["lurah"]) is None
     assert render_to_string("reporting/_progress.html", {"progress": None}).strip() == ""
+
+
+def test_savings_page_shows_one_year_a_page_at_a_time_with_totals_over_all(
+    client, world, make_site, monkeypatch
+):
+    from reporting import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    login(client, world.users["bappeda"])
+    for _ in range(3):
+        site = make_site(state="in_progress")
+        grow(site, world.users["rt"], 1)
+        type(site).objects.filter(pk=site.pk).update(state="completed")
+    url = reverse("reporting:savings")
+    first = client.get(url)
+    # No ?tahun=: the latest year, not every year of the programme.
+    assert first.context["year"] == world.fiscal_year.year
+    assert len(first.context["page"].object_list) == 2
+    assert first.context["page"].paginator.count == 3
+    table = first.context["table"]
+    assert "3 kegiatan selesai" in first.content.decode()
+    from reporting import savings
+
+    whole = savings.savings_table(world.users["bappeda"], year=world.fiscal_year.year)
+    assert len(whole.rows) == 3 and len(table.rows) == 2
+    # The totals cover every site, not only the page's.
+    assert (table.contractor_total, table.city_cost) == (whole.contractor_total, whole.city_cost)
+    assert [r.contractor_total for r in table.rows] == [r.contractor_total for r in whole.rows[:2]]
+    second = client.get(url, {"tahun": world.fiscal_year.year, "hal": 2})
+    assert len(second.context["page"].object_list) == 1
+    assert f"tahun={world.fiscal_year.year}&amp;hal=1" in second.content.decode()
+    every_year = client.get(url, {"tahun": ""})
+    assert every_year.context["year"] is None
+    assert every_year.context["page"].paginator.count == 3
