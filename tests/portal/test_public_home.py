@@ -117,3 +117,9 @@ def test_public_home_shows_nothing_personal(sites):
     assert {"Ahmad Hidayat", "Siti Aminah Harahap", "15710245"} <= personal
     text = Client().get("/").content.decode()
     assert [s for s in personal if s in text] == []
+
+
+def test_public_home_has_no_inline_script_or_style(client, sites):
+    text = client.get("/").content.decode()
+    assert " style=" not in text and "<style" not in text
+    assert "<script>" not in text and " onclick=" not in text
