@@ -10,7 +10,7 @@ from portal import views as portal_views
 from proposals import urls as proposal_urls
 
 urlpatterns = [
-    path("", portal_views.home, name="home"),
+    path("", portal_views.front, name="home"),
     path("healthz", views.healthz, name="healthz"),
     # Before Django's own route of the same name: the same view, rate-limited.
     path("accounts/password_reset/", signin.password_reset, name="password_reset"),

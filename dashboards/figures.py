@@ -19,8 +19,6 @@ from django.db.models import (
     Count,
     DecimalField,
     F,
-    IntegerField,
-    Max,
     Min,
     Q,
     Sum,
@@ -38,7 +36,7 @@ from proposals.models import MusrenbangEntry, Proposal, RABLine, TransitionLog
 from proposals.states import COMMITTED_STATES, State, Transition
 from reporting import savings
 from reporting.models import ContractorCostParameters, SwadayaContribution, WorkDay
-from reporting.selectors import PERSON_HOURS, labour_value, person_days
+from reporting.selectors import PERSON_HOURS, labour_value, person_days, site_participants
 
 MONEY = BigIntegerField()
 DEC = DecimalField(max_digits=20, decimal_places=2)
@@ -572,14 +570,7 @@ def people(user, filters: Filters) -> list[Table]:
         .values("fiscal_year__year", area_id, area_name)
         .annotate(
             sites=Count("pk"),
-            participants=Sum(
-                total_of(
-                    WorkDay.objects.all(),
-                    Max(F("men") + F("women")),
-                    per="proposal",
-                    output_field=IntegerField(),
-                )
-            ),
+            participants=Sum(site_participants()),
             households=Sum("households_benefiting"),
             people=Sum("people_benefiting"),
         )

@@ -3,7 +3,7 @@ sites and their map."""
 
 from django.urls import path
 
-from portal import project_views, public_views
+from portal import open_data, project_views, public_views
 
 app_name = "public"
 
@@ -18,6 +18,9 @@ urlpatterns = [
     path("proyek/peta/batas.geojson", project_views.boundaries_geojson, name="project_boundaries"),
     path("proyek/peta/lokasi.geojson", project_views.sites_geojson, name="project_sites"),
     path("proyek/peta.svg", project_views.map_svg, name="project_map_svg"),
+    # Open data per year (CC BY 4.0): the figures and the sites.
+    path("proyek/data/<int:year>.csv", open_data.year_csv, name="open_data_csv"),
+    path("proyek/data/<int:year>.geojson", open_data.year_geojson, name="open_data_geojson"),
     path("proyek/<str:code>/", project_views.project_detail, name="project"),
     path("proyek/<str:code>/qr.svg", project_views.project_qr, name="project_qr"),
     path("proyek/<str:code>/foto/<str:pk>/", project_views.project_photo, name="project_photo"),

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from budgets.figures import cancellation_effect
-from portal import todo
+from portal import public_home, todo
 from portal.context_processors import COUNTS_ATTRIBUTE
 from portal.selectors import area_summary, rt_drafts
 from proposals import rules as proposal_rules
@@ -13,6 +13,13 @@ from proposals import selectors as proposal_selectors
 from proposals import services as proposal_services
 from proposals.views import ACTION_BUTTONS, REVIEW_ACTIONS
 from reporting.selectors import proposal_progress
+
+
+def front(request):
+    """`/`: the public home for a visitor, the role's own home once signed in."""
+    if request.user.is_authenticated:
+        return home(request)
+    return public_home.home(request)
 
 
 @login_required

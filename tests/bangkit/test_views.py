@@ -65,11 +65,11 @@ def test_healthz_only_answers_get(client, db):
     assert client.post("/healthz").status_code == 405
 
 
-def test_anonymous_home_redirects_to_login(client, db):
+def test_anonymous_home_is_the_public_home(client, db):
     response = client.get("/")
 
-    assert response.status_code == 302
-    assert response["Location"] == f"{reverse('login')}?next=/"
+    assert response.status_code == 200
+    assert "Apa itu Bangkit Berdaya?" in response.content.decode()
 
 
 def test_lurah_home_shows_their_kelurahan_and_its_rts(client, city):
