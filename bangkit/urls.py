@@ -34,6 +34,7 @@ urlpatterns = [
     path("pengadaan/", include("procurement.urls")),
     path("laporan/", include("reporting.urls")),
     path("dasbor/", include("dashboards.urls")),
+    path("laporan-walikota/", include("dashboards.public_urls")),
     path("sk/", include("portal.decree_urls")),
     path("", include("portal.public_urls")),
 ]
