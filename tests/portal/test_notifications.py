@@ -1,5 +1,6 @@
 """E-mail on each stage change: the Ketua RT and confirmed followers, once, after commit."""
 
+import datetime
 import io
 import socket
 
@@ -258,7 +259,7 @@ def test_a_bad_address_is_refused_with_a_message(client, draft, django_capture_o
 def test_an_expired_confirm_link_does_not_confirm(client, draft):
     follower = Follower.objects.create(proposal=draft, email=CITIZEN)
     Follower.objects.filter(pk=follower.pk).update(
-        created_at=timezone.now() - notifications.CONFIRM_WINDOW - timezone.timedelta(hours=1)
+        created_at=timezone.now() - notifications.CONFIRM_WINDOW - datetime.timedelta(hours=1)
     )
     page = client.post(reverse("notify:confirm", kwargs={"token": follower.token}))
     assert "kedaluwarsa" in page.content.decode()
@@ -300,6 +301,28 @@ def test_the_database_backend_keeps_the_task_until_the_worker_runs_it(
     call_command("db_worker", batch=True, startup_delay=False, reload=False, stdout=io.StringIO())
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [RT_EMAIL]
     assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 1
+
+
+def test_with_the_database_backend_a_failed_send_waits_before_the_next_try(
+    draft, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    from django_tasks_db.models import DBTaskResult
+
+    def broken(message, *args, **kwargs):
+        raise OSError("tidak ada jaringan")
+
+    monkeypatch.setattr(notifications.EmailMessage, "send", broken)
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        advance(draft, State.SUBMITTED)
+    log = _last_log(draft)
+    first = DBTaskResult.objects.get()
+    assert first.args_kwargs["args"] == [log.pk]
+    # What the worker does with it, without the worker: the task fails and asks again, later.
+    assert notifications.send_stage_notices.call(log.pk) == 0
+    retry = DBTaskResult.objects.exclude(pk=first.pk).get()
+    assert retry.args_kwargs["args"] == [log.pk, 2]
+    assert retry.run_after > timezone.now() + datetime.timedelta(seconds=50)
 
 
 # ---- a real SMTP server ----------------------------------------------------------------------
