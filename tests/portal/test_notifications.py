@@ -234,6 +234,19 @@ def test_opt_in_confirm_and_unsubscribe(client, draft, django_capture_on_commit_
     assert [m.to for m in mail.outbox] == [[RT_EMAIL]]
 
 
+def test_a_follower_gets_exactly_one_mail_when_the_decree_designates_the_proposal(
+    draft, django_capture_on_commit_callbacks
+):
+    verified = advance(draft, State.KECAMATAN_VERIFIED)
+    Follower.objects.create(proposal=draft, email=CITIZEN, confirmed_at=timezone.now())
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        advance(verified, State.DESIGNATED)
+    to_citizen = [m for m in mail.outbox if m.to == [CITIZEN]]
+    assert len(to_citizen) == 1
+    assert to_citizen[0].subject == f"Usulan {draft.code}: Ditetapkan dalam SK Camat"
+
+
 def test_a_follower_who_confirmed_after_a_change_is_not_mailed_about_it(
     client, draft, django_capture_on_commit_callbacks
 ):
