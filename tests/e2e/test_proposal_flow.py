@@ -204,8 +204,10 @@ def test_proposal_from_musrenbang_to_kecamatan_verified_and_tracked(
         doc = rt.locator(f"#doc-{kind}")
         doc.get_by_label(label).set_input_files([files[name] for name in names])
         doc.get_by_role("button", name="Unggah").click()
-        expect(doc.get_by_role("status")).to_contain_text(f"{len(names)} berkas diunggah.")
+        # The script sends the files one by one, then shows the card again with them in it.
         expect(doc.locator("h3 .badge")).to_have_text(badge)
+        for name in names:
+            expect(doc.get_by_role("button", name=f"Hapus {name}")).to_be_visible()
     assert sorted(proposal.attachments.values_list("kind", "content_type")) == [
         ("attendance", "application/pdf"),
         ("proposal_letter", "application/pdf"),
