@@ -245,7 +245,7 @@ def _receive(proposal, *, paid=False, bast_on_paper=False, **_):
     lurah = _lurah(proposal)
     for order in proposal.purchase_orders.filter(state=PurchaseOrder.State.ISSUED):
         deliver(order)
-        if paid:
+        if paid and order.payments.count() == 0:
             pay(order)
     rt_user = _rt_user(proposal)
     handover = procurement_services.handover_record(
@@ -519,7 +519,8 @@ class PurchaseOrderFactory(factory.Factory):
 
 
 def deliver(order: PurchaseOrder, *, delivered_on: date | None = None):
-    """Everything still missing from an issued order arrives today, accepted in full."""
+    """Everything still missing from an issued order arrives today, accepted in full (None if
+    nothing is missing)."""
     from procurement import selectors
 
     proposal = order.proposal
@@ -528,6 +529,8 @@ def deliver(order: PurchaseOrder, *, delivered_on: date | None = None):
         for line in selectors.order_lines_with_progress(order)
         if line.shortfall > 0
     }
+    if not quantities:
+        return None
     return procurement_services.delivery_record(
         order=order,
         actor=_lurah(proposal),
