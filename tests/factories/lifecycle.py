@@ -33,6 +33,7 @@ from procurement import services as procurement_services
 from procurement.models import Handover, PurchaseOrder, Supplier
 from proposals import services as proposal_services
 from proposals.models import MusrenbangEntry, Proposal
+from proposals.rules import STAGE_OWNER
 from proposals.states import State
 from reporting import selectors as reporting_selectors
 from reporting import services as reporting_services
@@ -330,10 +331,7 @@ def advance(proposal: Proposal, state: str, *, cancelled_from: str | None = None
     proposal = _refreshed(proposal)  # a stale object must not walk a step twice
     if state == State.CANCELLED:
         proposal = advance(proposal, cancelled_from or State.DRAFT, **options)
-        owner = {State.DRAFT: Role.RT, State.MUSRENBANG: Role.RT}.get(proposal.state)
-        from proposals.rules import STAGE_OWNER
-
-        owner = owner or STAGE_OWNER[proposal.state]
+        owner = STAGE_OWNER[proposal.state]
         return _refreshed(_transition(proposal, "cancel", owner, note=REASON))
     if state in SIDE_STATES:
         source, action, role = SIDE_STATES[state]
