@@ -6,8 +6,9 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from bangkit import rules
-from bangkit.admin_scoping import ReadOnlyAdmin, ScopedAdmin, ScopedHistoryAdmin
+from bangkit.admin_scoping import ReadOnlyAdmin, ScopedAdmin, ScopedHistoryAdmin, created_in_filter
 from bangkit.models import (
+    AUDIT_ACTION_LABELS,
     RT,
     AuditEvent,
     CeilingTier,
@@ -52,7 +53,16 @@ class RTAdmin(ScopedAdmin):
 
 @admin.register(SlumArea)
 class SlumAreaAdmin(ScopedAdmin):
-    list_display = ["kelurahan", "hectares", "decree_number", "decree_year"]
+    list_display = [
+        "kelurahan",
+        "hectares",
+        "decree_number",
+        "decree_year",
+        "valid_from_year",
+        "valid_until_year",
+    ]
+    list_filter = ["kelurahan__kecamatan", "decree_year"]
+    search_fields = ["kelurahan__name", "decree_number"]
     list_select_related = ["kelurahan__kecamatan"]
     edit_rule = staticmethod(rules.keeps_city_data)
 
@@ -149,8 +159,9 @@ class AuditActionFilter(admin.SimpleListFilter):
     parameter_name = "tindakan"
 
     def lookups(self, request, model_admin):
-        codes = model_admin.get_queryset(request).order_by().values_list("action", flat=True)
-        labels = {code: audit_action_label(code) for code in set(codes)}
+        # Every action an app registered, not the distinct actions of every row (a scan of
+        # the whole table on each page).
+        labels = {code: audit_action_label(code) for code in AUDIT_ACTION_LABELS}
         return sorted(labels.items(), key=lambda item: item[1])
 
     def queryset(self, request, queryset):
@@ -167,12 +178,11 @@ class AuditEventAdmin(ReadOnlyAdmin):
         "object_id",
         "summary",
     ]
-    list_filter = [AuditActionFilter, "content_type"]
+    list_filter = [AuditActionFilter, created_in_filter("created_at"), "content_type"]
     fields = ["created_at", "actor", "action_shown", "content_type", "object_id", "summary", "data"]
     readonly_fields = ["created_at", "action_shown"]
     search_fields = ["summary", "object_id", "actor__username"]
     list_select_related = ["actor", "content_type"]
-    date_hierarchy = "created_at"
 
     @admin.display(description=_("tindakan"), ordering="action")
     def action_shown(self, event):

@@ -17,6 +17,8 @@ SIGNED_IN_MENU = [
         {Role.RT, Role.KELURAHAN, Role.KECAMATAN, Role.TOKO, "city"},
     ),
     ("Pelaksanaan", "reporting:sites", {Role.RT, Role.KELURAHAN, Role.KECAMATAN, "city"}),
+    # The city's figures (the top app dashboards); the camat and lurah see their own area.
+    ("Dasbor", "dashboards:index", {Role.KELURAHAN, Role.KECAMATAN, "city"}),
 ]
 
 
@@ -31,6 +33,7 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         items = [
+            ("Proyek", reverse("public:projects")),
             ("Lacak usulan", reverse("public:track")),
             ("Dukung usulan", reverse("public:support_list")),
         ]

@@ -55,7 +55,7 @@ _STRICT_DECODING = threading.Lock()
 
 
 @contextmanager
-def _strict_decoding():
+def strict_decoding():
     """Decode with truncated images refused, one upload at a time in this process."""
     with _STRICT_DECODING:
         before = ImageFile.LOAD_TRUNCATED_IMAGES
@@ -119,7 +119,7 @@ def check_upload(upload, *, allowed=DOCUMENT_TYPES, max_bytes: int | None = None
             # upload cut off halfway) passes it. Decoding finds the missing data; a JPEG is
             # decoded at 1/8 scale, which still reads every byte but costs a fraction.
             upload.seek(0)
-            with _strict_decoding(), Image.open(upload) as img:
+            with strict_decoding(), Image.open(upload) as img:
                 img.draft("RGB", (max(1, img.width // 8), max(1, img.height // 8)))
                 img.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:

@@ -151,8 +151,22 @@ class SlumArea(models.Model):
         Kelurahan, on_delete=models.PROTECT, related_name="slum_areas", verbose_name=_("kelurahan")
     )
     hectares = models.DecimalField(_("luas (ha)"), max_digits=8, decimal_places=2)
-    decree_number = models.CharField(_("nomor SK"), max_length=100)
+    decree_number = models.CharField(_("nomor SK Walikota"), max_length=100)
     decree_year = models.PositiveSmallIntegerField(_("tahun SK"))
+    # The year the designation counts from (a decree of late 2016 may hold from 2017), and the
+    # last year it holds when a later decree replaces it; empty: from the decree's year, open.
+    valid_from_year = models.PositiveSmallIntegerField(
+        _("berlaku sejak tahun"),
+        null=True,
+        blank=True,
+        help_text=_("Kosongkan bila berlaku sejak tahun SK."),
+    )
+    valid_until_year = models.PositiveSmallIntegerField(
+        _("berlaku sampai tahun"),
+        null=True,
+        blank=True,
+        help_text=_("Isi bila SK ini diganti SK yang lebih baru."),
+    )
 
     objects = ScopedQuerySet.as_manager(
         rt="kelurahan__rts", kelurahan="kelurahan", kecamatan="kelurahan__kecamatan"
@@ -166,6 +180,25 @@ class SlumArea(models.Model):
     def __str__(self):
         return f"{self.kelurahan} {angka(self.hectares)} ha (SK {self.decree_number})"
 
+    @property
+    def from_year(self) -> int:
+        return self.valid_from_year or self.decree_year
+
+    def holds_in(self, year: int) -> bool:
+        """Whether the designation is in force in a budget year."""
+        return self.from_year <= year and (
+            self.valid_until_year is None or year <= self.valid_until_year
+        )
+
+    def clean(self):
+        super().clean()
+        if self.valid_until_year is not None and self.valid_until_year < (
+            self.valid_from_year or self.decree_year or 0
+        ):
+            raise ValidationError(
+                {"valid_until_year": _("Tahun akhir tidak boleh sebelum tahun mulai berlaku.")}
+            )
+
 
 class Role(models.TextChoices):
     RT = "rt", _("Ketua RT")
@@ -173,11 +206,15 @@ class Role(models.TextChoices):
     KECAMATAN = "kecamatan", _("Kecamatan / Camat")
     BAPPEDA = "bappeda", _("Bappeda")
     INSPEKTORAT = "inspektorat", _("Inspektorat")
+    # The Walikota's office reads the city's figures and reports; it changes nothing.
+    WALIKOTA = "walikota", _("Kantor Walikota")
     ADMIN = "admin", _("Administrator")
     TOKO = "toko", _("Toko bangunan")
 
 
-CITY_ROLES = {Role.BAPPEDA, Role.INSPEKTORAT, Role.ADMIN}
+CITY_ROLES = {Role.BAPPEDA, Role.INSPEKTORAT, Role.WALIKOTA, Role.ADMIN}
+# City-wide roles that look and never act.
+READ_ONLY_ROLES = {Role.INSPEKTORAT, Role.WALIKOTA}
 
 # Roles whose area a later app keeps (a toko account's shop lives in procurement) say how
 # they are labelled through register_area_label, from that app's AppConfig.ready().
@@ -241,7 +278,13 @@ class User(AbstractUser):
                     )
                     # A toko account speaks for its shop through procurement's SupplierAccount.
                     | Q(
-                        role__in=[Role.BAPPEDA, Role.INSPEKTORAT, Role.ADMIN, Role.TOKO],
+                        role__in=[
+                            Role.BAPPEDA,
+                            Role.INSPEKTORAT,
+                            Role.WALIKOTA,
+                            Role.ADMIN,
+                            Role.TOKO,
+                        ],
                         rt__isnull=True,
                         kelurahan__isnull=True,
                         kecamatan__isnull=True,
@@ -286,7 +329,7 @@ class User(AbstractUser):
 
     @property
     def is_read_only(self) -> bool:
-        return self.role == Role.INSPEKTORAT and not self.is_superuser
+        return self.role in READ_ONLY_ROLES and not self.is_superuser
 
     @property
     def area(self):

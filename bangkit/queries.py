@@ -1,5 +1,7 @@
 """Figures of related rows as part of the same query: one helper for every list that totals."""
 
+from django.core.exceptions import FieldDoesNotExist
+from django.db import connections
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
@@ -36,3 +38,54 @@ def count_of(rows, *, per: str, outer: str = "pk", distinct: str | None = None):
     `distinct` among them (see total_of)."""
     counted = Count(distinct, distinct=True) if distinct else Count("pk")
     return total_of(rows, counted, per=per, output_field=IntegerField(), outer=outer)
+
+
+def counts_at_once(querysets: dict) -> dict[str, int]:
+    """How many rows each queryset has, in one query (`SELECT (SELECT COUNT(*) …), …`), for
+    figures shown on every page, such as the menu's counts. The querysets may be of different
+    models, but must use the same database."""
+    if not querysets:
+        return {}
+    parts, params, database = [], [], None
+    for i, rows in enumerate(querysets.values()):
+        database = database or rows.db
+        sql, row_params = rows.order_by().values("pk").query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) counted_{i})")
+        params.extend(row_params)
+    with connections[database].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return {name: int(n) for name, n in zip(querysets, row, strict=True)}
+
+
+# The big parts of a region row (its GeoJSON polygon and box): a list needs a region's name.
+REGION_HEAVY_FIELDS = ("boundary", "bbox")
+
+
+def boundaries_on(model, paths) -> list[str]:
+    """The heavy fields of every region (kecamatan, kelurahan) reached by the
+    ``select_related`` ``paths`` of ``model``, named for ``defer()``.
+
+    Without it a list of 600 sites reads and parses 1,200 GeoJSON polygons it never shows.
+    """
+    from bangkit.models import RegionBoundary
+
+    found = set()
+    for path in paths:
+        current, prefix = model, []
+        for part in path.split("__"):
+            try:
+                current = current._meta.get_field(part).related_model
+            except FieldDoesNotExist:
+                break
+            if current is None:
+                break
+            prefix.append(part)
+            if issubclass(current, RegionBoundary):
+                found.update("__".join([*prefix, name]) for name in REGION_HEAVY_FIELDS)
+    return sorted(found)
+
+
+def without_boundaries(queryset, *paths):
+    """``queryset`` with the regions on ``paths`` read without their boundaries."""
+    return queryset.defer(*boundaries_on(queryset.model, paths))

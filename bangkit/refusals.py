@@ -2,7 +2,8 @@
 
 Services raise ``ActionRefused`` (an Indonesian message, maybe with problems) and
 ``NotInScope`` (the object is outside the user's area). A view that wants the refusal above
-its own page catches it and calls ``say_refused``; ``RefusalMiddleware`` answers the rest:
+its own page runs the service through ``perform`` (or catches the refusal and calls
+``say_refused``); ``RefusalMiddleware`` answers the rest:
 out of scope is a 404, never a 403, and an uncaught refusal is its message on a page.
 """
 
@@ -18,6 +19,23 @@ def say_refused(request, exc: ActionRefused, *, bullet: str = "• ") -> None:
     messages.error(request, exc.message)
     for problem in exc.problems:
         messages.error(request, f"{bullet}{problem}")
+
+
+def perform(request, service, /, *, success="", bullet: str = "• ", **kwargs) -> bool:
+    """``service(**kwargs)`` for a view that answers with its own page: True when it is done.
+
+    A refusal is said on the page (``say_refused``) and the answer is False; otherwise the
+    ``success`` message is said: a text, or a function of what the service returned.
+    """
+    try:
+        result = service(**kwargs)
+    except ActionRefused as exc:
+        say_refused(request, exc, bullet=bullet)
+        return False
+    message = success(result) if callable(success) else success
+    if message:
+        messages.success(request, message)
+    return True
 
 
 class RefusalMiddleware:

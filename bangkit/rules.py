@@ -9,11 +9,26 @@ answers yes or no: the service that refuses says why, in Indonesian.
 predicates (proposals.rules) take ``(proposal, user)``, the order django-fsm calls them with.
 """
 
+from bangkit.errors import ActionRefused
 from bangkit.models import Role
 
 # A written reason (to cancel an order, withdraw a photo, override the ranking) has at least
 # this many letters.
 MIN_REASON = 10
+
+
+def has_reason(text) -> bool:
+    """Whether a written reason is long enough to tell anyone why."""
+    return len((text or "").strip()) >= MIN_REASON
+
+
+def require_reason(text, *, what: str = "alasan yang jelas", note: str = "") -> str:
+    """The written reason, stripped; refused, in the words of the step, when it is too short:
+    "Tuliskan <what> (paling sedikit 10 huruf)[: <note>]."."""
+    if not has_reason(text):
+        extra = f": {note}" if note else ""
+        raise ActionRefused(f"Tuliskan {what} (paling sedikit {MIN_REASON} huruf){extra}.")
+    return text.strip()
 
 
 def is_signed_in(user) -> bool:

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "procurement",
     "reporting",
     "portal",
+    "dashboards",
     "demo",
 ]
 
@@ -90,7 +91,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "bangkit.context_processors.navigation",
+                "portal.context_processors.navigation",
             ],
         },
     },
@@ -100,7 +101,11 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# Persistent connections (a new PostgreSQL connection per request halved the public pages'
+# throughput: /sk/<id>/ 150 → 365 req/s), checked before reuse so a restarted database
+# server costs one retry, not an error. CONN_MAX_AGE=0 turns them off.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=True))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Serialise writers instead of failing with "database is locked" under the dev server.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -166,6 +171,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 
+# Static files under DEBUG=False: collectstatic writes hashed names (app.3f2a….css) with gzip
+# and Brotli copies; whitenoise serves those names with "Cache-Control: max-age=315360000,
+# public, immutable", so a repeat visit on a slow phone link downloads no script or style
+# again (tests/bangkit/test_settings.py; figures in docs/BENCHMARKS.md).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -242,6 +251,20 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
+
+# The public map (/proyek/) draws its shapes without any tile server. When set (e.g.
+# https://tile.openstreetmap.org/{z}/{x}/{y}.png), map tiles from there are laid underneath
+# and the policy lets the browser load images from that origin.
+PUBLIC_MAP_TILES_URL = env("PUBLIC_MAP_TILES_URL", default="")
+PUBLIC_MAP_TILES_ATTRIBUTION = env(
+    "PUBLIC_MAP_TILES_ATTRIBUTION", default="© kontributor OpenStreetMap"
+)
+if PUBLIC_MAP_TILES_URL:
+    from urllib.parse import urlsplit
+
+    _tiles = urlsplit(PUBLIC_MAP_TILES_URL)
+    _host = _tiles.netloc.replace("{s}.", "*.")  # {s}: Leaflet's subdomains a, b, c
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_host}")
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 

@@ -10,7 +10,7 @@ from portal import views as portal_views
 from proposals import urls as proposal_urls
 
 urlpatterns = [
-    path("", portal_views.home, name="home"),
+    path("", portal_views.front, name="home"),
     path("healthz", views.healthz, name="healthz"),
     # Before Django's own route of the same name: the same view, rate-limited.
     path("accounts/password_reset/", signin.password_reset, name="password_reset"),
@@ -33,6 +33,8 @@ urlpatterns = [
     path("pengadaan/data/", include("procurement.public_urls")),
     path("pengadaan/", include("procurement.urls")),
     path("laporan/", include("reporting.urls")),
+    path("dasbor/", include("dashboards.urls")),
+    path("laporan-walikota/", include("dashboards.public_urls")),
     path("sk/", include("portal.decree_urls")),
     path("", include("portal.public_urls")),
 ]

@@ -12,6 +12,11 @@ ACTIVE_YEAR_STATES = [
 ]
 
 
+def year_numbers():
+    """The fiscal years as numbers, newest first, for a page's year filter (not yet queried)."""
+    return FiscalYear.objects.order_by("-year").values_list("year", flat=True)
+
+
 def fiscal_years_newest_first() -> list[FiscalYear]:
     return list(FiscalYear.objects.order_by("-year"))
 

@@ -1,10 +1,5 @@
 from django.apps import AppConfig
 
-AUDIT_ACTIONS = {
-    "envelope_set": "Pagu ditetapkan",
-    "envelope_share_remove": "Bagian pagu kelurahan dihapus",
-}
-
 
 class BudgetsConfig(AppConfig):
     name = "budgets"
@@ -12,5 +7,6 @@ class BudgetsConfig(AppConfig):
 
     def ready(self):
         from bangkit.models import register_audit_actions
+        from budgets.services import AUDIT_ACTIONS
 
         register_audit_actions(AUDIT_ACTIONS)

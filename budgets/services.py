@@ -11,6 +11,13 @@ from budgets.figures import committed_total, lock_envelopes
 from budgets.models import BudgetEnvelope
 from budgets.rules import may_set_envelopes
 
+# The audit actions of this app (written here, by its admin or its import) in the words of
+# the audit trail; the app config registers them.
+AUDIT_ACTIONS = {
+    "envelope_set": "Pagu ditetapkan",
+    "envelope_share_remove": "Bagian pagu kelurahan dihapus",
+}
+
 
 def committed_amount(*, fiscal_year: FiscalYear, kecamatan: Kecamatan, kelurahan=None) -> int:
     """What the kecamatan's sites (or one kelurahan's) already commit: see budgets.figures."""

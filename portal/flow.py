@@ -8,6 +8,7 @@ and templates; nothing here writes a proposal by itself.
 import copy
 import functools
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from bangkit import storage
 from bangkit.errors import ActionRefused, NotInScope
+from bangkit.images import CLIENT_SEND_ORIGINAL_UP_TO
 from bangkit.models import FiscalYear, RequiredDocument
 from portal import selectors, services
 from portal.flow_forms import (
@@ -32,9 +34,11 @@ from procurement import rab as catalogue_rab
 from proposals import rules as proposal_rules
 from proposals import selectors as proposal_selectors
 from proposals import services as proposal_services
+from proposals import views as proposal_views
 from proposals.forms import AttachmentForm
-from proposals.models import MusrenbangEntry, Proposal, State
+from proposals.models import MusrenbangEntry, Proposal, RABLine, State
 from proposals.services import RABInput
+from proposals.views import submission_consequences
 
 DOCUMENT_KINDS = list(RequiredDocument.Kind.values)
 
@@ -268,11 +272,40 @@ def rab(request, proposal):
         messages.error(request, "RAB belum disimpan. Periksa baris yang ditandai merah.")
         rab_total = formset.total()
     else:
-        formset = flow_rab_formset(proposal=proposal, catalogue=catalogue)
-        rab_total = proposal.rab_total
-    return render(
-        request, "portal/flow/rab.html", _rab_context(proposal, formset, catalogue, rab_total)
+        proposed, template = _template_rows(proposal, catalogue)
+        formset = flow_rab_formset(proposal=proposal, catalogue=catalogue, proposed=proposed)
+        rab_total = proposal.rab_total or sum(
+            RABLine(quantity=row["quantity"], unit_price=row["unit_price"]).compute_total()
+            for row in proposed or []
+        )
+    context = _rab_context(proposal, formset, catalogue, rab_total)
+    if request.method == "GET" and proposed:
+        context["proposed_from"] = template
+    return render(request, "portal/flow/rab.html", context)
+
+
+def _template_rows(proposal, catalogue):
+    """A RAB not begun yet starts from the year's first template for its work type, scaled to
+    the planned volume: rows to check and save in the same step, nothing kept before that."""
+    if proposal.rab_lines.exists() or not proposal.planned_volume:
+        return None, None
+    templates = catalogue_rab.templates_for(proposal.fiscal_year, proposal.work_type)
+    if not templates:
+        return None, None
+    template = templates[0]
+    scaled = catalogue_rab.scale_template(
+        template, volume=proposal.planned_volume, width=proposal.planned_width, catalogue=catalogue
     )
+    rows = [
+        {
+            "material": line.name,
+            "unit": line.unit,
+            "quantity": line.quantity,
+            "unit_price": line.reference_price,
+        }
+        for line in scaled.lines
+    ]
+    return (rows or None), template
 
 
 @require_POST
@@ -341,6 +374,8 @@ def dokumen(request, proposal):
     if request.method == "POST":
         uploads = {kind: request.FILES.getlist(f"files_{kind}") for kind in DOCUMENT_KINDS}
         uploads = {kind: files for kind, files in uploads.items() if files}
+        if proposal_views.wants_json(request):
+            return _dokumen_one(request, proposal, uploads)
         labels = dict(RequiredDocument.Kind.choices)
         problems = []
         for kind, files in uploads.items():
@@ -373,8 +408,37 @@ def dokumen(request, proposal):
     return render(
         request,
         "portal/flow/dokumen.html",
-        _context(proposal, FlowStep.DOKUMEN, documents=documents),
+        _context(
+            proposal,
+            FlowStep.DOKUMEN,
+            documents=documents,
+            send_original_up_to=CLIENT_SEND_ORIGINAL_UP_TO,
+            max_bytes=settings.MAX_ATTACHMENT_BYTES,
+        ),
     )
+
+
+def _dokumen_one(request, proposal, uploads):
+    """One file sent by the page's upload script (progress bar, retry), answered in JSON."""
+    if len(uploads) != 1 or len(next(iter(uploads.values()))) != 1:
+        return proposal_views.attachment_json_refusal(error="Kirim satu berkas setiap kali.")
+    ((kind, files),) = uploads.items()
+    data = request.POST.copy()
+    data["kind"] = kind
+    form = AttachmentForm(data, MultiValueDict({"files": files}))
+    if not form.is_valid():
+        return proposal_views.attachment_json_refusal(form)
+    try:
+        attachment = proposal_services.attachment_add(
+            proposal=proposal,
+            actor=request.user,
+            kind=kind,
+            upload=files[0],
+            client=form.client_image(),
+        )
+    except ActionRefused as exc:
+        return proposal_views.attachment_json_refusal(error=exc.message)
+    return proposal_views.attachment_json(attachment)
 
 
 @require_POST
@@ -430,5 +494,6 @@ def periksa(request, proposal):
             FlowStep.PERIKSA,
             missing=[(m, _step_url(proposal, m.step) if m.step else "") for m in missing],
             documents=proposal_selectors.document_progress(proposal),
+            consequences=submission_consequences(proposal),
         ),
     )

@@ -7,10 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 from procurement.rab import Catalogue
 from proposals.forms import (
-    MAX_RAB_LINES,
     BaseRABFormSet,
     ProposalForm,
     RABLineForm,
+    rab_formset_class,
     rab_initial,
 )
 from proposals.services import PROPOSAL_FIELDS, RABInput
@@ -115,19 +115,15 @@ class CatalogueRABFormSet(BaseRABFormSet):
         return inputs
 
 
-FlowRABFormSet = forms.formset_factory(
-    CatalogueRABLineForm,
-    formset=CatalogueRABFormSet,
-    extra=3,
-    can_delete=True,
-    max_num=MAX_RAB_LINES + 50,
-    absolute_max=MAX_RAB_LINES + 50,
-)
+FlowRABFormSet = rab_formset_class(CatalogueRABLineForm, CatalogueRABFormSet)
 
 
-def flow_rab_formset(data=None, *, proposal, catalogue: Catalogue):
-    """The RAB step's lines: the posted data, or the saved lines to edit."""
-    initial = rab_initial(proposal.rab_lines.all()) if data is None else None
+def flow_rab_formset(data=None, *, proposal, catalogue: Catalogue, proposed=None):
+    """The RAB step's lines: the posted data, or the saved lines to edit, or (a RAB not begun
+    yet) the ``proposed`` rows of a template, shown to be checked and saved, not yet kept."""
+    initial = None
+    if data is None:
+        initial = rab_initial(proposal.rab_lines.all()) or proposed
     return FlowRABFormSet(data, initial=initial, prefix="rab", form_kwargs={"catalogue": catalogue})
 
 

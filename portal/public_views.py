@@ -15,7 +15,7 @@ from bangkit.params import query_page, query_params, query_text
 from bangkit.ratelimit import client_ip, is_post, rate_limited
 from proposals import rules
 from proposals.codes import normalize_code
-from proposals.models import MusrenbangEntry, Proposal, State, TransitionLog
+from proposals.models import MusrenbangEntry, Proposal, State, Transition, TransitionLog
 from proposals.public_forms import SupportFilterForm, SupportForm
 from proposals.support import entry_support, open_fiscal_year, residency_text
 from verification.decrees import selectors as decree_selectors
@@ -75,6 +75,7 @@ def _timeline(proposal):
                 "stage": State(log.to_state).label if log.to_state in State.values else "",
                 "reason": log.note.strip() if public_reason else "",
                 "badge": BADGE_CLASS.get(log.to_state, ""),
+                "transition": log.transition,
             }
         )
     return steps
@@ -132,6 +133,13 @@ def track(request, code=None):
             "amendments": amendments,
             "not_found": bool(query) and proposal is None,
             "badge": BADGE_CLASS.get(proposal.state, "") if proposal else "",
+            # Sent back for revision and not yet submitted again: said apart from a new draft.
+            "returned": bool(
+                proposal
+                and proposal.state == State.DRAFT
+                and steps
+                and steps[-1]["transition"] == Transition.RETURN_FOR_REVISION
+            ),
         },
         status=status,
     )

@@ -83,5 +83,6 @@ def rt_drafts(user) -> list:
         .filter(state__in=EDITABLE_STATES)
         .select_related("guided_flow", "work_type")
         .with_rab_total()
+        .with_last_step()
         .order_by("-updated_at", "-id")[:20]
     )

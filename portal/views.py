@@ -5,6 +5,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from budgets.figures import cancellation_effect
+from portal import public_home, todo
+from portal.context_processors import COUNTS_ATTRIBUTE
 from portal.selectors import area_summary, rt_drafts
 from proposals import rules as proposal_rules
 from proposals import selectors as proposal_selectors
@@ -13,12 +15,29 @@ from proposals.views import ACTION_BUTTONS, REVIEW_ACTIONS
 from reporting.selectors import proposal_progress
 
 
+def front(request):
+    """`/`: the public home for a visitor, the role's own home once signed in."""
+    if request.user.is_authenticated:
+        return home(request)
+    return public_home.home(request)
+
+
 @login_required
 def home(request):
+    user = request.user
+    counts = todo.todo_counts(user)
+    setattr(request, COUNTS_ATTRIBUTE, counts)  # the menu shows the same counts
+    items = todo.todo_list(user)
     return render(
         request,
         "portal/home.html",
-        {"summary": area_summary(request.user), "drafts": rt_drafts(request.user)},
+        {
+            "summary": area_summary(user),
+            "drafts": rt_drafts(user),
+            "todo": items,
+            "todo_total": sum(counts.values()),
+            "has_todo_kinds": bool(todo.kinds_for(user)),
+        },
     )
 
 

@@ -10,12 +10,13 @@ from import_export.admin import ExportMixin
 from bangkit.admin_scoping import (
     ReadOnlyAdmin,
     ReadOnlyHistoryAdmin,
+    ReadOnlyInline,
     ScopedAdmin,
     ScopedHistoryAdmin,
+    audit_admin_save,
 )
 from bangkit.errors import ActionRefused
 from bangkit.models import FiscalYear
-from bangkit.services import audit_record
 from bangkit.spreadsheets import EXPORT_FORMATS
 from procurement import rules, services
 from procurement.forms import ReferencePriceImportForm
@@ -95,14 +96,7 @@ class SupplierAdmin(ScopedHistoryAdmin):
             return
         super().save_model(request, obj, form, change)
         # Bank details decide where the city's money goes: every change is on the record.
-        audit_record(
-            actor=request.user,
-            action="supplier_admin_edit" if change else "supplier_admin_add",
-            obj=obj,
-            summary=f"Toko {obj.name} {'diubah' if change else 'ditambahkan'} lewat admin"
-            + (f": {', '.join(form.changed_data)}." if change else "."),
-            data={"fields": form.changed_data},
-        )
+        audit_admin_save(request, obj, form, change, action="supplier", what=f"Toko {obj.name}")
 
 
 @admin.register(Material)
@@ -228,12 +222,14 @@ class RABTemplateAdmin(ScopedAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         template = form.instance
-        audit_record(
-            actor=request.user,
-            action="rab_template_admin_edit" if change else "rab_template_admin_add",
-            obj=template,
-            summary=f"Templat RAB {template} {'diubah' if change else 'ditambahkan'} lewat admin.",
-            data={"fields": form.changed_data},
+        audit_admin_save(
+            request,
+            template,
+            form,
+            change,
+            action="rab_template",
+            what=f"Templat RAB {template}",
+            name_fields=False,
         )
         priced = set(
             ReferencePrice.objects.filter(fiscal_year=template.fiscal_year_id).values_list(
@@ -274,7 +270,7 @@ class RABTemplateAdmin(ScopedAdmin):
             messages.warning(request, message)
 
 
-class PurchaseOrderLineInline(admin.TabularInline):
+class PurchaseOrderLineInline(ReadOnlyInline):
     model = PurchaseOrderLine
     fields = [
         "description",
@@ -287,29 +283,11 @@ class PurchaseOrderLineInline(admin.TabularInline):
         "flagged",
         "justification",
     ]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
-class PaymentInline(admin.TabularInline):
+class PaymentInline(ReadOnlyInline):
     model = Payment
     fields = ["invoice_number", "amount", "paid_on", "reference", "recorded_by"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(PurchaseOrder)
@@ -322,18 +300,9 @@ class PurchaseOrderAdmin(ReadOnlyHistoryAdmin):
     history_related = [(PurchaseOrderLine, "order"), (Payment, "order")]
 
 
-class DeliveryLineInline(admin.TabularInline):
+class DeliveryLineInline(ReadOnlyInline):
     model = DeliveryLine
     fields = ["order_line", "quantity", "rejected_quantity"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Delivery)

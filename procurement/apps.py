@@ -1,24 +1,5 @@
 from django.apps import AppConfig
 
-AUDIT_ACTIONS = {
-    "order_create": "Draf surat pesanan dibuat",
-    "order_update": "Draf surat pesanan diubah",
-    "order_issue": "Surat pesanan diterbitkan",
-    "order_cancel": "Surat pesanan dibatalkan",
-    "order_confirm": "Pesanan dikonfirmasi toko",
-    "delivery_record": "Penerimaan material dicatat",
-    "delivery_confirm": "Pengiriman dikonfirmasi toko",
-    "handover_record": "BAST dicatat",
-    "handover_confirm": "BAST dikonfirmasi Ketua RT",
-    "handover_complete": "BAST lengkap",
-    "payment_record": "Pembayaran ke toko dicatat",
-    "supplier_admin_edit": "Data toko diubah lewat admin",
-    "reference_price_import": "Impor harga acuan",
-    "rab_template_create": "Templat RAB dibuat",
-    "rab_template_admin_add": "Templat RAB ditambahkan lewat admin",
-    "rab_template_admin_edit": "Templat RAB diubah lewat admin",
-}
-
 
 class ProcurementConfig(AppConfig):
     name = "procurement"
@@ -27,6 +8,7 @@ class ProcurementConfig(AppConfig):
     def ready(self):
         from bangkit.models import Role, register_area_label, register_audit_actions
         from procurement.selectors import supplier_of
+        from procurement.services import AUDIT_ACTIONS
 
         register_audit_actions(AUDIT_ACTIONS)
 

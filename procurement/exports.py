@@ -9,17 +9,23 @@ the owner's NIK (personal data, UU 27/2022).
 
 from __future__ import annotations
 
+import hashlib
+import zlib
 from decimal import Decimal
 
 import tablib
-from django.db.models import Prefetch, Q, Sum
+from django.core.cache import cache
+from django.db.models import Count, Max, Prefetch, Q, Sum
 from django.utils import timezone
 
+from bangkit.models import FiscalYear
+from bangkit.queries import boundaries_on
 from bangkit.spreadsheets import csv_text, xlsx_bytes
 from procurement.models import (
     CATEGORY_UNSPSC,
     UNIT_CODES,
     Category,
+    DeliveryLine,
     Payment,
     PurchaseOrder,
     PurchaseOrderLine,
@@ -42,8 +48,21 @@ def published_orders(year: int):
         .select_related(
             "supplier__kelurahan__kecamatan",
             "proposal__kelurahan__kecamatan",
-            "proposal__rt",
+            # str(proposal.rt) names its kelurahan; the OCID names the numbering kelurahan.
+            "proposal__rt__kelurahan",
             "proposal__fiscal_year",
+            "number_kelurahan",
+        )
+        .defer(
+            *boundaries_on(
+                PurchaseOrder,
+                [
+                    "supplier__kelurahan__kecamatan",
+                    "proposal__kelurahan__kecamatan",
+                    "proposal__rt__kelurahan",
+                    "number_kelurahan",
+                ],
+            )
         )
         .prefetch_related(
             Prefetch("lines", queryset=lines.order_by("position", "id")),
@@ -62,6 +81,45 @@ def years_with_purchases() -> list[int]:
         ),
         reverse=True,
     )
+
+
+# --- Exports of a closed year, kept ------------------------------------------------------------
+
+CACHE_SECONDS = 24 * 3600
+
+
+def _fingerprint(year: int) -> str:
+    """What the year's published purchases are made of: counts, last ids, last dates."""
+    orders = PurchaseOrder.objects.filter(proposal__fiscal_year__year=year, sequence__isnull=False)
+    parts = [
+        orders.aggregate(
+            n=Count("id"), last=Max("id"), issued=Max("issued_at"), off=Max("cancelled_at")
+        ),
+        Payment.objects.filter(order__in=orders).aggregate(n=Count("id"), last=Max("id")),
+        DeliveryLine.objects.filter(order_line__order__in=orders).aggregate(
+            n=Count("id"), last=Max("id"), q=Sum("quantity")
+        ),
+    ]
+    return "|".join(str(sorted(part.items())) for part in parts)
+
+
+def kept_export(kind: str, year: int, build, *, extra: str = ""):
+    """``build()``, kept in the shared cache once the year is closed (its purchases no longer
+    change), under a key that holds the year's fingerprint: a late payment or correction
+    still shows at once. An open year is built on every request. Returns bytes (UTF-8 for
+    text) once kept, else what ``build`` returns."""
+    if not FiscalYear.objects.filter(year=year, status=FiscalYear.Status.CLOSED).exists():
+        return build()
+    digest = hashlib.sha256(f"{_fingerprint(year)}|{extra}".encode()).hexdigest()[:32]
+    key = f"export:v2:{kind}:{year}:{digest}"
+    kept = cache.get(key)
+    if isinstance(kept, bytes):
+        return zlib.decompress(kept)
+    value = build()
+    data = value.encode() if isinstance(value, str) else value
+    # Compressed: the year's OCDS package is megabytes of repetitive JSON (about 15× smaller).
+    cache.set(key, zlib.compress(data, 1), CACHE_SECONDS)
+    return data
 
 
 # --- Tables -----------------------------------------------------------------------------------
@@ -105,20 +163,22 @@ def _number(value: Decimal | None):
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def purchases_dataset(year: int) -> tablib.Dataset:
-    data = tablib.Dataset(headers=LINE_HEADERS, title="Pembelian")
-    categories = dict(Category.choices)
-    for order in published_orders(year):
+def purchases_dataset(year: int, orders=None) -> tablib.Dataset:
+    rows = []
+    # Labels translated once, not per line (each lazy label costs a translation lookup).
+    categories = {key: str(label) for key, label in Category.choices}
+    states = {key: str(label) for key, label in PurchaseOrder.State.choices}
+    for order in published_orders(year) if orders is None else orders:
         proposal = order.proposal
+        issued = timezone.localtime(order.issued_at).date().isoformat() if order.issued_at else ""
+        state = states.get(order.state, order.state)
         for line in order.lines.all():
             above = line.percent_above_reference
-            data.append(
+            rows.append(
                 [
                     order.number,
-                    timezone.localtime(order.issued_at).date().isoformat()
-                    if order.issued_at
-                    else "",
-                    order.get_state_display(),
+                    issued,
+                    state,
                     proposal.kelurahan.kecamatan.name,
                     proposal.kelurahan.name,
                     proposal.code,
@@ -127,7 +187,7 @@ def purchases_dataset(year: int) -> tablib.Dataset:
                     order.supplier.name,
                     order.supplier.kelurahan.name,
                     line.description,
-                    str(categories.get(line.material.category, "")) if line.material else "",
+                    categories.get(line.material.category, "") if line.material else "",
                     line.unit,
                     _number(line.quantity),
                     _number(line.delivered),
@@ -138,14 +198,15 @@ def purchases_dataset(year: int) -> tablib.Dataset:
                     line.justification,
                 ]
             )
-    return data
+    # One Dataset from all rows: append() validates the whole table on every row.
+    return tablib.Dataset(*rows, headers=LINE_HEADERS, title="Pembelian")
 
 
-def payments_dataset(year: int) -> tablib.Dataset:
-    data = tablib.Dataset(headers=PAYMENT_HEADERS, title="Pembayaran")
-    for order in published_orders(year):
+def payments_dataset(year: int, orders=None) -> tablib.Dataset:
+    rows = []
+    for order in published_orders(year) if orders is None else orders:
         for payment in order.payments.all():
-            data.append(
+            rows.append(
                 [
                     order.number,
                     order.supplier.name,
@@ -155,7 +216,7 @@ def payments_dataset(year: int) -> tablib.Dataset:
                     payment.reference,
                 ]
             )
-    return data
+    return tablib.Dataset(*rows, headers=PAYMENT_HEADERS, title="Pembayaran")
 
 
 def purchases_csv(year: int) -> str:
@@ -163,7 +224,8 @@ def purchases_csv(year: int) -> str:
 
 
 def purchases_xlsx(year: int) -> bytes:
-    return xlsx_bytes([purchases_dataset(year), payments_dataset(year)])
+    orders = list(published_orders(year))  # read once for both sheets
+    return xlsx_bytes([purchases_dataset(year, orders), payments_dataset(year, orders)])
 
 
 # --- OCDS ------------------------------------------------------------------------------------

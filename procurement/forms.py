@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from bangkit.money import RupiahField, group_thousands
 from bangkit.params import plain_int
+from bangkit.rules import MIN_REASON
 from procurement.models import Material, Unit
 from procurement.services import (
     MAX_LINE_QUANTITY,
@@ -164,7 +165,7 @@ OrderLineFormSet = formset_factory(
 
 class CancelForm(forms.Form):
     reason = forms.CharField(
-        label="Alasan pembatalan", min_length=10, widget=forms.Textarea(attrs={"rows": 2})
+        label="Alasan pembatalan", min_length=MIN_REASON, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
@@ -191,20 +192,14 @@ class DeliveryForm(forms.Form):
         self.initial.setdefault("delivered_on", timezone.localdate())
         self.lines = lines
         for line in lines:
-            self.fields[f"accepted_{line.pk}"] = forms.DecimalField(
-                label=f"{line.description} diterima baik ({line.unit})",
-                min_value=0,
-                max_digits=12,
-                decimal_places=2,
-                required=False,
-            )
-            self.fields[f"rejected_{line.pk}"] = forms.DecimalField(
-                label=f"{line.description} ditolak/rusak ({line.unit})",
-                min_value=0,
-                max_digits=12,
-                decimal_places=2,
-                required=False,
-            )
+            for name, what in (("accepted", "diterima baik"), ("rejected", "ditolak/rusak")):
+                self.fields[f"{name}_{line.pk}"] = forms.DecimalField(
+                    label=f"{line.description} {what} ({line.unit})",
+                    min_value=0,
+                    max_digits=12,
+                    decimal_places=2,
+                    required=False,
+                )
 
     def quantities(self) -> dict:
         data = self.cleaned_data

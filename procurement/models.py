@@ -14,6 +14,7 @@ from bangkit.history import history_records
 from bangkit.models import FiscalYear, Kelurahan, Role, WorkType
 from bangkit.money import rupiah
 from bangkit.numbering import NumberCounter
+from bangkit.queries import without_boundaries
 from bangkit.scoping import ScopedQuerySet
 from bangkit.templatetags.rupiah import angka
 from procurement.npwp import format_npwp, is_nik_npwp, masked_npwp, normalize_npwp, validate_npwp
@@ -411,8 +412,14 @@ class PurchaseOrderQuerySet(ScopedQuerySet):
         return self.filter(state=PurchaseOrder.State.ISSUED)
 
     def for_lists(self):
-        return self.select_related(
-            "supplier", "proposal__rt", "proposal__kelurahan__kecamatan", "proposal__fiscal_year"
+        return without_boundaries(
+            self.select_related(
+                "supplier",
+                "proposal__rt",
+                "proposal__kelurahan__kecamatan",
+                "proposal__fiscal_year",
+            ),
+            "proposal__kelurahan__kecamatan",
         )
 
 
@@ -470,6 +477,10 @@ class PurchaseOrder(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # The order lists' order (newest issued first, drafts without a date on top).
+            models.Index(fields=["-issued_at", "-created_at"], name="order_list_order"),
+        ]
         verbose_name = _("surat pesanan")
         verbose_name_plural = _("surat pesanan")
         constraints = [

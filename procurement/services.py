@@ -26,7 +26,7 @@ from bangkit.files import DOCUMENT_TYPES, EXTENSIONS, IMAGE_TYPES, check_upload
 from bangkit.history import records_actor
 from bangkit.money import rupiah
 from bangkit.numbering import next_number
-from bangkit.rules import MIN_REASON
+from bangkit.rules import has_reason, require_reason
 from bangkit.services import audit_record
 from bangkit.templatetags.rupiah import angka
 from budgets.figures import lock_envelopes
@@ -48,6 +48,28 @@ from procurement.models import (
 from proposals import rules
 from proposals.models import Proposal, State
 from proposals.services import apply_transition_locked, lock_proposal
+
+# The audit actions of this app (written here, by its admin or its import) in the words of
+# the audit trail; the app config registers them.
+AUDIT_ACTIONS = {
+    "order_create": "Draf surat pesanan dibuat",
+    "order_update": "Draf surat pesanan diubah",
+    "order_issue": "Surat pesanan diterbitkan",
+    "order_cancel": "Surat pesanan dibatalkan",
+    "order_confirm": "Pesanan dikonfirmasi toko",
+    "delivery_record": "Penerimaan material dicatat",
+    "delivery_confirm": "Pengiriman dikonfirmasi toko",
+    "handover_record": "BAST dicatat",
+    "handover_confirm": "BAST dikonfirmasi Ketua RT",
+    "handover_complete": "BAST lengkap",
+    "payment_record": "Pembayaran ke toko dicatat",
+    "supplier_admin_edit": "Data toko diubah lewat admin",
+    "supplier_admin_add": "Toko ditambahkan lewat admin",
+    "reference_price_import": "Impor harga acuan",
+    "rab_template_create": "Templat RAB dibuat",
+    "rab_template_admin_add": "Templat RAB ditambahkan lewat admin",
+    "rab_template_admin_edit": "Templat RAB diubah lewat admin",
+}
 
 # What one order may hold: far above any site of this programme (a site costs under
 # Rp 100 million; the whole city's programme about Rp 11 billion a year), far below what the
@@ -114,10 +136,6 @@ def _store_money(proposal: Proposal) -> None:
         setattr(proposal, name, value)
 
 
-def _reason_ok(text: str) -> bool:
-    return len((text or "").strip()) >= MIN_REASON
-
-
 # --- Pricing rules --------------------------------------------------------------------------
 
 
@@ -142,7 +160,7 @@ def line_problems(order: PurchaseOrder, lines) -> list[str]:
     margin = selectors.price_margin_percent(order.proposal.fiscal_year)
     problems = []
     for i, line in enumerate(lines, start=1):
-        if not line.flagged or _reason_ok(line.justification):
+        if not line.flagged or has_reason(line.justification):
             continue
         if line.material_id is None:
             problems.append(
@@ -424,7 +442,7 @@ def budget_problems(
 def issue_problems(order: PurchaseOrder) -> list[str]:
     """What still stops a draft from being issued (for the page; the service checks again)."""
     problems = line_problems(order, list(order.lines.all()))
-    if order.is_outside_kecamatan and not _reason_ok(order.supplier_reason):
+    if order.is_outside_kecamatan and not has_reason(order.supplier_reason):
         problems.append(
             f"Toko {order.supplier} berada di luar Kecamatan {order.proposal.kelurahan.kecamatan}: "
             "tuliskan alasan memilih toko ini."
@@ -502,8 +520,7 @@ def order_cancel(*, order: PurchaseOrder, actor, reason: str) -> PurchaseOrder:
     _require_kelurahan(order.proposal, actor)
     if order.state == PurchaseOrder.State.CANCELLED:
         raise ActionRefused("Pesanan ini sudah dibatalkan.")
-    if not _reason_ok(reason):
-        raise ActionRefused(f"Tuliskan alasan pembatalan (paling sedikit {MIN_REASON} huruf).")
+    require_reason(reason, what="alasan pembatalan")
     if order.deliveries.exists() or order.payments.exists():
         raise ActionRefused(
             "Pesanan yang sudah ada penerimaan atau pembayarannya tidak dapat dibatalkan."

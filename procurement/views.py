@@ -10,10 +10,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from bangkit.confirm import Confirmation, ask_to_confirm, is_confirmed
 from bangkit.errors import ActionRefused
-from bangkit.models import FiscalYear, Role
+from bangkit.models import Role
+from bangkit.money import rupiah
 from bangkit.params import query_choice, query_page, query_year
-from bangkit.refusals import say_refused
+from bangkit.refusals import perform, say_refused
+from bangkit.years import year_numbers
 from procurement import exports, selectors, services
 from procurement import rules as procurement_rules
 from procurement.forms import (
@@ -27,7 +30,7 @@ from procurement.forms import (
 )
 from procurement.models import Delivery, Handover, PurchaseOrder, ReferencePrice
 from procurement.pdf import order_pdf
-from proposals.models import Proposal
+from proposals.models import Proposal, State
 
 PAGE_SIZE = 30
 
@@ -79,7 +82,7 @@ def index(request):
         {
             "page": page,
             "year": year,
-            "years": FiscalYear.objects.order_by("-year").values_list("year", flat=True),
+            "years": year_numbers(),
             "is_kelurahan": user.role == Role.KELURAHAN,
         },
     )
@@ -113,7 +116,7 @@ def supplier_home(request):
 @login_required
 @require_GET
 def reference_prices(request):
-    years = list(FiscalYear.objects.order_by("-year").values_list("year", flat=True))
+    years = list(year_numbers())
     year = query_year(request) or (years[0] if years else None)
     prices = ReferencePrice.objects.filter(fiscal_year__year=year).select_related("material")
     return render(
@@ -264,22 +267,19 @@ def order_edit(request, pk):
         )
         if not formset.is_valid():
             _formset_refused(request, formset)
-        elif form.is_valid():
-            try:
-                services.order_update(
-                    order=order,
-                    actor=request.user,
-                    supplier=form.cleaned_data["supplier"],
-                    lines=_line_inputs(formset),
-                    supplier_reason=form.cleaned_data["supplier_reason"],
-                    note=form.cleaned_data["note"],
-                    delivery_address=form.cleaned_data["delivery_address"],
-                )
-            except ActionRefused as exc:
-                say_refused(request, exc)
-            else:
-                messages.success(request, "Draf pesanan disimpan.")
-                return redirect("procurement:order", pk=order.pk)
+        elif form.is_valid() and perform(
+            request,
+            services.order_update,
+            order=order,
+            actor=request.user,
+            supplier=form.cleaned_data["supplier"],
+            lines=_line_inputs(formset),
+            supplier_reason=form.cleaned_data["supplier_reason"],
+            note=form.cleaned_data["note"],
+            delivery_address=form.cleaned_data["delivery_address"],
+            success="Draf pesanan disimpan.",
+        ):
+            return redirect("procurement:order", pk=order.pk)
     else:
         form = OrderForm(
             suppliers=suppliers,
@@ -330,13 +330,47 @@ def order_edit(request, pk):
 @require_POST
 def order_issue(request, pk):
     order = _order_or_404(request.user, pk)
-    try:
-        order = services.order_issue(order=order, actor=request.user)
-    except ActionRefused as exc:
-        say_refused(request, exc)
-    else:
-        messages.success(request, f"Surat pesanan {order.number} diterbitkan.")
+    if (
+        not is_confirmed(request)
+        and procurement_rules.may_edit_order(request.user, order)
+        and not services.issue_problems(order)
+    ):
+        return _confirm_issue(request, order)
+    perform(
+        request,
+        services.order_issue,
+        order=order,
+        actor=request.user,
+        success=lambda order: f"Surat pesanan {order.number} diterbitkan.",
+    )
     return redirect("procurement:order", pk=order.pk)
+
+
+def _confirm_issue(request, order: PurchaseOrder):
+    """What issuing the order does, with its lines and money, before the lurah says yes."""
+    proposal = order.proposal
+    consequences = [
+        f"Surat pesanan mendapat nomor berikutnya dari penomoran Kelurahan "
+        f"{proposal.kelurahan.name} tahun {proposal.fiscal_year.year}.",
+        f"{rupiah(order.total)} diikat dari anggaran usulan ini; isi pesanan tidak dapat "
+        "diubah lagi, hanya dibatalkan selama belum ada penerimaan maupun pembayaran.",
+        f"Toko {order.supplier.name} dapat melihat dan mengonfirmasi pesanan ini.",
+    ]
+    if proposal.state == State.DESIGNATED:
+        consequences.append("Usulan berpindah ke tahap “Pengadaan material”.")
+    return ask_to_confirm(
+        request,
+        "procurement/confirm_issue.html",
+        Confirmation(
+            title=f"Terbitkan surat pesanan ke {order.supplier.name}?",
+            action=reverse("procurement:order_issue", args=[order.pk]),
+            back=reverse("procurement:order", args=[order.pk]),
+            button="Ya, terbitkan surat pesanan",
+            consequences=consequences,
+        ),
+        order=order,
+        lines=list(order.lines.order_by("position", "id")),
+    )
 
 
 @login_required
@@ -345,12 +379,14 @@ def order_cancel(request, pk):
     order = _order_or_404(request.user, pk)
     form = CancelForm(request.POST)
     reason = request.POST.get("reason", "") if not form.is_valid() else form.cleaned_data["reason"]
-    try:
-        services.order_cancel(order=order, actor=request.user, reason=reason)
-    except ActionRefused as exc:
-        say_refused(request, exc)
-    else:
-        messages.success(request, "Pesanan dibatalkan.")
+    perform(
+        request,
+        services.order_cancel,
+        order=order,
+        actor=request.user,
+        reason=reason,
+        success="Pesanan dibatalkan.",
+    )
     return redirect("procurement:order", pk=order.pk)
 
 
@@ -358,12 +394,13 @@ def order_cancel(request, pk):
 @require_POST
 def order_confirm(request, pk):
     order = _order_or_404(request.user, pk)
-    try:
-        services.order_confirm_by_supplier(order=order, actor=request.user)
-    except ActionRefused as exc:
-        say_refused(request, exc)
-    else:
-        messages.success(request, "Pesanan dikonfirmasi.")
+    perform(
+        request,
+        services.order_confirm_by_supplier,
+        order=order,
+        actor=request.user,
+        success="Pesanan dikonfirmasi.",
+    )
     return redirect("procurement:order", pk=order.pk)
 
 
@@ -388,22 +425,23 @@ def delivery_create(request, pk):
         raise Http404
     lines = [line for line in selectors.order_lines_with_progress(order) if line.shortfall > 0]
     form = DeliveryForm(request.POST or None, request.FILES or None, lines=lines)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.delivery_record(
-                order=order,
-                actor=request.user,
-                delivered_on=form.cleaned_data["delivered_on"],
-                received_by_name=form.cleaned_data["received_by_name"],
-                quantities=form.quantities(),
-                photo=form.cleaned_data["photo"],
-                note=form.cleaned_data["note"],
-            )
-        except ActionRefused as exc:
-            say_refused(request, exc)
-        else:
-            messages.success(request, "Penerimaan material dicatat.")
-            return redirect("procurement:order", pk=order.pk)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and perform(
+            request,
+            services.delivery_record,
+            order=order,
+            actor=request.user,
+            delivered_on=form.cleaned_data["delivered_on"],
+            received_by_name=form.cleaned_data["received_by_name"],
+            quantities=form.quantities(),
+            photo=form.cleaned_data["photo"],
+            note=form.cleaned_data["note"],
+            success="Penerimaan material dicatat.",
+        )
+    ):
+        return redirect("procurement:order", pk=order.pk)
     return render(request, "procurement/delivery_form.html", {"order": order, "form": form})
 
 
@@ -420,12 +458,13 @@ def delivery_photo(request, pk):
 @require_POST
 def delivery_confirm(request, pk):
     delivery = Delivery.objects.select_related("order").get_visible_or_404(request.user, pk=pk)
-    try:
-        services.delivery_confirm_by_supplier(delivery=delivery, actor=request.user)
-    except ActionRefused as exc:
-        say_refused(request, exc)
-    else:
-        messages.success(request, "Penerimaan dikonfirmasi toko.")
+    perform(
+        request,
+        services.delivery_confirm_by_supplier,
+        delivery=delivery,
+        actor=request.user,
+        success="Penerimaan dikonfirmasi toko.",
+    )
     return redirect("procurement:order", pk=delivery.order_id)
 
 
@@ -439,14 +478,19 @@ def payment_create(request, pk):
     if not procurement_rules.is_buyer_for(request.user, order.proposal):
         raise Http404
     form = PaymentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.payment_record(order=order, actor=request.user, **form.cleaned_data)
-        except ActionRefused as exc:
-            say_refused(request, exc)
-        else:
-            messages.success(request, "Pembayaran dicatat.")
-            return redirect("procurement:order", pk=order.pk)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and perform(
+            request,
+            services.payment_record,
+            order=order,
+            actor=request.user,
+            **form.cleaned_data,
+            success="Pembayaran dicatat.",
+        )
+    ):
+        return redirect("procurement:order", pk=order.pk)
     progress = selectors.order_progress(order)
     return render(
         request,
@@ -482,25 +526,23 @@ def handover(request, pk):
         )
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
-            try:
-                services.handover_record(
-                    proposal=proposal,
-                    actor=request.user,
-                    handover_date=data["handover_date"],
-                    place=data["place"],
-                    first_party_name=data["first_party_name"],
-                    first_party_position=data["first_party_position"],
-                    first_party_nip=data["first_party_nip"],
-                    second_party_name=data["second_party_name"],
-                    second_party_position=data["second_party_position"],
-                    condition_note=data["condition_note"],
-                    signed_on_paper=data["signed_on_paper"],
-                    paper_scan=data["paper_scan"],
-                )
-            except ActionRefused as exc:
-                say_refused(request, exc)
-            else:
-                messages.success(request, "BAST dicatat.")
+            if perform(
+                request,
+                services.handover_record,
+                proposal=proposal,
+                actor=request.user,
+                handover_date=data["handover_date"],
+                place=data["place"],
+                first_party_name=data["first_party_name"],
+                first_party_position=data["first_party_position"],
+                first_party_nip=data["first_party_nip"],
+                second_party_name=data["second_party_name"],
+                second_party_position=data["second_party_position"],
+                condition_note=data["condition_note"],
+                signed_on_paper=data["signed_on_paper"],
+                paper_scan=data["paper_scan"],
+                success="BAST dicatat.",
+            ):
                 return redirect("procurement:handover", pk=proposal.pk)
     elif request.method == "POST":
         raise Http404
@@ -525,13 +567,46 @@ def handover_confirm(request, pk):
     handover_row = Handover.objects.select_related("proposal").get_visible_or_404(
         request.user, pk=pk
     )
-    try:
-        services.handover_confirm_by_rt(handover=handover_row, actor=request.user)
-    except ActionRefused as exc:
-        say_refused(request, exc)
-    else:
-        messages.success(request, "BAST dikonfirmasi. Material resmi diterima RT.")
+    if not is_confirmed(request) and procurement_rules.may_confirm_handover(
+        request.user, handover_row
+    ):
+        return _confirm_handover(request, handover_row)
+    perform(
+        request,
+        services.handover_confirm_by_rt,
+        handover=handover_row,
+        actor=request.user,
+        success="BAST dikonfirmasi. Material resmi diterima RT.",
+    )
     return redirect("procurement:handover", pk=handover_row.proposal_id)
+
+
+def _confirm_handover(request, handover_row: Handover):
+    """The materials the Ketua RT confirms, listed above the button that confirms them."""
+    proposal = handover_row.proposal
+    back = reverse("procurement:handover", args=[proposal.pk])
+    return ask_to_confirm(
+        request,
+        "procurement/confirm_handover.html",
+        Confirmation(
+            title="Konfirmasi penerimaan material?",
+            action=reverse("procurement:handover_confirm", args=[handover_row.pk]),
+            back=back,
+            button="Ya, saya menerima material ini",
+            consequences=[
+                f"Anda, sebagai Ketua RT (pihak kedua), menyatakan telah menerima "
+                f"{len(handover_row.items)} jenis material di atas dalam kondisi sebagaimana "
+                "tercatat.",
+                f"BAST {handover_row.number} menjadi lengkap; PDF-nya disimpan tetap dan tidak "
+                "dapat diubah.",
+                "Usulan berpindah ke tahap “Material diterima” dan pencatatan pekerjaan dapat "
+                "dimulai.",
+            ],
+        ),
+        proposal=proposal,
+        handover=handover_row,
+        items=handover_row.items,
+    )
 
 
 @login_required
@@ -557,7 +632,8 @@ def public_index(request):
 
 @require_GET
 def public_csv(request, year):
-    response = HttpResponse(exports.purchases_csv(year), content_type="text/csv; charset=utf-8")
+    text = exports.kept_export("csv", year, lambda: exports.purchases_csv(year))
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="pembelian-bangkit-{year}.csv"'
     return response
 
@@ -565,7 +641,7 @@ def public_csv(request, year):
 @require_GET
 def public_xlsx(request, year):
     response = HttpResponse(
-        exports.purchases_xlsx(year),
+        exports.kept_export("xlsx", year, lambda: exports.purchases_xlsx(year)),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="pembelian-bangkit-{year}.xlsx"'
@@ -575,9 +651,15 @@ def public_xlsx(request, year):
 @require_GET
 def public_ocds(request, year):
     uri = request.build_absolute_uri(reverse("procurement_public:ocds", args=[year]))
-    package = exports.ocds_package(year, uri=uri)
+    text = exports.kept_export(
+        "ocds",
+        year,
+        # Compact JSON: with an indent, json falls back from its C encoder to pure Python.
+        lambda: json.dumps(exports.ocds_package(year, uri=uri), ensure_ascii=False),
+        extra=uri,
+    )
     response = HttpResponse(
-        json.dumps(package, ensure_ascii=False, indent=1),
+        text,
         content_type="application/json; charset=utf-8",
     )
     response["Content-Disposition"] = f'inline; filename="ocds-bangkit-{year}.json"'

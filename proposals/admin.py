@@ -13,7 +13,15 @@ from import_export.admin import ImportExportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.tmp_storages import MediaStorage
 
-from bangkit.admin_scoping import ReadOnlyAdmin, ScopedHistoryAdmin
+from bangkit.admin_scoping import (
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    ScopedHistoryAdmin,
+    audit_admin_save,
+    created_in_filter,
+    kecamatan_filter,
+    year_filter,
+)
 from bangkit.models import FiscalYear
 from bangkit.services import audit_record
 from bangkit.templatetags.rupiah import rupiah
@@ -148,7 +156,9 @@ class MusrenbangEntryAdmin(ImportExportMixin, ScopedHistoryAdmin):
         "support_count",
     ]
     list_display_links = ["source_id", "title"]
-    list_filter = ["year", "kelurahan__kecamatan", "work_type"]
+    # Newest first, in the order of the (year, source_id) unique index: no sort of the table.
+    ordering = ["-year", "-source_id"]
+    list_filter = [year_filter(), kecamatan_filter("kelurahan__kecamatan"), "work_type"]
     search_fields = ["source_id", "title", "kelurahan__name", "location_text", "proposer"]
     list_select_related = ["kelurahan__kecamatan", "rt", "work_type"]
     autocomplete_fields = ["kelurahan", "rt"]
@@ -180,15 +190,8 @@ class MusrenbangEntryAdmin(ImportExportMixin, ScopedHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        verb = "diubah" if change else "ditambahkan"
-        audit_record(
-            actor=request.user,
-            action="musrenbang_admin_edit" if change else "musrenbang_admin_add",
-            obj=obj,
-            summary=f"Usulan Musrenbang {obj.year}/{obj.source_id} {verb} lewat admin"
-            + (f": {', '.join(form.changed_data)}." if change else "."),
-            data={"fields": form.changed_data},
-        )
+        what = f"Usulan Musrenbang {obj.year}/{obj.source_id}"
+        audit_admin_save(request, obj, form, change, action="musrenbang", what=what)
 
     def has_delete_permission(self, request, obj=None):
         # Deleting an entry deletes the citizens' supports with it: administrators only.
@@ -336,45 +339,29 @@ class MusrenbangEntryAdmin(ImportExportMixin, ScopedHistoryAdmin):
 # --- Proposals ---------------------------------------------------------------------------
 
 
-class ReadOnlyInline(admin.TabularInline):
-    """Lines that only their services write: shown in the proposal, never edited here."""
-
-    extra = 0
-    can_delete = False
-    show_change_link = False
+class ProposalLineInline(ReadOnlyInline):
+    """Shown to every staff account that may open the proposal (its scope is the proposal's)."""
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_staff
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class RABLineInline(ReadOnlyInline):
+class RABLineInline(ProposalLineInline):
     model = RABLine
     fields = ["position", "material", "unit", "quantity", "unit_price", "line_total"]
-    readonly_fields = fields
 
 
-class AttachmentInline(ReadOnlyInline):
+class AttachmentInline(ProposalLineInline):
     model = Attachment
     fields = ["kind", "file", "original_name", "content_type", "size", "uploaded_by", "uploaded_at"]
-    readonly_fields = fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("uploaded_by")
 
 
-class TransitionLogInline(ReadOnlyInline):
+class TransitionLogInline(ProposalLineInline):
     model = TransitionLog
     fields = ["created_at", "transition", "from_state", "to_state", "actor", "note"]
-    readonly_fields = fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
@@ -415,7 +402,7 @@ class ProposalAdmin(ScopedHistoryAdmin):
         "rab_total_display",
         "fiscal_year",
     ]
-    list_filter = ["state", "kelurahan__kecamatan", "fiscal_year"]
+    list_filter = ["state", kecamatan_filter("kelurahan__kecamatan"), "fiscal_year"]
     search_fields = ["code", "title", "kelurahan__name", "location_description"]
     list_select_related = ["rt", "kelurahan__kecamatan", "fiscal_year"]
     inlines = [RABLineInline, AttachmentInline, TransitionLogInline]
@@ -544,10 +531,9 @@ class TransitionLogAdmin(ThroughScopedReadOnlyAdmin):
     scope_field = "proposal"
     scope_model = Proposal
     list_display = ["created_at", "proposal", "transition", "from_state", "to_state", "actor"]
-    list_filter = ["transition", "to_state"]
+    list_filter = [created_in_filter("created_at"), "transition", "to_state"]
     search_fields = ["proposal__code", "note", "actor__username"]
     list_select_related = ["proposal", "actor"]
-    date_hierarchy = "created_at"
     fields = [
         "proposal",
         "transition",

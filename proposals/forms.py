@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from bangkit.files import IMAGE_TYPES, check_upload
+from bangkit.images import ClientImageForm
 from bangkit.models import RequiredDocument, WorkType
 from bangkit.money import MAX_RUPIAH, RupiahField
 from bangkit.params import plain_int
@@ -100,33 +101,37 @@ class WorkTypeSelect(forms.Select):
         return option
 
 
-class ProposalForm(forms.ModelForm):
-    """The fields of a draft; the model's own validation runs on a copy of the proposal."""
+def coordinate_field(label, *, example: str) -> DecimalCommaField:
+    """A latitude or longitude in decimal degrees (the phone's GPS writes a decimal point)."""
+    return DecimalCommaField(
+        label=label,
+        required=False,
+        max_digits=9,
+        decimal_places=6,
+        widget=DecimalInput(attrs={"placeholder": example}, decimal_mark="."),
+    )
 
-    latitude = DecimalCommaField(
-        label=_("Lintang"),
-        required=False,
-        max_digits=9,
-        decimal_places=6,
-        widget=DecimalInput(attrs={"placeholder": "-1.6101"}, decimal_mark="."),
-    )
-    longitude = DecimalCommaField(
-        label=_("Bujur"),
-        required=False,
-        max_digits=9,
-        decimal_places=6,
-        widget=DecimalInput(attrs={"placeholder": "103.6131"}, decimal_mark="."),
-    )
-    planned_volume = DecimalCommaField(
-        label=_("Volume rencana"), max_digits=10, decimal_places=2, min_value=Decimal("0.01")
-    )
-    planned_width = DecimalCommaField(
+
+def width_field() -> DecimalCommaField:
+    """The planned width of the works that need one (a road, a drain)."""
+    return DecimalCommaField(
         label=_("Lebar (m)"),
         required=False,
         max_digits=6,
         decimal_places=2,
         min_value=Decimal("0.10"),
     )
+
+
+class ProposalForm(forms.ModelForm):
+    """The fields of a draft; the model's own validation runs on a copy of the proposal."""
+
+    latitude = coordinate_field(_("Lintang"), example="-1.6101")
+    longitude = coordinate_field(_("Bujur"), example="103.6131")
+    planned_volume = DecimalCommaField(
+        label=_("Volume rencana"), max_digits=10, decimal_places=2, min_value=Decimal("0.01")
+    )
+    planned_width = width_field()
     contribution_cash = RupiahField(label=_("Swadaya uang (Rp)"), min_value=0)
     contribution_materials_value = RupiahField(label=_("Nilai swadaya material (Rp)"), min_value=0)
 
@@ -298,14 +303,20 @@ class BaseRABFormSet(forms.BaseFormSet):
         return sum(form.line_total or 0 for form in self.forms)
 
 
-RABFormSet = forms.formset_factory(
-    RABLineForm,
-    formset=BaseRABFormSet,
-    extra=3,
-    can_delete=True,
-    max_num=MAX_RAB_LINES + 50,
-    absolute_max=MAX_RAB_LINES + 50,
-)
+def rab_formset_class(form, formset):
+    """A RAB formset class: three empty lines to start, lines removable; beyond the limit the
+    formset itself says how many lines a RAB may have."""
+    return forms.formset_factory(
+        form,
+        formset=formset,
+        extra=3,
+        can_delete=True,
+        max_num=MAX_RAB_LINES + 50,
+        absolute_max=MAX_RAB_LINES + 50,
+    )
+
+
+RABFormSet = rab_formset_class(RABLineForm, BaseRABFormSet)
 
 
 def rab_initial(lines) -> list[dict]:
@@ -347,7 +358,7 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-class AttachmentForm(forms.Form):
+class AttachmentForm(ClientImageForm):
     """Files for one kind of document; each is checked by its content before any is kept."""
 
     kind = forms.ChoiceField(choices=RequiredDocument.Kind.choices, widget=forms.HiddenInput)
@@ -387,13 +398,7 @@ class EntryProposalForm(forms.Form):
     work_type = forms.ModelChoiceField(
         label=_("Jenis kegiatan"), queryset=None, required=False, empty_label=_("— pilih —")
     )
-    planned_width = DecimalCommaField(
-        label=_("Lebar (m)"),
-        required=False,
-        max_digits=6,
-        decimal_places=2,
-        min_value=Decimal("0.10"),
-    )
+    planned_width = width_field()
 
     def __init__(self, *args, entry, work_types, **kwargs):
         super().__init__(*args, **kwargs)

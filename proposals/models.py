@@ -6,13 +6,15 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, F, Q, Sum
+from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
 from bangkit.history import history_records
+from bangkit.images import MetadataSource
 from bangkit.models import RT, FiscalYear, ImmutableQuerySet, Kelurahan, RequiredDocument, WorkType
+from bangkit.queries import count_of, sum_of, without_boundaries
 from bangkit.scoping import ScopedQuerySet
 from bangkit.templatetags.rupiah import angka
 from proposals import rules
@@ -42,7 +44,9 @@ class MusrenbangEntryQuerySet(ScopedQuerySet):
     scope_kecamatan = "kelurahan__kecamatan"
 
     def with_support_count(self):
-        return self.annotate(support_count=Count("supports", distinct=True))
+        # A correlated subquery, not a join grouped over every entry: a page's LIMIT then
+        # counts the supports of its own rows only (support_once_per_nik indexes entry first).
+        return self.annotate(support_count=count_of(CitizenSupport.objects.all(), per="entry"))
 
 
 class MusrenbangEntry(models.Model):
@@ -122,12 +126,40 @@ class ProposalQuerySet(ScopedQuerySet):
     scope_kecamatan = "kelurahan__kecamatan"
 
     def with_rab_total(self):
+        # A correlated subquery (see MusrenbangEntryQuerySet.with_support_count).
         return self.annotate(
-            rab_sum=Coalesce(Sum("rab_lines__line_total"), 0, output_field=models.BigIntegerField())
+            rab_sum=sum_of(
+                RABLine.objects.all(),
+                "line_total",
+                per="proposal",
+                output_field=models.BigIntegerField(),
+            )
         )
 
     def for_lists(self):
-        return self.select_related("rt", "kelurahan__kecamatan", "work_type", "fiscal_year")
+        return without_boundaries(
+            self.select_related("rt", "kelurahan__kecamatan", "work_type", "fiscal_year"),
+            "kelurahan__kecamatan",
+        )
+
+    def with_last_step(self):
+        """Each proposal's latest logged step, as `last_transition`, `last_note` and
+        `last_step_at`, in the same query: lists tell a returned proposal (a draft whose latest
+        step is the return for revision) from a fresh draft, and show the reason."""
+        latest = TransitionLog.objects.filter(proposal=OuterRef("pk")).order_by(
+            "-created_at", "-id"
+        )
+        return self.annotate(
+            last_transition=Subquery(latest.values("transition")[:1]),
+            last_note=Subquery(latest.values("note")[:1]),
+            last_step_at=Subquery(latest.values("created_at")[:1]),
+        )
+
+    def returned(self):
+        """Drafts sent back for revision and not yet submitted again."""
+        return self.with_last_step().filter(
+            state=State.DRAFT, last_transition=Transition.RETURN_FOR_REVISION
+        )
 
 
 class Proposal(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
@@ -224,6 +256,10 @@ class Proposal(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # The order of every proposal list and of the admin's changelist.
+            models.Index(fields=["-created_at", "-id"], name="proposal_list_order"),
+        ]
         verbose_name = _("usulan kegiatan")
         verbose_name_plural = _("usulan kegiatan")
         constraints = [
@@ -272,6 +308,17 @@ class Proposal(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
             raise ValidationError({"rt": _("RT tidak berada di kelurahan usulan.")})
         if self.work_type_id and self.work_type.has_width and not self.planned_width:
             raise ValidationError({"planned_width": _("Jenis kegiatan ini memerlukan lebar (m).")})
+
+    @property
+    def is_returned(self) -> bool:
+        """Sent back for revision and not yet submitted again (lists annotate the latest step
+        with `with_last_step`; the dossier has the transitions prefetched)."""
+        if self.state != State.DRAFT:
+            return False
+        if hasattr(self, "last_transition"):
+            return self.last_transition == Transition.RETURN_FOR_REVISION
+        latest = self.transitions.order_by("-created_at", "-id").values("transition").first()
+        return latest is not None and latest["transition"] == Transition.RETURN_FOR_REVISION
 
     @property
     def rab_total(self) -> int:
@@ -477,6 +524,28 @@ class Attachment(models.Model):
     content_type = models.CharField(max_length=50)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
+    # Images only: EXIF-free copies that pages show; the original is sent only when asked for
+    # ("Unduh asli").
+    display = models.FileField(upload_to=attachment_path, max_length=300, blank=True)
+    thumbnail = models.FileField(upload_to=attachment_path, max_length=300, blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    taken_at = models.DateTimeField(_("waktu pengambilan"), null=True, blank=True)
+    latitude = models.DecimalField(
+        _("lintang foto"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("bujur foto"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    metadata_source = models.CharField(
+        _("sumber waktu dan GPS"),
+        max_length=10,
+        choices=MetadataSource.choices,
+        default=MetadataSource.NONE,
+    )
+    client_resized = models.BooleanField(_("diperkecil di ponsel"), default=False)
+    # Sent by the page with each file, so a retry after a lost answer does not add it twice.
+    client_token = models.CharField(max_length=40, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -488,13 +557,27 @@ class Attachment(models.Model):
         ordering = ["proposal", "kind", "uploaded_at"]
         verbose_name = _("lampiran")
         verbose_name_plural = _("lampiran")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "client_token"],
+                condition=~Q(client_token=""),
+                name="attachment_once_per_client_token",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.original_name}"
 
+    MetadataSource = MetadataSource
+
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+    @property
+    def has_copies(self) -> bool:
+        """An image with its display copy and thumbnail (older uploads may have none yet)."""
+        return bool(self.is_image and self.display and self.thumbnail)
 
 
 class TransitionLog(models.Model):

@@ -2,10 +2,11 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.shortcuts import get_object_or_404
 
 from bangkit.models import ChecklistItem, FiscalYear, Kelurahan, RequiredDocument, Role, WorkType
+from bangkit.years import year_numbers
 from proposals.models import (
     Attachment,
     MusrenbangEntry,
@@ -48,7 +49,7 @@ def proposal_list(*, user, filters: ProposalFilters):
     qs = _filtered(user, filters)
     if filters.state:
         qs = qs.filter(state=filters.state)
-    return qs.for_lists().with_rab_total().order_by("-created_at", "-id")
+    return qs.for_lists().with_rab_total().with_last_step().order_by("-created_at", "-id")
 
 
 def proposal_state_counts(*, user, filters: ProposalFilters) -> list[tuple[str, str, int]]:
@@ -89,7 +90,7 @@ def filter_choices(user) -> dict:
     return {
         "kelurahan": kelurahan,
         "work_types": list(WorkType.objects.order_by("name")),
-        "years": list(FiscalYear.objects.order_by("-year").values_list("year", flat=True)),
+        "years": list(year_numbers()),
     }
 
 
@@ -105,6 +106,7 @@ def musrenbang_entries_for(user):
         .annotate(
             live_code=Subquery(live.values("code")[:1]),
             live_state=Subquery(live.values("state")[:1]),
+            live_returned=Exists(live.returned()),
         )
         .order_by("-year", F("priority").asc(nulls_last=True), "source_id")
     )

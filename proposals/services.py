@@ -1,9 +1,11 @@
 """Every change to a proposal: create, edit, attach, and move through the state machine."""
 
+import posixpath
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,7 +16,9 @@ from bangkit import storage
 from bangkit.errors import ActionRefused, NotInScope, full_clean_or_refuse
 from bangkit.files import EXTENSIONS, check_upload
 from bangkit.history import records_actor
+from bangkit.images import NO_CLIENT, ClientImage, MetadataSource, make_copies
 from bangkit.models import ChecklistItem, FiscalYear
+from bangkit.rules import require_reason
 from bangkit.services import audit_record
 from proposals import rules
 from proposals.codes import new_tracking_code
@@ -27,6 +31,20 @@ from proposals.models import (
     TransitionLog,
 )
 from proposals.states import PROPOSAL_PAGE_ACTIONS, transition_label
+
+# The audit actions of this app (written here, by its admin or its import) in the words of
+# the audit trail; the app config registers them.
+AUDIT_ACTIONS = {
+    "proposal_create": "Usulan dibuat",
+    "proposal_update": "Usulan diubah",
+    "proposal_admin_edit": "Usulan diubah lewat admin",
+    "attachment_add": "Lampiran diunggah",
+    "attachment_remove": "Lampiran dihapus",
+    "citizen_support": "Dukungan warga dicatat",
+    "musrenbang_admin_edit": "Usulan Musrenbang diubah lewat admin",
+    "musrenbang_admin_add": "Usulan Musrenbang ditambahkan lewat admin",
+    "musrenbang_import": "Impor usulan Musrenbang",
+}
 
 # Which checklist a transition answers.
 CHECKLIST_STAGE = {
@@ -212,9 +230,25 @@ def proposal_update(
 
 @records_actor
 @storage.atomic
-def attachment_add(*, proposal: Proposal, actor, kind: str, upload) -> Attachment:
+def attachment_add(
+    *,
+    proposal: Proposal,
+    actor,
+    kind: str,
+    upload,
+    client: ClientImage = NO_CLIENT,
+) -> Attachment:
+    """Keep one document file. An image also gets its EXIF-free display copy and thumbnail
+    (HEIC too), and its time and GPS: from the file's EXIF, else what the phone read from its
+    original before resizing it (kept marked as such, nonsense dropped). A repeat of the same
+    upload (same client token, a retry after a lost answer) returns the first one."""
     proposal = _lock(proposal, actor)
     _require_rt_editor(proposal, actor)
+    client_token = client.retry_token
+    if client_token:
+        earlier = proposal.attachments.filter(client_token=client_token).first()
+        if earlier is not None:
+            return earlier
     try:
         checked = check_upload(upload)
     except ValidationError as exc:
@@ -229,18 +263,83 @@ def attachment_add(*, proposal: Proposal, actor, kind: str, upload) -> Attachmen
         size=checked.size,
         sha256=checked.sha256,
         uploaded_by=actor,
+        client_token=client_token,
+        client_resized=bool(client.resized),
     )
-    attachment.full_clean(exclude=["file", "proposal", "uploaded_by"])
-    # Deleted again if this transaction, or one around it, does not commit.
-    storage.save_file(attachment.file, _safe_name(upload, checked.content_type), upload)
+    attachment.full_clean(exclude=["file", "display", "thumbnail", "proposal", "uploaded_by"])
+    label = attachment.original_name or "berkas"
+    stored_name = _safe_name(upload, checked.content_type)
+    copies = None
+    if attachment.is_image:
+        upload.seek(0)
+        try:
+            copies = make_copies(upload.read())
+        except ValidationError as exc:
+            raise ActionRefused(f"{label}: {exc.messages[0]}") from exc
+        upload.seek(0)
+        meta, source = client.metadata(copies.metadata)
+        attachment.taken_at, attachment.latitude, attachment.longitude = (
+            meta.taken_at,
+            meta.latitude,
+            meta.longitude,
+        )
+        attachment.metadata_source = source
+        attachment.width, attachment.height = copies.width, copies.height
+    # Every file is deleted again if this transaction, or one around it, does not commit.
+    storage.save_file(attachment.file, stored_name, upload, label=label)
+    if copies is not None:
+        key = stored_name.rsplit(".", 1)[0]
+        storage.save_file(
+            attachment.display, f"{key}-tampil.jpg", ContentFile(copies.display), label=label
+        )
+        storage.save_file(
+            attachment.thumbnail, f"{key}-kecil.jpg", ContentFile(copies.thumbnail), label=label
+        )
     attachment.save()
     audit_record(
         actor=actor,
         action="attachment_add",
         obj=proposal,
-        data={"kind": kind, "sha256": checked.sha256, "size": checked.size},
+        data={
+            "kind": kind,
+            "sha256": checked.sha256,
+            "size": checked.size,
+            "metadata_source": attachment.metadata_source,
+        },
     )
     return attachment
+
+
+@storage.atomic
+def attachment_make_copies(*, attachment: Attachment) -> bool:
+    """The display copy and thumbnail of an image uploaded before they were made (and its
+    EXIF time and GPS); False when there is nothing to do or the original cannot be read.
+    Not audited: the document itself does not change."""
+    if not attachment.is_image or attachment.has_copies:
+        return False
+    try:
+        with attachment.file.open("rb") as handle:
+            copies = make_copies(handle.read())
+    except (OSError, ValueError, ValidationError):
+        return False
+    key = posixpath.splitext(posixpath.basename(attachment.file.name))[0]
+    label = attachment.original_name or "berkas"
+    storage.save_file(
+        attachment.display, f"{key}-tampil.jpg", ContentFile(copies.display), label=label
+    )
+    storage.save_file(
+        attachment.thumbnail, f"{key}-kecil.jpg", ContentFile(copies.thumbnail), label=label
+    )
+    attachment.width, attachment.height = copies.width, copies.height
+    fields = ["display", "thumbnail", "width", "height"]
+    if attachment.metadata_source == MetadataSource.NONE and not copies.metadata.empty:
+        attachment.taken_at = copies.metadata.taken_at
+        attachment.latitude = copies.metadata.latitude
+        attachment.longitude = copies.metadata.longitude
+        attachment.metadata_source = MetadataSource.FILE
+        fields += ["taken_at", "latitude", "longitude", "metadata_source"]
+    attachment.save(update_fields=fields)
+    return True
 
 
 @records_actor
@@ -255,7 +354,7 @@ def attachment_remove(*, attachment: Attachment, actor) -> None:
         data={"kind": attachment.kind, "sha256": attachment.sha256},
     )
     # Only once the deletion is committed: a rollback must find the file still there.
-    storage.delete_on_commit(attachment.file)
+    storage.delete_on_commit(attachment.file, attachment.display, attachment.thumbnail)
     attachment.delete()
 
 
@@ -332,8 +431,8 @@ def proposal_transition(
     if not _permitted(method, actor):
         raise ActionRefused(_("Anda tidak berwenang melakukan tindakan ini pada usulan ini."))
     note = (note or "").strip()
-    if action in rules.REQUIRED_REASON and len(note) < 10:
-        raise ActionRefused(_("Tuliskan alasan yang jelas (paling sedikit 10 huruf)."))
+    if action in rules.REQUIRED_REASON:
+        require_reason(note)
     if action == "submit":
         problems = rules.submission_problems(proposal)
         if problems:

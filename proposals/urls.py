@@ -16,5 +16,15 @@ urlpatterns = [
     path("<str:code>/tindakan/", views.proposal_action, name="action"),
     path("<str:code>/lampiran/", views.attachment_upload, name="attachment_upload"),
     path("<str:code>/lampiran/<int:pk>/", views.attachment_file, name="attachment"),
+    path(
+        "<str:code>/lampiran/<int:pk>/tampil.jpg",
+        views.attachment_display,
+        name="attachment_display",
+    ),
+    path(
+        "<str:code>/lampiran/<int:pk>/kecil.jpg",
+        views.attachment_thumbnail,
+        name="attachment_thumbnail",
+    ),
     path("<str:code>/lampiran/<int:pk>/hapus/", views.attachment_delete, name="attachment_delete"),
 ]

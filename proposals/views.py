@@ -1,25 +1,27 @@
 """Signed-in proposal screens: thin views that parse, call selectors and services, render."""
 
 import copy
-import os
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bangkit import storage
+from bangkit.confirm import Confirmation, ask_to_confirm, is_confirmed
 from bangkit.errors import ActionRefused
 from bangkit.files import DOCUMENT_TYPES
+from bangkit.images import CLIENT_SEND_ORIGINAL_UP_TO, NO_CLIENT, stored_image_response
 from bangkit.models import Role, WorkType
 from bangkit.params import query_choice, query_int, query_page, query_present, query_text
 from bangkit.qr import public_address, qr_svg
-from bangkit.refusals import say_refused
+from bangkit.refusals import perform, say_refused
 from proposals import rules, selectors, services
 from proposals.forms import (
     AttachmentForm,
@@ -46,14 +48,19 @@ ACTION_BUTTONS = {
 REVIEW_ACTIONS = ["verify_kelurahan", "verify_kecamatan", "return_for_revision", "reject", "defer"]
 
 
-def _back(request, default: str):
-    """Return to the page the form was on (our own pages only), else to `default`."""
+def _back_url(request, default: str) -> str:
+    """The page the form was on (our own pages only), else `default`."""
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return redirect(target)
-    return redirect(default)
+        return target
+    return default
+
+
+def _back(request, default: str):
+    """Return to the page the form was on (our own pages only), else to `default`."""
+    return redirect(_back_url(request, default))
 
 
 def _filters_from(request) -> tuple[selectors.ProposalFilters, bool]:
@@ -209,6 +216,8 @@ def proposal_edit(request, code):
             "rab_total": rab_total,
             "documents": selectors.document_progress(proposal),
             "upload_form": AttachmentForm(),
+            "send_original_up_to": CLIENT_SEND_ORIGINAL_UP_TO,
+            "max_bytes": settings.MAX_ATTACHMENT_BYTES,
             "pending_return": selectors.pending_return(proposal),
             "problems": rules.submission_problems(proposal),
             "can_cancel": rules.is_stage_owner(proposal, request.user),
@@ -233,6 +242,34 @@ def _attach_errors(form, formset, exc: ValidationError) -> None:
             form.add_error(None, errors)
 
 
+def wants_json(request) -> bool:
+    """The page's upload script asks for JSON: one file per request, answered with its copy."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def attachment_json(attachment, *, status=201):
+    """What the upload script shows of a kept file: its thumbnail, when it is an image."""
+    code = attachment.proposal.code
+    return JsonResponse(
+        {
+            "ok": True,
+            "id": attachment.pk,
+            "thumbnail": (
+                reverse("proposals:attachment_thumbnail", args=[code, attachment.pk])
+                if attachment.has_copies
+                else ""
+            ),
+            "message": f"'{attachment.original_name or 'berkas'}' tersimpan.",
+        },
+        status=status,
+    )
+
+
+def attachment_json_refusal(form=None, error: str = ""):
+    errors = [e for field in form.errors.values() for e in field] if form is not None else []
+    return JsonResponse({"ok": False, "error": error or " ".join(errors)}, status=400)
+
+
 @login_required
 @require_POST
 def attachment_upload(request, code):
@@ -240,25 +277,38 @@ def attachment_upload(request, code):
     form = AttachmentForm(request.POST, request.FILES)
     back = _documents_url(proposal.code, request.POST.get("kind", ""))
     if not form.is_valid():
+        if wants_json(request):
+            return attachment_json_refusal(form)
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
         messages.error(request, "Tidak ada berkas yang disimpan.")
         return redirect(back)
     kind = form.cleaned_data["kind"]
+    uploads = form.cleaned_data["files"]
+    # The script sends one file at a time with what it read from the phone's original.
+    client = form.client_image() if len(uploads) == 1 else NO_CLIENT
     saved = []
     try:
         # All or none; the stored files of rolled-back rows are deleted with them.
         with storage.atomic():
-            for upload in form.cleaned_data["files"]:
+            for upload in uploads:
                 saved.append(
                     services.attachment_add(
-                        proposal=proposal, actor=request.user, kind=kind, upload=upload
+                        proposal=proposal,
+                        actor=request.user,
+                        kind=kind,
+                        upload=upload,
+                        client=client,
                     )
                 )
     except ActionRefused as exc:
+        if wants_json(request):
+            return attachment_json_refusal(error=exc.message)
         say_refused(request, exc)
         return redirect(back)
+    if wants_json(request):
+        return attachment_json(saved[0])
     messages.success(request, f"{len(saved)} berkas diunggah.")
     return redirect(back)
 
@@ -267,12 +317,13 @@ def attachment_upload(request, code):
 @require_POST
 def attachment_delete(request, code, pk):
     attachment = selectors.attachment_for(user=request.user, code=code, pk=pk)
-    try:
-        services.attachment_remove(attachment=attachment, actor=request.user)
-    except ActionRefused as exc:
-        say_refused(request, exc)
-    else:
-        messages.success(request, f"Lampiran '{attachment.original_name}' dihapus.")
+    perform(
+        request,
+        services.attachment_remove,
+        attachment=attachment,
+        actor=request.user,
+        success=f"Lampiran '{attachment.original_name}' dihapus.",
+    )
     return redirect(_documents_url(code, attachment.kind))
 
 
@@ -287,23 +338,33 @@ def _documents_url(code: str, kind: str) -> str:
 @login_required
 @require_GET
 def attachment_file(request, code, pk):
-    """Attachments are never public: each download checks the user's scope first."""
+    """The file as uploaded ("Unduh asli"). Attachments are never public: each download checks
+    the user's scope first. A PDF opens in the browser; an image original is downloaded (pages
+    show its copies)."""
     attachment = selectors.attachment_for(user=request.user, code=code, pk=pk)
-    try:
-        handle = attachment.file.open("rb")
-    except (FileNotFoundError, ValueError) as exc:
-        raise Http404 from exc
-    inline = attachment.content_type in DOCUMENT_TYPES
-    filename = attachment.original_name or os.path.basename(attachment.file.name)
-    response = FileResponse(
-        handle,
-        as_attachment=not inline,
-        filename=filename,
+    inline = attachment.content_type in DOCUMENT_TYPES and not attachment.is_image
+    return stored_image_response(
+        attachment.file,
         content_type=attachment.content_type if inline else "application/octet-stream",
+        download=not inline,
+        filename=attachment.original_name or None,
+        max_age=600,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=600"
-    return response
+
+
+@login_required
+@require_GET
+def attachment_display(request, code, pk):
+    """The EXIF-free display copy of an image attachment (at most 1600 px)."""
+    attachment = selectors.attachment_for(user=request.user, code=code, pk=pk)
+    return stored_image_response(attachment.display)
+
+
+@login_required
+@require_GET
+def attachment_thumbnail(request, code, pk):
+    attachment = selectors.attachment_for(user=request.user, code=code, pk=pk)
+    return stored_image_response(attachment.thumbnail)
 
 
 @login_required
@@ -319,6 +380,8 @@ def proposal_action(request, code):
         messages.error(request, "Akun Anda hanya dapat melihat; tindakan tidak dilakukan.")
         return _back(request, detail)
     action = form.cleaned_data["action"]
+    if action == "submit" and not is_confirmed(request) and _submittable(request, proposal):
+        return _confirm_submit(request, proposal, back=_back_url(request, detail))
     try:
         proposal = services.proposal_transition(
             proposal=proposal,
@@ -335,6 +398,41 @@ def proposal_action(request, code):
     if action == "submit":
         return redirect("proposals:receipt", pk=proposal.pk)
     return redirect(detail)
+
+
+def _submittable(request, proposal) -> bool:
+    """The submission would go through now (else the service refuses it as before, with no
+    confirmation asked for something that cannot happen)."""
+    return rules.may_edit_proposal(request.user, proposal) and not rules.submission_problems(
+        proposal
+    )
+
+
+def submission_consequences(proposal) -> list[str]:
+    """What submitting does, in the Ketua RT's words (the confirmation page, the flow's review)."""
+    return [
+        f"Usulan dikirim ke Kelurahan {proposal.kelurahan.name} untuk diverifikasi.",
+        "Isian, RAB dan dokumen tidak dapat diubah lagi, kecuali kelurahan "
+        "mengembalikannya untuk perbaikan.",
+        f"Anda mendapat tanda terima dengan kode lacak {proposal.code} untuk mengikuti "
+        "perkembangannya.",
+    ]
+
+
+def _confirm_submit(request, proposal, *, back: str):
+    return ask_to_confirm(
+        request,
+        "proposals/confirm_submit.html",
+        Confirmation(
+            title=f"Ajukan usulan “{proposal.title}” ke kelurahan?",
+            action=reverse("proposals:action", args=[proposal.code]),
+            back=back,
+            button="Ya, ajukan ke kelurahan",
+            consequences=submission_consequences(proposal),
+        ),
+        proposal=proposal,
+        documents=selectors.document_progress(proposal),
+    )
 
 
 def _track_url(request, proposal) -> str:

@@ -7,7 +7,13 @@ from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 
-from bangkit.admin_scoping import ReadOnlyAdmin, ScopedAdmin
+from bangkit.admin_scoping import (
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    ScopedAdmin,
+    created_in_filter,
+    kecamatan_filter,
+)
 from bangkit.services import audit_record
 from bangkit.templatetags.rupiah import angka
 from reporting import rules as reporting_rules
@@ -41,10 +47,13 @@ class WorkDayAdmin(ReadOnlyAdmin):
         "person_days_shown",
         "recorded_by",
     ]
-    list_filter = ["proposal__fiscal_year", "proposal__kelurahan__kecamatan"]
+    list_filter = [
+        created_in_filter("date", "tanggal", dates=True),
+        "proposal__fiscal_year",
+        kecamatan_filter("proposal__kelurahan__kecamatan"),
+    ]
     search_fields = ["proposal__code", "proposal__title", "activity"]
     list_select_related = ["proposal", "recorded_by"]
-    date_hierarchy = "date"
 
     @admin.display(description="HOK (hari orang kerja)")
     def person_days_shown(self, day):
@@ -122,18 +131,9 @@ class ProgressPhotoAdmin(ReadOnlyAdmin):
         )
 
 
-class MaterialUsageInline(admin.TabularInline):
+class MaterialUsageInline(ReadOnlyInline):
     model = MaterialUsage
-    extra = 0
-    can_delete = False
     fields = ["description", "unit", "delivered", "used", "leftover", "note"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CompletionReport)

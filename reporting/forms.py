@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from bangkit.images import ClientImageForm
 from bangkit.money import RupiahField
 from proposals.forms import DecimalCommaField, MultipleFileField
 from proposals.forms import MultipleFileInput as _MultipleFileInput
@@ -168,17 +169,12 @@ class PhotoUploadForm(forms.Form):
     )
 
 
-class SinglePhotoForm(forms.Form):
+class SinglePhotoForm(ClientImageForm):
     """One photo sent by the page's script, with what it read from the phone's original."""
 
     stage = forms.TypedChoiceField(choices=STAGE_CHOICES, coerce=int)
     caption = forms.CharField(max_length=200, required=False)
     photo = forms.FileField(error_messages={"required": _("Foto tidak terkirim.")})
-    client_token = forms.CharField(max_length=40, required=False)
-    client_taken_at = forms.CharField(max_length=40, required=False)
-    client_latitude = forms.CharField(max_length=20, required=False)
-    client_longitude = forms.CharField(max_length=20, required=False)
-    client_resized = forms.BooleanField(required=False)
 
 
 class ReportForm(forms.Form):
@@ -201,22 +197,15 @@ class ReportForm(forms.Form):
         self.materials = list(materials)
         for i, line in enumerate(self.materials):
             usage = line.usage
-            self.fields[f"used_{i}"] = DecimalCommaField(
-                label=_("Terpakai"),
-                required=False,
-                min_value=Decimal("0"),
-                max_digits=12,
-                decimal_places=2,
-                initial=usage.used if usage else None,
-            )
-            self.fields[f"leftover_{i}"] = DecimalCommaField(
-                label=_("Sisa"),
-                required=False,
-                min_value=Decimal("0"),
-                max_digits=12,
-                decimal_places=2,
-                initial=usage.leftover if usage else None,
-            )
+            for name, label in (("used", _("Terpakai")), ("leftover", _("Sisa"))):
+                self.fields[f"{name}_{i}"] = DecimalCommaField(
+                    label=label,
+                    required=False,
+                    min_value=Decimal("0"),
+                    max_digits=12,
+                    decimal_places=2,
+                    initial=getattr(usage, name) if usage else None,
+                )
             self.fields[f"note_{i}"] = forms.CharField(
                 label=_("Keterangan"),
                 required=False,

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from bangkit.images import MetadataSource
 from bangkit.models import FiscalYear
 from bangkit.money import rupiah
 from bangkit.scoping import ScopedQuerySet
@@ -193,10 +194,7 @@ class ProgressPhoto(models.Model):
     warnings it raised. Only the EXIF-free display copy and thumbnail are ever shown; the
     original (with its GPS) stays in private storage as evidence for the audit."""
 
-    class MetadataSource(models.TextChoices):
-        FILE = "file", _("EXIF di dalam berkas foto")
-        CLIENT = "client", _("Dibaca ponsel sebelum foto diperkecil (tidak dapat diverifikasi)")
-        NONE = "none", _("Tidak ada")
+    MetadataSource = MetadataSource
 
     proposal = models.ForeignKey(
         Proposal,

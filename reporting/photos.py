@@ -4,36 +4,30 @@ make EXIF-free copies to show, hash it, and the warnings a photo raises (never b
 from __future__ import annotations
 
 import hashlib
-import io
-import math
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from datetime import timezone as dt_timezone
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import imagehash
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from PIL import Image, ImageOps
 
 from bangkit import geo
 from bangkit.files import IMAGE_TYPES, check_upload
+from bangkit.images import (  # noqa: F401  (the reading of a photo lives in the core)
+    DISPLAY_MAX_PX,
+    THUMBNAIL_MAX_PX,
+    PhotoMetadata,
+    client_metadata,
+    dms_to_decimal,
+    make_copies,
+    parse_exif_time,
+    read_metadata,
+)
 
-DISPLAY_MAX_PX = 1600
-THUMBNAIL_MAX_PX = 320
-DISPLAY_QUALITY = 82
-THUMBNAIL_QUALITY = 75
 # The share of the picture, from the top, taken as its background (sky, roofs, trees).
 BACKGROUND_SHARE = 0.4
-
-EXIF_IFD = 0x8769
-GPS_IFD = 0x8825
-TAG_DATETIME = 0x0132
-TAG_DATETIME_ORIGINAL = 0x9003
-TAG_OFFSET_TIME_ORIGINAL = 0x9011
-GPS_LATITUDE_REF, GPS_LATITUDE, GPS_LONGITUDE_REF, GPS_LONGITUDE = 1, 2, 3, 4
 
 
 def setting(name: str, default):
@@ -69,17 +63,6 @@ def photo_max_bytes() -> int:
 
 
 @dataclass
-class PhotoMetadata:
-    taken_at: datetime | None = None
-    latitude: Decimal | None = None
-    longitude: Decimal | None = None
-
-    @property
-    def empty(self) -> bool:
-        return self.taken_at is None and self.latitude is None
-
-
-@dataclass
 class ProcessedPhoto:
     content_type: str
     size: int
@@ -91,109 +74,6 @@ class ProcessedPhoto:
     phash: str
     background_hash: str
     metadata: PhotoMetadata = field(default_factory=PhotoMetadata)
-
-
-_EXIF_TIME = re.compile(r"^(\d{4})[:-](\d{2})[:-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})")
-_OFFSET = re.compile(r"^([+-])(\d{2}):(\d{2})$")
-
-
-def parse_exif_time(text, offset=None) -> datetime | None:
-    """'2026:05:17 08:30:12' (camera time, no zone) → an aware datetime; Jakarta unless the
-    photo says its offset. None for blanks and the '0000:00:00' some cameras write."""
-    if isinstance(text, bytes):
-        text = text.decode("ascii", "ignore")
-    match = _EXIF_TIME.match(str(text or "").strip().rstrip("\x00"))
-    if not match:
-        return None
-    try:
-        naive = datetime(*(int(part) for part in match.groups()))
-    except ValueError:
-        return None
-    if isinstance(offset, bytes):
-        offset = offset.decode("ascii", "ignore")
-    zone = _OFFSET.match(str(offset or "").strip().rstrip("\x00"))
-    if zone:
-        sign = 1 if zone[1] == "+" else -1
-        delta = timedelta(hours=int(zone[2]), minutes=int(zone[3]))
-        return naive.replace(tzinfo=dt_timezone(sign * delta))
-    return timezone.make_aware(naive, timezone.get_default_timezone())
-
-
-def _rational(value) -> float:
-    if isinstance(value, tuple) and len(value) == 2:
-        return value[0] / value[1] if value[1] else math.nan
-    return float(value)
-
-
-def dms_to_decimal(dms, ref) -> Decimal | None:
-    """EXIF degrees, minutes, seconds and N/S/E/W → signed decimal degrees (6 places)."""
-    try:
-        degrees, minutes, seconds = (_rational(part) for part in dms)
-    except (TypeError, ValueError, ZeroDivisionError):
-        return None
-    value = degrees + minutes / 60 + seconds / 3600
-    if not math.isfinite(value):
-        return None
-    if isinstance(ref, bytes):
-        ref = ref.decode("ascii", "ignore")
-    if str(ref or "").strip().upper()[:1] in ("S", "W"):
-        value = -value
-    return Decimal(f"{value:.6f}")
-
-
-def read_metadata(image: Image.Image) -> PhotoMetadata:
-    """The time the photo was taken and where, from its EXIF (before anything strips it)."""
-    try:
-        exif = image.getexif()
-    except Exception:  # a damaged EXIF block must not lose the photo
-        return PhotoMetadata()
-    meta = PhotoMetadata()
-    try:
-        sub = exif.get_ifd(EXIF_IFD)
-    except Exception:
-        sub = {}
-    meta.taken_at = parse_exif_time(
-        sub.get(TAG_DATETIME_ORIGINAL), sub.get(TAG_OFFSET_TIME_ORIGINAL)
-    ) or parse_exif_time(exif.get(TAG_DATETIME))
-    try:
-        gps = exif.get_ifd(GPS_IFD)
-    except Exception:
-        gps = {}
-    if gps.get(GPS_LATITUDE) and gps.get(GPS_LONGITUDE):
-        lat = dms_to_decimal(gps[GPS_LATITUDE], gps.get(GPS_LATITUDE_REF))
-        lon = dms_to_decimal(gps[GPS_LONGITUDE], gps.get(GPS_LONGITUDE_REF))
-        # 0,0 is what a phone writes when it had no fix.
-        fixed = lat is not None and lon is not None and (lat != 0 or lon != 0)
-        if fixed and abs(lat) <= 90 and abs(lon) <= 180:
-            meta.latitude, meta.longitude = lat, lon
-    return meta
-
-
-def _rgb(image: Image.Image) -> Image.Image:
-    """Flatten any mode (palette, alpha, 16-bit) to RGB on a white ground."""
-    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
-        ground = Image.new("RGB", rgba.size, (255, 255, 255))
-        ground.paste(rgba, mask=rgba.getchannel("A"))
-        return ground
-    if image.mode != "RGB":
-        return image.convert("RGB")
-    return image
-
-
-def _jpeg(
-    image: Image.Image, max_px: int, quality: int, icc: bytes | None
-) -> tuple[bytes, int, int]:
-    copy = image.copy()
-    copy.thumbnail((max_px, max_px), Image.Resampling.LANCZOS)
-    buffer = io.BytesIO()
-    # No exif= and no xmp=: Pillow writes neither unless asked, so the copy carries no time,
-    # GPS or camera serial. The colour profile is kept (it says nothing about anyone).
-    options = {"quality": quality, "optimize": True, "progressive": True}
-    if icc:
-        options["icc_profile"] = icc
-    copy.save(buffer, "JPEG", **options)
-    return buffer.getvalue(), copy.width, copy.height
 
 
 def process_upload(upload, *, max_bytes: int | None = None) -> ProcessedPhoto:
@@ -209,50 +89,21 @@ def process_upload(upload, *, max_bytes: int | None = None) -> ProcessedPhoto:
     upload.seek(0)
     if hashlib.sha256(raw).hexdigest() != checked.sha256:  # pragma: no cover - same bytes
         raise ValidationError("Berkas berubah saat dibaca; unggah ulang.")
-    try:
-        with Image.open(io.BytesIO(raw)) as opened:
-            metadata = read_metadata(opened)
-            icc = opened.info.get("icc_profile")
-            # JPEG decodes at a fraction of its size when that is still twice the display copy.
-            opened.draft("RGB", (DISPLAY_MAX_PX * 2, DISPLAY_MAX_PX * 2))
-            upright = ImageOps.exif_transpose(opened)
-            image = _rgb(upright)
-            image.load()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ValidationError("Gambar terlalu besar ukuran pikselnya.") from exc
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise ValidationError("Gambar rusak atau tidak dapat dibaca.") from exc
-    display, width, height = _jpeg(image, DISPLAY_MAX_PX, DISPLAY_QUALITY, icc)
-    thumbnail, _, _ = _jpeg(image, THUMBNAIL_MAX_PX, THUMBNAIL_QUALITY, icc)
+    copies = make_copies(raw)
+    image = copies.image
     top = image.crop((0, 0, image.width, max(1, int(image.height * BACKGROUND_SHARE))))
     return ProcessedPhoto(
         content_type=checked.content_type,
         size=checked.size,
         sha256=checked.sha256,
-        display=display,
-        thumbnail=thumbnail,
-        width=width,
-        height=height,
+        display=copies.display,
+        thumbnail=copies.thumbnail,
+        width=copies.width,
+        height=copies.height,
         phash=str(imagehash.phash(image)),
         background_hash=str(imagehash.phash(top)),
-        metadata=metadata,
+        metadata=copies.metadata,
     )
-
-
-def client_metadata(taken_at: str = "", latitude: str = "", longitude: str = "") -> PhotoMetadata:
-    """What the page read from the phone's original before resizing it: kept, but marked as
-    sent by the client (nothing on the server can verify it). Nonsense is dropped."""
-    meta = PhotoMetadata(taken_at=parse_exif_time(taken_at))
-    try:
-        lat, lon = Decimal(str(latitude).strip()), Decimal(str(longitude).strip())
-    except ArithmeticError:
-        return meta
-    valid = lat.is_finite() and lon.is_finite() and abs(lat) <= 90 and abs(lon) <= 180
-    if valid and (lat != 0 or lon != 0):
-        quant = Decimal("0.000001")
-        meta.latitude = lat.quantize(quant, ROUND_HALF_UP)
-        meta.longitude = lon.quantize(quant, ROUND_HALF_UP)
-    return meta
 
 
 # --- Comparing photos ---------------------------------------------------------------------------

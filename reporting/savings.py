@@ -25,10 +25,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
 
-from django.db.models import DecimalField, Q
+from django.core.paginator import Paginator
+from django.db.models import DecimalField, F, Q
 
-from bangkit.queries import sum_of
+from bangkit.queries import boundaries_on, sum_of
 from procurement.models import Payment, PurchaseOrder
 from proposals.models import Proposal, RABLine, State
 from reporting.models import (
@@ -74,8 +76,28 @@ def _percent_of(amount: int, percent: Decimal) -> int:
     return int((Decimal(amount) * Decimal(percent) / 100).quantize(Decimal("1"), ROUND_HALF_UP))
 
 
+class _Saving:
+    """What the city saves against a contractor, of one site or of a table of sites (the
+    dataclasses that use it declare both fields)."""
+
+    contractor_total: int
+    city_cost: int
+
+    @property
+    def saving(self) -> int:
+        return self.contractor_total - self.city_cost
+
+    @property
+    def saving_percent(self) -> Decimal | None:
+        """1 − city cost / contractor estimate, in percent with one decimal."""
+        if self.contractor_total <= 0:
+            return None
+        ratio = 1 - Decimal(self.city_cost) / Decimal(self.contractor_total)
+        return (ratio * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
 @dataclass
-class SavingsEstimate:
+class SavingsEstimate(_Saving):
     proposal: Proposal | None
     materials_city: int
     materials_basis: str  # "paid" or "rab"
@@ -116,18 +138,6 @@ class SavingsEstimate:
     @property
     def before_tax(self) -> int:
         return self.subtotal + self.overhead
-
-    @property
-    def saving(self) -> int:
-        return self.contractor_total - self.city_cost
-
-    @property
-    def saving_percent(self) -> Decimal | None:
-        """1 − city cost / contractor estimate, in percent with one decimal."""
-        if self.contractor_total <= 0:
-            return None
-        ratio = 1 - Decimal(self.city_cost) / Decimal(self.contractor_total)
-        return (ratio * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
 def estimate(
@@ -171,6 +181,9 @@ def estimate(
         city_cost=materials_city,
         parameters=params,
     )
+
+
+FIGURES = ["s_paid", "s_rab", "s_hours", "s_materials", "s_labour", "s_equipment"]
 
 
 def _annotated(proposals):
@@ -224,48 +237,67 @@ def estimate_for(proposal: Proposal) -> SavingsEstimate:
 
 
 @dataclass
-class SavingsTable:
+class SavingsTable(_Saving):
     rows: list[SavingsEstimate]
     contractor_total: int = 0
     city_cost: int = 0
     parameters: dict = field(default_factory=dict)
-
-    @property
-    def saving(self) -> int:
-        return self.contractor_total - self.city_cost
-
-    @property
-    def saving_percent(self) -> Decimal | None:
-        if self.contractor_total <= 0:
-            return None
-        ratio = 1 - Decimal(self.city_cost) / Decimal(self.contractor_total)
-        return (ratio * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    page: object = None  # with savings_table(per_page=…): the Paginator page of `rows`
 
 
-def savings_table(user, *, year: int | None = None) -> SavingsTable:
+def savings_table(
+    user, *, year: int | None = None, page_number=None, per_page: int | None = None
+) -> SavingsTable:
     """Every completed site the user may see, with its estimate and the overall figure, in two
-    queries whatever the number of sites."""
-    sites = (
-        Proposal.objects.visible_to(user)
-        .filter(state=State.COMPLETED)
-        .select_related("rt", "kelurahan__kecamatan", "fiscal_year", "work_type")
-        .order_by("kelurahan__kecamatan__code", "kelurahan__name", "rt__number", "code")
-    )
+    queries whatever the number of sites.
+
+    With ``per_page``, ``rows`` are the estimates of one page only (``table.page``, a
+    Paginator page of them) while the totals still cover every site: the figures of all
+    sites are read as plain values (no model rows), the page's sites in full (3 queries).
+    """
+    sites = Proposal.objects.visible_to(user).filter(state=State.COMPLETED)
     if year:
         sites = sites.filter(fiscal_year__year=year)
-    sites = list(_annotated(sites))
+    sites = sites.order_by("kelurahan__kecamatan__code", "kelurahan__name", "rt__number", "code")
+    full = sites.select_related("rt", "kelurahan__kecamatan", "fiscal_year", "work_type").defer(
+        *boundaries_on(Proposal, ["kelurahan__kecamatan"])
+    )
+    page = None
+    if per_page is None:
+        figures = listed = list(_annotated(full))
+    else:
+        figures = [
+            SimpleNamespace(
+                fiscal_year=SimpleNamespace(year=v.pop("fy_year"), daily_wage=v.pop("fy_wage")),
+                **v,
+            )
+            for v in _annotated(sites).values(
+                "pk",
+                "fiscal_year_id",
+                "designated_budget",
+                *FIGURES,
+                fy_year=F("fiscal_year__year"),
+                fy_wage=F("fiscal_year__daily_wage"),
+            )
+        ]
+        page = Paginator([f.pk for f in figures], per_page).get_page(page_number)
+        shown = {p.pk: p for p in _annotated(full.filter(pk__in=list(page.object_list)))}
+        listed = [shown[pk] for pk in page.object_list]
+    years = {f.fiscal_year_id for f in figures}
     stored = {
         row.fiscal_year_id: row
-        for row in ContractorCostParameters.objects.filter(
-            Q(fiscal_year_id__in={s.fiscal_year_id for s in sites})
-        )
+        for row in ContractorCostParameters.objects.filter(Q(fiscal_year_id__in=years))
     }
-    params = {fy: _parameters(stored.get(fy)) for fy in {s.fiscal_year_id for s in sites}}
-    rows = [_from_row(site, params[site.fiscal_year_id]) for site in sites]
+    params = {fy: _parameters(stored.get(fy)) for fy in years}
+    every = [_from_row(f, params[f.fiscal_year_id]) for f in figures]
+    rows = every if per_page is None else [_from_row(p, params[p.fiscal_year_id]) for p in listed]
     table = SavingsTable(
-        rows=rows, parameters={s.fiscal_year.year: params[s.fiscal_year_id] for s in sites}
+        rows=rows, parameters={f.fiscal_year.year: params[f.fiscal_year_id] for f in figures}
     )
-    for row in rows:
+    for row in every:
         table.contractor_total += row.contractor_total
         table.city_cost += row.city_cost
+    if page is not None:
+        page.object_list = rows
+        table.page = page
     return table

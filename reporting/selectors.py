@@ -12,6 +12,8 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
+    IntegerField,
+    Max,
     Q,
     QuerySet,
     Sum,
@@ -19,7 +21,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from bangkit.models import ChecklistItem
-from bangkit.queries import count_of, sum_of
+from bangkit.queries import boundaries_on, count_of, sum_of, total_of
 from procurement.models import PurchaseOrder, PurchaseOrderLine
 from procurement.selectors import delivered_per_line
 from proposals.models import Proposal, State
@@ -41,6 +43,17 @@ ZERO = Decimal("0")
 DEC = DecimalField(max_digits=16, decimal_places=2)
 
 PERSON_HOURS = ExpressionWrapper((F("men") + F("women")) * F("hours"), output_field=DEC)
+
+
+def site_participants():
+    """For each proposal of the outer query, the most people on one of its work days (an
+    estimate of how many took part, without a list of names): sum it over sites."""
+    return total_of(
+        WorkDay.objects.all(),
+        Max(F("men") + F("women")),
+        per="proposal",
+        output_field=IntegerField(),
+    )
 
 
 def person_days(person_hours) -> Decimal:
@@ -88,6 +101,7 @@ def sites_for(user, *, year: int | None = None, state: str | None = None) -> Que
         Proposal.objects.visible_to(user)
         .filter(state__in=EXECUTION_STATES)
         .select_related("rt", "kelurahan__kecamatan", "fiscal_year", "work_type")
+        .defer(*boundaries_on(Proposal, ["kelurahan__kecamatan"]))
         .annotate(
             # Days, not sessions: a morning and an afternoon shift are one day of work.
             work_day_count=count_of(WorkDay.objects.all(), per="proposal", distinct="date"),

@@ -18,8 +18,9 @@ from django.utils.crypto import get_random_string
 from bangkit import storage
 from bangkit.errors import ActionRefused, full_clean_or_refuse
 from bangkit.files import DOCUMENT_TYPES, EXTENSIONS, check_upload
+from bangkit.images import NO_CLIENT, ClientImage
 from bangkit.money import rupiah
-from bangkit.rules import MIN_REASON
+from bangkit.rules import require_reason
 from bangkit.services import audit_record
 from bangkit.templatetags.rupiah import angka
 from proposals import rules
@@ -35,6 +36,22 @@ from reporting.models import (
     SwadayaContribution,
     WorkDay,
 )
+
+# The audit actions of this app (written here, by its admin or its import) in the words of
+# the audit trail; the app config registers them.
+AUDIT_ACTIONS = {
+    "work_day_add": "Hari kerja dicatat",
+    "work_day_update": "Hari kerja diubah",
+    "work_day_remove": "Hari kerja dihapus",
+    "contribution_add": "Swadaya dicatat",
+    "contribution_remove": "Swadaya dihapus",
+    "photo_add": "Foto progres diunggah",
+    "photo_withdraw": "Foto progres ditarik",
+    "report_save": "Laporan penyelesaian disimpan",
+    "report_countersign": "Laporan diketahui camat",
+    "contractor_parameters_change": "Parameter biaya kontraktor diubah",
+    "contractor_parameters_add": "Parameter biaya kontraktor ditetapkan",
+}
 
 # --- Guards ---------------------------------------------------------------------------------
 
@@ -182,6 +199,19 @@ def work_day_add(
     return day
 
 
+def _recorded(record, actor, what: str, *, for_update: bool = False):
+    """A work day or contribution read again under its proposal's lock, once the actor and the
+    stage are checked: (proposal, record); a record removed meanwhile is refused."""
+    proposal = lock_proposal(record.proposal, actor)
+    _require_recorder(proposal, actor)
+    _require_recording_state(proposal, what)
+    rows = type(record)._default_manager.filter(proposal=proposal, pk=record.pk)
+    found = (rows.select_for_update() if for_update else rows).first()
+    if found is None:
+        raise ActionRefused(f"Catatan {what.lower()} ini sudah dihapus.")
+    return proposal, found
+
+
 @storage.atomic
 def work_day_update(
     *,
@@ -198,12 +228,7 @@ def work_day_update(
 ) -> WorkDay:
     """Correct a recorded session, until the completion report is submitted. A new attendance
     sheet replaces the old one (removed once the change is committed)."""
-    proposal = lock_proposal(work_day.proposal, actor)
-    _require_recorder(proposal, actor)
-    _require_recording_state(proposal, "Hari kerja")
-    day = proposal.work_days.select_for_update().filter(pk=work_day.pk).first()
-    if day is None:
-        raise ActionRefused("Catatan hari kerja ini sudah dihapus.")
+    proposal, day = _recorded(work_day, actor, "Hari kerja", for_update=True)
     before = _work_day_data(day)
     _work_day_fields(
         day,
@@ -236,12 +261,7 @@ def work_day_update(
 
 @transaction.atomic
 def work_day_remove(*, work_day: WorkDay, actor) -> None:
-    proposal = lock_proposal(work_day.proposal, actor)
-    _require_recorder(proposal, actor)
-    _require_recording_state(proposal, "Hari kerja")
-    day = proposal.work_days.filter(pk=work_day.pk).first()
-    if day is None:
-        raise ActionRefused("Catatan hari kerja ini sudah dihapus.")
+    proposal, day = _recorded(work_day, actor, "Hari kerja")
     audit_record(
         actor=actor,
         action="work_day_remove",
@@ -300,12 +320,7 @@ def contribution_add(
 
 @transaction.atomic
 def contribution_remove(*, contribution: SwadayaContribution, actor) -> None:
-    proposal = lock_proposal(contribution.proposal, actor)
-    _require_recorder(proposal, actor)
-    _require_recording_state(proposal, "Swadaya")
-    item = proposal.contributions.filter(pk=contribution.pk).first()
-    if item is None:
-        raise ActionRefused("Catatan swadaya ini sudah dihapus.")
+    proposal, item = _recorded(contribution, actor, "Swadaya")
     audit_record(
         actor=actor,
         action="contribution_remove",
@@ -352,11 +367,7 @@ def photo_add(
     stage: int,
     upload,
     caption: str = "",
-    client_token: str = "",
-    client_taken_at: str = "",
-    client_latitude: str = "",
-    client_longitude: str = "",
-    client_resized: bool = False,
+    client: ClientImage = NO_CLIENT,
 ) -> PhotoResult:
     """Keep a progress photo: checked by content, EXIF read before the public copies drop it,
     warnings computed (never blocking). A repeat of the same upload returns the first one."""
@@ -369,7 +380,7 @@ def photo_add(
         raise ActionRefused("Pilih tahap foto (0–100%).") from exc
     if not 0 <= stage <= 100:
         raise ActionRefused("Tahap foto harus antara 0% dan 100%.")
-    client_token = (client_token or "").strip()[:40]
+    client_token = client.retry_token
     if client_token:
         earlier = proposal.progress_photos.filter(client_token=client_token).first()
         if earlier is not None:
@@ -387,12 +398,7 @@ def photo_add(
     ).first()
     if repeat is not None:
         return PhotoResult(repeat, created=False)
-    meta, source = processed.metadata, ProgressPhoto.MetadataSource.FILE
-    if meta.empty:
-        meta = photo_checks.client_metadata(client_taken_at, client_latitude, client_longitude)
-        source = (
-            ProgressPhoto.MetadataSource.NONE if meta.empty else ProgressPhoto.MetadataSource.CLIENT
-        )
+    meta, source = client.metadata(processed.metadata)
     photo = ProgressPhoto(
         proposal=proposal,
         stage=stage,
@@ -408,7 +414,7 @@ def photo_add(
         latitude=meta.latitude,
         longitude=meta.longitude,
         metadata_source=source,
-        client_resized=bool(client_resized),
+        client_resized=bool(client.resized),
         client_token=client_token,
         uploaded_by=actor,
     )
@@ -580,11 +586,18 @@ def report_submit(*, proposal: Proposal, actor) -> Proposal:
     return proposal
 
 
+def checklist_gaps(items, checklist: dict | None) -> list[str]:
+    """The report checklist's items not ticked in `checklist` ({pk: True}), as their text:
+    accepting needs none (the review page asks to confirm only then; the service refuses)."""
+    given = {str(k): bool(v) for k, v in (checklist or {}).items()}
+    return [item.text for item in items if not given.get(str(item.pk))]
+
+
 def _answers(proposal: Proposal, checklist: dict | None, *, required: bool) -> dict:
     items = selectors.report_checklist(proposal)
     given = {str(k): bool(v) for k, v in (checklist or {}).items()}
     if required:
-        unchecked = [item.text for item in items if not given.get(str(item.pk))]
+        unchecked = checklist_gaps(items, checklist)
         if unchecked:
             raise ActionRefused(
                 "Daftar periksa laporan belum lengkap.",
@@ -593,16 +606,22 @@ def _answers(proposal: Proposal, checklist: dict | None, *, required: bool) -> d
     return {item.text: given.get(str(item.pk), False) for item in items}
 
 
-@transaction.atomic
-def report_accept(*, proposal: Proposal, actor, checklist: dict | None, note: str = "") -> Proposal:
-    """The kelurahan accepts the report after its checklist: the site is completed."""
+def _report_under_review(proposal: Proposal, actor, verb: str) -> Proposal:
+    """The proposal locked, once its kelurahan is the actor and a report awaits review."""
     proposal = lock_proposal(proposal, actor)
     if not rules.is_kelurahan_of(proposal, actor):
-        raise ActionRefused("Hanya kelurahan lokasi ini yang dapat menerima laporan.")
+        raise ActionRefused(f"Hanya kelurahan lokasi ini yang dapat {verb} laporan.")
     if proposal.state != State.REPORTED:
         raise ActionRefused(
             f"Tidak ada laporan yang menunggu pemeriksaan (tahap '{proposal.get_state_display()}')."
         )
+    return proposal
+
+
+@transaction.atomic
+def report_accept(*, proposal: Proposal, actor, checklist: dict | None, note: str = "") -> Proposal:
+    """The kelurahan accepts the report after its checklist: the site is completed."""
+    proposal = _report_under_review(proposal, actor, "menerima")
     answers = _answers(proposal, checklist, required=True)
     report = CompletionReport.objects.select_for_update().get(proposal=proposal)
     report.accepted_by = actor
@@ -623,16 +642,8 @@ def report_return(
     *, proposal: Proposal, actor, reason: str, checklist: dict | None = None
 ) -> Proposal:
     """The kelurahan sends the report back to the Ketua RT with a reason."""
-    proposal = lock_proposal(proposal, actor)
-    if not rules.is_kelurahan_of(proposal, actor):
-        raise ActionRefused("Hanya kelurahan lokasi ini yang dapat mengembalikan laporan.")
-    if proposal.state != State.REPORTED:
-        raise ActionRefused(
-            f"Tidak ada laporan yang menunggu pemeriksaan (tahap '{proposal.get_state_display()}')."
-        )
-    reason = (reason or "").strip()
-    if len(reason) < MIN_REASON:
-        raise ActionRefused("Tuliskan alasan yang jelas (paling sedikit 10 huruf).")
+    proposal = _report_under_review(proposal, actor, "mengembalikan")
+    reason = require_reason(reason)
     answers = _answers(proposal, checklist, required=False)
     report = CompletionReport.objects.select_for_update().get(proposal=proposal)
     report.returned_at = timezone.now()

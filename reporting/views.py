@@ -5,16 +5,20 @@ import os
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from bangkit.confirm import Confirmation, ask_to_confirm, is_confirmed
+from bangkit.downloads import file_response
 from bangkit.errors import ActionRefused, NotInScope
-from bangkit.models import FiscalYear, Role
-from bangkit.params import query_choice, query_page, query_year
-from bangkit.refusals import say_refused
+from bangkit.images import CLIENT_SEND_ORIGINAL_UP_TO, stored_image_response
+from bangkit.models import Role
+from bangkit.params import query_choice, query_page, query_present, query_year
+from bangkit.refusals import perform, say_refused
 from bangkit.templatetags.rupiah import angka
+from bangkit.years import year_numbers
 from proposals.models import State
 from reporting import rules as reporting_rules
 from reporting import savings, selectors, services
@@ -32,9 +36,6 @@ from reporting.pdf import lpj_pdf
 from reporting.photos import photo_max_bytes
 
 PAGE_SIZE = 30
-# Photos up to this size go up as taken (the server reads their EXIF itself); larger ones are
-# resized on the phone first, with the time and GPS read from the original sent alongside.
-SEND_ORIGINAL_UP_TO = 3 * 1024 * 1024
 
 
 def _year(request) -> int | None:
@@ -55,6 +56,10 @@ def index(request):
     user = request.user
     year = _year(request)
     state = query_choice(request, "tahap", selectors.EXECUTION_STATES, default="")
+    if user.role != Role.RT and not query_present(request, "tahun"):
+        # The offices' list and its totals show the latest year unless "Semua" (tahun=) is
+        # chosen: summing every year on every request grows with the programme's age.
+        year = year_numbers().first()
     if user.role == Role.RT:
         sites = selectors.with_site_figures(selectors.sites_for(user, year=year))
         return render(request, "reporting/index_rt.html", {"sites": sites})
@@ -71,7 +76,7 @@ def index(request):
             "year": year,
             "state": state,
             "states": [(s, State(s).label) for s in selectors.EXECUTION_STATES],
-            "years": FiscalYear.objects.order_by("-year").values_list("year", flat=True),
+            "years": year_numbers(),
             "area_totals": selectors.execution_totals(user, by=by, year=year),
             "area_label": "Kecamatan" if by == "kecamatan" else "Kelurahan",
         },
@@ -83,13 +88,18 @@ def index(request):
 def savings_view(request):
     if not reporting_rules.sees_savings(request.user):
         raise Http404
-    years = list(FiscalYear.objects.order_by("-year").values_list("year", flat=True))
-    year = _year(request)
-    table = savings.savings_table(request.user, year=year)
+    years = list(year_numbers())
+    # One year unless "Semua" (tahun=) is asked for: every year on every request grows with
+    # the programme's age. The rows come a page at a time; the totals cover them all.
+    year = _year(request) if query_present(request, "tahun") else (years[0] if years else None)
+    table = savings.savings_table(
+        request.user, year=year, page_number=query_page(request), per_page=PAGE_SIZE
+    )
+    page = table.page
     return render(
         request,
         "reporting/savings.html",
-        {"table": table, "year": year, "years": years},
+        {"table": table, "page": page, "year": year, "years": years},
     )
 
 
@@ -126,20 +136,22 @@ def work_day_add(request, pk):
     if not reporting_rules.may_record_work(request.user, proposal):
         raise Http404
     form = WorkDayForm(request.POST or None, request.FILES or None, earliest=_earliest(proposal))
-    if request.method == "POST" and form.is_valid():
-        try:
-            day = services.work_day_add(
-                proposal=proposal, actor=request.user, **form.service_fields()
-            )
-        except ActionRefused as exc:
-            say_refused(request, exc)
-        else:
-            messages.success(
-                request,
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and perform(
+            request,
+            services.work_day_add,
+            proposal=proposal,
+            actor=request.user,
+            **form.service_fields(),
+            success=lambda day: (
                 f"Hari kerja {_day_text(day)} dicatat: {day.participants} orang, "
-                f"{angka(day.person_days)} HOK.",
-            )
-            return redirect(_site_url(proposal))
+                f"{angka(day.person_days)} HOK."
+            ),
+        )
+    ):
+        return redirect(_site_url(proposal))
     return render(request, "reporting/work_day_form.html", {"proposal": proposal, "form": form})
 
 
@@ -168,16 +180,19 @@ def work_day_edit(request, pk):
     form = WorkDayForm(
         request.POST or None, request.FILES or None, work_day=day, earliest=_earliest(proposal)
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            day = services.work_day_update(
-                work_day=day, actor=request.user, **form.service_fields()
-            )
-        except ActionRefused as exc:
-            say_refused(request, exc)
-        else:
-            messages.success(request, f"Hari kerja {_day_text(day)} diperbarui.")
-            return redirect(_site_url(proposal))
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and perform(
+            request,
+            services.work_day_update,
+            work_day=day,
+            actor=request.user,
+            **form.service_fields(),
+            success=lambda day: f"Hari kerja {_day_text(day)} diperbarui.",
+        )
+    ):
+        return redirect(_site_url(proposal))
     return render(
         request,
         "reporting/work_day_form.html",
@@ -189,12 +204,13 @@ def work_day_edit(request, pk):
 @require_POST
 def work_day_remove(request, pk):
     day = selectors.work_day_for(request.user, pk)
-    try:
-        services.work_day_remove(work_day=day, actor=request.user)
-    except ActionRefused as exc:
-        say_refused(request, exc)
-    else:
-        messages.success(request, f"Hari kerja {_day_text(day)} dihapus.")
+    perform(
+        request,
+        services.work_day_remove,
+        work_day=day,
+        actor=request.user,
+        success=f"Hari kerja {_day_text(day)} dihapus.",
+    )
     return redirect(_site_url(day.proposal))
 
 
@@ -205,18 +221,11 @@ def attendance_file(request, pk):
     day = selectors.work_day_for(request.user, pk)
     if not day.attendance_photo:
         raise Http404
-    try:
-        handle = day.attendance_photo.open("rb")
-    except (FileNotFoundError, ValueError) as exc:
-        raise Http404 from exc
-    response = FileResponse(
-        handle,
-        filename=os.path.basename(day.attendance_photo.name),
+    return file_response(
+        day.attendance_photo,
         content_type=day.attendance_content_type or "application/octet-stream",
+        filename=os.path.basename(day.attendance_photo.name),
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=600"
-    return response
 
 
 @login_required
@@ -228,22 +237,20 @@ def contribution_add(request, pk):
     form = ContributionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            item = services.contribution_add(
-                proposal=proposal,
-                actor=request.user,
-                kind=data["kind"],
-                description=data["description"],
-                quantity=data.get("quantity"),
-                unit=data.get("unit", ""),
-                value=data["value"],
-                contributor=data["contributor"],
-                date=data["date"],
-            )
-        except ActionRefused as exc:
-            say_refused(request, exc)
-        else:
-            messages.success(request, f"Swadaya dicatat: {item.description}.")
+        if perform(
+            request,
+            services.contribution_add,
+            proposal=proposal,
+            actor=request.user,
+            kind=data["kind"],
+            description=data["description"],
+            quantity=data.get("quantity"),
+            unit=data.get("unit", ""),
+            value=data["value"],
+            contributor=data["contributor"],
+            date=data["date"],
+            success=lambda item: f"Swadaya dicatat: {item.description}.",
+        ):
             return redirect(_site_url(proposal))
     return render(request, "reporting/contribution_form.html", {"proposal": proposal, "form": form})
 
@@ -254,12 +261,13 @@ def contribution_remove(request, pk):
     item = SwadayaContribution.objects.select_related("proposal").get_visible_or_404(
         request.user, pk=pk
     )
-    try:
-        services.contribution_remove(contribution=item, actor=request.user)
-    except ActionRefused as exc:
-        say_refused(request, exc)
-    else:
-        messages.success(request, f"Swadaya '{item.description}' dihapus.")
+    perform(
+        request,
+        services.contribution_remove,
+        contribution=item,
+        actor=request.user,
+        success=f"Swadaya '{item.description}' dihapus.",
+    )
     return redirect(_site_url(item.proposal))
 
 
@@ -344,7 +352,7 @@ def photo_upload(request, pk):
             "proposal": proposal,
             "form": form,
             "site": detail,
-            "send_original_up_to": SEND_ORIGINAL_UP_TO,
+            "send_original_up_to": CLIENT_SEND_ORIGINAL_UP_TO,
             "max_bytes": photo_max_bytes(),
         },
     )
@@ -363,11 +371,7 @@ def _photo_upload_one(request, proposal):
             stage=data["stage"],
             upload=data["photo"],
             caption=data.get("caption", ""),
-            client_token=data.get("client_token", ""),
-            client_taken_at=data.get("client_taken_at", ""),
-            client_latitude=data.get("client_latitude", ""),
-            client_longitude=data.get("client_longitude", ""),
-            client_resized=data.get("client_resized", False),
+            client=form.client_image(),
         )
     except NotInScope:
         return JsonResponse({"ok": False, "error": "Lokasi tidak ditemukan."}, status=404)
@@ -386,42 +390,27 @@ def _photo_upload_one(request, proposal):
 @require_POST
 def photo_withdraw(request, pk):
     photo = selectors.photo_for(request.user, pk)
-    try:
-        services.photo_withdraw(photo=photo, actor=request.user)
-    except ActionRefused as exc:
-        say_refused(request, exc)
-    else:
-        messages.success(request, f"Foto {photo.stage}% ditarik dari laporan.")
-    return redirect(_site_url(photo.proposal))
-
-
-def _image_response(field_file, *, content_type="image/jpeg", download=False):
-    try:
-        handle = field_file.open("rb")
-    except (FileNotFoundError, ValueError) as exc:
-        raise Http404 from exc
-    response = FileResponse(
-        handle,
-        content_type=content_type,
-        as_attachment=download,
-        filename=os.path.basename(field_file.name) if download else None,
+    perform(
+        request,
+        services.photo_withdraw,
+        photo=photo,
+        actor=request.user,
+        success=f"Foto {photo.stage}% ditarik dari laporan.",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
+    return redirect(_site_url(photo.proposal))
 
 
 @login_required
 @require_GET
 def photo_display(request, pk):
     """The EXIF-free display copy, for whoever may see the site."""
-    return _image_response(selectors.photo_for(request.user, pk).display)
+    return stored_image_response(selectors.photo_for(request.user, pk).display)
 
 
 @login_required
 @require_GET
 def photo_thumbnail(request, pk):
-    return _image_response(selectors.photo_for(request.user, pk).thumbnail)
+    return stored_image_response(selectors.photo_for(request.user, pk).thumbnail)
 
 
 @login_required
@@ -431,7 +420,9 @@ def photo_original(request, pk):
     if not reporting_rules.sees_photo_originals(request.user):
         raise Http404
     photo = selectors.photo_for(request.user, pk)
-    return _image_response(photo.original, content_type="application/octet-stream", download=True)
+    return stored_image_response(
+        photo.original, content_type="application/octet-stream", download=True
+    )
 
 
 # --- The completion report -------------------------------------------------------------------
@@ -451,20 +442,21 @@ def report_edit(request, pk):
             "problems": detail.report.problems,
         }
     form = ReportForm(request.POST or None, initial=initial, materials=detail.materials)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.report_save(
-                proposal=proposal,
-                actor=request.user,
-                realised_volume=form.cleaned_data["realised_volume"],
-                problems=form.cleaned_data["problems"],
-                usage=form.usage(),
-            )
-        except ActionRefused as exc:
-            say_refused(request, exc)
-        else:
-            messages.success(request, "Laporan disimpan.")
-            return redirect(reverse("reporting:report", args=[proposal.pk]) + "#ajukan")
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and perform(
+            request,
+            services.report_save,
+            proposal=proposal,
+            actor=request.user,
+            realised_volume=form.cleaned_data["realised_volume"],
+            problems=form.cleaned_data["problems"],
+            usage=form.usage(),
+            success="Laporan disimpan.",
+        )
+    ):
+        return redirect(reverse("reporting:report", args=[proposal.pk]) + "#ajukan")
     return render(
         request,
         "reporting/report_form.html",
@@ -499,6 +491,12 @@ def review(request, pk):
             messages.error(request, "Permintaan tidak dapat diproses. Muat ulang halaman.")
             return redirect(reverse("reporting:review", args=[proposal.pk]))
         data = form.cleaned_data
+        if (
+            data["decision"] == "accept"
+            and not is_confirmed(request)
+            and not services.checklist_gaps(items, form.answers())
+        ):
+            return _confirm_accept(request, proposal, items, form)
         try:
             if data["decision"] == "accept":
                 services.report_accept(
@@ -534,6 +532,31 @@ def review(request, pk):
     )
 
 
+def _confirm_accept(request, proposal, items, form):
+    """What accepting the report does, with what was checked, before the lurah says yes."""
+    review_url = reverse("reporting:review", args=[proposal.pk])
+    return ask_to_confirm(
+        request,
+        "reporting/confirm_accept.html",
+        Confirmation(
+            title=f"Terima laporan “{proposal.title}”?",
+            action=review_url,
+            back=review_url + "#keputusan",
+            button="Ya, terima laporan",
+            consequences=[
+                "Kegiatan dinyatakan selesai; laporan tidak dapat dikembalikan lagi ke Ketua RT.",
+                "Hari kerja, swadaya dan foto lokasi ini tidak dapat diubah lagi.",
+                f"Camat {proposal.kelurahan.kecamatan.name} dapat mengetahui laporan ini dan "
+                "LPJ dapat diunduh.",
+            ],
+        ),
+        proposal=proposal,
+        site=selectors.site_detail(proposal),
+        checked=[item.text for item in items],
+        note=form.cleaned_data["note"],
+    )
+
+
 @login_required
 @require_POST
 def countersign(request, pk):
@@ -544,14 +567,14 @@ def countersign(request, pk):
         for error in form.errors.get("note", []):
             messages.error(request, f"Catatan: {error}")
         return redirect(reverse("reporting:review", args=[proposal.pk]))
-    try:
-        services.report_countersign(
-            proposal=proposal, actor=request.user, note=form.cleaned_data["note"]
-        )
-    except ActionRefused as exc:
-        say_refused(request, exc)
-    else:
-        messages.success(request, "Laporan ditandatangani (mengetahui Camat).")
+    perform(
+        request,
+        services.report_countersign,
+        proposal=proposal,
+        actor=request.user,
+        note=form.cleaned_data["note"],
+        success="Laporan ditandatangani (mengetahui Camat).",
+    )
     return redirect(reverse("reporting:review", args=[proposal.pk]))
 
 

@@ -57,7 +57,17 @@ XSS = '<script>alert(1)</script>"><img src=x onerror=alert(1)>'
 XSS_MARKERS = ("<script>alert(1)", "<img src=x onerror")
 LONG = "x" * 10_240
 
-ROLES = ["anon", "rt", "kelurahan", "kecamatan", "bappeda", "inspektorat", "admin", "toko"]
+ROLES = [
+    "anon",
+    "rt",
+    "kelurahan",
+    "kecamatan",
+    "bappeda",
+    "inspektorat",
+    "walikota",
+    "admin",
+    "toko",
+]
 AREA_ROLES = {"rt", "kelurahan", "kecamatan"}
 FOCUS_KECAMATAN = "telanaipura"
 FOCUS_KELURAHAN = "simpang-iv-sipin"
@@ -201,6 +211,7 @@ def _build_world(media) -> World:
         "kecamatan": get(username=f"camat.{FOCUS_KECAMATAN}"),
         "bappeda": get(username="bappeda"),
         "inspektorat": get(username="inspektorat"),
+        "walikota": get(username="walikota"),
         "admin": get(username="admin"),
     }
     fy = _first(Proposal.objects.order_by("-fiscal_year__year")).fiscal_year
@@ -646,6 +657,8 @@ FAMILIES = {
     "proposals:create": "entry",
     "proposals:attachment": "attachment",
     "proposals:attachment_delete": "attachment",
+    "proposals:attachment_display": "attachment",
+    "proposals:attachment_thumbnail": "attachment",
     "flow:start": "entry",
     "flow:dokumen_remove": "attachment",
     "budgets:envelope_remove": "envelope",
@@ -740,7 +753,7 @@ def roles_for(route: Route, kind: str, index: int) -> list[str]:
     junk in every slot across the values without the module taking minutes."""
     if kind == "junk":
         area = sorted(AREA_ROLES)[index % 3]
-        city = ["bappeda", "inspektorat", "admin", "toko"][index % 4]
+        city = ["bappeda", "inspektorat", "walikota", "admin", "toko"][index % 5]
         return ["anon", area, city]
     if route.name in SLOW_ROUTES:
         # The city-wide roles draw the same PDF: the Inspektorat's stands for all three.
@@ -1350,11 +1363,12 @@ def test_issuing_a_decree_twice_issues_it_once(world):
     url = f"/verifikasi/sk/{draft.public_id}/tetapkan/"
     for role in ("inspektorat", "bappeda", "kelurahan", "rt", "admin"):
         post_all_refused(world, login(world.users[role]), role, url, [{}])
-    assert client.post(url).status_code == 302
+    # {"confirm": "1"}: the answer on the confirmation page that issuing asks first.
+    assert client.post(url, {"confirm": "1"}).status_code == 302
     draft.refresh_from_db()
     assert draft.state == Decree.State.ISSUED
     before = snapshot(world)
-    assert client.post(url).status_code in (302, 409)
+    assert client.post(url, {"confirm": "1"}).status_code in (302, 409)
     assert_unchanged(before, snapshot(world), "issuing the same decree again")
 
 
@@ -1476,7 +1490,7 @@ def test_countersign_with_an_invalid_note_signs_nothing(world):
     lurah = login(owner(Role.KELURAHAN, reported))
     accepted = lurah.post(
         f"/laporan/lokasi/{reported.pk}/periksa/",
-        {"decision": "accept", "checklist": items, "note": "Sesuai"},
+        {"decision": "accept", "checklist": items, "note": "Sesuai", "confirm": "1"},
     )
     assert accepted.status_code == 302
     reported.refresh_from_db()

@@ -198,6 +198,12 @@ def seed_accounts() -> int:
         last_name="Inspektorat",
     )
     add(
+        "walikota",
+        role=Role.WALIKOTA,
+        first_name="Staf",
+        last_name="Kantor Walikota",
+    )
+    add(
         "admin",
         role=Role.ADMIN,
         is_staff=True,

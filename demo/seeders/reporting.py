@@ -22,6 +22,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from bangkit.errors import ActionRefused, NotInScope
+from bangkit.images import ClientImage
 from bangkit.models import ChecklistItem, FiscalYear, Role, User
 from demo.seeders.core import demo_year
 from proposals.models import Proposal, State
@@ -343,7 +344,7 @@ def _photo(proposal, actor, stage, data: bytes, name: str) -> services.PhotoResu
         stage=stage,
         upload=SimpleUploadedFile(name, data, content_type="image/jpeg"),
         caption={0: "Sebelum dikerjakan", 50: "Setengah jalan", 100: "Selesai"}.get(stage, ""),
-        client_token=f"demo-{proposal.code}-{stage}-{name}"[:40],
+        client=ClientImage(token=f"demo-{proposal.code}-{stage}-{name}"[:40]),
     )
 
 

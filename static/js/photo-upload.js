@@ -1,41 +1,33 @@
-/* Progress photos from a phone on a slow link.
+/* Every photo from a phone on a slow link, the same way: progress photos (a form with
+ * data-photo-upload) and proposal documents (file inputs with data-photo-upload, inside or
+ * attached by form="…" to the form that sends them).
  *
- * Without this script the page is a plain multi-file form. With it, each photo goes up in its
- * own request, one after the other, with its own progress bar; a request that fails on the
- * network is retried (2, 5, 10, 20 s), and one photo failing never loses the others. A photo
- * the server refuses (not an image, too big) says why and is not retried.
+ * Without this script the page is a plain multi-file form and the server resizes. With it, each
+ * file goes up in its own request, one after the other, with its own progress bar; a request
+ * that fails on the network is retried (2, 5, 10, 20 s), and one file failing never loses the
+ * others. A file the server refuses (not an image, too big) says why and is not retried.
  *
- * Photos up to data-send-original-up-to bytes are sent as taken: the server reads their EXIF
- * time and GPS itself. Bigger ones are resized here (canvas → JPEG, at most 2048 px), which
- * drops the EXIF, so the time and GPS are read from the original first and sent as separate
- * fields; the server keeps them marked as "sent by the phone", never as verified. Every photo
- * carries a random token, so a retry after a lost answer is not stored twice.
+ * The time and GPS of a JPEG are read from the phone's original first, before anything else,
+ * and sent beside the file (client_taken_at, client_latitude, client_longitude): resizing drops
+ * the EXIF. The server prefers the EXIF still in the file and keeps these marked as "sent by the
+ * phone", never as verified. Images bigger than data-send-original-up-to bytes are resized here
+ * (canvas → JPEG, at most 1600 px); PDFs and images the browser cannot open (HEIC outside
+ * Safari) go as they are. Every file carries a random token, so a retry after a lost answer is
+ * not stored twice.
  */
 (function () {
   "use strict";
 
-  var form = document.querySelector("[data-photo-upload]");
-  if (!form || !window.FormData || !window.XMLHttpRequest || !window.Promise) return;
-  var input = form.querySelector('input[type="file"]');
-  var queueList = form.querySelector("[data-queue]");
-  var sendOriginalUpTo = Number(form.getAttribute("data-send-original-up-to")) || 3145728;
-  var maxBytes = Number(form.getAttribute("data-max-bytes")) || 10485760;
-  var MAX_SIDE = 2048;
-  var QUALITY = 0.85;
+  if (!window.FormData || !window.XMLHttpRequest || !window.Promise) return;
+  var MAX_SIDE = 1600;
+  var QUALITY = 0.8;
   var RETRY_DELAYS = [2000, 5000, 10000, 20000];
-  var queue = [];
-  var busy = false;
 
   function newToken() {
     if (window.crypto && window.crypto.randomUUID) return window.crypto.randomUUID();
     var s = "";
     for (var i = 0; i < 32; i++) s += Math.floor(Math.random() * 16).toString(16);
     return s;
-  }
-
-  function csrfToken() {
-    var field = form.querySelector('[name="csrfmiddlewaretoken"]');
-    return field ? field.value : "";
   }
 
   function megabytes(bytes) {
@@ -165,27 +157,37 @@
     });
   }
 
-  function prepare(item) {
+  function isImage(file) {
+    return /^image\//.test(file.type || "") || /\.(jpe?g|png|webp|hei[cf])$/i.test(file.name || "");
+  }
+
+  function prepare(item, sendOriginalUpTo) {
     if (item.prepared) return Promise.resolve(item.prepared);
     var file = item.file;
-    if (file.size <= sendOriginalUpTo) {
+    if (!isImage(file)) {
       item.prepared = { blob: file, name: file.name, fields: {} };
       return Promise.resolve(item.prepared);
     }
-    setStatus(item, "Memperkecil foto…");
+    // The EXIF first: the resized copy has none.
     return readExif(file).then(function (meta) {
+      var fields = {};
+      if (meta.takenAt) fields.client_taken_at = meta.takenAt;
+      if (meta.latitude && meta.longitude) {
+        fields.client_latitude = meta.latitude;
+        fields.client_longitude = meta.longitude;
+      }
+      if (file.size <= sendOriginalUpTo) {
+        item.prepared = { blob: file, name: file.name, fields: fields };
+        return item.prepared;
+      }
+      setStatus(item, "Memperkecil foto…");
       return resize(file).then(function (blob) {
         if (!blob) {
-          // The browser cannot open it (HEIC outside Safari): send the original as it is.
-          item.prepared = { blob: file, name: file.name, fields: {} };
+          // The browser cannot open it (HEIC outside Safari): the server makes the copies.
+          item.prepared = { blob: file, name: file.name, fields: fields };
           return item.prepared;
         }
-        var fields = { client_resized: "1" };
-        if (meta.takenAt) fields.client_taken_at = meta.takenAt;
-        if (meta.latitude && meta.longitude) {
-          fields.client_latitude = meta.latitude;
-          fields.client_longitude = meta.longitude;
-        }
+        fields.client_resized = "1";
         item.prepared = {
           blob: blob,
           name: (file.name || "foto").replace(/\.[^.]+$/, "") + ".jpg",
@@ -193,26 +195,26 @@
         };
         return item.prepared;
       });
+    }).catch(function () {
+      item.prepared = { blob: file, name: file.name, fields: {} };
+      return item.prepared;
     });
   }
 
-  // --- The queue ---------------------------------------------------------------------------
+  // --- One queue per page: files go up one after the other ---------------------------------
 
   function setStatus(item, text, state) {
     item.status.textContent = text;
     item.row.className = state || "";
   }
 
-  function addRow(item) {
+  function addRow(item, list) {
     var row = document.createElement("li");
     var thumb;
     if (/^image\/(jpeg|png|webp|gif)$/.test(item.file.type)) {
       thumb = document.createElement("img");
       thumb.alt = "";
-      thumb.onerror = function () {
-        thumb.removeAttribute("src");
-        thumb.onerror = null;
-      };
+      thumb.addEventListener("error", function () { thumb.removeAttribute("src"); }, { once: true });
       thumb.src = URL.createObjectURL(item.file);
     } else {
       thumb = document.createElement("span");
@@ -220,7 +222,8 @@
     }
     var name = document.createElement("span");
     name.className = "name";
-    name.textContent = item.file.name + " · " + item.stage + "% · " + megabytes(item.file.size);
+    name.textContent = item.file.name + (item.label ? " · " + item.label : "") + " · " +
+      megabytes(item.file.size);
     var status = document.createElement("span");
     status.className = "status";
     var bar = document.createElement("progress");
@@ -230,7 +233,7 @@
     row.appendChild(name);
     row.appendChild(status);
     row.appendChild(bar);
-    queueList.appendChild(row);
+    list.appendChild(row);
     item.row = row;
     item.status = status;
     item.bar = bar;
@@ -238,36 +241,46 @@
     setStatus(item, "Menunggu giliran…");
   }
 
-  function retryButton(item) {
-    var button = document.createElement("button");
-    button.type = "button";
-    button.className = "btn btn-secondary retry";
-    button.textContent = "Kirim ulang";
-    button.addEventListener("click", function () {
-      item.attempt = 0;
-      button.remove();
-      setStatus(item, "Menunggu giliran…");
-      queue.push(item);
-      pump();
-    });
-    item.status.appendChild(button);
+  function wait(ms) {
+    return new Promise(function (resolve) { window.setTimeout(resolve, ms); });
   }
 
-  function send(item) {
+  function Uploader(form, options) {
+    this.form = form;
+    this.options = options;
+    this.queue = [];
+    this.busy = false;
+    this.sendOriginalUpTo = Number(options.sendOriginalUpTo) || 524288;
+    this.maxBytes = Number(options.maxBytes) || 10485760;
+  }
+
+  Uploader.prototype.csrfToken = function () {
+    var field = this.form.querySelector('[name="csrfmiddlewaretoken"]');
+    return field ? field.value : "";
+  };
+
+  Uploader.prototype.add = function (item, list) {
+    item.token = newToken();
+    item.attempt = 0;
+    addRow(item, list);
+    this.queue.push(item);
+  };
+
+  Uploader.prototype.send = function (item) {
+    var self = this;
     return new Promise(function (resolve) {
       var data = new FormData();
-      data.append("csrfmiddlewaretoken", csrfToken());
-      data.append("stage", item.stage);
-      data.append("caption", item.caption);
+      data.append("csrfmiddlewaretoken", self.csrfToken());
+      Object.keys(item.extra || {}).forEach(function (key) { data.append(key, item.extra[key]); });
       data.append("client_token", item.token);
       Object.keys(item.prepared.fields).forEach(function (key) {
         data.append(key, item.prepared.fields[key]);
       });
-      data.append("photo", item.prepared.blob, item.prepared.name);
+      data.append(item.field, item.prepared.blob, item.prepared.name);
       var xhr = new XMLHttpRequest();
-      xhr.open("POST", form.getAttribute("action") || window.location.href);
+      xhr.open("POST", self.form.getAttribute("action") || window.location.href);
       xhr.setRequestHeader("Accept", "application/json");
-      xhr.setRequestHeader("X-CSRFToken", csrfToken());
+      xhr.setRequestHeader("X-CSRFToken", self.csrfToken());
       xhr.timeout = 600000;
       xhr.upload.onprogress = function (event) {
         if (event.lengthComputable) {
@@ -284,22 +297,35 @@
       xhr.ontimeout = function () { resolve({ status: 0, body: {} }); };
       xhr.send(data);
     });
-  }
+  };
 
-  function wait(ms) {
-    return new Promise(function (resolve) { window.setTimeout(resolve, ms); });
-  }
+  Uploader.prototype.retryButton = function (item) {
+    var self = this;
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "btn btn-secondary retry";
+    button.textContent = "Kirim ulang";
+    button.addEventListener("click", function () {
+      item.attempt = 0;
+      button.remove();
+      setStatus(item, "Menunggu giliran…");
+      self.queue.push(item);
+      self.pump();
+    });
+    item.status.appendChild(button);
+  };
 
-  function upload(item) {
-    return prepare(item)
+  Uploader.prototype.upload = function (item) {
+    var self = this;
+    return prepare(item, this.sendOriginalUpTo)
       .then(function (prepared) {
-        if (prepared.blob.size > maxBytes) {
+        if (prepared.blob.size > self.maxBytes) {
           setStatus(item, "Terlalu besar (" + megabytes(prepared.blob.size) + "); paling besar " +
-            megabytes(maxBytes) + ".", "failed");
+            megabytes(self.maxBytes) + ".", "failed");
           return null;
         }
         setStatus(item, "Mengirim…", "sending");
-        return send(item);
+        return self.send(item);
       })
       .then(function (answer) {
         if (!answer) return;
@@ -315,64 +341,158 @@
           var delay = RETRY_DELAYS[item.attempt];
           item.attempt += 1;
           setStatus(item, "Sinyal terputus; mencoba lagi dalam " + delay / 1000 + " detik…", "sending");
-          return wait(delay).then(function () { return upload(item); });
+          return wait(delay).then(function () { return self.upload(item); });
         }
         var message = answer.body.error ||
-          (answer.status === 413 ? "Foto terlalu besar untuk dikirim." :
-            retryable ? "Gagal terkirim setelah beberapa kali mencoba." : "Foto ditolak server.");
+          (answer.status === 413 ? "Berkas terlalu besar untuk dikirim." :
+            retryable ? "Gagal terkirim setelah beberapa kali mencoba." : "Berkas ditolak server.");
         setStatus(item, message, "failed");
-        if (retryable) retryButton(item);
+        if (retryable) self.retryButton(item);
       })
       .catch(function () {
-        setStatus(item, "Foto tidak dapat disiapkan di ponsel ini.", "failed");
-        retryButton(item);
+        setStatus(item, "Berkas tidak dapat disiapkan di ponsel ini.", "failed");
+        self.retryButton(item);
       });
-  }
+  };
 
-  function summary() {
-    var done = queueList.querySelectorAll("li.done").length;
-    var failed = queueList.querySelectorAll("li.failed").length;
-    var note = form.querySelector("[data-queue-summary]");
-    if (!note) {
-      note = document.createElement("p");
-      note.setAttribute("data-queue-summary", "");
-      note.setAttribute("role", "status");
-      queueList.parentNode.insertBefore(note, queueList.nextSibling);
-    }
-    note.className = "msg" + (failed ? " msg-warning" : "");
-    note.textContent = done + " foto tersimpan" + (failed ? ", " + failed + " gagal. " : ". ");
-    var reload = document.createElement("a");
-    reload.href = window.location.pathname;
-    reload.textContent = "Muat ulang untuk melihat semua foto";
-    note.appendChild(reload);
-  }
-
-  function pump() {
-    if (busy) return;
-    var item = queue.shift();
+  Uploader.prototype.pump = function () {
+    var self = this;
+    if (this.busy) return;
+    var item = this.queue.shift();
     if (!item) {
-      summary();
+      this.options.done(this);
       return;
     }
-    busy = true;
-    upload(item).then(function () {
-      busy = false;
-      pump();
+    this.busy = true;
+    this.upload(item).then(function () {
+      self.busy = false;
+      self.pump();
+    });
+  };
+
+  function summary(uploader, lists, anchor, text) {
+    var done = 0;
+    var failed = 0;
+    lists.forEach(function (list) {
+      done += list.querySelectorAll("li.done").length;
+      failed += list.querySelectorAll("li.failed").length;
+    });
+    var note = uploader.note;
+    if (!note) {
+      note = uploader.note = document.createElement("p");
+      note.setAttribute("data-queue-summary", "");
+      note.setAttribute("role", "status");
+      anchor.parentNode.insertBefore(note, anchor.nextSibling);
+    }
+    note.className = "msg" + (failed ? " msg-warning" : "");
+    note.textContent = done + " " + text + " tersimpan" + (failed ? ", " + failed + " gagal. " : ". ");
+    return failed;
+  }
+
+  // --- Progress photos: one form, one file input, a stage and a caption --------------------
+
+  function progressPhotos(form) {
+    var input = form.querySelector('input[type="file"]');
+    var list = form.querySelector("[data-queue]");
+    var uploader = new Uploader(form, {
+      sendOriginalUpTo: form.getAttribute("data-send-original-up-to"),
+      maxBytes: form.getAttribute("data-max-bytes"),
+      done: function () {
+        summary(uploader, [list], list, "foto");
+        var reload = document.createElement("a");
+        reload.href = window.location.pathname;
+        reload.textContent = "Muat ulang untuk melihat semua foto";
+        uploader.note.appendChild(reload);
+      },
+    });
+    form.addEventListener("submit", function (event) {
+      var files = Array.prototype.slice.call(input.files || []);
+      var stage = form.querySelector('input[name="stage"]:checked');
+      if (!files.length || !stage) return; // let the server say what is missing
+      event.preventDefault();
+      var caption = (form.querySelector('[name="caption"]') || { value: "" }).value;
+      files.forEach(function (file) {
+        uploader.add({
+          file: file, field: "photo", label: stage.value + "%",
+          extra: { stage: stage.value, caption: caption },
+        }, list);
+      });
+      input.value = "";
+      uploader.pump();
     });
   }
 
-  form.addEventListener("submit", function (event) {
-    var files = Array.prototype.slice.call(input.files || []);
-    var stage = form.querySelector('input[name="stage"]:checked');
-    if (!files.length || !stage) return; // let the server say what is missing
-    event.preventDefault();
-    var caption = (form.querySelector('[name="caption"]') || { value: "" }).value;
-    files.forEach(function (file) {
-      var item = { file: file, stage: stage.value, caption: caption, token: newToken(), attempt: 0 };
-      addRow(item);
-      queue.push(item);
+  // --- Documents: file inputs of one form (the flow's documents step, the edit page) --------
+
+  function documents(form, inputs) {
+    var lists = [];
+    var submitter = null;
+    var uploader = new Uploader(form, {
+      sendOriginalUpTo: form.getAttribute("data-send-original-up-to"),
+      maxBytes: form.getAttribute("data-max-bytes"),
+      done: function () {
+        var failed = summary(uploader, lists, lists[lists.length - 1] || form, "berkas");
+        if (failed) return;
+        // Every file is kept: go where the form says (the edit page's document card), else as
+        // the button asked (the flow's "Simpan dan lanjut" goes on to the next step; "Unggah",
+        // named "stay", shows this step again with the files).
+        var after = form.getAttribute("data-after-upload");
+        if (after) {
+          window.location.assign(after);
+        } else if (submitter && !submitter.name) {
+          form.submit();
+        } else {
+          window.location.assign(window.location.pathname);
+        }
+      },
     });
-    input.value = "";
-    pump();
-  });
+    form.addEventListener("click", function (event) {
+      if (event.target.type === "submit") submitter = event.target;
+    });
+    form.addEventListener("submit", function (event) {
+      if (event.defaultPrevented) return; // another script asked first and was told no
+      if (uploader.busy) { event.preventDefault(); return; }
+      var items = [];
+      inputs.forEach(function (input) {
+        Array.prototype.slice.call(input.files || []).forEach(function (file) {
+          items.push({ input: input, file: file });
+        });
+      });
+      if (!items.length) return; // nothing to send: the form goes on as it is
+      event.preventDefault();
+      submitter = event.submitter || submitter;
+      var extra = {};
+      Array.prototype.slice.call(form.elements).forEach(function (field) {
+        if (field.name && field.type === "hidden" && field.name !== "csrfmiddlewaretoken") {
+          extra[field.name] = field.value;
+        }
+      });
+      if (submitter && submitter.name) extra[submitter.name] = submitter.value;
+      items.forEach(function (entry) {
+        var list = entry.input.queueList;
+        if (!list) {
+          list = entry.input.queueList = document.createElement("ul");
+          list.className = "queue-list";
+          list.setAttribute("aria-live", "polite");
+          entry.input.parentNode.insertBefore(list, entry.input.nextSibling);
+          lists.push(list);
+        }
+        uploader.add({ file: entry.file, field: entry.input.name, extra: extra }, list);
+      });
+      inputs.forEach(function (input) { input.value = ""; });
+      uploader.pump();
+    });
+  }
+
+  Array.prototype.slice.call(document.querySelectorAll("form[data-photo-upload]")).forEach(progressPhotos);
+  var byForm = [];
+  Array.prototype.slice.call(document.querySelectorAll('input[type="file"][data-photo-upload]'))
+    .forEach(function (input) {
+      var form = input.form;
+      if (!form) return;
+      var entry = byForm.filter(function (e) { return e.form === form; })[0];
+      if (!entry) byForm.push(entry = { form: form, inputs: [] });
+      entry.inputs.push(input);
+    });
+  byForm.forEach(function (entry) { documents(entry.form, entry.inputs); });
 })();

@@ -14,7 +14,17 @@ from django.test import RequestFactory
 from bangkit.content_policy import ContentSecurityPolicyMiddleware
 
 BASE_DIR = Path(settings.BASE_DIR)
-APPS = ["bangkit", "proposals", "verification", "procurement", "reporting"]
+APPS = [
+    "bangkit",
+    "proposals",
+    "budgets",
+    "verification",
+    "procurement",
+    "reporting",
+    "portal",
+    "dashboards",
+    "demo",
+]
 
 EXPECTED = {
     "default-src": ["'self'"],
@@ -34,6 +44,7 @@ PDF_TEMPLATES = {
     "procurement/pdf/_style.html",
     "procurement/pdf/bast.html",
     "procurement/pdf/order.html",
+    "dashboards/report_pdf.html",
 }
 
 # What the policy refuses, as it is written in a template or a Python string.

@@ -2,8 +2,8 @@
 
 from django.db.models import IntegerField
 
-from bangkit.models import RT, Kelurahan
-from bangkit.queries import count_of, sum_of
+from bangkit.models import RT, Kecamatan, Kelurahan
+from bangkit.queries import count_of, counts_at_once, sum_of
 from tests.factories import KelurahanFactory, RTFactory
 
 
@@ -28,3 +28,21 @@ def test_sum_and_count_of_related_rows_in_one_query(db, django_assert_num_querie
         }
 
     assert rows == {busy.pk: (125, 3), empty.pk: (0, 0)}
+
+
+def test_counts_of_querysets_of_different_models_in_one_query(db, django_assert_num_queries):
+    busy = KelurahanFactory()
+    RTFactory.create_batch(3, kelurahan=busy, households=40)
+    RTFactory(kelurahan=busy, households=80)
+
+    with django_assert_num_queries(1):
+        counts = counts_at_once(
+            {
+                "small_rts": RT.objects.filter(households__lt=60),
+                "kelurahan": Kelurahan.objects.filter(pk=busy.pk),
+                "none": Kecamatan.objects.filter(pk=-1),
+            }
+        )
+
+    assert counts == {"small_rts": 3, "kelurahan": 1, "none": 0}
+    assert counts_at_once({}) == {}

@@ -8,7 +8,7 @@ from django.urls import include, path
 
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.models import Role
-from bangkit.refusals import say_refused
+from bangkit.refusals import perform, say_refused
 from tests.factories import make_user
 
 
@@ -63,3 +63,41 @@ def test_say_refused_puts_the_reason_then_each_problem():
         "Tidak dapat ditetapkan.",
         "Tanggal kosong",
     ]
+
+
+def _request():
+    request = RequestFactory().post("/")
+    request.session = {}
+    request._messages = FallbackStorage(request)
+    return request
+
+
+def test_perform_says_the_success_made_from_the_result():
+    request = _request()
+
+    done = perform(request, lambda *, n: n + 1, n=41, success=lambda n: f"Nomor {n} dicatat.")
+
+    assert done is True
+    assert [m.message for m in get_messages(request)] == ["Nomor 42 dicatat."]
+
+
+def test_perform_says_the_refusal_and_answers_false():
+    request = _request()
+
+    def service(*, proposal):
+        raise ActionRefused(f"{proposal} tidak dapat diajukan.", problems=["RAB kosong"])
+
+    done = perform(request, service, proposal="BB-1", success="Tidak pernah terlihat.")
+
+    assert done is False
+    assert [m.message for m in get_messages(request)] == [
+        "BB-1 tidak dapat diajukan.",
+        "• RAB kosong",
+    ]
+
+
+def test_perform_without_a_success_text_says_nothing():
+    request = _request()
+
+    assert perform(request, lambda: None) is True
+    assert list(get_messages(request)) == []

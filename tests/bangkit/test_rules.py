@@ -82,3 +82,21 @@ def test_core_matrix(db, account):
         got[action] = answers.pop()
 
     assert got == {action: action in ALLOWED[account] for action in ACTIONS}
+
+
+@pytest.mark.parametrize("text", [None, "", "   ", "terlambat", "  sembilan  "])
+def test_a_reason_shorter_than_ten_letters_is_refused_in_the_steps_words(text):
+    from bangkit.errors import ActionRefused
+
+    assert not rules.has_reason(text)
+    with pytest.raises(ActionRefused) as refused:
+        rules.require_reason(text, what="alasan pembatalan")
+    assert refused.value.message == "Tuliskan alasan pembatalan (paling sedikit 10 huruf)."
+
+
+def test_a_long_enough_reason_comes_back_stripped():
+    assert rules.has_reason("  toko tutup  ")
+    assert rules.require_reason("  toko tutup  ") == "toko tutup"
+    with pytest.raises(Exception) as refused:
+        rules.require_reason("singkat", note="alasan ini terlihat oleh Bappeda")
+    assert str(refused.value.message).endswith("huruf): alasan ini terlihat oleh Bappeda.")

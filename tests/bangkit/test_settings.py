@@ -119,6 +119,21 @@ def test_the_cache_is_the_shared_database_unless_cache_url_names_another(tmp_pat
     assert location == "redis://127.0.0.1:6379/1"
 
 
+def test_database_connections_persist_with_health_checks_by_default(tmp_path):
+    """A new connection per request halved the public pages' throughput (issue 12)."""
+    script = (
+        "from django.conf import settings as s; d = s.DATABASES['default']; "
+        "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+    )
+    pg = "postgres://postgres@127.0.0.1:5432/bangkit"
+    default = run(["-c", script], production_env(tmp_path, DATABASE_URL=pg))
+    off = run(["-c", script], production_env(tmp_path, DATABASE_URL=pg, CONN_MAX_AGE="0"))
+
+    assert default.returncode == 0, default.stderr
+    assert default.stdout.split() == ["60", "True"]
+    assert off.stdout.split() == ["0", "True"]
+
+
 @pytest.fixture
 def core_seed_only(monkeypatch):
     """Run only the core seed: the apps' own seeders are other tests' business."""
@@ -204,3 +219,33 @@ def test_seed_demo_builds_the_demo_city_and_is_idempotent(db, settings, core_see
     assert (RT.objects.count(), User.objects.count(), FiscalYear.objects.count()) == counts
     assert "0 RT baru, 0 akun baru" in second.getvalue()
     assert f"{counts[0]} RT baru" in first.getvalue()
+
+
+def test_static_files_are_hashed_compressed_and_cached_for_ever_in_production(tmp_path):
+    """Under DEBUG=False whitenoise serves the manifest's hashed names with far-future cache
+    headers and a Brotli or gzip copy, so a repeat visit downloads no script or style again."""
+    env = production_env(tmp_path, STATIC_ROOT=str(tmp_path / "static"))
+    collected = run(["manage.py", "collectstatic", "--noinput", "-v", "0"], env)
+    assert collected.returncode == 0, collected.stderr
+    script = (
+        "import django; django.setup(); "
+        "from django.templatetags.static import static; from django.test import Client; "
+        "c = Client(); url = static('css/app.css'); "
+        "r = c.get(url, HTTP_HOST='example.org', secure=True, HTTP_ACCEPT_ENCODING='br, gzip'); "
+        "g = c.get(url, HTTP_HOST='example.org', secure=True, HTTP_ACCEPT_ENCODING='gzip'); "
+        "print(url); print(r.status_code, r.get('Content-Encoding'), r['Cache-Control']); "
+        "print(g.status_code, g.get('Content-Encoding'))"
+    )
+
+    result = run(["-c", script], env)
+
+    assert result.returncode == 0, result.stderr
+    url, brotli, gzip = result.stdout.strip().splitlines()
+    assert (
+        url.startswith("/static/css/app.") and url.endswith(".css") and url != "/static/css/app.css"
+    )
+    status, encoding, cache = brotli.split(" ", 2)
+    assert status == "200"
+    assert "max-age=315360000" in cache and "immutable" in cache and "public" in cache
+    assert encoding == "br"
+    assert gzip.split() == ["200", "gzip"]

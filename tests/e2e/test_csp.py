@@ -44,11 +44,22 @@ FILE_ROUTES = {
     "reporting:photo_thumbnail",
     "reporting:photo_original",
     "proposals:attachment",
+    "dashboards:download",
+    "dashboards:report_pdf",
+    "public:project_qr",
+    "public_report:pdf",
 }
 SKIPPED_ROUTES = FILE_ROUTES | {"logout", "admin:logout", "admin:jsi18n", "admin:view_on_site"}
 # The same page whoever signs in (bar the menu): loaded once in the whole walk. A photo opened
 # on its own is one of them: it must show without a refusal too.
-SHARED_ROUTES = ("public:", "sk:", "procurement_public:", "password_", "reporting:photo_display")
+SHARED_ROUTES = (
+    "public:",
+    "public_report:",
+    "sk:",
+    "procurement_public:",
+    "password_",
+    "reporting:photo_display",
+)
 # The admin's generic pages look alike for every model: one of each kind. Its other pages
 # (imports, exports, a model's own list or form) are listed in ADMIN_PAGES.
 ADMIN_KINDS = ("_changelist", "_change", "_add", "_delete", "_history")
@@ -137,7 +148,10 @@ class Walk:
         return response
 
     def links(self) -> list[str]:
-        hrefs = self.page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+        # getAttribute, not .href: an SVG link's href is an object (the dashboard's map).
+        hrefs = self.page.eval_on_selector_all(
+            "a[href]", "els => els.map(e => new URL(e.getAttribute('href'), document.baseURI).href)"
+        )
         return [urldefrag(h)[0] for h in dict.fromkeys(hrefs) if h.startswith(self.base + "/")]
 
     def walk(self, starts, *, admin=False, forced=()):

@@ -304,6 +304,9 @@ def test_camat_ranks_selects_issues_and_downloads_a_verifiable_decree(
 
     # --- The camat issues it ------------------------------------------------------------------
     camat.get_by_role("button", name="Tetapkan SK").click()
+    # Issuing asks first, with what it binds.
+    expect(camat.locator("#konfirmasi")).to_contain_text("lokasi ditetapkan")
+    camat.locator("#konfirmasi").get_by_role("button", name="Ya, tetapkan SK").click()
     expect(camat.locator(".messages")).to_contain_text(f"SK ditetapkan dengan nomor {NUMBER}.")
     expect(camat.get_by_role("heading", level=1)).to_have_text(
         f"SK Camat Telanaipura Nomor {NUMBER}"

@@ -245,6 +245,9 @@ def test_rt_reports_the_work_lurah_accepts_lpj_downloads_inspektorat_sees_flags(
     for item in ("Volume sesuai foto 100%", "Material sesuai BAST"):
         decision.get_by_label(item).check()
     decision.get_by_role("button", name="Terima laporan").click()
+    # Accepting asks first.
+    expect(lurah.locator("#konfirmasi")).to_contain_text("Kegiatan dinyatakan selesai")
+    lurah.locator("#konfirmasi").get_by_role("button", name="Ya, terima laporan").click()
     expect(messages(lurah)).to_contain_text("Laporan diterima; kegiatan selesai.")
     expect(lurah.locator("#keputusan")).to_have_count(0)
     site.refresh_from_db()

@@ -118,6 +118,9 @@ def test_lurah_orders_receives_twice_bast_with_rt_pays_and_figures_agree(
 
     # Issued: numbered, and the proposal moves to procurement.
     lurah.get_by_role("button", name="Terbitkan").click()
+    # Issuing asks first, with the order's lines and total.
+    expect(lurah.locator("#konfirmasi")).to_contain_text("Toko")
+    lurah.locator("#konfirmasi").get_by_role("button", name="Ya, terbitkan surat pesanan").click()
     order.refresh_from_db()
     assert order.number
     expect(messages(lurah)).to_contain_text(f"Surat pesanan {order.number} diterbitkan.")
@@ -176,6 +179,9 @@ def test_lurah_orders_receives_twice_bast_with_rt_pays_and_figures_agree(
     sign_in(rt, base, world.users["rt"].username)
     rt.goto(bast_url)
     rt.get_by_role("button", name="Konfirmasi BAST").click()
+    # The confirmation page lists the materials again, above the button that confirms them.
+    expect(rt.locator("[data-handover-items]")).to_be_visible()
+    rt.locator("#konfirmasi").get_by_role("button", name="Ya, saya menerima material ini").click()
     expect(messages(rt)).to_contain_text("BAST dikonfirmasi. Material resmi diterima RT.")
     expect(rt.locator("ol.steps li.done")).to_have_count(3)
     expect(rt.get_by_role("link", name="Unduh BAST (PDF)")).to_be_visible()

@@ -214,6 +214,9 @@ def test_proposal_from_musrenbang_to_kecamatan_verified_and_tracked(
     ]
     expect(rt.locator("#ajukan")).to_contain_text("Semua syarat terpenuhi")
     submit_button.click()
+    # Submitting asks first what will happen.
+    expect(rt.locator("#konfirmasi")).to_contain_text("tidak dapat diubah lagi")
+    rt.locator("#konfirmasi").get_by_role("button", name="Ya, ajukan ke kelurahan").click()
     # Submitting shows the receipt with the tracking code; the proposal page follows from it.
     expect(rt).to_have_url(re.compile(r"/usulan/tanda-terima/\d+/$"))
     expect(rt.get_by_text(code.replace("-", " ")).or_(rt.get_by_text(code)).first).to_be_visible()
@@ -250,6 +253,7 @@ def test_proposal_from_musrenbang_to_kecamatan_verified_and_tracked(
     rt.get_by_role("button", name="Simpan").click()
     expect(rt.locator(".messages")).to_contain_text("Perubahan usulan disimpan.")
     rt.locator("#ajukan").get_by_role("button", name="Ajukan ke kelurahan").click()
+    rt.locator("#konfirmasi").get_by_role("button", name="Ya, ajukan ke kelurahan").click()
     expect(rt).to_have_url(re.compile(r"/usulan/tanda-terima/\d+/$"))
     proposal.refresh_from_db()
     assert proposal.state == "submitted"

@@ -5,29 +5,19 @@ left off; the RAB comes from the year's catalogue and a template, the location f
 import io
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from PIL import Image
 from playwright.sync_api import expect
 
 from bangkit.models import Role
-from procurement import services as procurement_services
-from procurement.importing import reference_price_import
-from procurement.models import Material
-from proposals.models import MusrenbangEntry, Proposal, State
+from proposals.models import Proposal, State
 from tests import factories
+from tests.e2e.phone import rt_world
 from tests.factories import PASSWORD, make_user
 
 # Gg. Mawar, Simpang IV Sipin: what the phone's location reports.
 HERE = {"latitude": -1.610123, "longitude": 103.613145, "accuracy": 8}
-TEMPLATE = [
-    ("Semen Portland 50 kg", Decimal("98"), True),
-    ("Pasir cor", Decimal("8.1"), True),
-    ("Batu split 2/3", Decimal("11.4"), True),
-    ("Papan cor 2x20x400 cm", Decimal("25"), False),
-]
 
 
 @pytest.fixture
@@ -46,42 +36,9 @@ def files(tmp_path):
 
 @pytest.fixture
 def setup(transactional_db):
-    year = factories.FiscalYearFactory(year=2026)
-    work_type = factories.WorkTypeFactory()
-    kecamatan = factories.KecamatanFactory(code="15.71.02", name="Telanaipura", slug="telanaipura")
-    kelurahan = factories.KelurahanFactory(
-        kecamatan=kecamatan, name="Simpang IV Sipin", slug="simpang-iv-sipin"
-    )
-    rt = factories.RTFactory(kelurahan=kelurahan, number=7, households=80)
-    report = reference_price_import(
-        file_or_rows=Path(settings.BASE_DIR) / "fixtures" / "reference_prices_2026.csv", year=2026
-    )
-    assert not report.rejected
-    procurement_services.rab_template_create(
-        fiscal_year=year,
-        work_type=work_type,
-        name="Rabat beton tebal 10 cm, campuran 1:2:3",
-        base_volume=Decimal("100"),
-        base_width=Decimal("1.5"),
-        lines=[
-            procurement_services.TemplateLineInput(Material.objects.get(name=name), qty, scales)
-            for name, qty, scales in TEMPLATE
-        ],
-        actor=make_user(Role.BAPPEDA, username="bappeda"),
-    )
-    entry = MusrenbangEntry.objects.create(
-        year=2026,
-        source_id="MR-2026-0042",
-        kelurahan=kelurahan,
-        rt=rt,
-        title="Rabat beton Gang Mawar",
-        work_type=work_type,
-        location_text="Gg. Mawar depan musala",
-        volume=Decimal("120"),
-        unit="m",
-    )
-    make_user(Role.RT, rt, username="rt.simpang-iv-sipin.07", first_name="Zulkifli")
-    return entry
+    world = rt_world([("MR-2026-0042", "Rabat beton Gang Mawar", "Gg. Mawar depan musala")])
+    make_user(Role.RT, world.rt, username="rt.simpang-iv-sipin.07", first_name="Zulkifli")
+    return world.entries[0]
 
 
 def fits_the_phone(page):

@@ -112,9 +112,9 @@ def rab_post(*lines, stay=False):
     return data
 
 
-def png(name="lokasi.png", colour=(180, 120, 60)):
+def png(name="lokasi.png", colour=(180, 120, 60), size=(64, 48)):
     buffer = io.BytesIO()
-    Image.new("RGB", (64, 48), colour).save(buffer, format="PNG")
+    Image.new("RGB", size, colour).save(buffer, format="PNG")
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
 
 
@@ -341,6 +341,33 @@ def test_a_template_fills_the_rab_scaled_to_the_planned_volume(rt, world, draft)
     assert "Ganti RAB dengan templat" in html
 
 
+def test_a_rab_not_begun_opens_with_the_template_rows_unsaved(rt, world, draft):
+    """One page load less on the phone: the first template's rows are already in the form,
+    priced and scaled; nothing is kept until the Ketua RT saves the step."""
+    procurement_services.rab_template_create(
+        fiscal_year=world.fiscal_year,
+        work_type=world.work_type,
+        name="Rabat beton tebal 10 cm",
+        base_volume=Decimal("100"),
+        base_width=Decimal("1.5"),
+        lines=[
+            procurement_services.TemplateLineInput(
+                world.materials["Semen Portland 50 kg"], Decimal("98")
+            ),
+            procurement_services.TemplateLineInput(world.materials["Pasir cor"], Decimal("8.1")),
+        ],
+        actor=world.users["bappeda"],
+    )
+
+    html = rt.get(url("rab", draft)).content.decode()
+
+    assert "diisi dari templat “Rabat beton tebal 10 cm”" in html
+    assert 'value="Semen Portland 50 kg"' in html and 'value="Pasir cor"' in html
+    # 118 sak × 75.000 + 9,72 m³ × 260.000
+    assert "Rp 11.377.200" in html
+    assert not draft.rab_lines.exists()
+
+
 def test_a_template_of_another_work_type_or_year_is_refused(rt, world, draft):
     other_year = factories.FiscalYearFactory(year=world.fiscal_year.year + 1)
     template = procurement_services.rab_template_create(
@@ -398,6 +425,49 @@ def test_one_bad_file_keeps_none_of_the_sending(rt, draft, media_files):
     assert media_files() == set()
 
 
+def test_the_upload_script_sends_one_file_at_a_time_and_gets_json(rt, draft):
+    """photo-upload.js posts each file of the documents step on its own (progress, retry)."""
+    sent = {
+        "files_site_photo": png("a.png", size=(2000, 1500)),
+        "client_token": "tok-flow",
+        "client_taken_at": "2026:05:17 08:30:12",
+        "client_latitude": "-1.61",
+        "client_longitude": "103.61",
+        "stay": "1",
+    }
+
+    response = rt.post(url("dokumen", draft), sent, headers={"accept": "application/json"})
+    repeat = rt.post(
+        url("dokumen", draft),
+        {**sent, "files_site_photo": png("a.png", size=(2000, 1500))},
+        headers={"accept": "application/json"},
+    )
+
+    assert response.status_code == 201 and repeat.status_code == 201
+    attachment = draft.attachments.get()  # the retry after a lost answer is kept once
+    assert repeat.json()["id"] == attachment.pk
+    assert response.json()["thumbnail"].endswith(f"/lampiran/{attachment.pk}/kecil.jpg")
+    assert attachment.has_copies and attachment.width == 1600
+    assert attachment.metadata_source == "client"
+    assert str(attachment.latitude) == "-1.610000"
+
+
+def test_the_upload_script_hears_why_a_file_is_refused(rt, draft):
+    bad = SimpleUploadedFile("foto.png", PDF, content_type="image/png")
+    two = rt.post(
+        url("dokumen", draft),
+        {"files_site_photo": [png("a.png"), png("b.png", (1, 2, 3))]},
+        headers={"accept": "application/json"},
+    )
+    refused = rt.post(
+        url("dokumen", draft), {"files_site_photo": bad}, headers={"accept": "application/json"}
+    )
+
+    assert two.status_code == 400 and "satu berkas" in two.json()["error"]
+    assert refused.status_code == 400 and "gambar" in refused.json()["error"]
+    assert not draft.attachments.exists()
+
+
 def test_a_document_is_removed_inside_the_flow(rt, world, draft):
     attachment = add_attachment(draft, "proposal_letter", world.users["rt_own"])
 
@@ -453,6 +523,10 @@ def test_a_complete_draft_is_submitted_from_the_review_and_shown_on_its_page(rt,
     complete(draft, world)
     html = rt.get(url("periksa", draft)).content.decode()
     assert "Semua syarat terpenuhi" in html and "disabled" not in html.split('id="ajukan"')[1]
+    # The review is the submission's confirmation step: it says what will happen.
+    ajukan = html.split('id="ajukan"')[1]
+    assert "Yang akan terjadi" in ajukan and "tidak dapat diubah lagi" in ajukan
+    assert draft.code in ajukan
 
     response = rt.post(url("periksa", draft), {"expected_state": "draft"})
 
@@ -551,11 +625,12 @@ def test_an_attachment_of_another_proposal_is_not_found(rt, world, draft, entry)
 @pytest.mark.parametrize(
     "name, limit",
     [
-        ("kegiatan", 14),
-        ("lokasi", 13),
-        ("rab", 15),
-        ("dokumen", 13),
-        ("periksa", 15),
+        # + 1 on every page: the menu's to-do counts (portal.todo)
+        ("kegiatan", 14 + 1),
+        ("lokasi", 13 + 1),
+        ("rab", 15 + 1),
+        ("dokumen", 13 + 1),
+        ("periksa", 15 + 1),
         ("resume", 10),
     ],
 )

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from bangkit import ratelimit
 from bangkit.cache import CACHE_TABLE
-from bangkit.models import RT, FiscalYear, Kelurahan
+from bangkit.models import RT, FiscalYear, Kelurahan, User
 from proposals.codes import code_check, new_tracking_code
 from proposals.models import CitizenSupport, MusrenbangEntry, Proposal, State, TransitionLog
 from tests.factories import WorkTypeFactory, make_user
@@ -128,6 +128,23 @@ def test_the_empty_tracking_page_shows_the_form(client, db):
     assert response.status_code == 200
     assert 'name="kode"' in response.content.decode()
     assert "tidak ditemukan" not in response.content.decode()
+
+
+def test_a_returned_proposal_is_said_apart_from_a_fresh_draft(client, proposal):
+    assert "data-returned" not in track(client, CODE).content.decode()  # verified since
+    TransitionLog.objects.create(
+        proposal=proposal,
+        transition="return_for_revision",
+        from_state=State.KELURAHAN_VERIFIED,
+        to_state=State.DRAFT,
+        actor=User.objects.get(username=LURAH_USERNAME),
+        note="Volume belum sesuai hasil survei",
+    )
+    Proposal.objects.filter(pk=proposal.pk).update(state=State.DRAFT)
+
+    html = track(client, CODE).content.decode()
+
+    assert "data-returned>Dikembalikan untuk perbaikan<" in html
 
 
 def test_a_code_shows_the_proposal_stage_and_dated_timeline(client, proposal):

@@ -268,3 +268,77 @@ def test_xlsx_escapes_every_text_and_keeps_numbers(client, world, hostile_order)
         assert payment[column] == _stored(payload), column
     assert payment["Jumlah (Rp)"] == hostile_order.total
     assert dict(zip(header, cell_types(data, "Pembayaran")[1], strict=True))["Jumlah (Rp)"] == "n"
+
+
+# --- Scale: a constant number of queries, and a closed year's exports kept -------------------
+
+
+def _export_queries(year):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ocds:
+        exports.ocds_package(year, uri="https://example.test/ocds.json")
+    with CaptureQueriesContext(connection) as tables:
+        exports.purchases_csv(year)
+    return len(ocds), len(tables)
+
+
+def test_ocds_and_csv_take_the_same_queries_for_one_order_or_many(world, make_designated):
+    """One query for the orders with their shop, site, RT and numbering kelurahan, one for
+    the lines, one for the payments: never one per order (issue 12: 1,521 queries)."""
+    year = world.fiscal_year.year
+    issue_new_order(world, make_designated())
+    few = _export_queries(year)
+    for _ in range(4):
+        order = issue_new_order(world, make_designated())
+        deliver_all(world, order)
+    many = _export_queries(year)
+    assert few == many
+    assert many[0] <= 3 and many[1] <= 3
+
+
+def test_the_package_names_the_numbering_kelurahan_and_rt(world, purchases):
+    package = exports.ocds_package(world.fiscal_year.year, uri="u")
+    paid = purchases["paid"]
+    release = next(r for r in package["releases"] if r["contracts"][0]["id"] == paid.number)
+    assert release["ocid"] == exports.ocid_for(paid)
+    assert paid.number_kelurahan.code.replace(".", "") in release["ocid"]
+    assert str(paid.proposal.rt) in release["contracts"][0]["description"]
+
+
+def test_a_closed_years_exports_are_kept_until_its_purchases_change(
+    client, world, purchases, django_assert_max_num_queries
+):
+    from bangkit.models import FiscalYear
+
+    year = world.fiscal_year.year
+    url = reverse("procurement_public:ocds", args=[year])
+    open_year = client.get(url).content
+    FiscalYear.objects.filter(pk=world.fiscal_year.pk).update(status=FiscalYear.Status.CLOSED)
+    first = client.get(url).content
+    assert json.loads(first) == json.loads(open_year)
+    # Kept: the status, the fingerprint (3 small aggregates) and the cache, nothing else.
+    with django_assert_max_num_queries(6):
+        again = client.get(url)
+    assert again.content == first
+    csv_first = client.get(reverse("procurement_public:csv", args=[year])).content
+    # A late payment changes the fingerprint: the package is rebuilt at once.
+    paid = purchases["pricey"]
+    deliver_all(world, paid)
+    services.payment_record(
+        order=paid,
+        actor=world.users["lurah"],
+        invoice_number="INV-LATE",
+        amount=paid.total,
+        paid_on=TODAY,
+        reference="SP2D 0002/2026",
+    )
+    rebuilt = json.loads(client.get(url).content)
+    payments = [
+        t["id"]
+        for r in rebuilt["releases"]
+        for t in r["contracts"][0]["implementation"]["transactions"]
+    ]
+    assert any(paid.number in t for t in payments)
+    assert client.get(reverse("procurement_public:csv", args=[year])).content != csv_first

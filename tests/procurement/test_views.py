@@ -12,6 +12,9 @@ from procurement.models import Handover, PurchaseOrder
 from tests.procurement.conftest import photo
 from tests.procurement.test_services import TODAY, deliver_all, issue_new_order
 
+# The answer on the confirmation page that issuing an order and confirming a BAST ask first.
+CONFIRM = {"confirm": "1"}
+
 
 def login(client, user):
     client.force_login(user)
@@ -77,7 +80,7 @@ def test_kelurahan_creates_edits_and_issues_an_order_through_the_pages(
     order.refresh_from_db()
     assert order.delivery_address == "Gang Melati RT 03"
 
-    response = client.post(reverse("procurement:order_issue", args=[order.pk]))
+    response = client.post(reverse("procurement:order_issue", args=[order.pk]), CONFIRM)
     order.refresh_from_db()
     assert order.state == "issued" and order.sequence == 1
     pdf = client.get(reverse("procurement:order_pdf", args=[order.pk]))
@@ -142,7 +145,7 @@ def test_delivery_payment_and_bast_pages(client, world, issued):
     client.force_login(world.users["rt"])
     page = client.get(reverse("procurement:handover", args=[issued.proposal_id]))
     assert "Konfirmasi BAST" in page.content.decode()
-    client.post(reverse("procurement:handover_confirm", args=[handover.pk]))
+    client.post(reverse("procurement:handover_confirm", args=[handover.pk]), CONFIRM)
     handover.refresh_from_db()
     assert handover.is_complete
     pdf = client.get(reverse("procurement:handover_pdf", args=[handover.pk]))
@@ -217,11 +220,12 @@ def _count_queries(client, url):
 @pytest.mark.parametrize(
     "url_name, who, expected",
     [
-        # session, user, (kelurahan/kecamatan of the user), page count, page rows, years
-        ("procurement:index", "lurah", 7),
+        # session, user, (kelurahan/kecamatan of the user), page count, page rows, years;
+        # + 1 for the menu's to-do counts (portal.todo) for the roles that have some
+        ("procurement:index", "lurah", 7 + 1),
         ("procurement:index", "inspektorat", 5),
-        ("procurement:index", "rt", 6),
-        ("procurement:orders", "camat", 5),
+        ("procurement:index", "rt", 6 + 1),
+        ("procurement:orders", "camat", 5 + 1),
         ("procurement:orders", "inspektorat", 4),
     ],
 )
@@ -278,6 +282,72 @@ def test_rt_head_finds_the_bast_waiting_for_them(client, world, issued):
     assert "Menunggu konfirmasi Ketua RT" in page
     login(client, world.users["rt_other"])
     assert "Belum ada BAST" in client.get(reverse("procurement:index")).content.decode()
+
+
+# --- Irreversible steps ask first --------------------------------------------------------------
+
+
+def test_issuing_an_order_asks_first_with_its_lines_and_what_follows(client, world, draft):
+    login(client, world.users["lurah"])
+    url = reverse("procurement:order_issue", args=[draft.pk])
+    order_page = client.get(reverse("procurement:order", args=[draft.pk])).content.decode()
+    assert f'action="{url}"' in order_page
+
+    response = client.post(url)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Yang akan terjadi" in html and "Ya, terbitkan surat pesanan" in html
+    assert "Semen" in html and "Rp 10.000.000" in html
+    assert "Usulan berpindah ke tahap “Pengadaan material”." in html
+    assert '<input type="hidden" name="confirm" value="1">' in html
+    draft.refresh_from_db()
+    assert draft.state == PurchaseOrder.State.DRAFT and not draft.number
+
+    assert client.post(url, CONFIRM).status_code == 302
+    draft.refresh_from_db()
+    assert draft.state == PurchaseOrder.State.ISSUED and draft.number
+
+
+def test_an_order_that_cannot_be_issued_is_refused_without_asking(client, world, issued):
+    login(client, world.users["lurah"])
+
+    response = client.post(reverse("procurement:order_issue", args=[issued.pk]))
+
+    assert response.status_code == 302  # already issued: the refusal, as before
+
+
+def test_the_bast_confirmation_sits_below_its_materials_and_asks_first(client, world, issued):
+    deliver_all(world, issued)
+    handover = services.handover_record(
+        proposal=issued.proposal,
+        actor=world.users["lurah"],
+        handover_date=TODAY,
+        place="Balai RT",
+        first_party_name="Sri Lubis",
+        first_party_position="Lurah",
+        second_party_name="Ahmad Hidayat",
+        second_party_position="Ketua RT 03",
+    )
+    login(client, world.users["rt"])
+    url = reverse("procurement:handover_confirm", args=[handover.pk])
+
+    page = client.get(reverse("procurement:handover", args=[issued.proposal_id])).content.decode()
+    assert page.index("Daftar material") < page.index("Pasir") < page.index(f'action="{url}"')
+
+    response = client.post(url)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.index("Semen") < html.index("Pasir") < html.index("Yang akan terjadi")
+    assert html.index("Yang akan terjadi") < html.index("Ya, saya menerima material ini")
+    assert "Material diterima" in html
+    handover.refresh_from_db()
+    assert not handover.is_complete
+
+    assert client.post(url, CONFIRM).status_code == 302
+    handover.refresh_from_db()
+    assert handover.is_complete
 
 
 # --- Hostile input to the order, delivery and payment forms ----------------------------------

@@ -2,8 +2,10 @@
 
 import errno
 import io
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -175,6 +177,7 @@ def decide(client, proposal, action, *, note="", checklist=(), expected_state=No
         "note": note,
         "expected_state": expected_state or Proposal.objects.get(pk=proposal.pk).state,
         "checklist": [str(pk) for pk in checklist],
+        "confirm": "1",  # the answer on the confirmation page a submission asks first
     }
     return client.post(reverse("proposals:action", args=[proposal.code]), data, follow=True)
 
@@ -502,7 +505,8 @@ def test_a_pdf_is_not_accepted_as_a_site_photo(client, site):
 @pytest.mark.parametrize(
     ("code", "after", "refused", "reason"),
     [
-        (errno.ENOSPC, 1, "belakang.png", "ruang penyimpanan berkas di server penuh"),
+        # An image is three files: the original, its display copy and its thumbnail.
+        (errno.ENOSPC, 3, "belakang.png", "ruang penyimpanan berkas di server penuh"),
         (errno.EROFS, 0, "depan.png", "sedang tidak dapat ditulisi (hanya-baca)"),
     ],
 )
@@ -533,7 +537,8 @@ def test_a_full_or_read_only_media_disk_keeps_no_file_and_says_so(
     assert media_files() == before  # the first photo, stored before the disk filled, is gone
 
 
-def test_attachments_are_served_inline_through_the_scoped_view(client, site):
+def test_attachments_are_served_through_the_scoped_view(client, site):
+    """A PDF opens in the browser; an image's original is downloaded ("Unduh asli")."""
     proposal = make_proposal(site)
     photo = proposal.attachments.filter(kind="site_photo").first()
     letter = proposal.attachments.get(kind="proposal_letter")
@@ -542,9 +547,9 @@ def test_attachments_are_served_inline_through_the_scoped_view(client, site):
     response = client.get(reverse("proposals:attachment", args=[proposal.code, photo.pk]))
 
     assert response.status_code == 200
-    assert response["Content-Type"] == "image/png"
+    assert response["Content-Type"] == "application/octet-stream"
     assert response["X-Content-Type-Options"] == "nosniff"
-    assert response["Content-Disposition"].startswith("inline")
+    assert response["Content-Disposition"].startswith("attachment")
     assert b"".join(response.streaming_content) == png_bytes()
     pdf = client.get(reverse("proposals:attachment", args=[proposal.code, letter.pk]))
     assert pdf["Content-Type"] == "application/pdf"
@@ -601,6 +606,50 @@ def test_submit_is_blocked_with_the_problems_listed(client, site):
     text = " ".join(messages_of(response))
     assert "Usulan belum dapat diajukan." in text
     assert "RAB belum diisi." in text
+    assert Proposal.objects.get(pk=proposal.pk).state == State.DRAFT
+
+
+def test_submitting_asks_first_what_will_happen_and_changes_nothing(client, site):
+    proposal = make_proposal(site)
+    client.force_login(site.users["rt1"])
+    action = reverse("proposals:action", args=[proposal.code])
+    detail = reverse("proposals:detail", args=[proposal.code])
+
+    response = client.post(
+        action, {"action": "submit", "expected_state": "draft", "next": detail, "note": ""}
+    )
+
+    assert response.status_code == 200
+    assert Proposal.objects.get(pk=proposal.pk).state == State.DRAFT
+    html = response.content.decode()
+    assert "Yang akan terjadi" in html and "Kelurahan Sungai Layar" in html
+    assert "tidak dapat diubah lagi" in html and proposal.code in html
+    assert f'action="{action}"' in html and f'href="{detail}"' in html
+    # The first POST's fields travel with the answer, once each, beside confirm=1.
+    assert html.count('name="action" value="submit"') == 1
+    assert '<input type="hidden" name="expected_state" value="draft">' in html
+    assert '<input type="hidden" name="confirm" value="1">' in html
+    assert "Ya, ajukan ke kelurahan" in html
+
+    confirmed = client.post(
+        action, {"action": "submit", "expected_state": "draft", "next": detail, "confirm": "1"}
+    )
+
+    assert confirmed.status_code == 302
+    assert confirmed["Location"] == reverse("proposals:receipt", args=[proposal.pk])
+    assert Proposal.objects.get(pk=proposal.pk).state == State.SUBMITTED
+
+
+def test_a_submission_that_cannot_go_through_is_refused_without_asking(client, site):
+    proposal = make_proposal(site, complete=False)
+    client.force_login(site.users["rt1"])
+
+    response = client.post(
+        reverse("proposals:action", args=[proposal.code]),
+        {"action": "submit", "expected_state": "draft"},
+    )
+
+    assert response.status_code == 302
     assert Proposal.objects.get(pk=proposal.pk).state == State.DRAFT
 
 
@@ -1028,6 +1077,110 @@ def test_kelurahan_list_opens_on_its_queue_with_counts(client, site):
     assert "Diajukan ke kelurahan <b>2</b>" in everything
 
 
+CHIP = re.compile(r'<a class="chip" href="([^"]*)"[^>]*>([^<]+?) <b>([\d.]+)</b></a>')
+
+
+def chips(html: str) -> list[tuple[str, str, int]]:
+    """The stage chips of a list page as (href, label, count)."""
+    return [
+        (unescape(href), label.strip(), int(n.replace(".", "")))
+        for href, label, n in CHIP.findall(html)
+    ]
+
+
+@pytest.mark.parametrize("role", ["lurah", "rt1"])
+def test_every_stage_chip_links_to_its_own_list_with_its_count(client, site, role):
+    """Issue 11 item 6: the chips produced '??tahap=draft', so "Selesai 2" showed the
+    lurah's 4-item queue. Each chip is followed as a browser would and the list checked."""
+    for i in range(4):
+        make_proposal(site, State.SUBMITTED, complete=False, title=f"Diajukan {i}")
+    for i in range(2):
+        make_proposal(site, State.COMPLETED, complete=False, title=f"Selesai {i}")
+    make_proposal(site, complete=False, title="Draf RT")
+    client.force_login(site.users[role])
+    url = reverse("proposals:list")
+
+    found = chips(client.get(url).content.decode())
+
+    assert [(label, n) for _, label, n in found] == [
+        ("Semua", 7),
+        ("Draf RT", 1),
+        ("Diajukan ke kelurahan", 4),
+        ("Selesai", 2),
+    ]
+    expected_state = {"Semua": "", "Draf RT": "draft", "Diajukan ke kelurahan": "submitted"}
+    expected_state["Selesai"] = "completed"
+    for href, label, n in found:
+        assert href.startswith("?tahap=") and "??" not in href, href
+        response = client.get(url + href)
+        shown = response.context["page"].object_list
+        assert response.context["filters"].state == expected_state[label], label
+        assert len(shown) == n == response.context["page"].paginator.count, label
+        if expected_state[label]:
+            assert {p.state for p in shown} == {expected_state[label]}, label
+        # The chip followed is the one marked current.
+        current = [c for c in chips_current(response.content.decode())]
+        assert current == [label], label
+
+
+def chips_current(html: str) -> list[str]:
+    return [
+        label.strip()
+        for label in re.findall(
+            r'<a class="chip" href="[^"]*" aria-current="true">([^<]+?) <b>', html
+        )
+    ]
+
+
+def test_chips_keep_the_other_filters_and_drop_the_page(client, site):
+    for i in range(3):
+        make_proposal(site, State.SUBMITTED, complete=False, title=f"Gang Anggrek {i}")
+    make_proposal(site, State.SUBMITTED, complete=False, title="Gang Mawar")
+    client.force_login(site.users["lurah"])
+    url = reverse("proposals:list")
+
+    found = chips(client.get(url, {"q": "anggrek", "hal": 1}).content.decode())
+    href = next(h for h, label, _ in found if label == "Diajukan ke kelurahan")
+
+    assert "q=anggrek" in href and "hal=" not in href
+    assert len(client.get(url + href).context["page"].object_list) == 3
+
+
+def test_a_returned_proposal_is_marked_apart_from_a_fresh_draft_with_its_reason(client, site):
+    reason = "Foto lokasi buram, mohon ambil ulang pada siang hari."
+    entry = make_entry(site)
+    returned = make_proposal(site, complete=False, title="Dikembalikan kelurahan", entry=entry)
+    for transition, to_state, note in [
+        ("submit", State.SUBMITTED, ""),
+        ("return_for_revision", State.DRAFT, reason),
+    ]:
+        TransitionLog.objects.create(
+            proposal=returned,
+            transition=transition,
+            from_state=State.DRAFT if to_state == State.SUBMITTED else State.SUBMITTED,
+            to_state=to_state,
+            actor=site.users["lurah"],
+            note=note,
+        )
+    fresh = make_proposal(site, complete=False, title="Draf baru")
+    client.force_login(site.users["rt1"])
+
+    rows = client.get(reverse("proposals:list")).context["page"].object_list
+    html = client.get(reverse("proposals:list")).content.decode()
+    dossier = client.get(reverse("proposals:detail", args=[returned.code])).content.decode()
+    fresh_dossier = client.get(reverse("proposals:detail", args=[fresh.code])).content.decode()
+    entries = client.get(reverse("proposals:musrenbang")).content.decode()
+    home = client.get("/").content.decode()
+
+    assert {p.title: p.is_returned for p in rows} == {returned.title: True, fresh.title: False}
+    assert html.count("data-returned>Dikembalikan<") == 1
+    assert f"Alasan: {reason}" in html
+    assert "data-returned>Dikembalikan<" in dossier and reason in dossier
+    assert "data-returned" not in fresh_dossier
+    assert "data-returned>Dikembalikan<" in entries
+    assert "data-returned>Dikembalikan<" in home and reason in home
+
+
 def test_kecamatan_queue_is_kelurahan_verified(client, site):
     make_proposal(site, State.SUBMITTED, complete=False, title="Masih di kelurahan")
     make_proposal(site, State.KELURAHAN_VERIFIED, complete=False, title="Menunggu camat")
@@ -1088,6 +1241,10 @@ def test_list_paginates_by_25(client, site):
     assert len(first.context["page"].object_list) == 25
     assert len(second.context["page"].object_list) == 2
     assert "Halaman 1 dari 2" in first.content.decode()
+    # The pager's links are query strings of their own (never "??hal=2"), and followed work.
+    following = re.search(r'href="([^"]*)">Berikutnya', first.content.decode()).group(1)
+    assert following == "?hal=2"
+    assert len(client.get(reverse("proposals:list") + following).context["page"]) == 2
 
 
 def _list_queries(client, user) -> int:
@@ -1113,7 +1270,8 @@ def test_list_query_count_does_not_grow_with_rows(
     assert shown == 25
 
     assert many == few
-    with django_assert_max_num_queries(8):
+    # 8 + 1 for the menu's to-do counts (portal.todo) of the offices that have some.
+    with django_assert_max_num_queries(8 + (1 if role != "bappeda" else 0)):
         client.get(reverse("proposals:list"), {"tahap": ""})
 
 

@@ -61,3 +61,46 @@ def test_inspektorat_cannot_edit_contractor_parameters(client, world):
         client.get(reverse("admin:reporting_contractorcostparameters_changelist")).status_code
         == 200
     )
+
+
+def _rows(site, user, start, count):
+    from datetime import date, timedelta
+
+    from reporting.models import ProgressPhoto, WorkDay
+
+    for i in range(start, start + count):
+        WorkDay.objects.create(
+            proposal=site,
+            date=date(2026, 1, 1) + timedelta(days=i),
+            men=3,
+            activity="Gali",
+            recorded_by=user,
+        )
+        ProgressPhoto.objects.create(proposal=site, stage=i % 100, uploaded_by=user)
+
+
+@pytest.mark.parametrize("model", ["workday", "progressphoto"])
+def test_work_day_and_photo_changelists_take_the_same_queries_for_few_or_many(
+    client, world, make_site, model, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    site = make_site()
+    _rows(site, world.users["rt"], 0, 2)
+    client.force_login(world.users["bappeda"])
+    url = reverse(f"admin:reporting_{model}_changelist")
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    _rows(make_site(), world.users["rt"], 2, 60)
+    with django_assert_max_num_queries(len(few)) as many:
+        response = client.get(url)
+    cl = response.context["cl"]
+    assert cl.result_count == 62 and len(cl.result_list) == 50
+    assert cl.date_hierarchy is None  # replaced by the "tanggal" year filter
+    page_query = next(q["sql"] for q in many.captured_queries if "LIMIT" in q["sql"])
+    assert '"boundary"' not in page_query
+    if model == "workday":
+        in_2026 = client.get(url, {"waktu": "2026"}).context["cl"]
+        assert in_2026.result_count == 62
+        assert client.get(url, {"waktu": "2020"}).context["cl"].result_count == 0

@@ -5,13 +5,16 @@ import io
 import re
 import struct
 import zlib
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from PIL import Image
 
 from bangkit.errors import ActionRefused
+from bangkit.images import ClientImage
 from demo.seeders.reporting import exif_for, offset
 from reporting import photos, services
 from reporting.models import ProgressPhoto
@@ -296,10 +299,12 @@ def test_client_metadata_is_used_only_without_exif_and_marked_as_such(world, sit
         0,
         resized,
         name="foto.png",
-        client_taken_at="2026:01:02 07:30:00",
-        client_latitude="-1.610010",
-        client_longitude="103.613020",
-        client_resized=True,
+        client=ClientImage(
+            taken_at="2026:01:02 07:30:00",
+            latitude="-1.610010",
+            longitude="103.613020",
+            resized=True,
+        ),
     )
 
     assert photo.metadata_source == "client" and photo.client_resized
@@ -311,10 +316,30 @@ def test_client_metadata_is_used_only_without_exif_and_marked_as_such(world, sit
         world.users["rt"],
         50,
         photo_bytes("b", 50, taken_at=when(4), gps=SITE_POINT),
-        client_latitude="10",
-        client_longitude="10",
+        client=ClientImage(latitude="10", longitude="10"),
     )
     assert with_exif.metadata_source == "file" and with_exif.latitude == SITE_POINT[0]
+
+
+def test_a_phone_clock_far_ahead_of_the_server_is_not_stored(world, site):
+    """The time sent beside a resized photo is checked like the rest of it: a day ahead of the
+    server's clock is a wrong clock or an edited value, so only the point is kept."""
+    ahead = timezone.localtime() + timedelta(days=3)
+
+    photo = add(
+        site,
+        world.users["rt"],
+        0,
+        png_bytes((200, 150)),
+        name="foto.png",
+        client_taken_at=ahead.strftime("%Y:%m:%d %H:%M:%S"),
+        client_latitude="-1.610010",
+        client_longitude="103.613020",
+        client_resized=True,
+    )
+
+    assert photo.metadata_source == "client"
+    assert photo.taken_at is None and photo.latitude == Decimal("-1.610010")
 
 
 def test_nonsense_client_metadata_is_dropped():
@@ -325,13 +350,25 @@ def test_nonsense_client_metadata_is_dropped():
 def test_retry_with_the_same_token_or_the_same_bytes_keeps_one_photo(world, site):
     data = photo_bytes(taken_at=when(5), gps=SITE_POINT)
     first = services.photo_add(
-        proposal=site, actor=world.users["rt"], stage=0, upload=upload(data), client_token="t-1"
+        proposal=site,
+        actor=world.users["rt"],
+        stage=0,
+        upload=upload(data),
+        client=ClientImage(token="t-1"),
     )
     again = services.photo_add(
-        proposal=site, actor=world.users["rt"], stage=0, upload=upload(data), client_token="t-1"
+        proposal=site,
+        actor=world.users["rt"],
+        stage=0,
+        upload=upload(data),
+        client=ClientImage(token="t-1"),
     )
     same_bytes = services.photo_add(
-        proposal=site, actor=world.users["rt"], stage=0, upload=upload(data), client_token="t-2"
+        proposal=site,
+        actor=world.users["rt"],
+        stage=0,
+        upload=upload(data),
+        client=ClientImage(token="t-2"),
     )
 
     assert first.created and not again.created and not same_bytes.created

@@ -421,7 +421,8 @@ def test_kelurahan_accepts_with_the_checklist_and_camat_countersigns(client, wor
     refused = client.post(url, {"decision": "accept", "note": ""}, follow=True)
     assert "Daftar periksa laporan belum lengkap." in refused.content.decode()
     items = [str(i.pk) for i in selectors.report_checklist(reported)]
-    client.post(url, {"decision": "accept", "note": "Baik", "checklist": items})
+    # "confirm": the answer on the confirmation page that accepting asks first.
+    client.post(url, {"decision": "accept", "note": "Baik", "checklist": items, "confirm": "1"})
     reported.refresh_from_db()
     assert reported.state == "completed"
 
@@ -430,6 +431,30 @@ def test_kelurahan_accepts_with_the_checklist_and_camat_countersigns(client, wor
     assert "Tanda tangani" in page and "Perkiraan penghematan" in page
     client.post(reverse("reporting:countersign", args=[reported.pk]), {"note": "Mengetahui"})
     assert reported.completion_report.__class__.objects.get(proposal=reported).countersigned_at
+
+
+def test_accepting_asks_first_and_carries_the_checklist_and_note(client, world, reported):
+    login(client, world.users["lurah"])
+    url = reverse("reporting:review", args=[reported.pk])
+    items = [str(i.pk) for i in selectors.report_checklist(reported)]
+
+    response = client.post(url, {"decision": "accept", "note": "Baik", "checklist": items})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Yang akan terjadi" in html and "Ya, terima laporan" in html
+    assert "✔ Volume sesuai foto 100%" in html and "Kegiatan dinyatakan selesai" in html
+    for pk in items:
+        assert f'<input type="hidden" name="checklist" value="{pk}">' in html
+    assert '<input type="hidden" name="note" value="Baik">' in html
+    assert '<input type="hidden" name="decision" value="accept">' in html
+    reported.refresh_from_db()
+    assert reported.state == "reported"
+
+    client.post(url, {"decision": "accept", "note": "Baik", "checklist": items, "confirm": "1"})
+    reported.refresh_from_db()
+    assert reported.state == "completed"
+    assert reported.transitions.last().note == "Baik"
 
 
 def test_kelurahan_returns_with_a_reason_and_the_rt_sees_it(client, world, reported):
@@ -575,3 +600,37 @@ def test_progress_snippet_for_the_proposal_page(rf, world, reported):
     )
     assert selectors.proposal_progress(designated, world.users["lurah"]) is None
     assert render_to_string("reporting/_progress.html", {"progress": None}).strip() == ""
+
+
+def test_savings_page_shows_one_year_a_page_at_a_time_with_totals_over_all(
+    client, world, make_site, monkeypatch
+):
+    from reporting import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    login(client, world.users["bappeda"])
+    for _ in range(3):
+        site = make_site(state="in_progress")
+        grow(site, world.users["rt"], 1)
+        type(site).objects.filter(pk=site.pk).update(state="completed")
+    url = reverse("reporting:savings")
+    first = client.get(url)
+    # No ?tahun=: the latest year, not every year of the programme.
+    assert first.context["year"] == world.fiscal_year.year
+    assert len(first.context["page"].object_list) == 2
+    assert first.context["page"].paginator.count == 3
+    table = first.context["table"]
+    assert "3 kegiatan selesai" in first.content.decode()
+    from reporting import savings
+
+    whole = savings.savings_table(world.users["bappeda"], year=world.fiscal_year.year)
+    assert len(whole.rows) == 3 and len(table.rows) == 2
+    # The totals cover every site, not only the page's.
+    assert (table.contractor_total, table.city_cost) == (whole.contractor_total, whole.city_cost)
+    assert [r.contractor_total for r in table.rows] == [r.contractor_total for r in whole.rows[:2]]
+    second = client.get(url, {"tahun": world.fiscal_year.year, "hal": 2})
+    assert len(second.context["page"].object_list) == 1
+    assert f"tahun={world.fiscal_year.year}&amp;hal=1" in second.content.decode()
+    every_year = client.get(url, {"tahun": ""})
+    assert every_year.context["year"] is None
+    assert every_year.context["page"].paginator.count == 3

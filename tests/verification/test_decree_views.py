@@ -19,6 +19,9 @@ from verification.decrees import amendments
 from verification.decrees import services as decrees
 from verification.models import Amendment, Decree
 
+# The answer on the confirmation page that issuing asks first.
+CONFIRM = {"confirm": "1"}
+
 
 def _draft(world, sites):
     return decrees.decree_create_draft(
@@ -191,11 +194,33 @@ def test_the_camat_creates_edits_previews_and_issues_a_draft(client, sk, make_si
     assert preview["Content-Type"] == "application/pdf"
     assert preview.content.startswith(b"%PDF")
 
-    issued = client.post(reverse("verification:decree_issue", args=[decree.public_id]))
+    issued = client.post(reverse("verification:decree_issue", args=[decree.public_id]), CONFIRM)
     assert issued.status_code == 302
     decree.refresh_from_db()
     assert decree.state == Decree.State.ISSUED and decree.number == "1/SK/BB/KEC.USK/2026"
     assert str(decree.decree_date) == "2026-03-12"
+
+
+def test_issuing_asks_first_with_the_sites_the_money_and_what_follows(client, sk, make_site):  # noqa: F811
+    sk.envelope(500_000_000)
+    draft = _draft(sk, [make_site(cost=30_000_000), make_site("kenali", cost=12_345_000)])
+    client.force_login(sk.users["camat"])
+    url = reverse("verification:decree_issue", args=[draft.public_id])
+
+    response = client.post(url)
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Yang akan terjadi" in body and "Ya, tetapkan SK" in body
+    assert "2 lokasi ditetapkan" in body and "Rp 42.345.000" in body
+    assert "Sipin Uji" in body and "Kenali Uji" in body
+    assert f'action="{url}"' in body and '<input type="hidden" name="confirm" value="1">' in body
+    draft.refresh_from_db()
+    assert draft.state == Decree.State.DRAFT and not draft.number
+
+    assert client.post(url, CONFIRM).status_code == 302
+    draft.refresh_from_db()
+    assert draft.state == Decree.State.ISSUED
 
 
 def test_a_refused_issue_lists_the_reasons_and_changes_nothing(client, sk, make_site):  # noqa: F811
@@ -204,7 +229,7 @@ def test_a_refused_issue_lists_the_reasons_and_changes_nothing(client, sk, make_
     draft = _draft(sk, [a, b])
     client.force_login(sk.users["camat"])
 
-    response = client.post(reverse("verification:decree_issue", args=[draft.public_id]))
+    response = client.post(reverse("verification:decree_issue", args=[draft.public_id]), CONFIRM)
 
     assert response.status_code == 409
     body = response.content.decode()
@@ -228,7 +253,7 @@ def test_a_read_only_media_disk_refuses_the_issue_with_a_message_not_a_500(
     client.force_login(sk.users["camat"])
     media_fails(errno.EROFS)
 
-    response = client.post(reverse("verification:decree_issue", args=[draft.public_id]))
+    response = client.post(reverse("verification:decree_issue", args=[draft.public_id]), CONFIRM)
 
     assert response.status_code == 409  # a refusal, as every refused issue
     body = response.content.decode()
@@ -285,7 +310,7 @@ def test_an_amendment_from_the_page_and_the_chain_on_both_pages(client, sk, make
     )
     amendment = Decree.objects.get(amends=issued)
     assert response.status_code == 302 and amendment.public_id in response["Location"]
-    client.post(reverse("verification:decree_issue", args=[amendment.public_id]))
+    client.post(reverse("verification:decree_issue", args=[amendment.public_id]), CONFIRM)
     amendment.refresh_from_db()
     assert amendment.state == Decree.State.ISSUED
 

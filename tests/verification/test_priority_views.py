@@ -154,7 +154,8 @@ def test_the_ranking_page_queries_do_not_grow_with_proposals(client, prio, make_
     with CaptureQueriesContext(connection) as many:
         assert client.get(RANKING).status_code == 200
 
-    assert len(many) == len(few) == 15
+    # 15 + 1: the menu's to-do counts (portal.todo, one query on every signed-in page).
+    assert len(many) == len(few) == 15 + 1
 
 
 # --- the Camat's decisions -------------------------------------------------------------------
@@ -453,3 +454,30 @@ def test_old_admin_address_of_envelopes_leads_to_the_new_one(client, prio):
     response = client.get("/admin/bangkit/budgetenvelope/?fiscal_year__id__exact=1")
     assert response.status_code == 302
     assert response["Location"] == "/admin/budgets/budgetenvelope/?fiscal_year__id__exact=1"
+
+
+def test_the_ranking_renders_one_decision_form_only_for_the_row_opened(client, prio, ranked):
+    """A form per row made the camat's page grow by kilobytes a row (issue 12): each row links
+    to its form, and the page opened at one row shows that row's form only."""
+    login(client, prio.users["camat"])
+    page = client.get(RANKING).content.decode()
+    assert page.count('action="' + reverse("verification:priority_override")) == 0
+    for proposal in ranked:
+        assert f"putuskan={proposal.pk}#usulan-{proposal.pk}" in page
+    opened = client.get(RANKING, {"putuskan": ranked[1].pk}).content.decode()
+    assert opened.count('action="' + reverse("verification:priority_override")) == 1
+    card = opened.split(f'id="usulan-{ranked[1].pk}"')[1].split('class="rank-card')[0]
+    assert "Simpan keputusan" in card
+    assert client.get(RANKING, {"putuskan": "x"}).status_code == 200
+
+
+def test_a_refused_decision_comes_back_with_its_form_and_no_other(client, prio, ranked):
+    login(client, prio.users["camat"])
+    response = client.post(
+        reverse("verification:priority_override"),
+        {"proposal": ranked[0].pk, "decision": "include", "reason": "x"},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert page.count('action="' + reverse("verification:priority_override")) == 1
+    assert "Alasan terlalu singkat" in page

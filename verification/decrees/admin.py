@@ -9,30 +9,17 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from bangkit.admin_scoping import ReadOnlyAdmin, ScopedAdmin
+from bangkit.admin_scoping import ReadOnlyAdmin, ReadOnlyInline, ScopedAdmin
 from bangkit.templatetags.rupiah import angka
 from verification.decrees import rules
 from verification.models import Amendment, Decree, DecreeLocation, DecreeTemplate
 
 
-class DecreeLocationInline(admin.TabularInline):
+class DecreeLocationInline(ReadOnlyInline):
     """The annex, read-only always: as issued (the copy kept at issue), or as a draft lists it."""
 
     model = DecreeLocation
     fields = ["position", "proposal", "site_rt", "site_work", "site_volume", "budget"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return (

@@ -8,6 +8,7 @@ from django.db import transaction
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.history import records_actor
 from bangkit.money import MAX_RUPIAH, parse_rupiah, rupiah
+from bangkit.rules import require_reason
 from bangkit.services import audit_record
 from budgets.figures import commitment_problems, lock_envelopes
 from proposals.forms import parse_decimal
@@ -34,11 +35,9 @@ def decree_amend(*, actor, decree: Decree, reason: str) -> Decree:
     """A new draft that, once issued, replaces an issued decree (which is then revoked)."""
     decree = lock_decree(decree)
     require_camat_of(actor, decree.kecamatan_id)
-    reason = (reason or "").strip()
     if decree.state != Decree.State.ISSUED:
         raise ActionRefused("Hanya SK yang sedang berlaku yang dapat diubah.")
-    if len(reason) < 10:
-        raise ActionRefused("Tuliskan alasan perubahan yang jelas (paling sedikit 10 huruf).")
+    reason = require_reason(reason, what="alasan perubahan yang jelas")
     pending = decree.amended_by.filter(state=Decree.State.DRAFT).first()
     if pending is not None:
         raise ActionRefused("Sudah ada draf perubahan untuk SK ini; lanjutkan draf itu.")
@@ -152,9 +151,7 @@ def site_amend(*, actor, proposal: Proposal, field: str, new_value, reason: str)
         raise NotInScope
     require_camat_of(actor, fresh.kelurahan.kecamatan_id)
     value, value_text = _parse_amendment_value(field, new_value)
-    reason = (reason or "").strip()
-    if len(reason) < 10:
-        raise ActionRefused("Tuliskan alasan perubahan yang jelas (paling sedikit 10 huruf).")
+    reason = require_reason(reason, what="alasan perubahan yang jelas")
     if field == Amendment.Field.BUDGET:
         # Envelopes first, as in decree_issue: the same order everywhere, no deadlock.
         lock_envelopes(fiscal_year=fresh.fiscal_year, kecamatan=fresh.kelurahan.kecamatan)

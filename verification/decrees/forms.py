@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from bangkit.params import plain_int
+from bangkit.rules import MIN_REASON
 from verification.decrees.services import DRAFT_FIELDS
 from verification.models import Amendment, Decree
 
@@ -100,7 +101,7 @@ class DecreeAmendForm(forms.Form):
     reason = forms.CharField(
         label="Alasan perubahan SK",
         widget=forms.Textarea(attrs={"rows": 3}),
-        min_length=10,
+        min_length=MIN_REASON,
         help_text="Dicantumkan dalam konsiderans SK perubahan dan terlihat oleh publik.",
     )
 
@@ -113,5 +114,5 @@ class SiteAmendForm(forms.Form):
         help_text="Lokasi: uraian baru. Volume: angka (85,5). Anggaran: rupiah (45000000).",
     )
     reason = forms.CharField(
-        label="Alasan", widget=forms.Textarea(attrs={"rows": 3}), min_length=10
+        label="Alasan", widget=forms.Textarea(attrs={"rows": 3}), min_length=MIN_REASON
     )

@@ -31,6 +31,18 @@ from verification.decrees.rules import require_camat_of
 from verification.decrees.wording import decree_template_for
 from verification.models import Decree, DecreeCounter, DecreeLocation
 
+# The audit actions of this app (written here, by its admin or its import) in the words of
+# the audit trail; the app config registers them.
+AUDIT_ACTIONS = {
+    "decree_create_draft": "Draf SK Camat dibuat",
+    "decree_update_draft": "Draf SK Camat diubah",
+    "decree_delete_draft": "Draf SK Camat dihapus",
+    "decree_issue": "SK Camat ditetapkan",
+    "decree_revoke": "SK Camat dicabut",
+    "decree_amend": "SK perubahan ditetapkan",
+    "site_amend": "Lokasi dalam SK diubah",
+}
+
 # Decrees that hold their proposals: a proposal sits in at most one of them (besides the one
 # an amending draft replaces).
 LIVE_STATES = [Decree.State.DRAFT, Decree.State.ISSUED]

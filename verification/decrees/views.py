@@ -5,13 +5,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from bangkit.confirm import Confirmation, ask_to_confirm, is_confirmed
 from bangkit.errors import ActionRefused
+from bangkit.indonesian import long_date
 from bangkit.models import FiscalYear, Kecamatan
+from bangkit.money import rupiah
 from bangkit.params import query_int, query_ints, query_year
-from bangkit.refusals import say_refused
+from bangkit.refusals import perform, say_refused
 from proposals.models import Proposal
 from verification.decrees import amendments, rules, selectors
 from verification.decrees import services as decrees
@@ -149,19 +153,17 @@ def decree_edit(request, public_id):
     )
     if request.method == "POST":
         form = DecreeDraftForm(request.POST, instance=decree, eligible=eligible)
-        if form.is_valid():
-            try:
-                decrees.decree_update_draft(
-                    actor=request.user,
-                    decree=decree,
-                    proposals=list(form.cleaned_data["proposals"]),
-                    **form.service_fields(),
-                )
-            except ActionRefused as exc:
-                say_refused(request, exc, bullet="")
-            else:
-                messages.success(request, "Draf SK disimpan.")
-                return redirect("verification:decree_detail", public_id=public_id)
+        if form.is_valid() and perform(
+            request,
+            decrees.decree_update_draft,
+            actor=request.user,
+            decree=decree,
+            proposals=list(form.cleaned_data["proposals"]),
+            **form.service_fields(),
+            success="Draf SK disimpan.",
+            bullet="",
+        ):
+            return redirect("verification:decree_detail", public_id=public_id)
         # A refused or invalid form must not leave the in-memory instance half-edited.
         decree.refresh_from_db()
     else:
@@ -186,6 +188,8 @@ def decree_preview(request, public_id):
 @require_POST
 def decree_issue(request, public_id):
     decree = selectors.decree_for(request.user, public_id)
+    if not is_confirmed(request) and rules.may_edit_decree(request.user, decree):
+        return _confirm_issue(request, decree)
     try:
         decree = decrees.decree_issue(
             actor=request.user, decree=decree, site_url=_site_url(request)
@@ -197,6 +201,39 @@ def decree_issue(request, public_id):
         return render(request, "verification/decrees/detail.html", context, status=409)
     messages.success(request, f"SK ditetapkan dengan nomor {decree.number}.")
     return redirect("verification:decree_detail", public_id=public_id)
+
+
+def _confirm_issue(request, decree: Decree):
+    """What issuing does, with the sites and money it binds, before the Camat says yes."""
+    locations = selectors.decree_locations(decree)
+    total = sum(loc.budget for loc in locations)
+    kecamatan, year = decree.kecamatan.name, decree.fiscal_year.year
+    day = decree.decree_date or timezone.localdate()
+    consequences = [
+        f"SK mendapat nomor berikutnya dari penomoran SK Kecamatan {kecamatan} tahun {year}, "
+        f"bertanggal {long_date(day)}.",
+        f"{len(locations)} lokasi ditetapkan dan anggarannya, seluruhnya sebesar "
+        f"{rupiah(total)}, diikat dari pagu Kecamatan {kecamatan}.",
+        "PDF SK disimpan tetap dengan kode QR ke halaman publiknya; isinya tidak dapat diubah "
+        "lagi, hanya dengan SK perubahan.",
+    ]
+    if decree.amends_id:
+        consequences.append(f"SK {decree.amends.number} dicabut dan diganti SK ini.")
+    detail = reverse("verification:decree_detail", args=[decree.public_id])
+    return ask_to_confirm(
+        request,
+        "verification/decrees/confirm_issue.html",
+        Confirmation(
+            title=f"Tetapkan {decree.title}?",
+            action=reverse("verification:decree_issue", args=[decree.public_id]),
+            back=detail,
+            button="Ya, tetapkan SK",
+            consequences=consequences,
+        ),
+        decree=decree,
+        locations=locations,
+        total=total,
+    )
 
 
 def stored_pdf_response(decree: Decree):
@@ -241,12 +278,15 @@ def decree_amend(request, public_id):
 @require_POST
 def decree_delete(request, public_id):
     decree = selectors.decree_for(request.user, public_id)
-    try:
-        decrees.decree_delete_draft(actor=request.user, decree=decree)
-    except ActionRefused as exc:
-        say_refused(request, exc, bullet="")
+    if not perform(
+        request,
+        decrees.decree_delete_draft,
+        actor=request.user,
+        decree=decree,
+        success="Draf SK dihapus.",
+        bullet="",
+    ):
         return redirect("verification:decree_detail", public_id=public_id)
-    messages.success(request, "Draf SK dihapus.")
     return redirect("verification:decree_list")
 
 
@@ -261,14 +301,16 @@ def site_amend(request, public_id, proposal_id):
     )
     if request.method == "POST":
         form = SiteAmendForm(request.POST)
-        if form.is_valid():
-            try:
-                amendments.site_amend(actor=request.user, proposal=proposal, **form.cleaned_data)
-            except ActionRefused as exc:
-                say_refused(request, exc, bullet="")
-            else:
-                messages.success(request, f"Perubahan {proposal.code} dicatat dan diumumkan.")
-                return redirect("verification:decree_detail", public_id=public_id)
+        if form.is_valid() and perform(
+            request,
+            amendments.site_amend,
+            actor=request.user,
+            proposal=proposal,
+            **form.cleaned_data,
+            success=f"Perubahan {proposal.code} dicatat dan diumumkan.",
+            bullet="",
+        ):
+            return redirect("verification:decree_detail", public_id=public_id)
     else:
         form = SiteAmendForm()
     return render(

@@ -5,12 +5,19 @@ from django.utils import timezone
 
 from bangkit.errors import ActionRefused
 from bangkit.history import records_actor
-from bangkit.rules import MIN_REASON
+from bangkit.rules import require_reason
 from bangkit.services import audit_record
 from proposals.models import Proposal, State
 from proposals.services import lock_proposal
 from verification.models import PriorityOverride
 from verification.priority import rules
+
+# The audit actions of this app (written here, by its admin or its import) in the words of
+# the audit trail; the app config registers them.
+AUDIT_ACTIONS = {
+    "priority_override_set": "Prioritas ditentukan camat",
+    "priority_override_withdraw": "Penentuan prioritas ditarik",
+}
 
 
 def _checked(proposal: Proposal, actor, reason: str) -> tuple[Proposal, str]:
@@ -23,12 +30,7 @@ def _checked(proposal: Proposal, actor, reason: str) -> tuple[Proposal, str]:
             f"Prioritas hanya dapat diubah untuk usulan yang sudah diverifikasi kecamatan; "
             f"usulan ini pada tahap '{proposal.get_state_display()}'."
         )
-    reason = (reason or "").strip()
-    if len(reason) < MIN_REASON:
-        raise ActionRefused(
-            f"Tuliskan alasan yang jelas (paling sedikit {MIN_REASON} huruf): alasan ini "
-            "terlihat oleh Bappeda dan Inspektorat."
-        )
+    reason = require_reason(reason, note="alasan ini terlihat oleh Bappeda dan Inspektorat")
     return proposal, reason
 
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from bangkit.errors import ActionRefused
 from bangkit.models import FiscalYear, Kecamatan, Role
-from bangkit.params import query_text
+from bangkit.params import query_int, query_text
 from bangkit.years import fiscal_years_newest_first, pick_fiscal_year
 from proposals.models import Proposal
 from verification.decrees.services import decree_create_draft
@@ -95,9 +95,19 @@ def _render_ranking(request, *, bound_form=None, status=200):
         for row in ranking.rows:
             row.draft_decree = in_drafts.get(row.proposal.pk)
     may_decide = rules.may_decide_priority(user, kecamatan) and fiscal_year is not None
+    # One decision form on the page, for the row the Camat opened (or the one that failed);
+    # every other row links to it: a form per row made the page grow by kilobytes a row.
+    deciding = query_int(request, "putuskan")
     if may_decide and ranking is not None:
+        base = _ranking_url(fiscal_year)
         for row in ranking.rows:
-            if bound_form is not None and bound_form.data.get("proposal") == str(row.proposal.pk):
+            pk = row.proposal.pk
+            is_bound = bound_form is not None and bound_form.data.get("proposal") == str(pk)
+            if not is_bound and pk != deciding:
+                row.form = None
+                row.decide_url = f"{base}&putuskan={pk}#usulan-{pk}"
+                continue
+            if is_bound:
                 row.form = bound_form
                 if row.override is None:
                     row.form.fields["decision"].choices = OverrideForm.DECISIONS[:2]
@@ -125,6 +135,14 @@ def _render_ranking(request, *, bound_form=None, status=200):
     )
 
 
+def _deciding_kecamatan(request) -> Kecamatan:
+    """The kecamatan whose priorities the user decides on (a 404 for anyone else)."""
+    kecamatan, _ = _pick_kecamatan(request)
+    if not rules.may_decide_priority(request.user, kecamatan):
+        raise Http404
+    return kecamatan
+
+
 @login_required
 def ranking(request):
     return _render_ranking(request)
@@ -135,9 +153,7 @@ def ranking(request):
 def override(request):
     """The Camat's decision on one proposal: in, out, or withdrawn; always with a reason."""
     user = request.user
-    kecamatan, _ = _pick_kecamatan(request)
-    if not rules.may_decide_priority(user, kecamatan):
-        raise Http404
+    kecamatan = _deciding_kecamatan(request)
     years = fiscal_years_newest_first()
     fiscal_year = pick_fiscal_year(request, years)
     # Withdrawal is always accepted here; the service says so when there is nothing to withdraw.
@@ -175,9 +191,7 @@ def override(request):
 def decree_draft(request):
     """Start an SK Camat from the suggested set the Camat has just seen."""
     user = request.user
-    kecamatan, _ = _pick_kecamatan(request)
-    if not rules.may_decide_priority(user, kecamatan):
-        raise Http404
+    kecamatan = _deciding_kecamatan(request)
     fiscal_year = pick_fiscal_year(request, fiscal_years_newest_first())
     if fiscal_year is None:
         raise Http404

@@ -1,12 +1,19 @@
-"""Create the demo: RTs, the demo year's rules, one account per role and area, proposals."""
+"""Create the demo: RTs, the demo year's rules, one account per role and area, proposals.
+
+With ``--years N``, N closed budget years before the demo year instead, written in bulk
+(demo/seeders/decade.py); ``--scale`` shrinks them (0.02 for a test).
+"""
+
+import time
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from bangkit.models import Kelurahan
-from demo.seeders import core, procurement, proposals, reporting, verification
+from demo.seeders import core, dates, decade, procurement, proposals, reporting, verification
 
 # Each stage seeds on top of the one before it, through the real services.
 SEEDERS = [
@@ -26,8 +33,21 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force", action="store_true", help="no effect: DEBUG=False is always refused"
         )
+        parser.add_argument(
+            "--years",
+            type=int,
+            default=0,
+            help="write N closed years before the demo year in bulk (~6,000 entries, 600 sites "
+            "a year) instead of the walked demo",
+        )
+        parser.add_argument(
+            "--scale",
+            type=float,
+            default=1.0,
+            help="with --years: share of the full yearly volume (e.g. 0.02)",
+        )
 
-    def handle(self, *args, force=False, **options):
+    def handle(self, *args, force=False, years=0, scale=1.0, **options):
         if not settings.DEBUG:
             # Demo accounts (admin included) share one known password: never on a server
             # with DEBUG=False, whatever the flags.
@@ -44,9 +64,40 @@ class Command(BaseCommand):
             f"Demo inti: {result['rt_baru']} RT baru, {result['akun_baru']} akun baru, "
             f"tahun anggaran {result['tahun']}."
         )
+        if years:
+            self._decade(years, scale)
+            return
+        started = timezone.now()
         for label, seeder in SEEDERS:
             with transaction.atomic():
                 self.stdout.write(f"{label}: {seeder()}")
+        # The services stamp every step with the minute it ran: spread them over the year.
+        with transaction.atomic():
+            moved = dates.spread_transition_dates(started, core.demo_year())
+        self.stdout.write(f"tanggal: {moved} langkah diberi tanggal masing-masing")
         self.stdout.write(
             self.style.SUCCESS(f"Selesai. Kata sandi semua akun demo: {settings.DEMO_PASSWORD}")
+        )
+
+    def _decade(self, years: int, scale: float) -> None:
+        if not 1 <= years <= 30:
+            raise CommandError("--years harus antara 1 dan 30.")
+        if not 0 < scale <= 1:
+            raise CommandError("--scale harus lebih dari 0 dan paling besar 1.")
+        started = time.perf_counter()
+        try:
+            result = decade.seed_years(years, scale=scale, log=self.stdout.write)
+        except decade.AlreadySeeded as exc:
+            raise CommandError(str(exc)) from exc
+        if result["skipped"]:
+            self.stdout.write(
+                "Sudah ada, dilewati: " + ", ".join(str(y) for y in result["skipped"]) + "."
+            )
+        if not result["written"]:
+            self.stdout.write("Tidak ada tahun baru yang ditulis.")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Selesai: {len(result['written'])} tahun ditulis dalam "
+                f"{time.perf_counter() - started:.1f} detik."
+            )
         )

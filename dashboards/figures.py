@@ -1,0 +1,1131 @@
+"""The dashboard's figures, aggregated in the database: each section is a few grouped queries
+whatever the number of records, scoped to the user and to the filters.
+
+Every section returns ``Table`` objects (see tables.py); every number carries the query string
+of the records behind it, which ``records.py`` lists.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import connection
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    DecimalField,
+    F,
+    Min,
+    Q,
+    Sum,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from bangkit.models import RT, Kecamatan, Kelurahan, SlumArea
+from bangkit.queries import total_of
+from budgets.figures import _BINDING, _commitment  # the envelopes' own rule of commitment
+from budgets.models import BudgetEnvelope
+from dashboards.filters import Filters
+from dashboards.tables import Table, cell, percent, ratio, text
+from proposals.models import MusrenbangEntry, Proposal, RABLine, TransitionLog
+from proposals.states import COMMITTED_STATES, State, Transition
+from reporting import savings
+from reporting.models import ContractorCostParameters, SwadayaContribution, WorkDay
+from reporting.selectors import PERSON_HOURS, labour_value, person_days, site_participants
+
+MONEY = BigIntegerField()
+DEC = DecimalField(max_digits=20, decimal_places=2)
+
+# The main path of a proposal: a proposal in one of these states has passed every earlier one.
+# From designation on it is the path of the committed states.
+MAIN_PATH = [
+    State.SUBMITTED,
+    State.KELURAHAN_VERIFIED,
+    State.KECAMATAN_VERIFIED,
+    *COMMITTED_STATES,
+]
+
+
+@dataclass(frozen=True)
+class Stage:
+    key: str
+    label: str
+    state: str  # the state reached on the main path
+    transition: str  # the logged step that reaches it (for rejected, deferred, cancelled ones)
+
+
+FUNNEL = [
+    Stage("diajukan", "Diajukan RT", State.SUBMITTED, Transition.SUBMIT),
+    Stage(
+        "verifikasi_kelurahan",
+        "Diverifikasi kelurahan",
+        State.KELURAHAN_VERIFIED,
+        Transition.VERIFY_KELURAHAN,
+    ),
+    Stage(
+        "verifikasi_kecamatan",
+        "Diverifikasi kecamatan",
+        State.KECAMATAN_VERIFIED,
+        Transition.VERIFY_KECAMATAN,
+    ),
+    Stage("ditetapkan", "Ditetapkan SK Camat", State.DESIGNATED, Transition.DESIGNATE),
+    Stage("selesai", "Selesai", State.COMPLETED, Transition.ACCEPT_REPORT),
+]
+STAGES = {s.key: s for s in FUNNEL}
+STAGE_KEYS = [s.key for s in FUNNEL]
+
+
+# States off the main path: such a proposal keeps the stages its log shows it passed.
+OFF_PATH = [s for s in State.values if s not in MAIN_PATH]
+
+
+def _logged(stage: Stage):
+    """Ids of off-path proposals whose log shows the stage's step (a small set)."""
+    return TransitionLog.objects.filter(
+        transition=stage.transition, proposal__state__in=OFF_PATH
+    ).values("proposal_id")
+
+
+def reached(stage: Stage) -> Q:
+    """The proposals that reached a stage: their state is at or past it on the main path, or
+    they left the path (rejected, deferred, cancelled, returned to draft) after passing it."""
+    on_path = MAIN_PATH[MAIN_PATH.index(stage.state) :]
+    return Q(state__in=on_path) | Q(state__in=OFF_PATH, pk__in=_logged(stage))
+
+
+def _reached_counts(qs, group: tuple) -> dict:
+    """{group values: {stage key: proposals that reached it}} in two grouped queries: the
+    proposals by state, and the off-path ones by the steps their log shows."""
+    counts: dict = defaultdict(lambda: dict.fromkeys(STAGE_KEYS, 0))
+    names: dict = {}
+    for row in qs.order_by().values(*group, "state").annotate(n=Count("pk")):
+        key = tuple(row[g] for g in group[:2])
+        names[key] = row
+        if row["state"] in MAIN_PATH:
+            at = MAIN_PATH.index(row["state"])
+            for stage in FUNNEL:
+                if MAIN_PATH.index(stage.state) <= at:
+                    counts[key][stage.key] += row["n"]
+    log_group = tuple(f"proposal__{g}" for g in group)
+    logs = (
+        TransitionLog.objects.filter(
+            proposal__in=qs.filter(state__in=OFF_PATH).values("pk"),
+            transition__in=[s.transition for s in FUNNEL],
+        )
+        .order_by()
+        .values(*log_group, "transition")
+        .annotate(n=Count("proposal_id", distinct=True))
+    )
+    by_step = {s.transition: s.key for s in FUNNEL}
+    for row in logs:
+        key = tuple(row[g] for g in log_group[:2])
+        names.setdefault(key, {g: row[f"proposal__{g}"] for g in group})
+        counts[key][by_step[row["transition"]]] += row["n"]
+    return counts, names
+
+
+# --- Base querysets ---------------------------------------------------------------------------
+
+
+def proposals(user, filters: Filters):
+    """Proposals the user may see, within the filters."""
+    return _filtered(Proposal.objects.visible_to(user), filters, prefix="")
+
+
+def _filtered(qs, filters: Filters, *, prefix: str, year_path: str = "fiscal_year__year"):
+    lookups = {f"{prefix}{year_path}__range": (filters.year_from, filters.year_to)}
+    if filters.kelurahan:
+        lookups[f"{prefix}kelurahan_id"] = filters.kelurahan.pk
+    elif filters.kecamatan:
+        lookups[f"{prefix}kelurahan__kecamatan_id"] = filters.kecamatan.pk
+    if filters.work_type:
+        lookups[f"{prefix}work_type_id"] = filters.work_type.pk
+    return qs.filter(**lookups)
+
+
+def entries(user, filters: Filters):
+    return _filtered(MusrenbangEntry.objects.visible_to(user), filters, prefix="", year_path="year")
+
+
+def work_days(user, filters: Filters):
+    return _filtered(WorkDay.objects.visible_to(user), filters, prefix="proposal__")
+
+
+def contributions(user, filters: Filters):
+    return _filtered(SwadayaContribution.objects.visible_to(user), filters, prefix="proposal__")
+
+
+def funded(qs):
+    return qs.filter(state__in=COMMITTED_STATES)
+
+
+def _area(filters: Filters, prefix: str = "") -> tuple[str, str]:
+    if filters.level == "kecamatan":
+        return f"{prefix}kelurahan__kecamatan_id", f"{prefix}kelurahan__kecamatan__name"
+    return f"{prefix}kelurahan_id", f"{prefix}kelurahan__name"
+
+
+def _area_param(filters: Filters, area_id) -> dict:
+    return {"kecamatan": area_id} if filters.level == "kecamatan" else {"kelurahan": area_id}
+
+
+def _level_label(filters: Filters) -> str:
+    return "Kecamatan" if filters.level == "kecamatan" else "Kelurahan"
+
+
+# --- a) Funnel -------------------------------------------------------------------------------
+
+
+def funnel(user, filters: Filters) -> list[Table]:
+    """Musrenbang entries → submitted → verified → designated → completed, per year and area,
+    with the funded share (designated of the Musrenbang entries). Three queries."""
+    area_id, area_name = _area(filters)
+    counts, names = _reached_counts(
+        proposals(user, filters), ("fiscal_year__year", area_id, area_name)
+    )
+    wished = (
+        entries(user, filters).order_by().values("year", area_id, area_name).annotate(n=Count("pk"))
+    )
+    grid: dict = {}
+    for row in wished:
+        key = (row["year"], row[area_id])
+        grid.setdefault(key, {"name": row[area_name], "musrenbang": 0})["musrenbang"] = row["n"]
+    for key, reached_counts in counts.items():
+        slot = grid.setdefault(key, {"name": names[key][area_name], "musrenbang": 0})
+        slot.update(reached_counts)
+    headers = [
+        "Tahun",
+        _level_label(filters),
+        "Usulan Musrenbang",
+        *[s.label for s in FUNNEL],
+        "Porsi didanai (%)",
+    ]
+    table = Table("corong", "Corong usulan", headers, note=FUNNEL_NOTE)
+    sums = defaultdict(int)
+    for (year, area), slot in sorted(grid.items(), key=lambda kv: (kv[0][0], kv[1]["name"])):
+        link = {"tahun": year, **_area_param(filters, area)}
+        values = [slot.get(s.key, 0) for s in FUNNEL]
+        table.rows.append(
+            [
+                cell(year, "year"),
+                text(slot["name"]),
+                cell(slot["musrenbang"], link=filters.query(daftar="musrenbang", **link)),
+                *[
+                    cell(v, link=filters.query(daftar="usulan", tahap=s.key, **link))
+                    for s, v in zip(FUNNEL, values, strict=True)
+                ],
+                cell(percent(slot.get("ditetapkan", 0), slot["musrenbang"]), "percent"),
+            ]
+        )
+        sums["musrenbang"] += slot["musrenbang"]
+        for s, v in zip(FUNNEL, values, strict=True):
+            sums[s.key] += v
+    table.total = [
+        text("Jumlah"),
+        text(filters.area_label),
+        cell(sums["musrenbang"], link=filters.query(daftar="musrenbang")),
+        *[cell(sums[s.key], link=filters.query(daftar="usulan", tahap=s.key)) for s in FUNNEL],
+        cell(percent(sums["ditetapkan"], sums["musrenbang"]), "percent"),
+    ]
+    return [table]
+
+
+FUNNEL_NOTE = (
+    "Setiap usulan dihitung pada tahap yang pernah dicapainya: usulan yang kemudian ditolak, "
+    "ditunda atau dibatalkan tetap terhitung pada tahap sebelumnya (menurut riwayat tahap). "
+    "Porsi didanai = usulan yang ditetapkan SK Camat ÷ usulan Musrenbang."
+)
+
+
+def funnel_totals(table: Table) -> dict[str, int]:
+    """{'musrenbang': n, 'diajukan': n, …} from the funnel's total row."""
+    keys = ["musrenbang", *[s.key for s in FUNNEL]]
+    return dict(zip(keys, [c.value for c in table.total[2:-1]], strict=True))
+
+
+# --- b) Money --------------------------------------------------------------------------------
+
+
+def _envelopes(user, filters: Filters):
+    """Pagu per (year, area): the kecamatan envelopes for the city; a kelurahan's share (when
+    the kecamatan split its envelope) for the kelurahan tables."""
+    qs = BudgetEnvelope.objects.visible_to(user).filter(
+        fiscal_year__year__range=(filters.year_from, filters.year_to)
+    )
+    if filters.level == "kecamatan":
+        rows = qs.filter(kelurahan__isnull=True).values_list(
+            "fiscal_year__year", "kecamatan_id", "amount"
+        )
+    else:
+        qs = qs.filter(kelurahan__isnull=False)
+        if filters.kelurahan:
+            qs = qs.filter(kelurahan=filters.kelurahan)
+        else:
+            qs = qs.filter(kecamatan=filters.kecamatan)
+        rows = qs.values_list("fiscal_year__year", "kelurahan_id", "amount")
+    return {(year, area): amount for year, area, amount in rows}
+
+
+MONEY_FIGURES = ("committed", "ordered", "delivered", "paid")
+
+
+def money(user, filters: Filters) -> list[Table]:
+    """Pagu, committed, ordered, delivered and paid per year and area (committed as the
+    envelopes count it: budgets.figures), the community's contributions by kind and their
+    ratio to the city's money, and the estimated savings against a contractor."""
+    area_id, area_name = _area(filters)
+    rows = (
+        proposals(user, filters)
+        .filter(_BINDING)
+        .order_by()
+        .values("fiscal_year__year", area_id, area_name)
+        .annotate(
+            committed=Sum(_commitment()),
+            ordered=Sum("ordered_amount"),
+            delivered=Sum("delivered_amount"),
+            paid=Sum("paid_amount"),
+        )
+    )
+    pagu = _envelopes(user, filters)
+    names = _area_names(user, filters)
+    grid = {key: dict.fromkeys(MONEY_FIGURES, 0) for key in pagu}
+    for row in rows:
+        key = (row["fiscal_year__year"], row[area_id])
+        names.setdefault(row[area_id], row[area_name])
+        grid[key] = {name: int(row[name] or 0) for name in MONEY_FIGURES}
+    table = Table(
+        "uang",
+        "Anggaran per wilayah",
+        [
+            "Tahun",
+            _level_label(filters),
+            "Pagu",
+            "Terikat",
+            "Dipesan",
+            "Diterima",
+            "Dibayar",
+            "Terserap (%)",
+        ],
+        note=MONEY_NOTE,
+    )
+    sums = defaultdict(int)
+    for (year, area), figs in sorted(
+        grid.items(), key=lambda kv: (kv[0][0], names.get(kv[0][1], ""))
+    ):
+        allocated = pagu.get((year, area))
+        link = filters.query(
+            daftar="usulan", tahap="didanai", tahun=year, **_area_param(filters, area)
+        )
+        table.rows.append(
+            [
+                cell(year, "year"),
+                text(names.get(area, "")),
+                cell(allocated, "money"),
+                *[cell(figs[name], "money", link=link) for name in MONEY_FIGURES],
+                cell(percent(figs["paid"], allocated), "percent"),
+            ]
+        )
+        sums["pagu"] += allocated or 0
+        for name in MONEY_FIGURES:
+            sums[name] += figs[name]
+    link = filters.query(daftar="usulan", tahap="didanai")
+    table.total = [
+        text("Jumlah"),
+        text(filters.area_label),
+        cell(sums["pagu"], "money"),
+        *[cell(sums[name], "money", link=link) for name in MONEY_FIGURES],
+        cell(percent(sums["paid"], sums["pagu"]), "percent"),
+    ]
+    return [
+        table,
+        community(user, filters, city_money=sums["paid"]),
+        savings_by_year(user, filters),
+    ]
+
+
+MONEY_NOTE = (
+    "Pagu: pagu anggaran kecamatan (atau bagian kelurahan) tahun itu, tidak dipisah per jenis "
+    "kegiatan. Terikat: anggaran yang ditetapkan SK Camat, atau nilai pesanan bila lebih besar "
+    "(juga lokasi yang dibatalkan setelah material dipesan), seperti dihitung layar Pagu. "
+    "Dipesan, diterima, dibayar: dari Surat Pesanan, penerimaan material dan pembayaran ke toko. "
+    "Terserap = dibayar ÷ pagu."
+)
+
+
+def _area_names(user, filters: Filters) -> dict:
+    """{area id: name} of the areas the tables are split by, in the user's scope."""
+    if filters.level == "kecamatan":
+        return dict(Kecamatan.objects.visible_to(user).values_list("pk", "name"))
+    return dict(_kelurahan_in_scope(user, filters).values_list("pk", "name"))
+
+
+KIND_LABELS = dict(SwadayaContribution.Kind.choices)
+# What a contractor would also have to buy, pay or rent (reporting.savings counts these).
+IN_KIND = [
+    SwadayaContribution.Kind.MATERIALS,
+    SwadayaContribution.Kind.LABOUR,
+    SwadayaContribution.Kind.EQUIPMENT,
+]
+
+
+def community(user, filters: Filters, *, city_money: int) -> Table:
+    """Contributions by kind and year, and their ratio to what the city paid. One query."""
+    rows = (
+        contributions(user, filters)
+        .order_by()
+        .values("proposal__fiscal_year__year", "kind")
+        .annotate(total=Sum("value"))
+    )
+    by_year: dict = defaultdict(lambda: dict.fromkeys(KIND_LABELS, 0))
+    for row in rows:
+        by_year[row["proposal__fiscal_year__year"]][row["kind"]] += int(row["total"] or 0)
+    table = Table(
+        "swadaya",
+        "Swadaya masyarakat",
+        ["Tahun", *KIND_LABELS.values(), "Jumlah swadaya"],
+        note=(
+            "Nilai swadaya yang dicatat RT (uang, material, tenaga di luar hari kerja, konsumsi, "
+            "peralatan). Nisbah = swadaya ÷ uang kota yang sudah dibayar ke toko bangunan; "
+            "nilai tenaga gotong-royong pada hari kerja ada di tabel peserta (HOK)."
+        ),
+    )
+    sums = dict.fromkeys(KIND_LABELS, 0)
+    for year in sorted(by_year):
+        figs = by_year[year]
+        table.rows.append(
+            [
+                cell(year, "year"),
+                *[
+                    cell(
+                        figs[k],
+                        "money",
+                        link=filters.query(daftar="swadaya", jenis_swadaya=k, tahun=year),
+                    )
+                    for k in KIND_LABELS
+                ],
+                cell(sum(figs.values()), "money", link=filters.query(daftar="swadaya", tahun=year)),
+            ]
+        )
+        for k in KIND_LABELS:
+            sums[k] += figs[k]
+    total = sum(sums.values())
+    table.total = [
+        text("Jumlah"),
+        *[
+            cell(sums[k], "money", link=filters.query(daftar="swadaya", jenis_swadaya=k))
+            for k in KIND_LABELS
+        ],
+        cell(total, "money", link=filters.query(daftar="swadaya")),
+    ]
+    table.extra.update(ratio=ratio(total, city_money), city_money=city_money, contributed=total)
+    return table
+
+
+def savings_by_year(user, filters: Filters) -> Table:
+    """The savings estimate of the completed sites per year, by the method of
+    reporting.savings (its estimate() on the year's sums; the per-site rounding of the
+    savings page may differ by a rupiah a site). Four queries."""
+    sites = proposals(user, filters).filter(state=State.COMPLETED)
+    rows = list(
+        sites.order_by()
+        .values("fiscal_year_id", "fiscal_year__year", "fiscal_year__daily_wage")
+        .annotate(
+            sites=Count("pk"),
+            # What the city paid the shops; the designated RAB of a site nothing is paid for
+            # (the RAB lines are summed only for a site with neither).
+            materials=Sum(
+                Case(
+                    When(paid_amount__gt=0, then=F("paid_amount")),
+                    When(designated_budget__isnull=False, then=F("designated_budget")),
+                    default=total_of(
+                        RABLine.objects.all(), Sum("line_total"), per="proposal", output_field=MONEY
+                    ),
+                    output_field=MONEY,
+                )
+            ),
+        )
+        .order_by("fiscal_year__year")
+    )
+    done = {"proposal__in": sites.values("pk")}
+    hours = dict(
+        WorkDay.objects.filter(**done)
+        .order_by()
+        .values("proposal__fiscal_year_id")
+        .annotate(h=Sum(PERSON_HOURS))
+        .values_list("proposal__fiscal_year_id", "h")
+    )
+    in_kind: dict = defaultdict(dict)
+    for year_id, kind, total in (
+        SwadayaContribution.objects.filter(**done, kind__in=IN_KIND)
+        .order_by()
+        .values("proposal__fiscal_year_id", "kind")
+        .annotate(t=Sum("value"))
+        .values_list("proposal__fiscal_year_id", "kind", "t")
+    ):
+        in_kind[year_id][kind] = int(total or 0)
+    for row in rows:
+        row["person_hours"] = hours.get(row["fiscal_year_id"], 0)
+        gifts = in_kind.get(row["fiscal_year_id"], {})
+        row["in_materials"] = gifts.get(SwadayaContribution.Kind.MATERIALS, 0)
+        row["in_labour"] = gifts.get(SwadayaContribution.Kind.LABOUR, 0)
+        row["in_equipment"] = gifts.get(SwadayaContribution.Kind.EQUIPMENT, 0)
+    stored = {
+        p.fiscal_year_id: p
+        for p in ContractorCostParameters.objects.filter(
+            fiscal_year_id__in=[r["fiscal_year_id"] for r in rows]
+        )
+    }
+    table = Table(
+        "hemat",
+        "Perkiraan penghematan dibanding kontraktor",
+        [
+            "Tahun",
+            "Kegiatan selesai",
+            "Material kota",
+            "HOK",
+            "Upah setara",
+            "Swadaya barang, tenaga, alat",
+            "Umum+untung, PPN",
+            "Perkiraan kontraktor",
+            "Biaya kota",
+            "Hemat",
+            "Hemat (%)",
+        ],
+        note=SAVINGS_NOTE,
+    )
+    totals = defaultdict(int)
+    for row in rows:
+        params = savings._parameters(stored.get(row["fiscal_year_id"]))
+        table.extra.setdefault("parameters", {})[row["fiscal_year__year"]] = params
+        est = savings.estimate(
+            materials_paid=int(row["materials"] or 0),
+            rab_total=0,
+            person_hours=Decimal(row["person_hours"] or 0),
+            daily_wage=row["fiscal_year__daily_wage"],
+            in_kind={
+                SwadayaContribution.Kind.MATERIALS: int(row["in_materials"] or 0),
+                SwadayaContribution.Kind.LABOUR: int(row["in_labour"] or 0),
+                SwadayaContribution.Kind.EQUIPMENT: int(row["in_equipment"] or 0),
+            },
+            parameters=params,
+        )
+        year = row["fiscal_year__year"]
+        link = filters.query(daftar="usulan", tahap="selesai", tahun=year)
+        table.rows.append(
+            [
+                cell(year, "year"),
+                cell(row["sites"], link=link),
+                cell(est.materials_city, "money"),
+                cell(est.person_days, "volume"),
+                cell(est.labour_value, "money"),
+                cell(est.in_kind, "money"),
+                cell(est.overhead_and_tax, "money"),
+                cell(est.contractor_total, "money"),
+                cell(est.city_cost, "money"),
+                cell(est.saving, "money"),
+                cell(est.saving_percent, "percent"),
+            ]
+        )
+        totals["sites"] += row["sites"]
+        totals["contractor"] += est.contractor_total
+        totals["city"] += est.city_cost
+    table.total = [
+        text("Jumlah"),
+        cell(totals["sites"], link=filters.query(daftar="usulan", tahap="selesai")),
+        *[cell(None, "money") for _ in range(5)],
+        cell(totals["contractor"], "money"),
+        cell(totals["city"], "money"),
+        cell(totals["contractor"] - totals["city"], "money"),
+        cell(percent(totals["contractor"] - totals["city"], totals["contractor"]), "percent"),
+    ]
+    return table
+
+
+SAVINGS_NOTE = (
+    "Cara menghitung (sama dengan halaman Perkiraan penghematan): material = yang dibayar kota "
+    "ke toko (nilai RAB yang ditetapkan bila belum dibayar) + material swadaya; upah = HOK "
+    "(peserta × jam ÷ 8) × upah harian setara tahun itu + tenaga swadaya; peralatan swadaya; "
+    "biaya umum dan keuntungan kontraktor dan PPN sebagai persentase per tahun (diatur "
+    "Bappeda). Hemat = 1 − biaya kota ÷ perkiraan biaya kontraktor. Swadaya uang dan konsumsi "
+    "tidak dihitung."
+)
+
+
+# --- c) People and output --------------------------------------------------------------------
+
+
+def people(user, filters: Filters) -> list[Table]:
+    """Participants, person-days, women, households and people benefiting per year and area;
+    output by work type in its unit, planned against realised. Three queries."""
+    area_id, area_name = _area(filters)
+    wd_area_id, _ = _area(filters, "proposal__")
+    sites = (
+        funded(proposals(user, filters))
+        .order_by()
+        .values("fiscal_year__year", area_id, area_name)
+        .annotate(
+            sites=Count("pk"),
+            participants=Sum(site_participants()),
+            households=Sum("households_benefiting"),
+            people=Sum("people_benefiting"),
+        )
+    )
+    work = (
+        work_days(user, filters)
+        .order_by()
+        .values("proposal__fiscal_year__year", "proposal__fiscal_year__daily_wage", wd_area_id)
+        .annotate(
+            attendance=Sum(F("men") + F("women")),
+            # Not named "women": PERSON_HOURS reads the field of that name.
+            women_count=Sum("women"),
+            hours=Sum(PERSON_HOURS),
+        )
+    )
+    grid: dict = {}
+    names = _area_names(user, filters)
+    for row in sites:
+        key = (row["fiscal_year__year"], row[area_id])
+        names[row[area_id]] = row[area_name]
+        grid[key] = {
+            "sites": row["sites"],
+            "participants": int(row["participants"] or 0),
+            "households": int(row["households"] or 0),
+            "people": int(row["people"] or 0),
+        }
+    for row in work:
+        key = (row["proposal__fiscal_year__year"], row[wd_area_id])
+        slot = grid.setdefault(key, {"sites": 0, "participants": 0, "households": 0, "people": 0})
+        slot["attendance"] = int(row["attendance"] or 0)
+        slot["women"] = int(row["women_count"] or 0)
+        slot["hours"] = Decimal(row["hours"] or 0)
+        slot["labour"] = labour_value(row["hours"], row["proposal__fiscal_year__daily_wage"])
+    table = Table(
+        "peserta",
+        "Peserta gotong-royong dan penerima manfaat",
+        [
+            "Tahun",
+            _level_label(filters),
+            "Lokasi didanai",
+            "Peserta",
+            "Kehadiran (orang-hari)",
+            "Perempuan (kehadiran)",
+            "Perempuan (%)",
+            "HOK",
+            "Nilai tenaga",
+            "KK penerima manfaat",
+            "Jiwa penerima manfaat",
+        ],
+        note=(
+            "Peserta: jumlah peserta terbanyak pada satu hari kerja di setiap lokasi, dijumlah "
+            "(perkiraan orang yang ikut, tanpa daftar nama). Kehadiran: peserta setiap hari "
+            "kerja dijumlah; perempuan sebagaimana dicatat pada daftar hadir. HOK (hari orang "
+            "kerja) = peserta × jam ÷ 8; nilai tenaga = HOK × upah harian setara tahun itu. "
+            "Penerima manfaat: seperti tertulis pada usulan yang didanai."
+        ),
+    )
+    sums = defaultdict(Decimal)
+    keys = (
+        "sites",
+        "participants",
+        "attendance",
+        "women",
+        "hours",
+        "labour",
+        "households",
+        "people",
+    )
+    for (year, area), slot in sorted(
+        grid.items(), key=lambda kv: (kv[0][0], names.get(kv[0][1], ""))
+    ):
+        link = dict(tahun=year, **_area_param(filters, area))
+        table.rows.append(
+            [
+                cell(year, "year"),
+                text(names.get(area, "")),
+                cell(slot["sites"], link=filters.query(daftar="usulan", tahap="didanai", **link)),
+                cell(slot["participants"]),
+                cell(slot.get("attendance", 0), link=filters.query(daftar="hari-kerja", **link)),
+                cell(slot.get("women", 0), link=filters.query(daftar="hari-kerja", **link)),
+                cell(percent(slot.get("women", 0), slot.get("attendance", 0)), "percent"),
+                cell(person_days(slot.get("hours", 0)), "volume"),
+                cell(slot.get("labour", 0), "money"),
+                cell(slot["households"]),
+                cell(slot["people"]),
+            ]
+        )
+        for k in keys:
+            sums[k] += slot.get(k, 0)
+    table.total = [
+        text("Jumlah"),
+        text(filters.area_label),
+        cell(int(sums["sites"]), link=filters.query(daftar="usulan", tahap="didanai")),
+        cell(int(sums["participants"])),
+        cell(int(sums["attendance"]), link=filters.query(daftar="hari-kerja")),
+        cell(int(sums["women"]), link=filters.query(daftar="hari-kerja")),
+        cell(percent(sums["women"], sums["attendance"]), "percent"),
+        cell(person_days(sums["hours"]), "volume"),
+        cell(int(sums["labour"]), "money"),
+        cell(int(sums["households"])),
+        cell(int(sums["people"])),
+    ]
+    return [table, output(user, filters)]
+
+
+def output(user, filters: Filters) -> Table:
+    """Output by work type in its unit: planned for every funded site, planned and realised for
+    the completed ones. One query."""
+    completed = Q(state=State.COMPLETED)
+    rows = (
+        funded(proposals(user, filters))
+        .order_by()
+        .values("work_type_id", "work_type__name", "work_type__unit")
+        .annotate(
+            sites=Count("pk"),
+            planned=Sum("planned_volume"),
+            done=Count("pk", filter=completed),
+            planned_done=Sum("planned_volume", filter=completed),
+            realised=Sum("completion_report__realised_volume", filter=completed),
+        )
+        .order_by("work_type__name")
+    )
+    table = Table(
+        "keluaran",
+        "Keluaran per jenis kegiatan",
+        [
+            "Jenis kegiatan",
+            "Satuan",
+            "Lokasi didanai",
+            "Volume rencana",
+            "Lokasi selesai",
+            "Rencana (selesai)",
+            "Realisasi (selesai)",
+            "Realisasi (%)",
+        ],
+        note=(
+            "Volume dalam satuan jenis kegiatannya (m jalan atau saluran, unit MCK …). Realisasi: "
+            "volume pada laporan penyelesaian lokasi yang selesai, dibanding rencananya."
+        ),
+    )
+    for row in rows:
+        link = dict(jenis=row["work_type_id"])
+        table.rows.append(
+            [
+                text(row["work_type__name"]),
+                text(row["work_type__unit"]),
+                cell(row["sites"], link=filters.query(daftar="usulan", tahap="didanai", **link)),
+                cell(row["planned"] or Decimal(0), "volume"),
+                cell(row["done"], link=filters.query(daftar="usulan", tahap="selesai", **link)),
+                cell(row["planned_done"] or Decimal(0), "volume"),
+                cell(row["realised"] or Decimal(0), "volume"),
+                cell(percent(row["realised"], row["planned_done"]), "percent"),
+            ]
+        )
+    return table
+
+
+# --- d) Time per stage -----------------------------------------------------------------------
+
+TIME_STAGES = [
+    ("Pengajuan → verifikasi kelurahan", Transition.SUBMIT, Transition.VERIFY_KELURAHAN),
+    ("Verifikasi kelurahan → kecamatan", Transition.VERIFY_KELURAHAN, Transition.VERIFY_KECAMATAN),
+    ("Verifikasi kecamatan → SK Camat", Transition.VERIFY_KECAMATAN, Transition.DESIGNATE),
+    ("SK Camat → material diterima (BAST)", Transition.DESIGNATE, Transition.RECEIVE_MATERIALS),
+    ("Material diterima → selesai", Transition.RECEIVE_MATERIALS, Transition.ACCEPT_REPORT),
+    ("Pengajuan → selesai", Transition.SUBMIT, Transition.ACCEPT_REPORT),
+]
+STEP_NAMES = sorted({t for _, a, b in TIME_STAGES for t in (a, b)})
+
+
+def _first_steps(user, filters: Filters):
+    """Per proposal and year, the first time of each step on the stage list (one row each)."""
+    return (
+        TransitionLog.objects.filter(
+            proposal__in=proposals(user, filters).values("pk"), transition__in=STEP_NAMES
+        )
+        .annotate(y=F("proposal__fiscal_year__year"))
+        .order_by()
+        .values("proposal_id", "y")
+        .annotate(
+            **{f"t_{name}": Min("created_at", filter=Q(transition=name)) for name in STEP_NAMES}
+        )
+    )
+
+
+def quantile(values: list[float], q: float) -> float | None:
+    """The q-quantile with linear interpolation between the closest ranks, as PostgreSQL's
+    percentile_cont computes it."""
+    values = sorted(values)
+    if not values:
+        return None
+    position = q * (len(values) - 1)
+    low = math.floor(position)
+    high = min(low + 1, len(values) - 1)
+    return values[low] + (values[high] - values[low]) * (position - low)
+
+
+def _stage_quantiles(user, filters: Filters) -> dict:
+    """{(year, stage index): (count, median, p90)} in days: one query. On PostgreSQL the
+    database computes the percentiles; elsewhere (SQLite demo) Python does, from the
+    per-proposal step times."""
+    inner = _first_steps(user, filters)
+    result = {}
+    if connection.vendor == "postgresql":
+        sql, params = inner.query.sql_with_params()
+        parts = []
+        for i, (_, start, end) in enumerate(TIME_STAGES):
+            days = f'EXTRACT(EPOCH FROM (s."t_{end}" - s."t_{start}")) / 86400.0'
+            parts.append(
+                f"COUNT({days}) AS n{i}, "
+                f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {days}) AS m{i}, "
+                f"percentile_cont(0.9) WITHIN GROUP (ORDER BY {days}) AS p{i}"
+            )
+        query = f'SELECT s."y", {", ".join(parts)} FROM ({sql}) s GROUP BY s."y"'
+        with connection.cursor() as cursor:
+            cursor.execute(query, params)
+            for row in cursor.fetchall():
+                year = row[0]
+                for i in range(len(TIME_STAGES)):
+                    n, median, p90 = row[1 + 3 * i : 4 + 3 * i]
+                    if n:
+                        result[(year, i)] = (n, float(median), float(p90))
+        return result
+    durations: dict = defaultdict(list)
+    for row in inner:
+        for i, (_, start, end) in enumerate(TIME_STAGES):
+            a, b = row[f"t_{start}"], row[f"t_{end}"]
+            if a is not None and b is not None:
+                durations[(row["y"], i)].append((b - a).total_seconds() / 86400)
+    for key, values in durations.items():
+        result[key] = (len(values), quantile(values, 0.5), quantile(values, 0.9))
+    return result
+
+
+def _days(value: float | None) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def stage_times(user, filters: Filters) -> list[Table]:
+    """Median and 90th percentile of the days each stage took, per year (Aspek Waktu)."""
+    found = _stage_quantiles(user, filters)
+    table = Table(
+        "waktu",
+        "Waktu per tahap (hari)",
+        ["Tahun", "Tahap", "Usulan", "Median (hari)", "Persentil 90 (hari)"],
+        note=(
+            "Dari riwayat tahap setiap usulan: hari antara langkah pertama suatu tahap dan "
+            "langkah pertama tahap berikutnya. Median: separuh usulan lebih cepat; persentil "
+            "90: sembilan dari sepuluh usulan lebih cepat (interpolasi linear)."
+        ),
+    )
+    for year in filters.years:
+        for i, (label, _, _) in enumerate(TIME_STAGES):
+            n, median, p90 = found.get((year, i), (0, None, None))
+            table.rows.append(
+                [
+                    cell(year, "year"),
+                    text(label),
+                    cell(n),
+                    cell(_days(median), "days"),
+                    cell(_days(p90), "days"),
+                ]
+            )
+    return [table]
+
+
+# --- e) Equity -------------------------------------------------------------------------------
+
+
+def _kelurahan_in_scope(user, filters: Filters):
+    qs = Kelurahan.objects.visible_to(user)
+    if filters.kelurahan:
+        qs = qs.filter(pk=filters.kelurahan.pk)
+    elif filters.kecamatan:
+        qs = qs.filter(kecamatan=filters.kecamatan)
+    return qs
+
+
+def _exists_in(row, year: int) -> bool:
+    start, until = row
+    return start <= year and (until is None or year <= until)
+
+
+def gini(values: list) -> Decimal | None:
+    """The Gini index of the values: the mean absolute difference between every two of them,
+    divided by twice their mean (0: all equal; near 1: all in one)."""
+    values = sorted(Decimal(v) for v in values)
+    n = len(values)
+    total = sum(values)
+    if n == 0 or total == 0:
+        return None
+    # Σ_i Σ_j |x_i − x_j| = 2 Σ_i (2i − n − 1) x_i over the sorted values (i from 1).
+    weighted = sum((2 * i - n - 1) * x for i, x in enumerate(values, start=1))
+    return (weighted / (n * total)).quantize(Decimal("0.001"), ROUND_HALF_UP)
+
+
+def _reach_cells(existing: int, got: dict, all_rts: int, link: str) -> list:
+    """Kelurahan existing, with a site and the share; active RTs, with a site and the share."""
+    return [
+        cell(existing),
+        cell(got["kel"], link=link),
+        cell(percent(got["kel"], existing), "percent"),
+        cell(all_rts),
+        cell(got["rts"], link=link),
+        cell(percent(got["rts"], all_rts), "percent"),
+    ]
+
+
+def equity(user, filters: Filters, per_kelurahan: dict | None = None) -> list[Table]:
+    """Reach per year and over the range (kelurahan and RTs with at least one funded site),
+    the Gini index of the money across kelurahan, and RTs funded year after year beside RTs
+    of the same kelurahan never funded. Five queries."""
+    kelurahan = list(
+        _kelurahan_in_scope(user, filters).values_list(
+            "pk", "name", "valid_from_year", "valid_until_year"
+        )
+    )
+    rts_total = dict(
+        RT.objects.visible_to(user)
+        .filter(active=True, kelurahan__in=[k[0] for k in kelurahan])
+        .order_by()
+        .values("kelurahan_id")
+        .annotate(n=Count("pk"))
+        .values_list("kelurahan_id", "n")
+    )
+    base = funded(proposals(user, filters))
+    reach = {
+        row["fiscal_year__year"]: row
+        for row in base.order_by()
+        .values("fiscal_year__year")
+        .annotate(kel=Count("kelurahan_id", distinct=True), rts=Count("rt_id", distinct=True))
+    }
+    overall = base.aggregate(
+        kel=Count("kelurahan_id", distinct=True), rts=Count("rt_id", distinct=True)
+    )
+    all_rts = sum(rts_total.values())
+    table = Table(
+        "jangkauan",
+        "Pemerataan: kelurahan dan RT yang mendapat lokasi",
+        [
+            "Tahun",
+            "Kelurahan ada",
+            "Kelurahan dengan lokasi",
+            "Kelurahan (%)",
+            "RT aktif",
+            "RT dengan lokasi",
+            "RT (%)",
+        ],
+        note=(
+            "Lokasi: usulan yang ditetapkan SK Camat (termasuk yang sedang dikerjakan dan "
+            "selesai). Kelurahan dihitung menurut tahun berlakunya (enam kelurahan baru sejak "
+            "2023); RT: RT yang aktif sekarang."
+        ),
+    )
+    for year in filters.years:
+        existing = sum(1 for k in kelurahan if _exists_in(k[2:], year))
+        got = reach.get(year, {"kel": 0, "rts": 0})
+        link = filters.query(daftar="usulan", tahap="didanai", tahun=year)
+        table.rows.append([cell(year, "year"), *_reach_cells(existing, got, all_rts, link)])
+    span = range(filters.year_from, filters.year_to + 1)
+    in_range = [k for k in kelurahan if any(_exists_in(k[2:], y) for y in span)]
+    link = filters.query(daftar="usulan", tahap="didanai")
+    table.total = [
+        text(f"{filters.year_from}–{filters.year_to}"),
+        *_reach_cells(len(in_range), overall, all_rts, link),
+    ]
+
+    # Gini of the money committed over the range, across the kelurahan that existed in it.
+    per_kelurahan = per_kelurahan if per_kelurahan is not None else kelurahan_figures(user, filters)
+    amounts = [per_kelurahan.get(k[0], {}).get("terikat", 0) for k in in_range]
+    table.extra["gini"] = gini(amounts)
+    table.extra["gini_count"] = len(amounts)
+
+    # RTs funded in two years or more, beside RTs of the same kelurahan never funded.
+    funded_rts = (
+        base.order_by()
+        .values("kelurahan_id", "rt_id", "rt__number")
+        .annotate(years=Count("fiscal_year__year", distinct=True))
+    )
+    by_kelurahan: dict = defaultdict(lambda: {"funded": 0, "repeated": []})
+    for row in funded_rts:
+        slot = by_kelurahan[row["kelurahan_id"]]
+        slot["funded"] += 1
+        if row["years"] >= 2:
+            slot["repeated"].append((row["rt__number"], row["years"]))
+    names = {k[0]: k[1] for k in kelurahan}
+    repeat = Table(
+        "rt_berulang",
+        "RT yang didanai berulang, RT lain di kelurahan yang sama tidak pernah",
+        ["Kelurahan", "RT didanai ≥ 2 tahun", "RT aktif", "RT tidak pernah didanai"],
+        note=(
+            f"Dalam {filters.period_label}: kelurahan yang memiliki RT dengan lokasi pada dua "
+            "tahun atau lebih, sementara RT lain di kelurahan itu tidak pernah mendapat lokasi."
+        ),
+    )
+    for kel_id, slot in sorted(by_kelurahan.items(), key=lambda kv: names.get(kv[0], "")):
+        never = rts_total.get(kel_id, 0) - slot["funded"]
+        if not slot["repeated"] or never <= 0:
+            continue
+        listed = ", ".join(f"RT {n:02d} ({y} tahun)" for n, y in sorted(slot["repeated"]))
+        repeat.rows.append(
+            [
+                text(names.get(kel_id, "")),
+                text(listed, filters.query(daftar="usulan", tahap="didanai", kelurahan=kel_id)),
+                cell(rts_total.get(kel_id, 0)),
+                cell(never),
+            ]
+        )
+    return [table, repeat]
+
+
+GINI_NOTE = (
+    "Indeks Gini mengukur seberapa merata anggaran yang terikat tersebar di antara kelurahan: "
+    "0 berarti setiap kelurahan mendapat jumlah yang sama, mendekati 1 berarti hampir semua "
+    "anggaran jatuh ke satu kelurahan. Rumusnya: selisih rata-rata antara setiap dua kelurahan "
+    "dibagi dua kali rata-rata anggaran per kelurahan (G = ΣΣ|xᵢ − xⱼ| ÷ 2n²μ); kelurahan "
+    "tanpa lokasi ikut dihitung dengan nol."
+)
+
+
+# --- f) Slums --------------------------------------------------------------------------------
+
+
+def slums(user, filters: Filters) -> list[Table]:
+    """Hectares designated per year (SK Walikota, from the year each holds), completed sites
+    inside them, and hectares handled: an area counts as handled in the first year a site in
+    its kelurahan was completed. Two queries."""
+    areas = list(
+        SlumArea.objects.visible_to(user)
+        .filter(kelurahan__in=_kelurahan_in_scope(user, filters).values("pk"))
+        .select_related("kelurahan")
+    )
+    completed = (
+        _filtered(Proposal.objects.visible_to(user), filters.narrowed(year_from=0), prefix="")
+        .filter(state=State.COMPLETED, kelurahan_id__in={a.kelurahan_id for a in areas})
+        .order_by()
+        .values("fiscal_year__year", "kelurahan_id")
+        .annotate(n=Count("pk"))
+    )
+    done = defaultdict(int)
+    for row in completed:
+        done[(row["fiscal_year__year"], row["kelurahan_id"])] += row["n"]
+    first_handled: dict = {}
+    for area in areas:
+        years = sorted(
+            y for (y, k), n in done.items() if k == area.kelurahan_id and n and area.holds_in(y)
+        )
+        if years:
+            first_handled[area.pk] = years[0]
+    table = Table(
+        "kumuh",
+        "Kawasan kumuh (SDG 11.1)",
+        [
+            "Tahun",
+            "Luas ditetapkan (ha)",
+            "Kelurahan kumuh",
+            "Lokasi selesai di kawasan kumuh",
+            "Tertangani tahun ini (ha)",
+            "Tertangani kumulatif (ha)",
+            "Tertangani (%)",
+        ],
+        note=(
+            "Luas kawasan kumuh menurut SK Walikota, berlaku sejak tahun yang ditetapkan. Suatu "
+            "kawasan dihitung tertangani pada tahun pertama ada lokasi Bangkit Berdaya yang "
+            "selesai di kelurahannya (batas kawasan di dalam kelurahan tidak tercatat)."
+        ),
+    )
+    for year in filters.years:
+        holding = [a for a in areas if a.holds_in(year)]
+        designated = sum((a.hectares for a in holding), Decimal(0))
+        inside = sum(done.get((year, k), 0) for k in {a.kelurahan_id for a in holding})
+        new = sum((a.hectares for a in holding if first_handled.get(a.pk) == year), Decimal(0))
+        cumulative = sum(
+            (a.hectares for a in holding if first_handled.get(a.pk, 10_000) <= year), Decimal(0)
+        )
+        table.rows.append(
+            [
+                cell(year, "year"),
+                cell(designated, "ha"),
+                cell(len({a.kelurahan_id for a in holding})),
+                cell(
+                    inside,
+                    link=filters.query(daftar="usulan", tahap="selesai", kumuh="1", tahun=year),
+                ),
+                cell(new, "ha"),
+                cell(cumulative, "ha"),
+                cell(percent(cumulative, designated), "percent"),
+            ]
+        )
+    return [table]
+
+
+# --- Figures per kelurahan (map, top and bottom, Gini) ----------------------------------------
+
+KELURAHAN_FIGURES = {
+    "musrenbang": ("Usulan Musrenbang", "count"),
+    "lokasi": ("Lokasi didanai", "count"),
+    "selesai": ("Lokasi selesai", "count"),
+    "porsi": ("Porsi didanai (%)", "percent"),
+    "terikat": ("Anggaran terikat", "money"),
+    "dibayar": ("Dibayar ke toko", "money"),
+    "swadaya": ("Swadaya masyarakat", "money"),
+    "hok": ("HOK gotong-royong", "volume"),
+    "kumuh": ("Kawasan kumuh (ha)", "ha"),
+}
+
+
+def kelurahan_figures(user, filters: Filters) -> dict[int, dict]:
+    """{kelurahan id: {figure key: value}} for every kelurahan in scope. Five queries."""
+    result: dict = defaultdict(lambda: dict.fromkeys(KELURAHAN_FIGURES, 0))
+    for row in (
+        proposals(user, filters)
+        .order_by()
+        .values("kelurahan_id")
+        .annotate(
+            lokasi=Count("pk", filter=Q(state__in=COMMITTED_STATES)),
+            selesai=Count("pk", filter=Q(state=State.COMPLETED)),
+            terikat=Coalesce(Sum(_commitment(), filter=_BINDING), 0, output_field=MONEY),
+            dibayar=Sum("paid_amount"),
+        )
+    ):
+        slot = result[row["kelurahan_id"]]
+        for key in ("lokasi", "selesai", "terikat", "dibayar"):
+            slot[key] = int(row[key] or 0)
+    for kel_id, n in (
+        entries(user, filters)
+        .order_by()
+        .values("kelurahan_id")
+        .annotate(n=Count("pk"))
+        .values_list("kelurahan_id", "n")
+    ):
+        result[kel_id]["musrenbang"] = n
+    for kel_id, total in (
+        contributions(user, filters)
+        .order_by()
+        .values("proposal__kelurahan_id")
+        .annotate(t=Sum("value"))
+        .values_list("proposal__kelurahan_id", "t")
+    ):
+        result[kel_id]["swadaya"] = int(total or 0)
+    for kel_id, hours in (
+        work_days(user, filters)
+        .order_by()
+        .values("proposal__kelurahan_id")
+        .annotate(h=Sum(PERSON_HOURS))
+        .values_list("proposal__kelurahan_id", "h")
+    ):
+        result[kel_id]["hok"] = person_days(hours)
+    for area in SlumArea.objects.visible_to(user).filter(
+        kelurahan__in=_kelurahan_in_scope(user, filters).values("pk")
+    ):
+        if area.holds_in(filters.year_to):
+            result[area.kelurahan_id]["kumuh"] += area.hectares
+    for slot in result.values():
+        slot["porsi"] = percent(slot["lokasi"], slot["musrenbang"])
+    return dict(result)

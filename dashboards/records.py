@@ -1,0 +1,103 @@
+"""The records behind a dashboard number: the same filters as the figure, one list per kind
+(proposals at a funnel stage, Musrenbang entries, work days, contributions), paginated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Q
+
+from bangkit.models import SlumArea
+from bangkit.params import query_choice, query_page
+from dashboards import figures
+from dashboards.filters import Filters
+from proposals.states import COMMITTED_STATES, State
+from reporting.models import SwadayaContribution
+
+PAGE_SIZE = 50
+KINDS = {
+    "usulan": "Usulan kegiatan",
+    "musrenbang": "Usulan Musrenbang",
+    "hari-kerja": "Hari kerja gotong-royong",
+    "swadaya": "Swadaya masyarakat",
+}
+# Proposal stages a number can stand for: the funnel's, and every funded site.
+PROPOSAL_STAGES = {**{s.key: s.label for s in figures.FUNNEL}, "didanai": "Didanai (SK Camat)"}
+
+
+@dataclass
+class Records:
+    kind: str
+    title: str
+    page: object
+    stage: str = ""
+    contribution_kind: str = ""
+
+
+def proposal_records(user, filters: Filters, stage: str, *, slums_only: bool = False):
+    qs = figures.proposals(user, filters)
+    if stage == "didanai":
+        qs = qs.filter(state__in=COMMITTED_STATES)
+    elif stage == "selesai":
+        qs = qs.filter(state=State.COMPLETED)
+    elif stage in figures.STAGES:
+        qs = qs.filter(figures.reached(figures.STAGES[stage]))
+    if slums_only:
+        # Sites in a kelurahan with a slum designation in force in the site's year.
+        in_force = SlumArea.objects.filter(
+            Q(valid_from_year__isnull=True, decree_year__lte=OuterRef("fiscal_year__year"))
+            | Q(valid_from_year__lte=OuterRef("fiscal_year__year")),
+            Q(valid_until_year__isnull=True)
+            | Q(valid_until_year__gte=OuterRef("fiscal_year__year")),
+            kelurahan=OuterRef("kelurahan_id"),
+        )
+        qs = qs.filter(Exists(in_force))
+    return qs.select_related("rt", "kelurahan__kecamatan", "work_type", "fiscal_year").order_by(
+        "fiscal_year__year", "kelurahan__name", "rt__number", "code"
+    )
+
+
+# What a list of records is of, besides the dashboard's filters.
+LIST_PARAMS = ("daftar", "tahap", "kumuh", "jenis_swadaya")
+
+
+def records(request, user, filters: Filters) -> Records:
+    kind = query_choice(request, "daftar", KINDS, default="usulan")
+    stage = ""
+    contribution_kind = ""
+    if kind == "usulan":
+        stage = query_choice(request, "tahap", PROPOSAL_STAGES, default="diajukan")
+        qs = proposal_records(
+            user, filters, stage, slums_only=query_choice(request, "kumuh", ["1"]) == "1"
+        )
+        title = f"{KINDS[kind]}: {PROPOSAL_STAGES[stage]}"
+    elif kind == "musrenbang":
+        qs = (
+            figures.entries(user, filters)
+            .select_related("kelurahan", "rt", "work_type")
+            .order_by("year", "kelurahan__name", "source_id")
+        )
+        title = KINDS[kind]
+    elif kind == "hari-kerja":
+        qs = (
+            figures.work_days(user, filters)
+            .select_related("proposal__kelurahan", "proposal__rt")
+            .order_by("date", "id")
+        )
+        title = KINDS[kind]
+    else:
+        qs = figures.contributions(user, filters)
+        contribution_kind = query_choice(
+            request, "jenis_swadaya", SwadayaContribution.Kind.values, default=""
+        )
+        if contribution_kind:
+            qs = qs.filter(kind=contribution_kind)
+        qs = qs.select_related("proposal__kelurahan", "proposal__rt").order_by("date", "id")
+        title = KINDS[kind] + (
+            f": {SwadayaContribution.Kind(contribution_kind).label}" if contribution_kind else ""
+        )
+    page = Paginator(qs, PAGE_SIZE).get_page(query_page(request))
+    return Records(
+        kind=kind, title=title, page=page, stage=stage, contribution_kind=contribution_kind
+    )

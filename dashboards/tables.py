@@ -1,0 +1,105 @@
+"""Every dashboard figure as a table: cells that know their kind (money, count, percent …)
+and the list of records behind them, written out as HTML, CSV and XLSX alike."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+import tablib
+
+from bangkit.money import number_text, rupiah
+from bangkit.spreadsheets import csv_text, xlsx_bytes
+
+# How a cell is shown: money in rupiah, a count, a percentage, days, hectares, a volume, text.
+KINDS = ("year", "money", "count", "percent", "days", "ha", "volume", "ratio", "text")
+
+
+@dataclass
+class Cell:
+    value: object
+    kind: str = "count"
+    link: str = ""  # the query string of the records behind the number (dashboards:records)
+
+    @property
+    def is_number(self) -> bool:
+        return self.kind != "text"
+
+    @property
+    def export_value(self):
+        """The value as a spreadsheet holds it: numbers stay numbers, None stays empty."""
+        if self.value is None:
+            return None
+        if self.kind == "text":
+            return str(self.value)
+        return self.value
+
+    @property
+    def shown(self) -> str:
+        """The value as the page prints it, in Indonesian notation."""
+        if self.value is None or self.value == "":
+            return "–"
+        if self.kind == "text":
+            return str(self.value)
+        if self.kind == "year":
+            return str(self.value)
+        if self.kind == "money":
+            return rupiah(self.value)
+        if self.kind == "percent":
+            return f"{number_text(self.value)}%"
+        return number_text(self.value)
+
+
+def cell(value, kind: str = "count", link: str = "") -> Cell:
+    return Cell(value=value, kind=kind, link=link)
+
+
+def text(value, link: str = "") -> Cell:
+    return Cell(value=value, kind="text", link=link)
+
+
+def percent(part, whole) -> Decimal | None:
+    """part / whole in percent with one decimal; None when there is no whole."""
+    if not whole:
+        return None
+    return (Decimal(part or 0) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def ratio(part, whole, places: str = "0.01") -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part or 0) / Decimal(whole)).quantize(Decimal(places), ROUND_HALF_UP)
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    headers: list[str]
+    rows: list[list[Cell]] = field(default_factory=list)
+    total: list[Cell] | None = None
+    note: str = ""
+    # Figures a section shows beside its table (a ratio, the year's parameters …).
+    extra: dict = field(default_factory=dict)
+
+    def dataset(self) -> tablib.Dataset:
+        data = tablib.Dataset(headers=self.headers, title=self.title[:31])
+        for row in self.all_rows():
+            data.append([c.export_value for c in row])
+        return data
+
+    def all_rows(self) -> list[list[Cell]]:
+        return self.rows + ([self.total] if self.total else [])
+
+    def column(self, header: str) -> list:
+        """The values of one column (tests and charts read the table the page shows)."""
+        index = self.headers.index(header)
+        return [row[index].value for row in self.rows]
+
+
+def as_csv(table: Table) -> str:
+    return csv_text(table.dataset())
+
+
+def as_xlsx(tables: list[Table]) -> bytes:
+    return xlsx_bytes([t.dataset() for t in tables])

@@ -1,0 +1,96 @@
+"""Realistic, distinct dates for the ordinary demo's steps.
+
+The walked demo goes through the real services in a minute, so every step it takes is
+stamped with the same minute, and time per stage would read as zero. After seeding, each
+proposal's steps taken in this run are spread back in time: the last step keeps its moment
+and every earlier one moves back by the days such a step takes (a submission a few days
+after the draft, a verification one or two weeks later, …), never before the start of the
+demo year. The audit rows of those steps move with them, and the proposal's creation
+date follows its first step.
+"""
+
+import random
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from bangkit.models import AuditEvent
+from proposals.models import Proposal, TransitionLog
+
+# Days a step usually takes after the one before it: (fewest, most).
+GAP_DAYS = {
+    "create": (0, 0),
+    "submit": (1, 7),
+    "verify_kelurahan": (2, 10),
+    "verify_kecamatan": (3, 14),
+    "return_for_revision": (2, 8),
+    "reject": (2, 10),
+    "defer": (5, 20),
+    "cancel": (1, 10),
+    "designate": (5, 20),
+    "order_materials": (3, 10),
+    "receive_materials": (2, 8),
+    "start_work": (1, 5),
+    "submit_report": (3, 10),
+    "return_report": (1, 5),
+    "accept_report": (1, 5),
+}
+
+
+def spread(steps: list[datetime], names: list[str], rng: random.Random, floor: datetime):
+    """New moments for steps (oldest first) ending at the last one's, strictly increasing."""
+    if not steps:
+        return []
+    gaps = []
+    for name in names[1:]:
+        low, high = GAP_DAYS.get(name, (1, 5))
+        gaps.append(timedelta(days=rng.uniform(low, high) or 0.5, minutes=rng.randint(5, 600)))
+    end = steps[-1]
+    room = end - floor
+    total = sum(gaps, timedelta())
+    if total > room and total:
+        gaps = [gap * (room / total) for gap in gaps]
+    moments = [end]
+    for gap in reversed(gaps):
+        moments.append(moments[-1] - max(gap, timedelta(seconds=1)))
+    return list(reversed(moments))
+
+
+def spread_transition_dates(since: datetime, year: int) -> int:
+    """Spread the steps logged since ``since``; returns how many log rows moved."""
+    logs = defaultdict(list)
+    for log in TransitionLog.objects.filter(created_at__gte=since).order_by("created_at", "id"):
+        logs[log.proposal_id].append(log)
+    if not logs:
+        return 0
+    floor = timezone.make_aware(datetime(year, 1, 2, 8, 0))
+    audits = defaultdict(list)
+    for event in AuditEvent.objects.filter(
+        created_at__gte=since,
+        action__startswith="proposal_",
+        object_id__in=[str(pk) for pk in logs],
+    ).order_by("created_at", "id"):
+        audits[(event.object_id, event.action)].append(event)
+    moved_logs, moved_audits, proposals = [], [], []
+    for proposal_id, steps in sorted(logs.items()):
+        rng = random.Random(f"dates-{proposal_id}")
+        names = [s.transition for s in steps]
+        for log, moment in zip(
+            steps, spread([s.created_at for s in steps], names, rng, floor), strict=True
+        ):
+            queue = audits.get((str(proposal_id), f"proposal_{log.transition}"))
+            if queue:
+                event = queue.pop(0)
+                event.created_at = moment
+                moved_audits.append(event)
+            log.created_at = moment
+            moved_logs.append(log)
+        if steps[0].transition == "create":
+            proposals.append(Proposal(pk=proposal_id, created_at=steps[0].created_at))
+    # Logs and audit rows are immutable for the application (their managers refuse updates);
+    # the seeder dates its own rows of this run once, before anyone has read them.
+    TransitionLog._base_manager.bulk_update(moved_logs, ["created_at"], batch_size=500)
+    AuditEvent._base_manager.bulk_update(moved_audits, ["created_at"], batch_size=500)
+    Proposal.objects.bulk_update(proposals, ["created_at"], batch_size=500)
+    return len(moved_logs)

@@ -1,0 +1,51 @@
+"""bangkit.downloads: a stored file as a response."""
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db.models.fields.files import FieldFile
+from django.http import Http404
+
+from bangkit.downloads import file_response
+
+
+class _Field:
+    storage = default_storage
+
+
+def _stored(name: str, data: bytes) -> FieldFile:
+    saved = default_storage.save(name, ContentFile(data))
+    return FieldFile(None, _Field(), saved)
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def test_inline_file_is_private_and_not_sniffed():
+    response = file_response(_stored("a/foto.jpg", b"jpeg"), content_type="image/jpeg")
+    assert response["Content-Type"] == "image/jpeg"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Cache-Control"] == "private, max-age=600"
+    assert "attachment" not in response.get("Content-Disposition", "")
+    assert b"".join(response.streaming_content) == b"jpeg"
+
+
+def test_download_names_the_file_and_keeps_the_cache_time():
+    response = file_response(
+        _stored("a/asli.jpg", b"x"),
+        content_type="application/octet-stream",
+        filename="asli.jpg",
+        download=True,
+        max_age=86400,
+    )
+    assert response["Content-Disposition"] == 'attachment; filename="asli.jpg"'
+    assert response["Cache-Control"] == "private, max-age=86400"
+
+
+def test_missing_file_is_404():
+    field_file = _stored("a/hilang.pdf", b"x")
+    default_storage.delete(field_file.name)
+    with pytest.raises(Http404):
+        file_response(field_file, content_type="application/pdf")

@@ -1,0 +1,68 @@
+"""The charts: the kelurahan choropleth drawn from the real boundaries, one shape per
+kelurahan with the fill class of its value; bars without inline style."""
+
+import re
+from decimal import Decimal
+
+from bangkit.models import Kelurahan
+from dashboards import charts
+
+
+def test_choropleth_has_one_shape_per_kelurahan_with_its_class(regions):
+    kelurahan = list(Kelurahan.objects.all())
+    assert len(kelurahan) == 68 and all(k.boundary for k in kelurahan)
+    # Values 0 … 67: equal classes of width 67/5 = 13.4 from zero.
+    values = {k.pk: i for i, k in enumerate(kelurahan)}
+    drawn = charts.choropleth(kelurahan, values, kind="count", label="Uji")
+    svg = str(drawn["svg"])
+    shapes = re.findall(r'<path class="kel (q\d)" data-kelurahan="(\d+)"', svg)
+    assert len(shapes) == 68
+    assert len({pk for _, pk in shapes}) == 68
+    got = {int(pk): css for css, pk in shapes}
+    for i, k in enumerate(kelurahan):
+        if i == 0:
+            expected = "q0"
+        else:
+            expected = (
+                f"q{min(5, int((Decimal(i) * 5 / 67).to_integral_value(rounding='ROUND_CEILING')))}"
+            )
+        assert got[k.pk] == expected, (k.name, i)
+    assert "style=" not in svg and "<script" not in svg
+    assert [css for css, _ in drawn["legend"]] == ["q0", "q1", "q2", "q3", "q4", "q5"]
+
+
+def test_choropleth_without_values_is_all_q0_and_leaves_out_unbounded_regions(regions):
+    kelurahan = list(Kelurahan.objects.all()[:5])
+    kelurahan[0].boundary = None
+    drawn = charts.choropleth(kelurahan, {}, kind="money", label="Uji")
+    classes = re.findall(r'<path class="kel (q\d)"', str(drawn["svg"]))
+    assert classes == ["q0"] * 4
+
+
+def test_the_pdf_palette_paints_with_attributes_not_style(regions):
+    kelurahan = list(Kelurahan.objects.all()[:3])
+    drawn = charts.choropleth(
+        kelurahan,
+        {kelurahan[0].pk: 5},
+        kind="count",
+        label="Uji",
+        palette={f"q{i}": "#000" for i in range(6)},
+    )
+    assert str(drawn["svg"]).count('fill="#000"') == 3
+
+
+def test_fill_classes_at_their_bounds():
+    bounds = charts.classes_for([0, 10, 50])
+    assert bounds == [10, 20, 30, 40, 50]
+    assert charts.fill_class(None, bounds) == "q0"
+    assert charts.fill_class(0, bounds) == "q0"
+    assert charts.fill_class(10, bounds) == "q1"
+    assert charts.fill_class(11, bounds) == "q2"
+    assert charts.fill_class(50, bounds) == "q5"
+
+
+def test_bars_escape_their_labels():
+    svg = str(charts.bars([("<b>Usulan</b>", 3), ("Selesai", 1)]))
+    assert "&lt;b&gt;Usulan&lt;/b&gt;" in svg
+    assert svg.count('class="bar bar-') == 2
+    assert "style=" not in svg
