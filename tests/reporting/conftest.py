@@ -143,6 +143,7 @@ def make_site(world):
             longitude=point[1] if point else None,
             planned_volume=planned_volume,
             planned_width=Decimal("1.5"),
+            households_benefiting=0,  # as the ORM rows: a figure only some tests fill in
             rab=ORDER,
             state="procurement",
             decree_date=decree_date,
