@@ -27,9 +27,12 @@ setup: install .env
 	$(BIN)/python manage.py load_regions
 	$(BIN)/python manage.py seed_demo
 
+# The background-task worker (e-mail notifications) runs beside the web server and stops with it.
 run: setup
 	@echo "Bangkit Berdaya: http://$(HOST):$(PORT)/  (akun demo: lihat README)"
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@$(BIN)/python manage.py db_worker & worker=$$!; \
+	  trap 'kill $$(pgrep -P $$worker 2>/dev/null) $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # The browser tests drive Debian's Chromium (never a downloaded browser).
 chromium:

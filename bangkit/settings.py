@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "bangkit",
     "proposals",
     "budgets",
@@ -198,10 +200,25 @@ if env("AWS_STORAGE_BUCKET_NAME", default=""):
         },
     }
 
+# Mail (notifications, password reset) from EMAIL_URL, e.g. smtp+tls://user:pass@host:587;
+# the console in development.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Bangkit Berdaya <noreply@jambikota.go.id>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Background tasks (Django's tasks API, the django-tasks backport): by default kept in this
+# database and run by `manage.py db_worker` (which `make run` starts beside the web server),
+# so no extra server is needed; TASKS_BACKEND names a real queue's backend in production
+# (e.g. django_tasks_rq.RQBackend). The test suite runs each task at once, in process.
+TASKS = {
+    "default": {
+        "BACKEND": env("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+if TESTING:
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 # Uploads: refuse oversize bodies early; each attachment is checked again by content.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024

@@ -36,6 +36,7 @@ urlpatterns = [
     path("dasbor/", include("dashboards.urls")),
     path("laporan-walikota/", include("dashboards.public_urls")),
     path("sk/", include("portal.decree_urls")),
+    path("", include("portal.notification_urls")),
     path("", include("portal.public_urls")),
 ]
 

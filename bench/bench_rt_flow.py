@@ -348,10 +348,9 @@ def scratch_database(work: Path):
     admin = urlunsplit(parts._replace(path="/postgres"))
 
     def run(sql: str) -> None:
-        # psycopg2, the driver the project declares; CREATE/DROP DATABASE need autocommit.
         conn = psycopg2.connect(admin)
+        conn.autocommit = True
         try:
-            conn.autocommit = True
             with conn.cursor() as cursor:
                 cursor.execute(sql)
         finally:

@@ -40,3 +40,7 @@ class ProposalFlow(models.Model):
 
     def __str__(self):
         return f"{self.proposal_id}: {self.get_step_display()}"
+
+
+# The notification models live beside their sending code; imported here so Django finds them.
+from portal.notifications import Follower, Notification  # noqa: E402,F401

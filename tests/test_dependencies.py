@@ -104,11 +104,11 @@ def locked() -> dict[str, str]:
 
 
 def declared(*, dev: bool = False) -> set[str]:
-    """pyproject's dependencies (and, with `dev`, its dev extra: bench and tests tooling)."""
+    """The distributions pyproject names: the app's, and with ``dev`` those of its tools too."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     specs = list(project["dependencies"])
     if dev:
-        specs += project.get("optional-dependencies", {}).get("dev", [])
+        specs += project["optional-dependencies"]["dev"]
     return {normalise(re.split(r"[\[<>=!~; ]", spec, maxsplit=1)[0]) for spec in specs}
 
 
@@ -138,12 +138,14 @@ def test_every_imported_package_is_pinned_in_requirements_lock():
 
 
 def test_every_imported_package_is_a_declared_dependency():
-    # The benchmarks are developer tools: the dev extra (playwright, factory-boy) is theirs too.
-    runtime, dev = declared(), declared(dev=True)
+    """The app's imports are its dependencies; what only the benchmarks import (a browser
+    driver) is a development dependency."""
+    wanted, tools = declared(), declared(dev=True)
     missing = {
         dist: sorted(users)[:3]
         for dist, users in imported_distributions().items()
-        if normalise(dist) not in (dev if all(u.startswith("bench/") for u in users) else runtime)
+        if normalise(dist)
+        not in (tools if all(user.startswith("bench/") for user in users) else wanted)
     }
     assert missing == {}
 

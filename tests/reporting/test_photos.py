@@ -332,10 +332,12 @@ def test_a_phone_clock_far_ahead_of_the_server_is_not_stored(world, site):
         0,
         png_bytes((200, 150)),
         name="foto.png",
-        client_taken_at=ahead.strftime("%Y:%m:%d %H:%M:%S"),
-        client_latitude="-1.610010",
-        client_longitude="103.613020",
-        client_resized=True,
+        client=ClientImage(
+            taken_at=ahead.strftime("%Y:%m:%d %H:%M:%S"),
+            latitude="-1.610010",
+            longitude="103.613020",
+            resized=True,
+        ),
     )
 
     assert photo.metadata_source == "client"
