@@ -24,7 +24,7 @@ django.setup()
 from bangkit.models import RT, FiscalYear, Kecamatan, Kelurahan, WorkType  # noqa: E402
 from proposals.models import Proposal  # noqa: E402
 from verification.decrees.pdf import fill_placeholders, lines, render_decree_pdf  # noqa: E402
-from verification.decrees.services import (  # noqa: E402
+from verification.decrees.wording import (  # noqa: E402
     DEFAULT_CLAUSES,
     DEFAULT_MENGINGAT,
     DEFAULT_MENIMBANG,

@@ -1,10 +1,10 @@
 """Time the LPJ PDF of a site with 12 photos (target: under 5 s): python bench/bench_lpj.py
 
 Builds one completed site in a throw-away test database (SQLite in memory unless DATABASE_URL
-says otherwise): its SK Camat, an order delivered and paid, 8 work days, contributions and 12
-progress photos of 12 megapixels uploaded through the service (the upload time per photo is
-printed too). Renders the LPJ three times and prints the best wall and CPU times;
-`--out FILE` also writes the PDF to look at.
+says otherwise), every step through the services with the test suite's factories: its SK
+Camat, an order delivered, paid and handed over, 8 work days, contributions and 12 progress
+photos of 12 megapixels (the upload time per photo is printed too). Renders the LPJ three
+times and prints the best wall and CPU times; `--out FILE` also writes the PDF to look at.
 """
 
 import argparse
@@ -45,22 +45,19 @@ def build():
         WorkType,
     )
     from demo.seeders import reporting as demo
-    from procurement.models import (
-        Delivery,
-        DeliveryLine,
-        Payment,
-        PurchaseOrder,
-        PurchaseOrderLine,
-        Supplier,
-    )
-    from proposals.models import Proposal, RABLine
+    from procurement.models import Supplier
     from reporting import services
-    from verification.models import Decree, DecreeLocation
+    from tests import factories
 
     today = timezone.localdate()
-    fy = FiscalYear.objects.create(year=today.year, status="execution", daily_wage=120_000)
+    work_type = WorkType.objects.create(code="rabat", name="Rabat beton", unit="m", has_width=True)
+    fy = factories.FiscalYearFactory(
+        year=today.year, status=FiscalYear.Status.EXECUTION, daily_wage=120_000
+    )
     fy.checklist_items.create(stage=ChecklistItem.Stage.REPORT, text="Volume sesuai foto", order=1)
-    kec = Kecamatan.objects.create(code="15.71.07", name="Telanaipura", slug="telanaipura")
+    kec = Kecamatan.objects.create(
+        code="15.71.07", name="Telanaipura", slug="telanaipura", abbreviation="TLP"
+    )
     kel = Kelurahan.objects.create(
         code="15.71.07.1001",
         kecamatan=kec,
@@ -69,23 +66,11 @@ def build():
         valid_from_year=2014,
     )
     rt = RT.objects.create(kelurahan=kel, number=5, head_name="Ahmad Hidayat", households=80)
-    work_type = WorkType.objects.create(code="rabat", name="Rabat beton", unit="m", has_width=True)
     rt_user = User.objects.create(username="rt", role=Role.RT, rt=rt, first_name="Ahmad")
     lurah = User.objects.create(username="lurah", role=Role.KELURAHAN, kelurahan=kel)
     camat = User.objects.create(username="camat", role=Role.KECAMATAN, kecamatan=kec)
-    site = Proposal.objects.create(
-        fiscal_year=fy,
-        rt=rt,
-        kelurahan=kel,
-        title="Rabat beton gang Kenanga RT 05",
-        work_type=work_type,
-        location_description="Gang Kenanga, dari masjid sampai ujung",
-        latitude=Decimal("-1.610000"),
-        longitude=Decimal("103.613000"),
-        planned_volume=Decimal("120"),
-        planned_width=Decimal("1.5"),
-        designated_budget=28_600_000,
-        state="materials_received",
+    shop = Supplier.objects.create(
+        name="TB Sinar Jaya", owner_name="Hendra", address="Jl. Sultan Thaha", kelurahan=kel
     )
     materials = [
         ("Semen Portland 50 kg", "sak", Decimal("180"), 75_000),
@@ -94,61 +79,23 @@ def build():
         ("Besi beton 10 mm", "batang", Decimal("40"), 85_000),
         ("Papan cor 2x20x400 cm", "lembar", Decimal("60"), 45_000),
     ]
-    total = sum(int(q * p) for _, _, q, p in materials)
-    for i, (name, unit, qty, price) in enumerate(materials):
-        RABLine.objects.create(
-            proposal=site, material=name, unit=unit, quantity=qty, unit_price=price, position=i
-        )
-    decree = Decree.objects.create(
-        kecamatan=kec,
+    # Proposed, verified, designated in an SK of 90 days ago, ordered, delivered, paid and
+    # handed over (BAST), all through the services, as the test suite's factories walk it.
+    site = factories.ProposalFactory(
+        rt=rt,
         fiscal_year=fy,
-        state="issued",
-        number=f"7/SK/BB/KEC.TLP/{fy.year}",
-        title="Penetapan Lokasi Kegiatan Bangkit Berdaya",
-        menimbang="a.",
-        mengingat="1.",
+        work_type=work_type,
+        title="Rabat beton gang Kenanga RT 05",
+        location_description="Gang Kenanga, dari masjid sampai ujung",
+        latitude=Decimal("-1.610000"),
+        longitude=Decimal("103.613000"),
+        planned_volume=Decimal("120"),
+        planned_width=Decimal("1.5"),
+        rab=materials,
+        state="materials_received",
         decree_date=today - timedelta(days=90),
-        signatory_name="Hasan Rambe",
-        created_by=camat,
-    )
-    DecreeLocation.objects.create(decree=decree, proposal=site, budget=total)
-    shop = Supplier.objects.create(
-        name="TB Sinar Jaya", owner_name="Hendra", address="Jl. Sultan Thaha", kelurahan=kel
-    )
-    order = PurchaseOrder.objects.create(
-        proposal=site,
         supplier=shop,
-        state="issued",
-        number="1/SP/BB/2026",
-        sequence=1,
-        total=total,
-        created_by=lurah,
-        issued_at=timezone.now() - timedelta(days=60),
-    )
-    delivery = Delivery.objects.create(
-        order=order,
-        delivered_on=today - timedelta(days=50),
-        received_by_name="Ahmad Hidayat",
-        recorded_by=lurah,
-    )
-    for i, (name, unit, qty, price) in enumerate(materials):
-        line = PurchaseOrderLine.objects.create(
-            order=order,
-            description=name,
-            unit=unit,
-            quantity=qty,
-            unit_price=price,
-            line_total=int(qty * price),
-            position=i,
-        )
-        DeliveryLine.objects.create(delivery=delivery, order_line=line, quantity=qty)
-    Payment.objects.create(
-        order=order,
-        invoice_number="INV-1",
-        amount=total,
-        paid_on=today - timedelta(days=40),
-        reference="SP2D 1",
-        recorded_by=lurah,
+        paid=True,
     )
     for i in range(8):
         services.work_day_add(

@@ -44,16 +44,18 @@ class Clock:
 
 
 def build(count: int):
-    """A year with envelopes, a shop and a lurah per kelurahan, `count` designated sites."""
-    from django.contrib.auth.hashers import make_password
-
-    from bangkit.models import RT, FiscalYear, Kecamatan, Kelurahan, Role, User
+    """A year with envelopes, a shop per kelurahan and `count` designated sites, walked there
+    through the services by the test suite's factories (tests.factories): each proposal is
+    made by its Ketua RT, verified by kelurahan and kecamatan, and designated in one SK Camat
+    per kecamatan. Returns (proposal, its lurah) pairs."""
+    from bangkit.models import RT, FiscalYear, Kecamatan, Kelurahan, Role
     from budgets.models import BudgetEnvelope
     from procurement.importing import reference_price_import
     from procurement.models import Supplier
-    from proposals.models import Proposal, RABLine, WorkType
+    from proposals.models import WorkType
+    from tests import factories
 
-    fiscal_year = FiscalYear.objects.create(year=YEAR, status="execution")
+    fiscal_year = factories.FiscalYearFactory(year=YEAR, status=FiscalYear.Status.EXECUTION)
     work_type = WorkType.objects.order_by("pk").first()
     reference_price_import(
         file_or_rows=Path(__file__).resolve().parent.parent / "fixtures/reference_prices_2026.csv",
@@ -61,46 +63,32 @@ def build(count: int):
     )
     for kec in Kecamatan.objects.all():
         BudgetEnvelope.objects.create(fiscal_year=fiscal_year, kecamatan=kec, amount=10**12)
-    password = make_password("bench")
     places = list(Kelurahan.objects.existing_in(YEAR).order_by("code"))
-    users, rts = {}, {}
+    rts, lurahs = {}, {}
     for kel in places:
-        users[kel.pk] = User.objects.create(
-            username=f"lurah-{kel.pk}", role=Role.KELURAHAN, kelurahan=kel, password=password
-        )
+        lurahs[kel.pk] = factories.actor_for(Role.KELURAHAN, kel)
         rts[kel.pk] = RT.objects.create(kelurahan=kel, number=1, households=80)
         Supplier.objects.create(
             name=f"TB {kel.name}", owner_name="Pemilik", address="Jl. Uji", kelurahan=kel
         )
-    proposals = []
+    verified = {}
     for n in range(count):
         kel = places[n % len(places)]
-        proposal = Proposal.objects.create(
-            fiscal_year=fiscal_year,
+        proposal = factories.ProposalFactory(
             rt=rts[kel.pk],
-            kelurahan=kel,
-            title=f"Rabat beton {n}",
+            fiscal_year=fiscal_year,
             work_type=work_type,
+            title=f"Rabat beton {n}",
             location_description="Gang uji",
             planned_volume=Decimal("50"),
             planned_width=Decimal("1.5"),
-            state="designated",
-            designated_budget=25_000_000,
+            rab=RAB,
+            state="kecamatan_verified",
         )
-        RABLine.objects.bulk_create(
-            RABLine(
-                proposal=proposal,
-                material=m,
-                unit=u,
-                quantity=q,
-                unit_price=p,
-                line_total=int(q * p),
-                position=i,
-            )
-            for i, (m, u, q, p) in enumerate(RAB)
-        )
-        proposals.append((proposal, users[kel.pk]))
-    return proposals
+        verified.setdefault(kel.kecamatan_id, []).append(proposal)
+    for proposals in verified.values():
+        factories.designate(proposals)
+    return [(p, lurahs[p.kelurahan_id]) for ps in verified.values() for p in ps]
 
 
 def main() -> None:
@@ -110,6 +98,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bangkit-bench-"))
     cleanup = configure(tmp)
     try:
+        from django.conf import settings
         from django.core.files.uploadedfile import SimpleUploadedFile
         from django.core.management import call_command
         from django.db import connection
@@ -121,10 +110,15 @@ def main() -> None:
         from procurement import exports, selectors, services
         from procurement.models import Supplier
 
+        settings.MEDIA_ROOT = str(tmp / "media")  # the SKs, documents and photos of the run
         call_command("migrate", verbosity=0)
         with contextlib.redirect_stdout(io.StringIO()):
             call_command("load_regions", verbosity=0)
-        proposals = build(options.orders)
+        from django.db import transaction
+
+        # One transaction: the walk's hundreds of small commits would wait on the disk.
+        with Clock(f"build {options.orders} designated sites (not a target)"), transaction.atomic():
+            proposals = build(options.orders)
         print(
             f"Procurement benchmark: {options.orders} orders, {connection.vendor} "
             f"({connection.settings_dict['NAME']})"

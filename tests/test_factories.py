@@ -192,6 +192,16 @@ def test_draft_decree_and_order_stay_drafts(rt):
     assert designated.state == State.DESIGNATED
 
 
+def test_a_bast_signed_on_paper_is_recorded_by_the_kelurahan(rt):
+    proposal = factories.ProposalFactory(rt=rt, state=State.MATERIALS_RECEIVED, bast_on_paper=True)
+
+    handover = Handover.objects.get(proposal=proposal)
+    assert handover.signed_on_paper and handover.is_complete and handover.rt_confirmed_by is None
+    step = proposal.transitions.get(transition="receive_materials")
+    assert step.actor.role == Role.KELURAHAN
+    assert audit_actions(handover) == ["handover_record", "handover_complete"]
+
+
 def test_unknown_fields_are_refused(rt):
     with pytest.raises(TypeError):
         factories.ProposalFactory(rt=rt, colour="merah")

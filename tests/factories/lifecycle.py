@@ -33,6 +33,7 @@ from procurement import services as procurement_services
 from procurement.models import Handover, PurchaseOrder, Supplier
 from proposals import services as proposal_services
 from proposals.models import MusrenbangEntry, Proposal
+from proposals.rules import STAGE_OWNER
 from proposals.states import State
 from reporting import selectors as reporting_selectors
 from reporting import services as reporting_services
@@ -245,7 +246,7 @@ def _receive(proposal, *, paid=False, bast_on_paper=False, **_):
     lurah = _lurah(proposal)
     for order in proposal.purchase_orders.filter(state=PurchaseOrder.State.ISSUED):
         deliver(order)
-        if paid:
+        if paid and order.payments.count() == 0:
             pay(order)
     rt_user = _rt_user(proposal)
     handover = procurement_services.handover_record(
@@ -330,10 +331,7 @@ def advance(proposal: Proposal, state: str, *, cancelled_from: str | None = None
     proposal = _refreshed(proposal)  # a stale object must not walk a step twice
     if state == State.CANCELLED:
         proposal = advance(proposal, cancelled_from or State.DRAFT, **options)
-        owner = {State.DRAFT: Role.RT, State.MUSRENBANG: Role.RT}.get(proposal.state)
-        from proposals.rules import STAGE_OWNER
-
-        owner = owner or STAGE_OWNER[proposal.state]
+        owner = STAGE_OWNER[proposal.state]
         return _refreshed(_transition(proposal, "cancel", owner, note=REASON))
     if state in SIDE_STATES:
         source, action, role = SIDE_STATES[state]
@@ -519,7 +517,8 @@ class PurchaseOrderFactory(factory.Factory):
 
 
 def deliver(order: PurchaseOrder, *, delivered_on: date | None = None):
-    """Everything still missing from an issued order arrives today, accepted in full."""
+    """Everything still missing from an issued order arrives today, accepted in full (None if
+    nothing is missing)."""
     from procurement import selectors
 
     proposal = order.proposal
@@ -528,6 +527,8 @@ def deliver(order: PurchaseOrder, *, delivered_on: date | None = None):
         for line in selectors.order_lines_with_progress(order)
         if line.shortfall > 0
     }
+    if not quantities:
+        return None
     return procurement_services.delivery_record(
         order=order,
         actor=_lurah(proposal),

@@ -23,6 +23,7 @@ from reporting import services
 from reporting.models import ProgressPhoto, SwadayaContribution
 from tests.portal import project_world
 from tests.portal.project_world import SITE_POINT, TODAY, complete, hidden_sites
+from verification.models import Decree
 
 # The world's fixtures, on the real regions.
 world = project_world.world
@@ -261,7 +262,8 @@ def test_site_page_shows_what_where_money_work_photos_report_and_qr(client, comp
     assert completed.title in html
     assert "RT 03, Kelurahan Simpang IV Sipin, Kecamatan Telanaipura" in html
     assert 'class="svg-site"' in html and 'class="svg-kelurahan"' in html
-    assert "SK Nomor 1/SK/BB/KEC.UJI/2026" in html
+    decree = Decree.objects.get(locations__proposal=completed)  # issued by the Camat's service
+    assert f"SK Nomor {decree.number}" in html
     assert html.count("Rp 10.000.000") >= 3  # designated (and in the SK), ordered, delivered
     assert "Rp 9.999.999" in html  # paid
     assert "Konsumsi (makan dan minum)" in html and "Rp 900.000" in html

@@ -37,8 +37,9 @@ def test_figures_match_hand_computed_values(sites, world):
     # Four public sites (the cancelled one and the one without a budget do not count).
     assert (figures.sites, figures.designated, figures.under_way, figures.completed) == (4, 1, 2, 1)
     assert figures.city_budget == 4 * ORDER_TOTAL
-    # Only the completed site's paid amount is stored (the others' orders are made by ORM).
-    assert figures.city_paid == ORDER_TOTAL - 1
+    # Paid: the completed site's amount (set by hand) and the procurement site's, paid through
+    # the services; the in-progress site's orders are ORM rows, which store no amount.
+    assert figures.city_paid == (ORDER_TOTAL - 1) + ORDER_TOTAL
     assert figures.community == 900_000 + 1_500_000
     # Work days of 10 + 4 and 6 + 6 people: the most on one day is 14.
     assert figures.participants == 14

@@ -1,4 +1,5 @@
-"""Fixtures for proposal tests: a small two-kecamatan world, its users, proposals by ORM."""
+"""Fixtures for proposal tests: a small two-kecamatan world, its users, proposals walked
+through the services (or ORM rows where the services cannot, or should not, make them)."""
 
 import hashlib
 from dataclasses import dataclass, field
@@ -8,18 +9,16 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Max
 
-from bangkit.models import RT, FiscalYear, Kecamatan, Kelurahan, Role, User, WorkType
-from proposals.models import Attachment, MusrenbangEntry, Proposal, RABLine
+from bangkit.models import RT, AuditEvent, FiscalYear, Kecamatan, Kelurahan, Role, User, WorkType
+from proposals.models import Attachment, MusrenbangEntry, Proposal, RABLine, TransitionLog
+from proposals.services import PROPOSAL_FIELDS
 from tests import factories
 
-# Attachments the FiscalYearFactory requires before submission: kind → how many.
-COMPLETE_DOCUMENTS = {"proposal_letter": 1, "site_photo": 2, "attendance": 1}
-# Rp 7.500.000 + Rp 2.500.000 = Rp 10.000.000: well under every tier.
-DEFAULT_RAB = [
-    ("Semen 50 kg", "sak", Decimal("100"), 75_000),
-    ("Pasir", "m³", Decimal("10"), 250_000),
-]
+# Attachments the FiscalYearFactory requires before submission, and a RAB of Rp 10.000.000.
+COMPLETE_DOCUMENTS = factories.COMPLETE_DOCUMENTS
+DEFAULT_RAB = factories.DEFAULT_RAB
 SMALL_PDF = factories.pdf_bytes()
 
 
@@ -124,12 +123,64 @@ def add_rab_lines(proposal, rab):
     RABLine.objects.bulk_create(lines)
 
 
+# The states make_proposal walks to through the services. From the SK Camat on, a proposal
+# stays an ORM row here: these tests are about the proposal's own state, and the rules
+# matrices would otherwise issue hundreds of SKs, orders and reports (about 1 s each).
+WALKED_STATES = {
+    "draft",
+    "submitted",
+    "kelurahan_verified",
+    "kecamatan_verified",
+    "rejected",
+    "deferred",
+    "cancelled",
+}
+
+
+def _walkable(world, state, rt, documents, rab, fields) -> bool:
+    """Whether the services can make this proposal (else the test is about what they refuse)."""
+    if state not in WALKED_STATES or not set(fields) <= set(PROPOSAL_FIELDS):
+        return False
+    if state in ("draft", "cancelled"):
+        return True
+    complete = all((documents or {}).get(k, 0) >= n for k, n in COMPLETE_DOCUMENTS.items())
+    total = sum(int(Decimal(qty) * price) for _, _, qty, price in rab or [])
+    ceiling = world.fiscal_year.ceiling_for(rt.households)
+    return complete and 0 < total <= (ceiling or 0)
+
+
+# Where the log and the audit trail stood when each proposal was made (walked or not): its
+# walk writes rows of its own, and a test sees only those written after it (new_logs…).
+_MADE_AT: dict[int, tuple[int, int]] = {}
+
+
+def _mark(proposal: Proposal) -> Proposal:
+    _MADE_AT[proposal.pk] = (
+        TransitionLog.objects.aggregate(m=Max("pk"))["m"] or 0,
+        AuditEvent.objects.aggregate(m=Max("pk"))["m"] or 0,
+    )
+    return proposal
+
+
+def new_logs(proposal: Proposal):
+    """The transition log rows written since `proposal` was made by make_proposal."""
+    return TransitionLog.objects.filter(pk__gt=_MADE_AT[proposal.pk][0])
+
+
+def new_audits(proposal: Proposal):
+    """The audit rows written since `proposal` was made by make_proposal."""
+    return AuditEvent.objects.filter(pk__gt=_MADE_AT[proposal.pk][1])
+
+
 @pytest.fixture
 def make_proposal(world):
-    """A proposal in any state, built by the ORM (fast); complete documents and RAB by default.
+    """A proposal in any state; complete documents and RAB by default.
 
-    The documents share one small stored file and are inserted in one query: the matrix
-    builds hundreds of proposals and only their count matters to the guards.
+    Walked through the services (tests.factories.ProposalFactory) up to the kecamatan's
+    verification, rejected, deferred or cancelled (by the Ketua RT, from the draft). An ORM
+    row (fast) for a later state, a state the services refuse to reach with these documents
+    or RAB, or `orm=True` (a test of what the database itself refuses): its documents share
+    one small stored file and are inserted in one query.
     """
 
     def make(
@@ -139,9 +190,31 @@ def make_proposal(world):
         documents=COMPLETE_DOCUMENTS,
         rab=DEFAULT_RAB,
         entry=None,
+        orm=False,
         **fields,
     ) -> Proposal:
         rt = rt or world.rt
+        if not orm and _walkable(world, state, rt, documents, rab, fields):
+            values = {
+                "title": "Rabat beton gang Kenanga",
+                "work_type": world.work_type,
+                "location_description": "Gang Kenanga, dari masjid sampai ujung",
+                "planned_volume": Decimal("120"),
+                "planned_width": Decimal("1.50"),
+                "households_benefiting": 40,
+            }
+            values.update(fields)
+            return _mark(
+                factories.ProposalFactory(
+                    rt=rt,
+                    fiscal_year=world.fiscal_year,
+                    state=state,
+                    documents=documents,
+                    rab=rab,
+                    entry=entry,
+                    **values,
+                )
+            )
         values = {
             "fiscal_year": world.fiscal_year,
             "rt": rt,
@@ -177,7 +250,7 @@ def make_proposal(world):
             )
         if rab:
             add_rab_lines(proposal, rab)
-        return proposal
+        return _mark(proposal)
 
     return make
 

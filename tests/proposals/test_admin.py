@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bangkit.models import RT, AuditEvent, Kecamatan, Kelurahan, Role
+from proposals import services
 from proposals.models import CitizenSupport, MusrenbangEntry, TransitionLog
 from tests.factories import make_user
 from tests.spreadsheets import PAYLOADS, cell_types, csv_fields, xlsx_rows
@@ -447,16 +448,13 @@ def test_lurah_sees_only_entries_of_the_own_kelurahan(regions, client):
 
 @pytest.fixture
 def proposal(make_proposal, world):
-    proposal = make_proposal("submitted")
-    TransitionLog.objects.create(
-        proposal=proposal,
-        transition="submit",
-        from_state="draft",
-        to_state="submitted",
+    # Submitted by the Ketua RT with a note, through the service: it logs the step.
+    return services.proposal_transition(
+        proposal=make_proposal("draft"),
         actor=world.users["rt_own"],
+        action="submit",
         note="Mohon diverifikasi",
     )
-    return proposal
 
 
 def test_proposal_list_shows_the_rab_total(proposal, world, client, django_assert_max_num_queries):
@@ -607,7 +605,7 @@ def test_proposal_outside_the_area_is_not_found(proposal, world, client):
 
 def test_transition_logs_are_read_only(proposal, world, client):
     client.force_login(world.users["bappeda"])
-    log = TransitionLog.objects.get()
+    log = TransitionLog.objects.get(transition="submit")
 
     changelist = client.get(reverse("admin:proposals_transitionlog_changelist"))
     change = client.get(reverse("admin:proposals_transitionlog_change", args=[log.pk]))

@@ -11,11 +11,11 @@ import pytest
 from django.db import connection, transaction
 
 from bangkit.errors import ActionRefused
-from bangkit.models import AuditEvent, Role
+from bangkit.models import Role
 from proposals import services
 from proposals.models import Proposal, TransitionLog
 from tests import factories
-from tests.proposals.conftest import checklist_for
+from tests.proposals.conftest import checklist_for, new_audits, new_logs
 
 pytestmark = [
     pytest.mark.skipif(
@@ -112,9 +112,9 @@ def test_verify_and_reject_at_the_same_moment(world, make_proposal, second_lurah
     final = Proposal.objects.get(pk=proposal.pk)
     assert final.state == winner.state
     assert final.state in ("kelurahan_verified", "rejected")
-    log = TransitionLog.objects.get(proposal=proposal)
+    log = new_logs(proposal).get(proposal=proposal)
     assert log.to_state == final.state
-    assert AuditEvent.objects.filter(object_id=str(proposal.pk)).count() == 1
+    assert new_audits(proposal).filter(object_id=str(proposal.pk)).count() == 1
     loser = next(r for r in results if isinstance(r, ActionRefused))
     assert (log.actor.first_name in loser.message) and (log.get_to_state_display() in loser.message)
 
@@ -160,7 +160,7 @@ def test_a_double_submission_of_the_same_draft(world, make_proposal):
 
     one_winner(results)
     assert Proposal.objects.get(pk=proposal.pk).state == "submitted"
-    assert TransitionLog.objects.filter(proposal=proposal).count() == 1
+    assert new_logs(proposal).filter(proposal=proposal).count() == 1
 
 
 def test_a_decision_waits_for_the_row_lock_then_sees_the_new_state(world, make_proposal):
@@ -198,4 +198,4 @@ def test_a_decision_waits_for_the_row_lock_then_sees_the_new_state(world, make_p
     assert isinstance(outcome.get("error"), ActionRefused)
     assert "sudah diproses oleh Sri Lubis (Diverifikasi kelurahan)" in outcome["error"].message
     assert Proposal.objects.get(pk=proposal.pk).state == "kelurahan_verified"
-    assert TransitionLog.objects.filter(proposal=proposal).count() == 1
+    assert new_logs(proposal).filter(proposal=proposal).count() == 1

@@ -4,10 +4,9 @@ import pytest
 from django.db import transaction
 
 from bangkit.errors import ActionRefused, NotInScope
-from bangkit.models import AuditEvent
 from proposals import rules, services
-from proposals.models import Proposal, TransitionLog
-from tests.proposals.conftest import checklist_for
+from proposals.models import Proposal
+from tests.proposals.conftest import checklist_for, new_audits, new_logs
 
 STATES = [
     "musrenbang",
@@ -129,7 +128,7 @@ def test_transition_matrix(world, make_proposal, state, action):
             if outcomes[role] == "allowed":
                 # Then the state moves, and one log row and one audit row record it
                 assert after.state == TARGET[action], cell
-                log = TransitionLog.objects.get(proposal=proposal)
+                log = new_logs(proposal).get(proposal=proposal)
                 assert (log.transition, log.actor, log.from_state, log.to_state, log.note) == (
                     action,
                     actor,
@@ -142,7 +141,7 @@ def test_transition_matrix(world, make_proposal, state, action):
                     assert log.checklist == {item.text: True for item in items}, cell
                 else:
                     assert log.checklist == {}, cell
-                audit = AuditEvent.objects.get()
+                audit = new_audits(proposal).get()
                 assert (audit.action, audit.actor, audit.object_id) == (
                     f"proposal_{action}",
                     actor,
@@ -151,8 +150,8 @@ def test_transition_matrix(world, make_proposal, state, action):
             else:
                 # Then nothing changed: state, log, audit trail, history
                 assert (after.state, after.updated_at) == (before.state, before.updated_at), cell
-                assert not TransitionLog.objects.exists(), cell
-                assert not AuditEvent.objects.exists(), cell
+                assert not new_logs(proposal).exists(), cell
+                assert not new_audits(proposal).exists(), cell
                 assert after.history.count() == history_rows, cell
             transaction.set_rollback(True)
 

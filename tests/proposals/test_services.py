@@ -17,7 +17,7 @@ from proposals.codes import code_check
 from proposals.models import Attachment, Proposal, RABLine, State, TransitionLog
 from proposals.services import RABInput
 from tests import factories
-from tests.proposals.conftest import checklist_for
+from tests.proposals.conftest import checklist_for, new_audits, new_logs
 
 REASON = "Lahan belum ada surat hibah dari pemilik."
 
@@ -30,8 +30,8 @@ def refused(**kwargs) -> ActionRefused:
 
 def assert_unchanged(proposal, state):
     assert Proposal.objects.get(pk=proposal.pk).state == state
-    assert not TransitionLog.objects.filter(proposal=proposal).exists()
-    assert not AuditEvent.objects.exists()
+    assert not new_logs(proposal).filter(proposal=proposal).exists()
+    assert not new_audits(proposal).exists()
 
 
 # --- Submission guards -------------------------------------------------------------------
@@ -169,7 +169,7 @@ def test_a_complete_draft_is_submitted_without_a_note(world, make_proposal):
 
     services.proposal_transition(proposal=proposal, actor=world.users["rt_own"], action="submit")
 
-    log = TransitionLog.objects.get(proposal=proposal)
+    log = new_logs(proposal).get(proposal=proposal)
     assert (log.from_state, log.to_state, log.note) == ("draft", "submitted", "")
 
 
@@ -207,7 +207,7 @@ def test_ten_characters_are_a_reason_enough(world, make_proposal, action, state,
         proposal=proposal, actor=world.users[role], action=action, note="  Tidak ada.  "
     )
 
-    assert TransitionLog.objects.get(proposal=proposal).note == "Tidak ada."
+    assert new_logs(proposal).get(proposal=proposal).note == "Tidak ada."
 
 
 @pytest.mark.parametrize(
@@ -284,7 +284,7 @@ def test_a_decision_on_a_stale_page_names_who_decided_first(world, make_proposal
 
     # Then they are told who already decided, and nothing else is written
     assert "sudah diproses oleh Sri Lubis" in error.message
-    assert TransitionLog.objects.filter(proposal=proposal).count() == 1
+    assert new_logs(proposal).filter(proposal=proposal).count() == 1
     assert Proposal.objects.get(pk=proposal.pk).state == "kelurahan_verified"
 
 
@@ -334,7 +334,7 @@ def test_the_rab_is_saved_with_computed_totals_and_audited(world, make_proposal)
     assert lines == [("Semen 50 kg", 187_500), ("Pasir cor", 750_000)]
     assert Proposal.objects.get(pk=proposal.pk).rab_total == 937_500
     assert Proposal.objects.with_rab_total().get(pk=proposal.pk).rab_total == 937_500
-    audit = AuditEvent.objects.get(action="proposal_update")
+    audit = new_audits(proposal).get(action="proposal_update")
     assert audit.data["rab"] == "2 baris, total 937500"
 
 
@@ -424,7 +424,7 @@ def test_an_invalid_rab_line_saves_nothing(world, make_proposal):
 
     assert Proposal.objects.get(pk=proposal.pk).title == "Rabat beton gang Kenanga"
     assert proposal.rab_lines.count() == 2
-    assert not AuditEvent.objects.exists()
+    assert not new_audits(proposal).exists()
 
 
 # --- Editing and creating ------------------------------------------------------------------

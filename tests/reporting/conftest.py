@@ -22,6 +22,7 @@ from procurement.models import (
 )
 from proposals.models import Proposal, RABLine, WorkType
 from tests import factories
+from tests.factories import lifecycle
 from verification.models import Decree, DecreeLocation
 
 TODAY = timezone.localdate()
@@ -90,10 +91,21 @@ def world(db) -> World:
     )
 
 
+# The states make_site walks to through the services; the later ones stay ORM rows: a walk
+# to them records its own work day, photos and report, and these tests count every one.
+WALKED_STATES = ("procurement", "materials_received")
+
+
 @pytest.fixture
 def make_site(world):
-    """A designated site by ORM in `state`, with its SK Camat, an issued order fully delivered
-    and paid (unless `orders=False`)."""
+    """A designated site in `state` with its SK Camat (dated `decree_date`), an issued order
+    from TB Sinar Jaya fully delivered and paid (unless `orders=False`).
+
+    Walked through the services (tests.factories.ProposalFactory) when it can be: verified,
+    SK issued, ordered, delivered, paid and, for materials_received, its BAST recorded by the
+    kelurahan and confirmed by the Ketua RT. A site with no SK or no order cannot be, nor is a
+    site at work or reported (see WALKED_STATES): those stay ORM rows.
+    """
 
     def make(
         *,
@@ -109,86 +121,124 @@ def make_site(world):
         fiscal_year = fiscal_year or world.fiscal_year
         world.sites += 1
         n = world.sites
-        lurah = User.objects.filter(role=Role.KELURAHAN, kelurahan=rt.kelurahan).first()
-        camat = User.objects.filter(role=Role.KECAMATAN, kecamatan=rt.kelurahan.kecamatan).first()
-        proposal = Proposal.objects.create(
-            fiscal_year=fiscal_year,
+        if state not in WALKED_STATES or not orders or decree_date is None:
+            return _site_by_orm(
+                world,
+                n,
+                rt=rt,
+                state=state,
+                point=point,
+                orders=orders,
+                decree_date=decree_date,
+                planned_volume=planned_volume,
+                fiscal_year=fiscal_year,
+            )
+        proposal = factories.ProposalFactory(
             rt=rt,
-            kelurahan=rt.kelurahan,
-            title=f"Rabat beton gang Melati {n}",
+            fiscal_year=fiscal_year,
             work_type=world.work_type,
+            title=f"Rabat beton gang Melati {n}",
             location_description="Gang Melati, dari masjid sampai ujung",
             latitude=point[0] if point else None,
             longitude=point[1] if point else None,
             planned_volume=planned_volume,
             planned_width=Decimal("1.5"),
-            designated_budget=ORDER_TOTAL,
-            state=state,
+            households_benefiting=0,  # as the ORM rows: a figure only some tests fill in
+            rab=ORDER,
+            state="procurement",
+            decree_date=decree_date,
+            supplier=world.supplier,
         )
-        for i, (material, unit, qty, price) in enumerate(ORDER):
-            RABLine.objects.create(
-                proposal=proposal,
-                material=material,
-                unit=unit,
-                quantity=qty,
-                unit_price=price,
-                position=i,
-            )
-        if decree_date is not None:
-            decree = Decree.objects.create(
-                kecamatan=rt.kelurahan.kecamatan,
-                fiscal_year=fiscal_year,
-                state="issued",
-                number=f"{n}/SK/BB/KEC.UJI/{fiscal_year.year}",
-                title="Penetapan Lokasi Kegiatan Bangkit Berdaya",
-                menimbang="a. bahwa",
-                mengingat="1. Perwal",
-                clauses=["Menetapkan lokasi"],
-                decree_date=decree_date,
-                signatory_name="Hasan Rambe",
-                created_by=camat,
-            )
-            DecreeLocation.objects.create(decree=decree, proposal=proposal, budget=ORDER_TOTAL)
-        if orders:
-            order = PurchaseOrder.objects.create(
-                proposal=proposal,
-                supplier=world.supplier,
-                state="issued",
-                number=f"SP-{n:03d}",
-                sequence=n,
-                total=ORDER_TOTAL,
-                created_by=lurah,
-                issued_by=lurah,
-                issued_at=timezone.now() - timedelta(days=40),
-            )
-            delivery = Delivery.objects.create(
-                order=order,
-                delivered_on=TODAY - timedelta(days=35),
-                received_by_name="Ahmad Hidayat",
-                recorded_by=lurah,
-            )
-            for i, (material, unit, qty, price) in enumerate(ORDER):
-                line = PurchaseOrderLine.objects.create(
-                    order=order,
-                    description=material,
-                    unit=unit,
-                    quantity=qty,
-                    unit_price=price,
-                    line_total=int(qty * price),
-                    position=i,
-                )
-                DeliveryLine.objects.create(delivery=delivery, order_line=line, quantity=qty)
-            Payment.objects.create(
-                order=order,
-                invoice_number=f"INV-{n}",
-                amount=ORDER_TOTAL,
-                paid_on=TODAY - timedelta(days=30),
-                reference="SP2D 1",
-                recorded_by=lurah,
-            )
+        for order in proposal.purchase_orders.all():
+            lifecycle.deliver(order)
+            lifecycle.pay(order)
+        if state == "materials_received":
+            proposal = factories.advance(proposal, state)
         return proposal
 
     return make
+
+
+def _site_by_orm(world, n, *, rt, state, point, orders, decree_date, planned_volume, fiscal_year):
+    """The same site written by the ORM: the SK, order, delivery and payment as rows."""
+    lurah = User.objects.filter(role=Role.KELURAHAN, kelurahan=rt.kelurahan).first()
+    camat = User.objects.filter(role=Role.KECAMATAN, kecamatan=rt.kelurahan.kecamatan).first()
+    proposal = Proposal.objects.create(
+        fiscal_year=fiscal_year,
+        rt=rt,
+        kelurahan=rt.kelurahan,
+        title=f"Rabat beton gang Melati {n}",
+        work_type=world.work_type,
+        location_description="Gang Melati, dari masjid sampai ujung",
+        latitude=point[0] if point else None,
+        longitude=point[1] if point else None,
+        planned_volume=planned_volume,
+        planned_width=Decimal("1.5"),
+        designated_budget=ORDER_TOTAL,
+        state=state,
+    )
+    for i, (material, unit, qty, price) in enumerate(ORDER):
+        RABLine.objects.create(
+            proposal=proposal,
+            material=material,
+            unit=unit,
+            quantity=qty,
+            unit_price=price,
+            position=i,
+        )
+    if decree_date is not None:
+        decree = Decree.objects.create(
+            kecamatan=rt.kelurahan.kecamatan,
+            fiscal_year=fiscal_year,
+            state="issued",
+            number=f"{n}/SK/BB/KEC.UJI/{fiscal_year.year}",
+            title="Penetapan Lokasi Kegiatan Bangkit Berdaya",
+            menimbang="a. bahwa",
+            mengingat="1. Perwal",
+            clauses=["Menetapkan lokasi"],
+            decree_date=decree_date,
+            signatory_name="Hasan Rambe",
+            created_by=camat,
+        )
+        DecreeLocation.objects.create(decree=decree, proposal=proposal, budget=ORDER_TOTAL)
+    if orders:
+        order = PurchaseOrder.objects.create(
+            proposal=proposal,
+            supplier=world.supplier,
+            state="issued",
+            number=f"SP-{n:03d}",
+            sequence=n,
+            total=ORDER_TOTAL,
+            created_by=lurah,
+            issued_by=lurah,
+            issued_at=timezone.now() - timedelta(days=40),
+        )
+        delivery = Delivery.objects.create(
+            order=order,
+            delivered_on=TODAY - timedelta(days=35),
+            received_by_name="Ahmad Hidayat",
+            recorded_by=lurah,
+        )
+        for i, (material, unit, qty, price) in enumerate(ORDER):
+            line = PurchaseOrderLine.objects.create(
+                order=order,
+                description=material,
+                unit=unit,
+                quantity=qty,
+                unit_price=price,
+                line_total=int(qty * price),
+                position=i,
+            )
+            DeliveryLine.objects.create(delivery=delivery, order_line=line, quantity=qty)
+        Payment.objects.create(
+            order=order,
+            invoice_number=f"INV-{n}",
+            amount=ORDER_TOTAL,
+            paid_on=TODAY - timedelta(days=30),
+            reference="SP2D 1",
+            recorded_by=lurah,
+        )
+    return proposal
 
 
 @pytest.fixture
