@@ -1030,15 +1030,16 @@ def slums(user, filters: Filters) -> list[Table]:
         .annotate(n=Count("pk"))
     )
     done = defaultdict(int)
+    done_years = defaultdict(set)  # kelurahan id: the years with a completed site
     for row in completed:
         done[(row["fiscal_year__year"], row["kelurahan_id"])] += row["n"]
+        if row["n"]:
+            done_years[row["kelurahan_id"]].add(row["fiscal_year__year"])
     first_handled: dict = {}
     for area in areas:
-        years = sorted(
-            y for (y, k), n in done.items() if k == area.kelurahan_id and n and area.holds_in(y)
-        )
+        years = [y for y in done_years.get(area.kelurahan_id, ()) if area.holds_in(y)]
         if years:
-            first_handled[area.pk] = years[0]
+            first_handled[area.pk] = min(years)
     table = Table(
         "kumuh",
         "Kawasan kumuh (SDG 11.1)",
