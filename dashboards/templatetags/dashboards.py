@@ -2,7 +2,8 @@
 
 from django import template
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 _RECORDS: list[str] = []
@@ -16,12 +17,20 @@ def _records_path() -> str:
 
 
 @register.simple_tag
-def figure_cell(c):
-    css = "num" if c.kind != "text" else "main"
-    if c.link:
-        url = f"{_records_path()}?{c.link}"
-        return format_html('<td class="{}"><a href="{}">{}</a></td>', css, url, c.shown)
-    return format_html('<td class="{}">{}</td>', css, c.shown)
+def figure_row(cells):
+    """A row of table cells: each number in Indonesian notation, linked to its records. One
+    tag per row, not per cell: a ten-year page has thousands of cells."""
+    records = _records_path()
+    parts = []
+    for c in cells:
+        css = "num" if c.kind != "text" else "main"
+        shown = escape(c.shown)
+        if c.link:
+            url = escape(f"{records}?{c.link}")
+            parts.append(f'<td class="{css}"><a href="{url}">{shown}</a></td>')
+        else:
+            parts.append(f'<td class="{css}">{shown}</td>')
+    return mark_safe("".join(parts))  # noqa: S308 (every value escaped above)
 
 
 @register.simple_tag
