@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "reporting",
     "portal",
     "dashboards",
+    "audit",
     "demo",
 ]
 

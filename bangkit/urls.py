@@ -35,6 +35,7 @@ urlpatterns = [
     path("laporan/", include("reporting.urls")),
     path("dasbor/", include("dashboards.urls")),
     path("laporan-walikota/", include("dashboards.public_urls")),
+    path("audit/", include("audit.urls")),
     path("sk/", include("portal.decree_urls")),
     path("", include("portal.notification_urls")),
     path("", include("portal.public_urls")),

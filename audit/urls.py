@@ -1,0 +1,5 @@
+"""The Inspektorat's workspace under /audit/."""
+
+app_name = "audit"
+
+urlpatterns: list = []
