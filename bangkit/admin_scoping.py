@@ -360,11 +360,12 @@ class HistoryChangeHelper(HistoricalRecordContextHelper):
         return value
 
 
-def history_delta(newer, older) -> ModelDelta:
+def history_delta(newer, older, *, foreign_keys_are_objs: bool = True) -> ModelDelta:
     """What changed from ``older`` to ``newer``: simple-history's diff of the editable fields,
     plus the computed ones it leaves out (an order's total is not editable, and is what
-    matters), but not the timestamps that change on every save."""
-    delta = newer.diff_against(older, foreign_keys_are_objs=True)
+    matters), but not the timestamps that change on every save. Without
+    ``foreign_keys_are_objs`` a foreign key is its id (no query per changed key)."""
+    delta = newer.diff_against(older, foreign_keys_are_objs=foreign_keys_are_objs)
     changes = list(delta.changes)
     for field in newer.tracked_fields:
         if field.editable or getattr(field, "auto_now", False):
