@@ -125,3 +125,45 @@ def test_a_reviewed_flag_comes_back_when_its_evidence_changes(flag):
     assert not back.is_reviewed and back.was_reviewed_before
     assert Flag.objects.unreviewed().filter(pk=flag.pk).exists()
     assert back.review_note == NOTE  # the old note is still shown
+
+
+class CountingTask:
+    """Stands in for the task: counts what is enqueued, runs nothing."""
+
+    supports_defer = False
+
+    def __init__(self):
+        self.enqueued = 0
+
+    def get_backend(self):
+        return self
+
+    def enqueue(self):
+        self.enqueued += 1
+
+
+def test_changes_ask_for_one_refresh_after_the_commit(
+    settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    from django.core.cache import cache
+
+    from bangkit.services import audit_record
+
+    settings.AUDIT_FLAGS_REFRESH_ON_CHANGE = True
+    cache.delete(tasks.QUEUED_KEY)
+    counting = CountingTask()
+    monkeypatch.setattr(tasks, "refresh_flags", counting)
+    with django_capture_on_commit_callbacks(execute=True):
+        audit_record(actor=None, action="proposal_submit", summary="uji")
+        audit_record(actor=None, action="proposal_submit", summary="uji lagi")
+    assert counting.enqueued == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        audit_record(actor=None, action="proposal_submit", summary="masih menunggu")
+    assert counting.enqueued == 1  # one refresh is already waiting
+    cache.delete(tasks.QUEUED_KEY)  # as the refresh does when it starts
+    with django_capture_on_commit_callbacks(execute=True):
+        audit_record(actor=None, action="flag_review", summary="tinjauan")
+    assert counting.enqueued == 1  # a review changes no input of a rule
+    with django_capture_on_commit_callbacks(execute=True):
+        audit_record(actor=None, action="proposal_submit", summary="baru")
+    assert counting.enqueued == 2
