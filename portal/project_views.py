@@ -67,6 +67,8 @@ def project_list(request):
             "filter_query": filter_query,
             "stages": projects.STAGES,
             "attribution": projects.BOUNDARY_ATTRIBUTION,
+            # The open data of the year shown (the latest when every year is).
+            "open_data_year": filters.get("year") or next(iter(form.options["years"]), None),
             **_map_settings(),
         },
     )
