@@ -7,6 +7,8 @@ class PortalConfig(AppConfig):
 
     def ready(self):
         # Stage changes are mailed after commit: the receiver listens to proposals from above.
-        from portal.notifications import connect_signals
+        from portal import notifications, public_cache
 
-        connect_signals()
+        notifications.connect_signals()
+        # The public pages kept for visitors are renewed when a site's records change.
+        public_cache.connect_signals()

@@ -51,6 +51,7 @@ FILE_ROUTES = {
     "public:open_data_csv",
     "public:open_data_geojson",
     "audit:evidence",
+    "public:open_data_oc4ids",
 }
 SKIPPED_ROUTES = FILE_ROUTES | {"logout", "admin:logout", "admin:jsi18n", "admin:view_on_site"}
 # The same page whoever signs in (bar the menu): loaded once in the whole walk. A photo opened
