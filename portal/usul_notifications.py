@@ -64,7 +64,7 @@ def send_usulan_outcome(usulan_id: int, attempt: int = 1) -> bool:
     """The kelurahan's decision, to a confirmed address, once."""
     with transaction.atomic():
         usulan = (
-            ResidentUsulan.objects.select_for_update()
+            ResidentUsulan.objects.select_for_update(of=("self",))
             .select_related("rt", "kelurahan", "entry")
             .filter(pk=usulan_id)
             .first()
