@@ -8,6 +8,9 @@ from bangkit.models import Role
 SIGNED_IN_MENU = [
     ("Beranda", "home", None),
     ("Usulan", "proposals:list", {Role.RT, Role.KELURAHAN, Role.KECAMATAN, "city"}),
+    # e-Planning: residents' usulan for the kelurahan, the RT's list and meeting for the RT.
+    ("Usulan warga", "proposals:usulan_queue", {Role.KELURAHAN}),
+    ("Daftar RT", "proposals:rt_list", {Role.RT}),
     ("Prioritas", "verification:ranking", {Role.KECAMATAN, "city"}),
     ("SK Camat", "verification:decree_list", {Role.KECAMATAN, "city"}),
     ("Pagu", "budgets:envelopes", {"city"}),
@@ -36,6 +39,7 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         items = [
             ("Proyek", reverse("public:projects")),
+            ("Kirim usulan", reverse("usul:form")),
             ("Lacak usulan", reverse("public:track")),
             ("Dukung usulan", reverse("public:support_list")),
         ]

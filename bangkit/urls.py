@@ -37,6 +37,8 @@ urlpatterns = [
     path("laporan-walikota/", include("dashboards.public_urls")),
     path("audit/", include("audit.urls")),
     path("sk/", include("portal.decree_urls")),
+    # A resident's usulan without an account (e-Planning).
+    path("usul/", include("portal.usul_urls")),
     path("", include("portal.notification_urls")),
     path("", include("portal.public_urls")),
 ]

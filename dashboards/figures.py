@@ -158,7 +158,9 @@ def _logs_of(scoped, user, filters: Filters):
 
 
 def entries(user, filters: Filters):
-    return _filtered(MusrenbangEntry.objects.visible_to(user), filters, prefix="", year_path="year")
+    # A chain of entries carried from year to year counts once, in its last (funded) year.
+    counted = MusrenbangEntry.objects.visible_to(user).counted_once()
+    return _filtered(counted, filters, prefix="", year_path="year")
 
 
 def work_days(user, filters: Filters):

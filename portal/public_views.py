@@ -13,6 +13,7 @@ from bangkit.errors import ActionRefused
 from bangkit.models import FiscalYear
 from bangkit.params import query_page, query_params, query_text
 from bangkit.ratelimit import client_ip, is_post, rate_limited
+from portal import usul_views
 from proposals import rules
 from proposals.codes import normalize_code
 from proposals.models import MusrenbangEntry, Proposal, State, Transition, TransitionLog
@@ -118,6 +119,11 @@ def track(request, code=None):
                 .filter(code=normalized)
                 .first()
             )
+        if proposal is None and normalized:
+            # A resident's usulan has a code of the same kind, followed on the same page.
+            answer = usul_views.track_usulan(request, normalized, query)
+            if answer is not None:
+                return answer
         if proposal is None:
             status = 404
         else:

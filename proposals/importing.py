@@ -33,6 +33,7 @@ from bangkit.tabular import (
     parse_whole,
     quoted,
 )
+from proposals.codes import normalize_code
 from proposals.models import JAMBI_LAT, JAMBI_LON, MusrenbangEntry
 
 FIRST_YEAR, LAST_YEAR = 2014, 2100
@@ -127,6 +128,9 @@ def parse_source_id(value) -> str:
     # A text cell that went through a float somewhere: "17.0" is ID 17.
     if re.fullmatch(r"\d+\.0+", text):
         text = text.split(".")[0]
+    # A resident's entry goes by its tracking code: spelled any way, it is the same entry.
+    if text[:2].upper() == "BB":
+        return normalize_code(text) or text
     return text
 
 

@@ -48,9 +48,22 @@ class MusrenbangEntryQuerySet(ScopedQuerySet):
         # counts the supports of its own rows only (support_once_per_nik indexes entry first).
         return self.annotate(support_count=count_of(CitizenSupport.objects.all(), per="entry"))
 
+    def counted_once(self):
+        """Entries as the figures count them: a carried chain once, at its last year (the year
+        it was funded, or the latest it waited in), never again in the years it left."""
+        return self.filter(carried_to__isnull=True)
+
+
+class EntryOrigin(models.TextChoices):
+    """Where a Musrenbang entry came from: the spreadsheet, or a resident's online usulan."""
+
+    IMPORT = "import", _("Impor Musrenbang")
+    RESIDENT = "resident", _("Usulan warga (daring)")
+
 
 class MusrenbangEntry(models.Model):
-    """One wish from the Musrenbang data, as imported; the proposal grows from it."""
+    """One wish from the Musrenbang data, as imported (or accepted from a resident's usulan);
+    the proposal grows from it."""
 
     year = models.PositiveSmallIntegerField(_("tahun"), db_index=True)
     source_id = models.CharField(_("ID usulan"), max_length=50)
@@ -92,6 +105,25 @@ class MusrenbangEntry(models.Model):
         null=True,
         blank=True,
         validators=longitude_validators,
+    )
+    # A resident's entry keeps the usulan's tracking code as its source id, so the import of
+    # the kelurahan's Musrenbang sheet that lists it again updates it instead of adding a twin.
+    origin = models.CharField(
+        _("asal"), max_length=10, choices=EntryOrigin.choices, default=EntryOrigin.IMPORT
+    )
+    # The order the RT meeting decided (1 first); the import's own `priority` stays apart.
+    rt_rank = models.PositiveIntegerField(_("urutan rapat RT"), null=True, blank=True)
+    # An unfunded entry carried into the next year: the new year's row points at the old one.
+    carried_from = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="carried_to",
+        verbose_name=_("dibawa dari"),
+    )
+    first_year = models.PositiveSmallIntegerField(
+        _("tahun pertama diusulkan"), null=True, blank=True
     )
     imported_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -628,3 +660,153 @@ class CitizenSupport(models.Model):
 
     def __str__(self):
         return f"…{self.nik_last4} → {self.entry_id}"
+
+
+def new_usulan_code() -> str:
+    return new_tracking_code()
+
+
+def usulan_photo_path(instance, filename):
+    return f"usulan-warga/{instance.code}/{filename}"
+
+
+class ResidentUsulanQuerySet(ScopedQuerySet):
+    scope_rt = "rt"
+    scope_kelurahan = "kelurahan"
+    scope_kecamatan = "kelurahan__kecamatan"
+
+
+class ResidentUsulan(models.Model):
+    """A resident's idea sent online without an account, until the kelurahan decides on it.
+
+    The proposer is kept only as a keyed hash of the NIK and its last four digits; the e-mail
+    address (optional) only to tell them the outcome, once they confirmed it, and is forgotten
+    when that mail has gone."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Menunggu pemeriksaan kelurahan")
+        ACCEPTED = "accepted", _("Diterima ke daftar Musrenbang RT")
+        MERGED = "merged", _("Digabung dengan usulan yang sudah ada")
+        REJECTED = "rejected", _("Ditolak")
+
+    class RejectReason(models.TextChoices):
+        SPAM = "spam", _("Bukan usulan (spam)")
+        OUTSIDE_WORK_TYPES = "outside_work_types", _("Di luar jenis kegiatan program")
+        PRIVATE_LAND = "private_land", _("Lokasi di lahan pribadi")
+        OTHER = "other", _("Alasan lain")
+
+    code = models.CharField(
+        _("kode lacak"), max_length=24, unique=True, default=new_usulan_code, editable=False
+    )
+    year = models.PositiveSmallIntegerField(_("tahun"), db_index=True)
+    kelurahan = models.ForeignKey(Kelurahan, on_delete=models.PROTECT, verbose_name=_("kelurahan"))
+    rt = models.ForeignKey(RT, on_delete=models.PROTECT, related_name="+", verbose_name=_("RT"))
+    title = models.CharField(_("usulan"), max_length=200)
+    location_text = models.CharField(_("lokasi"), max_length=300)
+    problem = models.TextField(_("permasalahan"), max_length=2000)
+    work_type = models.ForeignKey(
+        WorkType, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("jenis kegiatan")
+    )
+    latitude = models.DecimalField(
+        _("lintang"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=latitude_validators,
+    )
+    longitude = models.DecimalField(
+        _("bujur"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=longitude_validators,
+    )
+    # EXIF-free copies only: the phone's original (its GPS, camera serial) is not kept.
+    photo = models.FileField(upload_to=usulan_photo_path, max_length=300, blank=True)
+    photo_thumbnail = models.FileField(upload_to=usulan_photo_path, max_length=300, blank=True)
+    nik_hash = models.CharField(max_length=64, db_index=True)
+    nik_last4 = models.CharField(max_length=4)
+    email = models.EmailField(_("e-mail untuk kabar"), blank=True)
+    email_token = models.CharField(max_length=64, blank=True)
+    email_confirmed_at = models.DateTimeField(null=True, blank=True)
+    outcome_mailed_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    reject_reason = models.CharField(
+        _("alasan penolakan"), max_length=20, choices=RejectReason.choices, blank=True
+    )
+    public_note = models.CharField(_("keterangan untuk publik"), max_length=500, blank=True)
+    entry = models.ForeignKey(
+        MusrenbangEntry,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="resident_usulan",
+        verbose_name=_("usulan Musrenbang"),
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = ResidentUsulanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("usulan warga")
+        verbose_name_plural = _("usulan warga")
+        constraints = [
+            models.CheckConstraint(
+                name="usulan_decided_has_entry",
+                condition=Q(status__in=["pending", "rejected"]) | Q(entry__isnull=False),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.title}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+
+def meeting_minutes_path(instance, filename):
+    return f"rapat-rt/{instance.year}/{instance.rt_id}/{filename}"
+
+
+class RTMeetingQuerySet(ScopedQuerySet):
+    scope_rt = "rt"
+    scope_kelurahan = "rt__kelurahan"
+    scope_kecamatan = "rt__kelurahan__kecamatan"
+
+
+class RTMeeting(models.Model):
+    """The RT's meeting on its Musrenbang list for a year: what the Musrenbang kelurahan gets."""
+
+    rt = models.ForeignKey(RT, on_delete=models.PROTECT, related_name="+", verbose_name=_("RT"))
+    year = models.PositiveSmallIntegerField(_("tahun"))
+    held_on = models.DateField(_("tanggal rapat"))
+    attendance = models.PositiveIntegerField(_("jumlah hadir"))
+    minutes = models.FileField(_("notulen"), upload_to=meeting_minutes_path, max_length=300)
+    minutes_sha256 = models.CharField(max_length=64)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    objects = RTMeetingQuerySet.as_manager()
+    history = history_records()
+
+    class Meta:
+        verbose_name = _("rapat RT")
+        verbose_name_plural = _("rapat RT")
+        constraints = [
+            models.UniqueConstraint(fields=["rt", "year"], name="rt_meeting_once_per_year"),
+        ]
+
+    def __str__(self):
+        return f"{self.rt} {self.year}"

@@ -151,3 +151,25 @@ def is_complete_for_submission(proposal) -> bool:
 def fits_ceiling(proposal) -> bool:
     ceiling = proposal.ceiling
     return ceiling is not None and 0 < proposal.rab_total <= ceiling
+
+
+# --- residents' usulan, the RT's list and meeting, carry-over -------------------------------
+
+
+def may_moderate_usulan(user, usulan) -> bool:
+    """A resident's usulan is decided by the lurah or staff of its kelurahan."""
+    return (
+        core_rules.is_signed_in(user)
+        and user.role == Role.KELURAHAN
+        and usulan.kelurahan_id == user.kelurahan_id
+    )
+
+
+def may_keep_rt_list(user, rt) -> bool:
+    """The RT's Musrenbang list (its order, its meeting) is the Ketua RT's."""
+    return core_rules.is_signed_in(user) and user.role == Role.RT and user.rt_id == rt.pk
+
+
+def may_carry_over(user) -> bool:
+    """Carrying unfunded entries into the next year is Bappeda's (city-wide data)."""
+    return core_rules.keeps_city_data(user)

@@ -47,7 +47,7 @@ def open_fiscal_year(entry: MusrenbangEntry) -> FiscalYear | None:
     return FiscalYear.objects.filter(year=entry.year, status=FiscalYear.Status.OPEN).first()
 
 
-def _age(birth_date) -> int:
+def age_of(birth_date) -> int:
     today = timezone.localdate()
     return (
         today.year
@@ -58,16 +58,26 @@ def _age(birth_date) -> int:
 
 def residency_refusal(fiscal_year: FiscalYear, info: NikInfo, entry: MusrenbangEntry) -> str:
     """Why this NIK may not support the entry under the year's rule; "" when it may."""
+    return kecamatan_refusal(
+        fiscal_year,
+        info,
+        entry.kelurahan.kecamatan,
+        _(
+            "Usulan ini hanya dapat didukung oleh warga yang NIK-nya terdaftar di Kecamatan "
+            "%(kecamatan)s (NIK diawali %(prefix)s). NIK yang Anda isi terdaftar di Kecamatan "
+            "%(nik_kecamatan)s, sehingga dukungan tidak dicatat."
+        ),
+    )
+
+
+def kecamatan_refusal(fiscal_year: FiscalYear, info: NikInfo, kecamatan, message: str) -> str:
+    """The year's residency rule for a place in `kecamatan`: "" when the NIK may act there,
+    else `message` filled with the kecamatan, its NIK prefix and the NIK's own kecamatan."""
     if fiscal_year.support_residency == FiscalYear.SupportResidency.CITY:
         return ""  # validate_nik already requires a Kota Jambi NIK
-    kecamatan = entry.kelurahan.kecamatan
     if info.issued_in(kecamatan.code):
         return ""
-    return _(
-        "Usulan ini hanya dapat didukung oleh warga yang NIK-nya terdaftar di Kecamatan "
-        "%(kecamatan)s (NIK diawali %(prefix)s). NIK yang Anda isi terdaftar di Kecamatan "
-        "%(nik_kecamatan)s, sehingga dukungan tidak dicatat."
-    ) % {
+    return message % {
         "kecamatan": kecamatan.name,
         "prefix": nik_prefix(kecamatan.code),
         "nik_kecamatan": info.kecamatan_name,
@@ -118,7 +128,7 @@ def entry_support(*, entry: MusrenbangEntry, nik: str, ip: str | None = None) ->
             % {"year": entry.year}
         )
 
-    if _age(info.birth_date) < MINIMUM_AGE:
+    if age_of(info.birth_date) < MINIMUM_AGE:
         raise ActionRefused(
             _("Dukungan hanya dapat diberikan oleh warga berusia %(age)s tahun ke atas (usia KTP).")
             % {"age": MINIMUM_AGE}

@@ -484,6 +484,41 @@
     });
   }
 
+  // --- One photo sent with the rest of a form (the resident's usulan) -----------------------
+  // The form goes up as one request, as without script; the photo in it is first resized here
+  // like every other photo, and what the phone read of its EXIF goes beside it.
+
+  function photoWithForm(input) {
+    var form = input.form;
+    if (!form || !window.DataTransfer) return;
+    var note = document.createElement("p");
+    note.className = "small muted";
+    note.setAttribute("aria-live", "polite");
+    input.parentNode.insertBefore(note, input.nextSibling);
+    var ready = false;
+    form.addEventListener("submit", function (event) {
+      var file = input.files && input.files[0];
+      if (ready || !file || !isImage(file)) return;
+      event.preventDefault();
+      var item = { file: file, status: note, row: note };
+      prepare(item, Number(input.getAttribute("data-send-original-up-to")) || 0).then(function (prepared) {
+        Object.keys(prepared.fields).forEach(function (name) {
+          var field = form.querySelector('[name="' + name + '"]');
+          if (field) field.value = prepared.fields[name];
+        });
+        if (prepared.blob !== file) {
+          var transfer = new DataTransfer();
+          transfer.items.add(new File([prepared.blob], prepared.name, { type: "image/jpeg" }));
+          input.files = transfer.files;
+        }
+        note.textContent = "Mengirim…";
+        ready = true;
+        if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
+      });
+    });
+  }
+
+  Array.prototype.slice.call(document.querySelectorAll('input[type="file"][data-photo-resize]')).forEach(photoWithForm);
   Array.prototype.slice.call(document.querySelectorAll("form[data-photo-upload]")).forEach(progressPhotos);
   var byForm = [];
   Array.prototype.slice.call(document.querySelectorAll('input[type="file"][data-photo-upload]'))
