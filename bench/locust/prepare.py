@@ -33,14 +33,11 @@ def build_plan() -> dict:
     demo_year = Proposal.objects.order_by("-fiscal_year__year").values_list(
         "fiscal_year__year", flat=True
     )[0]
-    sites = list(
-        projects.public_sites().order_by("-fiscal_year__year", "code").values_list("code", flat=True)
-    )
+    sites = projects.public_sites().order_by("-fiscal_year__year", "code")
+    sites = list(sites.values_list("code", flat=True))
     public = {
         "site_codes": rng.sample(sites, min(300, len(sites))),
-        "tracking_codes": list(
-            Proposal.objects.order_by("?").values_list("code", flat=True)[:300]
-        ),
+        "tracking_codes": list(Proposal.objects.order_by("?").values_list("code", flat=True)[:300]),
         "years": sorted({int(c.split("-")[1]) for c in sites}, reverse=True),
         "kecamatan": list(Kecamatan.objects.values_list("slug", flat=True)),
         "work_types": list(WorkType.objects.values_list("code", flat=True)),
@@ -55,9 +52,9 @@ def build_plan() -> dict:
         for u in User.objects.filter(role=Role.KELURAHAN, kelurahan__isnull=False)
     }
     camat = list(
-        User.objects.filter(role=Role.KECAMATAN).order_by("username").values_list(
-            "username", flat=True
-        )
+        User.objects.filter(role=Role.KECAMATAN)
+        .order_by("username")
+        .values_list("username", flat=True)
     )
     staff: list[dict] = []
     decide: dict[str, list[str]] = {}
@@ -69,9 +66,7 @@ def build_plan() -> dict:
         staff.append({"username": rt_user[p.rt_id], "role": "rt", "attach": [p.code]})
     for p in this_year.filter(state=State.IN_PROGRESS).order_by("code")[:2]:
         photos = list(ProgressPhoto.objects.filter(proposal=p).values_list("pk", flat=True)[:5])
-        staff.append(
-            {"username": rt_user[p.rt_id], "role": "rt", "site": p.pk, "photos": photos}
-        )
+        staff.append({"username": rt_user[p.rt_id], "role": "rt", "site": p.pk, "photos": photos})
     # Offices that only read: lurah of the year's other proposals, camat, the city's offices.
     readers = [
         {"username": lurah[k], "role": "lurah"}

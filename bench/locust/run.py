@@ -100,7 +100,8 @@ def uptime() -> str:
 
 
 def summary(prefix: str, target_ms: int, top: int) -> int:
-    rows = list(csv.DictReader(open(f"{prefix}_stats.csv", encoding="utf-8")))
+    with open(f"{prefix}_stats.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
     total = next(r for r in rows if r["Name"] == "Aggregated")
     endpoints = [r for r in rows if r["Name"] != "Aggregated"]
     endpoints.sort(key=lambda r: float(r["95%"] or 0), reverse=True)
@@ -120,8 +121,9 @@ def summary(prefix: str, target_ms: int, top: int) -> int:
         f"p95 < {target_ms} ms)"
     )
     if failures:
-        for line in list(open(f"{prefix}_failures.csv", encoding="utf-8"))[1:11]:
-            print("  failure:", line.strip()[:200])
+        with open(f"{prefix}_failures.csv", encoding="utf-8") as handle:
+            for line in list(handle)[1:11]:
+                print("  failure:", line.strip()[:200])
     return 0 if failures == 0 and p95 < target_ms else 1
 
 
@@ -183,7 +185,7 @@ def main() -> int:
         gunicorn += ["-c", str(ROOT / "gunicorn.conf.py")]
     else:
         gunicorn += ["--worker-class", "gthread", "--threads", str(args.threads)]
-    logs = open(work / "server.log", "w")
+    logs = open(work / "server.log", "w")  # noqa: SIM115 (closed in the finally below)
     server = subprocess.Popen(gunicorn, env=env, cwd=ROOT, stdout=logs, stderr=logs)
     worker = subprocess.Popen(
         [py, "manage.py", "db_worker"], env=env, cwd=ROOT, stdout=logs, stderr=logs
