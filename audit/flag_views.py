@@ -53,7 +53,10 @@ def flag_list(request):
     )
     if rule:
         flags = flags.filter(rule=rule)
-    page = Paginator(flags.order_by("-year", "rule", "id"), PAGE_SIZE).get_page(query_page(request))
+    paginator = Paginator(flags.order_by("-year", "rule", "id"), PAGE_SIZE)
+    # The counts per rule already hold the total: no second COUNT(*).
+    paginator.count = counts.get(rule, 0) if rule else sum(counts.values())
+    page = paginator.get_page(query_page(request))
     for flag in page:
         flag.rule_label = RULES[flag.rule].label if flag.rule in RULES else flag.rule
     kecamatan = (
@@ -61,9 +64,12 @@ def flag_list(request):
         if user.is_city_wide
         else []
     )
-    years = sorted(
-        {y for y in Flag.objects.visible_to(user).values_list("year", flat=True).distinct() if y},
-        reverse=True,
+    years = list(
+        Flag.objects.visible_to(user)
+        .exclude(year=None)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .distinct()
     )
     filters = {
         "aturan": rule or "",
@@ -82,7 +88,7 @@ def flag_list(request):
             "years": years,
             "filters": filters,
             "query": "&".join(f"{k}={v}" for k, v in filters.items() if v),
-            "total": sum(counts.values()) if not rule else counts.get(rule, 0),
+            "total": paginator.count,
             "last_refresh": FlagRefresh.objects.order_by("-finished_at").first(),
         },
     )

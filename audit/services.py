@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from audit import rules
@@ -30,6 +30,17 @@ def compute_flags(*, years: list[int] | None = None, only: list[str] | None = No
     return raised, timings
 
 
+# Any fixed number: the key of the advisory lock two refreshes (two workers, the command and
+# the task) take in turn, so that the second stores its result after the first.
+REFRESH_LOCK = 14_2026
+
+
+def _one_refresh_at_a_time() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFRESH_LOCK])
+
+
 @transaction.atomic
 def flags_refresh() -> FlagRefresh:
     """Recompute every rule and store the result: new flags are added, changed evidence gets
@@ -37,6 +48,7 @@ def flags_refresh() -> FlagRefresh:
     any more are removed. Reviews stay in the trail (their AuditEvent rows)."""
     started_at = timezone.now()
     started = time.perf_counter()
+    _one_refresh_at_a_time()
     raised, timings = compute_flags()
     now = timezone.now()
     existing = {(f.rule, f.subject): f for f in Flag.objects.select_for_update()}

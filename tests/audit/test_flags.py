@@ -348,3 +348,15 @@ def test_every_rule_is_documented_and_has_its_defaults():
         assert rule.label, code
         for threshold in rule.thresholds:
             assert threshold.label
+
+
+def test_the_docs_list_every_rule_and_threshold():
+    from pathlib import Path
+
+    from audit.flags import THRESHOLDS
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "audit-flags.md").read_text()
+    for code in RULES:
+        assert f"`{code}`" in text, code
+    for key in THRESHOLDS:
+        assert f"`{key}`" in text, key
