@@ -519,9 +519,8 @@ class TransitionSource:
         if filters.actor_ids is not None:
             queryset = queryset.filter(actor_id__in=filters.actor_ids)
         if filters.text:
-            queryset = queryset.filter(
-                Q(note__icontains=filters.text) | Q(proposal__code__iexact=filters.text)
-            )
+            # (a proposal's code is read as the site itself: audit.selectors.trail_filters)
+            queryset = queryset.filter(note__icontains=filters.text)
         for level, area_id in (
             ("kecamatan", filters.kecamatan_id),
             ("kelurahan", filters.kelurahan_id),
