@@ -57,6 +57,10 @@ def trail_filters(
     """The trail's filters for ``user``: a camat is held to their own kecamatan, and an area
     outside what the user sees is a 404 (as an out-of-scope record is)."""
     filters = Filters(text=text, since=since, until=until)
+    site = _site_by_code(user, text)
+    if site is not None:
+        # A proposal's code: its site's whole trail, read by the records' keys, not by text.
+        filters.text, filters.proposal_id = "", site
     if is_camat(user):
         if kecamatan is not None and kecamatan != user.kecamatan_id:
             raise Http404
@@ -76,6 +80,17 @@ def trail_filters(
     if action in ACTIONS:
         filters.action = action
     return filters
+
+
+def _site_by_code(user, text: str) -> int | None:
+    if not text or " " in text or len(text) > 40 or not text.upper().startswith("BB-"):
+        return None
+    return (
+        Proposal.objects.visible_to(user)
+        .filter(code__iexact=text)
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 def site_for(user, code_or_pk: str) -> Proposal:

@@ -17,7 +17,17 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldError
-from django.db.models import CharField, Model, OuterRef, Q, QuerySet, Subquery, TextField
+from django.db.models import (
+    CharField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+)
 from django.db.models.functions import Cast
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -71,6 +81,9 @@ class Filters:
     until: datetime.datetime | None = None  # exclusive
     text: str = ""
     proposal_id: int | None = None  # one site's trail (its evidence pack)
+    # A creation's every value (the evidence pack's CSV); the page names the record only,
+    # as formatting every field of fifty new records is most of its time.
+    creation_values: bool = False
 
 
 @dataclass
@@ -227,12 +240,13 @@ class HistorySource:
         self.label = model._meta.label_lower
         self.pk_name = model._meta.pk.attname
         self.has_m2m = bool(getattr(self.history, "_history_m2m_fields", None))
+        self.time_field, self.pk_field = "history_date", "history_id"
 
-    def rows(self, filters: Filters, cursor: Cursor | None, limit: int):
+    def filtered(self, filters: Filters):
         if filters.model and filters.model != self.label:
-            return []
+            return None
         if filters.action and filters.action not in HISTORY_TYPES.values():
-            return []
+            return None
         queryset = self.history.objects.all()
         if filters.action:
             kind = next(k for k, v in HISTORY_TYPES.items() if v == filters.action)
@@ -250,26 +264,25 @@ class HistorySource:
         if filters.proposal_id is not None:
             path = _proposal_path(self.model)
             if path is None:
-                return []
+                return None
             try:
                 queryset = queryset.filter(**{path: filters.proposal_id})
             except FieldError:
                 queryset = queryset.filter(
                     _site_q(self.model, filters.proposal_id, pk_name=self.pk_name)
                 )
+        return queryset
+
+    def fetch(self, pks) -> list:
         previous = self.history.objects.filter(
             **{self.pk_name: OuterRef(self.pk_name)}, history_id__lt=OuterRef("history_id")
         ).order_by("-history_id")
-        queryset = queryset.annotate(previous_id=Subquery(previous.values("history_id")[:1]))
-        queryset = _time_window(
-            queryset.select_related("history_user"),
-            "history_date",
-            filters,
-            cursor,
-            self.rank,
-            "history_id",
+        rows = (
+            self.history.objects.filter(history_id__in=pks)
+            .annotate(previous_id=Subquery(previous.values("history_id")[:1]))
+            .select_related("history_user")
         )
-        return list(queryset[:limit])
+        return list(rows)
 
     def _scoped(self, queryset, filters: Filters):
         """On the history rows themselves (a deleted row stays in its area), through the
@@ -295,7 +308,7 @@ class HistorySource:
                 )
         return queryset
 
-    def entries(self, rows) -> list[Entry]:
+    def entries(self, rows, filters: Filters) -> list[Entry]:
         if not rows:
             return []
         older = {
@@ -321,7 +334,9 @@ class HistorySource:
                     record=_text(row),
                     action=action,
                     action_label=ACTIONS[action],
-                    changes=self._changes(row, older.get(row.previous_id), action),
+                    changes=self._changes(
+                        row, older.get(row.previous_id), action, filters.creation_values
+                    ),
                     note=row.history_change_reason or "",
                     proposal_code=getattr(row, "code", None)
                     if self.label == "proposals.proposal"
@@ -330,22 +345,28 @@ class HistorySource:
             )
         return result
 
-    def _changes(self, row, older, action) -> list[dict]:
+    def _changes(self, row, older, action, creation_values: bool) -> list[dict]:
         if action == DELETE:
             return []
         if older is None:
-            if action != CREATE or self.has_m2m:
+            if action != CREATE or self.has_m2m or not creation_values:
                 return []
             older = self.history()  # a creation: every value it was given, against nothing
         delta = history_delta(row, older, foreign_keys_are_objs=False)
         return HistoryChangeHelper(self.model, row).context_for_delta_changes(delta)
 
 
+# The fields that name a record, read from the history row itself (its __str__ may follow
+# foreign keys: a query per row).
+_NAMING_FIELDS = ("code", "number", "name", "title", "username", "description", "material")
+
+
 def _text(row) -> str:
-    try:
-        return str(row.instance if hasattr(row, "instance_type") else row)[:120]
-    except (AttributeError, ValueError, TypeError, Model.DoesNotExist):
-        return ""
+    for name in _NAMING_FIELDS:
+        value = getattr(row, name, None)
+        if isinstance(value, str) and value:
+            return value[:120]
+    return ""
 
 
 class AuditEventSource:
@@ -353,15 +374,16 @@ class AuditEventSource:
 
     source = "Catatan audit"
     label = "bangkit.auditevent"
+    time_field, pk_field = "created_at", "id"
 
     def __init__(self, rank: int, scoped_models):
         self.rank = rank
         self.scoped_models = scoped_models
 
-    def rows(self, filters: Filters, cursor: Cursor | None, limit: int):
+    def filtered(self, filters: Filters):
         queryset = AuditEvent.objects.exclude(action__in=TRANSITION_TWINS)
         if filters.action == TRANSITION:
-            return []
+            return None
         if filters.action:
             codes = [c for c in _known_codes() if audit_action_kind(c) == filters.action]
             queryset = queryset.filter(action__in=codes)
@@ -369,7 +391,7 @@ class AuditEventSource:
             try:
                 model = apps.get_model(filters.model)
             except (LookupError, ValueError):
-                return []
+                return None
             queryset = queryset.filter(content_type=ContentType.objects.get_for_model(model))
         if filters.actor_ids is not None:
             queryset = queryset.filter(actor_id__in=filters.actor_ids)
@@ -385,15 +407,10 @@ class AuditEventSource:
                 queryset = queryset.filter(self._in_area(level, area_id))
         if filters.proposal_id is not None:
             queryset = queryset.filter(self._of_site(filters.proposal_id))
-        queryset = _time_window(
-            queryset.select_related("actor", "content_type"),
-            "created_at",
-            filters,
-            cursor,
-            self.rank,
-            "id",
-        )
-        return list(queryset[:limit])
+        return queryset
+
+    def fetch(self, pks) -> list:
+        return list(AuditEvent.objects.filter(pk__in=pks).select_related("actor", "content_type"))
 
     def _in_area(self, level: str, area_id: int) -> Q:
         """An audit row names its record by content type and id: the rows whose record, of a
@@ -424,15 +441,19 @@ class AuditEventSource:
             if model is Proposal:
                 query |= Q(content_type=content_type, object_id=str(proposal_id))
                 continue
-            keys = (
-                model._base_manager.filter(**{path: proposal_id})
-                .annotate(_key=Cast("pk", CharField()))
-                .values("_key")
-            )
-            query |= Q(content_type=content_type, object_id__in=keys)
+            # The ids themselves (a site has a few hundred records), so that PostgreSQL
+            # reads the audit rows by their (content type, id) index, not by time.
+            keys = [
+                str(pk)
+                for pk in model._base_manager.filter(**{path: proposal_id}).values_list(
+                    "pk", flat=True
+                )
+            ]
+            if keys:
+                query |= Q(content_type=content_type, object_id__in=keys)
         return query
 
-    def entries(self, rows) -> list[Entry]:
+    def entries(self, rows, filters: Filters) -> list[Entry]:
         result = []
         for row in rows:
             label = (
@@ -484,22 +505,22 @@ class TransitionSource:
 
     source = "Riwayat tahap"
     label = "proposals.proposal"
+    time_field, pk_field = "created_at", "id"
 
     def __init__(self, rank: int):
         self.rank = rank
 
-    def rows(self, filters: Filters, cursor: Cursor | None, limit: int):
+    def filtered(self, filters: Filters):
         if filters.model and filters.model != self.label:
-            return []
+            return None
         if filters.action and filters.action != TRANSITION:
-            return []
+            return None
         queryset = TransitionLog.objects.all()
         if filters.actor_ids is not None:
             queryset = queryset.filter(actor_id__in=filters.actor_ids)
         if filters.text:
-            queryset = queryset.filter(
-                Q(note__icontains=filters.text) | Q(proposal__code__iexact=filters.text)
-            )
+            # (a proposal's code is read as the site itself: audit.selectors.trail_filters)
+            queryset = queryset.filter(note__icontains=filters.text)
         for level, area_id in (
             ("kecamatan", filters.kecamatan_id),
             ("kelurahan", filters.kelurahan_id),
@@ -508,17 +529,12 @@ class TransitionSource:
                 queryset = queryset.filter(**{f"proposal__{_area_path(Proposal, level)}": area_id})
         if filters.proposal_id is not None:
             queryset = queryset.filter(proposal_id=filters.proposal_id)
-        queryset = _time_window(
-            queryset.select_related("actor", "proposal"),
-            "created_at",
-            filters,
-            cursor,
-            self.rank,
-            "id",
-        )
-        return list(queryset[:limit])
+        return queryset
 
-    def entries(self, rows) -> list[Entry]:
+    def fetch(self, pks) -> list:
+        return list(TransitionLog.objects.filter(pk__in=pks).select_related("actor", "proposal"))
+
+    def entries(self, rows, filters: Filters) -> list[Entry]:
         name = str(Proposal._meta.verbose_name)
         return [
             Entry(
@@ -591,29 +607,49 @@ class Page:
     next_cursor: str | None
 
 
+def _keys(source, filters: Filters, cursor: Cursor | None, size: int):
+    """The (time, rank, id) of the source's first ``size`` rows under the filters, after the
+    cursor, newest first (each branch limited: PostgreSQL does not merge-append a UNION)."""
+    queryset = source.filtered(filters)
+    if queryset is None:
+        return None
+    queryset = _time_window(
+        queryset, source.time_field, filters, cursor, source.rank, source.pk_field
+    )
+    return queryset.annotate(
+        k_time=F(source.time_field),
+        k_rank=Value(source.rank, output_field=IntegerField()),
+        k_pk=F(source.pk_field),
+    ).values_list("k_time", "k_rank", "k_pk")[:size]
+
+
 def trail_page(filters: Filters, cursor: Cursor | None = None, *, size: int = PAGE_SIZE) -> Page:
-    """One page of the merged timeline, newest first, and the cursor of the next page."""
-    picked = []
-    for source in sources():
-        rows = source.rows(filters, cursor, size + 1)
-        picked.extend((source, row) for row in rows)
-    picked.sort(key=lambda item: _order_key(item[0], item[1]), reverse=True)
-    more = len(picked) > size
-    picked = picked[:size]
-    by_source: dict = {}
-    for source, row in picked:
-        by_source.setdefault(id(source), (source, []))[1].append(row)
+    """One page of the merged timeline, newest first, and the cursor of the next page.
+
+    One query takes the page's keys from every source at once (UNION ALL, each branch read
+    newest first by its index on time, merged by PostgreSQL); then each source present on
+    the page reads its own rows by id."""
+    by_rank = {source.rank: source for source in sources()}
+    branches = [_keys(s, filters, cursor, size + 1) for s in by_rank.values()]
+    branches = [q for q in branches if q is not None]
+    if not branches:
+        return Page([], None)
+    if len(branches) > 1:
+        merged = branches[0].union(*branches[1:], all=True)
+        keys = list(merged.order_by("-k_time", "-k_rank", "-k_pk")[: size + 1])
+    else:
+        keys = list(branches[0])
+    more = len(keys) > size
+    keys = keys[:size]
+    wanted: dict[int, list[int]] = {}
+    for _, rank, pk in keys:
+        wanted.setdefault(rank, []).append(pk)
     entries = []
-    for source, rows in by_source.values():
-        entries.extend(source.entries(rows))
+    for rank, pks in wanted.items():
+        source = by_rank[rank]
+        entries.extend(source.entries(source.fetch(pks), filters))
     entries.sort(key=lambda e: (e.time, e.rank, e.pk), reverse=True)
     return Page(entries, entries[-1].cursor.token() if more and entries else None)
-
-
-def _order_key(source, row):
-    if isinstance(source, HistorySource):
-        return (row.history_date, source.rank, row.history_id)
-    return (row.created_at, source.rank, row.pk)
 
 
 # --- links to the records' own pages -----------------------------------------------------------
@@ -671,7 +707,7 @@ def attach_links(entries: list[Entry], *, admin: bool) -> None:
 
 def site_trail(proposal_id: int, *, limit: int = 5000) -> list[Entry]:
     """Every trail row of one site, newest first (bounded: a site has a few hundred)."""
-    filters = Filters(proposal_id=proposal_id)
+    filters = Filters(proposal_id=proposal_id, creation_values=True)
     entries: list[Entry] = []
     cursor = None
     while len(entries) < limit:

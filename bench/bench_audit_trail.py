@@ -116,8 +116,9 @@ def main() -> int:
     print(f"load average before: {os.getloadavg()}")
     print("rows (estimated): " + ", ".join(f"{t} {n}" for t, n in sizes.items() if n > 0))
     print(f"total trail rows: {sum(max(n, 0) for n in sizes.values())}")
-    first = clients["inspektorat"].get("/audit/")
-    next_query = first.context["next_query"] if first.context else ""
+    from audit.trail import Filters, trail_page
+
+    next_query = f"setelah={trail_page(Filters()).next_cursor}"
     worst = 0.0
     print(f"\n{'page':<15} {'median':>9} {'max':>9} {'queries':>8}  url")
     for key, who, url in pages(busy_actor, code):
