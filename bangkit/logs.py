@@ -34,6 +34,25 @@ NIK = re.compile(r"(?<!\d)\d{15,20}(?!\d)")
 # +62 / 62 / 0 then 8, 8 to 12 more digits, optionally grouped with spaces, dots or dashes.
 PHONE = re.compile(r"(?<![\w])(?:\+?62|0)[\s.-]?8\d{1,3}(?:[\s.-]?\d{2,4}){2,3}(?!\d)")
 
+
+def _stamped_records(factory):
+    """A record factory that names the current request's id on every record, whichever
+    handler (and whichever thread's formatter) writes it later."""
+
+    def make(*args, **kwargs):
+        record = factory(*args, **kwargs)
+        request_id = request_id_var.get()
+        if request_id:
+            record.request_id = request_id
+        return record
+
+    make.stamps_request_id = True
+    return make
+
+
+if not getattr(logging.getLogRecordFactory(), "stamps_request_id", False):
+    logging.setLogRecordFactory(_stamped_records(logging.getLogRecordFactory()))
+
 # The fields of a LogRecord that are not a caller's `extra`.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
@@ -76,7 +95,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        request_id = getattr(record, "request_id", "") or request_id_var.get()
+        request_id = getattr(record, "request_id", "")
         if request_id:
             entry["request_id"] = request_id
         for key, value in vars(record).items():
@@ -107,25 +126,29 @@ class RequestIdMiddleware:
 
     def __call__(self, request):
         request.request_id = incoming_id(request)
-        token = request_id_var.set(request.request_id)
+        # Kept until the response is closed (request_finished): Django's own "Not Found" and
+        # error lines are written after the middlewares returned.
+        request_id_var.set(request.request_id)
         started = time.monotonic()
-        try:
-            response = self.get_response(request)
-            response[HEADER] = request.request_id
-            user = getattr(request, "user", None)
-            access_logger.info(
-                "%s %s %s",
-                request.method,
-                request.path,
-                response.status_code,
-                extra={
-                    "method": request.method,
-                    "path": request.path,
-                    "status": response.status_code,
-                    "duration_ms": round((time.monotonic() - started) * 1000, 1),
-                    "user_id": user.pk if user is not None and user.is_authenticated else None,
-                },
-            )
-            return response
-        finally:
-            request_id_var.reset(token)
+        response = self.get_response(request)
+        response[HEADER] = request.request_id
+        user = getattr(request, "user", None)
+        access_logger.info(
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.monotonic() - started) * 1000, 1),
+                "user_id": user.pk if user is not None and user.is_authenticated else None,
+            },
+        )
+        return response
+
+
+def forget_request_id(**kwargs) -> None:
+    """request_finished receiver: lines written between requests name none."""
+    request_id_var.set("")

@@ -65,7 +65,8 @@ def test_every_response_carries_a_request_id_and_one_json_access_line(client, db
     RedactPersonalData().filter(record)
     entry = json.loads(JsonFormatter().format(record))
     assert entry["request_id"] == request_id
-    assert entry["path"] == "/lacak/" and entry["status"] == 200 and entry["method"] == "GET"
+    # An unknown code is a 404 page.
+    assert entry["path"] == "/lacak/" and entry["status"] == 404 and entry["method"] == "GET"
     assert entry["user_id"] is None and entry["duration_ms"] >= 0
     # The query string (here a NIK typed into the tracking box) is never logged.
     assert "1571024501900003" not in json.dumps(entry)
@@ -117,10 +118,14 @@ def test_production_logging_uses_the_json_formatter_and_the_redacting_filter(set
 
 def test_djangos_request_loggers_leave_the_query_string_out(client, db, caplog):
     with caplog.at_level(logging.WARNING, logger="django.request"):
-        client.get("/tidak-ada/", {"nik": "1571024501900003", "surel": "warga@example.com"})
+        response = client.get(
+            "/tidak-ada/", {"nik": "1571024501900003", "surel": "warga@example.com"}
+        )
 
     [record] = [r for r in caplog.records if r.name == "django.request"]
     RedactPersonalData().filter(record)
     entry = json.loads(JsonFormatter().format(record))
     assert entry["request"] == "/tidak-ada/"
+    # Written after the middlewares returned, still under the request's id.
+    assert entry["request_id"] == response["X-Request-ID"]
     assert "1571024501900003" not in json.dumps(entry) and "warga@" not in json.dumps(entry)
