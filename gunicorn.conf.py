@@ -44,6 +44,12 @@ accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 proc_name = "bangkit"
+# gunicorn's control socket (gunicornc) defaults to one path per user: two instances on one
+# machine (two sites, the tests' two servers) would take each other's. Off unless a path is set.
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+else:
+    control_socket_disable = True
 
 
 def child_exit(server, worker):
