@@ -9,6 +9,9 @@ from portal import urls as portal_urls
 from portal import views as portal_views
 from proposals import urls as proposal_urls
 
+# A lost database connection is a 503 page in Indonesian, not a 500 (bangkit/views.py).
+handler500 = views.server_error
+
 urlpatterns = [
     path("", portal_views.front, name="home"),
     path("healthz", views.healthz, name="healthz"),

@@ -230,3 +230,55 @@ def test_stored_names_that_could_leave_the_backup_are_refused():
         with pytest.raises(backup.BackupError):
             backup._safe_name(name)
     assert backup._safe_name("proposals/2026/surat.pdf") == "proposals/2026/surat.pdf"
+
+
+def test_a_sqlite_database_and_its_media_restore_through_the_commands(tmp_path):
+    """The demo's SQLite, through both commands in their own processes. The table declares
+    the types Django's SQLite connection converts (bool, datetime), which must not change the
+    checksum between backup and restore."""
+    import sqlite3
+
+    source = tmp_path / "asal.sqlite3"
+    plain = sqlite3.connect(source)
+    plain.execute("CREATE TABLE t (id integer PRIMARY KEY, ok bool, at datetime, note text)")
+    plain.executemany(
+        "INSERT INTO t (ok, at, note) VALUES (?, ?, ?)",
+        [(1, "2026-12-02 02:00:00.123456", "Gang Kenanga"), (0, None, None)],
+    )
+    plain.commit()
+    plain.close()
+    media = tmp_path / "media"
+    (media / "dokumen").mkdir(parents=True)
+    (media / "dokumen" / "surat.pdf").write_bytes(factories.pdf_bytes())
+
+    def run(*args, database: Path, media: Path):
+        environment = dict(os.environ, DATABASE_URL=f"sqlite:///{database}", MEDIA_ROOT=str(media))
+        environment["DJANGO_SETTINGS_MODULE"] = "bangkit.test_settings"
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
+    folder = tmp_path / "cadangan"
+    made = run("backup", str(folder), database=source, media=media)
+    assert made.returncode == 0, made.stderr
+    target, restored_media = tmp_path / "tujuan.sqlite3", tmp_path / "media-baru"
+    done = run("restore", str(folder), database=target, media=restored_media)
+    assert done.returncode == 0, done.stderr
+
+    def rows(path):
+        db = sqlite3.connect(path)
+        try:
+            return db.execute("SELECT * FROM t ORDER BY id").fetchall()
+        finally:
+            db.close()
+
+    assert rows(target) == rows(source)
+    assert (restored_media / "dokumen" / "surat.pdf").read_bytes() == (
+        media / "dokumen" / "surat.pdf"
+    ).read_bytes()
