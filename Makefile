@@ -36,6 +36,7 @@ setup: install .env
 # The background-task worker (e-mail notifications) runs beside the web server and stops with it.
 run: setup
 	@echo "Bangkit Berdaya: http://$(HOST):$(PORT)/  (akun demo: lihat README)"
+	@$(BIN)/python manage.py requeue_stale_tasks
 	@$(BIN)/python manage.py db_worker & worker=$$!; \
 	  trap 'kill $$(pgrep -P $$worker 2>/dev/null) $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
