@@ -25,6 +25,7 @@ ORDER = [
     "delivery_after_payment",
     "payment_before_bast",
     "support_burst",
+    "support_other_area",
 ]
 _ordered = {code: RULES[code] for code in ORDER if code in RULES}
 _ordered.update({code: r for code, r in RULES.items() if code not in _ordered})

@@ -14,7 +14,7 @@ from audit.flags.context import Context
 from audit.flags.shops import normal_address, normal_phone
 from audit.flags.support import support_bursts
 from audit.models import FlagThreshold
-from bangkit.models import Role
+from bangkit.models import FiscalYear, Kelurahan, Role
 from procurement.models import (
     Handover,
     Material,
@@ -24,6 +24,7 @@ from procurement.models import (
     PurchaseOrderLine,
 )
 from proposals.models import CitizenSupport, Proposal
+from proposals.support import entry_support
 from reporting.models import ProgressPhoto
 from tests import factories
 from tests.factories import lifecycle
@@ -340,6 +341,72 @@ def test_support_bursts_works_on_any_queryset():
     assert (burst.entry_id, burst.count, burst.total) == (entry.pk, 6, 6)
     assert support_bursts(qs, minutes=3, min_count=5) == []
     assert support_bursts(qs.none(), minutes=10, min_count=1) == []
+
+
+def supported_by(entry, region, count, *, start=1):
+    """``count`` residents with NIKs issued in ``region`` support ``entry`` through the real
+    support service (born 12 March 1985, serial numbers from ``start``)."""
+    for serial in range(start, start + count):
+        assert entry_support(entry=entry, nik=f"{region}120385{serial:04d}").created
+
+
+@pytest.fixture
+def telanaipura_entry(regions):
+    """An entry of Telanaipura (15.71.01) in a year open under the city rule, so that any
+    Kota Jambi NIK may support it."""
+    factories.FiscalYearFactory(year=2026)
+    FiscalYear.objects.filter(year=2026).update(support_residency=FiscalYear.SupportResidency.CITY)
+    rt = factories.RTFactory(kelurahan=Kelurahan.objects.get(name="Simpang IV Sipin"))
+    return lifecycle.MusrenbangEntryFactory(rt=rt, year=2026, title="Rabat beton Lorong Damai")
+
+
+def test_support_from_niks_of_another_kecamatan_is_raised_by_count(telanaipura_entry):
+    entry = telanaipura_entry
+    supported_by(entry, "157101", 12)  # its own kecamatan
+    supported_by(entry, "157102", 9)  # Jambi Selatan: 9 of 21, below 10 and below 50 %
+    # Clean: below the count and the share; supports without a region code count for nothing.
+    CitizenSupport.objects.bulk_create(
+        CitizenSupport(entry=entry, nik_hash=f"old-{i}", nik_last4="0001") for i in range(30)
+    )
+    assert raised("support_other_area") == []
+
+    supported_by(entry, "157108", 1)  # Jelutung: the tenth from another kecamatan
+    [flag] = raised("support_other_area")
+    assert flag.subject == f"entry:{entry.pk}"
+    assert (flag.year, flag.kecamatan_id) == (2026, entry.kelurahan.kecamatan_id)
+    assert "10 dari 22 dukungan (45,5%)" in flag.title
+    assert "luar Kecamatan Telanaipura" in flag.title
+    figures = dict(flag.figures)
+    assert figures["Dukungan dari NIK luar kecamatan usulan"] == "10"
+    assert figures["Bagian dari dukungan berkode wilayah"] == "45,5%"
+    assert figures["Di antaranya dari NIK luar Kota Jambi"] == "0"
+    assert figures["Dukungan tanpa kode wilayah (tidak dinilai)"] == "30"
+    assert figures["Asal NIK luar kecamatan"] == "Jambi Selatan 9, Jelutung 1"
+    [(label, url)] = flag.links
+    assert url.endswith(f"/proposals/musrenbangentry/{entry.pk}/change/")
+    # The year's own count decides.
+    FlagThreshold.objects.create(year=2026, key="support.outside_count", value=11)
+    assert raised("support_other_area") == []
+
+
+def test_support_from_niks_of_another_area_is_raised_by_share(telanaipura_entry):
+    entry = telanaipura_entry
+    supported_by(entry, "157102", 1)
+    # Clean: one support of one is all from elsewhere, but too few to judge a share.
+    assert raised("support_other_area") == []
+
+    supported_by(entry, "157101", 2)
+    supported_by(entry, "157102", 2, start=2)
+    # A region code the service would refuse (another city), written on the row as if imported.
+    support = CitizenSupport.objects.filter(entry=entry, nik_region="157102").first()
+    CitizenSupport.objects.filter(pk=support.pk).update(nik_region="317101")
+    [flag] = raised("support_other_area")
+    figures = dict(flag.figures)
+    assert figures["Bagian dari dukungan berkode wilayah"] == "60,0%"
+    assert figures["Di antaranya dari NIK luar Kota Jambi"] == "1"
+    assert figures["Asal NIK luar kecamatan"] == "Jambi Selatan 2, luar Kota Jambi 1"
+    FlagThreshold.objects.create(year=2026, key="support.outside_share_percent", value=61)
+    assert raised("support_other_area") == []
 
 
 def test_every_rule_is_documented_and_has_its_defaults():
