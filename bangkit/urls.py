@@ -38,6 +38,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("sk/", include("portal.decree_urls")),
     path("", include("portal.notification_urls")),
+    path("pemberitahuan/", include("portal.notice_urls")),
     path("", include("portal.public_urls")),
 ]
 
