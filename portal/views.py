@@ -22,6 +22,11 @@ def front(request):
     return public_home.home(request)
 
 
+# A visitor's `/` is the public home's kept page (portal/public_cache.py); anyone with a
+# session is never served one.
+front.public_cache_spec = public_home.home.public_cache_spec
+
+
 @login_required
 def home(request):
     user = request.user
