@@ -71,6 +71,8 @@ MIDDLEWARE = [
     # The Content-Security-Policy header (settings below), static files included.
     "bangkit.content_policy.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The public pages kept for visitors, served before sessions and authentication run.
+    "portal.public_cache.KeptPagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -44,6 +44,7 @@ urlpatterns = [
     # A resident's usulan without an account (e-Planning).
     path("usul/", include("portal.usul_urls")),
     path("", include("portal.notification_urls")),
+    path("pemberitahuan/", include("portal.notice_urls")),
     path("", include("portal.public_urls")),
 ]
 

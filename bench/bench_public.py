@@ -158,6 +158,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def worker_cpu_seconds(master_pid: int) -> float:
+    """User + system CPU time of gunicorn's workers (the master's children), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # After the command: state, ppid, …; utime and stime are fields 14 and 15 of stat.
+        if int(fields[1]) == master_pid:
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 def wrk_rate(url: str, seconds: int, connections: int) -> dict:
     out = subprocess.run(
         ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency", url],
@@ -305,13 +322,25 @@ def main() -> int:
         results["first_load"] = first_load(base)
         rate = wrk_rate if shutil.which("wrk") else python_rate
         results["rates"] = {}
-        for key, url in [
-            (k, u)
-            for k, u in [(p["url"], p["url"]) for p in results["in_process"]["pages"].values()]
-            if not u.endswith(".geojson")
-        ]:
+        urls = [
+            p["url"]
+            for p in results["in_process"]["pages"].values()
+            if not p["url"].endswith(".geojson")
+        ]
+        # Baselines under the same load: a static file (whitenoise, the floor of the stack)
+        # and a small page that reads nothing (the tracking form).
+        static = re.search(r'href="(/static/css/app[^"]+)"', fetch(base + "/proyek/")[0].decode())
+        urls += [static.group(1), "/lacak/"]
+        for url in urls:
             fetch(base + url)  # the first request renders and keeps the page
-            results["rates"][key] = rate(base + url, args.seconds, args.connections)
+            cpu = worker_cpu_seconds(server.pid)
+            row = rate(base + url, args.seconds, args.connections)
+            used = worker_cpu_seconds(server.pid) - cpu
+            done = row["requests_per_s"] * args.seconds
+            # CPU the two workers spent per request: what two idle cores would serve.
+            row["worker_cpu_ms"] = round(used * 1000 / max(done, 1), 2)
+            row["two_idle_cores_per_s"] = round(2000 / max(row["worker_cpu_ms"], 0.01))
+            results["rates"][url] = row
         results["load_after"] = load()
     finally:
         if server is not None:
@@ -336,10 +365,12 @@ def report(results: dict) -> str:
             f"{key:<20} {r['median_ms']:7.1f} ms {r['queries']:3d} {k['median_ms']:6.1f} ms "
             f"{k['queries']:3d} {r['median_ms'] / max(k['median_ms'], 0.1):5.1f}x {row['kb']:7.1f}"
         )
-    lines.append(f"\ngunicorn, 2 workers, kept pages ({results['rates'] and 'wrk'}):")
+    lines.append("\ngunicorn, 2 workers, kept pages (req/s measured; CPU per request of the")
+    lines.append("workers; what two idle cores would serve at that CPU cost):")
     for url, row in results["rates"].items():
         lines.append(
             f"  {row['requests_per_s']:6d} req/s  median {row['median_latency_ms']} ms  "
+            f"{row['worker_cpu_ms']:5.2f} ms CPU  → {row['two_idle_cores_per_s']:5d}/s  "
             f"non-2xx {row['non_2xx']}  {url}"
         )
     first = results["first_load"]

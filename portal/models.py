@@ -43,4 +43,5 @@ class ProposalFlow(models.Model):
 
 
 # The notification models live beside their sending code; imported here so Django finds them.
+from portal.notices import StaffNotice  # noqa: E402,F401
 from portal.notifications import Follower, Notification  # noqa: E402,F401

@@ -15,7 +15,7 @@ How it hangs together:
 
 A follower's address is stored only here and only for this: unsubscribing deletes it, and
 the sent-log names recipients by key ("rt:<user id>", "follower:<id>"), never by address.
-Staff get no in-app notices from this module: their to-do lists already show what waits.
+Staff get in-app notices of the same change from the same receiver (portal/notices.py).
 """
 
 import logging
@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from bangkit.models import Role
+from portal import notices
 from proposals.models import Proposal, State, Transition, TransitionLog
 
 logger = logging.getLogger(__name__)
@@ -303,7 +304,16 @@ def on_transition_logged(sender, instance, created, raw=False, **kwargs):
     if not created or raw:
         return
     log_id = instance.pk
-    transaction.on_commit(lambda: enqueue_stage_notices(log_id), robust=True)
+    transaction.on_commit(lambda: after_stage_change(log_id), robust=True)
+
+
+def after_stage_change(log_id: int) -> None:
+    """Once the change committed: the staff's in-app notices, then the mails' task."""
+    try:
+        notices.notice_stage_change(log_id)
+    except Exception:  # noqa: BLE001 - a notice lost must not stop the mails
+        logger.exception("Staff notices of change %s failed", log_id)
+    enqueue_stage_notices(log_id)
 
 
 def connect_signals() -> None:

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET
 
 from budgets.figures import cancellation_effect
 from portal import public_home, todo
-from portal.context_processors import COUNTS_ATTRIBUTE
+from portal.context_processors import menu_figures
 from portal.selectors import area_summary, rt_drafts
 from proposals import rules as proposal_rules
 from proposals import selectors as proposal_selectors
@@ -22,11 +22,15 @@ def front(request):
     return public_home.home(request)
 
 
+# A visitor's `/` is the public home's kept page (portal/public_cache.py); anyone with a
+# session is never served one.
+front.public_cache_spec = public_home.home.public_cache_spec
+
+
 @login_required
 def home(request):
     user = request.user
-    counts = todo.todo_counts(user)
-    setattr(request, COUNTS_ATTRIBUTE, counts)  # the menu shows the same counts
+    counts = menu_figures(request)  # the menu shows the same counts
     items = todo.todo_list(user)
     return render(
         request,

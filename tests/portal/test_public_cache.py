@@ -2,6 +2,9 @@
 commits (never by one that rolls back), fresh for the connection that is changing them, and
 never served to a signed-in user or to a request with a session."""
 
+import gzip
+import json
+
 import pytest
 from django.db import connection, transaction
 from django.test import Client
@@ -127,3 +130,21 @@ def test_a_wrong_filter_or_page_is_not_kept(client, site):
         with CaptureQueriesContext(connection) as caught:
             assert client.get("/proyek/", params).status_code == 200
         assert len(caught.captured_queries) > 1, params
+
+
+def test_a_compressed_answer_is_never_served_to_a_client_that_did_not_ask_for_it(client, site):
+    url = reverse("public:project_sites")
+    zipped = client.get(url, headers={"accept-encoding": "gzip"})
+    assert zipped["Content-Encoding"] == "gzip"
+    for _ in range(2):
+        plain = client.get(url)
+        assert not plain.has_header("Content-Encoding")
+        assert json.loads(plain.content) == json.loads(gzip.decompress(zipped.content))
+
+
+def test_the_middleware_serves_a_kept_page_before_sessions_run(client, site):
+    client.get("/proyek/")
+    again = client.get("/proyek/")
+    # The session middleware never ran: the request has no session at all.
+    assert not hasattr(again.wsgi_request, "session")
+    assert again["X-Frame-Options"] == "DENY"  # the inner middleware's headers were kept
