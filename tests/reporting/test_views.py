@@ -634,3 +634,21 @@ def test_savings_page_shows_one_year_a_page_at_a_time_with_totals_over_all(
     every_year = client.get(url, {"tahun": ""})
     assert every_year.context["year"] is None
     assert every_year.context["page"].paginator.count == 3
+
+
+def test_a_photo_copy_not_made_yet_is_the_processing_placeholder(client, world, site):
+    photo = services.photo_add(
+        proposal=site, actor=world.users["rt"], stage=0, upload=upload(photo_bytes("rumah-p"))
+    ).photo  # the copies task runs after commit, which a test's transaction never reaches
+    client.force_login(world.users["rt"])
+
+    for name in ("reporting:photo_thumbnail", "reporting:photo_display"):
+        response = client.get(reverse(name, args=[photo.pk]))
+        assert response.status_code == 200
+        assert response["Content-Type"] == "image/svg+xml"
+        assert response["Cache-Control"] == "no-store"
+
+    services.photo_make_copies(photo=photo)
+    assert client.get(reverse("reporting:photo_thumbnail", args=[photo.pk]))["Content-Type"] == (
+        "image/jpeg"
+    )
