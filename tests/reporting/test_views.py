@@ -15,6 +15,7 @@ from PIL import Image
 
 from reporting import selectors, services
 from reporting.models import ProgressPhoto, SwadayaContribution, WorkDay
+from tests.factories.lifecycle import copies_made
 from tests.reporting.conftest import (
     DECREE_DATE,
     ORDER,
@@ -32,12 +33,16 @@ def login(client, user):
 
 
 def add_photo(site, user, stage=0, seed="rumah-a"):
-    return services.photo_add(
-        proposal=site,
-        actor=user,
-        stage=stage,
-        upload=upload(photo_bytes(seed, stage, taken_at=when(5), gps=SITE_POINT)),
-    ).photo
+    """A photo with the copies the worker makes after its upload commits."""
+    with copies_made():
+        photo = services.photo_add(
+            proposal=site,
+            actor=user,
+            stage=stage,
+            upload=upload(photo_bytes(seed, stage, taken_at=when(5), gps=SITE_POINT)),
+        ).photo
+    photo.refresh_from_db()
+    return photo
 
 
 def grow(site, user, n):
