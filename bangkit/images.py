@@ -3,7 +3,11 @@ turned upright, and two EXIF-free JPEG copies to show (display and thumbnail), s
 sends the full-size original unless the user asks for it ("Unduh asli").
 
 Used by proposal attachments and progress photos alike. HEIC opens through pillow-heif
-(registered by `bangkit.files`).
+(registered by `bangkit.files`). The upload request only reads what it must keep
+(`inspect`: time, GPS, the copy's size); the copies are made by a background task enqueued when
+the upload commits (`copies_after_commit`, `save_copies`), so a phone's upload returns without
+waiting for two JPEG encodings. Until then the views serving a copy answer with a "sedang
+diproses" placeholder (`stored_image_response(..., pending=True)`).
 """
 
 from __future__ import annotations
@@ -19,13 +23,17 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.http import Http404
+from django.core.files.base import ContentFile
+from django.db import models, transaction
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps
 
-from bangkit import files  # also registers the HEIF opener and sets the pixel limit
+from bangkit import (
+    files,  # also registers the HEIF opener and sets the pixel limit
+    storage,
+)
 from bangkit.downloads import file_response
 
 DISPLAY_MAX_PX = 1600
@@ -241,9 +249,9 @@ def jpeg(
     return buffer.getvalue(), copy.width, copy.height
 
 
-def make_copies(raw: bytes) -> ImageCopies:
-    """The display copy (≤ 1600 px) and thumbnail (≤ 320 px) of an image already checked by
-    `bangkit.files.check_upload`, with its EXIF metadata; ValidationError if it cannot be read."""
+def open_upright(raw: bytes) -> tuple[Image.Image, PhotoMetadata, bytes | None]:
+    """An image already checked by `bangkit.files.check_upload`, decoded upright as RGB, with
+    its EXIF metadata and colour profile; ValidationError if it cannot be read."""
     try:
         with files.strict_decoding(), Image.open(io.BytesIO(raw)) as opened:
             metadata = read_metadata(opened)
@@ -257,6 +265,13 @@ def make_copies(raw: bytes) -> ImageCopies:
         raise ValidationError("Gambar terlalu besar ukuran pikselnya.") from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise ValidationError("Gambar rusak atau tidak dapat dibaca.") from exc
+    return image, metadata, icc
+
+
+def make_copies(raw: bytes) -> ImageCopies:
+    """The display copy (≤ 1600 px) and thumbnail (≤ 320 px) of an image already checked by
+    `bangkit.files.check_upload`, with its EXIF metadata; ValidationError if it cannot be read."""
+    image, metadata, icc = open_upright(raw)
     display, width, height = jpeg(image, DISPLAY_MAX_PX, DISPLAY_QUALITY, icc)
     thumbnail, _, _ = jpeg(image, THUMBNAIL_MAX_PX, THUMBNAIL_QUALITY, icc)
     return ImageCopies(
@@ -267,6 +282,67 @@ def make_copies(raw: bytes) -> ImageCopies:
         metadata=metadata,
         image=image,
     )
+
+
+@dataclass
+class ImageFacts:
+    """What an upload keeps of an image at once: its metadata and the display copy's size
+    (the copies themselves come later, from `make_copies` in a background task)."""
+
+    metadata: PhotoMetadata
+    width: int
+    height: int
+
+
+# EXIF orientations that turn the picture by a quarter (width and height swap).
+QUARTER_TURNS = {5, 6, 7, 8}
+TAG_ORIENTATION = 0x0112
+
+
+def fitted_size(width: int, height: int, max_px: int) -> tuple[int, int]:
+    """The size of a copy at most max_px on its longer side (never enlarged)."""
+    longer = max(width, height)
+    if longer <= max_px:
+        return width, height
+    scale = max_px / longer
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def inspect(raw: bytes) -> ImageFacts:
+    """The EXIF time and GPS of an image already checked by `bangkit.files.check_upload`
+    (which decoded it), and the size of its display copy upright, from its header alone;
+    ValidationError if it cannot be read. The copy's exact size is set when it is made."""
+    try:
+        with Image.open(io.BytesIO(raw)) as opened:
+            metadata = read_metadata(opened)
+            width, height = opened.size
+            try:
+                orientation = opened.getexif().get(TAG_ORIENTATION, 1)
+            except Exception:  # a damaged EXIF block: the picture as stored
+                orientation = 1
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ValidationError("Gambar terlalu besar ukuran pikselnya.") from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ValidationError("Gambar rusak atau tidak dapat dibaca.") from exc
+    if orientation in QUARTER_TURNS:
+        width, height = height, width
+    width, height = fitted_size(width, height, DISPLAY_MAX_PX)
+    return ImageFacts(metadata=metadata, width=width, height=height)
+
+
+def save_copies(record, copies: ImageCopies, *, display_name: str, thumbnail_name: str, label):
+    """Store the copies in `record.display` and `record.thumbnail` (deleted again if the
+    transaction around does not commit) and set its width and height; not saved."""
+    storage.save_file(record.display, display_name, ContentFile(copies.display), label=label)
+    storage.save_file(record.thumbnail, thumbnail_name, ContentFile(copies.thumbnail), label=label)
+    record.width, record.height = copies.width, copies.height
+
+
+def copies_after_commit(task, pk: int) -> None:
+    """Enqueue `task(pk)`, the one that makes a record's copies, once the upload commits: a
+    rolled-back upload enqueues nothing, and a queue that cannot be reached does not fail the
+    upload (`manage.py attachment_copies` makes whatever copies are missing)."""
+    transaction.on_commit(lambda: task.enqueue(pk), robust=True)
 
 
 class ClientImageForm(forms.Form):
@@ -305,12 +381,38 @@ class ClientImageForm(forms.Form):
         }
 
 
+# What a view serving a copy answers while the background task has not made it yet.
+PENDING_SVG = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="320" height="240" viewBox="0 0 320 240">'
+    b'<rect width="320" height="240" fill="#e5e7eb"/>'
+    b'<text x="160" y="126" font-family="sans-serif" font-size="18" text-anchor="middle" '
+    b'fill="#374151">Foto sedang diproses</text></svg>'
+)
+
+
+def pending_copy_response() -> HttpResponse:
+    """The "sedang diproses" placeholder, never cached: the next request finds the copy."""
+    response = HttpResponse(PENDING_SVG, content_type="image/svg+xml")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def stored_image_response(
-    field_file, *, content_type="image/jpeg", download=False, filename=None, max_age=86400
+    field_file,
+    *,
+    content_type="image/jpeg",
+    download=False,
+    filename=None,
+    max_age=86400,
+    pending=False,
 ):
     """A stored file (a copy, or an original on request) for a user who may see it: never
-    sniffed, cached only by that user's browser; 404 when the file is gone."""
+    sniffed, cached only by that user's browser; 404 when the file is gone. With `pending`, a
+    copy not made yet (its task has not run) is the "sedang diproses" placeholder instead."""
     if not field_file:
+        if pending:
+            return pending_copy_response()
         raise Http404
     return file_response(
         field_file,

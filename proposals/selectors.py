@@ -6,6 +6,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.shortcuts import get_object_or_404
 
 from bangkit.models import ChecklistItem, FiscalYear, Kelurahan, RequiredDocument, Role, WorkType
+from bangkit.queries import REGION_HEAVY_FIELDS, without_boundaries
 from bangkit.years import year_numbers
 from proposals.models import (
     Attachment,
@@ -83,8 +84,10 @@ def filter_choices(user) -> dict:
     kelurahan = []
     if sees_kelurahan_filter(user):
         kelurahan = list(
-            Kelurahan.objects.visible_to(user)
-            .select_related("kecamatan")
+            without_boundaries(
+                Kelurahan.objects.visible_to(user).select_related("kecamatan"), "kecamatan"
+            )
+            .defer(*REGION_HEAVY_FIELDS)
             .order_by("kecamatan__name", "name")
         )
     return {

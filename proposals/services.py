@@ -5,14 +5,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 from simple_history.utils import bulk_create_with_history
 
-from bangkit import storage
+from bangkit import images, storage
 from bangkit.errors import ActionRefused, NotInScope, full_clean_or_refuse
 from bangkit.files import EXTENSIONS, check_upload
 from bangkit.history import records_actor
@@ -20,7 +19,7 @@ from bangkit.images import NO_CLIENT, ClientImage, MetadataSource, make_copies
 from bangkit.models import ChecklistItem, FiscalYear
 from bangkit.rules import require_reason
 from bangkit.services import audit_record
-from proposals import rules
+from proposals import rules, tasks
 from proposals.codes import new_tracking_code
 from proposals.models import (
     Attachment,
@@ -238,9 +237,10 @@ def attachment_add(
     upload,
     client: ClientImage = NO_CLIENT,
 ) -> Attachment:
-    """Keep one document file. An image also gets its EXIF-free display copy and thumbnail
-    (HEIC too), and its time and GPS: from the file's EXIF, else what the phone read from its
-    original before resizing it (kept marked as such, nonsense dropped). A repeat of the same
+    """Keep one document file. An image also gets its time and GPS: from the file's EXIF, else
+    what the phone read from its original before resizing it (kept marked as such, nonsense
+    dropped); its EXIF-free display copy and thumbnail (HEIC too) are made by a background task
+    once the upload commits (`proposals.tasks.make_attachment_copies`). A repeat of the same
     upload (same client token, a retry after a lost answer) returns the first one."""
     proposal = _lock(proposal, actor)
     _require_rt_editor(proposal, actor)
@@ -269,33 +269,26 @@ def attachment_add(
     attachment.full_clean(exclude=["file", "display", "thumbnail", "proposal", "uploaded_by"])
     label = attachment.original_name or "berkas"
     stored_name = _safe_name(upload, checked.content_type)
-    copies = None
     if attachment.is_image:
         upload.seek(0)
         try:
-            copies = make_copies(upload.read())
+            facts = images.inspect(upload.read())
         except ValidationError as exc:
             raise ActionRefused(f"{label}: {exc.messages[0]}") from exc
         upload.seek(0)
-        meta, source = client.metadata(copies.metadata)
+        meta, source = client.metadata(facts.metadata)
         attachment.taken_at, attachment.latitude, attachment.longitude = (
             meta.taken_at,
             meta.latitude,
             meta.longitude,
         )
         attachment.metadata_source = source
-        attachment.width, attachment.height = copies.width, copies.height
+        attachment.width, attachment.height = facts.width, facts.height
     # Every file is deleted again if this transaction, or one around it, does not commit.
     storage.save_file(attachment.file, stored_name, upload, label=label)
-    if copies is not None:
-        key = stored_name.rsplit(".", 1)[0]
-        storage.save_file(
-            attachment.display, f"{key}-tampil.jpg", ContentFile(copies.display), label=label
-        )
-        storage.save_file(
-            attachment.thumbnail, f"{key}-kecil.jpg", ContentFile(copies.thumbnail), label=label
-        )
     attachment.save()
+    if attachment.is_image:
+        images.copies_after_commit(tasks.make_attachment_copies, attachment.pk)
     audit_record(
         actor=actor,
         action="attachment_add",
@@ -312,10 +305,13 @@ def attachment_add(
 
 @storage.atomic
 def attachment_make_copies(*, attachment: Attachment) -> bool:
-    """The display copy and thumbnail of an image uploaded before they were made (and its
-    EXIF time and GPS); False when there is nothing to do or the original cannot be read.
-    Not audited: the document itself does not change."""
-    if not attachment.is_image or attachment.has_copies:
+    """The display copy and thumbnail of an image attachment (the background task after its
+    upload, or `manage.py attachment_copies` for older ones), and its EXIF time and GPS when
+    none were kept; False when there is nothing to do (already made, not an image, removed
+    meanwhile) or the original cannot be read. Not audited: the document itself does not
+    change. The row is locked, so two runs of the task make the copies once."""
+    attachment = Attachment.objects.select_for_update().filter(pk=attachment.pk).first()
+    if attachment is None or not attachment.is_image or attachment.has_copies:
         return False
     try:
         with attachment.file.open("rb") as handle:
@@ -323,14 +319,13 @@ def attachment_make_copies(*, attachment: Attachment) -> bool:
     except (OSError, ValueError, ValidationError):
         return False
     key = posixpath.splitext(posixpath.basename(attachment.file.name))[0]
-    label = attachment.original_name or "berkas"
-    storage.save_file(
-        attachment.display, f"{key}-tampil.jpg", ContentFile(copies.display), label=label
+    images.save_copies(
+        attachment,
+        copies,
+        display_name=f"{key}-tampil.jpg",
+        thumbnail_name=f"{key}-kecil.jpg",
+        label=attachment.original_name or "berkas",
     )
-    storage.save_file(
-        attachment.thumbnail, f"{key}-kecil.jpg", ContentFile(copies.thumbnail), label=label
-    )
-    attachment.width, attachment.height = copies.width, copies.height
     fields = ["display", "thumbnail", "width", "height"]
     if attachment.metadata_source == MetadataSource.NONE and not copies.metadata.empty:
         attachment.taken_at = copies.metadata.taken_at

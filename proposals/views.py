@@ -248,7 +248,8 @@ def wants_json(request) -> bool:
 
 
 def attachment_json(attachment, *, status=201):
-    """What the upload script shows of a kept file: its thumbnail, when it is an image."""
+    """What the upload script shows of a kept file: its thumbnail, when it is an image (the
+    "sedang diproses" placeholder until the background task has made it)."""
     code = attachment.proposal.code
     return JsonResponse(
         {
@@ -256,7 +257,7 @@ def attachment_json(attachment, *, status=201):
             "id": attachment.pk,
             "thumbnail": (
                 reverse("proposals:attachment_thumbnail", args=[code, attachment.pk])
-                if attachment.has_copies
+                if attachment.is_image
                 else ""
             ),
             "message": f"'{attachment.original_name or 'berkas'}' tersimpan.",
@@ -355,16 +356,17 @@ def attachment_file(request, code, pk):
 @login_required
 @require_GET
 def attachment_display(request, code, pk):
-    """The EXIF-free display copy of an image attachment (at most 1600 px)."""
+    """The EXIF-free display copy of an image attachment (at most 1600 px); "sedang diproses"
+    until the background task has made it."""
     attachment = selectors.attachment_for(user=request.user, code=code, pk=pk)
-    return stored_image_response(attachment.display)
+    return stored_image_response(attachment.display, pending=attachment.is_image)
 
 
 @login_required
 @require_GET
 def attachment_thumbnail(request, code, pk):
     attachment = selectors.attachment_for(user=request.user, code=code, pk=pk)
-    return stored_image_response(attachment.thumbnail)
+    return stored_image_response(attachment.thumbnail, pending=attachment.is_image)
 
 
 @login_required

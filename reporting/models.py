@@ -209,8 +209,9 @@ class ProgressPhoto(models.Model):
     original = models.FileField(upload_to=photo_path, max_length=300)
     original_content_type = models.CharField(max_length=50)
     original_size = models.PositiveIntegerField(default=0)
-    display = models.FileField(upload_to=photo_path, max_length=300)
-    thumbnail = models.FileField(upload_to=photo_path, max_length=300)
+    # Empty until the background task after the upload has made them (reporting.tasks).
+    display = models.FileField(upload_to=photo_path, max_length=300, blank=True)
+    thumbnail = models.FileField(upload_to=photo_path, max_length=300, blank=True)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     sha256 = models.CharField(_("SHA-256 berkas"), max_length=64, db_index=True)

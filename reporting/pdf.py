@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from weasyprint.urls import URLFetcherResponse
 
+from bangkit.images import make_copies
 from bangkit.indonesian import long_date
 from bangkit.pdf import RefusedResource, StaticOnlyFetcher, write_pdf
 from procurement.selectors import proposal_procurement
@@ -33,10 +34,19 @@ class LPJFetcher(StaticOnlyFetcher):
             photo = self.photos.get(int(key)) if key.isdigit() else None
             if photo is None:
                 raise RefusedResource(f"Foto bukan milik lokasi ini: {url}")
-            with photo.display.open("rb") as handle:
-                data = handle.read()
+            data = _display_copy(photo)
             return URLFetcherResponse(url, data, {"Content-Type": "image/jpeg"})
         return super().fetch(url, headers)
+
+
+def _display_copy(photo) -> bytes:
+    """The photo's display copy; made on the spot from its original while the background task
+    has not made it yet (the LPJ is never printed with a photo missing)."""
+    if photo.display:
+        with photo.display.open("rb") as handle:
+            return handle.read()
+    with photo.original.open("rb") as handle:
+        return make_copies(handle.read()).display
 
 
 def lpj_context(proposal) -> dict:

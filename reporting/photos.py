@@ -1,5 +1,6 @@
 """Progress photos: check the file by its content, read EXIF time and GPS, turn it upright,
-make EXIF-free copies to show, hash it, and the warnings a photo raises (never blocking)."""
+hash it, and the warnings a photo raises (never blocking); its EXIF-free copies to show are
+made by a background task after the upload commits (`reporting.tasks`)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ from bangkit.images import (  # noqa: F401  (the reading of a photo lives in the
     PhotoMetadata,
     client_metadata,
     dms_to_decimal,
+    fitted_size,
     make_copies,
+    open_upright,
     parse_exif_time,
     read_metadata,
 )
@@ -67,8 +70,7 @@ class ProcessedPhoto:
     content_type: str
     size: int
     sha256: str
-    display: bytes
-    thumbnail: bytes
+    # Of the display copy the background task will make.
     width: int
     height: int
     phash: str
@@ -81,7 +83,7 @@ def process_upload(upload, *, max_bytes: int | None = None) -> ProcessedPhoto:
 
     The file is checked by its content (JPEG, PNG, WebP or HEIC; size and pixel limits: a
     decompression bomb is refused before it is decoded), its EXIF read, then it is turned
-    upright and copied without any metadata.
+    upright and hashed. Its copies without any metadata come later (`make_copies`, from a task).
     """
     checked = check_upload(upload, allowed=IMAGE_TYPES, max_bytes=max_bytes or photo_max_bytes())
     upload.seek(0)
@@ -89,20 +91,18 @@ def process_upload(upload, *, max_bytes: int | None = None) -> ProcessedPhoto:
     upload.seek(0)
     if hashlib.sha256(raw).hexdigest() != checked.sha256:  # pragma: no cover - same bytes
         raise ValidationError("Berkas berubah saat dibaca; unggah ulang.")
-    copies = make_copies(raw)
-    image = copies.image
+    image, metadata, _ = open_upright(raw)
     top = image.crop((0, 0, image.width, max(1, int(image.height * BACKGROUND_SHARE))))
+    width, height = fitted_size(image.width, image.height, DISPLAY_MAX_PX)
     return ProcessedPhoto(
         content_type=checked.content_type,
         size=checked.size,
         sha256=checked.sha256,
-        display=copies.display,
-        thumbnail=copies.thumbnail,
-        width=copies.width,
-        height=copies.height,
+        width=width,
+        height=height,
         phash=str(imagehash.phash(image)),
         background_hash=str(imagehash.phash(top)),
-        metadata=copies.metadata,
+        metadata=metadata,
     )
 
 

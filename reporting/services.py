@@ -10,12 +10,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
-from bangkit import storage
+from bangkit import images, storage
 from bangkit.errors import ActionRefused, full_clean_or_refuse
 from bangkit.files import DOCUMENT_TYPES, EXTENSIONS, check_upload
 from bangkit.images import NO_CLIENT, ClientImage
@@ -28,7 +27,7 @@ from proposals.models import Proposal, State
 from proposals.services import apply_transition_locked, lock_proposal
 from reporting import photos as photo_checks
 from reporting import rules as reporting_rules
-from reporting import selectors
+from reporting import selectors, tasks
 from reporting.models import (
     CompletionReport,
     MaterialUsage,
@@ -420,17 +419,13 @@ def photo_add(
     )
     key = get_random_string(16).lower()
     upload.seek(0)
-    # All three copies are deleted again if this transaction, or one around it, fails.
+    # The original is deleted again if this transaction, or one around it, fails; the copies
+    # to show are made by a task enqueued only once it commits.
     label = posixpath.basename(str(getattr(upload, "name", "") or "foto"))
     extension = EXTENSIONS[processed.content_type]
     storage.save_file(photo.original, f"asli-{key}.{extension}", upload, label=label)
-    storage.save_file(
-        photo.display, f"tampil-{key}.jpg", ContentFile(processed.display), label=label
-    )
-    storage.save_file(
-        photo.thumbnail, f"kecil-{key}.jpg", ContentFile(processed.thumbnail), label=label
-    )
     photo.save()
+    images.copies_after_commit(tasks.make_photo_copies, photo.pk)
     refresh_photo_flags(proposal)
     photo.refresh_from_db(fields=["flags"])
     audit_record(
@@ -448,6 +443,32 @@ def photo_add(
         },
     )
     return PhotoResult(photo, created=True)
+
+
+@storage.atomic
+def photo_make_copies(*, photo: ProgressPhoto) -> bool:
+    """The EXIF-free display copy and thumbnail of a progress photo (the background task after
+    its upload); False when they exist already, the photo is gone or its original cannot be
+    read. Not audited: the record does not change. The row is locked, so two runs of the task
+    make the copies once."""
+    photo = ProgressPhoto.objects.select_for_update().filter(pk=photo.pk).first()
+    if photo is None or (photo.display and photo.thumbnail):
+        return False
+    try:
+        with photo.original.open("rb") as handle:
+            copies = images.make_copies(handle.read())
+    except (OSError, ValueError, ValidationError):
+        return False
+    key = posixpath.splitext(posixpath.basename(photo.original.name))[0].removeprefix("asli-")
+    images.save_copies(
+        photo,
+        copies,
+        display_name=f"tampil-{key}.jpg",
+        thumbnail_name=f"kecil-{key}.jpg",
+        label=posixpath.basename(photo.original.name),
+    )
+    photo.save(update_fields=["display", "thumbnail", "width", "height"])
+    return True
 
 
 @transaction.atomic

@@ -404,13 +404,13 @@ def photo_withdraw(request, pk):
 @require_GET
 def photo_display(request, pk):
     """The EXIF-free display copy, for whoever may see the site."""
-    return stored_image_response(selectors.photo_for(request.user, pk).display)
+    return stored_image_response(selectors.photo_for(request.user, pk).display, pending=True)
 
 
 @login_required
 @require_GET
 def photo_thumbnail(request, pk):
-    return stored_image_response(selectors.photo_for(request.user, pk).thumbnail)
+    return stored_image_response(selectors.photo_for(request.user, pk).thumbnail, pending=True)
 
 
 @login_required

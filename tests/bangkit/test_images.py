@@ -158,3 +158,36 @@ def test_a_missing_stored_file_answers_not_found():
         images.stored_image_response(Missing())
     with pytest.raises(Http404):
         images.stored_image_response(None)
+
+
+# --- What the upload keeps at once; the copies come from a task ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("size", "orientation"), [((4000, 3000), 1), ((4000, 3000), 6), ((800, 600), 8)]
+)
+def test_inspect_reads_the_metadata_and_the_copy_size_without_making_copies(size, orientation):
+    exif = exif_block()
+    exif[images.TAG_ORIENTATION] = orientation
+    data = encoded("JPEG", size, exif=exif)
+
+    facts = images.inspect(data)
+    copies = images.make_copies(data)
+
+    assert facts.metadata == copies.metadata
+    assert facts.metadata.taken_at is not None and facts.metadata.latitude is not None
+    assert (facts.width, facts.height) == (copies.width, copies.height)
+
+
+def test_inspect_refuses_an_unreadable_image_in_indonesian():
+    with pytest.raises(ValidationError, match="rusak"):
+        images.inspect(b"\xff\xd8\xff\xe0" + b"bukan gambar" * 100)
+
+
+def test_a_copy_not_made_yet_is_the_processing_placeholder_when_asked_for():
+    response = images.stored_image_response(None, pending=True)
+
+    assert response["Content-Type"] == "image/svg+xml"
+    assert response["Cache-Control"] == "no-store"
+    assert b"Foto sedang diproses" in response.content
+    assert b"<script" not in response.content

@@ -23,6 +23,7 @@ from decimal import Decimal
 
 import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
 from django.utils import timezone
 from PIL import Image
 
@@ -278,15 +279,22 @@ def _start_work(proposal, *, work_date=None, **_):
     return proposal
 
 
+def copies_made():
+    """Run the background tasks the uploads inside enqueue on commit (their copies), as the
+    worker would once they committed: a test's transaction never commits."""
+    return TestCase.captureOnCommitCallbacks(execute=True)
+
+
 def _report(proposal, **_):
     rt_user = _rt_user(proposal)
     for stage in REQUIRED_STAGES:
-        reporting_services.photo_add(
-            proposal=proposal,
-            actor=rt_user,
-            stage=stage,
-            upload=_progress_photo(proposal, stage),
-        )
+        with copies_made():
+            reporting_services.photo_add(
+                proposal=proposal,
+                actor=rt_user,
+                stage=stage,
+                upload=_progress_photo(proposal, stage),
+            )
     usage = {
         (line.description, line.unit): reporting_services.UsageInput(used=line.delivered)
         for line in reporting_selectors.delivered_materials(proposal)
@@ -421,9 +429,10 @@ class ProposalFactory(factory.Factory):
                         if kind == "site_photo"
                         else _pdf(f"{kind}.pdf")
                     )
-                    proposal_services.attachment_add(
-                        proposal=proposal, actor=rt_user, kind=kind, upload=upload
-                    )
+                    with copies_made():
+                        proposal_services.attachment_add(
+                            proposal=proposal, actor=rt_user, kind=kind, upload=upload
+                        )
         return advance(_refreshed(proposal), state, cancelled_from=cancelled_from, **options)
 
 

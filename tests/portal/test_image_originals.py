@@ -13,6 +13,7 @@ from proposals import services as proposal_services
 from proposals.models import Attachment, Proposal
 from reporting import services as reporting_services
 from reporting.models import ProgressPhoto
+from tests.factories.lifecycle import copies_made
 from tests.proposals.test_attachment_images import photo, upload
 from tests.reporting.conftest import make_site, photo_bytes, world  # noqa: F401  (fixtures)
 
@@ -97,19 +98,21 @@ def originals_sent(html: str) -> tuple[list[str], dict]:
 
 
 def add_documents(proposal, user):
-    for name, seed in (("depan.jpg", "a"), ("belakang.jpg", "b")):
+    """Three image documents, with the copies the worker makes after their upload."""
+    with copies_made():
+        for name, seed in (("depan.jpg", "a"), ("belakang.jpg", "b")):
+            proposal_services.attachment_add(
+                proposal=proposal,
+                actor=user,
+                kind="site_photo",
+                upload=upload(photo(size=(2000, 1500), seed=seed), name),
+            )
         proposal_services.attachment_add(
             proposal=proposal,
             actor=user,
-            kind="site_photo",
-            upload=upload(photo(size=(2000, 1500), seed=seed), name),
+            kind="other",
+            upload=upload(photo("PNG", (900, 600)), "denah.png", "image/png"),
         )
-    proposal_services.attachment_add(
-        proposal=proposal,
-        actor=user,
-        kind="other",
-        upload=upload(photo("PNG", (900, 600)), "denah.png", "image/png"),
-    )
 
 
 def check(client, user, url):
@@ -135,12 +138,13 @@ def in_progress(world, make_site):
     Proposal.objects.filter(pk=proposal.pk).update(state="in_progress")
     proposal.refresh_from_db()
     for stage in (0, 50):
-        reporting_services.photo_add(
-            proposal=proposal,
-            actor=world.users["rt"],
-            stage=stage,
-            upload=upload(photo_bytes(stage=stage, size=(1200, 900))),
-        )
+        with copies_made():
+            reporting_services.photo_add(
+                proposal=proposal,
+                actor=world.users["rt"],
+                stage=stage,
+                upload=upload(photo_bytes(stage=stage, size=(1200, 900))),
+            )
     return proposal
 
 

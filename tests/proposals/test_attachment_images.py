@@ -8,16 +8,20 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.db import OperationalError
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
+from bangkit import storage
 from bangkit.errors import ActionRefused
 from bangkit.images import ClientImage
 from demo.seeders.reporting import draw_site, exif_for
-from proposals import services
+from proposals import services, tasks
 from proposals.models import Attachment
+from tests.factories.lifecycle import copies_made
 from tests.proposals.conftest import SMALL_PDF
 
 POINT = ("-1.610000", "103.613000")
@@ -65,9 +69,11 @@ def test_an_image_attachment_gets_display_and_thumbnail_copies(
 ):
     data = photo(fmt, (2400, 1800) if fmt == "PNG" else (4000, 3000))
 
-    attachment = services.attachment_add(
-        proposal=draft, actor=rt, kind="site_photo", upload=upload(data, name, content_type)
-    )
+    with copies_made():
+        attachment = services.attachment_add(
+            proposal=draft, actor=rt, kind="site_photo", upload=upload(data, name, content_type)
+        )
+    attachment.refresh_from_db()
 
     assert attachment.content_type == content_type
     assert attachment.has_copies
@@ -199,17 +205,103 @@ def test_an_image_whose_commit_fails_leaves_no_file(
     assert not Attachment.objects.exists()
 
 
-def test_a_full_disk_while_writing_the_copies_keeps_no_file(draft, rt, media_files, media_fails):
-    media_fails(errno.ENOSPC, after=2)  # the original and the display copy, then the thumbnail
+def test_a_full_disk_while_writing_the_copies_keeps_no_copy(draft, rt, media_files, media_fails):
+    with TestCase.captureOnCommitCallbacks() as enqueued:
+        attachment = services.attachment_add(
+            proposal=draft, actor=rt, kind="site_photo", upload=upload(photo(size=(800, 600)))
+        )
+    media_fails(errno.ENOSPC, after=1)  # the display copy, then the thumbnail
 
     with pytest.raises(ActionRefused) as info:
+        services.attachment_make_copies(attachment=attachment)
+
+    assert enqueued  # the task was enqueued; its service here meets the full disk
+    assert "ruang penyimpanan berkas di server penuh" in info.value.message
+    assert media_files() == {attachment.file.name}
+    attachment.refresh_from_db()
+    assert not attachment.has_copies
+
+
+# --- Copies made by a background task after the upload commits -----------------------------
+
+
+def test_the_upload_makes_no_copy_and_the_task_after_commit_makes_them(
+    client, draft, rt, media_files
+):
+    with TestCase.captureOnCommitCallbacks() as enqueued:
+        attachment = services.attachment_add(
+            proposal=draft, actor=rt, kind="site_photo", upload=upload(photo(size=(2000, 1500)))
+        )
+    assert media_files() == {attachment.file.name}
+    assert not attachment.has_copies
+    assert (attachment.width, attachment.height) == (1600, 1200)  # the copy-to-be's size
+    client.force_login(rt)
+    pending = client.get(
+        reverse("proposals:attachment_thumbnail", args=[draft.code, attachment.pk])
+    )
+    assert pending["Content-Type"] == "image/svg+xml"
+    assert pending["Cache-Control"] == "no-store"
+    assert b"sedang diproses" in pending.content
+    page = client.get(reverse("proposals:detail", args=[draft.code]))
+    assert b"data-processing" in page.content
+
+    for callback in enqueued:  # the commit: the task runs (the test backend runs it at once)
+        callback()
+
+    attachment.refresh_from_db()
+    assert attachment.has_copies
+    assert media_files() == {
+        attachment.file.name,
+        attachment.display.name,
+        attachment.thumbnail.name,
+    }
+    ready = client.get(reverse("proposals:attachment_thumbnail", args=[draft.code, attachment.pk]))
+    assert ready["Content-Type"] == "image/jpeg"
+    # A second run of the task (a retry) makes nothing twice.
+    assert tasks.make_attachment_copies.call(attachment.pk) is False
+    assert len(media_files()) == 3
+
+
+def test_a_failed_upload_transaction_enqueues_no_copies(draft, rt, media_files):
+    with (
+        TestCase.captureOnCommitCallbacks() as enqueued,
+        pytest.raises(RuntimeError),
+        storage.atomic(),
+    ):
         services.attachment_add(
             proposal=draft, actor=rt, kind="site_photo", upload=upload(photo(size=(800, 600)))
         )
+        raise RuntimeError("the caller's transaction fails afterwards")
 
-    assert "ruang penyimpanan berkas di server penuh" in info.value.message
-    assert media_files() == set()
+    assert enqueued == []
     assert not Attachment.objects.exists()
+    assert media_files() == set()
+
+
+def test_the_task_of_a_removed_attachment_does_nothing(draft, rt):
+    with TestCase.captureOnCommitCallbacks():
+        attachment = services.attachment_add(
+            proposal=draft, actor=rt, kind="site_photo", upload=upload(photo(size=(800, 600)))
+        )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.attachment_remove(attachment=attachment, actor=rt)
+
+    assert tasks.make_attachment_copies.call(attachment.pk) is False
+
+
+def test_the_attachment_copies_command_makes_what_the_task_did_not(draft, rt, media_files):
+    with TestCase.captureOnCommitCallbacks():  # the queue never ran it
+        attachment = services.attachment_add(
+            proposal=draft, actor=rt, kind="site_photo", upload=upload(photo(size=(800, 600)))
+        )
+    out = io.StringIO()
+
+    call_command("attachment_copies", stdout=out)
+
+    attachment.refresh_from_db()
+    assert attachment.has_copies
+    assert "1 lampiran foto diberi salinan" in out.getvalue()
+    assert len(media_files()) == 3
 
 
 # --- The script's requests: one file each, answered in JSON -------------------------------
@@ -238,6 +330,9 @@ def test_the_edit_page_upload_answers_json_with_the_thumbnail(client, draft, rt)
         "proposals:attachment_thumbnail", args=[draft.code, attachment.pk]
     )
     assert attachment.metadata_source == "client" and attachment.client_token == "tok-2"
+    # The copy is made after the answer: the placeholder first, then the JPEG.
+    assert client.get(response.json()["thumbnail"])["Content-Type"] == "image/svg+xml"
+    services.attachment_make_copies(attachment=attachment)
     thumb = client.get(response.json()["thumbnail"])
     assert thumb["Content-Type"] == "image/jpeg"
     assert thumb["Cache-Control"].startswith("private")
@@ -260,10 +355,11 @@ def test_a_refused_file_answers_json_with_the_reason(client, draft, rt):
 def test_the_plain_upload_without_script_still_makes_the_copies(client, draft, rt):
     client.force_login(rt)
 
-    response = client.post(
-        reverse("proposals:attachment_upload", args=[draft.code]),
-        {"kind": "site_photo", "files": [upload(photo()), upload(photo(seed="b"), "b.jpg")]},
-    )
+    with copies_made():
+        response = client.post(
+            reverse("proposals:attachment_upload", args=[draft.code]),
+            {"kind": "site_photo", "files": [upload(photo()), upload(photo(seed="b"), "b.jpg")]},
+        )
 
     assert response.status_code == 302
     assert draft.attachments.count() == 2

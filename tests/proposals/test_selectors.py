@@ -174,3 +174,16 @@ def test_entry_support_count(site):
     assert selectors.entry_support_count(with_entry) == 1
     assert selectors.entry_support_count(without) is None
     assert site.users["rt1"].role == Role.RT
+
+
+def test_the_list_and_its_filters_read_no_boundary_and_the_latest_step_is_indexed(world):
+    from proposals.models import TransitionLog
+
+    kelurahan = selectors.filter_choices(world.users["bappeda"])["kelurahan"]
+
+    assert kelurahan and all("boundary" in k.get_deferred_fields() for k in kelurahan)
+    assert all("boundary" in k.kecamatan.get_deferred_fields() for k in kelurahan)
+    # with_last_step reads each row's latest step through this index (ten years of logs: a
+    # city-wide list page took 2–4 s without it).
+    index = {i.name: i.fields for i in TransitionLog._meta.indexes}
+    assert index["transition_latest_per_proposal"] == ["proposal", "-created_at", "-id"]

@@ -505,8 +505,8 @@ def test_a_pdf_is_not_accepted_as_a_site_photo(client, site):
 @pytest.mark.parametrize(
     ("code", "after", "refused", "reason"),
     [
-        # An image is three files: the original, its display copy and its thumbnail.
-        (errno.ENOSPC, 3, "belakang.png", "ruang penyimpanan berkas di server penuh"),
+        # An image is one file at upload (its copies come from a task after commit).
+        (errno.ENOSPC, 1, "belakang.png", "ruang penyimpanan berkas di server penuh"),
         (errno.EROFS, 0, "depan.png", "sedang tidak dapat ditulisi (hanya-baca)"),
     ],
 )

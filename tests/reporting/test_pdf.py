@@ -135,3 +135,16 @@ def test_text_typed_by_residents_cannot_pull_in_remote_images(world, site):
     html, _ = render_lpj_html(site)
     assert '<img src="http://example.com' not in html
     assert "&lt;img" in html
+
+
+def test_a_photo_whose_copy_the_task_has_not_made_yet_is_still_printed(world, site):
+    photo = services.photo_add(
+        proposal=site, actor=world.users["rt"], stage=0, upload=upload(photo_bytes("rumah-q"))
+    ).photo  # the test's transaction never commits: the copies task does not run
+    assert not photo.display
+
+    data = LPJFetcher({photo.pk: photo}).fetch(f"foto-lpj:{photo.pk}").read()
+
+    assert data.startswith(b"\xff\xd8")
+    photo.refresh_from_db()
+    assert not photo.display  # made for the PDF only, not stored

@@ -18,13 +18,18 @@ from bangkit.images import ClientImage
 from demo.seeders.reporting import exif_for, offset
 from reporting import photos, services
 from reporting.models import ProgressPhoto
+from tests.factories.lifecycle import copies_made
 from tests.reporting.conftest import SITE_POINT, photo_bytes, png_bytes, upload, when
 
 
 def add(site, user, stage, data, name="foto.jpg", **kwargs):
-    return services.photo_add(
-        proposal=site, actor=user, stage=stage, upload=upload(data, name), **kwargs
-    ).photo
+    """Add a photo and run the task its commit enqueues (its copies), as the worker would."""
+    with copies_made():
+        photo = services.photo_add(
+            proposal=site, actor=user, stage=stage, upload=upload(data, name), **kwargs
+        ).photo
+    photo.refresh_from_db()
+    return photo
 
 
 def codes(photo):

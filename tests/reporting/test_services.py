@@ -531,17 +531,44 @@ def test_a_photo_whose_commit_fails_leaves_none_of_its_three_copies(
     assert not ProgressPhoto.objects.exists()
 
 
-def test_a_photo_rolled_back_after_the_service_ran_leaves_none_of_its_copies(
-    world, site, media_files
+def test_a_photo_rolled_back_after_the_service_ran_leaves_no_file_and_enqueues_nothing(
+    world, site, media_files, django_capture_on_commit_callbacks
 ):
     before = media_files()
 
-    with pytest.raises(RuntimeError), storage.atomic():
+    with (
+        django_capture_on_commit_callbacks() as enqueued,
+        pytest.raises(RuntimeError),
+        storage.atomic(),
+    ):
         services.photo_add(proposal=site, actor=world.users["rt"], stage=0, upload=a_photo())
-        assert len(media_files() - before) == 3  # original, display copy, thumbnail
+        assert len(media_files() - before) == 1  # the original; copies come from a task
         raise RuntimeError("the caller's transaction fails afterwards")
 
     assert media_files() == before
+    assert enqueued == []
+
+
+def test_the_upload_makes_no_copy_and_the_task_after_commit_makes_both(
+    world, site, media_files, django_capture_on_commit_callbacks
+):
+    before = media_files()
+
+    with django_capture_on_commit_callbacks() as enqueued:
+        photo = services.photo_add(
+            proposal=site, actor=world.users["rt"], stage=0, upload=a_photo()
+        ).photo
+        assert not photo.display and not photo.thumbnail
+        assert len(media_files() - before) == 1
+
+    for callback in enqueued:  # the commit: the task runs (the test backend runs it at once)
+        callback()
+    photo.refresh_from_db()
+    assert photo.display and photo.thumbnail
+    assert 0 < max(photo.width, photo.height) <= 1600
+    assert len(media_files() - before) == 3
+    assert services.photo_make_copies(photo=photo) is False  # a second run changes nothing
+    assert len(media_files() - before) == 3
 
 
 @pytest.mark.django_db(transaction=True)
@@ -565,11 +592,9 @@ def test_a_work_day_whose_commit_fails_leaves_no_attendance_sheet(
     assert not WorkDay.objects.exists()
 
 
-def test_a_full_disk_on_the_thumbnail_takes_back_the_original_and_display_copy(
-    world, site, media_files, media_fails
-):
+def test_a_full_disk_refuses_the_photo_and_keeps_no_file(world, site, media_files, media_fails):
     before = media_files()
-    media_fails(errno.ENOSPC, after=2)
+    media_fails(errno.ENOSPC)
 
     with pytest.raises(ActionRefused) as info:
         services.photo_add(
@@ -582,6 +607,24 @@ def test_a_full_disk_on_the_thumbnail_takes_back_the_original_and_display_copy(
     )
     assert media_files() == before
     assert not ProgressPhoto.objects.exists()
+
+
+def test_a_full_disk_on_the_thumbnail_in_the_task_keeps_no_copy_and_a_later_run_makes_them(
+    world, site, media_files, media_fails, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks():
+        photo = services.photo_add(
+            proposal=site, actor=world.users["rt"], stage=0, upload=a_photo()
+        ).photo
+    after_upload = media_files()
+    media_fails(errno.ENOSPC, after=1)  # the display copy, then the thumbnail fails
+
+    with pytest.raises(ActionRefused):
+        services.photo_make_copies(photo=photo)
+
+    assert media_files() == after_upload
+    photo.refresh_from_db()
+    assert not photo.display and not photo.thumbnail
 
 
 def test_a_read_only_disk_refuses_the_attendance_sheet_and_records_no_day(

@@ -15,6 +15,7 @@ from PIL import Image
 
 from reporting import selectors, services
 from reporting.models import ProgressPhoto, SwadayaContribution, WorkDay
+from tests.factories.lifecycle import copies_made
 from tests.reporting.conftest import (
     DECREE_DATE,
     ORDER,
@@ -32,12 +33,16 @@ def login(client, user):
 
 
 def add_photo(site, user, stage=0, seed="rumah-a"):
-    return services.photo_add(
-        proposal=site,
-        actor=user,
-        stage=stage,
-        upload=upload(photo_bytes(seed, stage, taken_at=when(5), gps=SITE_POINT)),
-    ).photo
+    """A photo with the copies the worker makes after its upload commits."""
+    with copies_made():
+        photo = services.photo_add(
+            proposal=site,
+            actor=user,
+            stage=stage,
+            upload=upload(photo_bytes(seed, stage, taken_at=when(5), gps=SITE_POINT)),
+        ).photo
+    photo.refresh_from_db()
+    return photo
 
 
 def grow(site, user, n):
@@ -634,3 +639,21 @@ def test_savings_page_shows_one_year_a_page_at_a_time_with_totals_over_all(
     every_year = client.get(url, {"tahun": ""})
     assert every_year.context["year"] is None
     assert every_year.context["page"].paginator.count == 3
+
+
+def test_a_photo_copy_not_made_yet_is_the_processing_placeholder(client, world, site):
+    photo = services.photo_add(
+        proposal=site, actor=world.users["rt"], stage=0, upload=upload(photo_bytes("rumah-p"))
+    ).photo  # the copies task runs after commit, which a test's transaction never reaches
+    client.force_login(world.users["rt"])
+
+    for name in ("reporting:photo_thumbnail", "reporting:photo_display"):
+        response = client.get(reverse(name, args=[photo.pk]))
+        assert response.status_code == 200
+        assert response["Content-Type"] == "image/svg+xml"
+        assert response["Cache-Control"] == "no-store"
+
+    services.photo_make_copies(photo=photo)
+    assert client.get(reverse("reporting:photo_thumbnail", args=[photo.pk]))["Content-Type"] == (
+        "image/jpeg"
+    )
