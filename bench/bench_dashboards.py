@@ -26,6 +26,7 @@ cleared before each) through its URL.
 """
 
 import argparse
+import logging
 import os
 import statistics
 import sys
@@ -200,6 +201,8 @@ def measure(runs: int, only: list[str], pdf: bool, pdf_runs: int) -> dict:
     import django
 
     django.setup()
+    # WeasyPrint's font subsetting logs every glyph at INFO: keep the figures readable.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
     from django.conf import settings
     from django.contrib.auth import user_logged_in
     from django.contrib.auth.models import update_last_login
