@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from bangkit.admin_scoping import HistoryChangeHelper, history_delta
 from bangkit.models import AuditEvent, User
-from bangkit.scoping import path_may_repeat_rows
+from bangkit.scoping import area_path, path_may_repeat_rows
 from proposals.models import Proposal, TransitionLog
 from proposals.states import Transition
 
@@ -130,22 +130,6 @@ class Entry:
         return Cursor(self.time, self.rank, self.pk)
 
 
-def _area_path(model, level: str) -> str | None:
-    """The lookup from a row of ``model`` to its kecamatan or kelurahan id, as ``visible_to``
-    knows it, or through the one foreign key to a scoped parent (a RAB line's proposal)."""
-    queryset = model._default_manager.get_queryset()
-    path = getattr(queryset, f"scope_{level}", None)
-    if path:
-        return path
-    for candidate in model._meta.concrete_fields:
-        if candidate.many_to_one and candidate.related_model is not model:
-            parent = candidate.related_model._default_manager.get_queryset()
-            parent_path = getattr(parent, f"scope_{level}", None)
-            if parent_path:
-                return f"{candidate.name}__{parent_path}"
-    return None
-
-
 def _proposal_path(model, depth: int = 3) -> str | None:
     """The lookup from a row of ``model`` to the id of the proposal (site) it belongs to:
     ``proposal_id`` for a RAB line, ``delivery__order__proposal_id`` for a delivery line."""
@@ -177,7 +161,7 @@ def _site_q(model, proposal_id: int, *, pk_name: str = "pk") -> Q:
 
 def _area_q(model, level: str, area_id: int, *, pk_name: str = "pk") -> Q:
     """Rows of ``model`` in the area (as ``Q`` on ``pk_name``); nothing when it has no path."""
-    path = _area_path(model, level)
+    path = area_path(model, level)
     if path is None:
         return Q(pk__in=[])
     if path.endswith("pk") and path.split("__")[-1] == "pk":
@@ -293,7 +277,7 @@ class HistorySource:
         ):
             if area_id is None:
                 continue
-            path = _area_path(self.model, level)
+            path = area_path(self.model, level)
             if path is None:
                 return queryset.none()
             if path.split("__")[-1] == "pk":
@@ -413,12 +397,15 @@ class AuditEventSource:
         return list(AuditEvent.objects.filter(pk__in=pks).select_related("actor", "content_type"))
 
     def _in_area(self, level: str, area_id: int) -> Q:
-        """An audit row names its record by content type and id: the rows whose record, of a
-        model with an area, lies in the area."""
+        """A kecamatan: the one the row kept when it was written (an index range). A
+        kelurahan: an audit row names its record by content type and id, so the rows whose
+        record, of a model with an area, lies in the area."""
+        if level == "kecamatan":
+            return Q(kecamatan_id=area_id)
         query = Q(pk__in=[])
         types = ContentType.objects.get_for_models(*self.scoped_models)
         for model, content_type in types.items():
-            path = _area_path(model, level)
+            path = area_path(model, level)
             if path is None:
                 continue
             if path.split("__")[-1] == "pk":
@@ -526,7 +513,7 @@ class TransitionSource:
             ("kelurahan", filters.kelurahan_id),
         ):
             if area_id is not None:
-                queryset = queryset.filter(**{f"proposal__{_area_path(Proposal, level)}": area_id})
+                queryset = queryset.filter(**{f"proposal__{area_path(Proposal, level)}": area_id})
         if filters.proposal_id is not None:
             queryset = queryset.filter(proposal_id=filters.proposal_id)
         return queryset

@@ -395,6 +395,17 @@ class AuditEvent(models.Model):
     object_id = models.CharField(max_length=64, blank=True)
     summary = models.TextField(_("ringkasan"), blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
+    # The kecamatan of the record, read when the row is written (bangkit.scoping.kecamatan_of):
+    # a camat's trail is one index range, and a deleted record's rows stay in its area.
+    kecamatan = models.ForeignKey(
+        Kecamatan,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("kecamatan"),
+    )
 
     objects = ImmutableQuerySet.as_manager()
 
@@ -402,7 +413,10 @@ class AuditEvent(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("catatan audit")
         verbose_name_plural = _("catatan audit")
-        indexes = [models.Index(fields=["content_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["content_type", "object_id"]),
+            models.Index(fields=["kecamatan", "-created_at", "-id"], name="auditevent_kec_time"),
+        ]
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action_label}"

@@ -81,3 +81,55 @@ class ScopedQuerySet(models.QuerySet):
             return self.visible_to(user).get(**lookup)
         except (self.model.DoesNotExist, ValueError, TypeError, ValidationError) as exc:
             raise Http404 from exc
+
+
+def area_path(model, level: str) -> str | None:
+    """The lookup from a row of ``model`` to its area at ``level`` ("kecamatan", "kelurahan"),
+    as ``visible_to`` knows it, or through the one foreign key to a scoped parent (a RAB
+    line's proposal); ``None`` when the model has no area."""
+    queryset = model._default_manager.get_queryset()
+    path = getattr(queryset, f"scope_{level}", None)
+    if path:
+        return path
+    for candidate in model._meta.concrete_fields:
+        if candidate.many_to_one and candidate.related_model is not model:
+            parent = candidate.related_model._default_manager.get_queryset()
+            parent_path = getattr(parent, f"scope_{level}", None)
+            if parent_path:
+                return f"{candidate.name}__{parent_path}"
+    return None
+
+
+def kecamatan_of(obj) -> int | None:
+    """The id of the one kecamatan ``obj`` lies in (``None``: no area, or several).
+
+    Read from the instance as far as its foreign keys are loaded, then with at most one
+    query for the rest of the path; a deleted record still names its parents."""
+    if obj is None or not isinstance(obj, models.Model):
+        return None
+    model = type(obj)
+    path = area_path(model, "kecamatan")
+    if path is None or path_may_repeat_rows(model, path):
+        return None
+    parts = path.split("__")
+    if parts[-1] == "pk":
+        parts = parts[:-1]
+    if not parts:
+        return obj.pk
+    current = obj
+    for index, part in enumerate(parts):
+        try:
+            field = current._meta.get_field(part)
+        except FieldDoesNotExist:
+            return None
+        if not field.many_to_one:
+            return None
+        value = getattr(current, field.attname)
+        if value is None or index == len(parts) - 1:
+            return value
+        if not field.is_cached(current):
+            rest = "__".join(parts[index + 1 :])
+            related = field.related_model._base_manager.filter(pk=value)
+            return related.values_list(rest, flat=True).first()
+        current = getattr(current, part)
+    return None

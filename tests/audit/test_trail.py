@@ -51,6 +51,27 @@ def test_a_camat_sees_only_their_own_kecamatan(client, audit_world):
     assert audit_world.site.code not in page
 
 
+def test_a_camat_reads_the_audit_rows_by_the_kecamatan_they_kept(audit_world):
+    from audit.trail import AuditEventSource
+    from bangkit.services import audit_record
+
+    mine = audit_record(actor=None, action="x", obj=audit_world.site, summary="milik saya")
+    theirs = audit_record(actor=None, action="x", obj=audit_world.other, summary="milik lain")
+    nowhere = audit_record(actor=None, action="x", summary="tanpa wilayah")
+    assert mine.kecamatan_id == audit_world.camat.kecamatan_id
+    assert theirs.kecamatan_id == audit_world.other_camat.kecamatan_id
+    assert nowhere.kecamatan_id is None
+
+    camat = Filters(kecamatan_id=audit_world.camat.kecamatan_id)
+    sql = str(AuditEventSource(1, []).filtered(camat).query)
+    assert '"kecamatan_id" =' in sql and "SELECT" not in sql.split("WHERE", 1)[1]
+    seen = {e.pk for e in _all(camat) if e.source == "Catatan audit"}
+    assert mine.pk in seen
+    assert not {theirs.pk, nowhere.pk} & seen
+    city = {e.pk for e in _all() if e.source == "Catatan audit"}
+    assert {mine.pk, theirs.pk, nowhere.pk} <= city
+
+
 def test_a_camat_asking_for_another_kecamatan_or_its_kelurahan_finds_nothing(client, audit_world):
     other = audit_world.other.kelurahan
     assert _get(client, audit_world.camat, {"kecamatan": other.kecamatan_id}).status_code == 404

@@ -94,3 +94,30 @@ def test_the_audit_trail_in_the_admin_shows_the_words_not_the_code(client, regio
     event = AuditEvent.objects.get(action="decree_issue")
     detail = client.get(f"/admin/bangkit/auditevent/{event.pk}/change/").content.decode()
     assert "SK Camat ditetapkan" in detail
+
+
+# --- the kecamatan each row keeps ---------------------------------------------------------------
+
+
+def test_audit_record_keeps_the_kecamatan_of_its_record(db):
+    from proposals.models import RABLine
+    from tests.factories import ProposalFactory
+
+    proposal = ProposalFactory()
+    line = RABLine.objects.filter(proposal=proposal).first()
+    assert line is not None
+    kecamatan_id = proposal.kelurahan.kecamatan_id
+
+    assert audit_record(actor=None, action="x", obj=proposal).kecamatan_id == kecamatan_id
+    line = RABLine.objects.get(pk=line.pk)  # its proposal not loaded: read with one query
+    assert audit_record(actor=None, action="x", obj=line).kecamatan_id == kecamatan_id
+    kecamatan = proposal.kelurahan.kecamatan
+    assert audit_record(actor=None, action="x", obj=kecamatan).kecamatan_id == kecamatan_id
+
+
+def test_a_row_of_a_record_without_an_area_keeps_no_kecamatan(db):
+    from tests.factories import FiscalYearFactory
+
+    year = FiscalYearFactory()
+    assert audit_record(actor=None, action="x", obj=year).kecamatan_id is None
+    assert audit_record(actor=None, action="x").kecamatan_id is None

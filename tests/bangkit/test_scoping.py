@@ -283,3 +283,26 @@ def test_read_only_and_city_wide_flags(city):
     assert make_user(Role.RT, city.rt_b1).kelurahan_id_in_scope == city.kel_b.pk
     assert lurah.kelurahan_id_in_scope == city.kel_a.pk
     assert lurah.area == city.kel_a
+
+
+def test_kecamatan_of_reads_loaded_parents_without_a_query_and_the_rest_with_one(
+    db, django_assert_num_queries
+):
+    from bangkit.scoping import kecamatan_of
+    from procurement.models import Delivery
+    from proposals.states import State
+    from tests.factories import ProposalFactory
+
+    proposal = ProposalFactory(state=State.MATERIALS_RECEIVED)
+    kecamatan_id = proposal.kelurahan.kecamatan_id
+    delivery = Delivery.objects.select_related("order__proposal__kelurahan__kecamatan").get(
+        order__proposal=proposal
+    )
+    with django_assert_num_queries(0):
+        assert kecamatan_of(delivery) == kecamatan_id
+        assert kecamatan_of(delivery.order.proposal.kelurahan.kecamatan) == kecamatan_id
+    delivery = Delivery.objects.get(pk=delivery.pk)
+    with django_assert_num_queries(1):
+        assert kecamatan_of(delivery) == kecamatan_id
+    assert kecamatan_of(FiscalYear(year=2020)) is None
+    assert kecamatan_of(None) is None
