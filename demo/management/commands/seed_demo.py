@@ -13,7 +13,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from bangkit.models import Kelurahan
-from demo.seeders import core, dates, decade, procurement, proposals, reporting, verification
+from demo.seeders import (
+    core,
+    dates,
+    decade,
+    procurement,
+    proposals,
+    reporting,
+    usulan,
+    verification,
+)
 
 # Each stage seeds on top of the one before it, through the real services.
 SEEDERS = [
@@ -21,6 +30,7 @@ SEEDERS = [
     ("verification", verification.seed),
     ("procurement", procurement.seed),
     ("reporting", reporting.seed),
+    ("usulan warga", usulan.seed),
 ]
 
 
