@@ -7,17 +7,23 @@ PORT ?= 8000
 # Two workers on CI's two cores; PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run serve setup test lint format e2e bench clean chromium
+.PHONY: install lock run serve setup test lint format e2e bench clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# Every package, pip included, comes pinned with its sha256 hashes: pip refuses an unpinned,
+# unhashed or altered one (docs/DEPENDENCIES.md).
 $(VENV)/.installed: requirements.lock | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
 	touch $@
 
 install: $(VENV)/.installed
+
+# Regenerate requirements.lock (pins and hashes) from pyproject.toml after adding a package;
+# existing pins are kept. `make lock LOCK_ARGS=--upgrade` moves them all.
+lock:
+	scripts/lock.sh $(LOCK_ARGS)
 
 .env:
 	cp .env.example .env
@@ -30,6 +36,7 @@ setup: install .env
 # The background-task worker (e-mail notifications) runs beside the web server and stops with it.
 run: setup
 	@echo "Bangkit Berdaya: http://$(HOST):$(PORT)/  (akun demo: lihat README)"
+	@$(BIN)/python manage.py requeue_stale_tasks
 	@$(BIN)/python manage.py db_worker & worker=$$!; \
 	  trap 'kill $$(pgrep -P $$worker 2>/dev/null) $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/python manage.py runserver $(HOST):$(PORT)

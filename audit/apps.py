@@ -6,3 +6,8 @@ class AuditConfig(AppConfig):
 
     name = "audit"
     verbose_name = "Audit"
+
+    def ready(self):
+        from audit import tasks
+
+        tasks.connect_signals()

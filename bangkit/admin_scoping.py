@@ -6,11 +6,13 @@ import datetime
 from decimal import Decimal
 
 from django.contrib import admin
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import quote, unquote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection, models
 from django.http import Http404
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
@@ -154,6 +156,23 @@ def year_filter(field: str = "year"):
     return YearFilter
 
 
+class FastChangeList(ChangeList):
+    """The changelist, with each row's link built from one reversed URL: reversing it for
+    every row was a fifth of the time a page of 50 rows took to render."""
+
+    def url_for_result(self, result):
+        template = self.__dict__.get("_change_url")
+        if template is None:
+            url = reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                args=("0",),
+                current_app=self.model_admin.admin_site.name,
+            )
+            head, _, tail = url.rpartition("/0/")
+            template = self._change_url = (head + "/", "/" + tail)
+        return f"{template[0]}{quote(getattr(result, self.pk_attname))}{template[1]}"
+
+
 class ScopedAdmin(admin.ModelAdmin):
     """Rows limited to the user's area; the Inspektorat may look at everything, change nothing.
 
@@ -169,6 +188,9 @@ class ScopedAdmin(admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     # Rendering a row costs more than finding it: 50 rows a page, not Django's 100.
     list_per_page = 50
+
+    def get_changelist(self, request, **kwargs):
+        return FastChangeList
 
     def _is_admin(self, user) -> bool:
         return rules.is_administrator(user)
@@ -360,11 +382,12 @@ class HistoryChangeHelper(HistoricalRecordContextHelper):
         return value
 
 
-def history_delta(newer, older) -> ModelDelta:
+def history_delta(newer, older, *, foreign_keys_are_objs: bool = True) -> ModelDelta:
     """What changed from ``older`` to ``newer``: simple-history's diff of the editable fields,
     plus the computed ones it leaves out (an order's total is not editable, and is what
-    matters), but not the timestamps that change on every save."""
-    delta = newer.diff_against(older, foreign_keys_are_objs=True)
+    matters), but not the timestamps that change on every save. Without
+    ``foreign_keys_are_objs`` a foreign key is its id (no query per changed key)."""
+    delta = newer.diff_against(older, foreign_keys_are_objs=foreign_keys_are_objs)
     changes = list(delta.changes)
     for field in newer.tracked_fields:
         if field.editable or getattr(field, "auto_now", False):

@@ -22,6 +22,8 @@ SIGNED_IN_MENU = [
     ("Pelaksanaan", "reporting:sites", {Role.RT, Role.KELURAHAN, Role.KECAMATAN, "city"}),
     # The city's figures (the top app dashboards); the camat and lurah see their own area.
     ("Dasbor", "dashboards:index", {Role.KELURAHAN, Role.KECAMATAN, "city"}),
+    # The Inspektorat's workspace (the top app audit); a camat sees their own kecamatan.
+    ("Audit", "audit:trail", {Role.INSPEKTORAT, Role.KECAMATAN, Role.ADMIN}),
 ]
 
 
@@ -43,6 +45,8 @@ def navigation(request):
         ]
         return {"nav_items": items}
     roles = {user.role} | ({"city"} if user.is_city_wide else set())
+    if user.is_superuser:
+        roles.add(Role.ADMIN)
     items = []
     for label, name, allowed in SIGNED_IN_MENU:
         if allowed is None or roles & allowed:

@@ -1,5 +1,6 @@
 """Requests refused before any view or query sees them."""
 
+from django.conf import settings
 from django.shortcuts import render
 
 NUL = "\x00"
@@ -36,3 +37,36 @@ def nul_problem(request) -> str:
                 "Tidak ada data yang diubah."
             )
     return ""
+
+
+class RequestBodyLimitMiddleware:
+    """Answer 413 when the declared body is larger than MAX_REQUEST_BODY_BYTES, before any of
+    it is read.
+
+    Django's own limits (DATA_UPLOAD_MAX_MEMORY_SIZE) count only the non-file fields, and only
+    while reading them: a 300 MB upload used to be received whole before a form refused it.
+    The Content-Length header is known before the body arrives, so the refusal costs nothing;
+    nginx refuses the same size earlier still (docs/DEPLOY.md, client_max_body_size). Runs
+    first among the middlewares, so no session or CSRF check reads the body.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        limit = settings.MAX_REQUEST_BODY_BYTES
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if limit and declared > limit:
+            response = render(
+                request,
+                "413.html",
+                {"limit_mb": max(1, limit // (1024 * 1024))},
+                status=413,
+            )
+            # The body is never read; gunicorn drains a bounded amount of it or closes the
+            # connection (a WSGI app may not set Connection: close itself).
+            return response
+        return self.get_response(request)

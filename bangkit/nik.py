@@ -53,6 +53,12 @@ class NikInfo:
         return self.digits[-4:]
 
     @property
+    def region(self) -> str:
+        """The first six digits, "157101": province, city and kecamatan of issue. Not personal
+        on its own (it names a kecamatan); the only part of a NIK kept besides ``last4``."""
+        return self.digits[:6]
+
+    @property
     def hash(self) -> str:
         return nik_hash(self.digits)
 

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
+    "django_prometheus",
     "bangkit",
     "proposals",
     "budgets",
@@ -60,6 +61,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First and last: request counts and latency (django-prometheus), every response included.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # The request id for the logs and the X-Request-ID header (bangkit/logs.py).
+    "bangkit.logs.RequestIdMiddleware",
+    # A too-large declared body is refused before anything reads it.
+    "bangkit.middleware.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # The Content-Security-Policy header (settings below), static files included.
     "bangkit.content_policy.ContentSecurityPolicyMiddleware",
@@ -79,6 +86,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it must see the authentication outcome.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "bangkit.urls"
@@ -117,9 +125,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 # Rate limits count in the cache, so it must be shared by every app server and worker: by
 # default the database (its table is made by `migrate`, bangkit migration 0005); CACHE_URL
-# (e.g. redis://127.0.0.1:6379/1) replaces it.
-if env("CACHE_URL", default=""):
-    CACHES = {"default": env.cache_url("CACHE_URL")}
+# (or REDIS_URL), e.g. redis://127.0.0.1:6379/1, replaces it. Redis goes through Django's own
+# backend (the `redis` package); any other URL through django-environ.
+CACHE_URL = env("CACHE_URL", default="") or env("REDIS_URL", default="")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            # Several sites on one Redis keep apart by prefix.
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="bangkit"),
+            "TIMEOUT": 300,
+        }
+    }
+elif CACHE_URL:
+    CACHES = {"default": env.cache_url_config(CACHE_URL)}
 else:
     CACHES = {
         "default": {
@@ -129,6 +149,16 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 20_000},
         }
     }
+
+# Sessions live in the database, shared by every app server; with Redis as the cache they are
+# read from it first (cached_db), still written to the database so a Redis restart signs
+# no one out. SESSION_ENGINE overrides either.
+SESSION_ENGINE = env(
+    "SESSION_ENGINE",
+    default="django.contrib.sessions.backends.cached_db"
+    if CACHES["default"]["BACKEND"].endswith("RedisCache")
+    else "django.contrib.sessions.backends.db",
+)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "bangkit.User"
@@ -149,7 +179,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Lock an account+address pair out after repeated failures (django-axes).
+# Lock an account+address pair out after repeated failures (django-axes). Its failures are
+# rows in the database (axes' default database handler), so every app server counts them.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -198,6 +229,11 @@ if env("AWS_STORAGE_BUCKET_NAME", default=""):
             "default_acl": None,
             "querystring_auth": True,
             "file_overwrite": False,
+            # "path" for MinIO, moto and most self-hosted stores; "virtual" or "auto" for AWS.
+            "addressing_style": env("AWS_S3_ADDRESSING_STYLE", default="auto"),
+            "signature_version": env("AWS_S3_SIGNATURE_VERSION", default="s3v4"),
+            # A prefix inside the bucket, so one bucket can hold several environments.
+            "location": env("AWS_LOCATION", default=""),
         },
     }
 
@@ -220,11 +256,22 @@ TASKS = {
 }
 if TESTING:
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# /healthz answers 503 once a task has waited this long: no worker is taking them.
+TASKS_STALE_MINUTES = env.int("TASKS_STALE_MINUTES", default=15)
 
 # Uploads: refuse oversize bodies early; each attachment is checked again by content.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAX_ATTACHMENT_BYTES = env.int("MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024)
+# The whole request body, refused from its Content-Length before any of it is read
+# (bangkit/middleware.py; nginx's client_max_body_size should say the same): room for the
+# largest form, ten attachments at once (proposals/forms.py MAX_FILES_PER_UPLOAD).
+MAX_REQUEST_BODY_BYTES = env.int(
+    "MAX_REQUEST_BODY_BYTES", default=10 * MAX_ATTACHMENT_BYTES + 2 * 1024 * 1024
+)
+# The non-file fields of one request (Django counts them while parsing).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=12 * 1024 * 1024)
+# An uploaded file larger than this goes to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
+FILE_UPLOAD_TEMP_DIR = env("FILE_UPLOAD_TEMP_DIR", default=None)
 
 # Public pages rate-limit per client address: behind N reverse proxies, read the address the
 # outermost one saw from X-Forwarded-For (README: production runs behind one proxy).
@@ -249,8 +296,13 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
-# The proxy's health probe speaks plain HTTP to the app server: never redirect it.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# The proxy's health probe and the metrics scraper speak plain HTTP to the app server: never
+# redirect them.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+
+# /metrics (bangkit/metrics.py) is not public: a bearer token or a list of addresses allows it.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 
@@ -286,10 +338,30 @@ if PUBLIC_MAP_TILES_URL:
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
+# Logs go to standard error (journald under systemd), one JSON object a line with the request
+# id, personal data redacted (bangkit/logs.py); LOG_FORMAT=text for a developer's terminal.
+LOG_FORMAT = env("LOG_FORMAT", default="text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact": {"()": "bangkit.logs.RedactPersonalData"}},
+    "formatters": {
+        "json": {"()": "bangkit.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # One line per request; ACCESS_LOG=False leaves them to nginx.
+        "bangkit.access": {"level": "INFO" if env.bool("ACCESS_LOG", default=True) else "WARNING"},
+        # django.server repeats the access line under runserver.
+        "django.server": {"level": "WARNING"},
+    },
 }

@@ -38,11 +38,22 @@ class StorageUnavailable(ActionRefused):
     """Media storage refused the write (full, read-only): nothing was saved."""
 
 
-def unavailable_message(exc: OSError, label: str) -> str:
+# Object storage (django-storages' S3 backend) fails with botocore's own exceptions, which are
+# no OSError: an unreachable endpoint, a timeout, a refused or missing bucket.
+OBJECT_STORAGE_MODULES = {"botocore", "boto3", "s3transfer"}
+
+
+def storage_refused(exc: BaseException) -> bool:
+    """Whether `exc` is media storage failing (the disk or the object store), not a bug."""
+    return isinstance(exc, OSError) or type(exc).__module__.split(".")[0] in OBJECT_STORAGE_MODULES
+
+
+def unavailable_message(exc: Exception, label: str) -> str:
     """What the user reads when storage refuses a file, in Indonesian, naming the file."""
-    if exc.errno in FULL:
+    code = getattr(exc, "errno", None)
+    if code in FULL:
         reason = "ruang penyimpanan berkas di server penuh"
-    elif exc.errno in NOT_WRITABLE or isinstance(exc, PermissionError):
+    elif code in NOT_WRITABLE or isinstance(exc, PermissionError):
         reason = "penyimpanan berkas di server sedang tidak dapat ditulisi (hanya-baca)"
     else:
         reason = "penyimpanan berkas di server sedang bermasalah"
@@ -107,17 +118,19 @@ def save_file(field_file, name: str, content, *, label: str | None = None) -> st
     sweep()
     field, instance, storage = field_file.field, field_file.instance, field_file.storage
     using = router.db_for_write(type(instance), instance=instance) or DEFAULT_DB_ALIAS
-    target = storage.get_available_name(
-        field.generate_filename(instance, name), max_length=field.max_length
-    )
+    target = field.generate_filename(instance, name)
     try:
+        # Inside: on object storage, finding a free name already asks the store.
+        target = storage.get_available_name(target, max_length=field.max_length)
         stored = storage.save(target, content, max_length=field.max_length)
-    except OSError as exc:
+    except Exception as exc:
+        if not storage_refused(exc):
+            raise
         # A full disk leaves what was written so far: never keep half a file.
         try:
             if storage.exists(target):
                 storage.delete(target)
-        except OSError:
+        except Exception:  # the store is unreachable: there is nothing to remove either
             logger.exception("Could not remove the partial file %s", target)
         shown = label or posixpath.basename(str(getattr(content, "name", "") or name))
         logger.error("Media storage refused %s: %s", target, exc)

@@ -4,14 +4,18 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
-from bangkit import signin, views
+from bangkit import metrics, signin, views
 from portal import urls as portal_urls
 from portal import views as portal_views
 from proposals import urls as proposal_urls
 
+# A lost database connection is a 503 page in Indonesian, not a 500 (bangkit/views.py).
+handler500 = views.server_error
+
 urlpatterns = [
     path("", portal_views.front, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics.metrics, name="metrics"),
     # Before Django's own route of the same name: the same view, rate-limited.
     path("accounts/password_reset/", signin.password_reset, name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -74,10 +74,8 @@ def _per_year(table: Table, column: str) -> dict[int, object]:
 
 def map_for(user, filters: Filters, per_kelurahan: dict, figure: str, *, palette=None) -> dict:
     label, kind = figures.KELURAHAN_FIGURES[figure]
-    kelurahan = list(
-        figures._kelurahan_in_scope(user, filters)
-        .existing_in(filters.year_to)
-        .only("pk", "name", "boundary")
+    kelurahan, paths = charts.drawn_regions(
+        figures._kelurahan_in_scope(user, filters).existing_in(filters.year_to)
     )
     values = {k.pk: per_kelurahan.get(k.pk, {}).get(figure, 0) for k in kelurahan}
     links = {
@@ -85,7 +83,7 @@ def map_for(user, filters: Filters, per_kelurahan: dict, figure: str, *, palette
         for k in kelurahan
     }
     drawn = charts.choropleth(
-        kelurahan, values, kind=kind, label=label, links=links, palette=palette
+        kelurahan, values, kind=kind, label=label, links=links, palette=palette, paths=paths
     )
     drawn.update(label=label, kind=kind, figure=figure)
     return drawn

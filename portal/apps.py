@@ -7,8 +7,9 @@ class PortalConfig(AppConfig):
 
     def ready(self):
         # Stage changes are mailed after commit: the receiver listens to proposals from above.
-        from portal import usul_notifications
-        from portal.notifications import connect_signals
+        from portal import notifications, public_cache, usul_notifications
 
-        connect_signals()
+        notifications.connect_signals()
+        # The public pages kept for visitors are renewed when a site's records change.
+        public_cache.connect_signals()
         usul_notifications.connect_signals()

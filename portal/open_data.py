@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from bangkit.qr import public_address
 from bangkit.spreadsheets import csv_text
-from portal import projects, public_figures
+from portal import projects, public_cache, public_figures
 
 LICENCE = "CC BY 4.0"
 LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/deed.id"
@@ -67,7 +67,7 @@ def _year(year: int):
     return figures[year], list(projects.site_rows({"year": year}))
 
 
-def _response(text: str, content_type: str, filename: str) -> HttpResponse:
+def file_response(text: str, content_type: str, filename: str) -> HttpResponse:
     response = HttpResponse(text, content_type=content_type)
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["Cache-Control"] = CACHE
@@ -82,6 +82,7 @@ def _number(value):
 
 
 @require_GET
+@public_cache.for_visitors("open_data_csv")
 def year_csv(request, year: int):
     """The year's figures, then one row per site: a two-part CSV with its licence line."""
     figures, sites = _year(year)
@@ -94,7 +95,7 @@ def year_csv(request, year: int):
     note = tablib.Dataset(headers=["catatan"])
     note.append([LICENCE_NOTE])
     text = "\r\n".join([csv_text(summary), csv_text(rows), csv_text(note)])
-    return _response(text, "text/csv; charset=utf-8", f"proyek-bangkit-berdaya-{year}.csv")
+    return file_response(text, "text/csv; charset=utf-8", f"proyek-bangkit-berdaya-{year}.csv")
 
 
 def _json_value(value):
@@ -104,6 +105,7 @@ def _json_value(value):
 
 
 @require_GET
+@public_cache.for_visitors("open_data_geojson")
 def year_geojson(request, year: int):
     """The year's sites with coordinates as points, its figures and the licence on the
     collection."""
@@ -138,7 +140,7 @@ def year_geojson(request, year: int):
         "figures": {h: _json_value(getattr(figures, a)) for h, a in public_figures.COLUMNS},
         "features": features,
     }
-    return _response(
+    return file_response(
         projects.dumps(data),
         "application/geo+json; charset=utf-8",
         f"proyek-bangkit-berdaya-{year}.geojson",

@@ -16,7 +16,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from bangkit.params import plain_int, query_page, query_params, query_present
 from bangkit.qr import public_address, qr_svg
-from portal import projects
+from portal import projects, public_cache
 from portal.project_forms import ALL_YEARS, FIELDS, ProjectFilterForm
 from portal.public_views import _timeline
 from verification.decrees import selectors as decree_selectors
@@ -49,12 +49,13 @@ def _map_settings() -> dict:
 
 
 @require_GET
+@public_cache.for_visitors("projects", (*FIELDS, "halaman"))
 def project_list(request):
     form, filters, rows, filter_query = _filtered(request)
     # The counts by stage sum up the other filters: every stage keeps its figure.
     counts = projects.stage_counts(projects.site_rows({**filters, "stage": ""}))
     page = Paginator(rows, SITES_PER_PAGE).get_page(query_page(request, "halaman"))
-    return render(
+    response = render(
         request,
         "portal/projects/list.html",
         {
@@ -66,9 +67,16 @@ def project_list(request):
             "filter_query": filter_query,
             "stages": projects.STAGES,
             "attribution": projects.BOUNDARY_ATTRIBUTION,
+            # The open data of the year shown (the latest when every year is).
+            "open_data_year": filters.get("year") or next(iter(form.options["years"]), None),
             **_map_settings(),
         },
     )
+    # Kept for visitors only when every value was understood: a wrong one is not a page
+    # of its own.
+    asked_page = query_params(request, ["halaman"]).get("halaman")
+    response.public_cache = not form.problems() and asked_page in (None, str(page.number))
+    return response
 
 
 def _json(text: str) -> HttpResponse:
@@ -80,6 +88,7 @@ def _json(text: str) -> HttpResponse:
 
 @require_GET
 @gzip_page
+@public_cache.for_visitors("boundaries")
 def boundaries_geojson(request):
     """The kelurahan boundaries (the real polygons load_regions stored), for the map."""
     return _json(projects.dumps(projects.boundaries_geojson(projects.kelurahan_with_boundaries())))
@@ -87,17 +96,21 @@ def boundaries_geojson(request):
 
 @require_GET
 @gzip_page
+@public_cache.for_visitors("sites", FIELDS)
 def sites_geojson(request):
     """The sites of the list's filter that have coordinates, as points."""
-    _form, _filters, rows, _query = _filtered(request)
-    return _json(projects.dumps(projects.sites_geojson(projects.mapped(rows))))
+    form, _filters, rows, _query = _filtered(request)
+    response = _json(projects.dumps(projects.sites_geojson(projects.mapped(rows))))
+    response.public_cache = not form.problems()
+    return response
 
 
 @require_GET
+@public_cache.for_visitors("map_svg", FIELDS)
 def map_svg(request):
     """The map drawn on the server: kelurahan shapes and the filter's sites, for browsers
     without script (the list page shows it in <noscript>)."""
-    _form, filters, rows, _query = _filtered(request)
+    form, filters, rows, _query = _filtered(request)
     kelurahan = projects.kelurahan_with_boundaries()
     drawing = projects.svg_map(
         kelurahan,
@@ -110,6 +123,7 @@ def map_svg(request):
         request, "portal/projects/map.svg", {"map": drawing}, content_type="image/svg+xml"
     )
     response["Cache-Control"] = PUBLIC_CACHE
+    response.public_cache = not form.problems()
     return response
 
 
@@ -121,6 +135,7 @@ def _site_or_404(code: str):
 
 
 @require_GET
+@public_cache.for_visitors("project")
 def project_detail(request, code):
     site = _site_or_404(code)
     kelurahan = site.kelurahan

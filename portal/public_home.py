@@ -6,10 +6,11 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from bangkit import years
-from portal import public_figures
+from portal import public_cache, public_figures
 
 
 @require_GET
+@public_cache.for_visitors("home", ("tahun",))
 def home(request):
     fiscal_years = years.fiscal_years_newest_first()
     fiscal_year = years.pick_fiscal_year(request, fiscal_years)

@@ -3,7 +3,7 @@ sites and their map."""
 
 from django.urls import path
 
-from portal import open_data, project_views, public_views
+from portal import oc4ids, open_data, project_views, public_views
 
 app_name = "public"
 
@@ -21,6 +21,7 @@ urlpatterns = [
     # Open data per year (CC BY 4.0): the figures and the sites.
     path("proyek/data/<int:year>.csv", open_data.year_csv, name="open_data_csv"),
     path("proyek/data/<int:year>.geojson", open_data.year_geojson, name="open_data_geojson"),
+    path("proyek/data/<int:year>-oc4ids.json", oc4ids.year_oc4ids, name="open_data_oc4ids"),
     path("proyek/<str:code>/", project_views.project_detail, name="project"),
     path("proyek/<str:code>/qr.svg", project_views.project_qr, name="project_qr"),
     path("proyek/<str:code>/foto/<str:pk>/", project_views.project_photo, name="project_photo"),

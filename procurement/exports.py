@@ -10,15 +10,18 @@ the owner's NIK (personal data, UU 27/2022).
 from __future__ import annotations
 
 import hashlib
+import json
 import zlib
 from decimal import Decimal
 
 import tablib
 from django.core.cache import cache
 from django.db.models import Count, Max, Prefetch, Q, Sum
+from django.urls import reverse
 from django.utils import timezone
 
 from bangkit.models import FiscalYear
+from bangkit.qr import public_address
 from bangkit.queries import boundaries_on
 from bangkit.spreadsheets import csv_text, xlsx_bytes
 from procurement.models import (
@@ -85,7 +88,9 @@ def years_with_purchases() -> list[int]:
 
 # --- Exports of a closed year, kept ------------------------------------------------------------
 
-CACHE_SECONDS = 24 * 3600
+# The key holds the year's fingerprint, so a kept export never goes stale; it is kept a month
+# (rebuilt by `build_exports` at the year's close, or by the first request after a change).
+CACHE_SECONDS = 30 * 24 * 3600
 
 
 def _fingerprint(year: int) -> str:
@@ -103,16 +108,17 @@ def _fingerprint(year: int) -> str:
     return "|".join(str(sorted(part.items())) for part in parts)
 
 
-def kept_export(kind: str, year: int, build, *, extra: str = ""):
+def kept_export(kind: str, year: int, build, *, extra: str = "", rebuild: bool = False):
     """``build()``, kept in the shared cache once the year is closed (its purchases no longer
     change), under a key that holds the year's fingerprint: a late payment or correction
     still shows at once. An open year is built on every request. Returns bytes (UTF-8 for
-    text) once kept, else what ``build`` returns."""
+    text) once kept, else what ``build`` returns. ``rebuild`` builds and keeps it even when
+    it is kept already (build_exports)."""
     if not FiscalYear.objects.filter(year=year, status=FiscalYear.Status.CLOSED).exists():
         return build()
     digest = hashlib.sha256(f"{_fingerprint(year)}|{extra}".encode()).hexdigest()[:32]
     key = f"export:v2:{kind}:{year}:{digest}"
-    kept = cache.get(key)
+    kept = None if rebuild else cache.get(key)
     if isinstance(kept, bytes):
         return zlib.decompress(kept)
     value = build()
@@ -385,4 +391,38 @@ def ocds_package(year: int, *, uri: str) -> dict:
         "publisher": {"name": PUBLISHER},
         "license": LICENSE,
         "releases": releases,
+    }
+
+
+def ocds_uri(year: int, request=None) -> str:
+    """The package's own address: on SITE_URL when set (so that a package built ahead by
+    build_exports is the one requests find), else the address the request used."""
+    return public_address(reverse("procurement_public:ocds", args=[year]), request)
+
+
+def ocds_text(year: int, uri: str) -> str:
+    # Compact JSON: with an indent, json falls back from its C encoder to pure Python.
+    return json.dumps(ocds_package(year, uri=uri), ensure_ascii=False)
+
+
+def kept_ocds(year: int, request=None, *, rebuild: bool = False) -> bytes | str:
+    uri = ocds_uri(year, request)
+    return kept_export("ocds", year, lambda: ocds_text(year, uri), extra=uri, rebuild=rebuild)
+
+
+def kept_csv(year: int, *, rebuild: bool = False) -> bytes | str:
+    return kept_export("csv", year, lambda: purchases_csv(year), rebuild=rebuild)
+
+
+def kept_xlsx(year: int, *, rebuild: bool = False) -> bytes:
+    return kept_export("xlsx", year, lambda: purchases_xlsx(year), rebuild=rebuild)
+
+
+def build_closed_year(year: int) -> dict[str, int]:
+    """Build and keep a closed year's OCDS package, CSV and XLSX ahead of the first request
+    (run at the year's close: `manage.py build_exports`). {kind: bytes}."""
+    return {
+        "ocds": len(kept_ocds(year, rebuild=True)),
+        "csv": len(kept_csv(year, rebuild=True)),
+        "xlsx": len(kept_xlsx(year, rebuild=True)),
     }

@@ -632,8 +632,7 @@ def public_index(request):
 
 @require_GET
 def public_csv(request, year):
-    text = exports.kept_export("csv", year, lambda: exports.purchases_csv(year))
-    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+    response = HttpResponse(exports.kept_csv(year), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="pembelian-bangkit-{year}.csv"'
     return response
 
@@ -641,7 +640,7 @@ def public_csv(request, year):
 @require_GET
 def public_xlsx(request, year):
     response = HttpResponse(
-        exports.kept_export("xlsx", year, lambda: exports.purchases_xlsx(year)),
+        exports.kept_xlsx(year),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="pembelian-bangkit-{year}.xlsx"'
@@ -650,14 +649,7 @@ def public_xlsx(request, year):
 
 @require_GET
 def public_ocds(request, year):
-    uri = request.build_absolute_uri(reverse("procurement_public:ocds", args=[year]))
-    text = exports.kept_export(
-        "ocds",
-        year,
-        # Compact JSON: with an indent, json falls back from its C encoder to pure Python.
-        lambda: json.dumps(exports.ocds_package(year, uri=uri), ensure_ascii=False),
-        extra=uri,
-    )
+    text = exports.kept_ocds(year, request)
     response = HttpResponse(
         text,
         content_type="application/json; charset=utf-8",

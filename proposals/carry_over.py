@@ -136,9 +136,14 @@ def entries_carry_over(*, year: int, actor, chosen: CarryFilter = CarryFilter())
         else {}
     )
     supports = [
-        CitizenSupport(entry=by_old[s.entry_id], nik_hash=s.nik_hash, nik_last4=s.nik_last4)
+        CitizenSupport(
+            entry=by_old[s.entry_id],
+            nik_hash=s.nik_hash,
+            nik_last4=s.nik_last4,
+            nik_region=s.nik_region,
+        )
         for s in CitizenSupport.objects.filter(entry_id__in=list(by_old)).only(
-            "entry_id", "nik_hash", "nik_last4"
+            "entry_id", "nik_hash", "nik_last4", "nik_region"
         )
     ]
     CitizenSupport.objects.bulk_create(supports, batch_size=1000, ignore_conflicts=True)

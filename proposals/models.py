@@ -644,11 +644,15 @@ class TransitionLog(models.Model):
 
 
 class CitizenSupport(models.Model):
-    """A resident's support for a Musrenbang entry: the NIK is kept only as a keyed hash."""
+    """A resident's support for a Musrenbang entry: the NIK is kept only as a keyed hash, its
+    last four digits and its region code (the first six digits: province, city, kecamatan
+    where it was issued; not personal on its own, for the audit, never shown publicly)."""
 
     entry = models.ForeignKey(MusrenbangEntry, on_delete=models.CASCADE, related_name="supports")
     nik_hash = models.CharField(max_length=64)
     nik_last4 = models.CharField(max_length=4)
+    # "157101"; blank for supports recorded before it was kept (and for a proposer's own).
+    nik_region = models.CharField(max_length=6, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

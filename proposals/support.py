@@ -12,6 +12,10 @@ so a resident who moved to another kecamatan (or whose area became a new kecamat
 kecamatan were split) keeps the old code and is refused; a year that must count them uses the
 city rule.
 
+Besides the keyed hash, a support keeps the NIK's last four digits and its region code (the
+first six digits, for the audit's "support from another area" flag); never more of it, and
+neither is shown on a public page.
+
 A repeated support is answered exactly like a first one (the caller must not tell them
 apart), so the page cannot be used to learn whether a given NIK has supported an entry.
 """
@@ -148,7 +152,7 @@ def entry_support(*, entry: MusrenbangEntry, nik: str, ip: str | None = None) ->
         # caller's transaction.
         with transaction.atomic():
             support = CitizenSupport.objects.create(
-                entry=entry, nik_hash=nik_hash, nik_last4=info.last4
+                entry=entry, nik_hash=nik_hash, nik_last4=info.last4, nik_region=info.region
             )
     except IntegrityError:
         return SupportOutcome(CitizenSupport.objects.get(entry=entry, nik_hash=nik_hash), False)

@@ -90,17 +90,30 @@ def distribution_of(name: str) -> str:
     return installed[0] if installed else name
 
 
+def locked_requirements() -> list[str]:
+    """requirements.lock's requirements, each with its options (hashes) joined from its
+    continuation lines; comments left out."""
+    text = (ROOT / "requirements.lock").read_text(encoding="utf-8")
+    joined = re.sub(r"\\\n", " ", text)
+    lines = (line.split("#")[0].strip() for line in joined.splitlines())
+    return [line for line in lines if line]
+
+
 def locked() -> dict[str, str]:
     """requirements.lock as {normalised name: version}; every line pins one version."""
     pins = {}
-    for line in (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines():
-        line = line.split("#")[0].strip()
-        if not line:
-            continue
-        name, sep, version = line.partition("==")
-        assert sep, f"requirements.lock: '{line}' is not pinned with =="
+    for line in locked_requirements():
+        requirement = line.split(" --hash=")[0].strip()
+        name, sep, version = requirement.partition("==")
+        assert sep, f"requirements.lock: '{requirement}' is not pinned with =="
         pins[normalise(name.split("[")[0])] = version.strip()
     return pins
+
+
+def test_every_locked_package_has_a_hash():
+    """`pip install --require-hashes` (make install) refuses a line without one: say which."""
+    unhashed = [line.split()[0] for line in locked_requirements() if "--hash=sha256:" not in line]
+    assert unhashed == []
 
 
 def declared(*, dev: bool = False) -> set[str]:

@@ -21,6 +21,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
+from bangkit import geo
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.images import ClientImage
 from bangkit.models import ChecklistItem, FiscalYear, Role, User
@@ -302,6 +303,18 @@ def _site_point(proposal, rng) -> tuple[Decimal, Decimal]:
     return lat, lon
 
 
+def _outside_kelurahan(proposal, lat, lon) -> tuple[Decimal, Decimal]:
+    """A point 1.5 km or more north-east of the site, taken further until it leaves the site's
+    kelurahan: the demo's photo taken elsewhere, which the audit's red flags must find."""
+    boundary = proposal.kelurahan.boundary
+    point = offset(lat, lon, 1100, 1050)
+    for step in range(2, 12):
+        if not boundary or not geo.contains(boundary, *point):
+            break
+        point = offset(lat, lon, 1100 * step, 1050 * step)
+    return point
+
+
 # --- Filling a site -------------------------------------------------------------------------------
 
 ACTIVITIES = [
@@ -369,7 +382,7 @@ def _fill(proposal, role: str, *, reuse: bytes | None, far: bool) -> dict:
         return offset(lat, lon, rng.uniform(-15, 15), rng.uniform(-15, 15))
 
     # 0% before the first work day starts, from the mouth of the alley.
-    zero_gps = offset(lat, lon, 1100, 1050) if far else near()
+    zero_gps = _outside_kelurahan(proposal, lat, lon) if far else near()
     zero = site_photo(seed, 0, taken_at=_at(dates[0], 7, 10), gps=zero_gps, shift=rng.randint(0, 6))
     _photo(proposal, rt_user, 0, zero, "IMG_0001.jpg")
     made["foto"] += 1

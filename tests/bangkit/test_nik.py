@@ -54,6 +54,12 @@ def test_a_kecamatan_code_gives_the_first_six_nik_digits():
     assert MALE.startswith(nik_prefix(validate_nik(MALE).kecamatan_code))
 
 
+def test_the_region_is_the_first_six_digits_and_nothing_more():
+    assert validate_nik(MALE).region == nik_prefix("15.71.01") == MALE[:6]
+    assert validate_nik("1571.08.520385.0002").region == "157108"
+    assert MALE[6:] not in repr(validate_nik(MALE))
+
+
 def test_a_womans_day_71_is_the_31st():
     assert validate_nik("1571017101900003").birth_date == datetime.date(1990, 1, 31)
 

@@ -66,3 +66,23 @@ def test_bars_escape_their_labels():
     assert "&lt;b&gt;Usulan&lt;/b&gt;" in svg
     assert svg.count('class="bar bar-') == 2
     assert "style=" not in svg
+
+
+def test_drawn_regions_keeps_the_paths_until_a_boundary_changes(regions, django_assert_num_queries):
+    charts._PATHS.clear()
+    queryset = Kelurahan.objects.all()
+    with django_assert_num_queries(2):  # the digests, then the boundaries once
+        first, paths = charts.drawn_regions(queryset)
+    assert len(first) == 68 and set(paths) == {r.pk for r in first}
+    expected = charts.choropleth(list(queryset), {}, kind="count", label="Uji")["svg"]
+    assert charts.choropleth(first, {}, kind="count", label="Uji", paths=paths)["svg"] == expected
+    with django_assert_num_queries(1):  # the digests only: the paths come from memory
+        again, same = charts.drawn_regions(queryset)
+    assert same is paths and again == first
+    moved = Kelurahan.objects.order_by("pk").first()
+    ring = [[lon + 0.01, lat] for lon, lat in moved.boundary["coordinates"][0]]
+    moved.boundary = {"type": "Polygon", "coordinates": [ring]}
+    moved.save(update_fields=["boundary"])
+    with django_assert_num_queries(2):  # a changed boundary draws afresh
+        _, redrawn = charts.drawn_regions(queryset)
+    assert redrawn[moved.pk] != paths[moved.pk]

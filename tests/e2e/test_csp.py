@@ -50,6 +50,8 @@ FILE_ROUTES = {
     "public_report:pdf",
     "public:open_data_csv",
     "public:open_data_geojson",
+    "audit:evidence",
+    "public:open_data_oc4ids",
     "proposals:usulan_photo",
     "proposals:usulan_thumbnail",
     "proposals:rt_meeting_minutes",

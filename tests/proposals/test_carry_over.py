@@ -44,7 +44,9 @@ def test_unfunded_entries_are_carried_with_support_and_a_link_to_their_first_yea
     years, bappeda, rt
 ):
     waiting = entry(rt, "MR-1", origin=EntryOrigin.RESIDENT, first_year=2025)
-    CitizenSupport.objects.create(entry=waiting, nik_hash="a" * 64, nik_last4="0001")
+    CitizenSupport.objects.create(
+        entry=waiting, nik_hash="a" * 64, nik_last4="0001", nik_region="157101"
+    )
     CitizenSupport.objects.create(entry=waiting, nik_hash="b" * 64, nik_last4="0002")
     funded = entry(rt, "MR-2")
     with factories.lifecycle._year_not_closed(years[0]):
@@ -56,7 +58,10 @@ def test_unfunded_entries_are_carried_with_support_and_a_link_to_their_first_yea
     carried = MusrenbangEntry.objects.get(year=2026)
     assert carried.carried_from == waiting and carried.first_year == 2025
     assert carried.source_id == "MR-1" and carried.origin == EntryOrigin.RESIDENT
-    assert sorted(carried.supports.values_list("nik_last4", flat=True)) == ["0001", "0002"]
+    assert sorted(carried.supports.values_list("nik_last4", "nik_region")) == [
+        ("0001", "157101"),
+        ("0002", ""),
+    ]
     # History: the new row's first record says where it came from; the old keeps its own.
     assert carried.history.get().history_change_reason == "Dibawa dari tahun 2025"
     assert waiting.history.exists()

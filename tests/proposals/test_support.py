@@ -114,6 +114,8 @@ def test_under_the_city_rule_another_kecamatans_nik_is_accepted(entry):
 
     assert outcome.created
     assert outcome.support.nik_last4 == "0001"
+    # Kept for the audit flag of support from another area.
+    assert outcome.support.nik_region == "157102"
 
 
 def test_the_city_rule_still_refuses_a_nik_of_another_city(entry):
@@ -196,8 +198,11 @@ def test_a_twin_request_caught_by_the_unique_constraint_counts_nothing(entry, mo
     assert AuditEvent.objects.filter(action="citizen_support").count() == 1
 
 
-def test_only_the_hash_and_last_four_digits_are_stored(entry):
-    entry_support(entry=entry, nik=TELANAIPURA_NIK, ip="10.1.2.3")
+def test_only_the_hash_last_four_digits_and_region_are_stored(entry):
+    support = entry_support(entry=entry, nik=TELANAIPURA_NIK, ip="10.1.2.3").support
+
+    support.refresh_from_db()
+    assert (support.nik_last4, support.nik_region) == ("0001", "157101")
 
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT * FROM {CitizenSupport._meta.db_table}")
@@ -205,6 +210,8 @@ def test_only_the_hash_and_last_four_digits_are_stored(entry):
     assert len(rows) == 1
     for value in rows[0]:
         assert TELANAIPURA_NIK not in str(value)
+        # Nothing between the region code and the last four digits (the birth date).
+        assert TELANAIPURA_NIK[6:12] not in str(value)
     for event in AuditEvent.objects.all():
         for model_field in AuditEvent._meta.concrete_fields:
             assert TELANAIPURA_NIK not in str(getattr(event, model_field.attname))

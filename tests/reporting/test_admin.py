@@ -100,6 +100,16 @@ def test_work_day_and_photo_changelists_take_the_same_queries_for_few_or_many(
     assert cl.date_hierarchy is None  # replaced by the "tanggal" year filter
     page_query = next(q["sql"] for q in many.captured_queries if "LIMIT" in q["sql"])
     assert '"boundary"' not in page_query
+    # Every row links to its change page, built from one reversed URL.
+    first = cl.result_list[0]
+    assert cl.url_for_result(first) == reverse(f"admin:reporting_{model}_change", args=[first.pk])
+    if model == "progressphoto":
+        assert "DISTINCT" not in " ".join(q["sql"] for q in many.captured_queries)
+        stages = client.get(url, {"tahap": "50"}).context["cl"]
+        assert stages.result_count == 1  # stages 0 … 61: one is 50
+        assert client.get(url, {"tahap": "lain"}).context["cl"].result_count == 60  # not 0, 50
+        html = response.content.decode()
+        assert reverse("reporting:photo_thumbnail", args=[first.pk]) in html
     if model == "workday":
         in_2026 = client.get(url, {"waktu": "2026"}).context["cl"]
         assert in_2026.result_count == 62

@@ -13,7 +13,6 @@ Files younger than --grace-minutes are left alone: an upload in progress has sto
 and not yet committed the row that names it.
 """
 
-import posixpath
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -26,6 +25,7 @@ from django.utils import timezone
 from django.utils.functional import LazyObject, empty
 from import_export.tmp_storages import MediaStorage
 
+from bangkit.backup import walk as _walk
 from bangkit.money import group_thousands
 
 
@@ -86,17 +86,6 @@ def _preview_locations():
         if isinstance(storage_class, type) and issubclass(storage_class, MediaStorage):
             found.append(storage_class(**model_admin.get_tmp_storage_class_kwargs()))
     return [(tmp._storage, tmp.MEDIA_FOLDER) for tmp in found if tmp.MEDIA_FOLDER]
-
-
-def _walk(storage, path=""):
-    try:
-        directories, files = storage.listdir(path)
-    except FileNotFoundError:
-        return
-    for name in sorted(files):
-        yield posixpath.join(path, name) if path else name
-    for directory in sorted(directories):
-        yield from _walk(storage, posixpath.join(path, directory) if path else directory)
 
 
 class Command(BaseCommand):

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from audit import services as audit_services
 from bangkit.models import Kelurahan
 from demo.seeders import (
     core,
@@ -85,6 +86,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             moved = dates.spread_transition_dates(started, core.demo_year())
         self.stdout.write(f"tanggal: {moved} langkah diberi tanggal masing-masing")
+        self._refresh_flags()
         self.stdout.write(
             self.style.SUCCESS(f"Selesai. Kata sandi semua akun demo: {settings.DEMO_PASSWORD}")
         )
@@ -105,9 +107,16 @@ class Command(BaseCommand):
             )
         if not result["written"]:
             self.stdout.write("Tidak ada tahun baru yang ditulis.")
+        else:
+            self._refresh_flags()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Selesai: {len(result['written'])} tahun ditulis dalam "
                 f"{time.perf_counter() - started:.1f} detik."
             )
         )
+
+    def _refresh_flags(self) -> None:
+        """The Inspektorat's red flags, computed from what was just seeded."""
+        run = audit_services.flags_refresh()
+        self.stdout.write(f"tanda peringatan: {run.flags} dihitung dalam {run.duration_ms} ms")

@@ -1,0 +1,723 @@
+"""The trail: every create, change and delete of the programme's records in one timeline.
+
+Three kinds of rows are merged, newest first: the history django-simple-history keeps of the
+rules and money records (one source per tracked model), the services' ``AuditEvent`` rows and
+the proposals' ``TransitionLog`` rows. A proposal's step writes both a transition-log row and an
+audit row in one transaction; the trail shows the transition-log row (it names from and to) and
+leaves the twin audit row out.
+
+Each source is asked for one page under the same filters and keyset cursor (time, source,
+id), each by its own index on time; the pages are merged here. No source is counted: a page
+says only whether there is a next one.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldError
+from django.db.models import (
+    CharField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Cast
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from bangkit.admin_scoping import HistoryChangeHelper, history_delta
+from bangkit.models import AuditEvent, User
+from bangkit.scoping import path_may_repeat_rows
+from proposals.models import Proposal, TransitionLog
+from proposals.states import Transition
+
+PAGE_SIZE = 50
+# The stages whose records the trail holds (the demo seeders above are not the programme's).
+TRAIL_APPS = ("bangkit", "proposals", "budgets", "verification", "procurement", "reporting")
+
+CREATE, CHANGE, DELETE, TRANSITION = "tambah", "ubah", "hapus", "tahap"
+ACTIONS = {
+    CREATE: "Dibuat",
+    CHANGE: "Diubah",
+    DELETE: "Dihapus",
+    TRANSITION: "Pindah tahap",
+}
+HISTORY_TYPES = {"+": CREATE, "~": CHANGE, "-": DELETE}
+# An audit action is named <thing>_<verb>; the verb says which kind of change it was.
+_CREATE_VERBS = ("add", "create", "create_draft", "record", "import", "admin_add", "support")
+_DELETE_VERBS = ("remove", "delete", "delete_draft", "withdraw", "revoke", "cancel")
+# Audit rows a proposal's step writes beside its transition-log row (the same event).
+TRANSITION_TWINS = frozenset(f"proposal_{value}" for value in Transition.values)
+
+
+def audit_action_kind(code: str) -> str:
+    """'order_create' → tambah, 'photo_withdraw' → hapus, anything else → ubah."""
+    if code in TRANSITION_TWINS:
+        return TRANSITION
+    if code.endswith(_DELETE_VERBS):
+        return DELETE
+    if code.endswith(_CREATE_VERBS) or code == "citizen_support":
+        return CREATE
+    return CHANGE
+
+
+@dataclass
+class Filters:
+    """What the trail is narrowed to; ``None`` or empty means not narrowed."""
+
+    kecamatan_id: int | None = None  # a camat's own kecamatan is always set here
+    kelurahan_id: int | None = None
+    actor_ids: list[int] | None = None  # None: any actor; []: no one matched
+    model: str | None = None  # "proposals.proposal"
+    action: str | None = None
+    since: datetime.datetime | None = None
+    until: datetime.datetime | None = None  # exclusive
+    text: str = ""
+    proposal_id: int | None = None  # one site's trail (its evidence pack)
+    # A creation's every value (the evidence pack's CSV); the page names the record only,
+    # as formatting every field of fifty new records is most of its time.
+    creation_values: bool = False
+
+
+@dataclass
+class Cursor:
+    time: datetime.datetime
+    rank: int
+    pk: int
+
+    def token(self) -> str:
+        return f"{self.time.timestamp():.6f}_{self.rank}_{self.pk}"
+
+    @classmethod
+    def parse(cls, token: str):
+        try:
+            stamp, rank, pk = token.split("_")
+            moment = datetime.datetime.fromtimestamp(float(stamp), tz=datetime.UTC)
+            return cls(moment, int(rank), int(pk))
+        except (ValueError, OverflowError, OSError):
+            return None
+
+
+@dataclass
+class Entry:
+    """One row of the timeline, as the page and the CSV show it."""
+
+    rank: int
+    pk: int
+    time: datetime.datetime
+    actor: User | None
+    source: str  # Riwayat data / Catatan audit / Riwayat tahap
+    model_label: str  # "proposals.proposal"
+    model_name: str  # "usulan"
+    record_id: str
+    record: str
+    action: str
+    action_label: str
+    changes: list[dict] = field(default_factory=list)
+    note: str = ""
+    url: str | None = None
+    proposal_code: str | None = None
+
+    @property
+    def cursor(self) -> Cursor:
+        return Cursor(self.time, self.rank, self.pk)
+
+
+def _area_path(model, level: str) -> str | None:
+    """The lookup from a row of ``model`` to its kecamatan or kelurahan id, as ``visible_to``
+    knows it, or through the one foreign key to a scoped parent (a RAB line's proposal)."""
+    queryset = model._default_manager.get_queryset()
+    path = getattr(queryset, f"scope_{level}", None)
+    if path:
+        return path
+    for candidate in model._meta.concrete_fields:
+        if candidate.many_to_one and candidate.related_model is not model:
+            parent = candidate.related_model._default_manager.get_queryset()
+            parent_path = getattr(parent, f"scope_{level}", None)
+            if parent_path:
+                return f"{candidate.name}__{parent_path}"
+    return None
+
+
+def _proposal_path(model, depth: int = 3) -> str | None:
+    """The lookup from a row of ``model`` to the id of the proposal (site) it belongs to:
+    ``proposal_id`` for a RAB line, ``delivery__order__proposal_id`` for a delivery line."""
+    if model is Proposal:
+        return model._meta.pk.attname
+    if depth == 0:
+        return None
+    for candidate in model._meta.concrete_fields:
+        if not candidate.many_to_one:
+            continue
+        if candidate.related_model is Proposal:
+            return candidate.attname
+    for candidate in model._meta.concrete_fields:
+        if candidate.many_to_one and candidate.related_model is not model:
+            inner = _proposal_path(candidate.related_model, depth - 1)
+            if inner and candidate.related_model is not Proposal and inner != "id":
+                return f"{candidate.name}__{inner}"
+    return None
+
+
+def _site_q(model, proposal_id: int, *, pk_name: str = "pk") -> Q:
+    path = _proposal_path(model)
+    if path is None:
+        return Q(pk__in=[])
+    if pk_name == "pk":
+        return Q(**{path: proposal_id})
+    return Q(**{f"{pk_name}__in": model._base_manager.filter(**{path: proposal_id}).values("pk")})
+
+
+def _area_q(model, level: str, area_id: int, *, pk_name: str = "pk") -> Q:
+    """Rows of ``model`` in the area (as ``Q`` on ``pk_name``); nothing when it has no path."""
+    path = _area_path(model, level)
+    if path is None:
+        return Q(pk__in=[])
+    if path.endswith("pk") and path.split("__")[-1] == "pk":
+        path = path[:-2] + model._meta.pk.name
+    if not path_may_repeat_rows(model, path) and pk_name == "pk":
+        return Q(**{path: area_id})
+    inner = model._base_manager.filter(**{path: area_id}).values("pk")
+    return Q(**{f"{pk_name}__in": inner})
+
+
+def _areas(queryset: QuerySet, model, filters: Filters, *, pk_name="pk") -> QuerySet:
+    for level, area_id in (
+        ("kecamatan", filters.kecamatan_id),
+        ("kelurahan", filters.kelurahan_id),
+    ):
+        if area_id is not None:
+            queryset = queryset.filter(_area_q(model, level, area_id, pk_name=pk_name))
+    return queryset
+
+
+def _time_window(queryset, name: str, filters: Filters, cursor: Cursor | None, rank: int, pk: str):
+    if filters.since:
+        queryset = queryset.filter(**{f"{name}__gte": filters.since})
+    if filters.until:
+        queryset = queryset.filter(**{f"{name}__lt": filters.until})
+    if cursor is not None:
+        if rank < cursor.rank:
+            queryset = queryset.filter(**{f"{name}__lte": cursor.time})
+        elif rank == cursor.rank:
+            queryset = queryset.filter(
+                Q(**{f"{name}__lt": cursor.time}) | Q(**{name: cursor.time, f"{pk}__lt": cursor.pk})
+            )
+        else:
+            queryset = queryset.filter(**{f"{name}__lt": cursor.time})
+    return queryset.order_by(f"-{name}", f"-{pk}")
+
+
+def _text_fields(model) -> list[str]:
+    return [
+        f.name
+        for f in model._meta.concrete_fields
+        if isinstance(f, CharField | TextField)
+        and not f.choices
+        and f.name != "history_type"
+        and not f.name.startswith("history_")
+        and "sha256" not in f.name
+        and not f.name.endswith(("path", "hash"))
+    ]
+
+
+class HistorySource:
+    """The history simple-history keeps of one tracked model."""
+
+    source = "Riwayat data"
+
+    def __init__(self, model, rank: int):
+        self.model = model
+        self.rank = rank
+        self.history = getattr(model, model._meta.simple_history_manager_attribute).model
+        self.label = model._meta.label_lower
+        self.pk_name = model._meta.pk.attname
+        self.has_m2m = bool(getattr(self.history, "_history_m2m_fields", None))
+        self.time_field, self.pk_field = "history_date", "history_id"
+
+    def filtered(self, filters: Filters):
+        if filters.model and filters.model != self.label:
+            return None
+        if filters.action and filters.action not in HISTORY_TYPES.values():
+            return None
+        queryset = self.history.objects.all()
+        if filters.action:
+            kind = next(k for k, v in HISTORY_TYPES.items() if v == filters.action)
+            queryset = queryset.filter(history_type=kind)
+        if filters.actor_ids is not None:
+            queryset = queryset.filter(history_user_id__in=filters.actor_ids)
+        if filters.text:
+            query = Q()
+            for name in _text_fields(self.history):
+                query |= Q(**{f"{name}__icontains": filters.text})
+            if filters.text.isdigit():
+                query |= Q(**{self.pk_name: int(filters.text)})
+            queryset = queryset.filter(query)
+        queryset = self._scoped(queryset, filters)
+        if filters.proposal_id is not None:
+            path = _proposal_path(self.model)
+            if path is None:
+                return None
+            try:
+                queryset = queryset.filter(**{path: filters.proposal_id})
+            except FieldError:
+                queryset = queryset.filter(
+                    _site_q(self.model, filters.proposal_id, pk_name=self.pk_name)
+                )
+        return queryset
+
+    def fetch(self, pks) -> list:
+        previous = self.history.objects.filter(
+            **{self.pk_name: OuterRef(self.pk_name)}, history_id__lt=OuterRef("history_id")
+        ).order_by("-history_id")
+        rows = (
+            self.history.objects.filter(history_id__in=pks)
+            .annotate(previous_id=Subquery(previous.values("history_id")[:1]))
+            .select_related("history_user")
+        )
+        return list(rows)
+
+    def _scoped(self, queryset, filters: Filters):
+        """On the history rows themselves (a deleted row stays in its area), through the
+        live record only when the path cannot be read from a history row."""
+        for level, area_id in (
+            ("kecamatan", filters.kecamatan_id),
+            ("kelurahan", filters.kelurahan_id),
+        ):
+            if area_id is None:
+                continue
+            path = _area_path(self.model, level)
+            if path is None:
+                return queryset.none()
+            if path.split("__")[-1] == "pk":
+                path = path[:-2] + self.pk_name
+            try:
+                if path_may_repeat_rows(self.model, path):
+                    raise FieldError
+                queryset = queryset.filter(**{path: area_id})
+            except FieldError:
+                queryset = queryset.filter(
+                    _area_q(self.model, level, area_id, pk_name=self.pk_name)
+                )
+        return queryset
+
+    def entries(self, rows, filters: Filters) -> list[Entry]:
+        if not rows:
+            return []
+        older = {
+            row.history_id: row
+            for row in self.history.objects.filter(
+                history_id__in=[r.previous_id for r in rows if r.previous_id]
+            )
+        }
+        name = str(self.model._meta.verbose_name)
+        result = []
+        for row in rows:
+            action = HISTORY_TYPES.get(row.history_type, CHANGE)
+            result.append(
+                Entry(
+                    rank=self.rank,
+                    pk=row.history_id,
+                    time=row.history_date,
+                    actor=row.history_user,
+                    source=self.source,
+                    model_label=self.label,
+                    model_name=name,
+                    record_id=str(getattr(row, self.pk_name)),
+                    record=_text(row),
+                    action=action,
+                    action_label=ACTIONS[action],
+                    changes=self._changes(
+                        row, older.get(row.previous_id), action, filters.creation_values
+                    ),
+                    note=row.history_change_reason or "",
+                    proposal_code=getattr(row, "code", None)
+                    if self.label == "proposals.proposal"
+                    else None,
+                )
+            )
+        return result
+
+    def _changes(self, row, older, action, creation_values: bool) -> list[dict]:
+        if action == DELETE:
+            return []
+        if older is None:
+            if action != CREATE or self.has_m2m or not creation_values:
+                return []
+            older = self.history()  # a creation: every value it was given, against nothing
+        delta = history_delta(row, older, foreign_keys_are_objs=False)
+        return HistoryChangeHelper(self.model, row).context_for_delta_changes(delta)
+
+
+# The fields that name a record, read from the history row itself (its __str__ may follow
+# foreign keys: a query per row).
+_NAMING_FIELDS = ("code", "number", "name", "title", "username", "description", "material")
+
+
+def _text(row) -> str:
+    for name in _NAMING_FIELDS:
+        value = getattr(row, name, None)
+        if isinstance(value, str) and value:
+            return value[:120]
+    return ""
+
+
+class AuditEventSource:
+    """The services' audit rows (but not the twins of a proposal's transition-log rows)."""
+
+    source = "Catatan audit"
+    label = "bangkit.auditevent"
+    time_field, pk_field = "created_at", "id"
+
+    def __init__(self, rank: int, scoped_models):
+        self.rank = rank
+        self.scoped_models = scoped_models
+
+    def filtered(self, filters: Filters):
+        queryset = AuditEvent.objects.exclude(action__in=TRANSITION_TWINS)
+        if filters.action == TRANSITION:
+            return None
+        if filters.action:
+            codes = [c for c in _known_codes() if audit_action_kind(c) == filters.action]
+            queryset = queryset.filter(action__in=codes)
+        if filters.model:
+            try:
+                model = apps.get_model(filters.model)
+            except (LookupError, ValueError):
+                return None
+            queryset = queryset.filter(content_type=ContentType.objects.get_for_model(model))
+        if filters.actor_ids is not None:
+            queryset = queryset.filter(actor_id__in=filters.actor_ids)
+        if filters.text:
+            queryset = queryset.filter(
+                Q(summary__icontains=filters.text) | Q(object_id=filters.text)
+            )
+        for level, area_id in (
+            ("kecamatan", filters.kecamatan_id),
+            ("kelurahan", filters.kelurahan_id),
+        ):
+            if area_id is not None:
+                queryset = queryset.filter(self._in_area(level, area_id))
+        if filters.proposal_id is not None:
+            queryset = queryset.filter(self._of_site(filters.proposal_id))
+        return queryset
+
+    def fetch(self, pks) -> list:
+        return list(AuditEvent.objects.filter(pk__in=pks).select_related("actor", "content_type"))
+
+    def _in_area(self, level: str, area_id: int) -> Q:
+        """An audit row names its record by content type and id: the rows whose record, of a
+        model with an area, lies in the area."""
+        query = Q(pk__in=[])
+        types = ContentType.objects.get_for_models(*self.scoped_models)
+        for model, content_type in types.items():
+            path = _area_path(model, level)
+            if path is None:
+                continue
+            if path.split("__")[-1] == "pk":
+                path = path[:-2] + model._meta.pk.name
+            keys = (
+                model._base_manager.filter(**{path: area_id})
+                .annotate(_key=Cast("pk", CharField()))
+                .values("_key")
+            )
+            query |= Q(content_type=content_type, object_id__in=keys)
+        return query
+
+    def _of_site(self, proposal_id: int) -> Q:
+        query = Q(pk__in=[])
+        types = ContentType.objects.get_for_models(*self.scoped_models)
+        for model, content_type in types.items():
+            path = _proposal_path(model)
+            if path is None:
+                continue
+            if model is Proposal:
+                query |= Q(content_type=content_type, object_id=str(proposal_id))
+                continue
+            # The ids themselves (a site has a few hundred records), so that PostgreSQL
+            # reads the audit rows by their (content type, id) index, not by time.
+            keys = [
+                str(pk)
+                for pk in model._base_manager.filter(**{path: proposal_id}).values_list(
+                    "pk", flat=True
+                )
+            ]
+            if keys:
+                query |= Q(content_type=content_type, object_id__in=keys)
+        return query
+
+    def entries(self, rows, filters: Filters) -> list[Entry]:
+        result = []
+        for row in rows:
+            label = (
+                row.content_type.model_class()._meta.label_lower
+                if row.content_type_id and row.content_type.model_class()
+                else ""
+            )
+            action = audit_action_kind(row.action)
+            result.append(
+                Entry(
+                    rank=self.rank,
+                    pk=row.pk,
+                    time=row.created_at,
+                    actor=row.actor,
+                    source=self.source,
+                    model_label=label,
+                    model_name=str(row.content_type.model_class()._meta.verbose_name)
+                    if label
+                    else "",
+                    record_id=row.object_id,
+                    record=row.summary[:120],
+                    action=action,
+                    action_label=row.action_label,
+                    changes=[
+                        {"field": key, "old": "", "new": _plain(value)}
+                        for key, value in sorted((row.data or {}).items())
+                    ],
+                )
+            )
+        return result
+
+
+def _plain(value) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_plain(v)}" for k, v in value.items()) or "–"
+    if isinstance(value, list):
+        return ", ".join(_plain(v) for v in value) or "–"
+    return "–" if value in (None, "") else str(value)
+
+
+def _known_codes() -> list[str]:
+    from bangkit.models import AUDIT_ACTION_LABELS
+
+    return list(AUDIT_ACTION_LABELS)
+
+
+class TransitionSource:
+    """Every step of a proposal: who moved it, from which stage to which, and why."""
+
+    source = "Riwayat tahap"
+    label = "proposals.proposal"
+    time_field, pk_field = "created_at", "id"
+
+    def __init__(self, rank: int):
+        self.rank = rank
+
+    def filtered(self, filters: Filters):
+        if filters.model and filters.model != self.label:
+            return None
+        if filters.action and filters.action != TRANSITION:
+            return None
+        queryset = TransitionLog.objects.all()
+        if filters.actor_ids is not None:
+            queryset = queryset.filter(actor_id__in=filters.actor_ids)
+        if filters.text:
+            # (a proposal's code is read as the site itself: audit.selectors.trail_filters)
+            queryset = queryset.filter(note__icontains=filters.text)
+        for level, area_id in (
+            ("kecamatan", filters.kecamatan_id),
+            ("kelurahan", filters.kelurahan_id),
+        ):
+            if area_id is not None:
+                queryset = queryset.filter(**{f"proposal__{_area_path(Proposal, level)}": area_id})
+        if filters.proposal_id is not None:
+            queryset = queryset.filter(proposal_id=filters.proposal_id)
+        return queryset
+
+    def fetch(self, pks) -> list:
+        return list(TransitionLog.objects.filter(pk__in=pks).select_related("actor", "proposal"))
+
+    def entries(self, rows, filters: Filters) -> list[Entry]:
+        name = str(Proposal._meta.verbose_name)
+        return [
+            Entry(
+                rank=self.rank,
+                pk=row.pk,
+                time=row.created_at,
+                actor=row.actor,
+                source=self.source,
+                model_label=self.label,
+                model_name=name,
+                record_id=str(row.proposal_id),
+                record=f"{row.proposal.code}: {row.get_transition_display()}",
+                action=TRANSITION,
+                action_label=ACTIONS[TRANSITION],
+                changes=[
+                    {
+                        "field": "Tahap",
+                        "old": row.get_from_state_display(),
+                        "new": row.get_to_state_display(),
+                    }
+                ],
+                note=row.note,
+                proposal_code=row.proposal.code,
+            )
+            for row in rows
+        ]
+
+
+def tracked_models() -> list:
+    return [
+        model
+        for model in apps.get_models()
+        if model._meta.app_label in TRAIL_APPS
+        and getattr(model._meta, "simple_history_manager_attribute", None)
+    ]
+
+
+def sources() -> list:
+    """Every source of the trail, each with its rank (the cursor's tie-break)."""
+    history = [HistorySource(model, rank) for rank, model in enumerate(tracked_models(), start=2)]
+    scoped = [
+        m
+        for m in apps.get_models()
+        if m._meta.app_label in TRAIL_APPS and not hasattr(m, "instance_type")  # no history
+    ]
+    return [TransitionSource(0), AuditEventSource(1, scoped), *history]
+
+
+# Records that change only through services writing audit rows, without a history of their own.
+AUDITED_ONLY = (
+    "procurement.handover",
+    "reporting.workday",
+    "reporting.swadayacontribution",
+    "reporting.progressphoto",
+    "reporting.completionreport",
+)
+
+
+def model_choices() -> list[tuple[str, str]]:
+    """The models a trail row can be of, by their Indonesian names."""
+    names = {m._meta.label_lower: str(m._meta.verbose_name) for m in tracked_models()}
+    for label in AUDITED_ONLY:
+        names.setdefault(label, str(apps.get_model(label)._meta.verbose_name))
+    return sorted(names.items(), key=lambda item: item[1].lower())
+
+
+@dataclass
+class Page:
+    entries: list[Entry]
+    next_cursor: str | None
+
+
+def _keys(source, filters: Filters, cursor: Cursor | None, size: int):
+    """The (time, rank, id) of the source's first ``size`` rows under the filters, after the
+    cursor, newest first (each branch limited: PostgreSQL does not merge-append a UNION)."""
+    queryset = source.filtered(filters)
+    if queryset is None:
+        return None
+    queryset = _time_window(
+        queryset, source.time_field, filters, cursor, source.rank, source.pk_field
+    )
+    return queryset.annotate(
+        k_time=F(source.time_field),
+        k_rank=Value(source.rank, output_field=IntegerField()),
+        k_pk=F(source.pk_field),
+    ).values_list("k_time", "k_rank", "k_pk")[:size]
+
+
+def trail_page(filters: Filters, cursor: Cursor | None = None, *, size: int = PAGE_SIZE) -> Page:
+    """One page of the merged timeline, newest first, and the cursor of the next page.
+
+    One query takes the page's keys from every source at once (UNION ALL, each branch read
+    newest first by its index on time, merged by PostgreSQL); then each source present on
+    the page reads its own rows by id."""
+    by_rank = {source.rank: source for source in sources()}
+    branches = [_keys(s, filters, cursor, size + 1) for s in by_rank.values()]
+    branches = [q for q in branches if q is not None]
+    if not branches:
+        return Page([], None)
+    if len(branches) > 1:
+        merged = branches[0].union(*branches[1:], all=True)
+        keys = list(merged.order_by("-k_time", "-k_rank", "-k_pk")[: size + 1])
+    else:
+        keys = list(branches[0])
+    more = len(keys) > size
+    keys = keys[:size]
+    wanted: dict[int, list[int]] = {}
+    for _, rank, pk in keys:
+        wanted.setdefault(rank, []).append(pk)
+    entries = []
+    for rank, pks in wanted.items():
+        source = by_rank[rank]
+        entries.extend(source.entries(source.fetch(pks), filters))
+    entries.sort(key=lambda e: (e.time, e.rank, e.pk), reverse=True)
+    return Page(entries, entries[-1].cursor.token() if more and entries else None)
+
+
+# --- links to the records' own pages -----------------------------------------------------------
+
+# model → (url name, the field its URL takes): the pages staff read a record on.
+RECORD_PAGES = {
+    "proposals.proposal": ("proposals:detail", "code"),
+    "verification.decree": ("verification:decree_detail", "public_id"),
+    "procurement.purchaseorder": ("procurement:order", "pk"),
+    "procurement.delivery": ("procurement:order", "order_id"),
+    "procurement.payment": ("procurement:order", "order_id"),
+    "procurement.handover": ("procurement:proposal", "proposal_id"),
+    "reporting.workday": ("reporting:site", "proposal_id"),
+    "reporting.swadayacontribution": ("reporting:site", "proposal_id"),
+    "reporting.progressphoto": ("reporting:site", "proposal_id"),
+    "reporting.completionreport": ("reporting:site", "proposal_id"),
+}
+
+
+def attach_links(entries: list[Entry], *, admin: bool) -> None:
+    """Each row's link to its record's page (one query per kind of record on the page), else
+    to the record's page in the admin for staff."""
+    wanted: dict[str, set] = {}
+    for entry in entries:
+        if entry.model_label in RECORD_PAGES and entry.record_id.isdigit():
+            wanted.setdefault(entry.model_label, set()).add(int(entry.record_id))
+    values: dict[tuple[str, str], object] = {}
+    codes: dict[str, str] = {}
+    for label, ids in wanted.items():
+        model = apps.get_model(label)
+        attr = RECORD_PAGES[label][1]
+        fields = ["pk", attr] + (["code"] if label == "proposals.proposal" else [])
+        for row in model._base_manager.filter(pk__in=ids).values(*dict.fromkeys(fields)):
+            values[(label, str(row["pk"]))] = row[attr]
+            if "code" in row:
+                codes[str(row["pk"])] = row["code"]
+    for entry in entries:
+        if entry.model_label == "proposals.proposal" and entry.proposal_code is None:
+            entry.proposal_code = codes.get(entry.record_id)
+        value = values.get((entry.model_label, entry.record_id))
+        if value is not None:
+            try:
+                entry.url = reverse(RECORD_PAGES[entry.model_label][0], args=[value])
+            except NoReverseMatch:
+                entry.url = None
+        elif admin and entry.model_label and entry.record_id.isdigit():
+            app_label, model_name = entry.model_label.split(".")
+            try:
+                entry.url = reverse(
+                    f"admin:{app_label}_{model_name}_change", args=[entry.record_id]
+                )
+            except NoReverseMatch:
+                entry.url = None
+
+
+def site_trail(proposal_id: int, *, limit: int = 5000) -> list[Entry]:
+    """Every trail row of one site, newest first (bounded: a site has a few hundred)."""
+    filters = Filters(proposal_id=proposal_id, creation_values=True)
+    entries: list[Entry] = []
+    cursor = None
+    while len(entries) < limit:
+        page = trail_page(filters, cursor, size=200)
+        entries.extend(page.entries)
+        if page.next_cursor is None:
+            break
+        cursor = Cursor.parse(page.next_cursor)
+    return entries[:limit]
+
+
+def local_day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))

@@ -1,0 +1,315 @@
+"""The trail at /audit/: who may open it and what each sees, every source with its diff, the
+filters, keyset pages, and that nothing on it (or in the admin) alters the record."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.trail import (
+    CREATE,
+    TRANSITION,
+    Cursor,
+    Filters,
+    audit_action_kind,
+    trail_page,
+)
+from bangkit.models import AuditEvent
+from proposals import services as proposal_services
+from proposals.models import Proposal, RABLine, TransitionLog
+from tests import factories
+
+URL = "/audit/"
+
+
+def _get(client, user, params=None):
+    client.force_login(user)
+    return client.get(URL, params or {})
+
+
+def _codes_on(response) -> str:
+    return response.content.decode()
+
+
+# --- who may open it ---------------------------------------------------------------------------
+
+
+def test_the_inspektorat_and_the_administrator_see_the_whole_city(client, audit_world):
+    for user in (audit_world.inspektorat, audit_world.admin):
+        page = _codes_on(_get(client, user))
+        assert audit_world.site.code in page
+        assert audit_world.other.code in page
+
+
+def test_a_camat_sees_only_their_own_kecamatan(client, audit_world):
+    page = _codes_on(_get(client, audit_world.camat))
+    assert audit_world.site.code in page
+    assert audit_world.other.code not in page
+    page = _codes_on(_get(client, audit_world.other_camat))
+    assert audit_world.other.code in page
+    assert audit_world.site.code not in page
+
+
+def test_a_camat_asking_for_another_kecamatan_or_its_kelurahan_finds_nothing(client, audit_world):
+    other = audit_world.other.kelurahan
+    assert _get(client, audit_world.camat, {"kecamatan": other.kecamatan_id}).status_code == 404
+    assert _get(client, audit_world.camat, {"kelurahan": other.pk}).status_code == 404
+
+
+@pytest.mark.parametrize("who", ["lurah", "rt", "bappeda"])
+def test_anyone_else_finds_nothing(client, audit_world, who):
+    assert _get(client, getattr(audit_world, who)).status_code == 404
+
+
+def test_an_anonymous_visitor_is_sent_to_sign_in(client, audit_world):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+
+
+def test_the_menu_offers_the_audit_to_those_who_may_open_it(client, audit_world):
+    assert 'href="/audit/"' in _codes_on(_get(client, audit_world.inspektorat))
+    assert 'href="/audit/"' in _codes_on(_get(client, audit_world.camat))
+    client.force_login(audit_world.lurah)
+    assert 'href="/audit/"' not in client.get("/").content.decode()
+
+
+def test_the_page_links_to_the_red_flags_and_to_the_sites_evidence(client, audit_world):
+    page = _codes_on(_get(client, audit_world.inspektorat))
+    assert 'href="/audit/tanda/"' in page
+    assert reverse("audit:evidence", args=[audit_world.site.code]) in page
+    assert reverse("proposals:detail", args=[audit_world.site.code]) in page
+
+
+# --- every source, with its diff ----------------------------------------------------------------
+
+
+def _all(filters=None):
+    return trail_page(filters or Filters(), size=500).entries
+
+
+def test_a_history_row_shows_the_old_and_the_new_value(audit_world):
+    draft = factories.ProposalFactory(fiscal_year=audit_world.site.fiscal_year)
+    rt = factories.actor_for("rt", draft.rt)
+    proposal_services.proposal_update(
+        proposal=draft, actor=rt, data={"title": "Rabat beton gang Mawar"}
+    )
+    entries = [
+        e
+        for e in _all(Filters(model="proposals.proposal"))
+        if e.source == "Riwayat data" and e.record_id == str(draft.pk)
+    ]
+    change = entries[0]  # newest first
+    assert change.action == "ubah"
+    assert change.actor == rt
+    assert [(c["old"], c["new"]) for c in change.changes] == [
+        ("Rabat beton gang Kenanga", "Rabat beton gang Mawar")
+    ]
+    created = entries[-1]
+    assert created.action == CREATE and created.changes == []  # the page names it only
+    [created] = [
+        e
+        for e in _all(Filters(model="proposals.proposal", creation_values=True))
+        if e.source == "Riwayat data" and e.record_id == str(draft.pk) and e.action == CREATE
+    ]
+    assert any(c["new"] == "Rabat beton gang Kenanga" for c in created.changes)
+
+
+def test_a_transition_row_shows_the_stage_it_left_and_the_one_it_reached(audit_world):
+    log = TransitionLog.objects.get(proposal=audit_world.site, transition="submit")
+    [entry] = [e for e in _all() if e.source == "Riwayat tahap" and e.pk == log.pk]
+    assert entry.action == TRANSITION
+    assert entry.actor == log.actor
+    assert entry.changes == [{"field": "Tahap", "old": "Draf RT", "new": "Diajukan ke kelurahan"}]
+
+
+def test_an_audit_row_shows_its_stored_details_and_its_twin_is_left_out(audit_world):
+    entries = _all()
+    audit_rows = [e for e in entries if e.source == "Catatan audit"]
+    assert audit_rows, "the services' audit rows are in the trail"
+    kinds = {e.model_label for e in audit_rows}
+    assert "proposals.attachment" in kinds or "proposals.proposal" in kinds
+    twin_ids = set(AuditEvent.objects.filter(action="proposal_submit").values_list("pk", flat=True))
+    assert twin_ids
+    assert not twin_ids & {e.pk for e in audit_rows}
+    with_data = AuditEvent.objects.exclude(data={}).exclude(action__startswith="proposal_")
+    for event in with_data[:3]:
+        [entry] = [e for e in audit_rows if e.pk == event.pk]
+        assert {c["field"] for c in entry.changes} == set(event.data)
+
+
+def test_audit_actions_are_read_as_kinds_of_change():
+    assert audit_action_kind("order_create") == "tambah"
+    assert audit_action_kind("photo_withdraw") == "hapus"
+    assert audit_action_kind("order_update") == "ubah"
+    assert audit_action_kind("proposal_submit") == "tahap"
+
+
+# --- filters ------------------------------------------------------------------------------------
+
+
+def test_the_model_filter_keeps_only_that_models_rows(audit_world):
+    entries = _all(Filters(model="proposals.rabline"))
+    assert entries
+    assert {e.model_label for e in entries} == {"proposals.rabline"}
+    assert len([e for e in entries if e.source == "Riwayat data"]) >= RABLine.objects.count()
+
+
+def test_the_actor_filter_keeps_only_that_persons_rows(client, audit_world):
+    rt = audit_world.rt
+    entries = _all(Filters(actor_ids=[rt.pk]))
+    assert entries and {e.actor for e in entries} == {rt}
+    page = _codes_on(_get(client, audit_world.inspektorat, {"pelaku": rt.username}))
+    assert audit_world.site.code in page
+    assert audit_world.other.code not in page
+
+
+def test_the_action_filter_keeps_only_that_kind(audit_world):
+    entries = _all(Filters(action=TRANSITION))
+    assert entries and {e.source for e in entries} == {"Riwayat tahap"}
+    assert {e.action for e in _all(Filters(action=CREATE))} == {CREATE}
+
+
+def test_the_date_range_keeps_only_its_days(client, audit_world):
+    today = timezone.localdate()
+    assert _all(Filters(since=timezone.now() + datetime.timedelta(days=1))) == []
+    page = _codes_on(
+        _get(
+            client,
+            audit_world.inspektorat,
+            {"dari": today.isoformat(), "sampai": today.isoformat()},
+        )
+    )
+    assert audit_world.site.code in page
+    tomorrow = (today + datetime.timedelta(days=1)).isoformat()
+    page = _codes_on(_get(client, audit_world.inspektorat, {"dari": tomorrow}))
+    assert audit_world.site.code not in page
+
+
+def test_a_date_that_is_not_one_is_said_and_ignored(client, audit_world):
+    response = _get(client, audit_world.inspektorat, {"dari": "31-02-2024"})
+    assert response.status_code == 200
+    assert "Dari tanggal: tulis tanggal seperti 2024-03-31." in response.content.decode()
+
+
+def test_the_text_search_finds_a_proposal_by_its_code(client, audit_world):
+    page = _codes_on(_get(client, audit_world.inspektorat, {"q": audit_world.other.code}))
+    assert audit_world.other.code in page
+    assert audit_world.site.code not in page
+
+
+def test_the_kelurahan_filter_keeps_only_that_kelurahan(client, audit_world):
+    kelurahan = audit_world.site.kelurahan
+    page = _codes_on(_get(client, audit_world.inspektorat, {"kelurahan": kelurahan.pk}))
+    assert audit_world.site.code in page
+    assert audit_world.other.code not in page
+
+
+def test_junk_in_the_filters_is_a_404_or_ignored_never_a_500(client, audit_world):
+    assert _get(client, audit_world.inspektorat, {"kecamatan": "abc"}).status_code == 404
+    for params in ({"model": "x.y"}, {"tindakan": "bakar"}, {"setelah": "junk"}, {"q": "'%"}):
+        assert _get(client, audit_world.inspektorat, params).status_code == 200
+
+
+# --- pages --------------------------------------------------------------------------------------
+
+
+def test_keyset_pages_walk_the_whole_trail_once_newest_first(audit_world):
+    everything = _all()
+    walked, cursor = [], None
+    while True:
+        page = trail_page(Filters(), cursor, size=7)
+        walked.extend(page.entries)
+        if page.next_cursor is None:
+            break
+        cursor = Cursor.parse(page.next_cursor)
+    assert [(e.rank, e.pk) for e in walked] == [(e.rank, e.pk) for e in everything]
+    times = [e.time for e in walked]
+    assert times == sorted(times, reverse=True)
+
+
+def test_the_next_page_link_carries_the_filters_and_goes_on(client, audit_world, monkeypatch):
+    monkeypatch.setattr("audit.trail.PAGE_SIZE", 3)
+    first = _get(client, audit_world.inspektorat, {"model": "proposals.rabline"})
+    link = first.context["next_query"]
+    assert "model=proposals.rabline" in link and "setelah=" in link
+    second = client.get(f"{URL}?{link}")
+    seen = {(e.rank, e.pk) for e in first.context["entries"]}
+    later = {(e.rank, e.pk) for e in second.context["entries"]}
+    assert later and not seen & later
+    assert {e.model_label for e in second.context["entries"]} == {"proposals.rabline"}
+
+
+def test_the_page_is_read_in_a_bounded_number_of_queries(
+    client, audit_world, django_assert_max_num_queries
+):
+    client.force_login(audit_world.inspektorat)
+    client.get(URL)  # content types cached, as in a running server
+    # one query for the page's keys from every source, one per source on the page, the
+    # previous history rows, the links, the areas of the form, the session
+    with django_assert_max_num_queries(30):
+        assert client.get(URL).status_code == 200
+    with django_assert_max_num_queries(30):
+        assert client.get(URL, {"pelaku": "rt", "q": "gang"}).status_code == 200
+    client.force_login(audit_world.camat)
+    client.get(URL)
+    with django_assert_max_num_queries(30):
+        assert client.get(URL).status_code == 200
+
+
+# --- read-only ----------------------------------------------------------------------------------
+
+
+def test_the_trail_takes_no_post_and_has_no_form_that_alters_anything(client, audit_world):
+    client.force_login(audit_world.inspektorat)
+    assert client.post(URL).status_code == 405
+    page = client.get(URL).content.decode().lower()
+    assert 'method="post"' not in page.split("<main")[-1].split("</main>")[0]
+
+
+def test_opening_the_trail_writes_nothing(client, audit_world):
+    def counts():
+        return (
+            AuditEvent.objects.count(),
+            TransitionLog.objects.count(),
+            Proposal.history.count(),
+            RABLine.history.count(),
+        )
+
+    before = counts()
+    for user in (audit_world.inspektorat, audit_world.camat):
+        _get(client, user)
+        _get(client, user, {"q": "gang", "tindakan": "ubah"})
+    assert counts() == before
+
+
+def test_the_audit_and_history_admin_is_read_only_for_the_inspektorat(client, audit_world):
+    client.force_login(audit_world.inspektorat)
+    event = AuditEvent.objects.first()
+    log = TransitionLog.objects.first()
+    assert client.get(reverse("admin:bangkit_auditevent_changelist")).status_code == 200
+    change = reverse("admin:bangkit_auditevent_change", args=[event.pk])
+    assert client.get(change).status_code == 200
+    assert client.post(change, {"summary": "diubah"}).status_code == 403
+    assert (
+        client.post(reverse("admin:bangkit_auditevent_delete", args=[event.pk])).status_code == 403
+    )
+    assert (
+        client.post(reverse("admin:proposals_transitionlog_delete", args=[log.pk])).status_code
+        == 403
+    )
+    bulk = client.post(
+        reverse("admin:bangkit_auditevent_changelist"),
+        {"action": "delete_selected", "_selected_action": [event.pk], "post": "yes"},
+    )
+    assert bulk.status_code in (200, 302, 403)
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
+    site = audit_world.site
+    history = reverse("admin:proposals_proposal_history", args=[site.pk])
+    assert client.get(history).status_code == 200
+    version = Proposal.history.filter(id=site.pk).first()
+    revert = reverse("admin:proposals_proposal_simple_history", args=[site.pk, version.history_id])
+    assert client.post(revert, {"title": "Dikembalikan"}).status_code == 403
+    site.refresh_from_db()
+    assert site.title != "Dikembalikan"
