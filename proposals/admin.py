@@ -33,6 +33,8 @@ from proposals.models import (
     MusrenbangEntry,
     Proposal,
     RABLine,
+    ResidentUsulan,
+    RTMeeting,
     TransitionLog,
 )
 from proposals.resources import EXPORT_FORMATS, IMPORT_FORMATS, MusrenbangEntryResource
@@ -563,3 +565,47 @@ class CitizenSupportAdmin(ThroughScopedReadOnlyAdmin):
     @admin.display(description=_("NIK"))
     def nik_masked(self, support):
         return f"************{support.nik_last4}"
+
+
+@admin.register(ResidentUsulan)
+class ResidentUsulanAdmin(ReadOnlyAdmin):
+    """Residents' usulan as the kelurahan decided them: never the NIK's hash nor the e-mail."""
+
+    list_display = ["code", "title", "rt", "kelurahan", "status", "created_at", "decided_at"]
+    list_filter = ["year", "status", "reject_reason"]
+    search_fields = ["code", "title", "location_text"]
+    list_select_related = ["rt__kelurahan", "kelurahan"]
+    fields = [
+        "code",
+        "year",
+        "kelurahan",
+        "rt",
+        "title",
+        "location_text",
+        "problem",
+        "work_type",
+        "latitude",
+        "longitude",
+        "nik_masked",
+        "status",
+        "reject_reason",
+        "public_note",
+        "entry",
+        "decided_by",
+        "decided_at",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("NIK"))
+    def nik_masked(self, usulan):
+        return f"************{usulan.nik_last4}"
+
+
+@admin.register(RTMeeting)
+class RTMeetingAdmin(ReadOnlyAdmin):
+    list_display = ["rt", "year", "held_on", "attendance", "recorded_by"]
+    list_filter = ["year"]
+    list_select_related = ["rt__kelurahan", "recorded_by"]
+    fields = ["rt", "year", "held_on", "attendance", "minutes_sha256", "recorded_by", "recorded_at"]
+    readonly_fields = fields

@@ -43,6 +43,14 @@ AUDIT_ACTIONS = {
     "musrenbang_admin_edit": "Usulan Musrenbang diubah lewat admin",
     "musrenbang_admin_add": "Usulan Musrenbang ditambahkan lewat admin",
     "musrenbang_import": "Impor usulan Musrenbang",
+    # e-Planning
+    "resident_usulan_submit": "Usulan warga dikirim",
+    "resident_usulan_accept": "Usulan warga diterima ke daftar Musrenbang",
+    "resident_usulan_merge": "Usulan warga digabung dengan usulan Musrenbang",
+    "resident_usulan_reject": "Usulan warga ditolak",
+    "rt_list_order": "Urutan daftar usulan RT diubah",
+    "rt_meeting_record": "Rapat RT dicatat",
+    "musrenbang_carry_over": "Usulan Musrenbang dibawa ke tahun berikutnya",
 }
 
 # Which checklist a transition answers.

@@ -21,7 +21,7 @@ from PIL import Image
 from bangkit.models import Role, User
 from demo.seeders import core as core_demo
 from procurement.models import Supplier
-from proposals.models import MusrenbangEntry, Proposal, State
+from proposals.models import MusrenbangEntry, Proposal, ResidentUsulan, State
 from reporting.models import ProgressPhoto
 from verification.models import Decree
 
@@ -52,6 +52,9 @@ FILE_ROUTES = {
     "public:open_data_geojson",
     "audit:evidence",
     "public:open_data_oc4ids",
+    "proposals:usulan_photo",
+    "proposals:usulan_thumbnail",
+    "proposals:rt_meeting_minutes",
 }
 SKIPPED_ROUTES = FILE_ROUTES | {"logout", "admin:logout", "admin:jsi18n", "admin:view_on_site"}
 # The same page whoever signs in (bar the menu): loaded once in the whole walk. A photo opened
@@ -83,11 +86,18 @@ def _seed():
     from demo.seeders import procurement as procurement_demo
     from demo.seeders import proposals as proposals_demo
     from demo.seeders import reporting as reporting_demo
+    from demo.seeders import usulan as usulan_demo
     from demo.seeders import verification as verification_demo
 
     call_command("load_regions", verbosity=0, stdout=io.StringIO())
     said = [str(core_demo.seed_core())]
-    for module in (proposals_demo, verification_demo, procurement_demo, reporting_demo):
+    for module in (
+        proposals_demo,
+        verification_demo,
+        procurement_demo,
+        reporting_demo,
+        usulan_demo,
+    ):
         said.append(module.seed())
     return said
 
@@ -283,11 +293,14 @@ def test_no_page_of_any_role_breaks_the_content_security_policy(
     try:
         decree = Decree.objects.filter(state=Decree.State.ISSUED).order_by("pk").first()
         code = focus.exclude(state=State.DRAFT).order_by("pk").first().code
+        usulan_code = ResidentUsulan.objects.order_by("pk").first().code
         public = [
             "/lacak/",
             f"/lacak/{code}/",
             "/dukung/",
             f"/dukung/{entry.pk}/",
+            "/usul/",
+            f"/lacak/{usulan_code}/",
             f"/sk/{decree.public_id}/",
             "/pengadaan/data/",
             "/accounts/login/",
@@ -308,13 +321,17 @@ def test_no_page_of_any_role_breaks_the_content_security_policy(
         "public:track_detail",
         "public:support_list",
         "public:support",
+        "usul:form",
         "sk:public",
         "procurement_public:index",
         "login",
         "password_reset",
         "admin:index",
     } <= routes_of["anon"]
-    assert {"proposals:list", "proposals:detail", "proposals:edit"} <= routes_of["rt"]
+    assert {"proposals:list", "proposals:detail", "proposals:edit", "proposals:rt_list"} <= (
+        routes_of["rt"]
+    )
+    assert {"proposals:usulan_queue", "proposals:usulan_detail"} <= routes_of["kelurahan"]
     assert {"reporting:site", "reporting:photo_upload", "reporting:work_day_add"} <= (
         routes_of["rt at work"]
     )

@@ -630,3 +630,31 @@ def test_citizen_supports_show_only_the_last_four_nik_digits(make_entry, world, 
         assert "************4321" in page
         assert "f" * 64 not in page
     assert change.context["has_change_permission"] is False
+
+
+def test_residents_usulan_are_read_only_in_the_admin_without_nik_or_email(client, regions):
+    from proposals import resident_usulan
+    from tests import factories
+
+    factories.FiscalYearFactory()
+    kelurahan = Kelurahan.objects.get(name="Simpang IV Sipin")
+    usulan = resident_usulan.usulan_submit(
+        data=resident_usulan.UsulanInput(
+            kelurahan=kelurahan,
+            rt=factories.RTFactory(kelurahan=kelurahan),
+            title="Drainase",
+            location_text="Gg. Mawar",
+            problem="Banjir",
+            email="warga@contoh.id",
+        ),
+        nik="1571011203850001",
+    )
+    client.force_login(make_user(Role.INSPEKTORAT, username="inspektur"))
+
+    page = client.get(reverse("admin:proposals_residentusulan_change", args=[usulan.pk]))
+
+    body = page.content.decode()
+    assert page.status_code == 200 and "************0001" in body
+    assert "1571011203850001" not in body and "warga@contoh.id" not in body
+    assert usulan.nik_hash not in body
+    assert not page.context["has_change_permission"]

@@ -14,7 +14,16 @@ from django.utils import timezone
 
 from audit import services as audit_services
 from bangkit.models import Kelurahan
-from demo.seeders import core, dates, decade, procurement, proposals, reporting, verification
+from demo.seeders import (
+    core,
+    dates,
+    decade,
+    procurement,
+    proposals,
+    reporting,
+    usulan,
+    verification,
+)
 
 # Each stage seeds on top of the one before it, through the real services.
 SEEDERS = [
@@ -22,6 +31,7 @@ SEEDERS = [
     ("verification", verification.seed),
     ("procurement", procurement.seed),
     ("reporting", reporting.seed),
+    ("usulan warga", usulan.seed),
 ]
 
 
