@@ -26,6 +26,7 @@ ORDER = [
     "payment_before_bast",
     "support_burst",
     "support_other_area",
+    "usulan_burst",
 ]
 _ordered = {code: RULES[code] for code in ORDER if code in RULES}
 _ordered.update({code: r for code, r in RULES.items() if code not in _ordered})

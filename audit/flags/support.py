@@ -15,10 +15,10 @@ from django.db.models import Count, F, Q, Value
 from django.db.models.functions import Replace
 from django.utils import timezone
 
-from audit.flags.common import entry_link, number, percent
-from audit.flags.registry import Raised, Threshold, rule
+from audit.flags.common import MAX_LINKS, entry_link, number, percent
+from audit.flags.registry import Raised, Threshold, link, rule
 from bangkit.nik import JAMBI_PROVINCE, KOTA_JAMBI, KOTA_JAMBI_KECAMATAN
-from proposals.models import CitizenSupport, MusrenbangEntry
+from proposals.models import CitizenSupport, MusrenbangEntry, ResidentUsulan
 
 BURST_MINUTES = Threshold(
     "support.burst_minutes", "Rentang waktu satu lonjakan", Decimal(10), "menit"
@@ -44,29 +44,44 @@ OUTSIDE_MIN_SUPPORTS = Threshold(
     Decimal(5),
     "dukungan",
 )
+USULAN_BURST_MINUTES = Threshold(
+    "usulan.burst_minutes", "Rentang waktu satu lonjakan usulan warga", Decimal(30), "menit"
+)
+USULAN_BURST_COUNT = Threshold(
+    "usulan.burst_count",
+    "Usulan warga paling sedikit dalam rentang itu (satu RT atau satu NIK)",
+    Decimal(5),
+    "usulan",
+)
 CITY_REGION = JAMBI_PROVINCE + KOTA_JAMBI  # "1571"
 
 
 @dataclass(frozen=True)
 class Burst:
-    entry_id: int
+    group_id: object  # the entry (or whatever ``group`` names) the rows share
     count: int
     start: datetime
     end: datetime
-    total: int  # all supports of the entry in the queryset
+    total: int  # all rows of the group in the queryset
+
+    @property
+    def entry_id(self):
+        return self.group_id
 
 
-def support_bursts(queryset, *, minutes: int, min_count: int) -> list[Burst]:
-    """For each entry, its densest run of at least ``min_count`` supports whose first and last
-    are no more than ``minutes`` apart (one query, a sliding window in memory)."""
+def support_bursts(
+    queryset, *, minutes: int, min_count: int, group: str = "entry_id"
+) -> list[Burst]:
+    """For each entry (or each value of the ``group`` field), its densest run of at least
+    ``min_count`` rows whose first and last ``created_at`` are no more than ``minutes`` apart
+    (one query, a sliding window in memory). Any model with ``created_at`` will do: citizen
+    supports by entry, residents' usulan by RT or by proposer (issue 16)."""
     window = timedelta(minutes=int(minutes))
     times = defaultdict(list)
-    for entry_id, created in queryset.order_by("entry_id", "created_at").values_list(
-        "entry_id", "created_at"
-    ):
-        times[entry_id].append(created)
+    for key, created in queryset.order_by(group, "created_at").values_list(group, "created_at"):
+        times[key].append(created)
     bursts = []
-    for entry_id, stamps in times.items():
+    for key, stamps in times.items():
         if len(stamps) < min_count:
             continue
         best, best_start = 0, 0
@@ -78,9 +93,7 @@ def support_bursts(queryset, *, minutes: int, min_count: int) -> list[Burst]:
                 best, best_start = end - start + 1, start
         if best >= min_count:
             bursts.append(
-                Burst(
-                    entry_id, best, stamps[best_start], stamps[best_start + best - 1], len(stamps)
-                )
+                Burst(key, best, stamps[best_start], stamps[best_start + best - 1], len(stamps))
             )
     return bursts
 
@@ -226,4 +239,71 @@ def support_other_area(ctx):
                 "known": row["known"],
                 "outside_city": row["outside_city"],
             },
+        )
+
+
+@rule(
+    "usulan_burst",
+    "Usulan warga datang serentak",
+    thresholds=[USULAN_BURST_MINUTES, USULAN_BURST_COUNT],
+)
+def usulan_burst(ctx):
+    """Residents' usulan (sent online at /usul/) arriving in a burst from one source: at least
+    the year's count within the year's number of minutes for one RT, or from one proposer
+    (the same NIK, known only by its keyed hash). The form's limits per NIK and per address
+    slow a sender down; this finds what got through them, e.g. many NIKs typed in for one RT
+    within minutes. The same sliding window as ``support_burst`` (``support_bursts``)."""
+    usulan = ctx.in_years(ResidentUsulan.objects.all(), "year")
+    years = sorted(set(usulan.values_list("year", flat=True).distinct()))
+    found = []
+    for year in years:
+        minutes = int(ctx.value(USULAN_BURST_MINUTES.key, year))
+        count = int(ctx.value(USULAN_BURST_COUNT.key, year))
+        of_year = usulan.filter(year=year)
+        for group in ("rt_id", "nik_hash"):
+            found += [
+                (group, year, minutes, burst)
+                for burst in support_bursts(of_year, minutes=minutes, min_count=count, group=group)
+            ]
+    for group, year, minutes, burst in found:
+        rows = list(
+            usulan.filter(
+                year=year,
+                created_at__gte=burst.start,
+                created_at__lte=burst.end,
+                **{group: burst.group_id},
+            )
+            .order_by("created_at", "id")
+            .values(
+                "code",
+                "title",
+                "nik_last4",
+                "rt__number",
+                "kelurahan__name",
+                "kelurahan__kecamatan_id",
+            )
+        )
+        first = rows[0]
+        place = f"RT {first['rt__number']:02d} Kelurahan {first['kelurahan__name']}"
+        source = place if group == "rt_id" else f"satu NIK (…{first['nik_last4']})"
+        start = timezone.localtime(burst.start)
+        yield Raised(
+            subject=f"usulan-{'rt' if group == 'rt_id' else 'nik'}:{burst.group_id}:{year}",
+            year=year,
+            kecamatan_id=first["kelurahan__kecamatan_id"],
+            title=(
+                f"{burst.count} usulan warga dalam {minutes} menit dari {source} "
+                f"({start:%d-%m-%Y %H:%M})"
+            ),
+            figures=[
+                ("Usulan dalam lonjakan", number(burst.count)),
+                ("Rentang", f"{start:%d-%m-%Y %H:%M} s.d. {timezone.localtime(burst.end):%H:%M}"),
+                ("Seluruh usulan warga dari sumber ini tahun itu", number(burst.total)),
+                ("RT berbeda", number(len({row["rt__number"] for row in rows}))),
+            ],
+            links=[
+                link(f"Usulan warga {row['code']}", "proposals:usulan_detail", row["code"])
+                for row in rows[:MAX_LINKS]
+            ],
+            facts={"count": burst.count, "start": burst.start, "total": burst.total},
         )

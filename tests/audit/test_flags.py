@@ -427,3 +427,44 @@ def test_the_docs_list_every_rule_and_threshold():
         assert f"`{code}`" in text, code
     for key in THRESHOLDS:
         assert f"`{key}`" in text, key
+
+
+def usulan_sent(rt, niks, *, every: timedelta, start):
+    """Residents' usulan for ``rt`` through the real service, one per NIK, dated ``every``
+    apart from ``start``."""
+    from proposals import resident_usulan as ru
+
+    sent = []
+    for nik in niks:
+        data = ru.UsulanInput(
+            kelurahan=rt.kelurahan,
+            rt=rt,
+            title="Rabat beton Gang Mawar",
+            location_text="Gg. Mawar",
+            problem="Becek setiap hujan.",
+        )
+        sent.append(ru.usulan_submit(data=data, nik=nik))
+    for i, usulan in enumerate(sent):
+        type(usulan).objects.filter(pk=usulan.pk).update(created_at=start + i * every)
+    return sent
+
+
+def test_residents_usulan_in_a_burst_from_one_rt_are_raised(regions, fiscal_year):
+    rt = factories.RTFactory(kelurahan=Kelurahan.objects.get(name="Simpang IV Sipin"), number=7)
+    niks = [f"157101120385{serial:04d}" for serial in range(1, 11)]
+    start = timezone.now() - timedelta(days=3)
+    # Clean: five usulan of one RT a day apart.
+    usulan_sent(rt, niks[:5], every=timedelta(days=1), start=start - timedelta(days=10))
+    assert raised("usulan_burst") == []
+    # Raised: five more within ten minutes, each from another NIK.
+    burst = usulan_sent(rt, niks[5:], every=timedelta(minutes=2), start=start)
+    [flag] = raised("usulan_burst")
+    assert flag.subject == f"usulan-rt:{rt.pk}:{burst[0].year}"
+    assert flag.kecamatan_id == rt.kelurahan.kecamatan_id
+    figures = dict(flag.figures)
+    assert figures["Usulan dalam lonjakan"] == "5"
+    assert figures["Seluruh usulan warga dari sumber ini tahun itu"] == "10"
+    assert {label for label, _ in flag.links} == {f"Usulan warga {u.code}" for u in burst}
+    # A wider count for the year clears it.
+    FlagThreshold.objects.create(year=burst[0].year, key="usulan.burst_count", value=6)
+    assert raised("usulan_burst") == []
