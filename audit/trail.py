@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldError
+from django.db import connection
 from django.db.models import (
     CharField,
     F,
@@ -621,11 +622,17 @@ def trail_page(filters: Filters, cursor: Cursor | None = None, *, size: int = PA
     branches = [q for q in branches if q is not None]
     if not branches:
         return Page([], None)
-    if len(branches) > 1:
+    if len(branches) == 1:
+        keys = list(branches[0])
+    elif connection.features.supports_slicing_ordering_in_compound:
         merged = branches[0].union(*branches[1:], all=True)
         keys = list(merged.order_by("-k_time", "-k_rank", "-k_pk")[: size + 1])
     else:
-        keys = list(branches[0])
+        # SQLite (the quick start) allows no LIMIT inside a UNION: each branch is read on its
+        # own (each limited) and the keys merged here, in the same order.
+        keys = sorted(
+            (key for branch in branches for key in branch), key=lambda k: k, reverse=True
+        )[: size + 1]
     more = len(keys) > size
     keys = keys[:size]
     wanted: dict[int, list[int]] = {}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
@@ -212,12 +213,20 @@ def photo_reused(ctx):
         .filter(sites__gt=1)
         .values("phash")
     )
-    flagged = photos.filter(
-        Q(phash__in=shared)
-        | Q(flags__contains=[{"code": REUSE_CODES[0]}])
-        | Q(flags__contains=[{"code": REUSE_CODES[1]}])
-    )
-    rows = {p["id"]: p for p in flagged.values(*PHOTO_FIELDS)}
+    if connection.features.supports_json_field_contains:
+        flagged = photos.filter(
+            Q(phash__in=shared)
+            | Q(flags__contains=[{"code": REUSE_CODES[0]}])
+            | Q(flags__contains=[{"code": REUSE_CODES[1]}])
+        )
+        rows = {p["id"]: p for p in flagged.values(*PHOTO_FIELDS)}
+    else:
+        # SQLite (the quick start) has no JSON containment: photos with any flag are read and
+        # the reuse codes picked here, beside the shared hashes.
+        rows = {p["id"]: p for p in photos.filter(phash__in=shared).values(*PHOTO_FIELDS)}
+        for p in photos.exclude(flags=[]).exclude(id__in=rows).values(*PHOTO_FIELDS):
+            if any(f.get("code") in REUSE_CODES for f in p["flags"] or []):
+                rows[p["id"]] = p
     referenced = {
         f["photo"]
         for p in rows.values()
