@@ -55,7 +55,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 echo "2. restore into the empty database $scratch_db and $media"
-sudo -u postgres dropdb --if-exists "$scratch_db"
+sudo -u postgres dropdb --if-exists "$scratch_db" 2>/dev/null
 sudo -u postgres createdb -O "$(echo "$DATABASE_URL" | sed -E 's#^[a-z]+://([^:@/]+).*#\1#')" "$scratch_db"
 as_app .venv/bin/python manage.py restore "$backup"
 restored=$(date +%s)
