@@ -10,6 +10,7 @@ import configparser
 import os
 import re
 import shutil
+import socket
 import stat
 import subprocess
 import sys
@@ -38,6 +39,21 @@ def unit(path: Path) -> configparser.ConfigParser:
     parser.optionxform = str
     parser.read(path)
     return parser
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def has_ipv6() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as sock:
+            sock.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
 
 
 def exec_lines(path: Path) -> list[str]:
@@ -184,6 +200,14 @@ def test_nginx_accepts_the_site(tmp_path):
         .replace("/etc/nginx/snippets/bangkit_proxy.conf", str(proxy))
         .replace("/var/log/nginx/", f"{tmp_path}/")
     )
+    # `nginx -t` binds the listening sockets: ports 80 and 443 need root, so free ones stand
+    # in, and the IPv6 lines go where the machine has no IPv6.
+    http, https = free_port(), free_port()
+    site = re.sub(r"(listen (?:\[::\]:)?)80;", rf"\g<1>{http};", site)
+    site = re.sub(r"(listen (?:\[::\]:)?)443 ", rf"\g<1>{https} ", site)
+    if not has_ipv6():
+        site = re.sub(r"\n\s*listen \[::\]:[^\n]*", "", site)
+    assert f"listen {http};" in site and f"listen {https} ssl http2;" in site
     (tmp_path / "bangkit").write_text(site)
     # Debian's nginx.conf, in short: the site file is included inside http {}.
     (tmp_path / "nginx.conf").write_text(
