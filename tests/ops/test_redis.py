@@ -38,7 +38,7 @@ def settings_with(**env) -> dict:
 @pytest.mark.parametrize("variable", ["CACHE_URL", "REDIS_URL"])
 def test_a_redis_url_selects_djangos_redis_backend_and_cached_sessions(variable):
     configured = settings_with(**{variable: "redis://10.0.0.5:6379/1"})
-    assert configured["cache"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert configured["cache"]["BACKEND"] == "bangkit.cache.RedisCache"
     assert configured["cache"]["LOCATION"] == "redis://10.0.0.5:6379/1"
     assert configured["session"] == "django.contrib.sessions.backends.cached_db"
 
@@ -68,3 +68,40 @@ def test_a_rate_limit_counts_across_two_redis_connections(monkeypatch):
         monkeypatch.setattr(ratelimit, "cache", (first, second)[number % 2])
         outcomes.append(rate_exceeded(request, scope, (4, 60)))
     assert outcomes == [False, False, False, False, True]
+
+
+# A port where nothing listens: every Redis call is refused at once.
+DEAD_REDIS = {
+    "default": {
+        "BACKEND": "bangkit.cache.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
+    }
+}
+
+
+def test_with_redis_down_the_cache_misses_instead_of_raising(settings):
+    settings.CACHES = DEAD_REDIS
+    from django.core.cache import cache
+
+    assert cache.get("any", "absent") == "absent"
+    assert cache.get_many(["a", "b"]) == {}
+    assert cache.add("a", 1) is False
+    cache.set("a", 1)  # dropped, not raised
+    assert cache.incr("counter") == 1
+    with pytest.raises(Exception, match="(?i)connect"), cache.strict():
+        cache.get("any")
+
+
+def test_with_redis_down_pages_still_render_and_healthz_says_so(client, db, settings):
+    settings.CACHES = DEAD_REDIS
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+    assert client.get("/").status_code == 200
+    assert client.get("/proyek/").status_code == 200
+    # A rate-limited public page lets the visitor through rather than failing.
+    assert client.get("/lacak/", {"kode": "BB-0000-XXXX-XXXX"}).status_code in (200, 404)
+
+    health = client.get("/healthz")
+    assert health.status_code == 503
+    assert health.json()["cache"] == "unreachable"
