@@ -66,6 +66,22 @@ def site_fields(via: str = "proposal__") -> tuple[str, ...]:
     return (own, f"{via}code", f"{via}fiscal_year__year", f"{via}kelurahan__kecamatan_id")
 
 
+def entry_flag(
+    entry_id: int, row: dict, title: str, *, via: str = "entry__", figures, facts: dict
+) -> Raised:
+    """A flag about one Musrenbang entry: ``row`` holds its title, year and kecamatan under
+    ``via`` ("" when the row is the entry's own); the entry's page is its link."""
+    return Raised(
+        subject=f"entry:{entry_id}",
+        year=row[f"{via}year"],
+        kecamatan_id=row[f"{via}kelurahan__kecamatan_id"],
+        title=title,
+        figures=figures,
+        links=[entry_link(entry_id, row[f"{via}title"])],
+        facts=facts,
+    )
+
+
 def site_flag(
     proposal_id: int,
     row: dict,
