@@ -59,35 +59,22 @@ def flags_refresh() -> FlagRefresh:
             if key in seen:
                 continue
             seen.add(key)
-            fingerprint = item.fingerprint()
+            # What a rule decides of a flag; a stored flag that differs in any is changed.
+            values = {
+                "fingerprint": item.fingerprint(),
+                "title": item.title[:300],
+                "evidence": item.evidence(),
+                "year": item.year,
+                "kecamatan_id": item.kecamatan_id,
+            }
             stored = existing.get(key)
             if stored is None:
-                new.append(
-                    Flag(
-                        rule=code,
-                        subject=item.subject,
-                        year=item.year,
-                        kecamatan_id=item.kecamatan_id,
-                        title=item.title[:300],
-                        evidence=item.evidence(),
-                        fingerprint=fingerprint,
-                        computed_at=now,
-                    )
-                )
+                new.append(Flag(rule=code, subject=item.subject, computed_at=now, **values))
                 continue
             stored.computed_at = now
-            if (
-                stored.fingerprint != fingerprint
-                or stored.title != item.title[:300]
-                or stored.evidence != item.evidence()
-                or stored.year != item.year
-                or stored.kecamatan_id != item.kecamatan_id
-            ):
-                stored.fingerprint = fingerprint
-                stored.title = item.title[:300]
-                stored.evidence = item.evidence()
-                stored.year = item.year
-                stored.kecamatan_id = item.kecamatan_id
+            if any(getattr(stored, name) != value for name, value in values.items()):
+                for name, value in values.items():
+                    setattr(stored, name, value)
                 changed.append(stored)
     Flag.objects.bulk_create(new, batch_size=500)
     fields = ["fingerprint", "title", "evidence", "year", "kecamatan_id", "computed_at"]

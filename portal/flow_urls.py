@@ -3,17 +3,16 @@
 from django.urls import path
 
 from portal import flow
+from portal.models import STEP_ORDER
 
 app_name = "flow"
 
 urlpatterns = [
     path("musrenbang/<int:pk>/mulai/", flow.start, name="start"),
     path("<str:code>/isi/", flow.resume, name="resume"),
-    path("<str:code>/isi/kegiatan/", flow.kegiatan, name="kegiatan"),
-    path("<str:code>/isi/lokasi/", flow.lokasi, name="lokasi"),
-    path("<str:code>/isi/rab/", flow.rab, name="rab"),
+    # One page per step of FlowStep, named as the step and served by flow's view of that name
+    # (flow._step_url reverses "flow:<step>").
+    *(path(f"<str:code>/isi/{step}/", getattr(flow, step), name=step) for step in STEP_ORDER),
     path("<str:code>/isi/rab/templat/", flow.rab_template, name="rab_template"),
-    path("<str:code>/isi/dokumen/", flow.dokumen, name="dokumen"),
     path("<str:code>/isi/dokumen/<int:pk>/hapus/", flow.dokumen_remove, name="dokumen_remove"),
-    path("<str:code>/isi/periksa/", flow.periksa, name="periksa"),
 ]

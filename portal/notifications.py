@@ -174,7 +174,6 @@ def _stage_message(log, address: str, follower: Follower | None) -> EmailMessage
         "unsubscribe_url": unsubscribe_url(follower) if follower else "",
         "as_rt": follower is None,
     }
-    body = render_to_string("public/notifications/stage_change.txt", context)
     headers = {}
     if follower is not None:
         # RFC 8058: mail programs offer their own one-click unsubscribe button.
@@ -182,16 +181,45 @@ def _stage_message(log, address: str, follower: Follower | None) -> EmailMessage
             "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         }
-    return EmailMessage(
-        subject=f"Usulan {proposal.code}: {stage}",
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[address],
+    return mail(
+        f"Usulan {proposal.code}: {stage}",
+        "public/notifications/stage_change.txt",
+        context,
+        address,
         headers=headers,
     )
 
 
-# ---- the tasks -----------------------------------------------------------------------------
+# ---- sending, and trying again ---------------------------------------------------------------
+
+
+def mail(subject: str, template: str, context: dict, address: str, **kwargs) -> EmailMessage:
+    """One mail to one address, its body rendered from a text template."""
+    return EmailMessage(
+        subject=subject,
+        body=render_to_string(template, context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[address],
+        **kwargs,
+    )
+
+
+def send(message: EmailMessage, what: str) -> str:
+    """Send one mail: "" when it went, else the error in words (logged, never raised)."""
+    try:
+        message.send()
+    except Exception as error:  # noqa: BLE001 - any failure of the mail server
+        logger.warning("%s failed: %s", what, error)
+        return f"{type(error).__name__}: {error}"
+    return ""
+
+
+def send_or_retry(message: EmailMessage, what: str, task_obj, attempt: int, *args) -> bool:
+    """Send one mail; when it fails, enqueue ``task_obj(*args)`` again later. True if sent."""
+    if send(message, what):
+        _enqueue_again(task_obj, attempt, *args)
+        return False
+    return True
 
 
 def _enqueue_again(task_obj, attempt: int, *args) -> None:
@@ -242,15 +270,12 @@ def send_stage_notices(log_id: int, attempt: int = 1) -> int:
             if row is None or row.sent_at is not None:
                 continue
             row.attempts += 1
-            try:
-                _stage_message(log, address, follower).send()
-            except Exception as error:  # noqa: BLE001 - any failure of the mail server
+            error = send(_stage_message(log, address, follower), f"Stage notice {log.pk} to {key}")
+            row.last_error = error[:300]
+            if error:
                 failed = True
-                row.last_error = f"{type(error).__name__}: {error}"[:300]
-                logger.warning("Stage notice %s to %s failed: %s", log.pk, key, error)
             else:
                 row.sent_at = timezone.now()
-                row.last_error = ""
                 sent += 1
             row.save(update_fields=["attempts", "sent_at", "last_error"])
     if failed:
@@ -264,7 +289,8 @@ def send_follow_confirmation(follower_id: int, attempt: int = 1) -> bool:
     follower = Follower.objects.select_related("proposal").filter(pk=follower_id).first()
     if follower is None or follower.confirmed_at is not None:
         return False
-    body = render_to_string(
+    message = mail(
+        f"Konfirmasi: ikuti usulan {follower.proposal.code}",
         "public/notifications/confirm.txt",
         {
             "proposal": follower.proposal,
@@ -272,20 +298,10 @@ def send_follow_confirmation(follower_id: int, attempt: int = 1) -> bool:
             "track_url": track_url(follower.proposal),
             "days": CONFIRM_WINDOW.days,
         },
+        follower.email,
     )
-    message = EmailMessage(
-        subject=f"Konfirmasi: ikuti usulan {follower.proposal.code}",
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[follower.email],
-    )
-    try:
-        message.send()
-    except Exception as error:  # noqa: BLE001 - any failure of the mail server
-        logger.warning("Follow confirmation %s failed: %s", follower_id, error)
-        _enqueue_again(send_follow_confirmation, attempt, follower_id)
-        return False
-    return True
+    what = f"Follow confirmation {follower_id}"
+    return send_or_retry(message, what, send_follow_confirmation, attempt, follower_id)
 
 
 # ---- enqueueing after commit ---------------------------------------------------------------

@@ -30,7 +30,7 @@ from bangkit.qr import public_address
 from portal import open_data, projects, public_cache
 from proposals.models import State
 from reporting.models import CompletionReport, SwadayaContribution
-from verification.models import Decree, DecreeLocation
+from verification.models import Decree
 
 VERSION = "0.9"
 CURRENCY = "IDR"
@@ -97,23 +97,7 @@ def _reports_by_site(site_ids) -> dict[int, CompletionReport]:
 
 
 def _decrees_by_site(site_ids) -> dict[int, list]:
-    rows = (
-        DecreeLocation.objects.filter(
-            proposal_id__in=site_ids,
-            decree__state__in=[Decree.State.ISSUED, Decree.State.REVOKED],
-        )
-        .select_related("decree")
-        .only(
-            "id",
-            "proposal_id",
-            "decree__id",
-            "decree__number",
-            "decree__decree_date",
-            "decree__public_id",
-            "decree__state",
-        )
-        .order_by("decree__decree_date", "decree_id")
-    )
+    rows = projects.public_decree_locations(proposal_id__in=site_ids)
     found: dict[int, list] = {}
     for row in rows:
         found.setdefault(row.proposal_id, []).append(row.decree)

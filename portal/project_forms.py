@@ -10,35 +10,24 @@ ALL_YEARS = "semua"
 FIELDS = ("tahun", "kecamatan", "kelurahan", "jenis", "tahap")
 
 
-class ProjectFilterForm(forms.Form):
-    tahun = forms.ChoiceField(
-        label=_("Tahun"),
-        required=False,
-        error_messages={
-            "invalid_choice": _("Tahun “%(value)s” tidak ada. Pilih tahun dari daftar.")
-        },
+def _filter_choice(label, invalid_choice) -> forms.ChoiceField:
+    """An optional filter picked from a list, with the message for a value not in it."""
+    return forms.ChoiceField(
+        label=label, required=False, error_messages={"invalid_choice": invalid_choice}
     )
-    kecamatan = forms.ChoiceField(
-        label=_("Kecamatan"),
-        required=False,
-        error_messages={
-            "invalid_choice": _("Kecamatan “%(value)s” tidak dikenal. Pilih dari daftar.")
-        },
+
+
+class ProjectFilterForm(forms.Form):
+    tahun = _filter_choice(_("Tahun"), _("Tahun “%(value)s” tidak ada. Pilih tahun dari daftar."))
+    kecamatan = _filter_choice(
+        _("Kecamatan"), _("Kecamatan “%(value)s” tidak dikenal. Pilih dari daftar.")
     )
     # Checked against every kelurahan; the list shown narrows to the chosen kecamatan.
     kelurahan = forms.CharField(label=_("Kelurahan"), required=False, widget=forms.Select)
-    jenis = forms.ChoiceField(
-        label=_("Jenis kegiatan"),
-        required=False,
-        error_messages={
-            "invalid_choice": _("Jenis kegiatan “%(value)s” tidak dikenal. Pilih dari daftar.")
-        },
+    jenis = _filter_choice(
+        _("Jenis kegiatan"), _("Jenis kegiatan “%(value)s” tidak dikenal. Pilih dari daftar.")
     )
-    tahap = forms.ChoiceField(
-        label=_("Tahap"),
-        required=False,
-        error_messages={"invalid_choice": _("Tahap “%(value)s” tidak dikenal. Pilih dari daftar.")},
-    )
+    tahap = _filter_choice(_("Tahap"), _("Tahap “%(value)s” tidak dikenal. Pilih dari daftar."))
 
     def __init__(self, data, *, options: dict):
         super().__init__(data, label_suffix="")

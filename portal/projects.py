@@ -60,6 +60,16 @@ def public_sites():
     return Proposal.objects.filter(state__in=PUBLIC_STATES, designated_budget__isnull=False)
 
 
+# Where a row is, as the public pages name it: its RT, kelurahan and kecamatan.
+PLACE_FIELDS = (
+    "rt__id",
+    "rt__number",
+    "kelurahan__id",
+    "kelurahan__name",
+    "kelurahan__kecamatan__id",
+    "kelurahan__kecamatan__name",
+)
+
 # The columns a list row or a map marker reads (nothing personal).
 LIST_FIELDS = (
     "id",
@@ -72,13 +82,8 @@ LIST_FIELDS = (
     "designated_budget",
     "fiscal_year__id",
     "fiscal_year__year",
-    "kelurahan__id",
-    "kelurahan__name",
+    *PLACE_FIELDS,
     "kelurahan__slug",
-    "kelurahan__kecamatan__id",
-    "kelurahan__kecamatan__name",
-    "rt__id",
-    "rt__number",
     "work_type__id",
     "work_type__name",
     "work_type__unit",
@@ -304,14 +309,16 @@ class ReportFigures:
     materials: list  # (description, unit, delivered, used, leftover)
 
 
-def site_decrees(proposal) -> list[PublicDecree]:
-    rows = (
+def public_decree_locations(**filters):
+    """The sites' places in issued (or since revoked) decrees, oldest decree first."""
+    return (
         DecreeLocation.objects.filter(
-            proposal=proposal, decree__state__in=[Decree.State.ISSUED, Decree.State.REVOKED]
+            decree__state__in=[Decree.State.ISSUED, Decree.State.REVOKED], **filters
         )
         .select_related("decree")
         .only(
             "id",
+            "proposal_id",
             "budget",
             "decree__id",
             "decree__number",
@@ -321,6 +328,10 @@ def site_decrees(proposal) -> list[PublicDecree]:
         )
         .order_by("decree__decree_date", "decree_id")
     )
+
+
+def site_decrees(proposal) -> list[PublicDecree]:
+    rows = public_decree_locations(proposal=proposal)
     return [
         PublicDecree(
             number=row.decree.number,

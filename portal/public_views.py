@@ -14,6 +14,7 @@ from bangkit.models import FiscalYear
 from bangkit.params import query_page, query_params, query_text
 from bangkit.ratelimit import client_ip, is_post, rate_limited
 from portal import usul_views
+from portal.projects import PLACE_FIELDS
 from proposals import rules
 from proposals.codes import normalize_code
 from proposals.models import MusrenbangEntry, Proposal, State, Transition, TransitionLog
@@ -104,12 +105,7 @@ def track(request, code=None):
                     "state",
                     "created_at",
                     "planned_volume",
-                    "rt__id",
-                    "rt__number",
-                    "kelurahan__id",
-                    "kelurahan__name",
-                    "kelurahan__kecamatan__id",
-                    "kelurahan__kecamatan__name",
+                    *PLACE_FIELDS,
                     "work_type__id",
                     "work_type__name",
                     "work_type__unit",
@@ -169,14 +165,9 @@ def _public_entries():
         "volume",
         "unit",
         "work_type_text",
-        "kelurahan__id",
+        *PLACE_FIELDS,
         "kelurahan__code",
-        "kelurahan__name",
-        "kelurahan__kecamatan__id",
-        "kelurahan__kecamatan__name",
         "kelurahan__kecamatan__code",
-        "rt__id",
-        "rt__number",
         "work_type__id",
         "work_type__name",
     )

@@ -96,10 +96,10 @@ def _draft_orders(user) -> QuerySet:
     return _orders(user, PurchaseOrder.State.DRAFT).annotate(waiting_since=F("created_at"))
 
 
-def _short_lines():
-    """Lines of the outer order of which not everything has arrived yet."""
+def _short_lines(**outer):
+    """Order lines (tied to the outer row by ``outer``) of which not everything has arrived."""
     return (
-        PurchaseOrderLine.objects.filter(order=OuterRef("pk"))
+        PurchaseOrderLine.objects.filter(**outer)
         .annotate(arrived=delivered_per_line())
         .filter(arrived__lt=F("quantity"))
     )
@@ -109,7 +109,7 @@ def _orders_awaiting_delivery(user) -> QuerySet:
     return (
         _orders(user, PurchaseOrder.State.ISSUED)
         .filter(proposal__state=State.PROCUREMENT)
-        .filter(Exists(_short_lines()))
+        .filter(Exists(_short_lines(order=OuterRef("pk"))))
         .annotate(waiting_since=F("issued_at"))
     )
 
@@ -117,13 +117,7 @@ def _orders_awaiting_delivery(user) -> QuerySet:
 def _ready_for_handover(user) -> QuerySet:
     """Everything ordered has arrived, and no BAST yet."""
     issued = PurchaseOrder.objects.filter(proposal=OuterRef("pk"), state=PurchaseOrder.State.ISSUED)
-    short = (
-        PurchaseOrderLine.objects.filter(
-            order__proposal=OuterRef("pk"), order__state=PurchaseOrder.State.ISSUED
-        )
-        .annotate(arrived=delivered_per_line())
-        .filter(arrived__lt=F("quantity"))
-    )
+    short = _short_lines(order__proposal=OuterRef("pk"), order__state=PurchaseOrder.State.ISSUED)
     last_delivery = (
         Delivery.objects.filter(
             order__proposal=OuterRef("pk"), order__state=PurchaseOrder.State.ISSUED

@@ -32,6 +32,17 @@ def min_seconds() -> int:
     return int(getattr(settings, "USUL_MIN_SECONDS", DEFAULT_MIN_SECONDS))
 
 
+def _map_coordinate(validators) -> forms.DecimalField:
+    """A point's latitude or longitude, picked on the map: hidden, optional, within the city."""
+    return forms.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        required=False,
+        validators=validators,
+        widget=forms.HiddenInput,
+    )
+
+
 class RTChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.label} · {obj.kelurahan.name}"
@@ -76,20 +87,9 @@ class UsulForm(ClientImageForm):
         required=False,
         empty_label=_("— tidak tahu —"),
     )
-    latitude = forms.DecimalField(
-        max_digits=9,
-        decimal_places=6,
-        required=False,
-        validators=latitude_validators,
-        widget=forms.HiddenInput,
-    )
-    longitude = forms.DecimalField(
-        max_digits=9,
-        decimal_places=6,
-        required=False,
-        validators=longitude_validators,
-        widget=forms.HiddenInput,
-    )
+    # Set by the map on the page.
+    latitude = _map_coordinate(latitude_validators)
+    longitude = _map_coordinate(longitude_validators)
     photo = forms.FileField(
         label=_("Foto lokasi (boleh tidak ada)"),
         required=False,

@@ -8,21 +8,14 @@ commit; the task takes the usulan's row lock and sends the outcome only while
 The address is then forgotten: it was kept only for this mail.
 """
 
-import logging
-
-from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models.signals import post_save
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
-from portal.notifications import _absolute, _enqueue_again
+from portal.notifications import _absolute, _enqueue_again, mail, send, send_or_retry
 from proposals.models import ResidentUsulan
-
-logger = logging.getLogger(__name__)
 
 Status = ResidentUsulan.Status
 
@@ -36,27 +29,18 @@ def send_usulan_confirmation(usulan_id: int, attempt: int = 1) -> bool:
     usulan = ResidentUsulan.objects.filter(pk=usulan_id).first()
     if usulan is None or not usulan.email or usulan.email_confirmed_at is not None:
         return False
-    body = render_to_string(
+    message = mail(
+        f"Konfirmasi e-mail untuk usulan {usulan.code}",
         "public/notifications/usul_confirm.txt",
         {
             "usulan": usulan,
             "confirm_url": _absolute(reverse("usul:confirm", kwargs={"token": usulan.email_token})),
             "track_url": usulan_track_url(usulan),
         },
+        usulan.email,
     )
-    message = EmailMessage(
-        subject=f"Konfirmasi e-mail untuk usulan {usulan.code}",
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[usulan.email],
-    )
-    try:
-        message.send()
-    except Exception as error:  # noqa: BLE001 - any failure of the mail server
-        logger.warning("Usulan confirmation %s failed: %s", usulan_id, error)
-        _enqueue_again(send_usulan_confirmation, attempt, usulan_id)
-        return False
-    return True
+    what = f"Usulan confirmation {usulan_id}"
+    return send_or_retry(message, what, send_usulan_confirmation, attempt, usulan_id)
 
 
 @task()
@@ -77,23 +61,14 @@ def send_usulan_outcome(usulan_id: int, attempt: int = 1) -> bool:
             or usulan.email_confirmed_at is None
         ):
             return False
-        body = render_to_string(
+        message = mail(
+            f"Usulan {usulan.code}: {usulan.get_status_display()}",
             "public/notifications/usul_outcome.txt",
             {"usulan": usulan, "track_url": usulan_track_url(usulan)},
+            usulan.email,
         )
-        message = EmailMessage(
-            subject=f"Usulan {usulan.code}: {usulan.get_status_display()}",
-            body=body,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[usulan.email],
-        )
-        try:
-            message.send()
-        except Exception as error:  # noqa: BLE001 - any failure of the mail server
-            logger.warning("Usulan outcome %s failed: %s", usulan_id, error)
-            failed = True
-        else:
-            failed = False
+        failed = bool(send(message, f"Usulan outcome {usulan_id}"))
+        if not failed:
             # Sent: the address has served its one purpose and is forgotten.
             ResidentUsulan.objects.filter(pk=usulan.pk).update(
                 outcome_mailed_at=timezone.now(), email="", email_token=""

@@ -12,6 +12,7 @@ from bangkit.errors import ActionRefused
 from bangkit.images import CLIENT_SEND_ORIGINAL_UP_TO
 from bangkit.nik import nik_hash
 from bangkit.ratelimit import configured_rate, is_post, rate_exceeded, rate_limited
+from portal.projects import PLACE_FIELDS
 from portal.usul_forms import UsulForm
 from proposals import resident_usulan
 from proposals.models import ResidentUsulan
@@ -97,8 +98,9 @@ def usul_form(request):
     )
 
 
-def _public_usulan(code: str) -> ResidentUsulan:
-    usulan = (
+def _usulan_row(code: str) -> ResidentUsulan | None:
+    """A resident's usulan as its receipt and the tracking page show it (one query)."""
+    return (
         ResidentUsulan.objects.select_related("kelurahan__kecamatan", "rt", "entry", "work_type")
         .only(
             "id",
@@ -112,12 +114,7 @@ def _public_usulan(code: str) -> ResidentUsulan:
             "created_at",
             "decided_at",
             "email",
-            "kelurahan__id",
-            "kelurahan__name",
-            "kelurahan__kecamatan__id",
-            "kelurahan__kecamatan__name",
-            "rt__id",
-            "rt__number",
+            *PLACE_FIELDS,
             "work_type__id",
             "work_type__name",
             "entry__id",
@@ -127,6 +124,10 @@ def _public_usulan(code: str) -> ResidentUsulan:
         .filter(code=code)
         .first()
     )
+
+
+def _public_usulan(code: str) -> ResidentUsulan:
+    usulan = _usulan_row(code)
     if usulan is None:
         raise Http404
     return usulan
@@ -160,31 +161,7 @@ def usul_confirm(request, token):
 
 def usulan_track_context(code: str) -> dict | None:
     """What /lacak/ shows of a resident's usulan with this (normalised) code, or None."""
-    usulan = (
-        ResidentUsulan.objects.select_related("kelurahan__kecamatan", "rt", "entry")
-        .only(
-            "id",
-            "code",
-            "year",
-            "title",
-            "status",
-            "reject_reason",
-            "public_note",
-            "created_at",
-            "decided_at",
-            "kelurahan__id",
-            "kelurahan__name",
-            "kelurahan__kecamatan__id",
-            "kelurahan__kecamatan__name",
-            "rt__id",
-            "rt__number",
-            "entry__id",
-            "entry__year",
-            "entry__source_id",
-        )
-        .filter(code=code)
-        .first()
-    )
+    usulan = _usulan_row(code)
     if usulan is None:
         return None
     years = []

@@ -10,7 +10,17 @@ from decimal import Decimal
 from django.db.models import Min, OuterRef, Subquery
 from django.utils import timezone
 
-from audit.flags.common import capped, money, number, order_link, site_link, supplier_link
+from audit.flags.common import (
+    capped,
+    grouped,
+    money,
+    number,
+    order_link,
+    site_fields,
+    site_flag,
+    site_link,
+    supplier_link,
+)
 from audit.flags.registry import Raised, Threshold, rule
 from procurement.models import Delivery, Handover, Payment, PurchaseOrder
 from verification.models import Amendment
@@ -63,13 +73,10 @@ def orders_split(ctx):
         "number",
         "total",
         "issued_at",
-        "proposal_id",
-        "proposal__code",
         "supplier_id",
         "supplier__name",
-        "proposal__fiscal_year__year",
         "proposal__kelurahan_id",
-        "proposal__kelurahan__kecamatan_id",
+        *site_fields(),
     )
     by_site, by_shop = defaultdict(list), defaultdict(list)
     for row in rows:
@@ -143,37 +150,26 @@ def amendment_after_order(ctx):
             "new_value",
             "created_at",
             "first_order",
-            "proposal_id",
-            "proposal__code",
-            "proposal__fiscal_year__year",
-            "proposal__kelurahan__kecamatan_id",
+            *site_fields(),
         )
         .order_by("proposal_id", "created_at")
     )
-    by_site = defaultdict(list)
-    for row in rows:
-        if row["created_at"] > row["first_order"]:
-            by_site[row["proposal_id"]].append(row)
-    for proposal_id, amendments in by_site.items():
+    late = grouped(rows, "proposal_id", lambda row: row["created_at"] > row["first_order"])
+    for proposal_id, amendments in late.items():
         first = amendments[0]
         ordered = timezone.localtime(first["first_order"])
-        yield Raised(
-            subject=f"proposal:{proposal_id}",
-            year=first["proposal__fiscal_year__year"],
-            kecamatan_id=first["proposal__kelurahan__kecamatan_id"],
-            title=(
-                f"Usulan {first['proposal__code']}: {len(amendments)} perubahan setelah "
-                f"pesanan pertama ({ordered:%d-%m-%Y})"
-            ),
-            figures=[("Pesanan pertama diterbitkan", f"{ordered:%d-%m-%Y %H:%M}")]
-            + [
+        yield site_flag(
+            proposal_id,
+            first,
+            f"{len(amendments)} perubahan setelah pesanan pertama ({ordered:%d-%m-%Y})",
+            figures=[("Pesanan pertama diterbitkan", f"{ordered:%d-%m-%Y %H:%M}")],
+            listed=(
                 (
                     f"{timezone.localtime(a['created_at']):%d-%m-%Y}: {a['field']}",
                     f"{a['old_value']} → {a['new_value']}",
                 )
-                for a in amendments[:8]
-            ],
-            links=[site_link(first["proposal__code"])],
+                for a in amendments
+            ),
             facts={"ids": [a["id"] for a in amendments]},
         )
 
@@ -198,11 +194,8 @@ def delivery_after_payment(ctx):
         )
         .order_by("order_id", "delivered_on")
     )
-    by_order = defaultdict(list)
-    for row in rows:
-        if row["delivered_on"] > row["first_paid"]:
-            by_order[row["order_id"]].append(row)
-    for order_id, deliveries in by_order.items():
+    late = grouped(rows, "order_id", lambda row: row["delivered_on"] > row["first_paid"])
+    for order_id, deliveries in late.items():
         first = deliveries[0]
         yield Raised(
             subject=f"order:{order_id}",
@@ -239,37 +232,27 @@ def payment_before_bast(ctx):
             "bast",
             "order_id",
             "order__number",
-            "order__proposal_id",
-            "order__proposal__code",
-            "order__proposal__fiscal_year__year",
-            "order__proposal__kelurahan__kecamatan_id",
+            *site_fields("order__proposal__"),
         )
         .order_by("order__proposal_id", "paid_on")
     )
-    by_site = defaultdict(list)
-    for row in rows:
-        if row["bast"] is None or row["paid_on"] < row["bast"]:
-            by_site[row["order__proposal_id"]].append(row)
-    for proposal_id, payments in by_site.items():
+    early = grouped(
+        rows, "order__proposal_id", lambda row: row["bast"] is None or row["paid_on"] < row["bast"]
+    )
+    for proposal_id, payments in early.items():
         first = payments[0]
         bast = first["bast"]
         when = f"BAST {bast:%d-%m-%Y}" if bast else "belum ada BAST"
-        yield Raised(
-            subject=f"proposal:{proposal_id}",
-            year=first["order__proposal__fiscal_year__year"],
-            kecamatan_id=first["order__proposal__kelurahan__kecamatan_id"],
-            title=(
-                f"Usulan {first['order__proposal__code']}: {len(payments)} pembayaran "
-                f"sebelum BAST ({when})"
-            ),
-            figures=[("BAST", f"{bast:%d-%m-%Y}" if bast else "belum ada")]
-            + [
+        yield site_flag(
+            proposal_id,
+            first,
+            f"{len(payments)} pembayaran sebelum BAST ({when})",
+            via="order__proposal__",
+            figures=[("BAST", f"{bast:%d-%m-%Y}" if bast else "belum ada")],
+            listed=(
                 (f"{p['paid_on']:%d-%m-%Y} {p['order__number']}", money(p["amount"]))
-                for p in payments[:8]
-            ],
-            links=capped(
-                [site_link(first["order__proposal__code"])]
-                + [order_link(p["order_id"], p["order__number"]) for p in payments]
+                for p in payments
             ),
+            links=[order_link(p["order_id"], p["order__number"]) for p in payments],
             facts={"payments": [[p["id"], p["paid_on"], p["amount"]] for p in payments]},
         )

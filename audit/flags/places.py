@@ -10,8 +10,8 @@ from django.db import connection
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
-from audit.flags.common import capped, number, site_link
-from audit.flags.registry import Raised, Threshold, link, rule
+from audit.flags.common import number, site_fields, site_flag, site_link
+from audit.flags.registry import Threshold, link, rule
 from bangkit import geo
 from bangkit.models import Kelurahan
 from proposals.models import Proposal
@@ -25,6 +25,9 @@ FAR_FROM_SITE = Threshold(
     "m",
 )
 
+# What a site's own row holds that ``outside_kelurahan`` reads (also from a photo's row).
+SITE_KEYS = ("code", "fiscal_year__year", "kelurahan_id", "kelurahan__kecamatan_id")
+
 PHOTO_FIELDS = (
     "id",
     "stage",
@@ -34,11 +37,8 @@ PHOTO_FIELDS = (
     "phash",
     "sha256",
     "flags",
-    "proposal_id",
-    "proposal__code",
-    "proposal__fiscal_year__year",
+    *site_fields(),
     "proposal__kelurahan_id",
-    "proposal__kelurahan__kecamatan_id",
     "proposal__latitude",
     "proposal__longitude",
 )
@@ -91,21 +91,13 @@ def outside_kelurahan(ctx):
     sites = ctx.in_years(
         Proposal.objects.filter(latitude__isnull=False, longitude__isnull=False),
         "fiscal_year__year",
-    ).values_list(
-        "id",
-        "code",
-        "fiscal_year__year",
-        "kelurahan_id",
-        "kelurahan__kecamatan_id",
-        "latitude",
-        "longitude",
-    )
+    ).values(*site_fields(""), "kelurahan_id", "latitude", "longitude")
     info = {}
-    for pk, code, year, kelurahan_id, kecamatan_id, lat, lon in sites:
-        info[pk] = (code, year, kelurahan_id, kecamatan_id)
-        entry = boundaries.get(kelurahan_id)
-        if entry and not _inside(entry, lat, lon):
-            found[pk]["site"] = (lat, lon)
+    for site in sites:
+        info[site["id"]] = site
+        entry = boundaries.get(site["kelurahan_id"])
+        if entry and not _inside(entry, site["latitude"], site["longitude"]):
+            found[site["id"]]["site"] = (site["latitude"], site["longitude"])
     photos = kept_photos(ctx).filter(latitude__isnull=False, longitude__isnull=False)
     for photo in photos.values(*PHOTO_FIELDS):
         entry = boundaries.get(photo["proposal__kelurahan_id"])
@@ -113,16 +105,11 @@ def outside_kelurahan(ctx):
             found[photo["proposal_id"]]["photos"].append(photo)
             info.setdefault(
                 photo["proposal_id"],
-                (
-                    photo["proposal__code"],
-                    photo["proposal__fiscal_year__year"],
-                    photo["proposal__kelurahan_id"],
-                    photo["proposal__kelurahan__kecamatan_id"],
-                ),
+                {key: photo[f"proposal__{key}"] for key in SITE_KEYS},
             )
     for proposal_id, hit in sorted(found.items()):
-        code, year, kelurahan_id, kecamatan_id = info[proposal_id]
-        name = boundaries[kelurahan_id][0]
+        site = info[proposal_id]
+        name = boundaries[site["kelurahan_id"]][0]
         what = []
         figures = [("Kelurahan lokasi", name)]
         if hit["site"]:
@@ -130,17 +117,17 @@ def outside_kelurahan(ctx):
             figures.append(("Titik lokasi", f"{hit['site'][0]}, {hit['site'][1]}"))
         if hit["photos"]:
             what.append(f"{len(hit['photos'])} foto")
-        for photo in hit["photos"][:8]:
-            figures.append(
-                (f"GPS foto {photo['stage']}%", f"{photo['latitude']}, {photo['longitude']}")
-            )
-        yield Raised(
-            subject=f"proposal:{proposal_id}",
-            year=year,
-            kecamatan_id=kecamatan_id,
-            title=f"Usulan {code}: {' dan '.join(what)} di luar Kelurahan {name}",
+        yield site_flag(
+            proposal_id,
+            site,
+            f"{' dan '.join(what)} di luar Kelurahan {name}",
+            via="",
             figures=figures,
-            links=capped([site_link(code)] + [photo_link(p) for p in hit["photos"]]),
+            listed=(
+                (f"GPS foto {p['stage']}%", f"{p['latitude']}, {p['longitude']}")
+                for p in hit["photos"]
+            ),
+            links=[photo_link(p) for p in hit["photos"]],
             facts={
                 "site": hit["site"],
                 "photos": [[p["id"], p["latitude"], p["longitude"]] for p in hit["photos"]],
@@ -177,17 +164,14 @@ def photo_far_from_site(ctx):
         year = first["proposal__fiscal_year__year"]
         limit = ctx.value(FAR_FROM_SITE.key, year)
         farthest = max(m for m, _ in hits)
-        yield Raised(
-            subject=f"proposal:{proposal_id}",
-            year=year,
-            kecamatan_id=first["proposal__kelurahan__kecamatan_id"],
-            title=(
-                f"Usulan {first['proposal__code']}: {len(hits)} foto lebih dari "
-                f"{number(limit)} m dari titik lokasi (terjauh {number(farthest)} m)"
-            ),
-            figures=[("Batas jarak", f"{number(limit)} m")]
-            + [(f"Foto {p['stage']}%", f"{number(m)} m") for m, p in hits[:8]],
-            links=capped([site_link(first["proposal__code"])] + [photo_link(p) for _, p in hits]),
+        yield site_flag(
+            proposal_id,
+            first,
+            f"{len(hits)} foto lebih dari {number(limit)} m dari titik lokasi "
+            f"(terjauh {number(farthest)} m)",
+            figures=[("Batas jarak", f"{number(limit)} m")],
+            listed=((f"Foto {p['stage']}%", f"{number(m)} m") for m, p in hits),
+            links=[photo_link(p) for _, p in hits],
             facts={"photos": [[p["id"], m] for m, p in hits]},
         )
 
@@ -258,27 +242,21 @@ def photo_reused(ctx):
     for proposal_id, found in sorted(by_site.items()):
         copy = found[0][1]
         others = sorted({o["proposal__code"] for o, _ in found})
-        yield Raised(
-            subject=f"proposal:{proposal_id}",
-            year=copy["proposal__fiscal_year__year"],
-            kecamatan_id=copy["proposal__kelurahan__kecamatan_id"],
-            title=(
-                f"Usulan {copy['proposal__code']}: {len(found)} foto sama atau hampir sama "
-                f"dengan foto usulan {', '.join(others[:3])}"
-            ),
-            figures=[
+        yield site_flag(
+            proposal_id,
+            copy,
+            f"{len(found)} foto sama atau hampir sama dengan foto usulan {', '.join(others[:3])}",
+            figures=[],
+            listed=(
                 (
                     f"Foto {c['stage']}% ↔ {o['proposal__code']} "
                     f"({o['proposal__fiscal_year__year']}) tahap {o['stage']}%",
                     "berkas sama" if c["sha256"] == o["sha256"] else "hash perseptual mirip",
                 )
-                for o, c in found[:8]
-            ],
-            links=capped(
-                [site_link(copy["proposal__code"])]
-                + [pair for o, c in found for pair in (photo_link(c), photo_link(o))]
-                + [site_link(code) for code in others]
+                for o, c in found
             ),
+            links=[pair for o, c in found for pair in (photo_link(c), photo_link(o))]
+            + [site_link(code) for code in others],
             facts={"pairs": [[o["id"], c["id"]] for o, c in found]},
         )
 
@@ -312,19 +290,15 @@ def photo_before_decree(ctx):
             by_site[photo["proposal_id"]].append(photo)
     for proposal_id, found in by_site.items():
         first = found[0]
-        yield Raised(
-            subject=f"proposal:{proposal_id}",
-            year=first["proposal__fiscal_year__year"],
-            kecamatan_id=first["proposal__kelurahan__kecamatan_id"],
-            title=(
-                f"Usulan {first['proposal__code']}: {len(found)} foto diambil sebelum SK "
-                f"({first['decreed']:%d-%m-%Y})"
-            ),
-            figures=[("Tanggal SK pertama", f"{first['decreed']:%d-%m-%Y}")]
-            + [
+        yield site_flag(
+            proposal_id,
+            first,
+            f"{len(found)} foto diambil sebelum SK ({first['decreed']:%d-%m-%Y})",
+            figures=[("Tanggal SK pertama", f"{first['decreed']:%d-%m-%Y}")],
+            listed=(
                 (f"Foto {p['stage']}%", f"{timezone.localtime(p['taken_at']):%d-%m-%Y %H:%M}")
-                for p in found[:8]
-            ],
-            links=capped([site_link(first["proposal__code"])] + [photo_link(p) for p in found]),
+                for p in found
+            ),
+            links=[photo_link(p) for p in found],
             facts={"photos": [[p["id"], p["taken_at"]] for p in found]},
         )

@@ -15,7 +15,7 @@ from django.db.models import Count, F, Q, Value
 from django.db.models.functions import Replace
 from django.utils import timezone
 
-from audit.flags.common import MAX_LINKS, entry_link, number, percent
+from audit.flags.common import MAX_LINKS, entry_flag, number, percent
 from audit.flags.registry import Raised, Threshold, link, rule
 from bangkit.nik import JAMBI_PROVINCE, KOTA_JAMBI, KOTA_JAMBI_KECAMATAN
 from proposals.models import CitizenSupport, MusrenbangEntry, ResidentUsulan
@@ -124,20 +124,17 @@ def support_burst(ctx):
     for burst, minutes in sorted(bursts, key=lambda pair: pair[0].entry_id):
         entry = entries[burst.entry_id]
         start = timezone.localtime(burst.start)
-        yield Raised(
-            subject=f"entry:{burst.entry_id}",
-            year=entry["year"],
-            kecamatan_id=entry["kelurahan__kecamatan_id"],
-            title=(
-                f"{burst.count} dukungan dalam {minutes} menit untuk usulan Musrenbang "
-                f"“{entry['title'][:80]}” ({start:%d-%m-%Y %H:%M})"
-            ),
+        yield entry_flag(
+            burst.entry_id,
+            entry,
+            f"{burst.count} dukungan dalam {minutes} menit untuk usulan Musrenbang "
+            f"“{entry['title'][:80]}” ({start:%d-%m-%Y %H:%M})",
+            via="",
             figures=[
                 ("Dukungan dalam lonjakan", number(burst.count)),
                 ("Rentang", f"{start:%d-%m-%Y %H:%M} s.d. {timezone.localtime(burst.end):%H:%M}"),
                 ("Seluruh dukungan usulan ini", number(burst.total)),
             ],
-            links=[entry_link(entry["id"], entry["title"])],
             facts={"count": burst.count, "start": burst.start, "total": burst.total},
         )
 
@@ -214,14 +211,11 @@ def support_other_area(ctx):
         kecamatan = row["entry__kelurahan__kecamatan__name"]
         title = row["entry__title"]
         unknown = row["total"] - row["known"]
-        yield Raised(
-            subject=f"entry:{row['entry_id']}",
-            year=row["entry__year"],
-            kecamatan_id=row["entry__kelurahan__kecamatan_id"],
-            title=(
-                f"{row['outside']} dari {row['known']} dukungan ({percent(share)}) untuk usulan "
-                f"Musrenbang “{title[:80]}” dari NIK luar Kecamatan {kecamatan}"
-            ),
+        yield entry_flag(
+            row["entry_id"],
+            row,
+            f"{row['outside']} dari {row['known']} dukungan ({percent(share)}) untuk usulan "
+            f"Musrenbang “{title[:80]}” dari NIK luar Kecamatan {kecamatan}",
             figures=[
                 ("Dukungan dari NIK luar kecamatan usulan", number(row["outside"])),
                 ("Bagian dari dukungan berkode wilayah", percent(share)),
@@ -233,7 +227,6 @@ def support_other_area(ctx):
                     ", ".join(f"{name} {number(count)}" for name, count in merged),
                 ),
             ],
-            links=[entry_link(row["entry_id"], title)],
             facts={
                 "outside": row["outside"],
                 "known": row["known"],

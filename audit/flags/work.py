@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Sum
 
-from audit.flags.common import money, number, site_link
+from audit.flags.common import money, number, site_fields, site_flag
 from audit.flags.registry import Raised, Threshold, link, rule
 from bangkit.models import RT
 from proposals.models import Proposal
@@ -58,10 +58,7 @@ def _reported_sites(ctx):
         )
         .filter(days__gt=0)
         .values(
-            "id",
-            "code",
-            "fiscal_year__year",
-            "kelurahan__kecamatan_id",
+            *site_fields(""),
             "work_type_id",
             "work_type__name",
             "work_type__unit",
@@ -99,14 +96,12 @@ def completion_too_fast(ctx):
         if per_unit >= floor:
             continue
         unit = site["work_type__unit"]
-        yield Raised(
-            subject=f"proposal:{site['id']}",
-            year=year,
-            kecamatan_id=site["kelurahan__kecamatan_id"],
-            title=(
-                f"Usulan {site['code']}: {number(round(per_unit, 3))} HOK per {unit} "
-                f"(batas {number(floor)}) untuk {number(volume)} {unit} {site['work_type__name']}"
-            ),
+        yield site_flag(
+            site["id"],
+            site,
+            f"{number(round(per_unit, 3))} HOK per {unit} (batas {number(floor)}) untuk "
+            f"{number(volume)} {unit} {site['work_type__name']}",
+            via="",
             figures=[
                 ("Volume", f"{number(volume)} {unit}"),
                 ("Hari kerja dicatat", number(site["days"])),
@@ -114,7 +109,6 @@ def completion_too_fast(ctx):
                 (f"HOK per {unit}", number(round(per_unit, 3))),
                 ("Batas tahun itu", number(floor)),
             ],
-            links=[site_link(site["code"])],
             facts={"person_hours": site["person_hours"], "volume": volume, "days": site["days"]},
         )
 
@@ -136,21 +130,18 @@ def few_participants(ctx):
         minimum = ctx.value(MIN_PARTICIPANTS.key, year)
         if (site["peak"] or 0) >= minimum:
             continue
-        yield Raised(
-            subject=f"proposal:{site['id']}",
-            year=year,
-            kecamatan_id=site["kelurahan__kecamatan_id"],
-            title=(
-                f"Usulan {site['code']}: paling banyak {number(site['peak'] or 0)} peserta "
-                f"sehari untuk anggaran {money(budget)}"
-            ),
+        yield site_flag(
+            site["id"],
+            site,
+            f"paling banyak {number(site['peak'] or 0)} peserta sehari untuk anggaran "
+            f"{money(budget)}",
+            via="",
             figures=[
                 ("Anggaran ditetapkan", money(budget)),
                 ("Peserta terbanyak dalam sehari", number(site["peak"] or 0)),
                 ("Batas peserta", number(minimum)),
                 ("Hari kerja dicatat", number(site["days"])),
             ],
-            links=[site_link(site["code"])],
             facts={"peak": site["peak"], "budget": budget, "days": site["days"]},
         )
 

@@ -102,7 +102,7 @@ def test_a_failed_send_is_tried_again_and_then_sent_once(world, monkeypatch):
         status=ResidentUsulan.Status.REJECTED, reject_reason="spam", decided_at=timezone.now()
     )
     calls = {"n": 0}
-    original = usul_notifications.EmailMessage.send
+    original = mail.EmailMessage.send
 
     def flaky(self, *args, **kwargs):
         calls["n"] += 1
@@ -110,7 +110,7 @@ def test_a_failed_send_is_tried_again_and_then_sent_once(world, monkeypatch):
             raise OSError("SMTP down")
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(usul_notifications.EmailMessage, "send", flaky)
+    monkeypatch.setattr(mail.EmailMessage, "send", flaky)
     usul_notifications.send_usulan_outcome.call(usulan.pk)  # fails, enqueues itself again
 
     assert calls["n"] == 2 and len(mail.outbox) == 1
