@@ -277,16 +277,33 @@ class HistorySource(Source):
         return queryset
 
     def fetch(self, pks) -> list:
+        """The rows by id, each with the row before it of the same record (``older``, for
+        its diff), both read in one query."""
         previous = self.history.objects.filter(
             **{self.pk_name: OuterRef(self.pk_name)}, history_id__lt=OuterRef("history_id")
         ).order_by("-history_id")
-        rows = (
+        with_previous = self.history.objects.annotate(
+            previous_id=Subquery(previous.values("history_id")[:1])
+        )
+        # (a union, not an OR: each arm is read by the primary key)
+        wanted = (
             self.history.objects.filter(history_id__in=pks)
-            .annotate(previous_id=Subquery(previous.values("history_id")[:1]))
+            .order_by()
+            .values("history_id")
+            .union(
+                with_previous.filter(history_id__in=pks).order_by().values("previous_id"), all=True
+            )
+        )
+        rows = {
+            row.history_id: row
+            for row in with_previous.filter(history_id__in=wanted)
             .select_related("history_user")
             .order_by()
-        )
-        return list(rows)
+        }
+        page = [rows[pk] for pk in pks if pk in rows]
+        for row in page:
+            row.older = rows.get(row.previous_id)
+        return page
 
     def _scoped(self, queryset, filters: Filters):
         """A kecamatan: the one each history row kept when it was written (an index range;
@@ -314,14 +331,6 @@ class HistorySource(Source):
             )
 
     def entries(self, rows, filters: Filters) -> list[Entry]:
-        if not rows:
-            return []
-        older = {
-            row.history_id: row
-            for row in self.history.objects.filter(
-                history_id__in=[r.previous_id for r in rows if r.previous_id]
-            )
-        }
         name = str(self.model._meta.verbose_name)
         result = []
         for row in rows:
@@ -335,9 +344,7 @@ class HistorySource(Source):
                     model_name=name,
                     record_id=str(getattr(row, self.pk_name)),
                     record=_text(row),
-                    changes=self._changes(
-                        row, older.get(row.previous_id), action, filters.creation_values
-                    ),
+                    changes=self._changes(row, row.older, action, filters.creation_values),
                     note=row.history_change_reason or "",
                     proposal_code=getattr(row, "code", None) if self.is_proposal else None,
                 )
@@ -793,14 +800,26 @@ def attach_links(entries: list[Entry], *, admin: bool) -> None:
             wanted.setdefault(entry.model_label, set()).add(int(entry.record_id))
     values: dict[tuple[str, str], object] = {}
     codes: dict[str, str] = {}
-    for label, ids in wanted.items():
-        model = apps.get_model(label)
+    branches = []
+    labels = list(wanted)
+    for index, label in enumerate(labels):
         attr = RECORD_PAGES[label][1]
-        fields = ["pk", attr] + (["code"] if label == "proposals.proposal" else [])
-        for row in model._base_manager.filter(pk__in=ids).values(*dict.fromkeys(fields)):
-            values[(label, str(row["pk"]))] = row[attr]
-            if "code" in row:
-                codes[str(row["pk"])] = row["code"]
+        branches.append(
+            apps.get_model(label)
+            ._base_manager.filter(pk__in=wanted[label])
+            .order_by()
+            .annotate(
+                _label=Value(index, output_field=IntegerField()),
+                _value=Cast(attr, CharField()),
+            )
+            .values_list("_label", "pk", "_value")
+        )
+    # one query for every kind of record on the page
+    rows = branches[0].union(*branches[1:], all=True) if branches else []
+    for index, pk, value in rows:
+        values[(labels[index], str(pk))] = value
+        if labels[index] == "proposals.proposal":
+            codes[str(pk)] = value  # (its page is named by its code)
     for entry in entries:
         if entry.model_label == "proposals.proposal" and entry.proposal_code is None:
             entry.proposal_code = codes.get(entry.record_id)

@@ -122,8 +122,12 @@ def test_a_camats_history_branch_is_one_index_range_and_models_without_area_are_
 
 
 def test_a_page_shape_is_compiled_once_and_each_page_puts_its_own_values(audit_world, monkeypatch):
+    from django.db import connection
+
     from audit import trail
 
+    if not connection.features.supports_slicing_ordering_in_compound:
+        pytest.skip("SQLite reads each source on its own, with no union to compile")
     compiled = []
     real = trail._compiled_keys
     monkeypatch.setattr(trail, "_KEY_QUERIES", {})
