@@ -340,21 +340,26 @@ def test_the_next_page_link_carries_the_filters_and_goes_on(client, audit_world,
 def test_the_page_is_read_in_a_bounded_number_of_queries(
     client, audit_world, django_assert_max_num_queries
 ):
+    from django.db import connection
+
+    from audit.trail import sources
+
+    # one query for the page's keys from every source (SQLite: one per source), one per
+    # source on the page with its previous rows, the links, the areas of the form, the session
+    keys = 1 if connection.features.supports_slicing_ordering_in_compound else len(sources())
     client.force_login(audit_world.inspektorat)
     client.get(URL)  # content types cached, as in a running server
-    # one query for the page's keys from every source, one per source on the page, the
-    # previous history rows, the links, the areas of the form, the session
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(29 + keys):
         assert client.get(URL).status_code == 200
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(29 + keys):
         assert client.get(URL, {"pelaku": "rt", "q": "gang"}).status_code == 200
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(29 + keys):
         assert client.get(URL, {"q": audit_world.site.code}).status_code == 200
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(11 + keys):
         assert client.get(URL, {"tindakan": "hapus"}).status_code == 200
     client.force_login(audit_world.camat)
     client.get(URL)
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(29 + keys):
         assert client.get(URL).status_code == 200
 
 
