@@ -212,13 +212,14 @@ class Source:
     source = ""
     label = ""
     rank = 0
+    time_field, pk_field, actor_field = "created_at", "id", "actor"
 
-    def entry(self, *, pk, time, actor, action, **details) -> Entry:
+    def entry(self, row, *, action, **details) -> Entry:
         return Entry(
             rank=self.rank,
-            pk=pk,
-            time=time,
-            actor=actor,
+            pk=getattr(row, self.pk_field),
+            time=getattr(row, self.time_field),
+            actor=getattr(row, self.actor_field),
             source=self.source,
             model_label=details.pop("model_label", self.label),
             action=action,
@@ -231,6 +232,7 @@ class HistorySource(Source):
     """The history simple-history keeps of one tracked model."""
 
     source = "Riwayat data"
+    time_field, pk_field, actor_field = "history_date", "history_id", "history_user"
 
     def __init__(self, model, rank: int):
         self.model = model
@@ -239,7 +241,6 @@ class HistorySource(Source):
         self.label = model._meta.label_lower
         self.pk_name = model._meta.pk.attname
         self.has_m2m = bool(getattr(self.history, "_history_m2m_fields", None))
-        self.time_field, self.pk_field = "history_date", "history_id"
         self.has_area = hasattr(self.history, AREA_FIELD)
         self.is_proposal = model is Proposal
 
@@ -337,9 +338,7 @@ class HistorySource(Source):
             action = HISTORY_TYPES.get(row.history_type, CHANGE)
             result.append(
                 self.entry(
-                    pk=row.history_id,
-                    time=row.history_date,
-                    actor=row.history_user,
+                    row,
                     action=action,
                     model_name=name,
                     record_id=str(getattr(row, self.pk_name)),
@@ -380,7 +379,6 @@ class AuditEventSource(Source):
 
     source = "Catatan audit"
     label = "bangkit.auditevent"
-    time_field, pk_field = "created_at", "id"
 
     def __init__(self, rank: int, scoped_models):
         self.rank = rank
@@ -481,9 +479,7 @@ class AuditEventSource(Source):
             )
             result.append(
                 self.entry(
-                    pk=row.pk,
-                    time=row.created_at,
-                    actor=row.actor,
+                    row,
                     action=audit_action_kind(row.action),
                     action_label=row.action_label,
                     model_label=label,
@@ -520,7 +516,6 @@ class TransitionSource(Source):
 
     source = "Riwayat tahap"
     label = "proposals.proposal"
-    time_field, pk_field = "created_at", "id"
 
     def __init__(self, rank: int):
         self.rank = rank
@@ -554,9 +549,7 @@ class TransitionSource(Source):
         steps, states = _labels(Transition), _labels(State)
         return [
             self.entry(
-                pk=row.pk,
-                time=row.created_at,
-                actor=row.actor,
+                row,
                 action=TRANSITION,
                 model_name=name,
                 record_id=str(row.proposal_id),
