@@ -8,6 +8,7 @@ from audit import rules
 from audit.trail import ACTIONS, Filters, model_choices
 from bangkit.models import Kecamatan, Kelurahan, Role, User
 from bangkit.params import plain_int
+from proposals.codes import normalize_code
 from proposals.models import Proposal
 
 # How many accounts one actor search may stand for (a name, not a list of everyone).
@@ -25,11 +26,12 @@ def is_camat(user) -> bool:
 
 
 def kecamatan_choices(user):
-    return Kecamatan.objects.visible_to(user).order_by("name")
+    # (the names only: an area's boundary is most of its row)
+    return Kecamatan.objects.visible_to(user).only("pk", "name").order_by("name")
 
 
 def kelurahan_choices(user, kecamatan_id: int | None):
-    kelurahan = Kelurahan.objects.visible_to(user).select_related("kecamatan")
+    kelurahan = Kelurahan.objects.visible_to(user).only("pk", "name", "kecamatan_id")
     if kecamatan_id is not None:
         kelurahan = kelurahan.filter(kecamatan_id=kecamatan_id)
     return kelurahan.order_by("name")
@@ -64,8 +66,8 @@ def trail_filters(
     if is_camat(user):
         if kecamatan is not None and kecamatan != user.kecamatan_id:
             raise Http404
-        kecamatan = user.kecamatan_id
-    if kecamatan is not None:
+        filters.kecamatan_id = kecamatan = user.kecamatan_id  # their own: no need to look
+    elif kecamatan is not None:
         if not kecamatan_choices(user).filter(pk=kecamatan).exists():
             raise Http404
         filters.kecamatan_id = kecamatan
@@ -83,11 +85,14 @@ def trail_filters(
 
 
 def _site_by_code(user, text: str) -> int | None:
+    """The visible site whose code ``text`` is (as stored, or as typed: lower case, O for 0),
+    read by the code's unique index."""
     if not text or " " in text or len(text) > 40 or not text.upper().startswith("BB-"):
         return None
+    codes = {text, text.upper(), normalize_code(text)} - {None}
     return (
         Proposal.objects.visible_to(user)
-        .filter(code__iexact=text)
+        .filter(code__in=codes)
         .values_list("pk", flat=True)
         .first()
     )

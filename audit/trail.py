@@ -11,7 +11,9 @@ id), each by its own index on time; the pages are merged here. No source is coun
 says only whether there is a next one.
 """
 
+import dataclasses
 import datetime
+import functools
 from dataclasses import dataclass, field
 
 from django.apps import apps
@@ -24,20 +26,20 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
-    QuerySet,
     Subquery,
     TextField,
     Value,
 )
 from django.db.models.functions import Cast
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from bangkit.admin_scoping import HistoryChangeHelper, history_delta
+from bangkit.history import AREA_FIELD
 from bangkit.models import AuditEvent, User
 from bangkit.scoping import area_path, path_may_repeat_rows
 from proposals.models import Proposal, TransitionLog
-from proposals.states import Transition
+from proposals.states import State, Transition
 
 PAGE_SIZE = 50
 # The stages whose records the trail holds (the demo seeders above are not the programme's).
@@ -173,16 +175,6 @@ def _area_q(model, level: str, area_id: int, *, pk_name: str = "pk") -> Q:
     return Q(**{f"{pk_name}__in": inner})
 
 
-def _areas(queryset: QuerySet, model, filters: Filters, *, pk_name="pk") -> QuerySet:
-    for level, area_id in (
-        ("kecamatan", filters.kecamatan_id),
-        ("kelurahan", filters.kelurahan_id),
-    ):
-        if area_id is not None:
-            queryset = queryset.filter(_area_q(model, level, area_id, pk_name=pk_name))
-    return queryset
-
-
 def _time_window(queryset, name: str, filters: Filters, cursor: Cursor | None, rank: int, pk: str):
     if filters.since:
         queryset = queryset.filter(**{f"{name}__gte": filters.since})
@@ -213,10 +205,34 @@ def _text_fields(model) -> list[str]:
     ]
 
 
-class HistorySource:
+class Source:
+    """What every source of the trail shares: its rank, its name and how a row becomes an
+    ``Entry``."""
+
+    source = ""
+    label = ""
+    rank = 0
+    time_field, pk_field, actor_field = "created_at", "id", "actor"
+
+    def entry(self, row, *, action, **details) -> Entry:
+        return Entry(
+            rank=self.rank,
+            pk=getattr(row, self.pk_field),
+            time=getattr(row, self.time_field),
+            actor=getattr(row, self.actor_field),
+            source=self.source,
+            model_label=details.pop("model_label", self.label),
+            action=action,
+            action_label=details.pop("action_label", ACTIONS[action]),
+            **details,
+        )
+
+
+class HistorySource(Source):
     """The history simple-history keeps of one tracked model."""
 
     source = "Riwayat data"
+    time_field, pk_field, actor_field = "history_date", "history_id", "history_user"
 
     def __init__(self, model, rank: int):
         self.model = model
@@ -225,7 +241,8 @@ class HistorySource:
         self.label = model._meta.label_lower
         self.pk_name = model._meta.pk.attname
         self.has_m2m = bool(getattr(self.history, "_history_m2m_fields", None))
-        self.time_field, self.pk_field = "history_date", "history_id"
+        self.has_area = hasattr(self.history, AREA_FIELD)
+        self.is_proposal = model is Proposal
 
     def filtered(self, filters: Filters):
         if filters.model and filters.model != self.label:
@@ -246,6 +263,8 @@ class HistorySource:
                 query |= Q(**{self.pk_name: int(filters.text)})
             queryset = queryset.filter(query)
         queryset = self._scoped(queryset, filters)
+        if queryset is None:
+            return None
         if filters.proposal_id is not None:
             path = _proposal_path(self.model)
             if path is None:
@@ -259,73 +278,74 @@ class HistorySource:
         return queryset
 
     def fetch(self, pks) -> list:
+        """The rows by id, each with the row before it of the same record (``older``, for
+        its diff), both read in one query."""
         previous = self.history.objects.filter(
             **{self.pk_name: OuterRef(self.pk_name)}, history_id__lt=OuterRef("history_id")
         ).order_by("-history_id")
-        rows = (
-            self.history.objects.filter(history_id__in=pks)
-            .annotate(previous_id=Subquery(previous.values("history_id")[:1]))
-            .select_related("history_user")
+        with_previous = self.history.objects.annotate(
+            previous_id=Subquery(previous.values("history_id")[:1])
         )
-        return list(rows)
+        # (a union, not an OR: each arm is read by the primary key)
+        wanted = (
+            self.history.objects.filter(history_id__in=pks)
+            .order_by()
+            .values("history_id")
+            .union(
+                with_previous.filter(history_id__in=pks).order_by().values("previous_id"), all=True
+            )
+        )
+        rows = {
+            row.history_id: row
+            for row in with_previous.filter(history_id__in=wanted)
+            .select_related("history_user")
+            .order_by()
+        }
+        page = [rows[pk] for pk in pks if pk in rows]
+        for row in page:
+            row.older = rows.get(row.previous_id)
+        return page
 
     def _scoped(self, queryset, filters: Filters):
-        """On the history rows themselves (a deleted row stays in its area), through the
-        live record only when the path cannot be read from a history row."""
-        for level, area_id in (
-            ("kecamatan", filters.kecamatan_id),
-            ("kelurahan", filters.kelurahan_id),
-        ):
-            if area_id is None:
-                continue
-            path = area_path(self.model, level)
-            if path is None:
-                return queryset.none()
-            if path.split("__")[-1] == "pk":
-                path = path[:-2] + self.pk_name
-            try:
-                if path_may_repeat_rows(self.model, path):
-                    raise FieldError
-                queryset = queryset.filter(**{path: area_id})
-            except FieldError:
-                queryset = queryset.filter(
-                    _area_q(self.model, level, area_id, pk_name=self.pk_name)
-                )
-        return queryset
+        """A kecamatan: the one each history row kept when it was written (an index range;
+        a row stays there after its record moves or is deleted). A kelurahan: on the history
+        rows themselves, through the live record only when the path cannot be read from a
+        history row. ``None``: the model has no area, so none of its rows."""
+        if filters.kecamatan_id is not None:
+            if not self.has_area:
+                return None
+            queryset = queryset.filter(**{f"{AREA_FIELD}_id": filters.kecamatan_id})
+        if filters.kelurahan_id is None:
+            return queryset
+        path = area_path(self.model, "kelurahan")
+        if path is None:
+            return None
+        if path.split("__")[-1] == "pk":
+            path = path[:-2] + self.pk_name
+        try:
+            if path_may_repeat_rows(self.model, path):
+                raise FieldError
+            return queryset.filter(**{path: filters.kelurahan_id})
+        except FieldError:
+            return queryset.filter(
+                _area_q(self.model, "kelurahan", filters.kelurahan_id, pk_name=self.pk_name)
+            )
 
     def entries(self, rows, filters: Filters) -> list[Entry]:
-        if not rows:
-            return []
-        older = {
-            row.history_id: row
-            for row in self.history.objects.filter(
-                history_id__in=[r.previous_id for r in rows if r.previous_id]
-            )
-        }
         name = str(self.model._meta.verbose_name)
         result = []
         for row in rows:
             action = HISTORY_TYPES.get(row.history_type, CHANGE)
             result.append(
-                Entry(
-                    rank=self.rank,
-                    pk=row.history_id,
-                    time=row.history_date,
-                    actor=row.history_user,
-                    source=self.source,
-                    model_label=self.label,
+                self.entry(
+                    row,
+                    action=action,
                     model_name=name,
                     record_id=str(getattr(row, self.pk_name)),
                     record=_text(row),
-                    action=action,
-                    action_label=ACTIONS[action],
-                    changes=self._changes(
-                        row, older.get(row.previous_id), action, filters.creation_values
-                    ),
+                    changes=self._changes(row, row.older, action, filters.creation_values),
                     note=row.history_change_reason or "",
-                    proposal_code=getattr(row, "code", None)
-                    if self.label == "proposals.proposal"
-                    else None,
+                    proposal_code=getattr(row, "code", None) if self.is_proposal else None,
                 )
             )
         return result
@@ -354,12 +374,11 @@ def _text(row) -> str:
     return ""
 
 
-class AuditEventSource:
+class AuditEventSource(Source):
     """The services' audit rows (but not the twins of a proposal's transition-log rows)."""
 
     source = "Catatan audit"
     label = "bangkit.auditevent"
-    time_field, pk_field = "created_at", "id"
 
     def __init__(self, rank: int, scoped_models):
         self.rank = rank
@@ -420,8 +439,12 @@ class AuditEventSource:
         return query
 
     def _of_site(self, proposal_id: int) -> Q:
+        """The site's own audit rows and its records' (the ids themselves, read in one
+        query: a site has a few hundred records), so that PostgreSQL reads the audit rows by
+        their (content type, id) index, not by time."""
         query = Q(pk__in=[])
         types = ContentType.objects.get_for_models(*self.scoped_models)
+        branches = []
         for model, content_type in types.items():
             path = _proposal_path(model)
             if path is None:
@@ -429,16 +452,21 @@ class AuditEventSource:
             if model is Proposal:
                 query |= Q(content_type=content_type, object_id=str(proposal_id))
                 continue
-            # The ids themselves (a site has a few hundred records), so that PostgreSQL
-            # reads the audit rows by their (content type, id) index, not by time.
-            keys = [
-                str(pk)
-                for pk in model._base_manager.filter(**{path: proposal_id}).values_list(
-                    "pk", flat=True
+            branches.append(
+                model._base_manager.filter(**{path: proposal_id})
+                .order_by()
+                .annotate(
+                    _type=Value(content_type.pk, output_field=IntegerField()),
+                    _key=Cast("pk", CharField()),
                 )
-            ]
-            if keys:
-                query |= Q(content_type=content_type, object_id__in=keys)
+                .values_list("_type", "_key")
+            )
+        keys: dict[int, list[str]] = {}
+        if branches:
+            for type_id, key in branches[0].union(*branches[1:], all=True):
+                keys.setdefault(type_id, []).append(key)
+        for type_id, ids in keys.items():
+            query |= Q(content_type_id=type_id, object_id__in=ids)
         return query
 
     def entries(self, rows, filters: Filters) -> list[Entry]:
@@ -449,22 +477,17 @@ class AuditEventSource:
                 if row.content_type_id and row.content_type.model_class()
                 else ""
             )
-            action = audit_action_kind(row.action)
             result.append(
-                Entry(
-                    rank=self.rank,
-                    pk=row.pk,
-                    time=row.created_at,
-                    actor=row.actor,
-                    source=self.source,
+                self.entry(
+                    row,
+                    action=audit_action_kind(row.action),
+                    action_label=row.action_label,
                     model_label=label,
                     model_name=str(row.content_type.model_class()._meta.verbose_name)
                     if label
                     else "",
                     record_id=row.object_id,
                     record=row.summary[:120],
-                    action=action,
-                    action_label=row.action_label,
                     changes=[
                         {"field": key, "old": "", "new": _plain(value)}
                         for key, value in sorted((row.data or {}).items())
@@ -488,12 +511,11 @@ def _known_codes() -> list[str]:
     return list(AUDIT_ACTION_LABELS)
 
 
-class TransitionSource:
+class TransitionSource(Source):
     """Every step of a proposal: who moved it, from which stage to which, and why."""
 
     source = "Riwayat tahap"
     label = "proposals.proposal"
-    time_field, pk_field = "created_at", "id"
 
     def __init__(self, rank: int):
         self.rank = rank
@@ -524,24 +546,19 @@ class TransitionSource:
 
     def entries(self, rows, filters: Filters) -> list[Entry]:
         name = str(Proposal._meta.verbose_name)
+        steps, states = _labels(Transition), _labels(State)
         return [
-            Entry(
-                rank=self.rank,
-                pk=row.pk,
-                time=row.created_at,
-                actor=row.actor,
-                source=self.source,
-                model_label=self.label,
+            self.entry(
+                row,
+                action=TRANSITION,
                 model_name=name,
                 record_id=str(row.proposal_id),
-                record=f"{row.proposal.code}: {row.get_transition_display()}",
-                action=TRANSITION,
-                action_label=ACTIONS[TRANSITION],
+                record=f"{row.proposal.code}: {steps.get(row.transition, row.transition)}",
                 changes=[
                     {
                         "field": "Tahap",
-                        "old": row.get_from_state_display(),
-                        "new": row.get_to_state_display(),
+                        "old": states.get(row.from_state, row.from_state),
+                        "new": states.get(row.to_state, row.to_state),
                     }
                 ],
                 note=row.note,
@@ -549,6 +566,16 @@ class TransitionSource:
             )
             for row in rows
         ]
+
+
+def _labels(choices) -> dict[str, str]:
+    """A choices class's labels in the active language (read once: each is a lazy string)."""
+    return _labels_in(choices, translation.get_language())
+
+
+@functools.cache
+def _labels_in(choices, language) -> dict[str, str]:
+    return {value: str(label) for value, label in choices.choices}
 
 
 def tracked_models() -> list:
@@ -562,13 +589,20 @@ def tracked_models() -> list:
 
 def sources() -> list:
     """Every source of the trail, each with its rank (the cursor's tie-break)."""
+    return list(_sources())
+
+
+@functools.cache
+def _sources() -> tuple:
+    """Made once per process (the models do not change; reading each model's history
+    manager builds a manager class)."""
     history = [HistorySource(model, rank) for rank, model in enumerate(tracked_models(), start=2)]
     scoped = [
         m
         for m in apps.get_models()
         if m._meta.app_label in TRAIL_APPS and not hasattr(m, "instance_type")  # no history
     ]
-    return [TransitionSource(0), AuditEventSource(1, scoped), *history]
+    return (TransitionSource(0), AuditEventSource(1, scoped), *history)
 
 
 # Records that change only through services writing audit rows, without a history of their own.
@@ -611,6 +645,102 @@ def _keys(source, filters: Filters, cursor: Cursor | None, size: int):
     ).values_list("k_time", "k_rank", "k_pk")[:size]
 
 
+# Stand-ins for the filters' values while a page's key query is compiled, once per shape of
+# the filters (which are set, the model, the action, the cursor's source): later pages of that
+# shape put their values where these stand. No id, date or cursor of the trail is one of them.
+_STAND_INS = {
+    "kecamatan_id": -7_000_001,
+    "kelurahan_id": -7_000_002,
+    "cursor_pk": -7_000_003,
+    "since": datetime.datetime(1901, 1, 1, 0, 0, 0, 1, tzinfo=datetime.UTC),
+    "until": datetime.datetime(1901, 1, 1, 0, 0, 0, 2, tzinfo=datetime.UTC),
+    "cursor_time": datetime.datetime(1901, 1, 1, 0, 0, 0, 3, tzinfo=datetime.UTC),
+}
+_KEY_QUERIES: dict[tuple, tuple[str, tuple, dict[int, str]]] = {}
+_KEY_QUERIES_MAX = 500
+
+
+def _key_query(filters: Filters, cursor: Cursor | None, size: int):
+    """The SQL and parameters of the query taking a page's keys from every source at once
+    (``None``: no source can hold a row). Compiling the union of twenty-odd querysets is most
+    of the page's Python time, so a page without text, actor or site (whose parameters vary
+    in number) reuses the SQL compiled for its shape in this process."""
+    if filters.text or filters.actor_ids is not None or filters.proposal_id is not None:
+        return _compiled_keys(filters, cursor, size)
+    values = {
+        "kecamatan_id": filters.kecamatan_id,
+        "kelurahan_id": filters.kelurahan_id,
+        "since": filters.since,
+        "until": filters.until,
+        "cursor_time": cursor.time if cursor else None,
+        "cursor_pk": cursor.pk if cursor else None,
+    }
+    shape = (
+        connection.alias,
+        tuple(name for name, value in values.items() if value is not None),
+        filters.model,
+        filters.action,
+        cursor.rank if cursor else None,
+        size,
+    )
+    known = _KEY_QUERIES.get(shape)
+    if known is None:
+        stand_in = dataclasses.replace(
+            filters,
+            **{name: _STAND_INS[name] for name in shape[1] if hasattr(filters, name)},
+        )
+        stand_cursor = (
+            Cursor(_STAND_INS["cursor_time"], cursor.rank, _STAND_INS["cursor_pk"])
+            if cursor
+            else None
+        )
+        compiled = _compiled_keys(stand_in, stand_cursor, size)
+        if compiled is None:
+            return None
+        sql, params = compiled
+        slots = {
+            index: name
+            for index, param in enumerate(params)
+            for name, mark in _STAND_INS.items()
+            if type(param) is type(mark) and param == mark
+        }
+        if len(_KEY_QUERIES) >= _KEY_QUERIES_MAX:
+            _KEY_QUERIES.clear()
+        known = _KEY_QUERIES[shape] = (sql, tuple(params), slots)
+    sql, params, slots = known
+    params = list(params)
+    for index, name in slots.items():
+        params[index] = values[name]
+    return sql, params
+
+
+def _compiled_keys(filters: Filters, cursor: Cursor | None, size: int):
+    branches = [_keys(s, filters, cursor, size) for s in sources()]
+    branches = [q for q in branches if q is not None]
+    if not branches:
+        return None
+    if len(branches) > 1:
+        merged = branches[0].union(*branches[1:], all=True)
+        branches = [merged.order_by("-k_time", "-k_rank", "-k_pk")[:size]]
+    return branches[0].query.sql_with_params()
+
+
+def _page_keys(filters: Filters, cursor: Cursor | None, size: int) -> list[tuple]:
+    """The (time, rank, id) of the first ``size`` rows of the merged timeline."""
+    if not connection.features.supports_slicing_ordering_in_compound:
+        # SQLite (the quick start) allows no LIMIT inside a UNION: each branch is read on its
+        # own (each limited) and the keys merged here, in the same order.
+        branches = [_keys(s, filters, cursor, size) for s in sources()]
+        keys = (tuple(key) for branch in branches if branch is not None for key in branch)
+        return sorted(keys, reverse=True)[:size]
+    query = _key_query(filters, cursor, size)
+    if query is None:
+        return []
+    with connection.cursor() as db:
+        db.execute(*query)
+        return db.fetchall()
+
+
 def trail_page(filters: Filters, cursor: Cursor | None = None, *, size: int = PAGE_SIZE) -> Page:
     """One page of the merged timeline, newest first, and the cursor of the next page.
 
@@ -618,21 +748,7 @@ def trail_page(filters: Filters, cursor: Cursor | None = None, *, size: int = PA
     newest first by its index on time, merged by PostgreSQL); then each source present on
     the page reads its own rows by id."""
     by_rank = {source.rank: source for source in sources()}
-    branches = [_keys(s, filters, cursor, size + 1) for s in by_rank.values()]
-    branches = [q for q in branches if q is not None]
-    if not branches:
-        return Page([], None)
-    if len(branches) == 1:
-        keys = list(branches[0])
-    elif connection.features.supports_slicing_ordering_in_compound:
-        merged = branches[0].union(*branches[1:], all=True)
-        keys = list(merged.order_by("-k_time", "-k_rank", "-k_pk")[: size + 1])
-    else:
-        # SQLite (the quick start) allows no LIMIT inside a UNION: each branch is read on its
-        # own (each limited) and the keys merged here, in the same order.
-        keys = sorted(
-            (key for branch in branches for key in branch), key=lambda k: k, reverse=True
-        )[: size + 1]
+    keys = _page_keys(filters, cursor, size + 1)
     more = len(keys) > size
     keys = keys[:size]
     wanted: dict[int, list[int]] = {}
@@ -653,13 +769,18 @@ RECORD_PAGES = {
     "proposals.proposal": ("proposals:detail", "code"),
     "verification.decree": ("verification:decree_detail", "public_id"),
     "procurement.purchaseorder": ("procurement:order", "pk"),
-    "procurement.delivery": ("procurement:order", "order_id"),
-    "procurement.payment": ("procurement:order", "order_id"),
+    **dict.fromkeys(
+        ("procurement.delivery", "procurement.payment"), ("procurement:order", "order_id")
+    ),
     "procurement.handover": ("procurement:proposal", "proposal_id"),
-    "reporting.workday": ("reporting:site", "proposal_id"),
-    "reporting.swadayacontribution": ("reporting:site", "proposal_id"),
-    "reporting.progressphoto": ("reporting:site", "proposal_id"),
-    "reporting.completionreport": ("reporting:site", "proposal_id"),
+    # a site's work days, contributions, photos and completion report: its reporting page
+    **dict.fromkeys(
+        (
+            f"reporting.{name}"
+            for name in ("workday", "swadayacontribution", "progressphoto", "completionreport")
+        ),
+        ("reporting:site", "proposal_id"),
+    ),
 }
 
 
@@ -672,14 +793,26 @@ def attach_links(entries: list[Entry], *, admin: bool) -> None:
             wanted.setdefault(entry.model_label, set()).add(int(entry.record_id))
     values: dict[tuple[str, str], object] = {}
     codes: dict[str, str] = {}
-    for label, ids in wanted.items():
-        model = apps.get_model(label)
+    branches = []
+    labels = list(wanted)
+    for index, label in enumerate(labels):
         attr = RECORD_PAGES[label][1]
-        fields = ["pk", attr] + (["code"] if label == "proposals.proposal" else [])
-        for row in model._base_manager.filter(pk__in=ids).values(*dict.fromkeys(fields)):
-            values[(label, str(row["pk"]))] = row[attr]
-            if "code" in row:
-                codes[str(row["pk"])] = row["code"]
+        branches.append(
+            apps.get_model(label)
+            ._base_manager.filter(pk__in=wanted[label])
+            .order_by()
+            .annotate(
+                _label=Value(index, output_field=IntegerField()),
+                _value=Cast(attr, CharField()),
+            )
+            .values_list("_label", "pk", "_value")
+        )
+    # one query for every kind of record on the page
+    rows = branches[0].union(*branches[1:], all=True) if branches else []
+    for index, pk, value in rows:
+        values[(labels[index], str(pk))] = value
+        if labels[index] == "proposals.proposal":
+            codes[str(pk)] = value  # (its page is named by its code)
     for entry in entries:
         if entry.model_label == "proposals.proposal" and entry.proposal_code is None:
             entry.proposal_code = codes.get(entry.record_id)

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from bangkit.history import acting, records_actor
 from bangkit.models import CeilingTier, ChecklistItem, FiscalYear, RequiredDocument, Role, User
+from tests import factories
 from tests.admin_forms import change_form_data
 from tests.factories import PASSWORD, make_user
 
@@ -198,3 +199,67 @@ def test_each_history_table_lives_in_its_models_app():
     for model in history_models():
         assert model._meta.app_label == model.instance_type._meta.app_label
         assert model._meta.db_table.startswith(f"{model._meta.app_label}_historical")
+
+
+# --- the kecamatan each history row keeps -------------------------------------------------------
+
+
+def test_the_history_of_a_record_with_an_area_keeps_its_kecamatan_and_others_have_none():
+    from bangkit.history import AREA_FIELD, has_one_kecamatan
+    from bangkit.scoping import area_path, path_may_repeat_rows
+
+    tracked = [
+        m for m in apps.get_models() if getattr(m._meta, "simple_history_manager_attribute", None)
+    ]
+    for model in tracked:
+        path = area_path(model, "kecamatan")
+        expected = path is not None and not path_may_repeat_rows(model, path)
+        history = model.history.model
+        # decided while the models were being defined, the same as the running scope says
+        assert has_one_kecamatan(model) is expected, model
+        assert hasattr(history, AREA_FIELD) is expected, model
+        names = {index.name for index in history._meta.indexes}
+        assert any(n.endswith("_kec") for n in names) is expected, model
+
+
+def test_a_saved_and_a_bulk_written_history_row_keep_the_kecamatan_of_their_record(
+    db, django_assert_max_num_queries
+):
+    from simple_history.utils import bulk_create_with_history
+
+    from proposals.models import RABLine
+
+    proposal = factories.ProposalFactory()
+    kecamatan_id = proposal.kelurahan.kecamatan_id
+    assert proposal.history.latest().history_kecamatan_id == kecamatan_id
+    lines = [
+        RABLine(
+            proposal=proposal, material=f"Uji wilayah {n}", unit="zak", quantity=1, unit_price=1
+        )
+        for n in range(20)
+    ]
+    fresh = type(proposal).objects.get(pk=proposal.pk)  # its kelurahan not loaded
+    for line in lines:
+        line.proposal = fresh
+    with django_assert_max_num_queries(4):  # one look-up for the twenty lines' kecamatan
+        bulk_create_with_history(lines, RABLine)
+    rows = RABLine.history.filter(proposal_id=proposal.pk, material__startswith="Uji wilayah ")
+    assert rows.count() == 20
+    assert set(rows.values_list("history_kecamatan_id", flat=True)) == {kecamatan_id}
+
+
+def test_the_migrations_fill_the_kecamatan_of_rows_written_before(db):
+    from bangkit.history import fill_history_kecamatan
+    from proposals.models import Proposal, RABLine
+
+    proposal = factories.ProposalFactory()
+    kecamatan_id = proposal.kelurahan.kecamatan_id
+    Proposal.history.update(history_kecamatan=None)
+    RABLine.history.update(history_kecamatan=None)
+
+    fill_history_kecamatan("proposals")(apps, None)
+
+    assert set(proposal.history.values_list("history_kecamatan_id", flat=True)) == {kecamatan_id}
+    lines = RABLine.history.filter(proposal_id=proposal.pk)
+    assert lines.exists()
+    assert set(lines.values_list("history_kecamatan_id", flat=True)) == {kecamatan_id}
