@@ -37,7 +37,7 @@ from budgets.figures import _BINDING, _commitment  # the envelopes' own rule of 
 from budgets.models import BudgetEnvelope
 from dashboards import summary
 from dashboards.filters import Filters
-from dashboards.models import EntrySummary, ProposalSummary
+from dashboards.models import EntrySummary, ProposalSummary, StageSummary
 from dashboards.tables import Table, cell, percent, ratio, text
 from proposals.models import MusrenbangEntry, Proposal, RABLine, TransitionLog
 from proposals.states import COMMITTED_STATES, State, Transition
@@ -934,27 +934,46 @@ def quantile(values: list[float], q: float) -> float | None:
 
 def _stage_quantiles(user, filters: Filters) -> dict:
     """{(year, stage index): (count, median, p90)} in days: one query on the live years'
-    step log, one on the closed years' summary rows (which keep each proposal's first time
-    of every step)."""
+    step log, one on the closed years' stage summaries (the same percentiles, computed when
+    the summary was built for every area and work type a filter can name)."""
     filters = with_summaries(filters)
     result = {}
     live = _first_steps(user, filters)
     if not live.query.is_empty():
-        result.update(_quantiles_of(live))
-    kept = (
-        summed(user, filters)
-        .annotate(y=F("fiscal_year__year"))
-        .order_by()
-        .values("y", *[f"t_{name}" for name in STEP_NAMES])
-    )
-    if not kept.query.is_empty():
-        result.update(_quantiles_of(kept))
+        for ((year,), i), figures_ in _quantiles_of(live, ("y",), [("y",)]).items():
+            result[(year, i)] = figures_
+    closed = _closed(filters)
+    if closed:
+        if user.is_city_wide or filters.kecamatan or filters.kelurahan:
+            cell_of = {
+                "kelurahan": filters.kelurahan,
+                "kecamatan": None if filters.kelurahan else filters.kecamatan,
+                "work_type": filters.work_type,
+            }
+            for row in StageSummary.objects.filter(
+                fiscal_year__year__in=closed,
+                **{
+                    (f"{k}__isnull" if v is None else k): (True if v is None else v)
+                    for k, v in cell_of.items()
+                },
+            ).values_list("fiscal_year__year", "stage", "n", "median", "p90"):
+                result[(row[0], row[1])] = tuple(row[2:])
+        else:  # a scope narrower than any filter names: from the rows themselves
+            kept = (
+                summed(user, filters)
+                .annotate(y=F("fiscal_year__year"))
+                .order_by()
+                .values("y", *[f"t_{name}" for name in STEP_NAMES])
+            )
+            for ((year,), i), figures_ in _quantiles_of(kept, ("y",), [("y",)]).items():
+                result[(year, i)] = figures_
     return result
 
 
-def _quantiles_of(inner) -> dict:
-    """{(year, stage index): (count, median, p90)} over per-proposal step times (columns y,
-    t_<step>). On PostgreSQL the database computes the percentiles; elsewhere (SQLite demo)
+def _quantiles_of(inner, columns: tuple, sets: list[tuple]) -> dict:
+    """{(values of `columns`, stage index): (count, median, p90)} over per-proposal step
+    times (the columns, t_<step>), for each grouping set of `sets` (a column outside the set
+    is None). On PostgreSQL the database computes the percentiles; elsewhere (SQLite demo)
     Python does."""
     result = {}
     if connection.vendor == "postgresql":
@@ -967,22 +986,32 @@ def _quantiles_of(inner) -> dict:
                 f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {days}) AS m{i}, "
                 f"percentile_cont(0.9) WITHIN GROUP (ORDER BY {days}) AS p{i}"
             )
-        query = f'SELECT s."y", {", ".join(parts)} FROM ({sql}) s GROUP BY s."y"'
+        selected = ", ".join(f's."{c}"' for c in columns)
+        if len(sets) == 1:
+            grouping = ", ".join(f's."{c}"' for c in sets[0])
+        else:
+            grouping = "GROUPING SETS ({})".format(
+                ", ".join("(" + ", ".join(f's."{c}"' for c in one) + ")" for one in sets)
+            )
+        query = f"SELECT {selected}, {', '.join(parts)} FROM ({sql}) s GROUP BY {grouping}"
         with connection.cursor() as cursor:
             cursor.execute(query, params)
+            width = len(columns)
             for row in cursor.fetchall():
-                year = row[0]
+                key = tuple(row[:width])
                 for i in range(len(TIME_STAGES)):
-                    n, median, p90 = row[1 + 3 * i : 4 + 3 * i]
+                    n, median, p90 = row[width + 3 * i : width + 3 + 3 * i]
                     if n:
-                        result[(year, i)] = (n, float(median), float(p90))
+                        result[(key, i)] = (n, float(median), float(p90))
         return result
     durations: dict = defaultdict(list)
     for row in inner:
-        for i, (_, start, end) in enumerate(TIME_STAGES):
-            a, b = row[f"t_{start}"], row[f"t_{end}"]
-            if a is not None and b is not None:
-                durations[(row["y"], i)].append((b - a).total_seconds() / 86400)
+        for one in sets:
+            key = tuple(row[c] if c in one else None for c in columns)
+            for i, (_, start, end) in enumerate(TIME_STAGES):
+                a, b = row[f"t_{start}"], row[f"t_{end}"]
+                if a is not None and b is not None:
+                    durations[(key, i)].append((b - a).total_seconds() / 86400)
     for key, values in durations.items():
         result[key] = (len(values), quantile(values, 0.5), quantile(values, 0.9))
     return result
@@ -1098,7 +1127,7 @@ def equity(user, filters: Filters, per_kelurahan: dict | None = None) -> list[Ta
         for row in (
             base.order_by()
             .values("kelurahan_id", "rt_id", "rt__number")
-            .annotate(years=Count("fiscal_year__year", distinct=True))
+            .annotate(years=Count("fiscal_year_id", distinct=True))
         ):
             key = (row["kelurahan_id"], row["rt_id"])
             if key in funded_rts:

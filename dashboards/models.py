@@ -127,3 +127,28 @@ class EntrySummary(models.Model):
 
     def __str__(self):
         return f"{self.year} {self.kelurahan_id} {self.work_type_id}: {self.entries}"
+
+
+class StageSummary(models.Model):
+    """The time per stage of a closed year for every cell a filter can name: the whole city,
+    a kecamatan or a kelurahan (None: all), each with one work type or all (None). Medians
+    and percentiles do not add up across areas, so they are kept per cell."""
+
+    fiscal_year = models.ForeignKey(FiscalYear, on_delete=models.CASCADE, related_name="+")
+    kecamatan = models.ForeignKey(
+        "bangkit.Kecamatan", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    kelurahan = models.ForeignKey(Kelurahan, null=True, on_delete=models.CASCADE, related_name="+")
+    work_type = models.ForeignKey(WorkType, null=True, on_delete=models.CASCADE, related_name="+")
+    stage = models.PositiveSmallIntegerField()  # index in dashboards.figures.TIME_STAGES
+    n = models.PositiveIntegerField()
+    median = models.FloatField()
+    p90 = models.FloatField()
+
+    class Meta:
+        verbose_name = "ringkasan waktu per tahap"
+        verbose_name_plural = "ringkasan waktu per tahap"
+        indexes = [models.Index(fields=["fiscal_year", "kelurahan", "kecamatan", "work_type"])]
+
+    def __str__(self):
+        return f"{self.fiscal_year_id} {self.stage}: {self.n}"

@@ -16,7 +16,7 @@ from django.db.models import Count, F, Max, Min, Sum
 
 from bangkit.models import FiscalYear
 from budgets.figures import _BINDING, _commitment
-from dashboards.models import EntrySummary, ProposalSummary, YearSummary
+from dashboards.models import EntrySummary, ProposalSummary, StageSummary, YearSummary
 from proposals.models import MusrenbangEntry, Proposal, TransitionLog
 from proposals.states import State
 from reporting.models import SwadayaContribution, WorkDay
@@ -172,6 +172,50 @@ def _proposal_rows(fiscal_year: FiscalYear) -> list[ProposalSummary]:
     return rows
 
 
+# The cells a filter can name: the city, a kecamatan, a kelurahan, each with or without a
+# work type (the user's own area is always one of them: see dashboards.filters).
+CELLS = [
+    ("y",),
+    ("y", "kec"),
+    ("y", "kel"),
+    ("y", "wt"),
+    ("y", "kec", "wt"),
+    ("y", "kel", "wt"),
+]
+
+
+def _stage_rows(fiscal_year: FiscalYear) -> list[StageSummary]:
+    """The time per stage of every cell, from the year's proposal rows (already written)."""
+    from dashboards.figures import STEP_NAMES, _quantiles_of
+
+    inner = (
+        ProposalSummary.objects.filter(fiscal_year=fiscal_year)
+        .annotate(
+            y=F("fiscal_year_id"),
+            kec=F("kelurahan__kecamatan_id"),
+            kel=F("kelurahan_id"),
+            wt=F("work_type_id"),
+        )
+        .order_by()
+        .values("y", "kec", "kel", "wt", *[f"t_{name}" for name in STEP_NAMES])
+    )
+    return [
+        StageSummary(
+            fiscal_year_id=fy,
+            kecamatan_id=kec,
+            kelurahan_id=kel,
+            work_type_id=wt,
+            stage=stage,
+            n=n,
+            median=median,
+            p90=p90,
+        )
+        for ((fy, kec, kel, wt), stage), (n, median, p90) in _quantiles_of(
+            inner, ("y", "kec", "kel", "wt"), CELLS
+        ).items()
+    ]
+
+
 def _entry_rows(year: int) -> list[EntrySummary]:
     return [
         EntrySummary(year=year, **row)
@@ -188,12 +232,14 @@ def build_year(fiscal_year: FiscalYear) -> YearSummary | None:
     """(Re)build the summary rows of a closed year; remove them for a year that is not."""
     fiscal_year = FiscalYear.objects.select_for_update().get(pk=fiscal_year.pk)
     ProposalSummary.objects.filter(fiscal_year=fiscal_year).delete()
+    StageSummary.objects.filter(fiscal_year=fiscal_year).delete()
     EntrySummary.objects.filter(year=fiscal_year.year).delete()
     if fiscal_year.status != FiscalYear.Status.CLOSED:
         YearSummary.objects.filter(fiscal_year=fiscal_year).delete()
         return None
     proposals = ProposalSummary.objects.bulk_create(_proposal_rows(fiscal_year), batch_size=1000)
     entries = EntrySummary.objects.bulk_create(_entry_rows(fiscal_year.year), batch_size=1000)
+    StageSummary.objects.bulk_create(_stage_rows(fiscal_year), batch_size=1000)
     summary, _ = YearSummary.objects.update_or_create(
         fiscal_year=fiscal_year,
         defaults={"stale": False, "proposals": len(proposals), "entries": len(entries)},
