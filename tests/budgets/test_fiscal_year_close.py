@@ -81,3 +81,31 @@ def test_a_closed_year_reopens_with_a_reason(users):
     assert "Koreksi pembayaran toko" in event.summary
     with pytest.raises(ActionRefused, match="Tahun anggaran 2024 belum ditutup."):
         fiscal_year_reopen(actor=users["bappeda"], fiscal_year=year, reason="lagi")
+
+
+def test_bappeda_closes_and_reopens_on_the_envelope_page(client, users):
+    year = _year()
+    client.force_login(users["bappeda"])
+    page = client.get("/verifikasi/prioritas/pagu/", {"tahun": 2024}).content.decode()
+    assert "Tutup tahun anggaran 2024" in page
+    response = client.post("/verifikasi/prioritas/pagu/tahun/2024/tutup/", follow=True)
+    assert "Tahun anggaran 2024 ditutup." in response.content.decode()
+    year.refresh_from_db()
+    assert year.status == FiscalYear.Status.CLOSED
+    response = client.post("/verifikasi/prioritas/pagu/tahun/2024/buka/", follow=True)
+    assert "Alasan membuka kembali tahun anggaran wajib diisi." in response.content.decode()
+    year.refresh_from_db()
+    assert year.status == FiscalYear.Status.CLOSED
+    client.post("/verifikasi/prioritas/pagu/tahun/2024/buka/", {"alasan": "Koreksi"})
+    year.refresh_from_db()
+    assert year.status == FiscalYear.Status.EXECUTION
+    assert client.post("/verifikasi/prioritas/pagu/tahun/2024/hapus/").status_code == 404
+
+
+@pytest.mark.parametrize("who", ["inspektorat", "camat"])
+def test_others_get_a_404_and_nothing_changes(client, users, who):
+    year = _year()
+    client.force_login(users[who])
+    assert client.post("/verifikasi/prioritas/pagu/tahun/2024/tutup/").status_code == 404
+    year.refresh_from_db()
+    assert year.status == FiscalYear.Status.EXECUTION
