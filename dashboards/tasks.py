@@ -99,51 +99,45 @@ def year_path(model) -> str | None:
     return found
 
 
-def years_of(event: AuditEvent) -> set[int] | None:
-    """The fiscal years of the record the audit row is about; None when unknown (a removed
+def years_of(content_type_id, object_id) -> set[int] | None:
+    """The fiscal years of the record an audit row is about; None when unknown (a removed
     record: every summarized year is then rebuilt)."""
-    if event.content_type_id is None or not event.object_id:
+    if content_type_id is None or not object_id:
         return set()
-    model = ContentType.objects.get_for_id(event.content_type_id).model_class()
+    model = ContentType.objects.get_for_id(content_type_id).model_class()
     if model is None:
         return set()
     path = year_path(model)
     if path is None:
         return set()
-    found = set(
-        model._base_manager.filter(pk=event.object_id).values_list(path, flat=True).distinct()
-    )
+    found = set(model._base_manager.filter(pk=object_id).values_list(path, flat=True).distinct())
     found.discard(None)
     return found or None
 
 
-def on_change(event_id: int, action: str, content_type_id) -> None:
-    """After the commit of a change: mark the years it touched stale, ask for their rebuild."""
-    event = AuditEvent.objects.filter(pk=event_id).first()
-    if event is None:
-        return
-    if action == "fiscal_year_close" or action == "fiscal_year_reopen":
-        year = (event.data or {}).get("year")
+def on_change(action: str, content_type_id, object_id: str, data: dict) -> None:
+    """After the commit of a change: mark the years it touched stale, ask for their rebuild.
+    A change of a record when no year has summary rows costs one query."""
+    if action in ("fiscal_year_close", "fiscal_year_reopen"):
+        year = (data or {}).get("year")
         if year is not None:
             summary.mark_stale([year])
             enqueue_build(int(year), exports=action == "fiscal_year_close", delay=timedelta(0))
         return
-    years = years_of(event)
-    if years is None:
-        years = set(YearSummary.objects.values_list("fiscal_year__year", flat=True))
     if ContentType.objects.get_for_id(content_type_id).model_class() is FiscalYear:
-        for year in years:  # a status set in the admin: build or remove at once
+        # A status set in the admin: build (or remove) the year's rows at once.
+        for year in years_of(content_type_id, object_id) or ():
             summary.mark_stale([year])
             enqueue_build(year, delay=timedelta(0))
         return
-    summarized = set(
-        YearSummary.objects.filter(fiscal_year__year__in=years).values_list(
-            "fiscal_year__year", flat=True
-        )
-    )
-    if summarized:
-        summary.mark_stale(summarized)
-        for year in summarized:
+    summarized = set(YearSummary.objects.values_list("fiscal_year__year", flat=True))
+    if not summarized:
+        return
+    years = years_of(content_type_id, object_id)
+    touched = summarized if years is None else summarized & years
+    if touched:
+        summary.mark_stale(touched)
+        for year in touched:
             enqueue_build(year)
 
 
@@ -156,7 +150,10 @@ def on_change_recorded(sender, instance, created, raw=False, **kwargs):
     if not created or raw or instance.content_type_id is None or not rebuild_on_change():
         return
     transaction.on_commit(
-        lambda: on_change(instance.pk, instance.action, instance.content_type_id), robust=True
+        lambda: on_change(
+            instance.action, instance.content_type_id, instance.object_id, instance.data
+        ),
+        robust=True,
     )
 
 
