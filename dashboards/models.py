@@ -38,6 +38,8 @@ class YearSummary(models.Model):
     )
     built_at = models.DateTimeField("dibangun", auto_now=True)
     stale = models.BooleanField("perlu dibangun ulang", default=False)
+    # When a change last made the rows stale: a build that started before it stays stale.
+    stale_since = models.DateTimeField("usang sejak", null=True, blank=True)
     proposals = models.PositiveIntegerField("usulan", default=0)
     entries = models.PositiveIntegerField("usulan Musrenbang", default=0)
 

@@ -13,6 +13,7 @@ from collections import defaultdict
 
 from django.db import transaction
 from django.db.models import Count, F, Max, Min, Sum
+from django.utils import timezone
 
 from bangkit.models import FiscalYear
 from budgets.figures import _BINDING, _commitment
@@ -59,8 +60,8 @@ def summarized_years() -> frozenset[int]:
 
 def mark_stale(years) -> int:
     """A record of these years changed: read them live until their rows are rebuilt."""
-    return YearSummary.objects.filter(fiscal_year__year__in=list(years), stale=False).update(
-        stale=True
+    return YearSummary.objects.filter(fiscal_year__year__in=list(years)).update(
+        stale=True, stale_since=timezone.now()
     )
 
 
@@ -230,6 +231,7 @@ def _entry_rows(year: int) -> list[EntrySummary]:
 @transaction.atomic
 def build_year(fiscal_year: FiscalYear) -> YearSummary | None:
     """(Re)build the summary rows of a closed year; remove them for a year that is not."""
+    started = timezone.now()
     fiscal_year = FiscalYear.objects.select_for_update().get(pk=fiscal_year.pk)
     ProposalSummary.objects.filter(fiscal_year=fiscal_year).delete()
     StageSummary.objects.filter(fiscal_year=fiscal_year).delete()
@@ -240,8 +242,10 @@ def build_year(fiscal_year: FiscalYear) -> YearSummary | None:
     proposals = ProposalSummary.objects.bulk_create(_proposal_rows(fiscal_year), batch_size=1000)
     entries = EntrySummary.objects.bulk_create(_entry_rows(fiscal_year.year), batch_size=1000)
     StageSummary.objects.bulk_create(_stage_rows(fiscal_year), batch_size=1000)
-    summary, _ = YearSummary.objects.update_or_create(
-        fiscal_year=fiscal_year,
-        defaults={"stale": False, "proposals": len(proposals), "entries": len(entries)},
-    )
+    summary, _ = YearSummary.objects.select_for_update().get_or_create(fiscal_year=fiscal_year)
+    # A change committed while these rows were read has marked the year stale again (and
+    # asked for another build): the rows stay unread until then.
+    summary.stale = summary.stale_since is not None and summary.stale_since >= started
+    summary.proposals, summary.entries = len(proposals), len(entries)
+    summary.save()
     return summary

@@ -149,3 +149,20 @@ def test_the_page_on_summary_rows_makes_a_constant_number_of_queries(
     assert ProposalSummary.objects.filter(fiscal_year__year=2025).count() == 13
     with django_assert_max_num_queries(len(first.captured_queries)):
         assert client.get(url, params).status_code == 200
+
+
+def test_a_change_while_the_rows_are_read_keeps_the_year_stale(city, monkeypatch):
+    summary.build_year(city.years[2025])
+    rows_of_entries = summary._entry_rows
+
+    def changed_meanwhile(year):
+        summary.mark_stale([year])  # a late payment committed while the build reads
+        return rows_of_entries(year)
+
+    monkeypatch.setattr(summary, "_entry_rows", changed_meanwhile)
+    built = summary.build_year(city.years[2025])
+    assert built.stale is True
+    assert summary.summarized_years() == frozenset()
+    monkeypatch.setattr(summary, "_entry_rows", rows_of_entries)
+    assert summary.build_year(city.years[2025]).stale is False
+    assert summary.summarized_years() == frozenset({2025})
