@@ -166,3 +166,14 @@ def test_a_change_while_the_rows_are_read_keeps_the_year_stale(city, monkeypatch
     monkeypatch.setattr(summary, "_entry_rows", rows_of_entries)
     assert summary.build_year(city.years[2025]).stale is False
     assert summary.summarized_years() == frozenset({2025})
+
+
+def test_the_admin_shows_the_summaries_read_only(client, city):
+    from tests import factories
+
+    summary.build_year(city.years[2025])
+    client.force_login(factories.make_user("admin", username="admin-ringkasan", is_staff=True))
+    page = client.get("/admin/dashboards/yearsummary/")
+    assert page.status_code == 200
+    assert page.context["cl"].result_count == 1
+    assert page.context["has_add_permission"] is False
