@@ -109,3 +109,25 @@ def test_others_get_a_404_and_nothing_changes(client, users, who):
     assert client.post("/verifikasi/prioritas/pagu/tahun/2024/tutup/").status_code == 404
     year.refresh_from_db()
     assert year.status == FiscalYear.Status.EXECUTION
+
+
+def test_the_command_closes_and_reopens_as_the_given_account(users):
+    from django.core.management import CommandError, call_command
+
+    year = _year()
+    call_command("close_fiscal_year", "2024", "--user", "bappeda-tutup")
+    year.refresh_from_db()
+    assert year.status == FiscalYear.Status.CLOSED
+    with pytest.raises(CommandError, match="Alasan membuka kembali tahun anggaran wajib diisi."):
+        call_command("close_fiscal_year", "2024", "--user", "bappeda-tutup", "--reopen")
+    with pytest.raises(CommandError, match="Hanya Bappeda atau administrator"):
+        call_command(
+            "close_fiscal_year", "2024", "--user", "camat-tutup", "--reopen", "--reason", "x"
+        )
+    with pytest.raises(CommandError, match="Tahun anggaran 1999 tidak ada."):
+        call_command("close_fiscal_year", "1999", "--user", "bappeda-tutup")
+    call_command(
+        "close_fiscal_year", "2024", "--user", "admin-tutup", "--reopen", "--reason", "Koreksi"
+    )
+    year.refresh_from_db()
+    assert year.status == FiscalYear.Status.EXECUTION

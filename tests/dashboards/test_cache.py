@@ -3,6 +3,9 @@ soon as a record changes or for another scope."""
 
 import datetime
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from dashboards import cache, selectors
 from reporting.models import WorkDay
 from tests.dashboards.helpers import filters_for
@@ -44,3 +47,32 @@ def test_scopes_do_not_share_an_entry(city):
     b = selectors.dashboard(camat_b, filters_for(camat_b)).table("corong")
     assert {r[1].value for r in a.rows} == {"Kelurahan A1", "Kelurahan A2"}
     assert {r[1].value for r in b.rows} == {"Kelurahan B1"}
+
+
+def test_a_change_in_the_open_year_keeps_the_closed_years_cached(
+    city, django_assert_max_num_queries
+):
+    from bangkit.services import audit_record
+    from dashboards import summary
+
+    summary.build_year(city.years[2025])
+    user = city.users["bappeda"]
+    closed = filters_for(user, tahun=2025)
+    both = filters_for(user)
+    selectors.dashboard(user, closed)
+    before = selectors.dashboard(user, both).table("peserta").total[4].value
+    WorkDay.objects.create(
+        proposal=city.p[6],
+        date=datetime.date(2026, 2, 26),
+        men=2,
+        women=2,
+        activity="Mengecor",
+        recorded_by=city.users["rt"],
+    )
+    audit_record(actor=user, action="work_day_record", obj=city.p[6])
+    with django_assert_max_num_queries(3):  # still cached: the summarized years, version, row
+        selectors.dashboard(user, closed)
+    with CaptureQueriesContext(connection) as counted:
+        again = selectors.dashboard(user, both)  # the open year changed: computed afresh
+    assert len(counted.captured_queries) > 10
+    assert again.table("peserta").total[4].value == before + 4
