@@ -23,10 +23,8 @@ def test_a_second_read_comes_from_the_cache(city, django_assert_max_num_queries)
     ]
 
 
-def test_a_new_record_computes_the_figures_afresh(city):
-    user = city.users["bappeda"]
-    filters = filters_for(user)
-    before = selectors.dashboard(user, filters).table("peserta").total[4].value
+def _four_more_on_p6(city):
+    """A work day of four people on p6 (2026, the open year)."""
     WorkDay.objects.create(
         proposal=city.p[6],
         date=datetime.date(2026, 2, 26),
@@ -35,6 +33,13 @@ def test_a_new_record_computes_the_figures_afresh(city):
         activity="Mengecor",
         recorded_by=city.users["rt"],
     )
+
+
+def test_a_new_record_computes_the_figures_afresh(city):
+    user = city.users["bappeda"]
+    filters = filters_for(user)
+    before = selectors.dashboard(user, filters).table("peserta").total[4].value
+    _four_more_on_p6(city)
     after = selectors.dashboard(user, filters).table("peserta").total[4].value
     assert after == before + 4
 
@@ -61,14 +66,7 @@ def test_a_change_in_the_open_year_keeps_the_closed_years_cached(
     both = filters_for(user)
     selectors.dashboard(user, closed)
     before = selectors.dashboard(user, both).table("peserta").total[4].value
-    WorkDay.objects.create(
-        proposal=city.p[6],
-        date=datetime.date(2026, 2, 26),
-        men=2,
-        women=2,
-        activity="Mengecor",
-        recorded_by=city.users["rt"],
-    )
+    _four_more_on_p6(city)
     audit_record(actor=user, action="work_day_record", obj=city.p[6])
     with django_assert_max_num_queries(3):  # still cached: the summarized years, version, row
         selectors.dashboard(user, closed)
