@@ -9,13 +9,15 @@ from bangkit.money import rupiah
 from bangkit.services import audit_record
 from budgets.figures import committed_total, lock_envelopes
 from budgets.models import BudgetEnvelope
-from budgets.rules import may_set_envelopes
+from budgets.rules import may_close_fiscal_year, may_set_envelopes
 
 # The audit actions of this app (written here, by its admin or its import) in the words of
 # the audit trail; the app config registers them.
 AUDIT_ACTIONS = {
     "envelope_set": "Pagu ditetapkan",
     "envelope_share_remove": "Bagian pagu kelurahan dihapus",
+    "fiscal_year_close": "Tahun anggaran ditutup",
+    "fiscal_year_reopen": "Tahun anggaran dibuka kembali",
 }
 
 
@@ -191,3 +193,62 @@ def envelope_share_remove(*, actor, envelope: BudgetEnvelope) -> None:
         },
     )
     current.delete()
+
+
+# --- Closing a budget year -------------------------------------------------------------------
+
+# A year closes from its execution; reopened, it returns there.
+CLOSABLE_FROM = FiscalYear.Status.EXECUTION
+
+
+def fiscal_year_close(*, actor, fiscal_year: FiscalYear) -> FiscalYear:
+    """Close a budget year: its records are then final (late corrections still possible, and
+    shown), the dashboard reads its figures from summary rows and the purchase exports are
+    kept. The summary is built by the dashboard's background task after the audit row."""
+    if not may_close_fiscal_year(actor):
+        raise ActionRefused("Hanya Bappeda atau administrator yang dapat menutup tahun anggaran.")
+    with transaction.atomic():
+        year = FiscalYear.objects.select_for_update().get(pk=fiscal_year.pk)
+        if year.status == FiscalYear.Status.CLOSED:
+            raise ActionRefused(f"Tahun anggaran {year.year} sudah ditutup.")
+        if year.status != CLOSABLE_FROM:
+            raise ActionRefused(
+                f"Tahun anggaran {year.year} berstatus {year.get_status_display()}: hanya tahun "
+                f"yang berstatus {FiscalYear.Status(CLOSABLE_FROM).label} dapat ditutup."
+            )
+        before = year.status
+        year.status = FiscalYear.Status.CLOSED
+        year.save(update_fields=["status"])
+        audit_record(
+            actor=actor,
+            action="fiscal_year_close",
+            obj=year,
+            summary=f"Tahun anggaran {year.year} ditutup",
+            data={"year": year.year, "from": before, "to": year.status},
+        )
+    return year
+
+
+def fiscal_year_reopen(*, actor, fiscal_year: FiscalYear, reason: str) -> FiscalYear:
+    """Reopen a closed year (to correct its records); the reason is kept in the audit row."""
+    if not may_close_fiscal_year(actor):
+        raise ActionRefused(
+            "Hanya Bappeda atau administrator yang dapat membuka kembali tahun anggaran."
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise ActionRefused("Alasan membuka kembali tahun anggaran wajib diisi.")
+    with transaction.atomic():
+        year = FiscalYear.objects.select_for_update().get(pk=fiscal_year.pk)
+        if year.status != FiscalYear.Status.CLOSED:
+            raise ActionRefused(f"Tahun anggaran {year.year} belum ditutup.")
+        year.status = CLOSABLE_FROM
+        year.save(update_fields=["status"])
+        audit_record(
+            actor=actor,
+            action="fiscal_year_reopen",
+            obj=year,
+            summary=f"Tahun anggaran {year.year} dibuka kembali: {reason[:200]}",
+            data={"year": year.year, "from": FiscalYear.Status.CLOSED, "to": year.status},
+        )
+    return year

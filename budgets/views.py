@@ -9,14 +9,19 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from bangkit.errors import ActionRefused
-from bangkit.models import Kecamatan, Kelurahan
+from bangkit.models import FiscalYear, Kecamatan, Kelurahan
 from bangkit.params import plain_int, query_text
 from bangkit.years import fiscal_years_newest_first, pick_fiscal_year
 from budgets.figures import figures_for
 from budgets.forms import EnvelopeForm
 from budgets.models import BudgetEnvelope
-from budgets.rules import may_set_envelopes
-from budgets.services import envelope_set, envelope_share_remove
+from budgets.rules import may_close_fiscal_year, may_set_envelopes
+from budgets.services import (
+    envelope_set,
+    envelope_share_remove,
+    fiscal_year_close,
+    fiscal_year_reopen,
+)
 from proposals.models import Proposal, State
 
 
@@ -80,6 +85,7 @@ def _envelope_page(request, fiscal_year, years, form):
             "show_procurement": show_procurement,
             "form": form,
             "may_edit": form is not None,
+            "may_close": may_close_fiscal_year(request.user) and fiscal_year is not None,
         },
         status=400 if form is not None and form.is_bound and form.errors else 200,
     )
@@ -178,3 +184,35 @@ def envelope_remove(request, pk: int):
     else:
         messages.success(request, f"Pagu Kelurahan {envelope.kelurahan} dihapus.")
     return redirect(reverse("budgets:envelopes") + f"?tahun={envelope.fiscal_year.year}")
+
+
+@login_required
+@require_POST
+def fiscal_year_status(request, year: int, action: str):
+    """Close a year (``tutup``) or reopen it with a reason (``buka``): Bappeda's buttons below
+    the envelopes; anyone else gets a 404."""
+    if not may_close_fiscal_year(request.user):
+        raise Http404
+    fiscal_year = FiscalYear.objects.filter(year=year).first()
+    if fiscal_year is None:
+        raise Http404
+    if action not in ("tutup", "buka"):
+        raise Http404
+    try:
+        if action == "tutup":
+            fiscal_year_close(actor=request.user, fiscal_year=fiscal_year)
+            messages.success(
+                request,
+                f"Tahun anggaran {year} ditutup. Ringkasan dasbor dan ekspor pembelian tahun "
+                "ini dibangun di latar belakang.",
+            )
+        else:
+            fiscal_year_reopen(
+                actor=request.user,
+                fiscal_year=fiscal_year,
+                reason=(request.POST.get("alasan") or "").strip()[:200],
+            )
+            messages.success(request, f"Tahun anggaran {year} dibuka kembali.")
+    except ActionRefused as exc:
+        messages.error(request, exc.message)
+    return redirect(reverse("budgets:envelopes") + f"?tahun={year}")

@@ -9,6 +9,12 @@ A new, changed or removed record therefore changes the key and the next request 
 figures afresh. Each lookup is an index probe, so reading the version costs about a
 millisecond whatever the data size. A timeout bounds what a change made outside the services
 and the admin (a raw SQL fix) could leave stale.
+
+Figures of closed years only (every year up to the filters' last is read from summary rows,
+dashboards.summary) have a version of their own: the summary rows' state and the small tables
+the figures still read live (envelopes, slum areas, years, areas, the admin's log). A change
+in the open year then leaves their cached figures alone; a change of a closed year's record
+marks its summary stale, which changes the version and reads that year live until rebuilt.
 """
 
 from __future__ import annotations
@@ -47,6 +53,42 @@ def data_version() -> str:
     return hashlib.sha256(repr(row).encode()).hexdigest()[:20]
 
 
+# The small tables a closed years' page still reads live.
+CLOSED_VERSIONED = [
+    ("django_admin_log", "id"),
+    ("bangkit_budgetenvelope", "id"),
+    ("bangkit_slumarea", "id"),
+    ("bangkit_fiscalyear", "id"),
+    ("bangkit_kelurahan", "id"),
+    ("bangkit_rt", "id"),
+    ("reporting_contractorcostparameters", "id"),
+]
+
+
+def closed_version() -> str:
+    """One query: the summary rows' state and the largest id of each small table read live."""
+    quote = connection.ops.quote_name
+    parts = [f"(SELECT MAX({quote(col)}) FROM {quote(table)})" for table, col in CLOSED_VERSIONED]
+    parts.append(f"(SELECT MAX({quote('updated_at')}) FROM {quote('bangkit_budgetenvelope')})")
+    parts.append(f"(SELECT COUNT(*) FROM {quote('bangkit_slumarea')})")
+    summaries = quote("dashboards_yearsummary")
+    parts.append(f"(SELECT MAX({quote('built_at')}) FROM {summaries})")
+    parts.append(f"(SELECT COUNT(*) FROM {summaries} WHERE {quote('stale')})")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts))
+        row = cursor.fetchone()
+    return "closed:" + hashlib.sha256(repr(row).encode()).hexdigest()[:20]
+
+
+def version_for(filters) -> str:
+    """The version the figures of these filters depend on: the closed years' own when every
+    year up to the last of the filters is read from summary rows, else data_version()."""
+    needed = [y for y in filters.all_years if y <= filters.year_to]
+    if needed and filters.summarized and all(y in filters.summarized for y in needed):
+        return closed_version()
+    return data_version()
+
+
 def scope_of(user) -> str:
     """What the user's figures depend on: the city, or their role and area."""
     if user.is_city_wide:
@@ -54,11 +96,11 @@ def scope_of(user) -> str:
     return f"{user.role}:{user.kecamatan_id or ''}:{user.kelurahan_id or ''}:{user.rt_id or ''}"
 
 
-def cached(user, key: str, compute):
-    """compute() once per scope, key and data version; later calls read it back."""
-    full = (
-        "dasbor:" + hashlib.sha256(f"{data_version()}|{scope_of(user)}|{key}".encode()).hexdigest()
-    )
+def cached(user, key: str, compute, *, version: str | None = None):
+    """compute() once per scope, key and data version (or the given version); later calls
+    read it back."""
+    version = version if version is not None else data_version()
+    full = "dasbor:" + hashlib.sha256(f"{version}|{scope_of(user)}|{key}".encode()).hexdigest()
     value = cache.get(full)
     if value is None:
         value = compute()

@@ -1,6 +1,10 @@
 """The dashboard's figures, aggregated in the database: each section is a few grouped queries
 whatever the number of records, scoped to the user and to the filters.
 
+The closed years whose summary rows are current (dashboards.summary) are read from those
+rows, the other years from the live tables; each figure adds the two (the years never
+overlap), so the numbers are the same either way (tests/dashboards/test_summary.py).
+
 Every section returns ``Table`` objects (see tables.py); every number carries the query string
 of the records behind it, which ``records.py`` lists.
 """
@@ -22,6 +26,7 @@ from django.db.models import (
     Min,
     Q,
     Sum,
+    Value,
     When,
 )
 from django.db.models.functions import Coalesce
@@ -30,7 +35,9 @@ from bangkit.models import RT, Kecamatan, Kelurahan, SlumArea
 from bangkit.queries import total_of
 from budgets.figures import _BINDING, _commitment  # the envelopes' own rule of commitment
 from budgets.models import BudgetEnvelope
+from dashboards import summary
 from dashboards.filters import Filters
+from dashboards.models import EntrySummary, ProposalSummary, StageSummary
 from dashboards.tables import Table, cell, percent, ratio, text
 from proposals.models import MusrenbangEntry, Proposal, RABLine, TransitionLog
 from proposals.states import COMMITTED_STATES, State, Transition
@@ -124,6 +131,16 @@ def _reached_counts(qs, group: tuple, user, filters: Filters) -> dict:
         key = tuple(row[g] for g in log_group[:2])
         names.setdefault(key, {g: row[f"proposal__{g}"] for g in group})
         counts[key][by_step[row["transition"]]] += row["n"]
+    for row in (
+        summed(user, filters)
+        .order_by()
+        .values(*group)
+        .annotate(**{k: Count("pk", filter=Q(**{f"reached_{k}": True})) for k in STAGE_KEYS})
+    ):
+        key = tuple(row[g] for g in group[:2])
+        names[key] = row
+        for k in STAGE_KEYS:
+            counts[key][k] += row[k]
     return counts, names
 
 
@@ -135,15 +152,61 @@ def proposals(user, filters: Filters):
     return _filtered(Proposal.objects.visible_to(user), filters, prefix="")
 
 
-def _filtered(qs, filters: Filters, *, prefix: str, year_path: str = "fiscal_year__year"):
-    lookups = {f"{prefix}{year_path}__range": (filters.year_from, filters.year_to)}
+def with_summaries(filters: Filters) -> Filters:
+    """The filters knowing which closed years are read from summary rows (one query, once)."""
+    if filters.summarized is not None:
+        return filters
+    return filters.narrowed(summarized=summary.summarized_years())
+
+
+def _closed(filters: Filters) -> list[int]:
+    """The summarized years within the filters' range."""
+    return sorted(
+        y for y in (filters.summarized or ()) if filters.year_from <= y <= filters.year_to
+    )
+
+
+def _area_lookups(filters: Filters, prefix: str) -> dict:
+    lookups = {}
     if filters.kelurahan:
         lookups[f"{prefix}kelurahan_id"] = filters.kelurahan.pk
     elif filters.kecamatan:
         lookups[f"{prefix}kelurahan__kecamatan_id"] = filters.kecamatan.pk
     if filters.work_type:
         lookups[f"{prefix}work_type_id"] = filters.work_type.pk
-    return qs.filter(**lookups)
+    return lookups
+
+
+def _filtered(qs, filters: Filters, *, prefix: str, year_path: str = "fiscal_year__year"):
+    """The live rows within the filters, without the years read from summary rows."""
+    lookups = {f"{prefix}{year_path}__range": (filters.year_from, filters.year_to)}
+    qs = qs.filter(**lookups, **_area_lookups(filters, prefix))
+    closed = _closed(filters)
+    if closed:
+        span = range(filters.year_from, filters.year_to + 1)
+        if all(y in closed for y in span if not filters.all_years or y in filters.all_years):
+            return qs.none()
+        qs = qs.exclude(**{f"{prefix}{year_path}__in": closed})
+    return qs
+
+
+def _summary(model, user, filters: Filters, *, year_path: str = "fiscal_year__year"):
+    """The summary rows of the summarized years within the filters."""
+    closed = _closed(filters)
+    if not closed:
+        return model.objects.none()
+    return model.objects.visible_to(user).filter(
+        **{f"{year_path}__in": closed}, **_area_lookups(filters, "")
+    )
+
+
+def summed(user, filters: Filters):
+    """The summary rows of the closed years' proposals, within the filters."""
+    return _summary(ProposalSummary, user, filters)
+
+
+def summed_entries(user, filters: Filters):
+    return _summary(EntrySummary, user, filters, year_path="year")
 
 
 def _logs_of(scoped, user, filters: Filters):
@@ -195,17 +258,25 @@ def _level_label(filters: Filters) -> str:
 def funnel(user, filters: Filters) -> list[Table]:
     """Musrenbang entries → submitted → verified → designated → completed, per year and area,
     with the funded share (designated of the Musrenbang entries). Three queries."""
+    filters = with_summaries(filters)
     area_id, area_name = _area(filters)
     counts, names = _reached_counts(
         proposals(user, filters), ("fiscal_year__year", area_id, area_name), user, filters
     )
-    wished = (
-        entries(user, filters).order_by().values("year", area_id, area_name).annotate(n=Count("pk"))
-    )
+    wished = [
+        *entries(user, filters)
+        .order_by()
+        .values("year", area_id, area_name)
+        .annotate(n=Count("pk")),
+        *summed_entries(user, filters)
+        .order_by()
+        .values("year", area_id, area_name)
+        .annotate(n=Sum("entries")),
+    ]
     grid: dict = {}
     for row in wished:
         key = (row["year"], row[area_id])
-        grid.setdefault(key, {"name": row[area_name], "musrenbang": 0})["musrenbang"] = row["n"]
+        grid.setdefault(key, {"name": row[area_name], "musrenbang": 0})["musrenbang"] += row["n"]
     for key, reached_counts in counts.items():
         slot = grid.setdefault(key, {"name": names[key][area_name], "musrenbang": 0})
         slot.update(reached_counts)
@@ -289,19 +360,26 @@ def money(user, filters: Filters) -> list[Table]:
     """Pagu, committed, ordered, delivered and paid per year and area (committed as the
     envelopes count it: budgets.figures), the community's contributions by kind and their
     ratio to the city's money, and the estimated savings against a contractor."""
+    filters = with_summaries(filters)
     area_id, area_name = _area(filters)
-    rows = (
-        proposals(user, filters)
+    group = ("fiscal_year__year", area_id, area_name)
+    amounts = {
+        "ordered": Sum("ordered_amount"),
+        "delivered": Sum("delivered_amount"),
+        "paid": Sum("paid_amount"),
+    }
+    rows = [
+        *proposals(user, filters)
         .filter(_BINDING)
         .order_by()
-        .values("fiscal_year__year", area_id, area_name)
-        .annotate(
-            committed=Sum(_commitment()),
-            ordered=Sum("ordered_amount"),
-            delivered=Sum("delivered_amount"),
-            paid=Sum("paid_amount"),
-        )
-    )
+        .values(*group)
+        .annotate(committed=Sum(_commitment()), **amounts),
+        *summed(user, filters)
+        .filter(binding=True)
+        .order_by()
+        .values(*group)
+        .annotate(committed=Sum("committed"), **amounts),
+    ]
     pagu = _envelopes(user, filters)
     names = _area_names(user, filters)
     grid = {key: dict.fromkeys(MONEY_FIGURES, 0) for key in pagu}
@@ -385,7 +463,9 @@ IN_KIND = [
 
 
 def community(user, filters: Filters, *, city_money: int) -> Table:
-    """Contributions by kind and year, and their ratio to what the city paid. One query."""
+    """Contributions by kind and year, and their ratio to what the city paid. Two queries:
+    the live years' contributions, the closed years' summary rows."""
+    filters = with_summaries(filters)
     rows = (
         contributions(user, filters)
         .order_by()
@@ -395,6 +475,15 @@ def community(user, filters: Filters, *, city_money: int) -> Table:
     by_year: dict = defaultdict(lambda: dict.fromkeys(KIND_LABELS, 0))
     for row in rows:
         by_year[row["proposal__fiscal_year__year"]][row["kind"]] += int(row["total"] or 0)
+    for row in (
+        summed(user, filters)
+        .filter(contributions__gt=0)
+        .order_by()
+        .values("fiscal_year__year")
+        .annotate(**{column: Sum(column) for column in summary.KIND_OF_COLUMN})
+    ):
+        for column, kind in summary.KIND_OF_COLUMN.items():
+            by_year[row["fiscal_year__year"]][kind] += int(row[column] or 0)
     table = Table(
         "swadaya",
         "Swadaya masyarakat",
@@ -437,32 +526,48 @@ def community(user, filters: Filters, *, city_money: int) -> Table:
     return table
 
 
+def site_materials():
+    """What the city paid the shops for a site; the designated RAB of a site nothing is paid
+    for (the RAB lines are summed only for a site with neither)."""
+    return Case(
+        When(paid_amount__gt=0, then=F("paid_amount")),
+        When(designated_budget__isnull=False, then=F("designated_budget")),
+        default=total_of(
+            RABLine.objects.all(), Sum("line_total"), per="proposal", output_field=MONEY
+        ),
+        output_field=MONEY,
+    )
+
+
 def savings_by_year(user, filters: Filters) -> Table:
     """The savings estimate of the completed sites per year, by the method of
     reporting.savings (its estimate() on the year's sums; the per-site rounding of the
-    savings page may differ by a rupiah a site). Four queries."""
+    savings page may differ by a rupiah a site). Four queries on the live years, one on the
+    closed years' summary rows."""
+    filters = with_summaries(filters)
     sites = proposals(user, filters).filter(state=State.COMPLETED)
+    year_group = ("fiscal_year_id", "fiscal_year__year", "fiscal_year__daily_wage")
     rows = list(
         sites.order_by()
-        .values("fiscal_year_id", "fiscal_year__year", "fiscal_year__daily_wage")
-        .annotate(
-            sites=Count("pk"),
-            # What the city paid the shops; the designated RAB of a site nothing is paid for
-            # (the RAB lines are summed only for a site with neither).
-            materials=Sum(
-                Case(
-                    When(paid_amount__gt=0, then=F("paid_amount")),
-                    When(designated_budget__isnull=False, then=F("designated_budget")),
-                    default=total_of(
-                        RABLine.objects.all(), Sum("line_total"), per="proposal", output_field=MONEY
-                    ),
-                    output_field=MONEY,
-                )
-            ),
-        )
+        .values(*year_group)
+        .annotate(sites=Count("pk"), materials=Sum(site_materials()))
         .order_by("fiscal_year__year")
     )
-    done = {"proposal__in": sites.values("pk")}
+    summed_rows = list(
+        summed(user, filters)
+        .filter(state=State.COMPLETED)
+        .order_by()
+        .values(*year_group)
+        .annotate(
+            sites=Count("pk"),
+            materials=Sum("savings_materials"),
+            person_hours=Sum("person_hours"),
+            in_materials=Sum("contrib_materials"),
+            in_labour=Sum("contrib_labour"),
+            in_equipment=Sum("contrib_equipment"),
+        )
+    )
+    done = {"proposal__in": sites.values("pk")} if rows else {"pk__in": []}
     hours = dict(
         WorkDay.objects.filter(**done)
         .order_by()
@@ -485,6 +590,7 @@ def savings_by_year(user, filters: Filters) -> Table:
         row["in_materials"] = gifts.get(SwadayaContribution.Kind.MATERIALS, 0)
         row["in_labour"] = gifts.get(SwadayaContribution.Kind.LABOUR, 0)
         row["in_equipment"] = gifts.get(SwadayaContribution.Kind.EQUIPMENT, 0)
+    rows = sorted(rows + summed_rows, key=lambda row: row["fiscal_year__year"])
     stored = {
         p.fiscal_year_id: p
         for p in ContractorCostParameters.objects.filter(
@@ -572,22 +678,28 @@ SAVINGS_NOTE = (
 
 def people(user, filters: Filters) -> list[Table]:
     """Participants, person-days, women, households and people benefiting per year and area;
-    output by work type in its unit, planned against realised. Three queries."""
+    output by work type in its unit, planned against realised. Three queries on the live
+    years, three on the closed years' summary rows."""
+    filters = with_summaries(filters)
     area_id, area_name = _area(filters)
     wd_area_id, _ = _area(filters, "proposal__")
-    sites = (
-        funded(proposals(user, filters))
+    group = ("fiscal_year__year", area_id, area_name)
+    beneficiaries = {
+        "households": Sum("households_benefiting"),
+        "people": Sum("people_benefiting"),
+    }
+    sites = [
+        *funded(proposals(user, filters))
         .order_by()
-        .values("fiscal_year__year", area_id, area_name)
-        .annotate(
-            sites=Count("pk"),
-            participants=Sum(site_participants()),
-            households=Sum("households_benefiting"),
-            people=Sum("people_benefiting"),
-        )
-    )
-    work = (
-        work_days(user, filters)
+        .values(*group)
+        .annotate(sites=Count("pk"), participants=Sum(site_participants()), **beneficiaries),
+        *funded(summed(user, filters))
+        .order_by()
+        .values(*group)
+        .annotate(sites=Count("pk"), participants=Sum("participants"), **beneficiaries),
+    ]
+    work = [
+        *work_days(user, filters)
         .order_by()
         .values("proposal__fiscal_year__year", "proposal__fiscal_year__daily_wage", wd_area_id)
         .annotate(
@@ -595,8 +707,25 @@ def people(user, filters: Filters) -> list[Table]:
             # Not named "women": PERSON_HOURS reads the field of that name.
             women_count=Sum("women"),
             hours=Sum(PERSON_HOURS),
-        )
-    )
+        ),
+        *(
+            {
+                "proposal__fiscal_year__year": row["fiscal_year__year"],
+                "proposal__fiscal_year__daily_wage": row["fiscal_year__daily_wage"],
+                wd_area_id: row[area_id],
+                **row,
+            }
+            for row in summed(user, filters)
+            .filter(work_days__gt=0)
+            .order_by()
+            .values("fiscal_year__year", "fiscal_year__daily_wage", area_id)
+            .annotate(
+                attendance=Sum("attendance"),
+                women_count=Sum("women"),
+                hours=Sum("person_hours"),
+            )
+        ),
+    ]
     grid: dict = {}
     names = _area_names(user, filters)
     for row in sites:
@@ -689,21 +818,39 @@ def people(user, filters: Filters) -> list[Table]:
 
 def output(user, filters: Filters) -> Table:
     """Output by work type in its unit: planned for every funded site, planned and realised for
-    the completed ones. One query."""
+    the completed ones. One query on the live years, one on the closed years' summary rows."""
+    filters = with_summaries(filters)
     completed = Q(state=State.COMPLETED)
-    rows = (
+    group = ("work_type_id", "work_type__name", "work_type__unit")
+    counts = {
+        "sites": Count("pk"),
+        "planned": Sum("planned_volume"),
+        "done": Count("pk", filter=completed),
+        "planned_done": Sum("planned_volume", filter=completed),
+    }
+    live = list(
         funded(proposals(user, filters))
         .order_by()
-        .values("work_type_id", "work_type__name", "work_type__unit")
-        .annotate(
-            sites=Count("pk"),
-            planned=Sum("planned_volume"),
-            done=Count("pk", filter=completed),
-            planned_done=Sum("planned_volume", filter=completed),
-            realised=Sum("completion_report__realised_volume", filter=completed),
-        )
+        .values(*group)
+        .annotate(**counts, realised=Sum("completion_report__realised_volume", filter=completed))
         .order_by("work_type__name")
     )
+    closed = list(
+        funded(summed(user, filters))
+        .order_by()
+        .values(*group)
+        .annotate(**counts, realised=Sum("realised_volume", filter=completed))
+        .order_by("work_type__name")
+    )
+    by_type: dict = {}
+    for row in live + closed:
+        slot = by_type.setdefault(row["work_type_id"], row)
+        if slot is not row:
+            for key in ("sites", "planned", "done", "planned_done", "realised"):
+                slot[key] = _plus(slot[key], row[key])
+    rows = list(by_type.values())
+    if live and closed:  # each is in the database's order of names; both: merge by name
+        rows.sort(key=lambda row: row["work_type__name"])
     table = Table(
         "keluaran",
         "Keluaran per jenis kegiatan",
@@ -737,6 +884,13 @@ def output(user, filters: Filters) -> Table:
             ]
         )
     return table
+
+
+def _plus(a, b):
+    """The sum of two database sums, either of which may be NULL (no rows)."""
+    if a is None:
+        return b
+    return a if b is None else a + b
 
 
 # --- d) Time per stage -----------------------------------------------------------------------
@@ -779,10 +933,48 @@ def quantile(values: list[float], q: float) -> float | None:
 
 
 def _stage_quantiles(user, filters: Filters) -> dict:
-    """{(year, stage index): (count, median, p90)} in days: one query. On PostgreSQL the
-    database computes the percentiles; elsewhere (SQLite demo) Python does, from the
-    per-proposal step times."""
-    inner = _first_steps(user, filters)
+    """{(year, stage index): (count, median, p90)} in days: one query on the live years'
+    step log, one on the closed years' stage summaries (the same percentiles, computed when
+    the summary was built for every area and work type a filter can name)."""
+    filters = with_summaries(filters)
+    result = {}
+    live = _first_steps(user, filters)
+    if not live.query.is_empty():
+        for ((year,), i), figures_ in _quantiles_of(live, ("y",), [("y",)]).items():
+            result[(year, i)] = figures_
+    closed = _closed(filters)
+    if closed:
+        if user.is_city_wide or filters.kecamatan or filters.kelurahan:
+            cell_of = {
+                "kelurahan": filters.kelurahan,
+                "kecamatan": None if filters.kelurahan else filters.kecamatan,
+                "work_type": filters.work_type,
+            }
+            for row in StageSummary.objects.filter(
+                fiscal_year__year__in=closed,
+                **{
+                    (f"{k}__isnull" if v is None else k): (True if v is None else v)
+                    for k, v in cell_of.items()
+                },
+            ).values_list("fiscal_year__year", "stage", "n", "median", "p90"):
+                result[(row[0], row[1])] = tuple(row[2:])
+        else:  # a scope narrower than any filter names: from the rows themselves
+            kept = (
+                summed(user, filters)
+                .annotate(y=F("fiscal_year__year"))
+                .order_by()
+                .values("y", *[f"t_{name}" for name in STEP_NAMES])
+            )
+            for ((year,), i), figures_ in _quantiles_of(kept, ("y",), [("y",)]).items():
+                result[(year, i)] = figures_
+    return result
+
+
+def _quantiles_of(inner, columns: tuple, sets: list[tuple]) -> dict:
+    """{(values of `columns`, stage index): (count, median, p90)} over per-proposal step
+    times (the columns, t_<step>), for each grouping set of `sets` (a column outside the set
+    is None). On PostgreSQL the database computes the percentiles; elsewhere (SQLite demo)
+    Python does."""
     result = {}
     if connection.vendor == "postgresql":
         sql, params = inner.query.sql_with_params()
@@ -794,22 +986,32 @@ def _stage_quantiles(user, filters: Filters) -> dict:
                 f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {days}) AS m{i}, "
                 f"percentile_cont(0.9) WITHIN GROUP (ORDER BY {days}) AS p{i}"
             )
-        query = f'SELECT s."y", {", ".join(parts)} FROM ({sql}) s GROUP BY s."y"'
+        selected = ", ".join(f's."{c}"' for c in columns)
+        if len(sets) == 1:
+            grouping = ", ".join(f's."{c}"' for c in sets[0])
+        else:
+            grouping = "GROUPING SETS ({})".format(
+                ", ".join("(" + ", ".join(f's."{c}"' for c in one) + ")" for one in sets)
+            )
+        query = f"SELECT {selected}, {', '.join(parts)} FROM ({sql}) s GROUP BY {grouping}"
         with connection.cursor() as cursor:
             cursor.execute(query, params)
+            width = len(columns)
             for row in cursor.fetchall():
-                year = row[0]
+                key = tuple(row[:width])
                 for i in range(len(TIME_STAGES)):
-                    n, median, p90 = row[1 + 3 * i : 4 + 3 * i]
+                    n, median, p90 = row[width + 3 * i : width + 3 + 3 * i]
                     if n:
-                        result[(year, i)] = (n, float(median), float(p90))
+                        result[(key, i)] = (n, float(median), float(p90))
         return result
     durations: dict = defaultdict(list)
     for row in inner:
-        for i, (_, start, end) in enumerate(TIME_STAGES):
-            a, b = row[f"t_{start}"], row[f"t_{end}"]
-            if a is not None and b is not None:
-                durations[(row["y"], i)].append((b - a).total_seconds() / 86400)
+        for one in sets:
+            key = tuple(row[c] if c in one else None for c in columns)
+            for i, (_, start, end) in enumerate(TIME_STAGES):
+                a, b = row[f"t_{start}"], row[f"t_{end}"]
+                if a is not None and b is not None:
+                    durations[(key, i)].append((b - a).total_seconds() / 86400)
     for key, values in durations.items():
         result[key] = (len(values), quantile(values, 0.5), quantile(values, 0.9))
     return result
@@ -894,7 +1096,9 @@ def _reach_cells(existing: int, got: dict, all_rts: int, link: str) -> list:
 def equity(user, filters: Filters, per_kelurahan: dict | None = None) -> list[Table]:
     """Reach per year and over the range (kelurahan and RTs with at least one funded site),
     the Gini index of the money across kelurahan, and RTs funded year after year beside RTs
-    of the same kelurahan never funded. Five queries."""
+    of the same kelurahan never funded. Four queries, two more for the closed years' summary
+    rows."""
+    filters = with_summaries(filters)
     kelurahan = list(
         _kelurahan_in_scope(user, filters).values_list(
             "pk", "name", "valid_from_year", "valid_until_year"
@@ -908,16 +1112,32 @@ def equity(user, filters: Filters, per_kelurahan: dict | None = None) -> list[Ta
         .annotate(n=Count("pk"))
         .values_list("kelurahan_id", "n")
     )
-    base = funded(proposals(user, filters))
+    bases = (funded(proposals(user, filters)), funded(summed(user, filters)))
     reach = {
         row["fiscal_year__year"]: row
+        for base in bases
         for row in base.order_by()
         .values("fiscal_year__year")
         .annotate(kel=Count("kelurahan_id", distinct=True), rts=Count("rt_id", distinct=True))
     }
-    overall = base.aggregate(
-        kel=Count("kelurahan_id", distinct=True), rts=Count("rt_id", distinct=True)
-    )
+    # Funded RTs over the range, with the number of years each was funded (the years of the
+    # two sources never overlap, so they add); the reach over the range is read from them.
+    funded_rts: dict = {}
+    for base in bases:
+        for row in (
+            base.order_by()
+            .values("kelurahan_id", "rt_id", "rt__number")
+            .annotate(years=Count("fiscal_year_id", distinct=True))
+        ):
+            key = (row["kelurahan_id"], row["rt_id"])
+            if key in funded_rts:
+                funded_rts[key]["years"] += row["years"]
+            else:
+                funded_rts[key] = row
+    overall = {
+        "kel": len({kel for kel, _ in funded_rts}),
+        "rts": len({rt for _, rt in funded_rts}),
+    }
     all_rts = sum(rts_total.values())
     table = Table(
         "jangkauan",
@@ -957,13 +1177,8 @@ def equity(user, filters: Filters, per_kelurahan: dict | None = None) -> list[Ta
     table.extra["gini_count"] = len(amounts)
 
     # RTs funded in two years or more, beside RTs of the same kelurahan never funded.
-    funded_rts = (
-        base.order_by()
-        .values("kelurahan_id", "rt_id", "rt__number")
-        .annotate(years=Count("fiscal_year__year", distinct=True))
-    )
     by_kelurahan: dict = defaultdict(lambda: {"funded": 0, "repeated": []})
-    for row in funded_rts:
+    for row in funded_rts.values():
         slot = by_kelurahan[row["kelurahan_id"]]
         slot["funded"] += 1
         if row["years"] >= 2:
@@ -1009,19 +1224,27 @@ GINI_NOTE = (
 def slums(user, filters: Filters) -> list[Table]:
     """Hectares designated per year (SK Walikota, from the year each holds), completed sites
     inside them, and hectares handled: an area counts as handled in the first year a site in
-    its kelurahan was completed. Two queries."""
+    its kelurahan was completed. Two queries, one more for the closed years' summary rows."""
+    filters = with_summaries(filters)
     areas = list(
         SlumArea.objects.visible_to(user)
         .filter(kelurahan__in=_kelurahan_in_scope(user, filters).values("pk"))
         .select_related("kelurahan")
     )
-    completed = (
-        _filtered(Proposal.objects.visible_to(user), filters.narrowed(year_from=0), prefix="")
-        .filter(state=State.COMPLETED, kelurahan_id__in={a.kelurahan_id for a in areas})
+    since = filters.narrowed(year_from=0)
+    completed = [
+        row
+        for qs in (
+            _filtered(Proposal.objects.visible_to(user), since, prefix=""),
+            summed(user, since),
+        )
+        for row in qs.filter(
+            state=State.COMPLETED, kelurahan_id__in={a.kelurahan_id for a in areas}
+        )
         .order_by()
         .values("fiscal_year__year", "kelurahan_id")
         .annotate(n=Count("pk"))
-    )
+    ]
     done = defaultdict(int)
     done_years = defaultdict(set)  # kelurahan id: the years with a completed site
     for row in completed:
@@ -1092,30 +1315,51 @@ KELURAHAN_FIGURES = {
 
 
 def kelurahan_figures(user, filters: Filters) -> dict[int, dict]:
-    """{kelurahan id: {figure key: value}} for every kelurahan in scope. Five queries."""
+    """{kelurahan id: {figure key: value}} for every kelurahan in scope. Five queries on the
+    live years, three on the closed years' summary rows."""
+    filters = with_summaries(filters)
     result: dict = defaultdict(lambda: dict.fromkeys(KELURAHAN_FIGURES, 0))
-    for row in (
-        proposals(user, filters)
+    counts = {
+        "lokasi": Count("pk", filter=Q(state__in=COMMITTED_STATES)),
+        "selesai": Count("pk", filter=Q(state=State.COMPLETED)),
+        "dibayar": Sum("paid_amount"),
+    }
+    kept = summed(user, filters).order_by().values("kelurahan_id")
+    hours: dict = defaultdict(Decimal)
+    for row in [
+        *proposals(user, filters)
         .order_by()
         .values("kelurahan_id")
         .annotate(
-            lokasi=Count("pk", filter=Q(state__in=COMMITTED_STATES)),
-            selesai=Count("pk", filter=Q(state=State.COMPLETED)),
+            **counts,
             terikat=Coalesce(Sum(_commitment(), filter=_BINDING), 0, output_field=MONEY),
-            dibayar=Sum("paid_amount"),
-        )
-    ):
+        ),
+        *kept.annotate(
+            **counts,
+            terikat=Coalesce(Sum("committed", filter=Q(binding=True)), 0, output_field=MONEY),
+            swadaya=Sum(sum((F(c) for c in summary.KIND_OF_COLUMN), Value(0))),
+            hours=Sum("person_hours"),
+            wd=Sum("work_days"),
+        ),
+    ]:
         slot = result[row["kelurahan_id"]]
-        for key in ("lokasi", "selesai", "terikat", "dibayar"):
-            slot[key] = int(row[key] or 0)
-    for kel_id, n in (
-        entries(user, filters)
+        for key in ("lokasi", "selesai", "terikat", "dibayar", "swadaya"):
+            slot[key] += int(row.get(key) or 0)
+        if row.get("wd"):
+            hours[row["kelurahan_id"]] += row["hours"]
+    for kel_id, n in [
+        *entries(user, filters)
         .order_by()
         .values("kelurahan_id")
         .annotate(n=Count("pk"))
-        .values_list("kelurahan_id", "n")
-    ):
-        result[kel_id]["musrenbang"] = n
+        .values_list("kelurahan_id", "n"),
+        *summed_entries(user, filters)
+        .order_by()
+        .values("kelurahan_id")
+        .annotate(n=Sum("entries"))
+        .values_list("kelurahan_id", "n"),
+    ]:
+        result[kel_id]["musrenbang"] += n
     for kel_id, total in (
         contributions(user, filters)
         .order_by()
@@ -1123,15 +1367,17 @@ def kelurahan_figures(user, filters: Filters) -> dict[int, dict]:
         .annotate(t=Sum("value"))
         .values_list("proposal__kelurahan_id", "t")
     ):
-        result[kel_id]["swadaya"] = int(total or 0)
-    for kel_id, hours in (
+        result[kel_id]["swadaya"] += int(total or 0)
+    for kel_id, h in (
         work_days(user, filters)
         .order_by()
         .values("proposal__kelurahan_id")
         .annotate(h=Sum(PERSON_HOURS))
         .values_list("proposal__kelurahan_id", "h")
     ):
-        result[kel_id]["hok"] = person_days(hours)
+        hours[kel_id] += Decimal(h or 0)
+    for kel_id, h in hours.items():
+        result[kel_id]["hok"] = person_days(h)
     for area in SlumArea.objects.visible_to(user).filter(
         kelurahan__in=_kelurahan_in_scope(user, filters).values("pk")
     ):

@@ -32,6 +32,9 @@ class Filters:
     work_type: WorkType | None = None
     # Every fiscal year there is, oldest first (for the form and the trend).
     all_years: tuple = field(default=(), compare=False)
+    # The closed years read from their summary rows (dashboards.summary), once known; None:
+    # not asked yet, every year is read live (the record lists).
+    summarized: frozenset | None = field(default=None, compare=False)
 
     @property
     def years(self) -> list[int]:

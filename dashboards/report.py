@@ -43,6 +43,7 @@ def _ranked(user, filters: Filters, per_kelurahan: dict) -> tuple[list, list]:
 
 def annual_report(user, filters: Filters, *, palette=None) -> dict:
     """Everything the report shows for the year of `filters` (a single year)."""
+    filters = figures.with_summaries(filters)
     year = filters.year_to
     board = selectors.dashboard(user, filters)
     if palette:

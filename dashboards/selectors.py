@@ -91,13 +91,20 @@ def map_for(user, filters: Filters, per_kelurahan: dict, figure: str, *, palette
 
 def dashboard(user, filters: Filters, *, map_figure: str = DEFAULT_MAP) -> Dashboard:
     """The dashboard, from the cache while no record changed (dashboards.cache)."""
+    filters = figures.with_summaries(filters)
     key = f"{filters.query()}|{map_figure}"
-    return cache.cached(user, key, lambda: compute_dashboard(user, filters, map_figure=map_figure))
+    return cache.cached(
+        user,
+        key,
+        lambda: compute_dashboard(user, filters, map_figure=map_figure),
+        version=cache.version_for(filters),
+    )
 
 
 def dashboard_html(user, filters: Filters, *, map_figure: str = DEFAULT_MAP) -> str:
     """The dashboard's sections as HTML, from the cache while no record changed: a page of
     ten years holds thousands of linked numbers, and drawing them costs more than reading."""
+    filters = figures.with_summaries(filters)
     key = f"{filters.query()}|{map_figure}|html"
 
     def draw():
@@ -107,10 +114,12 @@ def dashboard_html(user, filters: Filters, *, map_figure: str = DEFAULT_MAP) -> 
             {"board": board, "query": filters.query(), "gini_note": figures.GINI_NOTE},
         )
 
-    return mark_safe(cache.cached(user, key, draw))  # noqa: S308 (rendered by our template)
+    version = cache.version_for(filters)
+    return mark_safe(cache.cached(user, key, draw, version=version))  # noqa: S308 (rendered by our template)
 
 
 def compute_dashboard(user, filters: Filters, *, map_figure: str = DEFAULT_MAP) -> Dashboard:
+    filters = figures.with_summaries(filters)
     per_kelurahan = figures.kelurahan_figures(user, filters)
     funnel = figures.funnel(user, filters)
     money = figures.money(user, filters)

@@ -3,6 +3,9 @@ soon as a record changes or for another scope."""
 
 import datetime
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from dashboards import cache, selectors
 from reporting.models import WorkDay
 from tests.dashboards.helpers import filters_for
@@ -12,17 +15,16 @@ def test_a_second_read_comes_from_the_cache(city, django_assert_max_num_queries)
     user = city.users["bappeda"]
     filters = filters_for(user)
     first = selectors.dashboard(user, filters)
-    with django_assert_max_num_queries(2):  # the data version and the cache row
+    # the closed years read from summary rows, the data version and the cache row
+    with django_assert_max_num_queries(3):
         again = selectors.dashboard(user, filters)
     assert [[c.value for c in r] for t in again.tables for r in t.all_rows()] == [
         [c.value for c in r] for t in first.tables for r in t.all_rows()
     ]
 
 
-def test_a_new_record_computes_the_figures_afresh(city):
-    user = city.users["bappeda"]
-    filters = filters_for(user)
-    before = selectors.dashboard(user, filters).table("peserta").total[4].value
+def _four_more_on_p6(city):
+    """A work day of four people on p6 (2026, the open year)."""
     WorkDay.objects.create(
         proposal=city.p[6],
         date=datetime.date(2026, 2, 26),
@@ -31,6 +33,13 @@ def test_a_new_record_computes_the_figures_afresh(city):
         activity="Mengecor",
         recorded_by=city.users["rt"],
     )
+
+
+def test_a_new_record_computes_the_figures_afresh(city):
+    user = city.users["bappeda"]
+    filters = filters_for(user)
+    before = selectors.dashboard(user, filters).table("peserta").total[4].value
+    _four_more_on_p6(city)
     after = selectors.dashboard(user, filters).table("peserta").total[4].value
     assert after == before + 4
 
@@ -43,3 +52,25 @@ def test_scopes_do_not_share_an_entry(city):
     b = selectors.dashboard(camat_b, filters_for(camat_b)).table("corong")
     assert {r[1].value for r in a.rows} == {"Kelurahan A1", "Kelurahan A2"}
     assert {r[1].value for r in b.rows} == {"Kelurahan B1"}
+
+
+def test_a_change_in_the_open_year_keeps_the_closed_years_cached(
+    city, django_assert_max_num_queries
+):
+    from bangkit.services import audit_record
+    from dashboards import summary
+
+    summary.build_year(city.years[2025])
+    user = city.users["bappeda"]
+    closed = filters_for(user, tahun=2025)
+    both = filters_for(user)
+    selectors.dashboard(user, closed)
+    before = selectors.dashboard(user, both).table("peserta").total[4].value
+    _four_more_on_p6(city)
+    audit_record(actor=user, action="work_day_record", obj=city.p[6])
+    with django_assert_max_num_queries(3):  # still cached: the summarized years, version, row
+        selectors.dashboard(user, closed)
+    with CaptureQueriesContext(connection) as counted:
+        again = selectors.dashboard(user, both)  # the open year changed: computed afresh
+    assert len(counted.captured_queries) > 10
+    assert again.table("peserta").total[4].value == before + 4
