@@ -267,7 +267,9 @@ def main() -> int:
     sh(py, str(HERE / "prepare.py"), str(plan), env=env)
     # Tasks the seeding left due (the red flags' refresh: half a minute of CPU) run now, not
     # inside the measured minutes.
-    sh(py, "manage.py", "db_worker", "--batch", "--no-startup-delay", env=env, quiet=True)
+    with open(work / "tasks-before.log", "w") as log:
+        batch = [py, "manage.py", "db_worker", "--batch", "--no-startup-delay"]
+        subprocess.run(batch, env=env, cwd=ROOT, stdout=log, stderr=log, check=True)
 
     bind = f"127.0.0.1:{args.port}"
     gunicorn = [str(Path(py).parent / "gunicorn"), "bangkit.wsgi", "-b", bind]
