@@ -2,17 +2,22 @@
 
     .venv/bin/python bench/locust/run.py            # 230 users, 20/s, 2 minutes
     .venv/bin/python bench/locust/run.py --time 30s --keep   # shorter; keep the run's database
+    .venv/bin/python bench/locust/run.py --port 8103 --serve 600   # serve it, measure by hand
 
-1. The base database `bk_seed_load` is made once from the ten-year `bk_seed` (a template copy:
+1. The base database `--base-db` is made once from the ten-year `bk_seed` (a template copy:
    bk_seed itself is never written), migrated, with `seed_demo` adding the demo year's proposals
    (the records the staff act on) and their files in `<workdir>/media-base`.
-2. Every run works on a fresh copy of it, `bk_seed_load_run` (uploads and decisions write
-   there), with a copy of the media, migrated; `prepare.py` writes the plan.
-3. gunicorn serves it with 2 workers (the repository's gunicorn.conf.py when there is one, else
-   gthread with 4 threads), DEBUG=False, collected static files, RATELIMIT_PROXY_COUNT=1;
-   `manage.py db_worker` runs the background tasks beside it.
-4. locust runs headless (`--csv`), bounded by `--time`; then both servers are stopped and the
-   figures printed: requests, failures, p50/p95/p99 overall and the slowest endpoints by p95.
+2. Every run works on a fresh copy of it, `--run-db` (uploads and decisions write there), with
+   a copy of the media, migrated; `prepare.py` writes the plan; the tasks the seeding left due
+   run to completion before the clock starts.
+3. gunicorn serves it with the repository's gunicorn.conf.py (2 workers per core, 8 threads;
+   `--workers`/`--threads` override), DEBUG=False, collected static files,
+   RATELIMIT_PROXY_COUNT=1, keep-alive past the visitors' longest pause, Redis as the cache
+   (keys under the run database's name, removed at the start); `manage.py db_worker` runs the
+   background tasks beside it.
+4. locust runs headless (`--csv`), bounded by `--time`, the staff starting over the first
+   `--staff-ramp` seconds; then both servers are stopped and the figures printed: requests,
+   failures, p50/p95/p99 overall, the slowest endpoints by p95, and the server's CPU.
 Exit 1 when there were failures or p95 is over `--target-ms`.
 """
 
@@ -96,12 +101,15 @@ def stop(process: subprocess.Popen) -> None:
             process.kill()
 
 
-def flush_redis(url: str) -> None:
-    """The run's Redis database starts empty (no kept page or count of an earlier run)."""
+def clear_cache_keys(url: str, prefix: str) -> None:
+    """The run's cache starts empty (no kept page or count of an earlier run): its keys, and
+    only its keys (CACHE_KEY_PREFIX), are removed; the Redis database may be shared."""
     import redis
 
     try:
-        redis.Redis.from_url(url).flushdb()
+        client = redis.Redis.from_url(url)
+        for key in client.scan_iter(match=f"{prefix}:*", count=1000):
+            client.delete(key)
     except redis.RedisError as exc:
         sys.exit(f"Redis at {url} cannot be used ({exc}); --cache-url db uses the database")
 
@@ -193,7 +201,7 @@ def main() -> int:
         "--cache-url",
         default="redis://127.0.0.1:6379/{port_digit}",
         help="the shared cache, as in production: Redis, database number = the port's last "
-        "digit (emptied at the start); 'db' for the database cache table",
+        "digit, keys prefixed with the run database's name; 'db' for the database cache table",
     )
     parser.add_argument(
         "--staff-ramp",
@@ -240,8 +248,8 @@ def main() -> int:
     cache = {}
     if args.cache_url != "db":
         cache_url = args.cache_url.format(port_digit=args.port % 10)
-        flush_redis(cache_url)
-        cache["CACHE_URL"] = cache_url
+        clear_cache_keys(cache_url, args.run_db)
+        cache.update(CACHE_URL=cache_url, CACHE_KEY_PREFIX=args.run_db)
     env = django_env(
         args.run_db,
         media,
