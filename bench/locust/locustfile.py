@@ -25,9 +25,9 @@ import json
 import os
 import random
 import re
+import time
 from pathlib import Path
 
-import gevent
 from locust import HttpUser, between, task
 from PIL import Image, ImageDraw
 
@@ -116,7 +116,8 @@ class Staff(HttpUser):
     def on_start(self):
         self.me = next(STAFF)
         self.client.headers["X-Forwarded-For"] = next(ADDRESSES)
-        gevent.sleep(random.uniform(0, STAFF_RAMP))  # the other users go on meanwhile
+        # locust patches time.sleep (gevent): the other users go on meanwhile.
+        time.sleep(random.uniform(0, STAFF_RAMP))
         self.client.get("/accounts/login/", name="/accounts/login/")
         response = self.client.post(
             "/accounts/login/",
