@@ -38,10 +38,14 @@ limit_request_fields = 100
 limit_request_field_size = 8190
 # Only the proxy on this machine may set X-Forwarded-For / -Proto.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
-# Django writes one JSON access line per request (bangkit/logs.py, without query strings);
-# gunicorn's own access log would repeat it with the query string (a NIK in a lookup).
-accesslog = None
-errorlog = "-"
+# gunicorn's own lines are JSON like the app's, with the request id and no personal data
+# (bangkit/gunicorn_logs.py: paths without query strings, NIKs and phone numbers replaced).
+logger_class = "bangkit.gunicorn_logs.GunicornLogger"
+# Django writes one JSON access line per request (bangkit/logs.py); gunicorn's own access line
+# (the same fields, timed from gunicorn's side) only when GUNICORN_ACCESS_LOG is set: "-" or a
+# file.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+errorlog = os.environ.get("GUNICORN_ERROR_LOG") or "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 proc_name = "bangkit"
 # gunicorn's control socket (gunicornc) defaults to one path per user: two instances on one

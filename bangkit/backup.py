@@ -309,7 +309,8 @@ def create_backup(directory, *, using: str = DEFAULT_DB_ALIAS, storage=None) -> 
             "tables": tables,
             "migrations": applied_migrations(using),
         },
-        "storage": type(storage).__name__,
+        # The backend's class (FileSystemStorage, S3Storage), not the lazy default's wrapper.
+        "storage": type(getattr(storage, "_wrapped", storage)).__name__,
         "media": media,
     }
     sums = [f"{dump_sha}  {dump.name}"] + [f"{m['sha256']}  {MEDIA}/{m['name']}" for m in media]

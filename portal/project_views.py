@@ -100,7 +100,7 @@ def boundaries_geojson(request):
 def sites_geojson(request):
     """The sites of the list's filter that have coordinates, as points."""
     form, _filters, rows, _query = _filtered(request)
-    response = _json(projects.dumps(projects.sites_geojson(projects.mapped(rows))))
+    response = _json(projects.dumps(projects.sites_geojson(projects.mapped_points(rows))))
     response.public_cache = not form.problems()
     return response
 

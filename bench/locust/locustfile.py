@@ -8,7 +8,8 @@ writes the plan (`prepare.py`) and starts gunicorn; by hand:
 
 Visitors read the home page, the list of sites with filters, a site's page, the map's data and
 follow a proposal by its code; they pause 5–15 s between pages, as someone reading does. Staff
-sign in once (the demo password), then read their lists and review pages, and act: the lurah
+sign in once (the demo password; their starts spread over the first LOAD_STAFF_RAMP seconds,
+60 by default), then read their lists and review pages, and act: the lurah
 return submitted proposals for revision and their Ketua RT submit them again, other Ketua RT
 upload photos (a document photo to a draft, a progress photo to a site in progress), 3–10 s
 apart. Each simulated person has its own address in X-Forwarded-For (127.x.y.z; the server runs
@@ -24,6 +25,7 @@ import json
 import os
 import random
 import re
+import time
 from pathlib import Path
 
 from locust import HttpUser, between, task
@@ -34,6 +36,9 @@ PASSWORD = os.environ.get("DEMO_PASSWORD", "bangkit-demo")
 PUBLIC = PLAN["public"]
 STAFF = itertools.cycle(PLAN["staff"])
 ADDRESSES = (f"127.{n // 65536 % 256}.{n // 256 % 256}.{n % 256 or 1}" for n in itertools.count(2))
+# Staff do not all sign in the same second: they start over the first STAFF_RAMP seconds, as an
+# office's morning does (each sign-in is a deliberately slow PBKDF2 hash, ~0.5 s of CPU).
+STAFF_RAMP = float(os.environ.get("LOAD_STAFF_RAMP", "60"))
 PROPOSAL_LINK = re.compile(r'href="/usulan/(BB-[0-9A-Z-]+)/"')
 EXPECTED_STATE = re.compile(r'name="action" value="(\w+)"|name="expected_state" value="(\w+)"')
 
@@ -111,6 +116,8 @@ class Staff(HttpUser):
     def on_start(self):
         self.me = next(STAFF)
         self.client.headers["X-Forwarded-For"] = next(ADDRESSES)
+        # locust patches time.sleep (gevent): the other users go on meanwhile.
+        time.sleep(random.uniform(0, STAFF_RAMP))
         self.client.get("/accounts/login/", name="/accounts/login/")
         response = self.client.post(
             "/accounts/login/",

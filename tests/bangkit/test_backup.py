@@ -20,6 +20,7 @@ from django.db import connection
 from bangkit import backup
 from proposals.models import Attachment
 from tests import factories
+from tests.ops.conftest import s3_endpoint, s3_env  # noqa: F401 (the fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,9 +33,9 @@ def files_under(root: Path) -> set[str]:
     return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
 
 
-def manage(*args, database: str, media: Path) -> subprocess.CompletedProcess:
-    """A manage.py command in its own process, on another database and media folder, as an
-    operator runs it on the server restored to."""
+def manage(*args, database: str, media: Path, **extra_env) -> subprocess.CompletedProcess:
+    """A manage.py command in its own process, on another database and media folder (or the
+    S3 bucket `extra_env` names), as an operator runs it on the server restored to."""
     params = connection.settings_dict
     url = f"postgres://{params['USER']}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}"
     environment = dict(os.environ)
@@ -43,6 +44,7 @@ def manage(*args, database: str, media: Path) -> subprocess.CompletedProcess:
         MEDIA_ROOT=str(media),
         DJANGO_SETTINGS_MODULE="bangkit.test_settings",
         PGPASSWORD=str(params.get("PASSWORD") or ""),
+        **extra_env,
     )
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -137,6 +139,78 @@ def test_a_backup_of_a_world_with_files_restores_every_record_and_every_byte(
     )
     assert forced.returncode == 0, forced.stderr
     assert fingerprints_of(other_database) == here
+
+
+def bucket_contents(s3, bucket: str) -> dict[str, bytes]:
+    """{key: bytes} of every object in the bucket."""
+    found = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for item in page.get("Contents", []):
+            found[item["Key"]] = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
+    return found
+
+
+@needs_postgresql
+def test_media_on_s3_is_backed_up_and_restored_byte_for_byte_into_an_empty_bucket(
+    other_database,
+    tmp_path,
+    settings,
+    s3_endpoint,  # noqa: F811 (the imported fixture)
+):
+    """The default storage on S3 (django-storages against moto's S3 server, as in
+    production against MinIO or AWS): the backup reads every object through the storage API,
+    the restore, in its own process, writes them into another, empty bucket."""
+    endpoint, bucket, s3 = s3_endpoint
+    source = s3_env(endpoint, bucket)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": bucket,
+                "endpoint_url": endpoint,
+                "region_name": "us-east-1",
+                "access_key": "testing",
+                "secret_key": "testing",
+                "addressing_style": "path",
+                "file_overwrite": False,
+            },
+        },
+    }
+    proposal = factories.ProposalFactory(state="in_progress")
+    default_storage.save("lain/catatan operator.txt", ContentFile(b"tanpa baris"))
+    assert type(default_storage._wrapped).__name__ == "S3Storage"
+    original = bucket_contents(s3, bucket)
+    assert len(original) >= 6
+    assert not list(Path(settings.MEDIA_ROOT).rglob("*.*")), "media went to disk, not S3"
+    named = set(Attachment.objects.filter(proposal=proposal).values_list("file", flat=True))
+    assert named and named <= set(original)
+
+    folder = tmp_path / "cadangan"
+    call_command("backup", str(folder), stdout=io.StringIO())
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["storage"] == "S3Storage"
+    assert {m["name"] for m in manifest["media"]} == set(original)
+
+    s3.create_bucket(Bucket="bangkit-media-restored")
+    target = {**source, "AWS_STORAGE_BUCKET_NAME": "bangkit-media-restored"}
+    done = manage(
+        "restore", str(folder), database=other_database, media=tmp_path / "unused", **target
+    )
+    assert done.returncode == 0, done.stderr
+    assert "semua checksum cocok" in done.stdout
+    # Every object, byte for byte, under the same key; nothing went to a local folder.
+    assert bucket_contents(s3, "bangkit-media-restored") == original
+    assert not (tmp_path / "unused").exists()
+    with connection.cursor() as cursor:
+        here = backup.table_fingerprints(cursor, "postgresql")
+    assert fingerprints_of(other_database) == here
+
+    # The restored bucket is not empty any more: a second restore is refused.
+    again = manage(
+        "restore", str(folder), database=other_database, media=tmp_path / "unused", **target
+    )
+    assert again.returncode != 0 and "Tujuan tidak kosong" in again.stderr
 
 
 @needs_postgresql

@@ -85,9 +85,10 @@ def start_servers(tmp_path):
             "GUNICORN_THREADS": "4",
             "LOG_LEVEL": "WARNING",
             "PYTHONDONTWRITEBYTECODE": "1",
-            **{key: str(value) for key, value in extra_env.items()},
         }
+        # Multi-process metrics only when a test asks for them (its own directory).
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        env.update({key: str(value) for key, value in extra_env.items()})
         servers = []
         for _ in range(count):
             port = free_port()
