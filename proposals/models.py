@@ -39,9 +39,7 @@ longitude_validators = [MinValueValidator(JAMBI_LON[0]), MaxValueValidator(JAMBI
 
 
 class MusrenbangEntryQuerySet(ScopedQuerySet):
-    scope_rt = "rt"
-    scope_kelurahan = "kelurahan"
-    scope_kecamatan = "kelurahan__kecamatan"
+    scope_via = ""
 
     def with_support_count(self):
         # A correlated subquery, not a join grouped over every entry: a page's LIMIT then
@@ -153,9 +151,7 @@ class MusrenbangEntry(models.Model):
 
 
 class ProposalQuerySet(ScopedQuerySet):
-    scope_rt = "rt"
-    scope_kelurahan = "kelurahan"
-    scope_kecamatan = "kelurahan__kecamatan"
+    scope_via = ""
 
     def with_rab_total(self):
         # A correlated subquery (see MusrenbangEntryQuerySet.with_support_count).
@@ -683,9 +679,7 @@ def usulan_photo_path(instance, filename):
 
 
 class ResidentUsulanQuerySet(ScopedQuerySet):
-    scope_rt = "rt"
-    scope_kelurahan = "kelurahan"
-    scope_kecamatan = "kelurahan__kecamatan"
+    scope_via = ""
 
 
 class ResidentUsulan(models.Model):
