@@ -13,7 +13,14 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, trans
 
 from bangkit.history import history_records
 from bangkit.images import MetadataSource
-from bangkit.models import RT, FiscalYear, ImmutableQuerySet, Kelurahan, RequiredDocument, WorkType
+from bangkit.models import (
+    RT,
+    FiscalYear,
+    ImmutableRecord,
+    Kelurahan,
+    RequiredDocument,
+    WorkType,
+)
 from bangkit.queries import count_of, sum_of, without_boundaries
 from bangkit.scoping import ScopedQuerySet
 from bangkit.templatetags.rupiah import angka
@@ -608,7 +615,7 @@ class Attachment(models.Model):
         return bool(self.is_image and self.display and self.thumbnail)
 
 
-class TransitionLog(models.Model):
+class TransitionLog(ImmutableRecord):
     """Immutable: who moved the proposal, when, from where to where, and why."""
 
     proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="transitions")
@@ -620,7 +627,7 @@ class TransitionLog(models.Model):
     note = models.TextField(blank=True)
     checklist = models.JSONField(default=dict, blank=True)
 
-    objects = ImmutableQuerySet.as_manager()
+    record_name = "Riwayat tahap"
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -637,14 +644,6 @@ class TransitionLog(models.Model):
 
     def __str__(self):
         return f"{self.proposal.code}: {self.from_state} → {self.to_state}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValidationError("Riwayat tahap tidak dapat diubah.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError("Riwayat tahap tidak dapat dihapus.")
 
 
 class CitizenSupport(models.Model):
