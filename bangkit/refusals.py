@@ -22,11 +22,13 @@ def say_refused(request, exc: ActionRefused, *, bullet: str = "• ") -> None:
 
 
 def perform(request, service, /, *, success="", bullet: str = "• ", **kwargs) -> bool:
-    """``service(**kwargs)`` for a view that answers with its own page: True when it is done.
+    """``service(actor=request.user, **kwargs)`` for a view that answers with its own page:
+    True when it is done. The signed-in user is the actor unless ``actor`` is given.
 
     A refusal is said on the page (``say_refused``) and the answer is False; otherwise the
     ``success`` message is said: a text, or a function of what the service returned.
     """
+    kwargs.setdefault("actor", request.user)
     try:
         result = service(**kwargs)
     except ActionRefused as exc:

@@ -271,7 +271,6 @@ def order_edit(request, pk):
             request,
             services.order_update,
             order=order,
-            actor=request.user,
             supplier=form.cleaned_data["supplier"],
             lines=_line_inputs(formset),
             supplier_reason=form.cleaned_data["supplier_reason"],
@@ -340,7 +339,6 @@ def order_issue(request, pk):
         request,
         services.order_issue,
         order=order,
-        actor=request.user,
         success=lambda order: f"Surat pesanan {order.number} diterbitkan.",
     )
     return redirect("procurement:order", pk=order.pk)
@@ -383,7 +381,6 @@ def order_cancel(request, pk):
         request,
         services.order_cancel,
         order=order,
-        actor=request.user,
         reason=reason,
         success="Pesanan dibatalkan.",
     )
@@ -398,7 +395,6 @@ def order_confirm(request, pk):
         request,
         services.order_confirm_by_supplier,
         order=order,
-        actor=request.user,
         success="Pesanan dikonfirmasi.",
     )
     return redirect("procurement:order", pk=order.pk)
@@ -432,7 +428,6 @@ def delivery_create(request, pk):
             request,
             services.delivery_record,
             order=order,
-            actor=request.user,
             delivered_on=form.cleaned_data["delivered_on"],
             received_by_name=form.cleaned_data["received_by_name"],
             quantities=form.quantities(),
@@ -462,7 +457,6 @@ def delivery_confirm(request, pk):
         request,
         services.delivery_confirm_by_supplier,
         delivery=delivery,
-        actor=request.user,
         success="Penerimaan dikonfirmasi toko.",
     )
     return redirect("procurement:order", pk=delivery.order_id)
@@ -485,7 +479,6 @@ def payment_create(request, pk):
             request,
             services.payment_record,
             order=order,
-            actor=request.user,
             **form.cleaned_data,
             success="Pembayaran dicatat.",
         )
@@ -530,7 +523,6 @@ def handover(request, pk):
                 request,
                 services.handover_record,
                 proposal=proposal,
-                actor=request.user,
                 handover_date=data["handover_date"],
                 place=data["place"],
                 first_party_name=data["first_party_name"],
@@ -575,7 +567,6 @@ def handover_confirm(request, pk):
         request,
         services.handover_confirm_by_rt,
         handover=handover_row,
-        actor=request.user,
         success="BAST dikonfirmasi. Material resmi diterima RT.",
     )
     return redirect("procurement:handover", pk=handover_row.proposal_id)

@@ -100,7 +100,6 @@ def usulan_decide(request, code):
             request,
             resident_usulan.usulan_accept,
             usulan=usulan,
-            actor=request.user,
             work_type=work_type,
             success=f"Usulan {usulan.code} diterima ke daftar Musrenbang {usulan.rt.label}.",
         )
@@ -120,7 +119,6 @@ def usulan_decide(request, code):
             request,
             resident_usulan.usulan_merge,
             usulan=usulan,
-            actor=request.user,
             entry=entry,
             success=f"Usulan {usulan.code} digabung dengan {entry.source_id}.",
         )
@@ -135,7 +133,6 @@ def usulan_decide(request, code):
             request,
             resident_usulan.usulan_reject,
             usulan=usulan,
-            actor=request.user,
             reason=form.cleaned_data["reason"],
             note=form.cleaned_data["note"],
             success=f"Usulan {usulan.code} ditolak.",
@@ -204,7 +201,6 @@ def rt_list_move(request, pk):
         request,
         rt_list.rt_list_move,
         entry=entry,
-        actor=request.user,
         direction=request.POST.get("direction", ""),
     )
     return redirect(f"{reverse('proposals:rt_list')}?tahun={entry.year}#entry-{entry.pk}")

@@ -322,7 +322,6 @@ def attachment_delete(request, code, pk):
         request,
         services.attachment_remove,
         attachment=attachment,
-        actor=request.user,
         success=f"Lampiran '{attachment.original_name}' dihapus.",
     )
     return redirect(_documents_url(code, attachment.kind))

@@ -143,7 +143,6 @@ def work_day_add(request, pk):
             request,
             services.work_day_add,
             proposal=proposal,
-            actor=request.user,
             **form.service_fields(),
             success=lambda day: (
                 f"Hari kerja {_day_text(day)} dicatat: {day.participants} orang, "
@@ -187,7 +186,6 @@ def work_day_edit(request, pk):
             request,
             services.work_day_update,
             work_day=day,
-            actor=request.user,
             **form.service_fields(),
             success=lambda day: f"Hari kerja {_day_text(day)} diperbarui.",
         )
@@ -208,7 +206,6 @@ def work_day_remove(request, pk):
         request,
         services.work_day_remove,
         work_day=day,
-        actor=request.user,
         success=f"Hari kerja {_day_text(day)} dihapus.",
     )
     return redirect(_site_url(day.proposal))
@@ -241,7 +238,6 @@ def contribution_add(request, pk):
             request,
             services.contribution_add,
             proposal=proposal,
-            actor=request.user,
             kind=data["kind"],
             description=data["description"],
             quantity=data.get("quantity"),
@@ -265,7 +261,6 @@ def contribution_remove(request, pk):
         request,
         services.contribution_remove,
         contribution=item,
-        actor=request.user,
         success=f"Swadaya '{item.description}' dihapus.",
     )
     return redirect(_site_url(item.proposal))
@@ -394,7 +389,6 @@ def photo_withdraw(request, pk):
         request,
         services.photo_withdraw,
         photo=photo,
-        actor=request.user,
         success=f"Foto {photo.stage}% ditarik dari laporan.",
     )
     return redirect(_site_url(photo.proposal))
@@ -449,7 +443,6 @@ def report_edit(request, pk):
             request,
             services.report_save,
             proposal=proposal,
-            actor=request.user,
             realised_volume=form.cleaned_data["realised_volume"],
             problems=form.cleaned_data["problems"],
             usage=form.usage(),
@@ -571,7 +564,6 @@ def countersign(request, pk):
         request,
         services.report_countersign,
         proposal=proposal,
-        actor=request.user,
         note=form.cleaned_data["note"],
         success="Laporan ditandatangani (mengetahui Camat).",
     )

@@ -1,6 +1,7 @@
 """One answer for every view: out of scope is a 404, an uncaught refusal a page with its message."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.test import RequestFactory
@@ -67,6 +68,7 @@ def test_say_refused_puts_the_reason_then_each_problem():
 
 def _request():
     request = RequestFactory().post("/")
+    request.user = AnonymousUser()
     request.session = {}
     request._messages = FallbackStorage(request)
     return request
@@ -75,7 +77,9 @@ def _request():
 def test_perform_says_the_success_made_from_the_result():
     request = _request()
 
-    done = perform(request, lambda *, n: n + 1, n=41, success=lambda n: f"Nomor {n} dicatat.")
+    done = perform(
+        request, lambda *, n, actor: n + 1, n=41, success=lambda n: f"Nomor {n} dicatat."
+    )
 
     assert done is True
     assert [m.message for m in get_messages(request)] == ["Nomor 42 dicatat."]
@@ -84,7 +88,7 @@ def test_perform_says_the_success_made_from_the_result():
 def test_perform_says_the_refusal_and_answers_false():
     request = _request()
 
-    def service(*, proposal):
+    def service(*, proposal, actor):
         raise ActionRefused(f"{proposal} tidak dapat diajukan.", problems=["RAB kosong"])
 
     done = perform(request, service, proposal="BB-1", success="Tidak pernah terlihat.")
@@ -99,5 +103,15 @@ def test_perform_says_the_refusal_and_answers_false():
 def test_perform_without_a_success_text_says_nothing():
     request = _request()
 
-    assert perform(request, lambda: None) is True
+    assert perform(request, lambda *, actor: None) is True
     assert list(get_messages(request)) == []
+
+
+def test_perform_acts_as_the_signed_in_user_unless_told_otherwise():
+    request = _request()
+    seen = []
+
+    perform(request, lambda *, actor: seen.append(actor))
+    perform(request, lambda *, actor: seen.append(actor), actor="bappeda")
+
+    assert seen == [request.user, "bappeda"]

@@ -156,7 +156,6 @@ def decree_edit(request, public_id):
         if form.is_valid() and perform(
             request,
             decrees.decree_update_draft,
-            actor=request.user,
             decree=decree,
             proposals=list(form.cleaned_data["proposals"]),
             **form.service_fields(),
@@ -281,7 +280,6 @@ def decree_delete(request, public_id):
     if not perform(
         request,
         decrees.decree_delete_draft,
-        actor=request.user,
         decree=decree,
         success="Draf SK dihapus.",
         bullet="",
@@ -304,7 +302,6 @@ def site_amend(request, public_id, proposal_id):
         if form.is_valid() and perform(
             request,
             amendments.site_amend,
-            actor=request.user,
             proposal=proposal,
             **form.cleaned_data,
             success=f"Perubahan {proposal.code} dicatat dan diumumkan.",
