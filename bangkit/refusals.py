@@ -3,7 +3,8 @@
 Services raise ``ActionRefused`` (an Indonesian message, maybe with problems) and
 ``NotInScope`` (the object is outside the user's area). A view that wants the refusal above
 its own page runs the service through ``perform`` (or catches the refusal and calls
-``say_refused``); ``RefusalMiddleware`` answers the rest:
+``say_refused``; an invalid form is said the same way by ``say_form_errors``);
+``RefusalMiddleware`` answers the rest:
 out of scope is a 404, never a 403, and an uncaught refusal is its message on a page.
 """
 
@@ -19,6 +20,20 @@ def say_refused(request, exc: ActionRefused, *, bullet: str = "• ") -> None:
     messages.error(request, exc.message)
     for problem in exc.problems:
         messages.error(request, f"{bullet}{problem}")
+
+
+def form_errors(form) -> list[str]:
+    """Every error of a bound, invalid form, field after field, as plain texts."""
+    return [error for errors in form.errors.values() for error in errors]
+
+
+def say_form_errors(request, form, *, prefix: str = "", labelled: bool = False) -> None:
+    """An invalid form's errors as error messages above the page, each after ``prefix``, or
+    after its field's label (``labelled``) for a form whose fields are out of sight."""
+    for name, errors in form.errors.items():
+        label = f"{form.fields[name].label}: " if labelled and name in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{prefix}{label}{error}")
 
 
 def perform(request, service, /, *, success="", bullet: str = "• ", **kwargs) -> bool:

@@ -21,7 +21,7 @@ from bangkit.images import CLIENT_SEND_ORIGINAL_UP_TO, NO_CLIENT, stored_image_r
 from bangkit.models import Role, WorkType
 from bangkit.params import query_choice, query_int, query_page, query_present, query_text
 from bangkit.qr import public_address, qr_svg
-from bangkit.refusals import perform, say_refused
+from bangkit.refusals import form_errors, perform, say_form_errors, say_refused
 from proposals import rules, selectors, services
 from proposals.forms import (
     AttachmentForm,
@@ -144,9 +144,7 @@ def proposal_create(request, pk):
     )
     back = reverse("proposals:musrenbang")
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, f"{entry.title}: {error}")
+        say_form_errors(request, form, prefix=f"{entry.title}: ")
         return redirect(back)
     try:
         proposal = services.proposal_create_from_entry(
@@ -267,7 +265,7 @@ def attachment_json(attachment, *, status=201):
 
 
 def attachment_json_refusal(form=None, error: str = ""):
-    errors = [e for field in form.errors.values() for e in field] if form is not None else []
+    errors = form_errors(form) if form is not None else []
     return JsonResponse({"ok": False, "error": error or " ".join(errors)}, status=400)
 
 
@@ -280,9 +278,7 @@ def attachment_upload(request, code):
     if not form.is_valid():
         if wants_json(request):
             return attachment_json_refusal(form)
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        say_form_errors(request, form)
         messages.error(request, "Tidak ada berkas yang disimpan.")
         return redirect(back)
     kind = form.cleaned_data["kind"]

@@ -16,7 +16,7 @@ from bangkit.errors import ActionRefused, NotInScope
 from bangkit.images import CLIENT_SEND_ORIGINAL_UP_TO, stored_image_response
 from bangkit.models import Role
 from bangkit.params import query_choice, query_page, query_present, query_year
-from bangkit.refusals import perform, say_refused
+from bangkit.refusals import form_errors, perform, say_form_errors, say_refused
 from bangkit.templatetags.rupiah import angka
 from bangkit.years import year_numbers
 from proposals.models import State
@@ -318,9 +318,7 @@ def photo_upload(request, pk):
     )
     if request.method == "POST":
         if not form.is_valid():
-            for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, error)
+            say_form_errors(request, form)
         else:
             saved = 0
             for upload in form.cleaned_data["photos"]:
@@ -356,8 +354,7 @@ def photo_upload(request, pk):
 def _photo_upload_one(request, proposal):
     form = SinglePhotoForm(request.POST, request.FILES)
     if not form.is_valid():
-        errors = [e for field in form.errors.values() for e in field]
-        return JsonResponse({"ok": False, "error": " ".join(errors)}, status=400)
+        return JsonResponse({"ok": False, "error": " ".join(form_errors(form))}, status=400)
     data = form.cleaned_data
     try:
         result = services.photo_add(
@@ -557,8 +554,7 @@ def countersign(request, pk):
     form = CountersignForm(request.POST)
     if not form.is_valid():
         # An invalid note is not dropped to sign anyway: nothing is signed, the camat is told.
-        for error in form.errors.get("note", []):
-            messages.error(request, f"Catatan: {error}")
+        say_form_errors(request, form, prefix="Catatan: ")
         return redirect(reverse("reporting:review", args=[proposal.pk]))
     perform(
         request,

@@ -1,6 +1,7 @@
 """One answer for every view: out of scope is a 404, an uncaught refusal a page with its message."""
 
 import pytest
+from django import forms
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.fallback import FallbackStorage
@@ -9,7 +10,7 @@ from django.urls import include, path
 
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.models import Role
-from bangkit.refusals import perform, say_refused
+from bangkit.refusals import form_errors, perform, say_form_errors, say_refused
 from tests.factories import make_user
 
 
@@ -115,3 +116,22 @@ def test_perform_acts_as_the_signed_in_user_unless_told_otherwise():
     perform(request, lambda *, actor: seen.append(actor), actor="bappeda")
 
     assert seen == [request.user, "bappeda"]
+
+
+class _NoteForm(forms.Form):
+    note = forms.CharField(label="Catatan", max_length=3)
+    year = forms.IntegerField(label="Tahun")
+
+
+def test_say_form_errors_says_each_error_after_the_prefix_or_the_label():
+    request = _request()
+    form = _NoteForm({"note": "terlalu panjang", "year": "x"})
+    assert not form.is_valid()
+
+    say_form_errors(request, form, prefix="BB-1: ")
+    say_form_errors(request, form, labelled=True)
+
+    said = [m.message for m in get_messages(request)]
+    assert said[:2] == [f"BB-1: {e}" for e in form_errors(form)]
+    assert said[2].startswith("Catatan: ") and said[3].startswith("Tahun: ")
+    assert len(form_errors(form)) == 2

@@ -15,7 +15,7 @@ from bangkit.indonesian import long_date
 from bangkit.models import FiscalYear, Kecamatan
 from bangkit.money import rupiah
 from bangkit.params import query_int, query_ints, query_year
-from bangkit.refusals import perform, say_refused
+from bangkit.refusals import perform, say_form_errors, say_refused
 from proposals.models import Proposal
 from verification.decrees import amendments, rules, selectors
 from verification.decrees import services as decrees
@@ -259,8 +259,7 @@ def decree_amend(request, public_id):
     decree = selectors.decree_for(request.user, public_id)
     form = DecreeAmendForm(request.POST)
     if not form.is_valid():
-        for error in form.errors.get("reason", []):
-            messages.error(request, error)
+        say_form_errors(request, form)
         return redirect("verification:decree_detail", public_id=public_id)
     try:
         draft = amendments.decree_amend(
