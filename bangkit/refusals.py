@@ -9,8 +9,10 @@ out of scope is a 404, never a 403, and an uncaught refusal is its message on a 
 """
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from bangkit.errors import ActionRefused, NotInScope
 
@@ -53,6 +55,26 @@ def perform(request, service, /, *, success="", bullet: str = "• ", **kwargs) 
     if message:
         messages.success(request, message)
     return True
+
+
+def object_action(service, /, *, find, param: str, success="", then):
+    """A signed-in, POST-only view ``(request, pk)`` for one action on one object, the form of
+    every "remove", "withdraw" and "confirm" button: ``find(user, pk)`` reads the object (out
+    of scope is a 404), ``perform`` runs ``service`` with it as ``param`` and says the
+    refusal or the ``success`` text (or a function of the object, made before the action),
+    and the answer goes back to the URL ``then(object)``.
+    """
+
+    @login_required
+    @require_POST
+    def view(request, pk):
+        obj = find(request.user, pk)
+        said = success(obj) if callable(success) else success
+        perform(request, service, **{param: obj}, success=said)
+        return redirect(then(obj))
+
+    view.__doc__ = f"POST: {service.__name__} on one {param}, then back."
+    return view
 
 
 class RefusalMiddleware:

@@ -15,7 +15,7 @@ from bangkit.errors import ActionRefused
 from bangkit.models import Role
 from bangkit.money import rupiah
 from bangkit.params import query_choice, query_page, query_year
-from bangkit.refusals import perform, say_refused
+from bangkit.refusals import object_action, perform, say_refused
 from bangkit.years import year_numbers
 from procurement import exports, selectors, services
 from procurement import rules as procurement_rules
@@ -387,17 +387,13 @@ def order_cancel(request, pk):
     return redirect("procurement:order", pk=order.pk)
 
 
-@login_required
-@require_POST
-def order_confirm(request, pk):
-    order = _order_or_404(request.user, pk)
-    perform(
-        request,
-        services.order_confirm_by_supplier,
-        order=order,
-        success="Pesanan dikonfirmasi.",
-    )
-    return redirect("procurement:order", pk=order.pk)
+order_confirm = object_action(
+    services.order_confirm_by_supplier,
+    find=_order_or_404,
+    param="order",
+    success="Pesanan dikonfirmasi.",
+    then=lambda order: reverse("procurement:order", args=[order.pk]),
+)
 
 
 @login_required
@@ -449,17 +445,13 @@ def delivery_photo(request, pk):
     return FileResponse(delivery.photo.open("rb"), content_type=delivery.photo_content_type)
 
 
-@login_required
-@require_POST
-def delivery_confirm(request, pk):
-    delivery = Delivery.objects.select_related("order").get_visible_or_404(request.user, pk=pk)
-    perform(
-        request,
-        services.delivery_confirm_by_supplier,
-        delivery=delivery,
-        success="Penerimaan dikonfirmasi toko.",
-    )
-    return redirect("procurement:order", pk=delivery.order_id)
+delivery_confirm = object_action(
+    services.delivery_confirm_by_supplier,
+    find=lambda user, pk: Delivery.objects.select_related("order").get_visible_or_404(user, pk=pk),
+    param="delivery",
+    success="Penerimaan dikonfirmasi toko.",
+    then=lambda delivery: reverse("procurement:order", args=[delivery.order_id]),
+)
 
 
 # --- Payments --------------------------------------------------------------------------------

@@ -310,6 +310,10 @@ def work_day_for(user, pk) -> WorkDay:
     return WorkDay.objects.select_related("proposal").get_visible_or_404(user, pk=pk)
 
 
+def contribution_for(user, pk) -> SwadayaContribution:
+    return SwadayaContribution.objects.select_related("proposal").get_visible_or_404(user, pk=pk)
+
+
 # --- Photo checks ------------------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from bangkit.errors import ActionRefused, NotInScope
 from bangkit.images import CLIENT_SEND_ORIGINAL_UP_TO, stored_image_response
 from bangkit.models import Role
 from bangkit.params import query_choice, query_page, query_present, query_year
-from bangkit.refusals import form_errors, perform, say_form_errors, say_refused
+from bangkit.refusals import form_errors, object_action, perform, say_form_errors, say_refused
 from bangkit.templatetags.rupiah import angka
 from bangkit.years import year_numbers
 from proposals.models import State
@@ -31,7 +31,7 @@ from reporting.forms import (
     SinglePhotoForm,
     WorkDayForm,
 )
-from reporting.models import REQUIRED_STAGES, SwadayaContribution
+from reporting.models import REQUIRED_STAGES
 from reporting.pdf import lpj_pdf
 from reporting.photos import photo_max_bytes
 
@@ -198,17 +198,13 @@ def work_day_edit(request, pk):
     )
 
 
-@login_required
-@require_POST
-def work_day_remove(request, pk):
-    day = selectors.work_day_for(request.user, pk)
-    perform(
-        request,
-        services.work_day_remove,
-        work_day=day,
-        success=f"Hari kerja {_day_text(day)} dihapus.",
-    )
-    return redirect(_site_url(day.proposal))
+work_day_remove = object_action(
+    services.work_day_remove,
+    find=selectors.work_day_for,
+    param="work_day",
+    success=lambda day: f"Hari kerja {_day_text(day)} dihapus.",
+    then=lambda day: _site_url(day.proposal),
+)
 
 
 @login_required
@@ -251,19 +247,13 @@ def contribution_add(request, pk):
     return render(request, "reporting/contribution_form.html", {"proposal": proposal, "form": form})
 
 
-@login_required
-@require_POST
-def contribution_remove(request, pk):
-    item = SwadayaContribution.objects.select_related("proposal").get_visible_or_404(
-        request.user, pk=pk
-    )
-    perform(
-        request,
-        services.contribution_remove,
-        contribution=item,
-        success=f"Swadaya '{item.description}' dihapus.",
-    )
-    return redirect(_site_url(item.proposal))
+contribution_remove = object_action(
+    services.contribution_remove,
+    find=selectors.contribution_for,
+    param="contribution",
+    success=lambda item: f"Swadaya '{item.description}' dihapus.",
+    then=lambda item: _site_url(item.proposal),
+)
 
 
 # --- Photos -----------------------------------------------------------------------------------
@@ -378,17 +368,13 @@ def _photo_upload_one(request, proposal):
     return _photo_json(result, status=201 if result.created else 200)
 
 
-@login_required
-@require_POST
-def photo_withdraw(request, pk):
-    photo = selectors.photo_for(request.user, pk)
-    perform(
-        request,
-        services.photo_withdraw,
-        photo=photo,
-        success=f"Foto {photo.stage}% ditarik dari laporan.",
-    )
-    return redirect(_site_url(photo.proposal))
+photo_withdraw = object_action(
+    services.photo_withdraw,
+    find=selectors.photo_for,
+    param="photo",
+    success=lambda photo: f"Foto {photo.stage}% ditarik dari laporan.",
+    then=lambda photo: _site_url(photo.proposal),
+)
 
 
 @login_required

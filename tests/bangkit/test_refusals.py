@@ -10,7 +10,7 @@ from django.urls import include, path
 
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.models import Role
-from bangkit.refusals import form_errors, perform, say_form_errors, say_refused
+from bangkit.refusals import form_errors, object_action, perform, say_form_errors, say_refused
 from tests.factories import make_user
 
 
@@ -135,3 +135,33 @@ def test_say_form_errors_says_each_error_after_the_prefix_or_the_label():
     assert said[:2] == [f"BB-1: {e}" for e in form_errors(form)]
     assert said[2].startswith("Catatan: ") and said[3].startswith("Tahun: ")
     assert len(form_errors(form)) == 2
+
+
+@pytest.mark.django_db
+def test_object_action_finds_acts_as_the_user_says_it_and_goes_back():
+    user = make_user(Role.BAPPEDA)
+    done = []
+
+    def service(*, item, actor):
+        done.append((item, actor))
+
+    view = object_action(
+        service,
+        find=lambda who, pk: f"barang {pk} untuk {who.username}",
+        param="item",
+        success=lambda item: f"{item} dihapus.",
+        then=lambda item: "/kembali/",
+    )
+    request = _request()
+    request.user = user
+
+    response = view(request, 7)
+
+    assert response.status_code == 302 and response["Location"] == "/kembali/"
+    assert done == [(f"barang 7 untuk {user.username}", user)]
+    assert [m.message for m in get_messages(request)] == [
+        f"barang 7 untuk {user.username} dihapus."
+    ]
+    get_request = RequestFactory().get("/")
+    get_request.user = user
+    assert view(get_request, 7).status_code == 405
