@@ -5,12 +5,13 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bangkit.confirm import Confirmation, ask_to_confirm, is_confirmed
+from bangkit.downloads import content_response
 from bangkit.errors import ActionRefused
 from bangkit.models import Role
 from bangkit.money import rupiah
@@ -401,9 +402,9 @@ order_confirm = object_action(
 def order_pdf_view(request, pk):
     order = _order_or_404(request.user, pk)
     name = (order.number or f"draf-{order.pk}").replace("/", "-")
-    response = HttpResponse(order_pdf(order), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="surat-pesanan-{name}.pdf"'
-    return response
+    return content_response(
+        order_pdf(order), content_type="application/pdf", filename=f"surat-pesanan-{name}.pdf"
+    )
 
 
 # --- Deliveries ------------------------------------------------------------------------------
@@ -615,27 +616,28 @@ def public_index(request):
 
 @require_GET
 def public_csv(request, year):
-    response = HttpResponse(exports.kept_csv(year), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="pembelian-bangkit-{year}.csv"'
-    return response
+    return content_response(
+        exports.kept_csv(year),
+        content_type="text/csv; charset=utf-8",
+        filename=f"pembelian-bangkit-{year}.csv",
+        download=True,
+    )
 
 
 @require_GET
 def public_xlsx(request, year):
-    response = HttpResponse(
+    return content_response(
         exports.kept_xlsx(year),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        filename=f"pembelian-bangkit-{year}.xlsx",
+        download=True,
     )
-    response["Content-Disposition"] = f'attachment; filename="pembelian-bangkit-{year}.xlsx"'
-    return response
 
 
 @require_GET
 def public_ocds(request, year):
-    text = exports.kept_ocds(year, request)
-    response = HttpResponse(
-        text,
+    return content_response(
+        exports.kept_ocds(year, request),
         content_type="application/json; charset=utf-8",
+        filename=f"ocds-bangkit-{year}.json",
     )
-    response["Content-Disposition"] = f'inline; filename="ocds-bangkit-{year}.json"'
-    return response

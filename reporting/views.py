@@ -5,13 +5,13 @@ import os
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bangkit.confirm import Confirmation, ask_to_confirm, is_confirmed
-from bangkit.downloads import file_response
+from bangkit.downloads import content_response, file_response, filename_part
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.images import CLIENT_SEND_ORIGINAL_UP_TO, stored_image_response
 from bangkit.models import Role
@@ -556,9 +556,9 @@ def countersign(request, pk):
 @require_GET
 def lpj(request, pk):
     proposal = selectors.site_for(request.user, pk)
-    data = lpj_pdf(proposal)
-    response = HttpResponse(data, content_type="application/pdf")
-    safe_code = "".join(c if c.isalnum() or c == "-" else "_" for c in proposal.code)
-    response["Content-Disposition"] = f'inline; filename="LPJ-{safe_code}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return content_response(
+        lpj_pdf(proposal),
+        content_type="application/pdf",
+        filename=f"LPJ-{filename_part(proposal.code)}.pdf",
+        cache="private, no-store",
+    )

@@ -3,13 +3,14 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from bangkit.confirm import Confirmation, ask_to_confirm, is_confirmed
+from bangkit.downloads import content_response
 from bangkit.errors import ActionRefused
 from bangkit.indonesian import long_date
 from bangkit.models import FiscalYear, Kecamatan
@@ -176,11 +177,12 @@ def decree_preview(request, public_id):
     decree = selectors.decree_for(request.user, public_id)
     if decree.state != Decree.State.DRAFT:
         return redirect("verification:decree_pdf", public_id=public_id)
-    pdf = render_decree_pdf(decree, draft=True, site_url=_site_url(request))
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = 'inline; filename="draf-sk.pdf"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return content_response(
+        render_decree_pdf(decree, draft=True, site_url=_site_url(request)),
+        content_type="application/pdf",
+        filename="draf-sk.pdf",
+        cache="no-store",
+    )
 
 
 @login_required
