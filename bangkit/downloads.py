@@ -9,13 +9,13 @@ def filename_part(text: str) -> str:
     return "".join(c if c.isalnum() or c == "-" else "_" for c in text)
 
 
+# The content types of the spreadsheets the site makes.
+CSV = "text/csv; charset=utf-8"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def content_response(
-    content,
-    *,
-    content_type: str,
-    filename: str,
-    download: bool = False,
-    cache: str | None = None,
+    content, content_type: str, filename: str, *, download: bool = False, cache: str | None = None
 ) -> HttpResponse:
     """Content made for this request as a response the browser names ``filename``: shown in
     place, or saved (``download``); ``cache`` is its Cache-Control, where it needs one."""

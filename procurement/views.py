@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bangkit.confirm import Confirmation, ask_to_confirm, is_confirmed
-from bangkit.downloads import content_response
+from bangkit.downloads import CSV, XLSX, content_response
 from bangkit.errors import ActionRefused
 from bangkit.models import Role
 from bangkit.money import rupiah
@@ -402,9 +402,7 @@ order_confirm = object_action(
 def order_pdf_view(request, pk):
     order = _order_or_404(request.user, pk)
     name = (order.number or f"draf-{order.pk}").replace("/", "-")
-    return content_response(
-        order_pdf(order), content_type="application/pdf", filename=f"surat-pesanan-{name}.pdf"
-    )
+    return content_response(order_pdf(order), "application/pdf", f"surat-pesanan-{name}.pdf")
 
 
 # --- Deliveries ------------------------------------------------------------------------------
@@ -616,28 +614,17 @@ def public_index(request):
 
 @require_GET
 def public_csv(request, year):
-    return content_response(
-        exports.kept_csv(year),
-        content_type="text/csv; charset=utf-8",
-        filename=f"pembelian-bangkit-{year}.csv",
-        download=True,
-    )
+    name = f"pembelian-bangkit-{year}.csv"
+    return content_response(exports.kept_csv(year), CSV, name, download=True)
 
 
 @require_GET
 def public_xlsx(request, year):
-    return content_response(
-        exports.kept_xlsx(year),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        filename=f"pembelian-bangkit-{year}.xlsx",
-        download=True,
-    )
+    name = f"pembelian-bangkit-{year}.xlsx"
+    return content_response(exports.kept_xlsx(year), XLSX, name, download=True)
 
 
 @require_GET
 def public_ocds(request, year):
-    return content_response(
-        exports.kept_ocds(year, request),
-        content_type="application/json; charset=utf-8",
-        filename=f"ocds-bangkit-{year}.json",
-    )
+    text = exports.kept_ocds(year, request)
+    return content_response(text, "application/json; charset=utf-8", f"ocds-bangkit-{year}.json")

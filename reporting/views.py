@@ -556,9 +556,5 @@ def countersign(request, pk):
 @require_GET
 def lpj(request, pk):
     proposal = selectors.site_for(request.user, pk)
-    return content_response(
-        lpj_pdf(proposal),
-        content_type="application/pdf",
-        filename=f"LPJ-{filename_part(proposal.code)}.pdf",
-        cache="private, no-store",
-    )
+    name = f"LPJ-{filename_part(proposal.code)}.pdf"
+    return content_response(lpj_pdf(proposal), "application/pdf", name, cache="private, no-store")

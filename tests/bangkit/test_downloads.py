@@ -52,10 +52,8 @@ def test_missing_file_is_404():
 
 
 def test_content_response_names_the_content_inline_or_as_a_download():
-    shown = content_response(b"%PDF", content_type="application/pdf", filename="LPJ-1.pdf")
-    saved = content_response(
-        "a;b", content_type="text/csv", filename="x.csv", download=True, cache="no-store"
-    )
+    shown = content_response(b"%PDF", "application/pdf", "LPJ-1.pdf")
+    saved = content_response("a;b", "text/csv", "x.csv", download=True, cache="no-store")
 
     assert shown.content == b"%PDF" and shown["Content-Type"] == "application/pdf"
     assert shown["Content-Disposition"] == 'inline; filename="LPJ-1.pdf"'

@@ -177,12 +177,8 @@ def decree_preview(request, public_id):
     decree = selectors.decree_for(request.user, public_id)
     if decree.state != Decree.State.DRAFT:
         return redirect("verification:decree_pdf", public_id=public_id)
-    return content_response(
-        render_decree_pdf(decree, draft=True, site_url=_site_url(request)),
-        content_type="application/pdf",
-        filename="draf-sk.pdf",
-        cache="no-store",
-    )
+    pdf = render_decree_pdf(decree, draft=True, site_url=_site_url(request))
+    return content_response(pdf, "application/pdf", "draf-sk.pdf", cache="no-store")
 
 
 @login_required
