@@ -10,7 +10,7 @@ out of scope is a 404, never a 403, and an uncaught refusal is its message on a 
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -22,6 +22,16 @@ def say_refused(request, exc: ActionRefused, *, bullet: str = "• ") -> None:
     messages.error(request, exc.message)
     for problem in exc.problems:
         messages.error(request, f"{bullet}{problem}")
+
+
+def wants_json(request) -> bool:
+    """A page's upload script asks for JSON (one file per request), not a page."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def json_refused(error: str, *, status: int = 400) -> JsonResponse:
+    """A refusal as the upload scripts read it: ``{"ok": false, "error": <the reason>}``."""
+    return JsonResponse({"ok": False, "error": error}, status=status)
 
 
 def form_errors(form) -> list[str]:

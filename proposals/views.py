@@ -21,7 +21,14 @@ from bangkit.images import CLIENT_SEND_ORIGINAL_UP_TO, NO_CLIENT, stored_image_r
 from bangkit.models import Role, WorkType
 from bangkit.params import query_choice, query_int, query_page, query_present, query_text
 from bangkit.qr import public_address, qr_svg
-from bangkit.refusals import form_errors, perform, say_form_errors, say_refused
+from bangkit.refusals import (
+    form_errors,
+    json_refused,
+    perform,
+    say_form_errors,
+    say_refused,
+    wants_json,
+)
 from proposals import rules, selectors, services
 from proposals.forms import (
     AttachmentForm,
@@ -240,11 +247,6 @@ def _attach_errors(form, formset, exc: ValidationError) -> None:
             form.add_error(None, errors)
 
 
-def wants_json(request) -> bool:
-    """The page's upload script asks for JSON: one file per request, answered with its copy."""
-    return "application/json" in request.headers.get("Accept", "")
-
-
 def attachment_json(attachment, *, status=201):
     """What the upload script shows of a kept file: its thumbnail, when it is an image (the
     "sedang diproses" placeholder until the background task has made it)."""
@@ -266,7 +268,7 @@ def attachment_json(attachment, *, status=201):
 
 def attachment_json_refusal(form=None, error: str = ""):
     errors = form_errors(form) if form is not None else []
-    return JsonResponse({"ok": False, "error": error or " ".join(errors)}, status=400)
+    return json_refused(error or " ".join(errors))
 
 
 @login_required

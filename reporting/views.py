@@ -16,7 +16,15 @@ from bangkit.errors import ActionRefused, NotInScope
 from bangkit.images import CLIENT_SEND_ORIGINAL_UP_TO, stored_image_response
 from bangkit.models import Role
 from bangkit.params import query_choice, query_page, query_present, query_year
-from bangkit.refusals import form_errors, object_action, perform, say_form_errors, say_refused
+from bangkit.refusals import (
+    form_errors,
+    json_refused,
+    object_action,
+    perform,
+    say_form_errors,
+    say_refused,
+    wants_json,
+)
 from bangkit.templatetags.rupiah import angka
 from bangkit.years import year_numbers
 from proposals.models import State
@@ -259,10 +267,6 @@ contribution_remove = object_action(
 # --- Photos -----------------------------------------------------------------------------------
 
 
-def _wants_json(request) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
-
-
 def _photo_json(result, *, status=200):
     photo = result.photo
     return JsonResponse(
@@ -288,14 +292,12 @@ def photo_upload(request, pk):
     try:
         proposal = selectors.site_for(request.user, pk)
     except Http404:
-        if request.method == "POST" and _wants_json(request):
-            return JsonResponse({"ok": False, "error": "Lokasi tidak ditemukan."}, status=404)
+        if request.method == "POST" and wants_json(request):
+            return json_refused("Lokasi tidak ditemukan.", status=404)
         raise
     if not reporting_rules.may_record_work(request.user, proposal):
-        if _wants_json(request):
-            return JsonResponse(
-                {"ok": False, "error": "Foto tidak dapat ditambahkan pada tahap ini."}, status=403
-            )
+        if wants_json(request):
+            return json_refused("Foto tidak dapat ditambahkan pada tahap ini.", status=403)
         raise Http404
     if request.method == "POST" and "photo" in request.FILES:
         return _photo_upload_one(request, proposal)
@@ -344,7 +346,7 @@ def photo_upload(request, pk):
 def _photo_upload_one(request, proposal):
     form = SinglePhotoForm(request.POST, request.FILES)
     if not form.is_valid():
-        return JsonResponse({"ok": False, "error": " ".join(form_errors(form))}, status=400)
+        return json_refused(" ".join(form_errors(form)))
     data = form.cleaned_data
     try:
         result = services.photo_add(
@@ -356,13 +358,13 @@ def _photo_upload_one(request, proposal):
             client=form.client_image(),
         )
     except NotInScope:
-        return JsonResponse({"ok": False, "error": "Lokasi tidak ditemukan."}, status=404)
+        return json_refused("Lokasi tidak ditemukan.", status=404)
     except ActionRefused as exc:
-        if not _wants_json(request):
+        if not wants_json(request):
             say_refused(request, exc)
             return redirect(reverse("reporting:photo_upload", args=[proposal.pk]))
-        return JsonResponse({"ok": False, "error": exc.message}, status=400)
-    if not _wants_json(request):
+        return json_refused(exc.message)
+    if not wants_json(request):
         messages.success(request, "Foto tersimpan.")
         return redirect(reverse("reporting:photo_upload", args=[proposal.pk]))
     return _photo_json(result, status=201 if result.created else 200)

@@ -1,5 +1,7 @@
 """One answer for every view: out of scope is a 404, an uncaught refusal a page with its message."""
 
+import json
+
 import pytest
 from django import forms
 from django.contrib.auth.models import AnonymousUser
@@ -10,7 +12,15 @@ from django.urls import include, path
 
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.models import Role
-from bangkit.refusals import form_errors, object_action, perform, say_form_errors, say_refused
+from bangkit.refusals import (
+    form_errors,
+    json_refused,
+    object_action,
+    perform,
+    say_form_errors,
+    say_refused,
+    wants_json,
+)
 from tests.factories import make_user
 
 
@@ -165,3 +175,14 @@ def test_object_action_finds_acts_as_the_user_says_it_and_goes_back():
     get_request = RequestFactory().get("/")
     get_request.user = user
     assert view(get_request, 7).status_code == 405
+
+
+def test_an_upload_script_asking_for_json_gets_its_refusal_as_json():
+    asking = RequestFactory().post("/", HTTP_ACCEPT="application/json")
+    page = RequestFactory().post("/", HTTP_ACCEPT="text/html")
+
+    refused = json_refused("Lokasi tidak ditemukan.", status=404)
+
+    assert wants_json(asking) and not wants_json(page)
+    assert refused.status_code == 404
+    assert json.loads(refused.content) == {"ok": False, "error": "Lokasi tidak ditemukan."}
