@@ -107,24 +107,7 @@ class MusrenbangConfirmForm(ConfirmImportForm):
 class MusrenbangEntryForm(forms.ModelForm):
     class Meta:
         model = MusrenbangEntry
-        fields = [
-            "year",
-            "source_id",
-            "kelurahan",
-            "rt",
-            "title",
-            "problem",
-            "work_type",
-            "work_type_text",
-            "location_text",
-            "volume",
-            "unit",
-            "estimated_cost",
-            "priority",
-            "proposer",
-            "latitude",
-            "longitude",
-        ]
+        fields = ["year", "source_id", "kelurahan", "rt", *MusrenbangEntry.CONTENT_FIELDS]
 
     def clean(self):
         cleaned = super().clean()

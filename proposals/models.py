@@ -70,6 +70,23 @@ class MusrenbangEntry(models.Model):
     """One wish from the Musrenbang data, as imported (or accepted from a resident's usulan);
     the proposal grows from it."""
 
+    # What the Musrenbang said of the wish itself, not where it stands: the admin edits these,
+    # and an entry carried to the next year takes them along as they are.
+    CONTENT_FIELDS = (
+        "title",
+        "problem",
+        "work_type",
+        "work_type_text",
+        "location_text",
+        "volume",
+        "unit",
+        "estimated_cost",
+        "priority",
+        "proposer",
+        "latitude",
+        "longitude",
+    )
+
     year = models.PositiveSmallIntegerField(_("tahun"), db_index=True)
     source_id = models.CharField(_("ID usulan"), max_length=50)
     kelurahan = models.ForeignKey(Kelurahan, on_delete=models.PROTECT, verbose_name=_("kelurahan"))
