@@ -1,6 +1,30 @@
-"""Serving a stored file to a user whose right to see it the view has already checked."""
+"""Serving a stored file, or content made for the request (a PDF, a CSV, a ZIP), to a user
+whose right to see it the view has already checked."""
 
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
+
+
+def filename_part(text: str) -> str:
+    """``text`` (a proposal's code) fit for a download's file name: letters, digits, dashes."""
+    return "".join(c if c.isalnum() or c == "-" else "_" for c in text)
+
+
+# The content types of the spreadsheets the site makes.
+CSV = "text/csv; charset=utf-8"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def content_response(
+    content, content_type: str, filename: str, *, download: bool = False, cache: str | None = None
+) -> HttpResponse:
+    """Content made for this request as a response the browser names ``filename``: shown in
+    place, or saved (``download``); ``cache`` is its Cache-Control, where it needs one."""
+    response = HttpResponse(content, content_type=content_type)
+    disposition = "attachment" if download else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    if cache:
+        response["Cache-Control"] = cache
+    return response
 
 
 def file_response(

@@ -369,6 +369,26 @@ class ImmutableQuerySet(models.QuerySet):
     delete.queryset_only = True
 
 
+class ImmutableRecord(models.Model):
+    """A row written once: saving it again or deleting it is refused, one row or many."""
+
+    # What the refusal calls the row: "Catatan audit tidak dapat diubah."
+    record_name = "Catatan ini"
+
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError(f"{self.record_name} tidak dapat diubah.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(f"{self.record_name} tidak dapat dihapus.")
+
+
 # The Indonesian words for each audit action: the app that writes an action registers its
 # label from its AppConfig.ready(), so the core names no later stage.
 AUDIT_ACTION_LABELS: dict[str, str] = {}
@@ -383,7 +403,7 @@ def audit_action_label(code: str) -> str:
     return AUDIT_ACTION_LABELS.get(code, code)
 
 
-class AuditEvent(models.Model):
+class AuditEvent(ImmutableRecord):
     """An immutable record of who changed what, written by the service that made the change."""
 
     created_at = models.DateTimeField(_("waktu"), auto_now_add=True, db_index=True)
@@ -407,7 +427,7 @@ class AuditEvent(models.Model):
         verbose_name=_("kecamatan"),
     )
 
-    objects = ImmutableQuerySet.as_manager()
+    record_name = "Catatan audit"
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -424,14 +444,6 @@ class AuditEvent(models.Model):
     @property
     def action_label(self) -> str:
         return audit_action_label(self.action)
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValidationError("Catatan audit tidak dapat diubah.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError("Catatan audit tidak dapat dihapus.")
 
 
 class WorkType(models.Model):

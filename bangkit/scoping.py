@@ -37,14 +37,29 @@ class ScopedQuerySet(models.QuerySet):
     Models declare the lookup paths once (``as_manager(rt=..., kelurahan=..., kecamatan=...)``
     or as class attributes on a subclass); every view, admin page, export and API then calls
     ``visible_to(user)``. A path of ``None`` means that level sees nothing of this model.
+
+    Most rows carry an RT and its kelurahan, or reach a row that does: they say only the way
+    there, ``via`` ("" for the row itself, "proposal__", "order__proposal__"), and the three
+    paths follow; a path the class names itself still wins.
     """
 
+    scope_via: str | None = None
     scope_rt: str | None = None
     scope_kelurahan: str | None = None
     scope_kecamatan: str | None = None
     # A toko account sees only its own shop's rows, where a model says how: the path leads
     # to the account itself (e.g. "supplier__accounts__user"), so the core knows no shop.
     scope_toko: str | None = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        via = cls.__dict__.get("scope_via")
+        if via is None:
+            return
+        derived = {"rt": "rt", "kelurahan": "kelurahan", "kecamatan": "kelurahan__kecamatan"}
+        for level, path in derived.items():
+            if f"scope_{level}" not in cls.__dict__:
+                setattr(cls, f"scope_{level}", via + path)
 
     @classmethod
     def as_manager(cls, **paths):

@@ -392,9 +392,7 @@ class OrderCounter(NumberCounter):
 
 
 class PurchaseOrderQuerySet(ScopedQuerySet):
-    scope_rt = "proposal__rt"
-    scope_kelurahan = "proposal__kelurahan"
-    scope_kecamatan = "proposal__kelurahan__kecamatan"
+    scope_via = "proposal__"
     scope_toko = "supplier__accounts__user"
 
     def visible_to(self, user):
@@ -564,9 +562,7 @@ def delivery_photo_path(instance, filename):
 
 
 class DeliveryQuerySet(ScopedQuerySet):
-    scope_rt = "order__proposal__rt"
-    scope_kelurahan = "order__proposal__kelurahan"
-    scope_kecamatan = "order__proposal__kelurahan__kecamatan"
+    scope_via = "order__proposal__"
     scope_toko = "order__supplier__accounts__user"
 
 
@@ -645,9 +641,7 @@ def handover_pdf_path(instance, filename):
 
 
 class HandoverQuerySet(ScopedQuerySet):
-    scope_rt = "proposal__rt"
-    scope_kelurahan = "proposal__kelurahan"
-    scope_kecamatan = "proposal__kelurahan__kecamatan"
+    scope_via = "proposal__"
 
 
 class Handover(models.Model):
@@ -709,9 +703,8 @@ class Handover(models.Model):
 
 
 class PaymentQuerySet(ScopedQuerySet):
+    scope_via = "order__proposal__"
     scope_rt = None
-    scope_kelurahan = "order__proposal__kelurahan"
-    scope_kecamatan = "order__proposal__kelurahan__kecamatan"
     scope_toko = "order__supplier__accounts__user"
 
 

@@ -5,17 +5,18 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bangkit.confirm import Confirmation, ask_to_confirm, is_confirmed
+from bangkit.downloads import CSV, XLSX, content_response
 from bangkit.errors import ActionRefused
 from bangkit.models import Role
 from bangkit.money import rupiah
 from bangkit.params import query_choice, query_page, query_year
-from bangkit.refusals import perform, say_refused
+from bangkit.refusals import object_action, perform, say_refused
 from bangkit.years import year_numbers
 from procurement import exports, selectors, services
 from procurement import rules as procurement_rules
@@ -271,7 +272,6 @@ def order_edit(request, pk):
             request,
             services.order_update,
             order=order,
-            actor=request.user,
             supplier=form.cleaned_data["supplier"],
             lines=_line_inputs(formset),
             supplier_reason=form.cleaned_data["supplier_reason"],
@@ -340,7 +340,6 @@ def order_issue(request, pk):
         request,
         services.order_issue,
         order=order,
-        actor=request.user,
         success=lambda order: f"Surat pesanan {order.number} diterbitkan.",
     )
     return redirect("procurement:order", pk=order.pk)
@@ -383,25 +382,19 @@ def order_cancel(request, pk):
         request,
         services.order_cancel,
         order=order,
-        actor=request.user,
         reason=reason,
         success="Pesanan dibatalkan.",
     )
     return redirect("procurement:order", pk=order.pk)
 
 
-@login_required
-@require_POST
-def order_confirm(request, pk):
-    order = _order_or_404(request.user, pk)
-    perform(
-        request,
-        services.order_confirm_by_supplier,
-        order=order,
-        actor=request.user,
-        success="Pesanan dikonfirmasi.",
-    )
-    return redirect("procurement:order", pk=order.pk)
+order_confirm = object_action(
+    services.order_confirm_by_supplier,
+    find=_order_or_404,
+    param="order",
+    success="Pesanan dikonfirmasi.",
+    then=lambda order: reverse("procurement:order", args=[order.pk]),
+)
 
 
 @login_required
@@ -409,9 +402,7 @@ def order_confirm(request, pk):
 def order_pdf_view(request, pk):
     order = _order_or_404(request.user, pk)
     name = (order.number or f"draf-{order.pk}").replace("/", "-")
-    response = HttpResponse(order_pdf(order), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="surat-pesanan-{name}.pdf"'
-    return response
+    return content_response(order_pdf(order), "application/pdf", f"surat-pesanan-{name}.pdf")
 
 
 # --- Deliveries ------------------------------------------------------------------------------
@@ -432,7 +423,6 @@ def delivery_create(request, pk):
             request,
             services.delivery_record,
             order=order,
-            actor=request.user,
             delivered_on=form.cleaned_data["delivered_on"],
             received_by_name=form.cleaned_data["received_by_name"],
             quantities=form.quantities(),
@@ -454,18 +444,13 @@ def delivery_photo(request, pk):
     return FileResponse(delivery.photo.open("rb"), content_type=delivery.photo_content_type)
 
 
-@login_required
-@require_POST
-def delivery_confirm(request, pk):
-    delivery = Delivery.objects.select_related("order").get_visible_or_404(request.user, pk=pk)
-    perform(
-        request,
-        services.delivery_confirm_by_supplier,
-        delivery=delivery,
-        actor=request.user,
-        success="Penerimaan dikonfirmasi toko.",
-    )
-    return redirect("procurement:order", pk=delivery.order_id)
+delivery_confirm = object_action(
+    services.delivery_confirm_by_supplier,
+    find=lambda user, pk: Delivery.objects.select_related("order").get_visible_or_404(user, pk=pk),
+    param="delivery",
+    success="Penerimaan dikonfirmasi toko.",
+    then=lambda delivery: reverse("procurement:order", args=[delivery.order_id]),
+)
 
 
 # --- Payments --------------------------------------------------------------------------------
@@ -485,7 +470,6 @@ def payment_create(request, pk):
             request,
             services.payment_record,
             order=order,
-            actor=request.user,
             **form.cleaned_data,
             success="Pembayaran dicatat.",
         )
@@ -530,7 +514,6 @@ def handover(request, pk):
                 request,
                 services.handover_record,
                 proposal=proposal,
-                actor=request.user,
                 handover_date=data["handover_date"],
                 place=data["place"],
                 first_party_name=data["first_party_name"],
@@ -575,7 +558,6 @@ def handover_confirm(request, pk):
         request,
         services.handover_confirm_by_rt,
         handover=handover_row,
-        actor=request.user,
         success="BAST dikonfirmasi. Material resmi diterima RT.",
     )
     return redirect("procurement:handover", pk=handover_row.proposal_id)
@@ -632,27 +614,17 @@ def public_index(request):
 
 @require_GET
 def public_csv(request, year):
-    response = HttpResponse(exports.kept_csv(year), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="pembelian-bangkit-{year}.csv"'
-    return response
+    name = f"pembelian-bangkit-{year}.csv"
+    return content_response(exports.kept_csv(year), CSV, name, download=True)
 
 
 @require_GET
 def public_xlsx(request, year):
-    response = HttpResponse(
-        exports.kept_xlsx(year),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="pembelian-bangkit-{year}.xlsx"'
-    return response
+    name = f"pembelian-bangkit-{year}.xlsx"
+    return content_response(exports.kept_xlsx(year), XLSX, name, download=True)
 
 
 @require_GET
 def public_ocds(request, year):
     text = exports.kept_ocds(year, request)
-    response = HttpResponse(
-        text,
-        content_type="application/json; charset=utf-8",
-    )
-    response["Content-Disposition"] = f'inline; filename="ocds-bangkit-{year}.json"'
-    return response
+    return content_response(text, "application/json; charset=utf-8", f"ocds-bangkit-{year}.json")

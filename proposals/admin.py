@@ -107,24 +107,7 @@ class MusrenbangConfirmForm(ConfirmImportForm):
 class MusrenbangEntryForm(forms.ModelForm):
     class Meta:
         model = MusrenbangEntry
-        fields = [
-            "year",
-            "source_id",
-            "kelurahan",
-            "rt",
-            "title",
-            "problem",
-            "work_type",
-            "work_type_text",
-            "location_text",
-            "volume",
-            "unit",
-            "estimated_cost",
-            "priority",
-            "proposer",
-            "latitude",
-            "longitude",
-        ]
+        fields = ["year", "source_id", "kelurahan", "rt", *MusrenbangEntry.CONTENT_FIELDS]
 
     def clean(self):
         cleaned = super().clean()
@@ -549,8 +532,16 @@ class TransitionLogAdmin(ThroughScopedReadOnlyAdmin):
     readonly_fields = fields
 
 
+class MaskedNikAdmin:
+    """A ``nik_masked`` column: a resident's NIK as its last four digits behind stars."""
+
+    @admin.display(description=_("NIK"))
+    def nik_masked(self, row):
+        return f"************{row.nik_last4}"
+
+
 @admin.register(CitizenSupport)
-class CitizenSupportAdmin(ThroughScopedReadOnlyAdmin):
+class CitizenSupportAdmin(MaskedNikAdmin, ThroughScopedReadOnlyAdmin):
     """Only the last four NIK digits are ever shown; the keyed hash stays in the database."""
 
     scope_field = "entry"
@@ -562,13 +553,9 @@ class CitizenSupportAdmin(ThroughScopedReadOnlyAdmin):
     fields = ["entry", "nik_masked", "created_at"]
     readonly_fields = fields
 
-    @admin.display(description=_("NIK"))
-    def nik_masked(self, support):
-        return f"************{support.nik_last4}"
-
 
 @admin.register(ResidentUsulan)
-class ResidentUsulanAdmin(ReadOnlyAdmin):
+class ResidentUsulanAdmin(MaskedNikAdmin, ReadOnlyAdmin):
     """Residents' usulan as the kelurahan decided them: never the NIK's hash nor the e-mail."""
 
     list_display = ["code", "title", "rt", "kelurahan", "status", "created_at", "decided_at"]
@@ -596,10 +583,6 @@ class ResidentUsulanAdmin(ReadOnlyAdmin):
         "created_at",
     ]
     readonly_fields = fields
-
-    @admin.display(description=_("NIK"))
-    def nik_masked(self, usulan):
-        return f"************{usulan.nik_last4}"
 
 
 @admin.register(RTMeeting)

@@ -24,24 +24,10 @@ from proposals import rules
 from proposals.models import CitizenSupport, MusrenbangEntry, Proposal
 from proposals.states import COMMITTED_STATES
 
-# Copied to the next year's entry as they are.
-CARRIED_FIELDS = (
-    "source_id",
-    "origin",
-    "kelurahan_id",
-    "rt_id",
-    "title",
-    "problem",
-    "work_type_id",
-    "work_type_text",
-    "location_text",
-    "volume",
-    "unit",
-    "estimated_cost",
-    "priority",
-    "proposer",
-    "latitude",
-    "longitude",
+# Copied to the next year's entry as they are, column by column (no related row is read).
+CARRIED_FIELDS = tuple(
+    MusrenbangEntry._meta.get_field(name).attname
+    for name in ("source_id", "origin", "kelurahan", "rt", *MusrenbangEntry.CONTENT_FIELDS)
 )
 
 

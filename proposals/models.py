@@ -13,7 +13,14 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, trans
 
 from bangkit.history import history_records
 from bangkit.images import MetadataSource
-from bangkit.models import RT, FiscalYear, ImmutableQuerySet, Kelurahan, RequiredDocument, WorkType
+from bangkit.models import (
+    RT,
+    FiscalYear,
+    ImmutableRecord,
+    Kelurahan,
+    RequiredDocument,
+    WorkType,
+)
 from bangkit.queries import count_of, sum_of, without_boundaries
 from bangkit.scoping import ScopedQuerySet
 from bangkit.templatetags.rupiah import angka
@@ -39,9 +46,7 @@ longitude_validators = [MinValueValidator(JAMBI_LON[0]), MaxValueValidator(JAMBI
 
 
 class MusrenbangEntryQuerySet(ScopedQuerySet):
-    scope_rt = "rt"
-    scope_kelurahan = "kelurahan"
-    scope_kecamatan = "kelurahan__kecamatan"
+    scope_via = ""
 
     def with_support_count(self):
         # A correlated subquery, not a join grouped over every entry: a page's LIMIT then
@@ -64,6 +69,23 @@ class EntryOrigin(models.TextChoices):
 class MusrenbangEntry(models.Model):
     """One wish from the Musrenbang data, as imported (or accepted from a resident's usulan);
     the proposal grows from it."""
+
+    # What the Musrenbang said of the wish itself, not where it stands: the admin edits these,
+    # and an entry carried to the next year takes them along as they are.
+    CONTENT_FIELDS = (
+        "title",
+        "problem",
+        "work_type",
+        "work_type_text",
+        "location_text",
+        "volume",
+        "unit",
+        "estimated_cost",
+        "priority",
+        "proposer",
+        "latitude",
+        "longitude",
+    )
 
     year = models.PositiveSmallIntegerField(_("tahun"), db_index=True)
     source_id = models.CharField(_("ID usulan"), max_length=50)
@@ -153,9 +175,7 @@ class MusrenbangEntry(models.Model):
 
 
 class ProposalQuerySet(ScopedQuerySet):
-    scope_rt = "rt"
-    scope_kelurahan = "kelurahan"
-    scope_kecamatan = "kelurahan__kecamatan"
+    scope_via = ""
 
     def with_rab_total(self):
         # A correlated subquery (see MusrenbangEntryQuerySet.with_support_count).
@@ -612,7 +632,7 @@ class Attachment(models.Model):
         return bool(self.is_image and self.display and self.thumbnail)
 
 
-class TransitionLog(models.Model):
+class TransitionLog(ImmutableRecord):
     """Immutable: who moved the proposal, when, from where to where, and why."""
 
     proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="transitions")
@@ -624,7 +644,7 @@ class TransitionLog(models.Model):
     note = models.TextField(blank=True)
     checklist = models.JSONField(default=dict, blank=True)
 
-    objects = ImmutableQuerySet.as_manager()
+    record_name = "Riwayat tahap"
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -641,14 +661,6 @@ class TransitionLog(models.Model):
 
     def __str__(self):
         return f"{self.proposal.code}: {self.from_state} → {self.to_state}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValidationError("Riwayat tahap tidak dapat diubah.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError("Riwayat tahap tidak dapat dihapus.")
 
 
 class CitizenSupport(models.Model):
@@ -683,9 +695,7 @@ def usulan_photo_path(instance, filename):
 
 
 class ResidentUsulanQuerySet(ScopedQuerySet):
-    scope_rt = "rt"
-    scope_kelurahan = "kelurahan"
-    scope_kecamatan = "kelurahan__kecamatan"
+    scope_via = ""
 
 
 class ResidentUsulan(models.Model):

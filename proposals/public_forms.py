@@ -16,28 +16,40 @@ class NikInput(forms.TextInput):
         return None
 
 
-class SupportForm(forms.Form):
-    nik = forms.CharField(
-        label=_("NIK"),
-        max_length=32,
-        help_text=_(
-            "16 angka pada KTP atau Kartu Keluarga. NIK tidak disimpan: kami hanya menyimpan "
-            "sidik acak (hash) dan 4 angka terakhirnya agar satu NIK hanya mendukung sekali."
-        ),
-        error_messages={"required": _("NIK wajib diisi.")},
-        widget=NikInput(
-            attrs={"inputmode": "numeric", "autocomplete": "off", "placeholder": "1571…"}
-        ),
-    )
+class NikField(forms.CharField):
+    """A resident's NIK, required and checked (16 digits, region code, birth date) with the
+    reason in Indonesian; typed on a phone's number pad and never rendered back."""
+
+    def __init__(self, *, label, help_text, **kwargs):
+        super().__init__(
+            label=label,
+            help_text=help_text,
+            max_length=32,
+            error_messages={"required": _("NIK wajib diisi.")},
+            widget=NikInput(
+                attrs={"inputmode": "numeric", "autocomplete": "off", "placeholder": "1571…"}
+            ),
+            **kwargs,
+        )
 
     @sensitive_variables("value")
-    def clean_nik(self):
-        value = self.cleaned_data["nik"]
+    def clean(self, value):
+        value = super().clean(value)
         try:
             validate_nik(value)
         except ValidationError as error:
             raise ValidationError(error.messages) from None
         return value
+
+
+class SupportForm(forms.Form):
+    nik = NikField(
+        label=_("NIK"),
+        help_text=_(
+            "16 angka pada KTP atau Kartu Keluarga. NIK tidak disimpan: kami hanya menyimpan "
+            "sidik acak (hash) dan 4 angka terakhirnya agar satu NIK hanya mendukung sekali."
+        ),
+    )
 
 
 class KelurahanChoiceField(forms.ModelChoiceField):

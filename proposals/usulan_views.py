@@ -15,7 +15,7 @@ from bangkit.errors import ActionRefused
 from bangkit.images import stored_image_response
 from bangkit.models import RT, FiscalYear
 from bangkit.params import query_int, query_page
-from bangkit.refusals import perform, say_refused
+from bangkit.refusals import perform, say_form_errors, say_refused
 from proposals import carry_over, resident_usulan, rt_list, rules, selectors
 from proposals.models import MusrenbangEntry, ResidentUsulan, RTMeeting
 from proposals.usulan_forms import AcceptForm, CarryOverForm, MeetingForm, RejectForm
@@ -100,7 +100,6 @@ def usulan_decide(request, code):
             request,
             resident_usulan.usulan_accept,
             usulan=usulan,
-            actor=request.user,
             work_type=work_type,
             success=f"Usulan {usulan.code} diterima ke daftar Musrenbang {usulan.rt.label}.",
         )
@@ -120,22 +119,18 @@ def usulan_decide(request, code):
             request,
             resident_usulan.usulan_merge,
             usulan=usulan,
-            actor=request.user,
             entry=entry,
             success=f"Usulan {usulan.code} digabung dengan {entry.source_id}.",
         )
     elif action == "reject":
         form = RejectForm(request.POST)
         if not form.is_valid():
-            for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, error)
+            say_form_errors(request, form)
             return redirect(back)
         done = perform(
             request,
             resident_usulan.usulan_reject,
             usulan=usulan,
-            actor=request.user,
             reason=form.cleaned_data["reason"],
             note=form.cleaned_data["note"],
             success=f"Usulan {usulan.code} ditolak.",
@@ -204,7 +199,6 @@ def rt_list_move(request, pk):
         request,
         rt_list.rt_list_move,
         entry=entry,
-        actor=request.user,
         direction=request.POST.get("direction", ""),
     )
     return redirect(f"{reverse('proposals:rt_list')}?tahun={entry.year}#entry-{entry.pk}")
@@ -219,11 +213,7 @@ def rt_meeting(request):
     )
     form = MeetingForm(request.POST, request.FILES)
     if not form.is_valid():
-        for name, errors in form.errors.items():
-            for error in errors:
-                messages.error(
-                    request, f"{form.fields[name].label}: {error}" if name in form.fields else error
-                )
+        say_form_errors(request, form, labelled=True)
     else:
         try:
             rt_list.rt_meeting_record(rt=rt, year=year, actor=request.user, **form.cleaned_data)

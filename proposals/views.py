@@ -21,7 +21,14 @@ from bangkit.images import CLIENT_SEND_ORIGINAL_UP_TO, NO_CLIENT, stored_image_r
 from bangkit.models import Role, WorkType
 from bangkit.params import query_choice, query_int, query_page, query_present, query_text
 from bangkit.qr import public_address, qr_svg
-from bangkit.refusals import perform, say_refused
+from bangkit.refusals import (
+    form_errors,
+    json_refused,
+    perform,
+    say_form_errors,
+    say_refused,
+    wants_json,
+)
 from proposals import rules, selectors, services
 from proposals.forms import (
     AttachmentForm,
@@ -144,9 +151,7 @@ def proposal_create(request, pk):
     )
     back = reverse("proposals:musrenbang")
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, f"{entry.title}: {error}")
+        say_form_errors(request, form, prefix=f"{entry.title}: ")
         return redirect(back)
     try:
         proposal = services.proposal_create_from_entry(
@@ -242,11 +247,6 @@ def _attach_errors(form, formset, exc: ValidationError) -> None:
             form.add_error(None, errors)
 
 
-def wants_json(request) -> bool:
-    """The page's upload script asks for JSON: one file per request, answered with its copy."""
-    return "application/json" in request.headers.get("Accept", "")
-
-
 def attachment_json(attachment, *, status=201):
     """What the upload script shows of a kept file: its thumbnail, when it is an image (the
     "sedang diproses" placeholder until the background task has made it)."""
@@ -267,8 +267,8 @@ def attachment_json(attachment, *, status=201):
 
 
 def attachment_json_refusal(form=None, error: str = ""):
-    errors = [e for field in form.errors.values() for e in field] if form is not None else []
-    return JsonResponse({"ok": False, "error": error or " ".join(errors)}, status=400)
+    errors = form_errors(form) if form is not None else []
+    return json_refused(error or " ".join(errors))
 
 
 @login_required
@@ -280,9 +280,7 @@ def attachment_upload(request, code):
     if not form.is_valid():
         if wants_json(request):
             return attachment_json_refusal(form)
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        say_form_errors(request, form)
         messages.error(request, "Tidak ada berkas yang disimpan.")
         return redirect(back)
     kind = form.cleaned_data["kind"]
@@ -322,7 +320,6 @@ def attachment_delete(request, code, pk):
         request,
         services.attachment_remove,
         attachment=attachment,
-        actor=request.user,
         success=f"Lampiran '{attachment.original_name}' dihapus.",
     )
     return redirect(_documents_url(code, attachment.kind))

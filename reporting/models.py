@@ -30,9 +30,7 @@ DEFAULT_PPN_PERCENT = Decimal("11")
 class ProposalScopedQuerySet(ScopedQuerySet):
     """Rows that belong to a proposal are seen by whoever sees the proposal."""
 
-    scope_rt = "proposal__rt"
-    scope_kelurahan = "proposal__kelurahan"
-    scope_kecamatan = "proposal__kelurahan__kecamatan"
+    scope_via = "proposal__"
 
 
 def _half_hours(value) -> None:

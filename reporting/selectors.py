@@ -183,15 +183,21 @@ def delivered_materials(proposal: Proposal) -> list[MaterialLine]:
 
 
 @dataclass
-class Totals:
+class WorkFigures:
+    """What the community gave, of one site or summed over an area: days, labour, swadaya."""
+
     work_days: int = 0
-    participants: int = 0
-    men: int = 0
-    women: int = 0
     person_hours: Decimal = ZERO
     person_days: Decimal = ZERO
     labour_value: int = 0
     contributions: int = 0
+
+
+@dataclass
+class Totals(WorkFigures):
+    participants: int = 0
+    men: int = 0
+    women: int = 0
     by_kind: dict = field(default_factory=dict)
 
 
@@ -304,6 +310,10 @@ def work_day_for(user, pk) -> WorkDay:
     return WorkDay.objects.select_related("proposal").get_visible_or_404(user, pk=pk)
 
 
+def contribution_for(user, pk) -> SwadayaContribution:
+    return SwadayaContribution.objects.select_related("proposal").get_visible_or_404(user, pk=pk)
+
+
 # --- Photo checks ------------------------------------------------------------------------------
 
 
@@ -369,16 +379,11 @@ GROUPS = {
 }
 
 
-@dataclass
-class AreaTotals:
+@dataclass(kw_only=True)
+class AreaTotals(WorkFigures):
     key: object
     label: str
     sites: int = 0
-    work_days: int = 0
-    person_hours: Decimal = ZERO
-    person_days: Decimal = ZERO
-    labour_value: int = 0
-    contributions: int = 0
     cash: int = 0
 
 

@@ -5,18 +5,26 @@ import os
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bangkit.confirm import Confirmation, ask_to_confirm, is_confirmed
-from bangkit.downloads import file_response
+from bangkit.downloads import content_response, file_response, filename_part
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.images import CLIENT_SEND_ORIGINAL_UP_TO, stored_image_response
 from bangkit.models import Role
 from bangkit.params import query_choice, query_page, query_present, query_year
-from bangkit.refusals import perform, say_refused
+from bangkit.refusals import (
+    form_errors,
+    json_refused,
+    object_action,
+    perform,
+    say_form_errors,
+    say_refused,
+    wants_json,
+)
 from bangkit.templatetags.rupiah import angka
 from bangkit.years import year_numbers
 from proposals.models import State
@@ -31,7 +39,7 @@ from reporting.forms import (
     SinglePhotoForm,
     WorkDayForm,
 )
-from reporting.models import REQUIRED_STAGES, SwadayaContribution
+from reporting.models import REQUIRED_STAGES
 from reporting.pdf import lpj_pdf
 from reporting.photos import photo_max_bytes
 
@@ -143,7 +151,6 @@ def work_day_add(request, pk):
             request,
             services.work_day_add,
             proposal=proposal,
-            actor=request.user,
             **form.service_fields(),
             success=lambda day: (
                 f"Hari kerja {_day_text(day)} dicatat: {day.participants} orang, "
@@ -187,7 +194,6 @@ def work_day_edit(request, pk):
             request,
             services.work_day_update,
             work_day=day,
-            actor=request.user,
             **form.service_fields(),
             success=lambda day: f"Hari kerja {_day_text(day)} diperbarui.",
         )
@@ -200,18 +206,13 @@ def work_day_edit(request, pk):
     )
 
 
-@login_required
-@require_POST
-def work_day_remove(request, pk):
-    day = selectors.work_day_for(request.user, pk)
-    perform(
-        request,
-        services.work_day_remove,
-        work_day=day,
-        actor=request.user,
-        success=f"Hari kerja {_day_text(day)} dihapus.",
-    )
-    return redirect(_site_url(day.proposal))
+work_day_remove = object_action(
+    services.work_day_remove,
+    find=selectors.work_day_for,
+    param="work_day",
+    success=lambda day: f"Hari kerja {_day_text(day)} dihapus.",
+    then=lambda day: _site_url(day.proposal),
+)
 
 
 @login_required
@@ -241,7 +242,6 @@ def contribution_add(request, pk):
             request,
             services.contribution_add,
             proposal=proposal,
-            actor=request.user,
             kind=data["kind"],
             description=data["description"],
             quantity=data.get("quantity"),
@@ -255,27 +255,16 @@ def contribution_add(request, pk):
     return render(request, "reporting/contribution_form.html", {"proposal": proposal, "form": form})
 
 
-@login_required
-@require_POST
-def contribution_remove(request, pk):
-    item = SwadayaContribution.objects.select_related("proposal").get_visible_or_404(
-        request.user, pk=pk
-    )
-    perform(
-        request,
-        services.contribution_remove,
-        contribution=item,
-        actor=request.user,
-        success=f"Swadaya '{item.description}' dihapus.",
-    )
-    return redirect(_site_url(item.proposal))
+contribution_remove = object_action(
+    services.contribution_remove,
+    find=selectors.contribution_for,
+    param="contribution",
+    success=lambda item: f"Swadaya '{item.description}' dihapus.",
+    then=lambda item: _site_url(item.proposal),
+)
 
 
 # --- Photos -----------------------------------------------------------------------------------
-
-
-def _wants_json(request) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
 
 
 def _photo_json(result, *, status=200):
@@ -303,14 +292,12 @@ def photo_upload(request, pk):
     try:
         proposal = selectors.site_for(request.user, pk)
     except Http404:
-        if request.method == "POST" and _wants_json(request):
-            return JsonResponse({"ok": False, "error": "Lokasi tidak ditemukan."}, status=404)
+        if request.method == "POST" and wants_json(request):
+            return json_refused("Lokasi tidak ditemukan.", status=404)
         raise
     if not reporting_rules.may_record_work(request.user, proposal):
-        if _wants_json(request):
-            return JsonResponse(
-                {"ok": False, "error": "Foto tidak dapat ditambahkan pada tahap ini."}, status=403
-            )
+        if wants_json(request):
+            return json_refused("Foto tidak dapat ditambahkan pada tahap ini.", status=403)
         raise Http404
     if request.method == "POST" and "photo" in request.FILES:
         return _photo_upload_one(request, proposal)
@@ -323,9 +310,7 @@ def photo_upload(request, pk):
     )
     if request.method == "POST":
         if not form.is_valid():
-            for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, error)
+            say_form_errors(request, form)
         else:
             saved = 0
             for upload in form.cleaned_data["photos"]:
@@ -361,8 +346,7 @@ def photo_upload(request, pk):
 def _photo_upload_one(request, proposal):
     form = SinglePhotoForm(request.POST, request.FILES)
     if not form.is_valid():
-        errors = [e for field in form.errors.values() for e in field]
-        return JsonResponse({"ok": False, "error": " ".join(errors)}, status=400)
+        return json_refused(" ".join(form_errors(form)))
     data = form.cleaned_data
     try:
         result = services.photo_add(
@@ -374,30 +358,25 @@ def _photo_upload_one(request, proposal):
             client=form.client_image(),
         )
     except NotInScope:
-        return JsonResponse({"ok": False, "error": "Lokasi tidak ditemukan."}, status=404)
+        return json_refused("Lokasi tidak ditemukan.", status=404)
     except ActionRefused as exc:
-        if not _wants_json(request):
+        if not wants_json(request):
             say_refused(request, exc)
             return redirect(reverse("reporting:photo_upload", args=[proposal.pk]))
-        return JsonResponse({"ok": False, "error": exc.message}, status=400)
-    if not _wants_json(request):
+        return json_refused(exc.message)
+    if not wants_json(request):
         messages.success(request, "Foto tersimpan.")
         return redirect(reverse("reporting:photo_upload", args=[proposal.pk]))
     return _photo_json(result, status=201 if result.created else 200)
 
 
-@login_required
-@require_POST
-def photo_withdraw(request, pk):
-    photo = selectors.photo_for(request.user, pk)
-    perform(
-        request,
-        services.photo_withdraw,
-        photo=photo,
-        actor=request.user,
-        success=f"Foto {photo.stage}% ditarik dari laporan.",
-    )
-    return redirect(_site_url(photo.proposal))
+photo_withdraw = object_action(
+    services.photo_withdraw,
+    find=selectors.photo_for,
+    param="photo",
+    success=lambda photo: f"Foto {photo.stage}% ditarik dari laporan.",
+    then=lambda photo: _site_url(photo.proposal),
+)
 
 
 @login_required
@@ -449,7 +428,6 @@ def report_edit(request, pk):
             request,
             services.report_save,
             proposal=proposal,
-            actor=request.user,
             realised_volume=form.cleaned_data["realised_volume"],
             problems=form.cleaned_data["problems"],
             usage=form.usage(),
@@ -564,14 +542,12 @@ def countersign(request, pk):
     form = CountersignForm(request.POST)
     if not form.is_valid():
         # An invalid note is not dropped to sign anyway: nothing is signed, the camat is told.
-        for error in form.errors.get("note", []):
-            messages.error(request, f"Catatan: {error}")
+        say_form_errors(request, form, prefix="Catatan: ")
         return redirect(reverse("reporting:review", args=[proposal.pk]))
     perform(
         request,
         services.report_countersign,
         proposal=proposal,
-        actor=request.user,
         note=form.cleaned_data["note"],
         success="Laporan ditandatangani (mengetahui Camat).",
     )
@@ -582,9 +558,5 @@ def countersign(request, pk):
 @require_GET
 def lpj(request, pk):
     proposal = selectors.site_for(request.user, pk)
-    data = lpj_pdf(proposal)
-    response = HttpResponse(data, content_type="application/pdf")
-    safe_code = "".join(c if c.isalnum() or c == "-" else "_" for c in proposal.code)
-    response["Content-Disposition"] = f'inline; filename="LPJ-{safe_code}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    name = f"LPJ-{filename_part(proposal.code)}.pdf"
+    return content_response(lpj_pdf(proposal), "application/pdf", name, cache="private, no-store")

@@ -60,11 +60,7 @@ class PriorityOverride(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ScopedQuerySet.as_manager(
-        rt="proposal__rt",
-        kelurahan="proposal__kelurahan",
-        kecamatan="proposal__kelurahan__kecamatan",
-    )
+    objects = ScopedQuerySet.as_manager(via="proposal__")
 
     class Meta:
         ordering = ["-created_at"]
@@ -360,11 +356,7 @@ class Amendment(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ScopedQuerySet.as_manager(
-        rt="proposal__rt",
-        kelurahan="proposal__kelurahan",
-        kecamatan="proposal__kelurahan__kecamatan",
-    )
+    objects = ScopedQuerySet.as_manager(via="proposal__")
 
     class Meta:
         ordering = ["proposal", "created_at"]

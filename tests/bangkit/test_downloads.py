@@ -6,7 +6,7 @@ from django.core.files.storage import default_storage
 from django.db.models.fields.files import FieldFile
 from django.http import Http404
 
-from bangkit.downloads import file_response
+from bangkit.downloads import content_response, file_response, filename_part
 
 
 class _Field:
@@ -49,3 +49,15 @@ def test_missing_file_is_404():
     default_storage.delete(field_file.name)
     with pytest.raises(Http404):
         file_response(field_file, content_type="application/pdf")
+
+
+def test_content_response_names_the_content_inline_or_as_a_download():
+    shown = content_response(b"%PDF", "application/pdf", "LPJ-1.pdf")
+    saved = content_response("a;b", "text/csv", "x.csv", download=True, cache="no-store")
+
+    assert shown.content == b"%PDF" and shown["Content-Type"] == "application/pdf"
+    assert shown["Content-Disposition"] == 'inline; filename="LPJ-1.pdf"'
+    assert "Cache-Control" not in shown
+    assert saved["Content-Disposition"] == 'attachment; filename="x.csv"'
+    assert saved["Cache-Control"] == "no-store"
+    assert filename_part("BB-2024/01 a") == "BB-2024_01_a"

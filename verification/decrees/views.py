@@ -3,19 +3,20 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from bangkit.confirm import Confirmation, ask_to_confirm, is_confirmed
+from bangkit.downloads import content_response
 from bangkit.errors import ActionRefused
 from bangkit.indonesian import long_date
 from bangkit.models import FiscalYear, Kecamatan
 from bangkit.money import rupiah
 from bangkit.params import query_int, query_ints, query_year
-from bangkit.refusals import perform, say_refused
+from bangkit.refusals import perform, say_form_errors, say_refused
 from proposals.models import Proposal
 from verification.decrees import amendments, rules, selectors
 from verification.decrees import services as decrees
@@ -156,7 +157,6 @@ def decree_edit(request, public_id):
         if form.is_valid() and perform(
             request,
             decrees.decree_update_draft,
-            actor=request.user,
             decree=decree,
             proposals=list(form.cleaned_data["proposals"]),
             **form.service_fields(),
@@ -178,10 +178,7 @@ def decree_preview(request, public_id):
     if decree.state != Decree.State.DRAFT:
         return redirect("verification:decree_pdf", public_id=public_id)
     pdf = render_decree_pdf(decree, draft=True, site_url=_site_url(request))
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = 'inline; filename="draf-sk.pdf"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return content_response(pdf, "application/pdf", "draf-sk.pdf", cache="no-store")
 
 
 @login_required
@@ -260,8 +257,7 @@ def decree_amend(request, public_id):
     decree = selectors.decree_for(request.user, public_id)
     form = DecreeAmendForm(request.POST)
     if not form.is_valid():
-        for error in form.errors.get("reason", []):
-            messages.error(request, error)
+        say_form_errors(request, form)
         return redirect("verification:decree_detail", public_id=public_id)
     try:
         draft = amendments.decree_amend(
@@ -281,7 +277,6 @@ def decree_delete(request, public_id):
     if not perform(
         request,
         decrees.decree_delete_draft,
-        actor=request.user,
         decree=decree,
         success="Draf SK dihapus.",
         bullet="",
@@ -304,7 +299,6 @@ def site_amend(request, public_id, proposal_id):
         if form.is_valid() and perform(
             request,
             amendments.site_amend,
-            actor=request.user,
             proposal=proposal,
             **form.cleaned_data,
             success=f"Perubahan {proposal.code} dicatat dan diumumkan.",

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from bangkit.errors import ActionRefused
 from bangkit.models import FiscalYear, Kecamatan, Role
 from bangkit.params import query_int, query_text
+from bangkit.refusals import perform
 from bangkit.years import fiscal_years_newest_first, pick_fiscal_year
 from proposals.models import Proposal
 from verification.decrees.services import decree_create_draft
@@ -171,18 +172,21 @@ def override(request):
         raise Http404
     decision = form.cleaned_data["decision"]
     reason = form.cleaned_data["reason"]
-    try:
-        if decision == "withdraw":
-            priority_override_withdraw(actor=user, proposal=proposal, reason=reason)
-            messages.success(request, f"Keputusan atas {proposal.code} dicabut.")
-        else:
-            priority_override_set(
-                actor=user, proposal=proposal, include=decision == "include", reason=reason
-            )
-            verb = "dimasukkan ke" if decision == "include" else "dikeluarkan dari"
-            messages.success(request, f"{proposal.code} {verb} pilihan pendanaan.")
-    except ActionRefused as exc:
-        messages.error(request, exc.message)
+    if decision == "withdraw":
+        said = f"Keputusan atas {proposal.code} dicabut."
+        perform(request, priority_override_withdraw, proposal=proposal, reason=reason, success=said)
+    else:
+        include = decision == "include"
+        verb = "dimasukkan ke" if include else "dikeluarkan dari"
+        said = f"{proposal.code} {verb} pilihan pendanaan."
+        perform(
+            request,
+            priority_override_set,
+            proposal=proposal,
+            include=include,
+            reason=reason,
+            success=said,
+        )
     return redirect(_ranking_url(fiscal_year, anchor=f"usulan-{proposal.pk}"))
 
 
