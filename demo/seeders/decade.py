@@ -27,7 +27,6 @@ entries from elsewhere (an import, the ordinary demo) is refused.
 
 from __future__ import annotations
 
-import hashlib
 import random
 from collections import defaultdict
 from contextlib import contextmanager
@@ -51,7 +50,7 @@ from bangkit.models import (
     WorkType,
 )
 from budgets.models import BudgetEnvelope
-from demo.seeders import core
+from demo.seeders import core, evidence
 from demo.seeders import procurement as procurement_seeder
 from demo.seeders.proposals import (
     ENTRY_TEMPLATES,
@@ -263,6 +262,8 @@ class _Context:
         self.ct_report = ContentType.objects.get_for_model(CompletionReport)
         self._pools: dict[int, list[tuple[float, float]]] = {}
         self._rab_cache: dict = {}
+        # Photos written so far (earlier years too): the originals a reused photo copies.
+        self.photo_pool: list[ProgressPhoto] = []
         self.used_codes = set(Proposal.objects.values_list("code", flat=True))
 
     def points(self, kelurahan: Kelurahan) -> list[tuple[float, float]]:
@@ -388,6 +389,9 @@ class _YearWriter:
             self.counts[label] = self.counts.get(label, 0) + len(rows)
         return rows
 
+    def bulk_photos(self, rows: list[ProgressPhoto]) -> None:
+        self.bulk(ProgressPhoto, rows, "photos")
+
     # --- the year --------------------------------------------------------------------------
     def run(self) -> dict:
         self.fiscal_year = self.make_fiscal_year()
@@ -407,6 +411,7 @@ class _YearWriter:
                 "regulation": regulation_for(self.year),
                 "ceiling_amount": SITE_CEILING,
                 "daily_wage": 80_000 + 5_000 * max(0, self.year - 2014),
+                "support_residency": evidence.support_rule(self.year),
             },
         )
         core.seed_fiscal_year(self.year)
@@ -464,20 +469,7 @@ class _YearWriter:
         return entries
 
     def make_supports(self, entries: list[MusrenbangEntry]) -> None:
-        rng, rows = self.rng, []
-        for entry in entries:
-            count = rng.choice([0, 0, 0, 1, 1, 2, 2, 3, 4, 6])
-            entry.support_count = count
-            for i in range(count):
-                digest = hashlib.sha256(f"{entry.source_id}-{i}".encode()).hexdigest()
-                rows.append(
-                    CitizenSupport(
-                        entry=entry,
-                        nik_hash=digest,
-                        nik_last4=f"{rng.randint(0, 9999):04d}",
-                        created_at=entry.imported_at + timedelta(days=rng.randint(1, 40)),
-                    )
-                )
+        rows = evidence.SupportWriter(self.ctx, self.year, self.rng, self.n).write(entries)
         self.bulk(CitizenSupport, rows, "supports")
 
     def make_proposals(self, entries):
@@ -867,7 +859,7 @@ class _YearWriter:
 
     def make_sites(self, funded: list[Proposal], logs: list[TransitionLog]) -> None:
         ctx, rng, year = self.ctx, self.rng, self.year
-        handovers, work_days, contributions, photos, reports = [], [], [], [], []
+        handovers, work_days, contributions, shots, reports = [], [], [], [], []
         for proposal in funded:
             lurah, rt_user = proposal.actors[Role.KELURAHAN], proposal.actors[Role.RT]
             last_arrival = max(order.arrived for order in proposal.orders)
@@ -967,21 +959,7 @@ class _YearWriter:
                         recorded_at=at(last, rng, 17, 21),
                     )
                 )
-            for stage, day in ((0, first), (50, days[len(days) // 2]), (100, last)):
-                taken = at(day, rng, 8, 16)
-                photos.append(
-                    ProgressPhoto(
-                        proposal=proposal,
-                        stage=stage,
-                        caption=f"Foto {stage}% - {proposal.location_description[:60]}",
-                        taken_at=taken,
-                        latitude=proposal.latitude,
-                        longitude=proposal.longitude,
-                        metadata_source=ProgressPhoto.MetadataSource.NONE,
-                        uploaded_by=rt_user,
-                        uploaded_at=taken + timedelta(minutes=rng.randint(5, 300)),
-                    )
-                )
+            shots.append((proposal, rt_user, [first, days[len(days) // 2], last]))
             submitted = at(weekday_after(last, rng, 2, 12), rng)
             if rng.random() < 0.1:
                 returned = at(weekday_after(submitted.date(), rng, 2, 8), rng)
@@ -1047,7 +1025,10 @@ class _YearWriter:
         self.bulk(Handover, handovers, "handovers")
         self.bulk(WorkDay, work_days, "work_days")
         self.bulk(SwadayaContribution, contributions, "contributions")
-        self.bulk(ProgressPhoto, photos, "photos")
+        photos = evidence.PhotoWriter(ctx, year, self.n, self.bulk_photos).write(
+            shots,
+            {p.pk: self.decree_dates[p.kelurahan.kecamatan_id] for p in funded},
+        )
         self.bulk(CompletionReport, reports, "reports")
         usages = []
         for report in reports:
