@@ -87,7 +87,13 @@ from reporting.models import (
     SwadayaContribution,
     WorkDay,
 )
-from verification.models import Decree, DecreeCounter, DecreeLocation, PriorityWeights
+from verification.models import (
+    Amendment,
+    Decree,
+    DecreeCounter,
+    DecreeLocation,
+    PriorityWeights,
+)
 
 SOURCE_PREFIX = "BULK"
 ENTRIES_PER_YEAR = 6_000
@@ -190,6 +196,7 @@ TIMESTAMPED = [
     ProgressPhoto,
     CompletionReport,
     Supplier,
+    Amendment,
 ]
 
 
@@ -341,6 +348,7 @@ def seed_years(years: int, *, scale: float = 1.0, last_year: int | None = None, 
         return result
     if not Supplier.objects.exists():
         procurement_seeder.seed_suppliers()
+    evidence.twin_shops()
     ctx = _Context()
     for year in todo:
         with transaction.atomic(), explicit_timestamps(*TIMESTAMPED):
@@ -699,6 +707,7 @@ class _YearWriter:
                     )
                 )
                 proposal.decree_issued = decree.issued_at
+                proposal.site_decree = decree
                 logs.append(
                     self.transition(
                         proposal,
@@ -713,14 +722,16 @@ class _YearWriter:
         self.bulk(DecreeLocation, locations)
 
         # Orders: one shop, or two sharing the RAB lines; numbered per kelurahan and year.
+        odd = self.oddities = evidence.Oddities(ctx, year, funded, self.n)
         orders, sequence = [], defaultdict(int)
         for proposal in funded:
             shops = ctx.suppliers.get(proposal.kelurahan.kecamatan_id) or ctx.all_suppliers
             count = 2 if len(proposal.rab_rows) > 3 and rng.random() < 0.3 else 1
-            picked = rng.sample(shops, k=min(count, len(shops)))
+            picked = odd.shop_for(proposal) or rng.sample(shops, k=min(count, len(shops)))
             groups = [proposal.rab_rows[i :: len(picked)] for i in range(len(picked))]
             lurah = proposal.actors[Role.KELURAHAN]
             ordered = at(weekday_after(proposal.decree_issued.date(), rng, 3, 20), rng)
+            ordered = odd.order_time(proposal) or ordered
             proposal.orders = []
             for shop, lines in zip(picked, groups, strict=True):
                 sequence[proposal.kelurahan_id] += 1
@@ -756,6 +767,7 @@ class _YearWriter:
                 )
             )
         self.bulk(PurchaseOrder, orders, "orders")
+        self.make_amendments(funded)
         OrderCounter.objects.bulk_create(
             [
                 OrderCounter(kelurahan_id=kel, year=year, last_number=last)
@@ -777,6 +789,7 @@ class _YearWriter:
                     line_total=rab.line_total,
                     rab_line=rab,
                     position=position,
+                    reference_price=odd.reference_price(order.proposal, rab),
                 )
                 order_lines.append(line)
                 order.lines_made.append(line)
@@ -816,7 +829,14 @@ class _YearWriter:
                     supplier_confirmed_at=recorded + timedelta(hours=rng.randint(1, 24)),
                 )
             )
-            paid_on = weekday_after(arrived, rng, 5, 30)
+        # The BAST once everything arrived; the shops are paid after it.
+        for proposal in funded:
+            last_arrival = max(order.arrived for order in proposal.orders)
+            proposal.handed = weekday_after(last_arrival, rng, 0, 3)
+        for order in orders:
+            proposal = order.proposal
+            paid_on = weekday_after(proposal.handed, rng, 5, 30)
+            paid_on = odd.paid_on(order) or paid_on
             payments.append(
                 Payment(
                     order=order,
@@ -857,13 +877,45 @@ class _YearWriter:
         self.bulk(DeliveryLine, delivery_lines, "delivery_lines")
         self.make_sites(funded, logs)
 
+    def make_amendments(self, funded: list[Proposal]) -> None:
+        """A site's location changed by the camat after its materials were ordered."""
+        rows = []
+        for proposal in funded:
+            if proposal.pk not in self.oddities.amended:
+                continue
+            camat = proposal.actors[Role.KECAMATAN]
+            when = proposal.orders[0].issued_at + timedelta(days=self.rng.randint(2, 10))
+            new = f"{proposal.location_description} (digeser ke gang sebelah)"[:300]
+            rows.append(
+                Amendment(
+                    proposal=proposal,
+                    decree=proposal.site_decree,
+                    field=Amendment.Field.LOCATION,
+                    old_value=proposal.location_description[:300],
+                    new_value=new,
+                    reason=self.oddities.amendment_text(),
+                    actor=camat,
+                    created_at=when,
+                )
+            )
+        self.bulk(Amendment, rows, "amendments")
+        for row in rows:
+            self.log_audit(
+                row.created_at,
+                row.actor,
+                "site_amend",
+                self.ctx.ct[Proposal],
+                row.proposal_id,
+                f"{row.proposal.code}: Lokasi {row.old_value} → {row.new_value}",
+                {"field": row.field, "old": row.old_value, "new": row.new_value},
+            )
+
     def make_sites(self, funded: list[Proposal], logs: list[TransitionLog]) -> None:
         ctx, rng, year = self.ctx, self.rng, self.year
         handovers, work_days, contributions, shots, reports = [], [], [], [], []
         for proposal in funded:
             lurah, rt_user = proposal.actors[Role.KELURAHAN], proposal.actors[Role.RT]
-            last_arrival = max(order.arrived for order in proposal.orders)
-            handed = weekday_after(last_arrival, rng, 0, 3)
+            handed = proposal.handed
             handed_at = at(handed, rng)
             shops = ", ".join(sorted({o.supplier.name for o in proposal.orders}))
             handovers.append(
@@ -922,13 +974,15 @@ class _YearWriter:
             for number in range(rng.randint(3, 7)):
                 days.append(work_day)
                 men, women = rng.randint(8, 30), rng.randint(0, 12)
+                hours = Decimal(rng.choice(["6", "7", "8"]))
+                men, women, hours = self.oddities.crew(proposal) or (men, women, hours)
                 work_days.append(
                     WorkDay(
                         proposal=proposal,
                         date=work_day,
                         men=men,
                         women=women,
-                        hours=Decimal(rng.choice(["6", "7", "8"])),
+                        hours=hours,
                         activity=ACTIVITIES[min(number, len(ACTIVITIES) - 1)],
                         recorded_by=rt_user,
                         recorded_at=at(work_day, rng, 17, 21),

@@ -31,6 +31,7 @@ from bangkit import geo
 from bangkit.models import FiscalYear
 from bangkit.nik import KOTA_JAMBI_KECAMATAN, nik_hash, nik_prefix
 from demo.seeders.reporting import offset
+from procurement.models import Supplier
 from proposals.models import CitizenSupport, MusrenbangEntry
 from reporting.models import ProgressPhoto
 from reporting.photos import PhotoFacts, SiteFacts, photo_flags
@@ -359,3 +360,144 @@ class SupportWriter:
                     )
                 )
         return rows
+
+
+# Deliberate departures from the procedure per year at full scale, for the other rules.
+PAID_BEFORE_BAST = 3
+PAID_BEFORE_DELIVERY = 2
+OVERPRICED_LINES = 3
+FEW_HANDS = 2
+AMENDED_AFTER_ORDER = 1
+# In about one year of two, one kecamatan buys mostly from one shop.
+DOMINATED_CHANCE = 0.5
+# One kelurahan a year orders every site from one shop within days (a split purchase).
+SPLIT_KELURAHAN = 1
+SPLIT_MIN_SITES = 5
+LOCATION_SHIFTS = [
+    "Lokasi digeser ke gang sebelah: lahan semula ternyata milik pribadi.",
+    "Titik awal pekerjaan dipindah 40 m karena pipa PDAM baru dipasang.",
+]
+
+
+def _weekday(day: date, days: int) -> date:
+    day += timedelta(days=days)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+class Oddities:
+    """Which funded sites of the year depart from the procedure, and how (drawn once, from
+    their own random sequence, so the ordinary records stay as they are)."""
+
+    def __init__(self, ctx, year: int, funded: list, n):
+        rng = self.rng = random.Random(f"decade-oddities-{year}")
+        self.shops: dict[int, list] = {}
+        self.order_day: dict[int, date] = {}
+        by_kelurahan: dict[int, list] = {}
+        for proposal in funded:
+            by_kelurahan.setdefault(proposal.kelurahan_id, []).append(proposal)
+        busiest = sorted(by_kelurahan.values(), key=lambda sites: (-len(sites), sites[0].pk))
+        for sites in busiest[: n(SPLIT_KELURAHAN)]:
+            shops = ctx.suppliers.get(sites[0].kelurahan.kecamatan_id)
+            if len(sites) < SPLIT_MIN_SITES or not shops:
+                continue
+            shop = rng.choice(shops)
+            start = _weekday(sites[0].decree_issued.date(), 3)
+            for proposal in sites:
+                self.shops[proposal.pk] = [shop]
+                self.order_day[proposal.pk] = _weekday(start, rng.randint(0, 4))
+        self.dominant: dict[int, object] = {}
+        if rng.random() < DOMINATED_CHANCE:
+            kecamatan_id = rng.choice(sorted({p.kelurahan.kecamatan_id for p in funded}))
+            if ctx.suppliers.get(kecamatan_id):
+                self.dominant[kecamatan_id] = rng.choice(ctx.suppliers[kecamatan_id])
+        others = [p for p in funded if p.pk not in self.shops]
+        picked = iter(rng.sample(others, k=len(others)))
+
+        def take(count, keep=lambda p: True) -> set[int]:
+            found = (next((p for p in picked if keep(p)), None) for _ in range(count))
+            return {p.pk for p in found if p is not None}
+
+        self.paid_before_bast = take(n(PAID_BEFORE_BAST))
+        self.paid_before_delivery = take(n(PAID_BEFORE_DELIVERY))
+        self.overpriced = take(n(OVERPRICED_LINES))
+        self.few_hands = take(n(FEW_HANDS), lambda p: p.designated_budget >= 20_000_000)
+        self.amended = take(n(AMENDED_AFTER_ORDER))
+        self._priced: set[int] = set()
+
+    def shop_for(self, proposal) -> list | None:
+        """The one shop the site must buy from, or None for the ordinary choice."""
+        if proposal.pk in self.shops:
+            return self.shops[proposal.pk]
+        shop = self.dominant.get(proposal.kelurahan.kecamatan_id)
+        if shop is not None and self.rng.random() < 0.8:
+            return [shop]
+        return None
+
+    def order_time(self, proposal) -> datetime | None:
+        day = self.order_day.get(proposal.pk)
+        if day is None:
+            return None
+        return datetime.combine(day, time(self.rng.randint(8, 15), self.rng.randint(0, 59)), TZ)
+
+    def reference_price(self, proposal, rab) -> int:
+        """The year's reference price of the line: the RAB's own price (the RAB is priced
+        from the reference list), except one line of an overpriced site, 15–40% above it."""
+        price = int(rab.unit_price)
+        if proposal.pk in self.overpriced and proposal.pk not in self._priced:
+            self._priced.add(proposal.pk)
+            return max(1, price * 100 // self.rng.randint(115, 140))
+        return price
+
+    def paid_on(self, order) -> date | None:
+        """A payment day before the BAST, or before the order's own delivery."""
+        proposal = order.proposal
+        if proposal.pk in self.paid_before_delivery:
+            return order.issued_at.date()
+        if proposal.pk in self.paid_before_bast and order.arrived < proposal.handed:
+            return order.arrived
+        if proposal.pk in self.paid_before_bast:
+            proposal.handed = _weekday(proposal.handed, 3)
+            return order.arrived
+        return None
+
+    def crew(self, proposal) -> tuple[int, int, Decimal] | None:
+        """A site recorded as built by a handful of people in short days."""
+        if proposal.pk not in self.few_hands:
+            return None
+        return self.rng.randint(2, 4), self.rng.randint(0, 1), Decimal(self.rng.choice("45"))
+
+    def amendment_text(self) -> str:
+        return self.rng.choice(LOCATION_SHIFTS)
+
+
+# Two shops, one owner: the second quotes with the first one's phone and bank account.
+TWIN_SUFFIX = "Cabang"
+
+
+def twin_shops() -> int:
+    """Give a few shops a "branch" in the next kelurahan sharing their phone and account (the
+    shops_sharing_identity flag); once, a rerun adds none. Returns the shops added."""
+    if Supplier.objects.filter(name__endswith=f" {TWIN_SUFFIX}").exists():
+        return 0
+    added = 0
+    shops = list(Supplier.objects.select_related("kelurahan").order_by("pk"))
+    for shop in shops[:: max(1, len(shops) // 2)][:2]:
+        neighbour = (
+            shop.kelurahan.kecamatan.kelurahan_set.exclude(pk=shop.kelurahan_id)
+            .order_by("code")
+            .first()
+        ) or shop.kelurahan
+        Supplier.objects.create(
+            name=f"{shop.name} {TWIN_SUFFIX}",
+            owner_name=shop.owner_name,
+            address=f"Jl. Kapten Pattimura No. {shop.pk % 90 + 10}",
+            kelurahan=neighbour,
+            phone=shop.phone,
+            bank_name=shop.bank_name,
+            bank_account_number=shop.bank_account_number,
+            bank_account_holder=shop.bank_account_holder,
+        )
+        added += 1
+    return added
