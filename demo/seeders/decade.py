@@ -31,7 +31,7 @@ import random
 from collections import defaultdict
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.contrib.contenttypes.models import ContentType
@@ -49,6 +49,7 @@ from bangkit.models import (
     User,
     WorkType,
 )
+from bangkit.scoping import kecamatan_of
 from budgets.models import BudgetEnvelope
 from demo.seeders import core, evidence
 from demo.seeders import procurement as procurement_seeder
@@ -72,6 +73,7 @@ from procurement.models import (
     Supplier,
 )
 from proposals.codes import code_check, format_code
+from proposals.forms import line_total
 from proposals.models import (
     CitizenSupport,
     MusrenbangEntry,
@@ -259,14 +261,6 @@ class _Context:
             self.suppliers[supplier.kelurahan.kecamatan_id].append(supplier)
         self.all_suppliers = [s for shops in self.suppliers.values() for s in shops]
         self.materials = {m.name: m for m in Material.objects.all()}
-        self.ct = {
-            model: ContentType.objects.get_for_model(model)
-            for model in (Proposal, Decree, PurchaseOrder, Delivery, Handover, Payment)
-        }
-        self.ct_workday = ContentType.objects.get_for_model(WorkDay)
-        self.ct_photo = ContentType.objects.get_for_model(ProgressPhoto)
-        self.ct_contribution = ContentType.objects.get_for_model(SwadayaContribution)
-        self.ct_report = ContentType.objects.get_for_model(CompletionReport)
         self._pools: dict[int, list[tuple[float, float]]] = {}
         self._rab_cache: dict = {}
         # Photos written so far (earlier years too): the originals a reused photo copies.
@@ -378,16 +372,19 @@ class _YearWriter:
         start, end = date(self.year, month, first), date(self.year, month2, last)
         return start + timedelta(days=self.rng.randint(0, (end - start).days))
 
-    def log_audit(self, when, actor, action, ct, obj_id, summary, data=None):
+    def log_audit(self, when, actor, action, obj, summary, data=None):
+        """The audit row the service would write for ``obj`` (bangkit.services.audit_record),
+        dated ``when`` and kept for one bulk insert."""
         self.audit.append(
             AuditEvent(
                 created_at=when,
                 actor=actor,
                 action=action,
-                content_type=ct,
-                object_id=str(obj_id),
+                content_type=ContentType.objects.get_for_model(obj),
+                object_id=str(obj.pk),
                 summary=summary,
                 data=data or {},
+                kecamatan_id=kecamatan_of(obj),
             )
         )
 
@@ -499,10 +496,7 @@ class _YearWriter:
             )
             ceiling = rng.choice([15, 20, 25, 30, 40]) * 1_000_000
             volume, lines = ctx.rab(code, entry.volume, width, ceiling)
-            total = sum(
-                int((line.quantity * line.unit_price).quantize(Decimal("1"), ROUND_HALF_UP))
-                for line in lines
-            )
+            total = sum(line_total(line.quantity, line.unit_price) for line in lines)
             households = min(entry.rt.households or 40, rng.randint(15, 60))
             created = at(self.day(2, 20, 3, 10), rng)
             is_funded = entry.pk in funded_ids
@@ -560,9 +554,7 @@ class _YearWriter:
                         unit=line.unit,
                         quantity=line.quantity,
                         unit_price=line.unit_price,
-                        line_total=int(
-                            (line.quantity * line.unit_price).quantize(Decimal("1"), ROUND_HALF_UP)
-                        ),
+                        line_total=line_total(line.quantity, line.unit_price),
                         position=position,
                     )
                 )
@@ -618,8 +610,7 @@ class _YearWriter:
             when,
             actor,
             f"proposal_{action}",
-            self.ctx.ct[Proposal],
-            proposal.pk,
+            proposal,
             f"{proposal.code}: {State(from_state).label} → {State(to_state).label}",
             {"note": note, "checklist": {}},
         )
@@ -677,16 +668,14 @@ class _YearWriter:
                 decree.created_at,
                 decree.created_by,
                 "decree_create_draft",
-                ctx.ct[Decree],
-                decree.pk,
+                decree,
                 decree.title,
             )
             self.log_audit(
                 decree.issued_at,
                 decree.issued_by,
                 "decree_issue",
-                ctx.ct[Decree],
-                decree.pk,
+                decree,
                 decree.number,
                 {"locations": len(decree.sites)},
             )
@@ -797,8 +786,7 @@ class _YearWriter:
                 order.created_at,
                 order.created_by,
                 "order_create",
-                ctx.ct[PurchaseOrder],
-                order.pk,
+                order,
                 order.number,
                 {"supplier": order.supplier_id, "total": order.total},
             )
@@ -806,8 +794,7 @@ class _YearWriter:
                 order.issued_at,
                 order.issued_by,
                 "order_issue",
-                ctx.ct[PurchaseOrder],
-                order.pk,
+                order,
                 order.number,
                 {"total": order.total},
             )
@@ -860,8 +847,7 @@ class _YearWriter:
                 delivery.recorded_at,
                 delivery.recorded_by,
                 "delivery_record",
-                ctx.ct[Delivery],
-                delivery.pk,
+                delivery,
                 delivery.order.number,
             )
         for payment in payments:
@@ -869,8 +855,7 @@ class _YearWriter:
                 payment.recorded_at,
                 payment.recorded_by,
                 "payment_record",
-                ctx.ct[Payment],
-                payment.pk,
+                payment,
                 f"{payment.order.number}: Rp {payment.amount}",
                 {"amount": payment.amount},
             )
@@ -904,8 +889,7 @@ class _YearWriter:
                 row.created_at,
                 row.actor,
                 "site_amend",
-                self.ctx.ct[Proposal],
-                row.proposal_id,
+                row.proposal,
                 f"{row.proposal.code}: Lokasi {row.old_value} → {row.new_value}",
                 {"field": row.field, "old": row.old_value, "new": row.new_value},
             )
@@ -1100,42 +1084,16 @@ class _YearWriter:
                     )
                 )
         self.bulk(MaterialUsage, usages)
-        for row in work_days:
-            self.log_audit(
-                row.recorded_at,
-                row.recorded_by,
-                "work_day_add",
-                ctx.ct_workday,
-                row.pk,
-                f"{row.proposal.code}: {row.date}",
-            )
-        for row in photos:
-            self.log_audit(
-                row.uploaded_at,
-                row.uploaded_by,
-                "photo_add",
-                ctx.ct_photo,
-                row.pk,
-                f"{row.proposal.code}: {row.stage}%",
-            )
-        for row in contributions:
-            self.log_audit(
-                row.recorded_at,
-                row.recorded_by,
-                "contribution_add",
-                ctx.ct_contribution,
-                row.pk,
-                f"{row.proposal.code}: {row.kind}",
-            )
-        for row in handovers:
-            self.log_audit(
-                row.recorded_at,
-                row.recorded_by,
-                "handover_record",
-                ctx.ct[Handover],
-                row.pk,
-                f"BAST {row.number}",
-            )
+        for rows, action, summary in (
+            (work_days, "work_day_add", lambda row: f"{row.proposal.code}: {row.date}"),
+            (photos, "photo_add", lambda row: f"{row.proposal.code}: {row.stage}%"),
+            (contributions, "contribution_add", lambda row: f"{row.proposal.code}: {row.kind}"),
+            (handovers, "handover_record", lambda row: f"BAST {row.number}"),
+        ):
+            for row in rows:
+                when = getattr(row, "recorded_at", None) or row.uploaded_at
+                actor = getattr(row, "recorded_by", None) or row.uploaded_by
+                self.log_audit(when, actor, action, row, summary(row))
         Proposal.objects.bulk_update(funded, ["updated_at"], batch_size=BATCH)
         self.bulk(TransitionLog, logs, "transitions")
 

@@ -466,7 +466,7 @@ class Oddities:
         """A site recorded as built by a handful of people in short days."""
         if proposal.pk not in self.few_hands:
             return None
-        return self.rng.randint(2, 4), self.rng.randint(0, 1), Decimal(self.rng.choice("45"))
+        return self.rng.randint(2, 4), 0, Decimal(self.rng.choice("45"))
 
     def amendment_text(self) -> str:
         return self.rng.choice(LOCATION_SHIFTS)
