@@ -998,55 +998,36 @@ class _YearWriter:
                     )
                 )
             shots.append((proposal, rt_user, [first, days[len(days) // 2], last]))
+            # The report, returned once in ten for a better 100% photo, then accepted.
             submitted = at(weekday_after(last, rng, 2, 12), rng)
+            steps = []
             if rng.random() < 0.1:
                 returned = at(weekday_after(submitted.date(), rng, 2, 8), rng)
-                logs.append(
-                    self.transition(
-                        proposal,
-                        "submit_report",
-                        submitted,
-                        State.IN_PROGRESS,
-                        State.REPORTED,
-                        Role.RT,
-                        "",
-                    )
-                )
-                logs.append(
-                    self.transition(
-                        proposal,
+                steps += [
+                    ("submit_report", submitted, State.IN_PROGRESS, State.REPORTED, Role.RT, ""),
+                    (
                         "return_report",
                         returned,
                         State.REPORTED,
                         State.IN_PROGRESS,
                         Role.KELURAHAN,
                         "Foto 100% belum memperlihatkan ujung",
-                    )
-                )
+                    ),
+                ]
                 submitted = at(weekday_after(returned.date(), rng, 2, 8), rng)
             accepted = at(weekday_after(submitted.date(), rng, 2, 15), rng)
-            logs.append(
-                self.transition(
-                    proposal,
-                    "submit_report",
-                    submitted,
-                    State.IN_PROGRESS,
-                    State.REPORTED,
-                    Role.RT,
-                    "",
-                )
-            )
-            logs.append(
-                self.transition(
-                    proposal,
+            steps += [
+                ("submit_report", submitted, State.IN_PROGRESS, State.REPORTED, Role.RT, ""),
+                (
                     "accept_report",
                     accepted,
                     State.REPORTED,
                     State.COMPLETED,
                     Role.KELURAHAN,
                     "Laporan penyelesaian diterima",
-                )
-            )
+                ),
+            ]
+            logs += [self.transition(proposal, *step) for step in steps]
             proposal.updated_at = accepted
             reports.append(
                 CompletionReport(
