@@ -211,28 +211,24 @@ def seed_accounts() -> int:
         first_name="Admin",
         last_name="Sistem",
     )
-    for kec in Kecamatan.objects.all():
-        rng = random.Random("camat" + kec.code)
+    # The camat and the lurah of every area, named by a random sequence of their own.
+    heads = [(kec, "camat", Role.KECAMATAN, "kecamatan") for kec in Kecamatan.objects.all()]
+    heads += [(kel, "lurah", Role.KELURAHAN, "kelurahan") for kel in Kelurahan.objects.all()]
+    for area, title, role, field in heads:
+        rng = random.Random(title + area.code)
         first, last = _name(rng).split(" ", 1)
+        if role == Role.KECAMATAN:
+            extra = {"nip": f"19{rng.randint(70, 85)}{rng.randint(10**13, 10**14 - 1)}"}
+        else:
+            extra = {}
         add(
-            f"camat.{kec.slug}",
-            role=Role.KECAMATAN,
-            kecamatan=kec,
+            f"{title}.{area.slug}",
+            role=role,
             first_name=first,
             last_name=last,
-            position=f"Camat {kec.name}",
-            nip=f"19{rng.randint(70, 85)}{rng.randint(10**13, 10**14 - 1)}",
-        )
-    for kel in Kelurahan.objects.all():
-        rng = random.Random("lurah" + kel.code)
-        first, last = _name(rng).split(" ", 1)
-        add(
-            f"lurah.{kel.slug}",
-            role=Role.KELURAHAN,
-            kelurahan=kel,
-            first_name=first,
-            last_name=last,
-            position=f"Lurah {kel.name}",
+            position=f"{title.capitalize()} {area.name}",
+            **{field: area},
+            **extra,
         )
     for rt in RT.objects.select_related("kelurahan"):
         first, _, last = rt.head_name.partition(" ")

@@ -27,12 +27,11 @@ entries from elsewhere (an import, the ordinary demo) is refused.
 
 from __future__ import annotations
 
-import hashlib
 import random
 from collections import defaultdict
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.contrib.contenttypes.models import ContentType
@@ -50,8 +49,9 @@ from bangkit.models import (
     User,
     WorkType,
 )
+from bangkit.scoping import kecamatan_of
 from budgets.models import BudgetEnvelope
-from demo.seeders import core
+from demo.seeders import core, evidence
 from demo.seeders import procurement as procurement_seeder
 from demo.seeders.proposals import (
     ENTRY_TEMPLATES,
@@ -73,6 +73,7 @@ from procurement.models import (
     Supplier,
 )
 from proposals.codes import code_check, format_code
+from proposals.forms import line_total
 from proposals.models import (
     CitizenSupport,
     MusrenbangEntry,
@@ -88,7 +89,13 @@ from reporting.models import (
     SwadayaContribution,
     WorkDay,
 )
-from verification.models import Decree, DecreeCounter, DecreeLocation, PriorityWeights
+from verification.models import (
+    Amendment,
+    Decree,
+    DecreeCounter,
+    DecreeLocation,
+    PriorityWeights,
+)
 
 SOURCE_PREFIX = "BULK"
 ENTRIES_PER_YEAR = 6_000
@@ -191,6 +198,7 @@ TIMESTAMPED = [
     ProgressPhoto,
     CompletionReport,
     Supplier,
+    Amendment,
 ]
 
 
@@ -253,16 +261,10 @@ class _Context:
             self.suppliers[supplier.kelurahan.kecamatan_id].append(supplier)
         self.all_suppliers = [s for shops in self.suppliers.values() for s in shops]
         self.materials = {m.name: m for m in Material.objects.all()}
-        self.ct = {
-            model: ContentType.objects.get_for_model(model)
-            for model in (Proposal, Decree, PurchaseOrder, Delivery, Handover, Payment)
-        }
-        self.ct_workday = ContentType.objects.get_for_model(WorkDay)
-        self.ct_photo = ContentType.objects.get_for_model(ProgressPhoto)
-        self.ct_contribution = ContentType.objects.get_for_model(SwadayaContribution)
-        self.ct_report = ContentType.objects.get_for_model(CompletionReport)
         self._pools: dict[int, list[tuple[float, float]]] = {}
         self._rab_cache: dict = {}
+        # Photos written so far (earlier years too): the originals a reused photo copies.
+        self.photo_pool: list[ProgressPhoto] = []
         self.used_codes = set(Proposal.objects.values_list("code", flat=True))
 
     def points(self, kelurahan: Kelurahan) -> list[tuple[float, float]]:
@@ -340,6 +342,7 @@ def seed_years(years: int, *, scale: float = 1.0, last_year: int | None = None, 
         return result
     if not Supplier.objects.exists():
         procurement_seeder.seed_suppliers()
+    evidence.twin_shops()
     ctx = _Context()
     for year in todo:
         with transaction.atomic(), explicit_timestamps(*TIMESTAMPED):
@@ -369,16 +372,19 @@ class _YearWriter:
         start, end = date(self.year, month, first), date(self.year, month2, last)
         return start + timedelta(days=self.rng.randint(0, (end - start).days))
 
-    def log_audit(self, when, actor, action, ct, obj_id, summary, data=None):
+    def log_audit(self, when, actor, action, obj, summary, data=None):
+        """The audit row the service would write for ``obj`` (bangkit.services.audit_record),
+        dated ``when`` and kept for one bulk insert."""
         self.audit.append(
             AuditEvent(
                 created_at=when,
                 actor=actor,
                 action=action,
-                content_type=ct,
-                object_id=str(obj_id),
+                content_type=ContentType.objects.get_for_model(obj),
+                object_id=str(obj.pk),
                 summary=summary,
                 data=data or {},
+                kecamatan_id=kecamatan_of(obj),
             )
         )
 
@@ -387,6 +393,9 @@ class _YearWriter:
         if label:
             self.counts[label] = self.counts.get(label, 0) + len(rows)
         return rows
+
+    def bulk_photos(self, rows: list[ProgressPhoto]) -> None:
+        self.bulk(ProgressPhoto, rows, "photos")
 
     # --- the year --------------------------------------------------------------------------
     def run(self) -> dict:
@@ -407,6 +416,7 @@ class _YearWriter:
                 "regulation": regulation_for(self.year),
                 "ceiling_amount": SITE_CEILING,
                 "daily_wage": 80_000 + 5_000 * max(0, self.year - 2014),
+                "support_residency": evidence.support_rule(self.year),
             },
         )
         core.seed_fiscal_year(self.year)
@@ -464,20 +474,7 @@ class _YearWriter:
         return entries
 
     def make_supports(self, entries: list[MusrenbangEntry]) -> None:
-        rng, rows = self.rng, []
-        for entry in entries:
-            count = rng.choice([0, 0, 0, 1, 1, 2, 2, 3, 4, 6])
-            entry.support_count = count
-            for i in range(count):
-                digest = hashlib.sha256(f"{entry.source_id}-{i}".encode()).hexdigest()
-                rows.append(
-                    CitizenSupport(
-                        entry=entry,
-                        nik_hash=digest,
-                        nik_last4=f"{rng.randint(0, 9999):04d}",
-                        created_at=entry.imported_at + timedelta(days=rng.randint(1, 40)),
-                    )
-                )
+        rows = evidence.SupportWriter(self.ctx, self.year, self.rng, self.n).write(entries)
         self.bulk(CitizenSupport, rows, "supports")
 
     def make_proposals(self, entries):
@@ -499,10 +496,7 @@ class _YearWriter:
             )
             ceiling = rng.choice([15, 20, 25, 30, 40]) * 1_000_000
             volume, lines = ctx.rab(code, entry.volume, width, ceiling)
-            total = sum(
-                int((line.quantity * line.unit_price).quantize(Decimal("1"), ROUND_HALF_UP))
-                for line in lines
-            )
+            total = sum(line_total(line.quantity, line.unit_price) for line in lines)
             households = min(entry.rt.households or 40, rng.randint(15, 60))
             created = at(self.day(2, 20, 3, 10), rng)
             is_funded = entry.pk in funded_ids
@@ -560,9 +554,7 @@ class _YearWriter:
                         unit=line.unit,
                         quantity=line.quantity,
                         unit_price=line.unit_price,
-                        line_total=int(
-                            (line.quantity * line.unit_price).quantize(Decimal("1"), ROUND_HALF_UP)
-                        ),
+                        line_total=line_total(line.quantity, line.unit_price),
                         position=position,
                     )
                 )
@@ -618,8 +610,7 @@ class _YearWriter:
             when,
             actor,
             f"proposal_{action}",
-            self.ctx.ct[Proposal],
-            proposal.pk,
+            proposal,
             f"{proposal.code}: {State(from_state).label} → {State(to_state).label}",
             {"note": note, "checklist": {}},
         )
@@ -677,16 +668,14 @@ class _YearWriter:
                 decree.created_at,
                 decree.created_by,
                 "decree_create_draft",
-                ctx.ct[Decree],
-                decree.pk,
+                decree,
                 decree.title,
             )
             self.log_audit(
                 decree.issued_at,
                 decree.issued_by,
                 "decree_issue",
-                ctx.ct[Decree],
-                decree.pk,
+                decree,
                 decree.number,
                 {"locations": len(decree.sites)},
             )
@@ -707,6 +696,7 @@ class _YearWriter:
                     )
                 )
                 proposal.decree_issued = decree.issued_at
+                proposal.site_decree = decree
                 logs.append(
                     self.transition(
                         proposal,
@@ -721,14 +711,16 @@ class _YearWriter:
         self.bulk(DecreeLocation, locations)
 
         # Orders: one shop, or two sharing the RAB lines; numbered per kelurahan and year.
+        odd = self.oddities = evidence.Oddities(ctx, year, funded, self.n)
         orders, sequence = [], defaultdict(int)
         for proposal in funded:
             shops = ctx.suppliers.get(proposal.kelurahan.kecamatan_id) or ctx.all_suppliers
             count = 2 if len(proposal.rab_rows) > 3 and rng.random() < 0.3 else 1
-            picked = rng.sample(shops, k=min(count, len(shops)))
+            picked = odd.shop_for(proposal) or rng.sample(shops, k=min(count, len(shops)))
             groups = [proposal.rab_rows[i :: len(picked)] for i in range(len(picked))]
             lurah = proposal.actors[Role.KELURAHAN]
             ordered = at(weekday_after(proposal.decree_issued.date(), rng, 3, 20), rng)
+            ordered = odd.order_time(proposal) or ordered
             proposal.orders = []
             for shop, lines in zip(picked, groups, strict=True):
                 sequence[proposal.kelurahan_id] += 1
@@ -764,6 +756,7 @@ class _YearWriter:
                 )
             )
         self.bulk(PurchaseOrder, orders, "orders")
+        self.make_amendments(funded)
         OrderCounter.objects.bulk_create(
             [
                 OrderCounter(kelurahan_id=kel, year=year, last_number=last)
@@ -785,6 +778,7 @@ class _YearWriter:
                     line_total=rab.line_total,
                     rab_line=rab,
                     position=position,
+                    reference_price=odd.reference_price(order.proposal, rab),
                 )
                 order_lines.append(line)
                 order.lines_made.append(line)
@@ -792,8 +786,7 @@ class _YearWriter:
                 order.created_at,
                 order.created_by,
                 "order_create",
-                ctx.ct[PurchaseOrder],
-                order.pk,
+                order,
                 order.number,
                 {"supplier": order.supplier_id, "total": order.total},
             )
@@ -801,8 +794,7 @@ class _YearWriter:
                 order.issued_at,
                 order.issued_by,
                 "order_issue",
-                ctx.ct[PurchaseOrder],
-                order.pk,
+                order,
                 order.number,
                 {"total": order.total},
             )
@@ -824,7 +816,14 @@ class _YearWriter:
                     supplier_confirmed_at=recorded + timedelta(hours=rng.randint(1, 24)),
                 )
             )
-            paid_on = weekday_after(arrived, rng, 5, 30)
+        # The BAST once everything arrived; the shops are paid after it.
+        for proposal in funded:
+            last_arrival = max(order.arrived for order in proposal.orders)
+            proposal.handed = weekday_after(last_arrival, rng, 0, 3)
+        for order in orders:
+            proposal = order.proposal
+            paid_on = weekday_after(proposal.handed, rng, 5, 30)
+            paid_on = odd.paid_on(order) or paid_on
             payments.append(
                 Payment(
                     order=order,
@@ -848,8 +847,7 @@ class _YearWriter:
                 delivery.recorded_at,
                 delivery.recorded_by,
                 "delivery_record",
-                ctx.ct[Delivery],
-                delivery.pk,
+                delivery,
                 delivery.order.number,
             )
         for payment in payments:
@@ -857,21 +855,51 @@ class _YearWriter:
                 payment.recorded_at,
                 payment.recorded_by,
                 "payment_record",
-                ctx.ct[Payment],
-                payment.pk,
+                payment,
                 f"{payment.order.number}: Rp {payment.amount}",
                 {"amount": payment.amount},
             )
         self.bulk(DeliveryLine, delivery_lines, "delivery_lines")
         self.make_sites(funded, logs)
 
+    def make_amendments(self, funded: list[Proposal]) -> None:
+        """A site's location changed by the camat after its materials were ordered."""
+        rows = []
+        for proposal in funded:
+            if proposal.pk not in self.oddities.amended:
+                continue
+            camat = proposal.actors[Role.KECAMATAN]
+            when = proposal.orders[0].issued_at + timedelta(days=self.rng.randint(2, 10))
+            new = f"{proposal.location_description} (digeser ke gang sebelah)"[:300]
+            rows.append(
+                Amendment(
+                    proposal=proposal,
+                    decree=proposal.site_decree,
+                    field=Amendment.Field.LOCATION,
+                    old_value=proposal.location_description[:300],
+                    new_value=new,
+                    reason=self.oddities.amendment_text(),
+                    actor=camat,
+                    created_at=when,
+                )
+            )
+        self.bulk(Amendment, rows, "amendments")
+        for row in rows:
+            self.log_audit(
+                row.created_at,
+                row.actor,
+                "site_amend",
+                row.proposal,
+                f"{row.proposal.code}: Lokasi {row.old_value} → {row.new_value}",
+                {"field": row.field, "old": row.old_value, "new": row.new_value},
+            )
+
     def make_sites(self, funded: list[Proposal], logs: list[TransitionLog]) -> None:
         ctx, rng, year = self.ctx, self.rng, self.year
-        handovers, work_days, contributions, photos, reports = [], [], [], [], []
+        handovers, work_days, contributions, shots, reports = [], [], [], [], []
         for proposal in funded:
             lurah, rt_user = proposal.actors[Role.KELURAHAN], proposal.actors[Role.RT]
-            last_arrival = max(order.arrived for order in proposal.orders)
-            handed = weekday_after(last_arrival, rng, 0, 3)
+            handed = proposal.handed
             handed_at = at(handed, rng)
             shops = ", ".join(sorted({o.supplier.name for o in proposal.orders}))
             handovers.append(
@@ -930,13 +958,15 @@ class _YearWriter:
             for number in range(rng.randint(3, 7)):
                 days.append(work_day)
                 men, women = rng.randint(8, 30), rng.randint(0, 12)
+                hours = Decimal(rng.choice(["6", "7", "8"]))
+                men, women, hours = self.oddities.crew(proposal) or (men, women, hours)
                 work_days.append(
                     WorkDay(
                         proposal=proposal,
                         date=work_day,
                         men=men,
                         women=women,
-                        hours=Decimal(rng.choice(["6", "7", "8"])),
+                        hours=hours,
                         activity=ACTIVITIES[min(number, len(ACTIVITIES) - 1)],
                         recorded_by=rt_user,
                         recorded_at=at(work_day, rng, 17, 21),
@@ -967,70 +997,37 @@ class _YearWriter:
                         recorded_at=at(last, rng, 17, 21),
                     )
                 )
-            for stage, day in ((0, first), (50, days[len(days) // 2]), (100, last)):
-                taken = at(day, rng, 8, 16)
-                photos.append(
-                    ProgressPhoto(
-                        proposal=proposal,
-                        stage=stage,
-                        caption=f"Foto {stage}% - {proposal.location_description[:60]}",
-                        taken_at=taken,
-                        latitude=proposal.latitude,
-                        longitude=proposal.longitude,
-                        metadata_source=ProgressPhoto.MetadataSource.NONE,
-                        uploaded_by=rt_user,
-                        uploaded_at=taken + timedelta(minutes=rng.randint(5, 300)),
-                    )
-                )
+            shots.append((proposal, rt_user, [first, days[len(days) // 2], last]))
+            # The report, returned once in ten for a better 100% photo, then accepted.
             submitted = at(weekday_after(last, rng, 2, 12), rng)
+            steps = []
             if rng.random() < 0.1:
                 returned = at(weekday_after(submitted.date(), rng, 2, 8), rng)
-                logs.append(
-                    self.transition(
-                        proposal,
-                        "submit_report",
-                        submitted,
-                        State.IN_PROGRESS,
-                        State.REPORTED,
-                        Role.RT,
-                        "",
-                    )
-                )
-                logs.append(
-                    self.transition(
-                        proposal,
+                steps += [
+                    ("submit_report", submitted, State.IN_PROGRESS, State.REPORTED, Role.RT, ""),
+                    (
                         "return_report",
                         returned,
                         State.REPORTED,
                         State.IN_PROGRESS,
                         Role.KELURAHAN,
                         "Foto 100% belum memperlihatkan ujung",
-                    )
-                )
+                    ),
+                ]
                 submitted = at(weekday_after(returned.date(), rng, 2, 8), rng)
             accepted = at(weekday_after(submitted.date(), rng, 2, 15), rng)
-            logs.append(
-                self.transition(
-                    proposal,
-                    "submit_report",
-                    submitted,
-                    State.IN_PROGRESS,
-                    State.REPORTED,
-                    Role.RT,
-                    "",
-                )
-            )
-            logs.append(
-                self.transition(
-                    proposal,
+            steps += [
+                ("submit_report", submitted, State.IN_PROGRESS, State.REPORTED, Role.RT, ""),
+                (
                     "accept_report",
                     accepted,
                     State.REPORTED,
                     State.COMPLETED,
                     Role.KELURAHAN,
                     "Laporan penyelesaian diterima",
-                )
-            )
+                ),
+            ]
+            logs += [self.transition(proposal, *step) for step in steps]
             proposal.updated_at = accepted
             reports.append(
                 CompletionReport(
@@ -1047,7 +1044,10 @@ class _YearWriter:
         self.bulk(Handover, handovers, "handovers")
         self.bulk(WorkDay, work_days, "work_days")
         self.bulk(SwadayaContribution, contributions, "contributions")
-        self.bulk(ProgressPhoto, photos, "photos")
+        photos = evidence.PhotoWriter(ctx, year, self.n, self.bulk_photos).write(
+            shots,
+            {p.pk: self.decree_dates[p.kelurahan.kecamatan_id] for p in funded},
+        )
         self.bulk(CompletionReport, reports, "reports")
         usages = []
         for report in reports:
@@ -1065,42 +1065,16 @@ class _YearWriter:
                     )
                 )
         self.bulk(MaterialUsage, usages)
-        for row in work_days:
-            self.log_audit(
-                row.recorded_at,
-                row.recorded_by,
-                "work_day_add",
-                ctx.ct_workday,
-                row.pk,
-                f"{row.proposal.code}: {row.date}",
-            )
-        for row in photos:
-            self.log_audit(
-                row.uploaded_at,
-                row.uploaded_by,
-                "photo_add",
-                ctx.ct_photo,
-                row.pk,
-                f"{row.proposal.code}: {row.stage}%",
-            )
-        for row in contributions:
-            self.log_audit(
-                row.recorded_at,
-                row.recorded_by,
-                "contribution_add",
-                ctx.ct_contribution,
-                row.pk,
-                f"{row.proposal.code}: {row.kind}",
-            )
-        for row in handovers:
-            self.log_audit(
-                row.recorded_at,
-                row.recorded_by,
-                "handover_record",
-                ctx.ct[Handover],
-                row.pk,
-                f"BAST {row.number}",
-            )
+        for rows, action, summary in (
+            (work_days, "work_day_add", lambda row: f"{row.proposal.code}: {row.date}"),
+            (photos, "photo_add", lambda row: f"{row.proposal.code}: {row.stage}%"),
+            (contributions, "contribution_add", lambda row: f"{row.proposal.code}: {row.kind}"),
+            (handovers, "handover_record", lambda row: f"BAST {row.number}"),
+        ):
+            for row in rows:
+                when = getattr(row, "recorded_at", None) or row.uploaded_at
+                actor = getattr(row, "recorded_by", None) or row.uploaded_by
+                self.log_audit(when, actor, action, row, summary(row))
         Proposal.objects.bulk_update(funded, ["updated_at"], batch_size=BATCH)
         self.bulk(TransitionLog, logs, "transitions")
 

@@ -339,17 +339,18 @@ def _deliver(order, lurah, rt_name, *, fraction: Decimal) -> None:
         )
 
 
-def _pay(order, lurah, n: int) -> None:
+def pay_due(order, lurah, *, invoice_number: str, reference: str) -> None:
+    """Pay the shop, through the real service, what it delivered and was not paid yet."""
     due = selectors.delivered_value(order)
     paid = sum(p.amount for p in order.payments.all())
-    if due - paid > 0:
+    if due > paid:
         services.payment_record(
             order=order,
             actor=lurah,
-            invoice_number=f"INV/{order.supplier.pk:03d}/{order.sequence:03d}",
+            invoice_number=invoice_number,
             amount=due - paid,
             paid_on=timezone.localdate(),
-            reference=f"SP2D {n:04d}/BB/{order.number_year}",
+            reference=reference,
         )
 
 
@@ -401,7 +402,12 @@ def seed_orders(year: int) -> dict:
             _deliver(order, lurah, rt_name, fraction=Decimal("0.5"))
             _deliver(order, lurah, rt_name, fraction=Decimal("1"))
             counts["lengkap"] += 1
-            _pay(order, lurah, counts["pesanan"])
+            pay_due(
+                order,
+                lurah,
+                invoice_number=f"INV/{order.supplier.pk:03d}/{order.sequence:03d}",
+                reference=f"SP2D {counts['pesanan']:04d}/BB/{order.number_year}",
+            )
             counts["bayar"] += 1
             rt_user = _rt_user(proposal)
             if not bast_done and rt_user is not None:

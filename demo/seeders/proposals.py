@@ -16,6 +16,7 @@ from simple_history.utils import bulk_create_with_history
 from bangkit.models import RT, FiscalYear, Kelurahan, Role, User, WorkType
 from demo.seeders.core import demo_year
 from proposals import services
+from proposals.forms import line_total
 from proposals.importing import musrenbang_import
 from proposals.models import MusrenbangEntry, Proposal
 from proposals.services import RABInput
@@ -175,9 +176,7 @@ RAB_BUILDERS = {
 
 
 def _total(lines: list[RABInput]) -> int:
-    return sum(
-        int((line.quantity * line.unit_price).to_integral_value(ROUND_HALF_UP)) for line in lines
-    )
+    return sum(line_total(line.quantity, line.unit_price) for line in lines)
 
 
 def plan_rab(work_type: WorkType, volume: Decimal, width: Decimal | None, ceiling: int | None):
@@ -581,6 +580,27 @@ PATHS = {
 }
 
 
+def demo_entry(year, source_id, rt, work_type, *, title, problem, location, volume, priority):
+    """A Musrenbang entry of the walked demo (the RT's own), made once: (entry, created)."""
+    return MusrenbangEntry.objects.get_or_create(
+        year=year,
+        source_id=source_id,
+        defaults={
+            "kelurahan": rt.kelurahan,
+            "rt": rt,
+            "title": title,
+            "problem": problem,
+            "work_type": work_type,
+            "work_type_text": work_type.name,
+            "location_text": location,
+            "volume": Decimal(volume),
+            "unit": work_type.unit,
+            "priority": priority,
+            "proposer": f"Ketua RT {rt.number:02d}",
+        },
+    )
+
+
 def _focus_entries(year: int) -> tuple[list[tuple[MusrenbangEntry, str]], int]:
     work_types = {w.code: w for w in WorkType.objects.all()}
     planned, created = [], 0
@@ -593,22 +613,16 @@ def _focus_entries(year: int) -> tuple[list[tuple[MusrenbangEntry, str]], int]:
         work_type = work_types.get(focus.work_type)
         if rt is None or work_type is None:
             continue
-        entry, is_new = MusrenbangEntry.objects.get_or_create(
-            year=year,
-            source_id=f"{FOCUS_PREFIX}-{year}-{number:03d}",
-            defaults={
-                "kelurahan": rt.kelurahan,
-                "rt": rt,
-                "title": focus.title,
-                "problem": focus.problem,
-                "work_type": work_type,
-                "work_type_text": work_type.name,
-                "location_text": focus.location,
-                "volume": Decimal(focus.volume),
-                "unit": work_type.unit,
-                "priority": 1,
-                "proposer": f"Ketua RT {focus.rt:02d}",
-            },
+        entry, is_new = demo_entry(
+            year,
+            f"{FOCUS_PREFIX}-{year}-{number:03d}",
+            rt,
+            work_type,
+            title=focus.title,
+            problem=focus.problem,
+            location=focus.location,
+            volume=focus.volume,
+            priority=1,
         )
         planned.append((entry, focus.path))
         created += is_new

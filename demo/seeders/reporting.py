@@ -26,6 +26,7 @@ from bangkit.errors import ActionRefused, NotInScope
 from bangkit.images import ClientImage
 from bangkit.models import ChecklistItem, FiscalYear, Role, User
 from demo.seeders.core import demo_year
+from demo.seeders.procurement import pay_due
 from proposals.models import Proposal, State
 from reporting import selectors, services
 from reporting.models import ContractorCostParameters, ProgressPhoto, SwadayaContribution
@@ -204,17 +205,12 @@ def _complete_deliveries(proposal, lurah) -> None:
                 photo=SimpleUploadedFile("kirim.jpg", buffer.getvalue()),
                 note="Sisa material diantar ke lokasi.",
             )
-        due = procurement_selectors.delivered_value(order)
-        paid = sum(p.amount for p in order.payments.all())
-        if due > paid:
-            procurement_services.payment_record(
-                order=order,
-                actor=lurah,
-                invoice_number=f"INV-LPJ/{order.pk:04d}",
-                amount=due - paid,
-                paid_on=timezone.localdate(),
-                reference=f"SP2D {order.pk:04d}/BB/{order.number_year}",
-            )
+        pay_due(
+            order,
+            lurah,
+            invoice_number=f"INV-LPJ/{order.pk:04d}",
+            reference=f"SP2D {order.pk:04d}/BB/{order.number_year}",
+        )
 
 
 def _hand_over(proposal) -> bool:

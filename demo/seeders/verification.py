@@ -14,7 +14,7 @@ from bangkit.models import RT, FiscalYear, Kecamatan, Role, User, WorkType
 from budgets.models import BudgetEnvelope
 from demo.seeders.budgets import seed_envelopes
 from demo.seeders.core import demo_year
-from demo.seeders.proposals import _People, walk
+from demo.seeders.proposals import _People, demo_entry, walk
 from proposals.models import MusrenbangEntry, Proposal, State
 from verification.decrees import amendments
 from verification.decrees import services as decrees
@@ -139,22 +139,16 @@ def _spare_entries(year: int, count: int) -> list[MusrenbangEntry]:
         if not rts or code not in work_types:
             continue
         rt = rts[rng.randrange(len(rts))]
-        entry, _ = MusrenbangEntry.objects.get_or_create(
-            year=year,
-            source_id=f"SK-DEMO-{year}-{number:03d}",
-            defaults={
-                "kelurahan": rt.kelurahan,
-                "rt": rt,
-                "title": title.format(rt=rt.number),
-                "problem": "Usulan warga pada musyawarah RT (data demo)",
-                "work_type": work_types[code],
-                "work_type_text": work_types[code].name,
-                "location_text": location.format(rt=rt.number),
-                "volume": Decimal(volume),
-                "unit": work_types[code].unit,
-                "priority": 2,
-                "proposer": f"Ketua RT {rt.number:02d}",
-            },
+        entry, _ = demo_entry(
+            year,
+            f"SK-DEMO-{year}-{number:03d}",
+            rt,
+            work_types[code],
+            title=title.format(rt=rt.number),
+            problem="Usulan warga pada musyawarah RT (data demo)",
+            location=location.format(rt=rt.number),
+            volume=volume,
+            priority=2,
         )
         if not entry.proposals.exists():
             entries.append(entry)
