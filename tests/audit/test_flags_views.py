@@ -64,6 +64,17 @@ def test_the_inspektorat_sees_every_flag_with_its_evidence_and_links(client, two
     assert "/admin/proposals/musrenbangentry/" in page
 
 
+def test_a_flag_page_explains_its_rule_in_indonesian(client, two_flags):
+    from audit.flags import RULES
+
+    signed_in(client, Role.INSPEKTORAT)
+    flag = two_flags[0]
+    page = client.get(reverse("audit:flag", args=[flag.pk])).content.decode()
+    rule = RULES[flag.rule]
+    assert rule.meaning.split("\n")[0] in page
+    assert rule.doc.split("\n")[0] not in page
+
+
 def test_a_camat_sees_only_the_flags_of_their_kecamatan(client, two_flags):
     here, there = two_flags
     signed_in(client, Role.KECAMATAN, here.kecamatan)
