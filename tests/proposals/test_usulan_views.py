@@ -103,6 +103,30 @@ def test_the_lurah_merges_and_accepts_through_the_page(client, world):
     assert second.status == "accepted" and second.entry.origin == EntryOrigin.RESIDENT
 
 
+@pytest.mark.parametrize("junk", ["²", "99999999999999999999", "-1", "abc"])
+def test_a_merge_with_a_junk_entry_is_said_and_changes_nothing(client, world, junk):
+    _kelurahan, _rt, usulan, _entry, lurah = world
+    client.force_login(lurah)
+    response = client.post(
+        reverse("proposals:usulan_decide", kwargs={"code": usulan.code}),
+        {"action": "merge", "entry": junk},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "Pilih usulan Musrenbang yang akan digabung." in response.content.decode()
+    usulan.refresh_from_db()
+    assert usulan.status == "pending" and usulan.entry is None
+
+
+@pytest.mark.parametrize("junk", ["²", "99999999999999999999", "-1"])
+def test_a_meeting_with_a_junk_year_is_refused_on_the_page(client, world, junk):
+    client.force_login(factories.make_user(Role.RT, world[1]))
+    response = client.post(reverse("proposals:rt_meeting"), {"year": junk}, follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0].endswith("?tahun=2026")
+    assert not RTMeeting.objects.exists()
+
+
 def test_a_reject_without_reason_is_said_and_changes_nothing(client, world):
     usulan, lurah = world[2], world[4]
     client.force_login(lurah)
