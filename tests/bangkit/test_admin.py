@@ -354,3 +354,23 @@ def test_big_unfiltered_tables_are_counted_by_estimate_filtered_ones_exactly(db,
             assert 20 <= estimated.count <= 40  # pg_class.reltuples, not a count
         finally:
             EstimatedCountPaginator.ESTIMATE_FROM = saved
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "year__exact=²",
+        "year__exact=99999999999999999999",
+    ],
+)
+def test_the_year_filter_takes_junk(db, client, query):
+    client.force_login(User.objects.create_superuser("root", password="akar-rahasia-123"))
+    response = client.get(f"{reverse('admin:proposals_musrenbangentry_changelist')}?{query}")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("junk", ["²", "99999999999999999999"])
+def test_the_time_filter_takes_junk(db, client, junk):
+    client.force_login(User.objects.create_superuser("root", password="akar-rahasia-123"))
+    response = client.get(reverse("admin:bangkit_auditevent_changelist"), {"waktu": junk})
+    assert response.status_code == 200
