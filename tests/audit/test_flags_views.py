@@ -130,6 +130,16 @@ def test_the_inspektorat_marks_a_flag_reviewed_and_the_note_is_in_the_trail(clie
     assert AuditEvent.objects.filter(action="flag_review", data__note=NOTE).exists()
 
 
+def test_a_review_note_with_a_nul_character_is_refused_on_the_page(client, two_flags):
+    signed_in(client, Role.INSPEKTORAT)
+    flag = two_flags[0]
+    response = client.post(reverse("audit:flag", args=[flag.pk]), {"note": NOTE + "\x00"})
+    assert response.status_code == 200
+    assert "tanpa karakter NUL" in response.content.decode()
+    flag.refresh_from_db()
+    assert not flag.is_reviewed
+
+
 def test_a_camat_sees_no_review_form_and_cannot_post_one(client, two_flags):
     here, _ = two_flags
     signed_in(client, Role.KECAMATAN, here.kecamatan)
