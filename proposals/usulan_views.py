@@ -95,7 +95,13 @@ def usulan_decide(request, code):
     action = request.POST.get("action", "")
     if action == "accept":
         form = AcceptForm(request.POST)
-        work_type = form.cleaned_data.get("work_type") if form.is_valid() else None
+        if not form.is_valid():
+            # A work type that is not in the list is refused, not dropped: accepted without
+            # one, the entry would silently lose what the lurah chose.
+            for error in form.errors.get("work_type", []):
+                messages.error(request, f"{form.fields['work_type'].label}: {error}")
+            return redirect(back)
+        work_type = form.cleaned_data.get("work_type")
         done = perform(
             request,
             resident_usulan.usulan_accept,

@@ -118,6 +118,20 @@ def test_a_merge_with_a_junk_entry_is_said_and_changes_nothing(client, world, ju
     assert usulan.status == "pending" and usulan.entry is None
 
 
+@pytest.mark.parametrize("junk", ["²", "99999999999999999999", "abc"])
+def test_an_accept_with_a_junk_work_type_is_refused_and_changes_nothing(client, world, junk):
+    _kelurahan, _rt, usulan, _entry, lurah = world
+    client.force_login(lurah)
+    response = client.post(
+        reverse("proposals:usulan_decide", kwargs={"code": usulan.code}),
+        {"action": "accept", "work_type": junk},
+        follow=True,
+    )
+    assert "Jenis kegiatan: " in response.content.decode()  # the message, not the label
+    usulan.refresh_from_db()
+    assert usulan.status == "pending" and usulan.entry is None
+
+
 @pytest.mark.parametrize("junk", ["²", "99999999999999999999", "-1"])
 def test_a_meeting_with_a_junk_year_is_refused_on_the_page(client, world, junk):
     client.force_login(factories.make_user(Role.RT, world[1]))
