@@ -12,6 +12,7 @@ from bangkit.models import FiscalYear, Kelurahan, Role
 from proposals import resident_usulan as ru
 from proposals.models import EntryOrigin, MusrenbangEntry, ResidentUsulan, RTMeeting
 from tests import factories
+from tests.factories import lifecycle
 
 NIK = "1571011203850001"
 
@@ -20,16 +21,7 @@ NIK = "1571011203850001"
 def world(regions, fiscal_year):
     kelurahan = Kelurahan.objects.get(name="Simpang IV Sipin")
     rt = factories.RTFactory(kelurahan=kelurahan, number=7)
-    usulan = ru.usulan_submit(
-        data=ru.UsulanInput(
-            kelurahan=kelurahan,
-            rt=rt,
-            title="Rabat beton Gang Mawar",
-            location_text="Gg. Mawar",
-            problem="Becek",
-        ),
-        nik=NIK,
-    )
+    usulan = lifecycle.resident_usulan(rt, nik=NIK)
     entry = MusrenbangEntry.objects.create(
         year=2026,
         source_id="MR-1",
