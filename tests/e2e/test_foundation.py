@@ -57,3 +57,24 @@ def test_every_control_is_a_fingers_size_on_a_phone(page, live_server, login, tr
     page.goto(f"{live_server.url}/usul/")
     page.wait_for_selector(".leaflet-control-zoom-in")
     assert page.evaluate(SMALL_CONTROLS) == [], "/usul/"
+
+
+# Lines each figure is drawn on, the "Rp " before it aside: a number cut in two misleads.
+FIGURE_LINES = """() => {
+  const grid = document.createElement('div');
+  grid.className = 'grid';
+  grid.innerHTML = ['Rp 10.000.000.000', 'Rp 131.530.500', 'Rp 59.717.190', '3,6%']
+    .map(f => `<div class="stat"><b>${f}</b><span>angka</span></div>`).join('');
+  document.querySelector('main').prepend(grid);
+  return [...grid.querySelectorAll('.stat b')].map(b => {
+    const text = b.firstChild, range = document.createRange();
+    range.setStart(text, text.data.startsWith('Rp ') ? 3 : 0);
+    range.setEnd(text, text.data.length);
+    return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+  });
+}"""
+
+
+def test_a_figure_is_never_cut_in_two_on_a_phone(page, live_server, transactional_db):
+    page.goto(f"{live_server.url}/accounts/login/")
+    assert page.evaluate(FIGURE_LINES) == [1, 1, 1, 1]
