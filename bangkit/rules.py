@@ -28,6 +28,9 @@ def require_reason(text, *, what: str = "alasan yang jelas", note: str = "") -> 
     if not has_reason(text):
         extra = f": {note}" if note else ""
         raise ActionRefused(f"Tuliskan {what} (paling sedikit {MIN_REASON} huruf){extra}.")
+    if "\x00" in text:
+        # PostgreSQL cannot store it (the save would fail with a 500): said, not guessed.
+        raise ActionRefused(f"Tuliskan {what} tanpa karakter NUL: teks itu tidak dapat disimpan.")
     return text.strip()
 
 

@@ -14,7 +14,7 @@ from bangkit.downloads import file_response
 from bangkit.errors import ActionRefused
 from bangkit.images import stored_image_response
 from bangkit.models import RT, FiscalYear
-from bangkit.params import query_int, query_page
+from bangkit.params import plain_int, query_int, query_page
 from bangkit.refusals import perform, say_form_errors, say_refused
 from proposals import carry_over, resident_usulan, rt_list, rules, selectors
 from proposals.models import MusrenbangEntry, ResidentUsulan, RTMeeting
@@ -95,7 +95,13 @@ def usulan_decide(request, code):
     action = request.POST.get("action", "")
     if action == "accept":
         form = AcceptForm(request.POST)
-        work_type = form.cleaned_data.get("work_type") if form.is_valid() else None
+        if not form.is_valid():
+            # A work type that is not in the list is refused, not dropped: accepted without
+            # one, the entry would silently lose what the lurah chose.
+            for error in form.errors.get("work_type", []):
+                messages.error(request, f"{form.fields['work_type'].label}: {error}")
+            return redirect(back)
+        work_type = form.cleaned_data.get("work_type")
         done = perform(
             request,
             resident_usulan.usulan_accept,
@@ -104,12 +110,12 @@ def usulan_decide(request, code):
             success=f"Usulan {usulan.code} diterima ke daftar Musrenbang {usulan.rt.label}.",
         )
     elif action == "merge":
-        entry_id = request.POST.get("entry", "")
+        entry_id = plain_int(request.POST.get("entry"))
         entry = (
             MusrenbangEntry.objects.visible_to(request.user)
-            .filter(pk=int(entry_id), year=usulan.year)
+            .filter(pk=entry_id, year=usulan.year)
             .first()
-            if entry_id.isdigit()
+            if entry_id is not None
             else None
         )
         if entry is None:
@@ -208,9 +214,8 @@ def rt_list_move(request, pk):
 @require_POST
 def rt_meeting(request):
     rt, year, _years = _rt_and_year(request)
-    year = (
-        int(request.POST.get("year") or 0) if (request.POST.get("year") or "").isdigit() else year
-    )
+    posted_year = plain_int(request.POST.get("year"), max_digits=4)
+    year = posted_year if posted_year is not None else year
     form = MeetingForm(request.POST, request.FILES)
     if not form.is_valid():
         say_form_errors(request, form, labelled=True)

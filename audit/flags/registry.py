@@ -20,6 +20,8 @@ from urllib.parse import quote
 
 from django.urls import NoReverseMatch, reverse
 
+from audit.flags.meanings import MEANINGS
+
 
 @dataclass(frozen=True)
 class Threshold:
@@ -40,6 +42,12 @@ class Rule:
     @property
     def doc(self) -> str:
         return inspect.cleandoc(self.compute.__doc__ or "")
+
+    @property
+    def meaning(self) -> str:
+        """The rule explained in Bahasa Indonesia, for the flag's page (the docstring is
+        English, for developers)."""
+        return MEANINGS.get(self.code, "")
 
     @property
     def summary(self) -> str:

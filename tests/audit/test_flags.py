@@ -3,6 +3,7 @@
 Sites are walked to their state by the lifecycle factories (the real services); the crafted
 part is then written on the records the rule reads (a price, a date, a GPS point)."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -415,6 +416,16 @@ def test_every_rule_is_documented_and_has_its_defaults():
         assert rule.label, code
         for threshold in rule.thresholds:
             assert threshold.label
+
+
+def test_every_rule_is_explained_in_indonesian_for_its_page():
+    from audit.flags.meanings import MEANINGS
+
+    assert set(MEANINGS) == set(RULES)
+    for code, rule in RULES.items():
+        assert rule.meaning and rule.meaning != rule.doc, code
+        # The docstring's English must not be what the page shows.
+        assert not re.search(r"\b(the|which|whose|is|are)\b", rule.meaning), code
 
 
 def test_the_docs_list_every_rule_and_threshold():

@@ -64,6 +64,17 @@ def test_the_inspektorat_sees_every_flag_with_its_evidence_and_links(client, two
     assert "/admin/proposals/musrenbangentry/" in page
 
 
+def test_a_flag_page_explains_its_rule_in_indonesian(client, two_flags):
+    from audit.flags import RULES
+
+    signed_in(client, Role.INSPEKTORAT)
+    flag = two_flags[0]
+    page = client.get(reverse("audit:flag", args=[flag.pk])).content.decode()
+    rule = RULES[flag.rule]
+    assert rule.meaning.split("\n")[0] in page
+    assert rule.doc.split("\n")[0] not in page
+
+
 def test_a_camat_sees_only_the_flags_of_their_kecamatan(client, two_flags):
     here, there = two_flags
     signed_in(client, Role.KECAMATAN, here.kecamatan)
@@ -117,6 +128,16 @@ def test_the_inspektorat_marks_a_flag_reviewed_and_the_note_is_in_the_trail(clie
     page = response.content.decode()
     assert "Sudah ditinjau oleh" in page and NOTE in page
     assert AuditEvent.objects.filter(action="flag_review", data__note=NOTE).exists()
+
+
+def test_a_review_note_with_a_nul_character_is_refused_on_the_page(client, two_flags):
+    signed_in(client, Role.INSPEKTORAT)
+    flag = two_flags[0]
+    response = client.post(reverse("audit:flag", args=[flag.pk]), {"note": NOTE + "\x00"})
+    assert response.status_code == 200
+    assert "tanpa karakter NUL" in response.content.decode()
+    flag.refresh_from_db()
+    assert not flag.is_reviewed
 
 
 def test_a_camat_sees_no_review_form_and_cannot_post_one(client, two_flags):

@@ -354,3 +354,31 @@ def test_big_unfiltered_tables_are_counted_by_estimate_filtered_ones_exactly(db,
             assert 20 <= estimated.count <= 40  # pg_class.reltuples, not a count
         finally:
             EstimatedCountPaginator.ESTIMATE_FROM = saved
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "year__exact=²",
+        "year__exact=99999999999999999999",
+    ],
+)
+def test_the_year_filter_takes_junk(db, client, query):
+    client.force_login(User.objects.create_superuser("root", password="akar-rahasia-123"))
+    response = client.get(f"{reverse('admin:proposals_musrenbangentry_changelist')}?{query}")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("value", ["1", "²", "99999999999999999999"])
+def test_the_kecamatan_filter_takes_its_own_links_and_junk(db, client, value):
+    client.force_login(User.objects.create_superuser("root", password="akar-rahasia-123"))
+    url = reverse("admin:proposals_musrenbangentry_changelist")
+    response = client.get(url, {"kelurahan__kecamatan__id__exact": value})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("junk", ["²", "99999999999999999999"])
+def test_the_time_filter_takes_junk(db, client, junk):
+    client.force_login(User.objects.create_superuser("root", password="akar-rahasia-123"))
+    response = client.get(reverse("admin:bangkit_auditevent_changelist"), {"waktu": junk})
+    assert response.status_code == 200

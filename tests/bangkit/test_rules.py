@@ -100,3 +100,11 @@ def test_a_long_enough_reason_comes_back_stripped():
     with pytest.raises(Exception) as refused:
         rules.require_reason("singkat", note="alasan ini terlihat oleh Bappeda")
     assert str(refused.value.message).endswith("huruf): alasan ini terlihat oleh Bappeda.")
+
+
+def test_a_reason_with_a_nul_character_is_refused_not_stored():
+    from bangkit.errors import ActionRefused
+
+    with pytest.raises(ActionRefused) as refused:
+        rules.require_reason("sudah diperiksa\x00 di lapangan", what="catatan tinjauan")
+    assert refused.value.message.startswith("Tuliskan catatan tinjauan tanpa karakter NUL")

@@ -32,6 +32,7 @@ from budgets import services as budget_services
 from budgets.models import BudgetEnvelope
 from procurement import services as procurement_services
 from procurement.models import Handover, PurchaseOrder, Supplier
+from proposals import resident_usulan as ru
 from proposals import services as proposal_services
 from proposals.models import MusrenbangEntry, Proposal
 from proposals.rules import STAGE_OWNER
@@ -161,6 +162,14 @@ def _ticked(proposal, stage) -> dict:
 
 
 # --- plain records (no state of their own) ---------------------------------------------------
+
+
+def resident_usulan(rt, *, nik: str, title: str = "Rabat beton Gang Mawar", **fields):
+    """A resident's usulan for ``rt`` sent through the real service (as /usul/ sends it)."""
+    fields = {"location_text": "Gg. Mawar", "problem": "Becek", **fields}
+    return ru.usulan_submit(
+        data=ru.UsulanInput(kelurahan=rt.kelurahan, rt=rt, title=title, **fields), nik=nik
+    )
 
 
 class MusrenbangEntryFactory(factory.django.DjangoModelFactory):

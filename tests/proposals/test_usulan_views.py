@@ -12,6 +12,7 @@ from bangkit.models import FiscalYear, Kelurahan, Role
 from proposals import resident_usulan as ru
 from proposals.models import EntryOrigin, MusrenbangEntry, ResidentUsulan, RTMeeting
 from tests import factories
+from tests.factories import lifecycle
 
 NIK = "1571011203850001"
 
@@ -20,16 +21,7 @@ NIK = "1571011203850001"
 def world(regions, fiscal_year):
     kelurahan = Kelurahan.objects.get(name="Simpang IV Sipin")
     rt = factories.RTFactory(kelurahan=kelurahan, number=7)
-    usulan = ru.usulan_submit(
-        data=ru.UsulanInput(
-            kelurahan=kelurahan,
-            rt=rt,
-            title="Rabat beton Gang Mawar",
-            location_text="Gg. Mawar",
-            problem="Becek",
-        ),
-        nik=NIK,
-    )
+    usulan = lifecycle.resident_usulan(rt, nik=NIK)
     entry = MusrenbangEntry.objects.create(
         year=2026,
         source_id="MR-1",
@@ -101,6 +93,44 @@ def test_the_lurah_merges_and_accepts_through_the_page(client, world):
     second.refresh_from_db()
     assert usulan.status == "merged" and usulan.entry == entry
     assert second.status == "accepted" and second.entry.origin == EntryOrigin.RESIDENT
+
+
+@pytest.mark.parametrize("junk", ["²", "99999999999999999999", "-1", "abc"])
+def test_a_merge_with_a_junk_entry_is_said_and_changes_nothing(client, world, junk):
+    _kelurahan, _rt, usulan, _entry, lurah = world
+    client.force_login(lurah)
+    response = client.post(
+        reverse("proposals:usulan_decide", kwargs={"code": usulan.code}),
+        {"action": "merge", "entry": junk},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "Pilih usulan Musrenbang yang akan digabung." in response.content.decode()
+    usulan.refresh_from_db()
+    assert usulan.status == "pending" and usulan.entry is None
+
+
+@pytest.mark.parametrize("junk", ["²", "99999999999999999999", "abc"])
+def test_an_accept_with_a_junk_work_type_is_refused_and_changes_nothing(client, world, junk):
+    _kelurahan, _rt, usulan, _entry, lurah = world
+    client.force_login(lurah)
+    response = client.post(
+        reverse("proposals:usulan_decide", kwargs={"code": usulan.code}),
+        {"action": "accept", "work_type": junk},
+        follow=True,
+    )
+    assert "Jenis kegiatan: " in response.content.decode()  # the message, not the label
+    usulan.refresh_from_db()
+    assert usulan.status == "pending" and usulan.entry is None
+
+
+@pytest.mark.parametrize("junk", ["²", "99999999999999999999", "-1"])
+def test_a_meeting_with_a_junk_year_is_refused_on_the_page(client, world, junk):
+    client.force_login(factories.make_user(Role.RT, world[1]))
+    response = client.post(reverse("proposals:rt_meeting"), {"year": junk}, follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0].endswith("?tahun=2026")
+    assert not RTMeeting.objects.exists()
 
 
 def test_a_reject_without_reason_is_said_and_changes_nothing(client, world):
