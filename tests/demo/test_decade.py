@@ -283,3 +283,13 @@ def test_the_walked_demo_steps_get_distinct_dates_in_order(db, make_user):
         assert list(events.values_list("created_at", flat=True)) == [moments[1]]
     # Run again: nothing logged since then moves twice.
     assert dates.spread_transition_dates(timezone.now(), fiscal_year.year) == 0
+
+
+def test_the_closed_years_get_their_dashboard_summary(data):
+    from bangkit.models import FiscalYear
+    from dashboards.models import ProposalSummary, YearSummary
+
+    closed = FiscalYear.objects.filter(status=FiscalYear.Status.CLOSED)
+    summaries = YearSummary.objects.filter(fiscal_year__in=closed, stale=False)
+    assert summaries.count() == closed.count() >= 2
+    assert ProposalSummary.objects.count() == sum(s.proposals for s in summaries) > 0

@@ -109,6 +109,8 @@ class Command(BaseCommand):
             self.stdout.write("Tidak ada tahun baru yang ditulis.")
         else:
             self._refresh_flags()
+            # The dashboard reads closed years from their summary rows (dashboards.summary).
+            call_command("build_dashboard_summary", stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Selesai: {len(result['written'])} tahun ditulis dalam "
