@@ -78,3 +78,16 @@ FIGURE_LINES = """() => {
 def test_a_figure_is_never_cut_in_two_on_a_phone(page, live_server, transactional_db):
     page.goto(f"{live_server.url}/accounts/login/")
     assert page.evaluate(FIGURE_LINES) == [1, 1, 1, 1]
+
+
+def test_the_notices_are_cards_the_width_of_the_page(page, live_server, transactional_db):
+    page.goto(f"{live_server.url}/accounts/login/")
+    offset = page.evaluate("""() => {
+      const main = document.querySelector('main');
+      main.insertAdjacentHTML('afterbegin', '<ul class="notices"><li class="card">x</li></ul>');
+      const card = main.querySelector('.notices li'), style = getComputedStyle(main);
+      return [getComputedStyle(card).listStyleType,
+              card.getBoundingClientRect().left - main.getBoundingClientRect().left
+                - parseFloat(style.paddingLeft)];
+    }""")
+    assert offset == ["none", 0]
