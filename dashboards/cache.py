@@ -25,6 +25,10 @@ from django.core.cache import cache
 from django.db import connection
 
 TIMEOUT = 10 * 60
+# Figures of closed years only change when their summary rows are rebuilt (which changes
+# their version), so they are kept for a week: the views drawn after a rebuild
+# (dashboards.tasks.warm_dashboards) are then what Bappeda opens.
+CLOSED_TIMEOUT = 7 * 24 * 60 * 60
 # Tables whose largest id moves whenever a figure can change (id columns are indexed).
 VERSIONED = [
     ("bangkit_auditevent", "id"),
@@ -104,5 +108,5 @@ def cached(user, key: str, compute, *, version: str | None = None):
     value = cache.get(full)
     if value is None:
         value = compute()
-        cache.set(full, value, TIMEOUT)
+        cache.set(full, value, CLOSED_TIMEOUT if version.startswith("closed:") else TIMEOUT)
     return value
