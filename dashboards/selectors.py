@@ -121,7 +121,11 @@ def dashboard_html(user, filters: Filters, *, map_figure: str = DEFAULT_MAP) -> 
 
 
 def compute_dashboard(user, filters: Filters, *, map_figure: str = DEFAULT_MAP) -> Dashboard:
-    filters = figures.with_summaries(filters)
+    with figures.one_read():
+        return _compute(user, figures.with_summaries(filters), map_figure)
+
+
+def _compute(user, filters: Filters, map_figure: str) -> Dashboard:
     per_kelurahan = figures.kelurahan_figures(user, filters)
     funnel = figures.funnel(user, filters)
     money = figures.money(user, filters)
