@@ -3,21 +3,12 @@ whether a change made it stale (rebuilt by dashboards.tasks or build_dashboard_s
 
 from django.contrib import admin
 
-from bangkit.admin_scoping import ScopedAdmin
+from bangkit.admin_scoping import ReadOnlyAdmin
 from dashboards.models import YearSummary
 
 
 @admin.register(YearSummary)
-class YearSummaryAdmin(ScopedAdmin):
+class YearSummaryAdmin(ReadOnlyAdmin):
     list_display = ("fiscal_year", "built_at", "stale", "stale_since", "proposals", "entries")
     list_filter = ("stale",)
     ordering = ("-fiscal_year__year",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

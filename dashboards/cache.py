@@ -25,6 +25,10 @@ from django.core.cache import cache
 from django.db import connection
 
 TIMEOUT = 10 * 60
+# Figures of closed years only change when their summary rows are rebuilt (which changes
+# their version), so they are kept for a week: the views drawn after a rebuild
+# (dashboards.tasks.warm_dashboards) are then what Bappeda opens.
+CLOSED_TIMEOUT = 7 * 24 * 60 * 60
 # Tables whose largest id moves whenever a figure can change (id columns are indexed).
 VERSIONED = [
     ("bangkit_auditevent", "id"),
@@ -41,16 +45,23 @@ VERSIONED = [
 ]
 
 
-def data_version() -> str:
-    """One query: the largest id of each versioned table, and when envelopes last changed."""
+def _read_version(tables: list, *more: str) -> str:
+    """One query: the largest id of each table, when envelopes last changed, how many slum
+    areas there are, and any `more` scalar subqueries; hashed."""
     quote = connection.ops.quote_name
-    parts = [f"(SELECT MAX({quote(col)}) FROM {quote(table)})" for table, col in VERSIONED]
+    parts = [f"(SELECT MAX({quote(col)}) FROM {quote(table)})" for table, col in tables]
     parts.append(f"(SELECT MAX({quote('updated_at')}) FROM {quote('bangkit_budgetenvelope')})")
     parts.append(f"(SELECT COUNT(*) FROM {quote('bangkit_slumarea')})")
+    parts.extend(more)
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(parts))
         row = cursor.fetchone()
     return hashlib.sha256(repr(row).encode()).hexdigest()[:20]
+
+
+def data_version() -> str:
+    """The largest id of each versioned table, and when envelopes last changed."""
+    return _read_version(VERSIONED)
 
 
 # The small tables a closed years' page still reads live.
@@ -66,18 +77,14 @@ CLOSED_VERSIONED = [
 
 
 def closed_version() -> str:
-    """One query: the summary rows' state and the largest id of each small table read live."""
+    """The summary rows' state and the largest id of each small table read live."""
     quote = connection.ops.quote_name
-    parts = [f"(SELECT MAX({quote(col)}) FROM {quote(table)})" for table, col in CLOSED_VERSIONED]
-    parts.append(f"(SELECT MAX({quote('updated_at')}) FROM {quote('bangkit_budgetenvelope')})")
-    parts.append(f"(SELECT COUNT(*) FROM {quote('bangkit_slumarea')})")
     summaries = quote("dashboards_yearsummary")
-    parts.append(f"(SELECT MAX({quote('built_at')}) FROM {summaries})")
-    parts.append(f"(SELECT COUNT(*) FROM {summaries} WHERE {quote('stale')})")
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts))
-        row = cursor.fetchone()
-    return "closed:" + hashlib.sha256(repr(row).encode()).hexdigest()[:20]
+    return "closed:" + _read_version(
+        CLOSED_VERSIONED,
+        f"(SELECT MAX({quote('built_at')}) FROM {summaries})",
+        f"(SELECT COUNT(*) FROM {summaries} WHERE {quote('stale')})",
+    )
 
 
 def version_for(filters) -> str:
@@ -104,5 +111,5 @@ def cached(user, key: str, compute, *, version: str | None = None):
     value = cache.get(full)
     if value is None:
         value = compute()
-        cache.set(full, value, TIMEOUT)
+        cache.set(full, value, CLOSED_TIMEOUT if version.startswith("closed:") else TIMEOUT)
     return value

@@ -76,6 +76,10 @@ class Filters:
             year = overrides.pop("tahun")
             values["dari"] = values["sampai"] = year
         values.update(overrides)
+        if values["dari"] is not None and values["dari"] == values["sampai"]:
+            # One year as one parameter: a page of ten years links a thousand figures.
+            values = {"tahun": values.pop("dari"), **values}
+            del values["sampai"]
         return {k: str(v) for k, v in values.items() if v not in (None, "")}
 
     def query(self, **overrides) -> str:

@@ -89,8 +89,9 @@ def annual_report(user, filters: Filters, *, palette=None) -> dict:
         ("Indeks Gini anggaran antar-kelurahan", Cell(reach.extra["gini"], "ratio")),
     ]
     trend_filters = filters.narrowed(year_from=filters.all_years[0], year_to=year)
-    trend_funnel = figures.funnel(user, trend_filters)[0]
-    trend_money, trend_community, _ = figures.money(user, trend_filters)
+    with figures.one_read():  # the funnel and the money of the trend share their rows
+        trend_funnel = figures.funnel(user, trend_filters)[0]
+        trend_money, trend_community, _ = figures.money(user, trend_filters)
     entries = selectors._per_year(trend_funnel, "Usulan Musrenbang")
     designated = selectors._per_year(trend_funnel, "Ditetapkan SK Camat")
     completed = selectors._per_year(trend_funnel, "Selesai")

@@ -108,7 +108,9 @@ def dashboard_html(user, filters: Filters, *, map_figure: str = DEFAULT_MAP) -> 
     key = f"{filters.query()}|{map_figure}|html"
 
     def draw():
-        board = dashboard(user, filters, map_figure=map_figure)
+        # Computed here, not through dashboard(): keeping the figures too would cost the
+        # page a pickle of every table; a download computes its own (and keeps it).
+        board = compute_dashboard(user, filters, map_figure=map_figure)
         return render_to_string(
             "dashboards/_board.html",
             {"board": board, "query": filters.query(), "gini_note": figures.GINI_NOTE},
@@ -119,7 +121,11 @@ def dashboard_html(user, filters: Filters, *, map_figure: str = DEFAULT_MAP) -> 
 
 
 def compute_dashboard(user, filters: Filters, *, map_figure: str = DEFAULT_MAP) -> Dashboard:
-    filters = figures.with_summaries(filters)
+    with figures.one_read():
+        return _compute(user, figures.with_summaries(filters), map_figure)
+
+
+def _compute(user, filters: Filters, map_figure: str) -> Dashboard:
     per_kelurahan = figures.kelurahan_figures(user, filters)
     funnel = figures.funnel(user, filters)
     money = figures.money(user, filters)

@@ -27,8 +27,9 @@ from django.db.models.signals import post_save
 from django.utils import timezone
 from django_tasks import task
 
-from bangkit.models import AuditEvent, FiscalYear
-from dashboards import summary
+from bangkit.models import AuditEvent, FiscalYear, Kecamatan, Role, User
+from dashboards import selectors, summary
+from dashboards.filters import Filters
 from dashboards.models import YearSummary
 
 QUEUED_KEY = "dasbor:summary:queued:{year}"
@@ -52,7 +53,40 @@ def build_summary(year: int, *, exports: bool = False) -> int:
         from procurement import exports as procurement_exports
 
         procurement_exports.build_closed_year(year)
+    warm_dashboards()
     return built.proposals if built else 0
+
+
+# How many of the last closed years the warmed range covers (the annual report's trend).
+WARM_YEARS = 10
+
+
+def warm_views(user) -> list[Filters]:
+    """The city's most read views of the closed years: the last closed year, the range of
+    up to ten closed years to it, and that range for each kecamatan."""
+    years = sorted(summary.summarized_years())
+    if not years:
+        return []
+    all_years = tuple(FiscalYear.objects.order_by("year").values_list("year", flat=True))
+    last = years[-1]
+    first = max(years[0], last - WARM_YEARS + 1)
+    year = Filters(year_from=last, year_to=last, all_years=all_years)
+    decade = year.narrowed(year_from=first)
+    by_kecamatan = [decade.narrowed(kecamatan=k) for k in Kecamatan.objects.order_by("code")]
+    return [year, decade, *by_kecamatan]
+
+
+def warm_dashboards() -> int:
+    """Draw the city's most read closed-year views into the cache after their summary rows
+    change, so that the first reader gets them as the next ones do (they are kept for as
+    long as the rows stay as they are: dashboards.cache.CLOSED_TIMEOUT). Returns how many."""
+    user = User.objects.filter(is_active=True, role=Role.BAPPEDA).order_by("pk").first()
+    if user is None:
+        return 0
+    views = warm_views(user)
+    for filters in views:
+        selectors.dashboard_html(user, filters)
+    return len(views)
 
 
 def enqueue_build(year: int, *, exports: bool = False, delay: timedelta = REBUILD_DELAY) -> None:

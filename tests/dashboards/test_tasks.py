@@ -6,7 +6,7 @@ import pytest
 from django.db import transaction
 from django.test import override_settings
 
-from bangkit.models import FiscalYear
+from bangkit.models import FiscalYear, Kecamatan
 from bangkit.services import audit_record
 from budgets.services import fiscal_year_close, fiscal_year_reopen
 from dashboards import figures, selectors, tasks
@@ -71,3 +71,32 @@ def test_without_the_receiver_nothing_is_rebuilt(city, django_capture_on_commit_
     with django_capture_on_commit_callbacks(execute=True):
         audit_record(actor=city.users["bappeda"], action="payment_record", obj=city.p[4])
     assert YearSummary.objects.get(fiscal_year__year=2025).stale is False
+
+
+def test_a_rebuild_draws_the_closed_views_into_the_cache(
+    city, client, django_assert_max_num_queries
+):
+    """After a build, the last closed year, the closed range and each kecamatan's range are
+    drawn: Bappeda's first request for them reads the page from the cache."""
+    tasks.build_summary.call(2025)
+    user = city.users["bappeda"]
+    views = tasks.warm_views(user)
+    # the test city's only closed year is 2025: the year and the range are the same
+    assert [(f.year_from, f.year_to, f.kecamatan) for f in views[:2]] == [(2025, 2025, None)] * 2
+    assert {(f.year_from, f.year_to) for f in views[2:]} == {(2025, 2025)}
+    assert {f.kecamatan for f in views[2:]} == set(Kecamatan.objects.all())
+    client.force_login(user)
+    # the session and user, the filters' look-ups, the summarized years, the version and
+    # the cache entry, the form's choices: no figure is computed
+    with django_assert_max_num_queries(12) as drawn:
+        page = client.get("/dasbor/?tahun=2025")
+    assert page.status_code == 200
+    assert not any("dashboards_proposalsummary" in q["sql"] for q in drawn.captured_queries)
+    assert "Corong usulan" in page.content.decode()
+
+
+def test_warming_without_a_bappeda_account_draws_nothing(city):
+    from bangkit.models import User
+
+    User.objects.filter(role="bappeda").update(is_active=False)
+    assert tasks.warm_dashboards() == 0

@@ -8,7 +8,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from bangkit.models import FiscalYear
-from dashboards import summary
+from dashboards import summary, tasks
 
 
 class Command(BaseCommand):
@@ -39,3 +39,11 @@ class Command(BaseCommand):
             )
         if not closed:
             self.stdout.write("Belum ada tahun anggaran yang ditutup.")
+            return
+        start = time.monotonic()
+        warmed = tasks.warm_dashboards()
+        if warmed:
+            self.stdout.write(
+                f"{warmed} tampilan dasbor disiapkan di cache "
+                f"({time.monotonic() - start:.1f} detik)."
+            )
