@@ -124,7 +124,7 @@ def test_fetcher_refuses_network_other_files_and_other_sites_photos(world, compl
 
 
 def test_fetcher_refuses_a_photo_key_that_only_looks_like_digits(world, completed):
-    """ "²" and "١" are digits to str.isdigit(); the key is refused, never an error of int()."""
+    """Keys like "²" or "١" are digits to str.isdigit(): refused, never an int() error."""
     fetcher = LPJFetcher({p.pk: p for p in completed.progress_photos.all()})
     for url in ["foto-lpj:²", "foto-lpj:١٢", "foto-lpj:", "foto-lpj:9999999999999999999999"]:
         with pytest.raises(RefusedResource):
