@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from bangkit.downloads import CSV, content_response
 from bangkit.qr import public_address
 from bangkit.spreadsheets import csv_text
 from portal import projects, public_cache, public_figures
@@ -68,9 +69,8 @@ def _year(year: int):
 
 
 def file_response(text: str, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(text, content_type=content_type)
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["Cache-Control"] = CACHE
+    """An open-data file, shown in place, kept by caches for five minutes, with its licence."""
+    response = content_response(text, content_type, filename, cache=CACHE)
     response["X-Content-Type-Options"] = "nosniff"
     response["Link"] = f'<{LICENCE_URL}>; rel="license"'
     return response
@@ -95,7 +95,7 @@ def year_csv(request, year: int):
     note = tablib.Dataset(headers=["catatan"])
     note.append([LICENCE_NOTE])
     text = "\r\n".join([csv_text(summary), csv_text(rows), csv_text(note)])
-    return file_response(text, "text/csv; charset=utf-8", f"proyek-bangkit-berdaya-{year}.csv")
+    return file_response(text, CSV, f"proyek-bangkit-berdaya-{year}.csv")
 
 
 def _json_value(value):

@@ -68,13 +68,19 @@ def _returned(user) -> QuerySet:
     return _proposals(user, State.DRAFT).filter(last_transition=Transition.RETURN_FOR_REVISION)
 
 
-def _handovers_to_confirm(user) -> QuerySet:
+def _waiting(model, user, condition: Q, *, since: str, related: str) -> QuerySet:
+    """The user's rows of ``model`` meeting ``condition``, waiting since their field ``since``."""
     return (
-        Handover.objects.visible_to(user)
-        .filter(state=Handover.State.AWAITING_RT, proposal__rt_id=user.rt_id)
-        .select_related("proposal")
-        .annotate(waiting_since=F("recorded_at"))
+        model.objects.visible_to(user)
+        .filter(condition)
+        .select_related(related)
+        .annotate(waiting_since=F(since))
     )
+
+
+def _handovers_to_confirm(user) -> QuerySet:
+    mine = Q(state=Handover.State.AWAITING_RT, proposal__rt_id=user.rt_id)
+    return _waiting(Handover, user, mine, since="recorded_at", related="proposal")
 
 
 def _designated_without_order(user) -> QuerySet:
@@ -148,12 +154,8 @@ def _reports_to_countersign(user) -> QuerySet:
 
 
 def _draft_decrees(user) -> QuerySet:
-    return (
-        Decree.objects.visible_to(user)
-        .filter(state=Decree.State.DRAFT, kecamatan_id=user.kecamatan_id)
-        .select_related("fiscal_year")
-        .annotate(waiting_since=F("created_at"))
-    )
+    drafts = Q(state=Decree.State.DRAFT, kecamatan_id=user.kecamatan_id)
+    return _waiting(Decree, user, drafts, since="created_at", related="fiscal_year")
 
 
 def _orders_to_acknowledge(user) -> QuerySet:
@@ -165,13 +167,10 @@ def _orders_to_acknowledge(user) -> QuerySet:
 
 
 def _deliveries_to_acknowledge(user) -> QuerySet:
-    return (
-        Delivery.objects.visible_to(user)
-        .filter(supplier_confirmed_at__isnull=True)
-        .filter(~Q(order__state=PurchaseOrder.State.CANCELLED))
-        .select_related("order__proposal")
-        .annotate(waiting_since=F("recorded_at"))
+    unconfirmed = Q(supplier_confirmed_at__isnull=True) & ~Q(
+        order__state=PurchaseOrder.State.CANCELLED
     )
+    return _waiting(Delivery, user, unconfirmed, since="recorded_at", related="order__proposal")
 
 
 # --- Each kind as an item ----------------------------------------------------------------------

@@ -9,13 +9,11 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.debug import sensitive_variables
 
 from bangkit.images import ClientImageForm
 from bangkit.models import RT, Kelurahan, WorkType
-from bangkit.nik import validate_nik
 from proposals.models import latitude_validators, longitude_validators
-from proposals.public_forms import KelurahanChoiceField, NikInput
+from proposals.public_forms import KelurahanChoiceField, NikField
 
 STARTED_SALT = "usul-form-started"
 # A person needs longer than this to fill the form; a script posts at once.
@@ -96,16 +94,11 @@ class UsulForm(ClientImageForm):
         widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
         help_text=_("Foto besar diperkecil di ponsel sebelum dikirim."),
     )
-    nik = forms.CharField(
+    nik = NikField(
         label=_("NIK pengusul"),
-        max_length=32,
         help_text=_(
             "16 angka pada KTP. NIK tidak disimpan dan tidak ditampilkan: kami hanya menyimpan "
             "sidik acak (hash) dan 4 angka terakhirnya."
-        ),
-        error_messages={"required": _("NIK wajib diisi.")},
-        widget=NikInput(
-            attrs={"inputmode": "numeric", "autocomplete": "off", "placeholder": "1571…"}
         ),
     )
     email = forms.EmailField(
@@ -135,15 +128,6 @@ class UsulForm(ClientImageForm):
         )
         if not self.is_bound:
             self.initial["started"] = started_token()
-
-    @sensitive_variables("value")
-    def clean_nik(self):
-        value = self.cleaned_data["nik"]
-        try:
-            validate_nik(value)
-        except ValidationError as error:
-            raise ValidationError(error.messages) from None
-        return value
 
     def clean(self):
         cleaned = super().clean()

@@ -140,61 +140,47 @@ class SupplierAccount(models.Model):
             )
 
 
-class Unit(models.TextChoices):
-    SAK = "sak", _("sak")
-    M3 = "m³", _("m³")
-    BATANG = "batang", _("batang")
-    KG = "kg", _("kg")
-    LEMBAR = "lembar", _("lembar")
-    BUAH = "buah", _("buah")
-    LITER = "liter", _("liter")
-    M = "m", _("m")
-    M2 = "m²", _("m²")
-    SET = "set", _("set")
+# The catalogue's units (each its own label), with their UN/CEFACT Recommendation 20 codes for
+# the OCDS export: one row a unit, so a new unit cannot go without its code.
+_UNITS = (
+    ("SAK", "sak", "BG"),  # bag
+    ("M3", "m³", "MTQ"),
+    ("BATANG", "batang", "H87"),  # piece
+    ("KG", "kg", "KGM"),
+    ("LEMBAR", "lembar", "ST"),  # sheet
+    ("BUAH", "buah", "H87"),
+    ("LITER", "liter", "LTR"),
+    ("M", "m", "MTR"),
+    ("M2", "m²", "MTK"),
+    ("SET", "set", "SET"),
+)
+Unit = models.TextChoices("Unit", [(name, (value, _(value))) for name, value, _code in _UNITS])
+UNIT_CODES = {value: code for _name, value, code in _UNITS}
 
-
-# UN/CEFACT Recommendation 20 codes, for the OCDS export.
-UNIT_CODES = {
-    "sak": "BG",  # bag
-    "m³": "MTQ",
-    "batang": "H87",  # piece
-    "kg": "KGM",
-    "lembar": "ST",  # sheet
-    "buah": "H87",
-    "liter": "LTR",
-    "m": "MTR",
-    "m²": "MTK",
-    "set": "SET",
-}
-
-
-class Category(models.TextChoices):
-    CEMENT = "semen", _("Semen & perekat")
-    AGGREGATE = "agregat", _("Pasir, batu & tanah")
-    STEEL = "besi", _("Besi & kawat")
-    TIMBER = "kayu", _("Kayu & papan")
-    PIPE = "pipa", _("Pipa & saluran")
-    MASONRY = "bata", _("Bata, batako & buis beton")
-    SANITARY = "sanitasi", _("Sanitasi")
-    ROOF = "atap", _("Atap")
-    FINISH = "finishing", _("Keramik, cat & finishing")
-    TOOLS = "lain", _("Lain-lain")
-
-
-# Classification of the catalogue categories in UNSPSC (segment 30: structures and building
-# materials), for the OCDS export.
-CATEGORY_UNSPSC = {
-    "semen": ("30111601", "Cement"),
-    "agregat": ("30111800", "Aggregates"),
-    "besi": ("30102400", "Bars (steel)"),
-    "kayu": ("30103600", "Structural products (lumber)"),
-    "pipa": ("40142000", "Pipe"),
-    "bata": ("30131500", "Blocks and bricks"),
-    "sanitasi": ("30181500", "Sanitary ware"),
-    "atap": ("30151500", "Roofing materials"),
-    "finishing": ("30161700", "Flooring (tiles) and finishing"),
-    "lain": ("31160000", "Hardware"),
-}
+# The catalogue's categories, with their class in UNSPSC (segment 30: structures and building
+# materials) for the OCDS export.
+_CATEGORIES = (
+    ("CEMENT", "semen", _("Semen & perekat"), "30111601", "Cement"),
+    ("AGGREGATE", "agregat", _("Pasir, batu & tanah"), "30111800", "Aggregates"),
+    ("STEEL", "besi", _("Besi & kawat"), "30102400", "Bars (steel)"),
+    ("TIMBER", "kayu", _("Kayu & papan"), "30103600", "Structural products (lumber)"),
+    ("PIPE", "pipa", _("Pipa & saluran"), "40142000", "Pipe"),
+    ("MASONRY", "bata", _("Bata, batako & buis beton"), "30131500", "Blocks and bricks"),
+    ("SANITARY", "sanitasi", _("Sanitasi"), "30181500", "Sanitary ware"),
+    ("ROOF", "atap", _("Atap"), "30151500", "Roofing materials"),
+    (
+        "FINISH",
+        "finishing",
+        _("Keramik, cat & finishing"),
+        "30161700",
+        "Flooring (tiles) and finishing",
+    ),
+    ("TOOLS", "lain", _("Lain-lain"), "31160000", "Hardware"),
+)
+Category = models.TextChoices(
+    "Category", [(name, (value, label)) for name, value, label, *_unspsc in _CATEGORIES]
+)
+CATEGORY_UNSPSC = {value: tuple(unspsc) for _name, value, _label, *unspsc in _CATEGORIES}
 
 
 class Material(models.Model):

@@ -5,13 +5,13 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bangkit.confirm import Confirmation, ask_to_confirm, is_confirmed
-from bangkit.downloads import CSV, XLSX, content_response
+from bangkit.downloads import CSV, XLSX, content_response, file_response
 from bangkit.errors import ActionRefused
 from bangkit.models import Role
 from bangkit.money import rupiah
@@ -55,6 +55,14 @@ def _order_or_404(user, pk) -> PurchaseOrder:
         )
         .get_visible_or_404(user, pk=pk)
     )
+
+
+def _buyer_order_or_404(user, pk) -> PurchaseOrder:
+    """The order, for the kelurahan that buys for its proposal (records deliveries, payments)."""
+    order = _order_or_404(user, pk)
+    if not procurement_rules.is_buyer_for(user, order.proposal):
+        raise Http404
+    return order
 
 
 # --- Lists ------------------------------------------------------------------------------------
@@ -411,9 +419,7 @@ def order_pdf_view(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def delivery_create(request, pk):
-    order = _order_or_404(request.user, pk)
-    if not procurement_rules.is_buyer_for(request.user, order.proposal):
-        raise Http404
+    order = _buyer_order_or_404(request.user, pk)
     lines = [line for line in selectors.order_lines_with_progress(order) if line.shortfall > 0]
     form = DeliveryForm(request.POST or None, request.FILES or None, lines=lines)
     if (
@@ -441,7 +447,7 @@ def delivery_photo(request, pk):
     delivery = Delivery.objects.select_related("order").get_visible_or_404(request.user, pk=pk)
     if not delivery.photo:
         raise Http404
-    return FileResponse(delivery.photo.open("rb"), content_type=delivery.photo_content_type)
+    return file_response(delivery.photo, content_type=delivery.photo_content_type)
 
 
 delivery_confirm = object_action(
@@ -459,9 +465,7 @@ delivery_confirm = object_action(
 @login_required
 @require_http_methods(["GET", "POST"])
 def payment_create(request, pk):
-    order = _order_or_404(request.user, pk)
-    if not procurement_rules.is_buyer_for(request.user, order.proposal):
-        raise Http404
+    order = _buyer_order_or_404(request.user, pk)
     form = PaymentForm(request.POST or None)
     if (
         request.method == "POST"
@@ -597,9 +601,11 @@ def handover_pdf(request, pk):
     handover_row = Handover.objects.get_visible_or_404(request.user, pk=pk)
     if not handover_row.pdf:
         raise Http404
-    response = FileResponse(handover_row.pdf.open("rb"), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="bast-{handover_row.proposal_id}.pdf"'
-    return response
+    return file_response(
+        handover_row.pdf,
+        content_type="application/pdf",
+        filename=f"bast-{handover_row.proposal_id}.pdf",
+    )
 
 
 # --- Public downloads --------------------------------------------------------------------------

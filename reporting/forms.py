@@ -34,6 +34,27 @@ class CountInput(forms.NumberInput):
         super().__init__({**defaults, **(attrs or {})})
 
 
+def _optional_amount(label, *, max_digits: int = 12, min_value=Decimal("0.01"), **kwargs):
+    """An amount that may be left empty, typed the Indonesian way (12,5), to two decimals."""
+    return DecimalCommaField(
+        label=label,
+        required=False,
+        min_value=min_value,
+        max_digits=max_digits,
+        decimal_places=2,
+        **kwargs,
+    )
+
+
+def _until_today(field, earliest=None) -> None:
+    """A date field that starts at today and offers no later day (nor one before ``earliest``)."""
+    today = timezone.localdate()
+    field.initial = today
+    field.widget.attrs["max"] = today.isoformat()
+    if earliest is not None:
+        field.widget.attrs["min"] = earliest.isoformat()
+
+
 class WorkDayForm(forms.Form):
     date = forms.DateField(label=_("Tanggal"), widget=DateInput())
     session = forms.ChoiceField(
@@ -90,11 +111,8 @@ class WorkDayForm(forms.Form):
                 },
             )
         super().__init__(*args, **kwargs)
-        self.fields["date"].initial = timezone.localdate()
-        self.fields["date"].widget.attrs["max"] = timezone.localdate().isoformat()
-        if earliest is not None:
-            # The SK's own day is the first day work may be recorded on.
-            self.fields["date"].widget.attrs["min"] = earliest.isoformat()
+        # The SK's own day (earliest) is the first day work may be recorded on.
+        _until_today(self.fields["date"], earliest)
         if work_day is not None and work_day.attendance_photo:
             self.fields["attendance"].label = _("Ganti foto daftar hadir (boleh kosong)")
 
@@ -125,13 +143,7 @@ class ContributionForm(forms.Form):
         max_length=200,
         widget=forms.TextInput(attrs={"placeholder": "mis. semen 10 sak, nasi bungkus 40"}),
     )
-    quantity = DecimalCommaField(
-        label=_("Jumlah (boleh kosong)"),
-        required=False,
-        min_value=Decimal("0.01"),
-        max_digits=12,
-        decimal_places=2,
-    )
+    quantity = _optional_amount(_("Jumlah (boleh kosong)"))
     unit = forms.CharField(label=_("Satuan"), max_length=20, required=False)
     value = RupiahField(label=_("Nilai (Rp)"), min_value=0)
     contributor = forms.CharField(
@@ -143,8 +155,7 @@ class ContributionForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["date"].initial = timezone.localdate()
-        self.fields["date"].widget.attrs["max"] = timezone.localdate().isoformat()
+        _until_today(self.fields["date"])
 
 
 class PhotoInput(_MultipleFileInput):
@@ -178,13 +189,7 @@ class SinglePhotoForm(ClientImageForm):
 
 
 class ReportForm(forms.Form):
-    realised_volume = DecimalCommaField(
-        label=_("Volume terealisasi"),
-        required=False,
-        min_value=Decimal("0.01"),
-        max_digits=10,
-        decimal_places=2,
-    )
+    realised_volume = _optional_amount(_("Volume terealisasi"), max_digits=10)
     problems = forms.CharField(
         label=_("Kendala dan cara mengatasinya"),
         required=False,
@@ -198,12 +203,9 @@ class ReportForm(forms.Form):
         for i, line in enumerate(self.materials):
             usage = line.usage
             for name, label in (("used", _("Terpakai")), ("leftover", _("Sisa"))):
-                self.fields[f"{name}_{i}"] = DecimalCommaField(
-                    label=label,
-                    required=False,
+                self.fields[f"{name}_{i}"] = _optional_amount(
+                    label,
                     min_value=Decimal("0"),
-                    max_digits=12,
-                    decimal_places=2,
                     initial=getattr(usage, name) if usage else None,
                 )
             self.fields[f"note_{i}"] = forms.CharField(

@@ -11,6 +11,7 @@ from weasyprint.urls import URLFetcherResponse
 
 from bangkit.images import make_copies
 from bangkit.indonesian import long_date
+from bangkit.params import plain_int
 from bangkit.pdf import RefusedResource, StaticOnlyFetcher, write_pdf
 from procurement.selectors import proposal_procurement
 from proposals.models import State
@@ -30,8 +31,9 @@ class LPJFetcher(StaticOnlyFetcher):
 
     def fetch(self, url, headers=None):
         if urlsplit(url).scheme.lower() == PHOTO_SCHEME:
-            key = url.split(":", 1)[1].strip("/")
-            photo = self.photos.get(int(key)) if key.isdigit() else None
+            # plain_int, not isdigit(): "²" is a digit to isdigit() and int("²") raises.
+            key = plain_int(url.split(":", 1)[1].strip("/"))
+            photo = self.photos.get(key) if key is not None else None
             if photo is None:
                 raise RefusedResource(f"Foto bukan milik lokasi ini: {url}")
             data = _display_copy(photo)

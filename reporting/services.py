@@ -74,6 +74,14 @@ def _require_recording_state(proposal: Proposal, what: str) -> None:
         )
 
 
+def _lock_for_recording(proposal: Proposal, actor, what: str) -> Proposal:
+    """The proposal locked, once the actor may record its work and the stage allows it."""
+    proposal = lock_proposal(proposal, actor)
+    _require_recorder(proposal, actor)
+    _require_recording_state(proposal, what)
+    return proposal
+
+
 def _check_date(proposal: Proposal, value: datetime.date, label: str) -> None:
     if value is None:
         raise ActionRefused(f"Isi {label.lower()}.")
@@ -163,9 +171,7 @@ def work_day_add(
     attendance=None,
 ) -> WorkDay:
     """Record a session of gotong-royong; the first one starts the work on the site."""
-    proposal = lock_proposal(proposal, actor)
-    _require_recorder(proposal, actor)
-    _require_recording_state(proposal, "Hari kerja")
+    proposal = _lock_for_recording(proposal, actor, "Hari kerja")
     day = WorkDay(proposal=proposal, recorded_by=actor)
     _work_day_fields(
         day,
@@ -201,9 +207,7 @@ def work_day_add(
 def _recorded(record, actor, what: str, *, for_update: bool = False):
     """A work day or contribution read again under its proposal's lock, once the actor and the
     stage are checked: (proposal, record); a record removed meanwhile is refused."""
-    proposal = lock_proposal(record.proposal, actor)
-    _require_recorder(proposal, actor)
-    _require_recording_state(proposal, what)
+    proposal = _lock_for_recording(record.proposal, actor, what)
     rows = type(record)._default_manager.filter(proposal=proposal, pk=record.pk)
     found = (rows.select_for_update() if for_update else rows).first()
     if found is None:
@@ -288,9 +292,7 @@ def contribution_add(
     quantity: Decimal | None = None,
     unit: str = "",
 ) -> SwadayaContribution:
-    proposal = lock_proposal(proposal, actor)
-    _require_recorder(proposal, actor)
-    _require_recording_state(proposal, "Swadaya")
+    proposal = _lock_for_recording(proposal, actor, "Swadaya")
     _check_date(proposal, date, "Tanggal swadaya")
     item = SwadayaContribution(
         proposal=proposal,
@@ -370,9 +372,7 @@ def photo_add(
 ) -> PhotoResult:
     """Keep a progress photo: checked by content, EXIF read before the public copies drop it,
     warnings computed (never blocking). A repeat of the same upload returns the first one."""
-    proposal = lock_proposal(proposal, actor)
-    _require_recorder(proposal, actor)
-    _require_recording_state(proposal, "Foto progres")
+    proposal = _lock_for_recording(proposal, actor, "Foto progres")
     try:
         stage = int(stage)
     except (TypeError, ValueError) as exc:
@@ -475,9 +475,7 @@ def photo_make_copies(*, photo: ProgressPhoto) -> bool:
 def photo_withdraw(*, photo: ProgressPhoto, actor, reason: str = "") -> ProgressPhoto:
     """Take a photo out of the report. It is kept (files, hashes, warnings) for the audit:
     a withdrawn photo used again elsewhere is still found."""
-    proposal = lock_proposal(photo.proposal, actor)
-    _require_recorder(proposal, actor)
-    _require_recording_state(proposal, "Foto progres")
+    proposal = _lock_for_recording(photo.proposal, actor, "Foto progres")
     photo = proposal.progress_photos.select_for_update().filter(pk=photo.pk).first()
     if photo is None or photo.withdrawn_at is not None:
         raise ActionRefused("Foto ini sudah ditarik.")

@@ -54,6 +54,14 @@ def _site_url(proposal) -> str:
     return reverse("reporting:site", args=[proposal.pk])
 
 
+def _site_to_record(user, pk):
+    """The site, for the one who records its work now (work days, swadaya); else 404."""
+    proposal = selectors.site_for(user, pk)
+    if not reporting_rules.may_record_work(user, proposal):
+        raise Http404
+    return proposal
+
+
 # --- Lists ------------------------------------------------------------------------------------
 
 
@@ -140,9 +148,7 @@ def site(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def work_day_add(request, pk):
-    proposal = selectors.site_for(request.user, pk)
-    if not reporting_rules.may_record_work(request.user, proposal):
-        raise Http404
+    proposal = _site_to_record(request.user, pk)
     form = WorkDayForm(request.POST or None, request.FILES or None, earliest=_earliest(proposal))
     if (
         request.method == "POST"
@@ -232,9 +238,7 @@ def attendance_file(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def contribution_add(request, pk):
-    proposal = selectors.site_for(request.user, pk)
-    if not reporting_rules.may_record_work(request.user, proposal):
-        raise Http404
+    proposal = _site_to_record(request.user, pk)
     form = ContributionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

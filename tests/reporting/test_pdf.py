@@ -123,6 +123,14 @@ def test_fetcher_refuses_network_other_files_and_other_sites_photos(world, compl
             fetcher.fetch(url)
 
 
+def test_fetcher_refuses_a_photo_key_that_only_looks_like_digits(world, completed):
+    """Keys like "²" or "١" are digits to str.isdigit(): refused, never an int() error."""
+    fetcher = LPJFetcher({p.pk: p for p in completed.progress_photos.all()})
+    for url in ["foto-lpj:²", "foto-lpj:١٢", "foto-lpj:", "foto-lpj:9999999999999999999999"]:
+        with pytest.raises(RefusedResource):
+            fetcher.fetch(url)
+
+
 def test_text_typed_by_residents_cannot_pull_in_remote_images(world, site):
     services.work_day_add(
         proposal=site,
