@@ -2,6 +2,7 @@
 filters, keyset pages, and that nothing on it (or in the admin) alters the record."""
 
 import datetime
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -173,9 +174,18 @@ def test_the_menu_offers_the_audit_to_those_who_may_open_it(client, audit_world)
 
 def test_the_page_links_to_the_red_flags_and_to_the_sites_evidence(client, audit_world):
     page = _codes_on(_get(client, audit_world.inspektorat))
-    assert 'href="/audit/tanda/"' in page
+    assert '<a href="/audit/tanda/">Tanda peringatan ›</a>' in page  # the flags page's own name
     assert reverse("audit:evidence", args=[audit_world.site.code]) in page
     assert reverse("proposals:detail", args=[audit_world.site.code]) in page
+
+
+def test_the_red_flags_go_by_one_name_everywhere(client, audit_world):
+    client.force_login(audit_world.inspektorat)
+    flags_page = client.get(reverse("audit:flags")).content.decode()
+    assert "<h1>Tanda peringatan</h1>" in flags_page
+    root = Path(__file__).resolve().parents[2]
+    files = [*(root / "templates").rglob("*.html"), *(root / "audit").rglob("*.py")]
+    assert [str(f) for f in files if "tanda bahaya" in f.read_text().lower()] == []
 
 
 # --- every source, with its diff ----------------------------------------------------------------
