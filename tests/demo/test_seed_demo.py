@@ -1,15 +1,20 @@
-"""The ordinary demo as `seed_demo` makes it (no --years): where its sites lie, read from one
-seed shared by the module."""
+"""The ordinary demo as `seed_demo` makes it (no --years): where its sites lie and when their
+steps are dated, read from one seed shared by the module."""
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
+from django.utils import timezone
 
 from bangkit import geo
-from proposals.models import MusrenbangEntry, Proposal
+from bangkit.models import AuditEvent
+from demo.seeders import dates
+from proposals.models import MusrenbangEntry, Proposal, TransitionLog
+from verification.models import Decree, DecreeLocation
 
 
 @pytest.fixture(scope="module")
@@ -44,3 +49,39 @@ def test_every_site_and_entry_with_a_point_lies_in_its_kelurahan(seeded):
     # imported as Bappeda sent them, and a site made from one is pinned inside by its RT)
     imported = MusrenbangEntry.objects.filter(proposals__in=sites).exclude(latitude=None)
     assert imported.exists()
+
+
+def test_a_sites_designation_is_dated_on_its_decrees_date(seeded):
+    locations = list(
+        DecreeLocation.objects.filter(decree__state=Decree.State.ISSUED).select_related("decree")
+    )
+    assert locations
+    for location in locations:
+        step = TransitionLog.objects.get(proposal_id=location.proposal_id, transition="designate")
+        day = timezone.localtime(step.created_at).date()
+        assert day == location.decree.decree_date, location.proposal_id
+        twin = AuditEvent.objects.get(
+            object_id=str(location.proposal_id), action="proposal_designate"
+        )
+        assert twin.created_at == step.created_at
+        moments = list(
+            TransitionLog.objects.filter(proposal_id=location.proposal_id)
+            .order_by("id")
+            .values_list("created_at", flat=True)
+        )
+        assert moments == sorted(set(moments))  # each step after the one before it
+
+
+def test_the_steps_before_the_decree_lead_up_to_it():
+    names = ["create", "submit", "verify_kelurahan", "verify_kecamatan", "designate", "order"]
+    now = timezone.now()
+    floor = now - timedelta(days=300)
+
+    class Step:
+        def __init__(self, name):
+            self.transition, self.created_at = name, now
+
+    decreed = now - timedelta(days=200)
+    moments = dates._dated([Step(n) for n in names], dates.random.Random(1), floor, decreed)
+    assert moments[4] == decreed and moments[-1] == now
+    assert moments == sorted(set(moments)) and moments[0] >= floor
