@@ -670,21 +670,14 @@ class _YearWriter:
                 {"locations": len(decree.sites)},
             )
             for position, proposal in enumerate(decree.sites, start=1):
-                locations.append(
-                    DecreeLocation(
-                        decree=decree,
-                        proposal=proposal,
-                        budget=proposal.designated_budget,
-                        position=position,
-                        rt_label=f"RT {proposal.rt.number:02d}",
-                        kelurahan_name=proposal.kelurahan.name,
-                        work_type_name=proposal.work_type.name,
-                        location_description=proposal.location_description,
-                        volume=proposal.planned_volume,
-                        width=proposal.planned_width,
-                        unit=proposal.work_type.unit,
-                    )
+                location = DecreeLocation(
+                    decree=decree,
+                    proposal=proposal,
+                    budget=proposal.designated_budget,
+                    position=position,
                 )
+                location.freeze()  # the site as issued, copied as the service copies it
+                locations.append(location)
                 proposal.decree_issued = decree.issued_at
                 proposal.site_decree = decree
                 logs.append(
