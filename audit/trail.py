@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import FieldError
+from django.core.exceptions import FieldDoesNotExist, FieldError, ValidationError
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     CharField,
     F,
     IntegerField,
@@ -33,10 +34,14 @@ from django.db.models import (
 from django.db.models.functions import Cast
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
+from django.utils.text import capfirst
+from simple_history.models import ModelChange
 
-from bangkit.admin_scoping import HistoryChangeHelper, history_delta
+from bangkit.admin_scoping import FIELD_LABELS, HistoryChangeHelper, history_delta
 from bangkit.history import AREA_FIELD
+from bangkit.indonesian import long_date
 from bangkit.models import AuditEvent, User
+from bangkit.money import rupiah
 from bangkit.scoping import area_path, path_may_repeat_rows
 from proposals.models import Proposal, TransitionLog
 from proposals.states import State, Transition
@@ -488,13 +493,143 @@ class AuditEventSource(Source):
                     else "",
                     record_id=row.object_id,
                     record=row.summary[:120],
-                    changes=[
-                        {"field": key, "old": "", "new": _plain(value)}
-                        for key, value in sorted((row.data or {}).items())
-                    ],
+                    changes=_audit_changes(row),
                 )
             )
         return result
+
+
+# The record an audit action is about when its row names another (a work day is written on its
+# site's row): the action's prefix → that record's model, whose fields name the row's details.
+ACTION_RECORDS = {
+    "attachment": "proposals.attachment",
+    "contribution": "reporting.swadayacontribution",
+    "delivery": "procurement.delivery",
+    "payment": "procurement.payment",
+    "photo": "reporting.progressphoto",
+    "report": "reporting.completionreport",
+    "resident_usulan": "proposals.residentusulan",
+    "site_amend": "verification.amendment",
+    "work_day": "reporting.workday",
+}
+# Details that name another record by its id.
+DATA_RECORDS = {
+    "amendment": "verification.amendment",
+    "contribution": "reporting.swadayacontribution",
+    "delivery": "procurement.delivery",
+    "entry_id": "proposals.musrenbangentry",
+    "payment": "procurement.payment",
+    "photo": "reporting.progressphoto",
+    "work_day": "reporting.workday",
+}
+# The services' details that are no field of the record, in Indonesian.
+DATA_LABELS = {
+    "amends": "mengubah SK",
+    "decree": "SK Camat",
+    "attendance_sha256": "SHA-256 daftar hadir",
+    "changed": "yang diubah",
+    "checklist": "daftar periksa",
+    "create_rts": "RT baru dibuat",
+    "direction": "arah",
+    "field": "isian",
+    "fields": "isian",
+    "filename": "nama berkas",
+    "flagged_lines": "baris bertanda",
+    "flags": "tanda peringatan",
+    "from": "dari",
+    "invalid": "baris tidak sah",
+    "invalid_rows": "nomor baris tidak sah",
+    "items": "jumlah barang",
+    "kind": "jenis",
+    "lines": "baris",
+    "locations": "lokasi",
+    "materials": "material",
+    "metadata_source": "sumber metadata",
+    "moved": "dipindahkan",
+    "new": "baru",
+    "new_materials": "material baru",
+    "new_rts": "RT baru",
+    "new_sheet": "daftar hadir baru",
+    "nik_last4": "4 angka terakhir NIK",
+    "note": "catatan",
+    "old": "lama",
+    "order": "urutan",
+    "outside_kecamatan": "toko di luar kecamatan",
+    "phash": "sidik foto",
+    "photo": "foto",
+    "proposals": "usulan",
+    "rab": "RAB",
+    "rab_from_catalogue": "baris RAB dari katalog",
+    "reason": "alasan",
+    "signed_on_paper": "ditandatangani di kertas",
+    "to": "menjadi",
+    "total": "jumlah",
+    "unchanged": "tetap",
+    "updated": "diperbarui",
+    "updated_ids": "nomor yang diperbarui",
+    "year": "tahun",
+}
+
+
+def _audit_changes(row) -> list[dict]:
+    """An audit row's details as people read them: a field of the record it is about by the
+    field's name and its value as the record's page shows it (choice labels, rupiah, dates),
+    any other detail by its Indonesian name."""
+    record = row.content_type.model_class() if row.content_type_id else None
+    about = next(
+        (label for prefix, label in ACTION_RECORDS.items() if row.action.startswith(prefix)),
+        None,
+    )
+    models = [m for m in (about and apps.get_model(about), record) if m]
+    changes = []
+    for key, value in (row.data or {}).items():
+        pointed = DATA_RECORDS.get(key)
+        if pointed and isinstance(value, int) and not isinstance(value, bool):
+            name = apps.get_model(pointed)._meta.verbose_name
+            changes.append({"field": capfirst(name), "old": "", "new": f"#{value}"})
+            continue
+        changes.append(_detail(models, key, value))
+    return sorted(changes, key=lambda change: str(change["field"]).lower())
+
+
+# Details that are amounts in rupiah by the code of the site they are for.
+MONEY_BY_CODE = {"locations"}
+# A detail kept under another name than the record's field.
+DATA_FIELDS = {"reason": "reject_reason"}
+
+
+def _detail(models, key: str, value) -> dict:
+    label = DATA_LABELS.get(key) or FIELD_LABELS.get(key) or key.replace("_", " ")
+    for model in models:
+        field = _field(model, key)
+        if field is None or not field.concrete:  # (not a reverse relation)
+            continue
+        if str(field.verbose_name) != field.name.replace("_", " "):
+            label = field.verbose_name
+        if isinstance(value, list | dict | bool) and not isinstance(field, BooleanField):
+            break
+        if field.is_relation:
+            shown = f"#{value}" if isinstance(value, int) else _plain(value)
+            return {"field": capfirst(label), "old": "", "new": shown}
+        try:
+            value = field.to_python(value)
+        except ValidationError:
+            break
+        helper = HistoryChangeHelper(model, None)
+        shown = helper.prepare_delta_change_value(ModelChange(field.name, None, value), value)
+        return {"field": capfirst(label), "old": "", "new": str(shown)}
+    if key in MONEY_BY_CODE and isinstance(value, dict):
+        value = {code: rupiah(amount) for code, amount in value.items()}
+    return {"field": capfirst(label), "old": "", "new": _plain(value)}
+
+
+def _field(model, key: str):
+    for name in (key, DATA_FIELDS.get(key)):
+        try:
+            return model._meta.get_field(name) if name else None
+        except FieldDoesNotExist:
+            continue
+    return None
 
 
 def _plain(value) -> str:
@@ -502,6 +637,13 @@ def _plain(value) -> str:
         return ", ".join(f"{k}: {_plain(v)}" for k, v in value.items()) or "–"
     if isinstance(value, list):
         return ", ".join(_plain(v) for v in value) or "–"
+    if isinstance(value, bool):
+        return "Ya" if value else "Tidak"
+    if isinstance(value, str):
+        try:
+            return long_date(datetime.date.fromisoformat(value))
+        except ValueError:
+            pass
     return "–" if value in (None, "") else str(value)
 
 

@@ -3,7 +3,6 @@
 import datetime
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
@@ -12,6 +11,8 @@ from audit import selectors
 from audit import trail as timeline
 from audit.evidence import build_evidence_zip
 from audit.trail import ACTIONS, Cursor, attach_links, local_day_start, model_choices, trail_page
+from bangkit.downloads import content_response, filename_part
+from bangkit.indonesian import long_date
 from bangkit.params import query_choice, query_int, query_params, query_text
 
 FILTER_NAMES = ("kecamatan", "kelurahan", "pelaku", "model", "tindakan", "dari", "sampai", "q")
@@ -36,6 +37,13 @@ def trail(request):
     selectors.require_audit_access(user)
     errors: list[str] = []
     since, until = _day(request, "dari", errors), _day(request, "sampai", errors)
+    reversed_range = bool(since and until and since > until)
+    if reversed_range:
+        errors.append(
+            f"{DATE_LABELS['dari']} ({long_date(since)}) jatuh sesudah "
+            f"{DATE_LABELS['sampai'].lower()} ({long_date(until)}): "
+            "tukar kedua tanggal itu atau perbaiki salah satunya."
+        )
     models = model_choices()
     kecamatan = query_int(request, "kecamatan", or_404=True)
     filters = selectors.trail_filters(
@@ -50,7 +58,12 @@ def trail(request):
         text=query_text(request, "q"),
     )
     cursor = Cursor.parse(query_text(request, "setelah"))
-    page = trail_page(filters, cursor, size=timeline.PAGE_SIZE)
+    # A range that ends before it starts holds nothing: no rows rather than a silent guess.
+    page = (
+        timeline.Page([], None)
+        if reversed_range
+        else trail_page(filters, cursor, size=timeline.PAGE_SIZE)
+    )
     attach_links(page.entries, admin=user.is_staff)
     bound = query_params(request, FILTER_NAMES)
     context = {
@@ -76,10 +89,12 @@ def trail(request):
 def evidence_zip(request, code):
     """A site's evidence pack, for whoever may audit the site (anyone else: 404)."""
     proposal = selectors.site_for(request.user, code)
-    data = build_evidence_zip(proposal)
-    response = HttpResponse(data, content_type="application/zip")
-    name = "".join(c if c.isalnum() or c == "-" else "_" for c in proposal.code)
-    response["Content-Disposition"] = f'attachment; filename="bukti-{name}.zip"'
-    response["Cache-Control"] = "private, no-store"
+    response = content_response(
+        build_evidence_zip(proposal),
+        "application/zip",
+        f"bukti-{filename_part(proposal.code)}.zip",
+        download=True,
+        cache="private, no-store",
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response

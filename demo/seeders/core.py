@@ -1,11 +1,13 @@
 """Demo data for the core domain: RTs for every kelurahan, the demo year's rules, accounts."""
 
 import random
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
+from bangkit import geo
 from bangkit.models import (
     RT,
     ChecklistItem,
@@ -254,3 +256,37 @@ def seed_core() -> dict:
     fy = seed_fiscal_year(demo_year())
     accounts = seed_accounts()
     return {"rt_baru": rts, "akun_baru": accounts, "tahun": fy.year}
+
+
+# --- Where a demo site lies -------------------------------------------------------------------
+
+
+def inside(kelurahan, lat, lon) -> bool:
+    """The point lies in the kelurahan's boundary (anywhere, for a kelurahan without one)."""
+    return not kelurahan.boundary or geo.contains(kelurahan.boundary, lat, lon)
+
+
+def point_in(kelurahan, rng: random.Random) -> tuple:
+    """A point drawn inside the kelurahan's boundary; its centre without one; none without
+    either (the public map places a site only inside its kelurahan)."""
+    if kelurahan.boundary:
+        return geo.random_point(kelurahan.boundary, rng)
+    if kelurahan.centroid_lat is not None:
+        return (kelurahan.centroid_lat, kelurahan.centroid_lon)
+    return (None, None)
+
+
+def coord(value) -> Decimal | None:
+    """A latitude or longitude as the models keep it (six decimals)."""
+    return None if value is None else Decimal(f"{value:.6f}")
+
+
+def site_point(kelurahan, rng: random.Random, lat=None, lon=None) -> tuple:
+    """(lat, lon) of a site in the kelurahan: the given point when it lies inside, else one
+    drawn inside (as the kelurahan would pin a site whose point fell outside)."""
+    if lat is not None and lon is not None and inside(kelurahan, lat, lon):
+        return lat, lon
+    lat, lon = point_in(kelurahan, rng)
+    if lat is None:  # a kelurahan without boundary or centre: somewhere in the city's middle
+        lat, lon = rng.uniform(-1.64, -1.58), rng.uniform(103.58, 103.66)
+    return coord(lat), coord(lon)

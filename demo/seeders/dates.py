@@ -5,18 +5,24 @@ stamped with the same minute, and time per stage would read as zero. After seedi
 proposal's steps taken in this run are spread back in time: the last step keeps its moment
 and every earlier one moves back by the days such a step takes (a submission a few days
 after the draft, a verification one or two weeks later, …), never before the start of the
-demo year. The audit rows of those steps move with them, and the proposal's creation
-date follows its first step.
+demo year. A site's designation is its decree's act: that step lands on the decree's date
+(the date the SK says it was issued, which /lacak/ and the SK page both show), the steps
+before it lead up to that day and the ones after it follow. The audit rows of those steps
+move with them, and the proposal's creation date follows its first step.
 """
 
 import random
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
 from bangkit.models import AuditEvent
 from proposals.models import Proposal, TransitionLog
+from verification.models import DecreeLocation
+
+# The hour of the morning a decree is signed, on its date.
+DECREE_HOUR = time(10, 0)
 
 # Days a step usually takes after the one before it: (fewest, most).
 GAP_DAYS = {
@@ -72,13 +78,12 @@ def spread_transition_dates(since: datetime, year: int) -> int:
         object_id__in=[str(pk) for pk in logs],
     ).order_by("created_at", "id"):
         audits[(event.object_id, event.action)].append(event)
+    decreed = _decree_moments(list(logs))
     moved_logs, moved_audits, proposals = [], [], []
     for proposal_id, steps in sorted(logs.items()):
         rng = random.Random(f"dates-{proposal_id}")
-        names = [s.transition for s in steps]
-        for log, moment in zip(
-            steps, spread([s.created_at for s in steps], names, rng, floor), strict=True
-        ):
+        moments = _dated(steps, rng, floor, decreed.get(proposal_id))
+        for log, moment in zip(steps, moments, strict=True):
             queue = audits.get((str(proposal_id), f"proposal_{log.transition}"))
             if queue:
                 event = queue.pop(0)
@@ -94,3 +99,32 @@ def spread_transition_dates(since: datetime, year: int) -> int:
     AuditEvent._base_manager.bulk_update(moved_audits, ["created_at"], batch_size=500)
     Proposal.objects.bulk_update(proposals, ["created_at"], batch_size=500)
     return len(moved_logs)
+
+
+def _decree_moments(proposal_ids: list[int]) -> dict[int, datetime]:
+    """The moment each site's first decree was signed: its date, in the morning."""
+    rows = (
+        DecreeLocation.objects.filter(
+            proposal_id__in=proposal_ids, decree__decree_date__isnull=False
+        )
+        .order_by("decree__decree_date", "decree_id")
+        .values_list("proposal_id", "decree__decree_date")
+    )
+    moments: dict[int, datetime] = {}
+    for proposal_id, day in rows:
+        moments.setdefault(proposal_id, timezone.make_aware(datetime.combine(day, DECREE_HOUR)))
+    return moments
+
+
+def _dated(steps, rng: random.Random, floor: datetime, decreed: datetime | None):
+    """The steps' new moments: spread back from the last one, or, for a decreed site, the
+    designation on its decree's moment with the steps before and after spread around it."""
+    names = [s.transition for s in steps]
+    moments = [s.created_at for s in steps]
+    at = names.index("designate") if "designate" in names else None
+    if decreed is None or at is None:
+        return spread(moments, names, rng, floor)
+    anchor = min(decreed, moments[at])  # (never after the moment it was logged)
+    before = spread([*moments[:at], anchor], names[: at + 1], rng, floor)
+    after = spread(moments[at:], names[at:], rng, anchor)[1:]
+    return before + after

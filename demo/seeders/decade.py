@@ -37,7 +37,6 @@ from zoneinfo import ZoneInfo
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models, transaction
 
-from bangkit import geo
 from bangkit.errors import ActionRefused
 from bangkit.models import (
     RT,
@@ -271,13 +270,8 @@ class _Context:
         """150 points inside the kelurahan's boundary, the same on every run."""
         if kelurahan.pk not in self._pools:
             rng = random.Random(f"points-{kelurahan.code}")
-            if kelurahan.boundary:
-                pool = [geo.random_point(kelurahan.boundary, rng) for _ in range(150)]
-            elif kelurahan.centroid_lat is not None:
-                pool = [(kelurahan.centroid_lat, kelurahan.centroid_lon)]
-            else:
-                pool = [(None, None)]
-            self._pools[kelurahan.pk] = pool
+            count = 150 if kelurahan.boundary else 1  # (a centre, or none, is one point)
+            self._pools[kelurahan.pk] = [core.point_in(kelurahan, rng) for _ in range(count)]
         return self._pools[kelurahan.pk]
 
     def rab(self, code: str, volume: Decimal, width: Decimal | None, ceiling: int):
@@ -294,10 +288,6 @@ class _Context:
             if code not in self.used_codes:
                 self.used_codes.add(code)
                 return code
-
-
-def _coord(value) -> Decimal | None:
-    return None if value is None else Decimal(f"{value:.6f}")
 
 
 def years_to_seed(years: int, last_year: int) -> tuple[list[int], list[int]]:
@@ -462,8 +452,8 @@ class _YearWriter:
                         estimated_cost=int(volume * unit_cost) // 50_000 * 50_000,
                         priority=rng.randint(1, 5),
                         proposer=rng.choice([f"Ketua RT {words['rt']}", "Karang Taruna", "PKK"]),
-                        latitude=_coord(lat),
-                        longitude=_coord(lon),
+                        latitude=core.coord(lat),
+                        longitude=core.coord(lon),
                         imported_at=imported,
                         updated_at=imported,
                     )
@@ -680,21 +670,14 @@ class _YearWriter:
                 {"locations": len(decree.sites)},
             )
             for position, proposal in enumerate(decree.sites, start=1):
-                locations.append(
-                    DecreeLocation(
-                        decree=decree,
-                        proposal=proposal,
-                        budget=proposal.designated_budget,
-                        position=position,
-                        rt_label=f"RT {proposal.rt.number:02d}",
-                        kelurahan_name=proposal.kelurahan.name,
-                        work_type_name=proposal.work_type.name,
-                        location_description=proposal.location_description,
-                        volume=proposal.planned_volume,
-                        width=proposal.planned_width,
-                        unit=proposal.work_type.unit,
-                    )
+                location = DecreeLocation(
+                    decree=decree,
+                    proposal=proposal,
+                    budget=proposal.designated_budget,
+                    position=position,
                 )
+                location.freeze()  # the site as issued, copied as the service copies it
+                locations.append(location)
                 proposal.decree_issued = decree.issued_at
                 proposal.site_decree = decree
                 logs.append(

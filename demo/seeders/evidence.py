@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 from bangkit import geo
 from bangkit.models import FiscalYear
 from bangkit.nik import KOTA_JAMBI_KECAMATAN, nik_hash, nik_prefix
+from demo.seeders import core
 from demo.seeders.reporting import offset
 from procurement.models import Supplier
 from proposals.models import CitizenSupport, MusrenbangEntry
@@ -105,9 +106,6 @@ class PhotoWriter:
         rng = self.rng
         return datetime.combine(day, time(rng.randint(start, end - 1), rng.randint(0, 59)), TZ)
 
-    def inside(self, kelurahan, lat, lon) -> bool:
-        return not kelurahan.boundary or geo.contains(kelurahan.boundary, lat, lon)
-
     def near(self, proposal) -> tuple[Decimal, Decimal]:
         """A phone's GPS a few metres from the site, still inside its kelurahan."""
         rng = self.rng
@@ -117,7 +115,7 @@ class PhotoWriter:
             rng.uniform(-GPS_SPREAD_M, GPS_SPREAD_M),
             rng.uniform(-GPS_SPREAD_M, GPS_SPREAD_M),
         )
-        if self.inside(proposal.kelurahan, lat, lon):
+        if core.inside(proposal.kelurahan, lat, lon):
             return lat, lon
         return proposal.latitude, proposal.longitude
 

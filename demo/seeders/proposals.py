@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw, ImageFont
 from simple_history.utils import bulk_create_with_history
 
 from bangkit.models import RT, FiscalYear, Kelurahan, Role, User, WorkType
-from demo.seeders.core import demo_year
+from demo.seeders.core import demo_year, site_point
 from proposals import services
 from proposals.forms import line_total
 from proposals.importing import musrenbang_import
@@ -417,6 +417,7 @@ def create_entries(year: int) -> int:
             titles, problems, (low, high), unit_cost = ENTRY_TEMPLATES[code]
             volume = Decimal(rng.randint(low, high))
             fields = {"g": rng.choice(GANGS), "rt": f"{rt.number:02d}", "n": rng.choice(NAMES)}
+            point = site_point(kel, rng)
             entries.append(
                 MusrenbangEntry(
                     year=year,
@@ -435,8 +436,8 @@ def create_entries(year: int) -> int:
                     proposer=rng.choice(
                         [f"Ketua RT {fields['rt']}", "Karang Taruna", "PKK", "Majelis Taklim"]
                     ),
-                    latitude=Decimal(f"{rng.uniform(-1.66, -1.56):.6f}"),
-                    longitude=Decimal(f"{rng.uniform(103.56, 103.68):.6f}"),
+                    latitude=point[0],
+                    longitude=point[1],
                 )
             )
     bulk_create_with_history(entries, MusrenbangEntry, default_user=_city_user(Role.BAPPEDA))
@@ -681,10 +682,17 @@ def walk(entry: MusrenbangEntry, path: str, people: _People) -> Proposal | None:
     proposal = services.proposal_create_from_entry(entry=entry, actor=rt_user, planned_width=width)
     volume, lines = plan_rab(work_type, entry.volume or Decimal("1"), width, proposal.ceiling)
     households = min(entry.rt.households, rng.randint(15, 60))
+    # The entry's point when it lies in the kelurahan (an imported one may not), else the
+    # Ketua RT pins the site inside it: the public map shows a site only there.
+    lat, lon = site_point(
+        entry.kelurahan, random.Random(f"point-{entry.source_id}"), entry.latitude, entry.longitude
+    )
     services.proposal_update(
         proposal=proposal,
         actor=rt_user,
         data={
+            "latitude": lat,
+            "longitude": lon,
             "planned_volume": volume,
             "households_benefiting": households,
             "people_benefiting": households * rng.randint(3, 5),

@@ -25,7 +25,7 @@ from bangkit import geo
 from bangkit.errors import ActionRefused, NotInScope
 from bangkit.images import ClientImage
 from bangkit.models import ChecklistItem, FiscalYear, Role, User
-from demo.seeders.core import demo_year
+from demo.seeders.core import demo_year, site_point
 from demo.seeders.procurement import pay_due
 from proposals.models import Proposal, State
 from reporting import selectors, services
@@ -283,17 +283,15 @@ def _sites(year: int) -> tuple[list[Proposal], int]:
     return execution, handed
 
 
-def _site_point(proposal, rng) -> tuple[Decimal, Decimal]:
+def _site_point(proposal) -> tuple[Decimal, Decimal]:
     """The site's point; the demo's designated sites carry none, so one is pinned here (from
     the Musrenbang entry when it has one), as the kelurahan would when surveying the site."""
     if proposal.latitude is not None and proposal.longitude is not None:
         return proposal.latitude, proposal.longitude
     entry = proposal.entry
-    if entry is not None and entry.latitude is not None and entry.longitude is not None:
-        lat, lon = entry.latitude, entry.longitude
-    else:
-        lat = Decimal(f"{rng.uniform(-1.64, -1.58):.6f}")
-        lon = Decimal(f"{rng.uniform(103.58, 103.66):.6f}")
+    given = (entry.latitude, entry.longitude) if entry else (None, None)
+    # (its own draws: the site's other choices stay as they were)
+    lat, lon = site_point(proposal.kelurahan, random.Random(f"point-{proposal.code}"), *given)
     Proposal.objects.filter(pk=proposal.pk).update(latitude=lat, longitude=lon)
     proposal.latitude, proposal.longitude = lat, lon
     return lat, lon
@@ -365,7 +363,7 @@ def _fill(proposal, role: str, *, reuse: bytes | None, far: bool) -> dict:
     camat = _user(Role.KECAMATAN, kecamatan=proposal.kelurahan.kecamatan)
     if rt_user is None or lurah is None:
         return {"dilewati": 1}
-    lat, lon = _site_point(proposal, rng)
+    lat, lon = _site_point(proposal)
     first = selectors.designation(proposal).first_date
     day_count = {"completed": 4, "reported": 3, "in_progress": 2}[role]
     dates = _work_dates(first, day_count, rng)

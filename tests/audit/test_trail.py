@@ -2,10 +2,11 @@
 filters, keyset pages, and that nothing on it (or in the admin) alters the record."""
 
 import datetime
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from audit.trail import (
     CREATE,
@@ -16,6 +17,7 @@ from audit.trail import (
     trail_page,
 )
 from bangkit.models import AuditEvent
+from bangkit.services import audit_record
 from proposals import services as proposal_services
 from proposals.models import Proposal, RABLine, TransitionLog
 from tests import factories
@@ -173,9 +175,18 @@ def test_the_menu_offers_the_audit_to_those_who_may_open_it(client, audit_world)
 
 def test_the_page_links_to_the_red_flags_and_to_the_sites_evidence(client, audit_world):
     page = _codes_on(_get(client, audit_world.inspektorat))
-    assert 'href="/audit/tanda/"' in page
+    assert '<a href="/audit/tanda/">Tanda peringatan ›</a>' in page  # the flags page's own name
     assert reverse("audit:evidence", args=[audit_world.site.code]) in page
     assert reverse("proposals:detail", args=[audit_world.site.code]) in page
+
+
+def test_the_red_flags_go_by_one_name_everywhere(client, audit_world):
+    client.force_login(audit_world.inspektorat)
+    flags_page = client.get(reverse("audit:flags")).content.decode()
+    assert "<h1>Tanda peringatan</h1>" in flags_page
+    root = Path(__file__).resolve().parents[2]
+    files = [*(root / "templates").rglob("*.html"), *(root / "audit").rglob("*.py")]
+    assert [str(f) for f in files if "tanda bahaya" in f.read_text().lower()] == []
 
 
 # --- every source, with its diff ----------------------------------------------------------------
@@ -232,7 +243,38 @@ def test_an_audit_row_shows_its_stored_details_and_its_twin_is_left_out(audit_wo
     with_data = AuditEvent.objects.exclude(data={}).exclude(action__startswith="proposal_")
     for event in with_data[:3]:
         [entry] = [e for e in audit_rows if e.pk == event.pk]
-        assert {c["field"] for c in entry.changes} == set(event.data)
+        assert len(entry.changes) == len(event.data)  # one line a detail, each by its name
+        assert not {c["field"] for c in entry.changes} & set(event.data)
+
+
+def test_an_audit_rows_details_read_by_the_records_field_names_and_display_values(audit_world):
+    site, rt = audit_world.site, audit_world.rt
+    day = audit_record(
+        actor=rt,
+        action="work_day_add",
+        obj=site,
+        data={"work_day": 9, "date": "2026-03-12", "session": "day", "men": 3, "note": "hujan"},
+    )
+    paid = audit_record(
+        actor=rt,
+        action="payment_record",
+        obj=site,
+        data={"payment": 3, "amount": 13889190, "outside_kecamatan": False},
+    )
+    shown = {e.pk: {c["field"]: c["new"] for c in e.changes} for e in _all()}
+    assert shown[day.pk] == {
+        "Hari kerja gotong-royong": "#9",
+        "Tanggal": formats.localize(datetime.date(2026, 3, 12)),
+        "Waktu": "Sehari",
+        "Peserta laki-laki": "3",
+        "Catatan": "hujan",
+    }
+    assert "Maret" in shown[day.pk]["Tanggal"] or "Mar" in shown[day.pk]["Tanggal"]
+    assert shown[paid.pk] == {
+        "Pembayaran": "#3",
+        "Jumlah dibayar (Rp)": "Rp 13.889.190",
+        "Toko di luar kecamatan": "Tidak",
+    }
 
 
 def test_audit_actions_are_read_as_kinds_of_change():
@@ -287,6 +329,19 @@ def test_a_date_that_is_not_one_is_said_and_ignored(client, audit_world):
     response = _get(client, audit_world.inspektorat, {"dari": "31-02-2024"})
     assert response.status_code == 200
     assert "Dari tanggal: tulis tanggal seperti 2024-03-31." in response.content.decode()
+
+
+def test_a_range_that_ends_before_it_starts_is_said_and_shows_nothing(client, audit_world):
+    response = _get(client, audit_world.inspektorat, {"dari": "2026-03-31", "sampai": "2026-03-01"})
+    assert response.status_code == 200  # as a date that is not one: said on the page
+    page = response.content.decode()
+    assert (
+        "Dari tanggal (31 Maret 2026) jatuh sesudah sampai tanggal (1 Maret 2026): "
+        "tukar kedua tanggal itu atau perbaiki salah satunya."
+    ) in page
+    assert response.context["entries"] == []
+    assert "Tidak ada catatan yang cocok." in page
+    assert audit_world.site.code not in page
 
 
 def test_the_text_search_finds_a_proposal_by_its_code(client, audit_world):

@@ -13,6 +13,7 @@ from django.db.models import Count
 from django.test import override_settings
 from PIL import Image
 
+from bangkit import geo
 from bangkit.models import RT, AuditEvent, FiscalYear, User, WorkType
 from demo.seeders import core as core_demo
 from demo.seeders import proposals as demo
@@ -171,9 +172,10 @@ def test_without_the_sample_file_entries_are_written_directly(regions, monkeypat
     assert (source, again) == ("dibuat langsung", (0, "sudah ada"))
     assert 120 <= created == entries.count() <= 200
     assert entries.values("kelurahan").distinct().count() >= 60
-    for entry in entries.select_related("work_type", "rt"):
+    for entry in entries.select_related("work_type", "rt", "kelurahan"):
         entry.full_clean()
         assert entry.rt.kelurahan_id == entry.kelurahan_id
+        assert geo.contains(entry.kelurahan.boundary, entry.latitude, entry.longitude)
         assert entry.work_type is not None and entry.volume > 0
     assert entries.first().history.exists()
 
