@@ -279,10 +279,10 @@ def audit_admin_save(request, obj, form, change, *, action: str, what: str, name
     )
 
 
-class ReadOnlyAdmin(ScopedAdmin):
-    """For records nobody edits by hand: audit rows, logs, computed history."""
+class NoHandEdits:
+    """Nobody adds, changes or deletes these by hand (an admin or an inline)."""
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -292,7 +292,11 @@ class ReadOnlyAdmin(ScopedAdmin):
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyAdmin(NoHandEdits, ScopedAdmin):
+    """For records nobody edits by hand: audit rows, logs, computed history."""
+
+
+class ReadOnlyInline(NoHandEdits, admin.TabularInline):
     """Lines that only their services write: shown with their parent, never edited there.
 
     Every field is read-only; ``fields`` names them once.
@@ -304,15 +308,6 @@ class ReadOnlyInline(admin.TabularInline):
 
     def get_readonly_fields(self, request, obj=None):
         return self.fields or super().get_readonly_fields(request, obj)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- History ----------------------------------------------------------------------------------

@@ -27,6 +27,16 @@ def without_query(value):
     return value
 
 
+def _error_log(level: str):
+    """gunicorn's ``Logger.<level>``: to the error log, request URIs without their query."""
+
+    def write(self, msg, *args, **kwargs):
+        getattr(self.error_log, level)(msg, *map(without_query, args), **kwargs)
+
+    write.__name__ = write.__qualname__ = level
+    return write
+
+
 class GunicornLogger(Logger):
     def setup(self, cfg):
         super().setup(cfg)
@@ -39,23 +49,12 @@ class GunicornLogger(Logger):
     def log(self, lvl, msg, *args, **kwargs):
         super().log(lvl, msg, *map(without_query, args), **kwargs)
 
-    def critical(self, msg, *args, **kwargs):
-        self.error_log.critical(msg, *map(without_query, args), **kwargs)
-
-    def error(self, msg, *args, **kwargs):
-        self.error_log.error(msg, *map(without_query, args), **kwargs)
-
-    def warning(self, msg, *args, **kwargs):
-        self.error_log.warning(msg, *map(without_query, args), **kwargs)
-
-    def info(self, msg, *args, **kwargs):
-        self.error_log.info(msg, *map(without_query, args), **kwargs)
-
-    def debug(self, msg, *args, **kwargs):
-        self.error_log.debug(msg, *map(without_query, args), **kwargs)
-
-    def exception(self, msg, *args, **kwargs):
-        self.error_log.exception(msg, *map(without_query, args), **kwargs)
+    critical = _error_log("critical")
+    error = _error_log("error")
+    warning = _error_log("warning")
+    info = _error_log("info")
+    debug = _error_log("debug")
+    exception = _error_log("exception")
 
     def access(self, resp, req, environ, request_time):
         if not self.access_log_enabled:

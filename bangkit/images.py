@@ -68,6 +68,31 @@ class MetadataSource(models.TextChoices):
     NONE = "none", _("Tidak ada")
 
 
+class PhotoMetadataFields(models.Model):
+    """When and where a stored photo was taken and how that was read: the same columns on every
+    model that keeps photos (a proposal's attachments, a site's progress photos)."""
+
+    MetadataSource = MetadataSource
+
+    taken_at = models.DateTimeField(_("waktu pengambilan"), null=True, blank=True)
+    latitude = models.DecimalField(
+        _("lintang foto"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("bujur foto"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    metadata_source = models.CharField(
+        _("sumber waktu dan GPS"),
+        max_length=10,
+        choices=MetadataSource.choices,
+        default=MetadataSource.NONE,
+    )
+    client_resized = models.BooleanField(_("diperkecil di ponsel"), default=False)
+
+    class Meta:
+        abstract = True
+
+
 @dataclass
 class PhotoMetadata:
     taken_at: datetime | None = None

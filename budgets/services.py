@@ -201,6 +201,20 @@ def envelope_share_remove(*, actor, envelope: BudgetEnvelope) -> None:
 CLOSABLE_FROM = FiscalYear.Status.EXECUTION
 
 
+def _move_year(year: FiscalYear, status: str, *, actor, action: str, summary: str) -> None:
+    """Save a locked year's new status with the audit row that says from where it came."""
+    before = year.status
+    year.status = status
+    year.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=year,
+        summary=summary,
+        data={"year": year.year, "from": before, "to": year.status},
+    )
+
+
 def fiscal_year_close(*, actor, fiscal_year: FiscalYear) -> FiscalYear:
     """Close a budget year: its records are then final (late corrections still possible, and
     shown), the dashboard reads its figures from summary rows and the purchase exports are
@@ -208,7 +222,7 @@ def fiscal_year_close(*, actor, fiscal_year: FiscalYear) -> FiscalYear:
     if not may_close_fiscal_year(actor):
         raise ActionRefused("Hanya Bappeda atau administrator yang dapat menutup tahun anggaran.")
     with transaction.atomic():
-        year = FiscalYear.objects.select_for_update().get(pk=fiscal_year.pk)
+        year = _lock_year(fiscal_year)
         if year.status == FiscalYear.Status.CLOSED:
             raise ActionRefused(f"Tahun anggaran {year.year} sudah ditutup.")
         if year.status != CLOSABLE_FROM:
@@ -216,15 +230,12 @@ def fiscal_year_close(*, actor, fiscal_year: FiscalYear) -> FiscalYear:
                 f"Tahun anggaran {year.year} berstatus {year.get_status_display()}: hanya tahun "
                 f"yang berstatus {FiscalYear.Status(CLOSABLE_FROM).label} dapat ditutup."
             )
-        before = year.status
-        year.status = FiscalYear.Status.CLOSED
-        year.save(update_fields=["status"])
-        audit_record(
+        _move_year(
+            year,
+            FiscalYear.Status.CLOSED,
             actor=actor,
             action="fiscal_year_close",
-            obj=year,
             summary=f"Tahun anggaran {year.year} ditutup",
-            data={"year": year.year, "from": before, "to": year.status},
         )
     return year
 
@@ -239,16 +250,14 @@ def fiscal_year_reopen(*, actor, fiscal_year: FiscalYear, reason: str) -> Fiscal
     if not reason:
         raise ActionRefused("Alasan membuka kembali tahun anggaran wajib diisi.")
     with transaction.atomic():
-        year = FiscalYear.objects.select_for_update().get(pk=fiscal_year.pk)
+        year = _lock_year(fiscal_year)
         if year.status != FiscalYear.Status.CLOSED:
             raise ActionRefused(f"Tahun anggaran {year.year} belum ditutup.")
-        year.status = CLOSABLE_FROM
-        year.save(update_fields=["status"])
-        audit_record(
+        _move_year(
+            year,
+            CLOSABLE_FROM,
             actor=actor,
             action="fiscal_year_reopen",
-            obj=year,
             summary=f"Tahun anggaran {year.year} dibuka kembali: {reason[:200]}",
-            data={"year": year.year, "from": FiscalYear.Status.CLOSED, "to": year.status},
         )
     return year

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
 from bangkit.history import history_records
-from bangkit.images import MetadataSource
+from bangkit.images import PhotoMetadataFields
 from bangkit.models import (
     RT,
     FiscalYear,
@@ -566,7 +566,7 @@ def attachment_path(instance, filename):
     return f"proposals/{instance.proposal.code}/{instance.kind}/{filename}"
 
 
-class Attachment(models.Model):
+class Attachment(PhotoMetadataFields):
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="attachments")
     kind = models.CharField(
         _("jenis dokumen"), max_length=30, choices=RequiredDocument.Kind.choices
@@ -582,20 +582,6 @@ class Attachment(models.Model):
     thumbnail = models.FileField(upload_to=attachment_path, max_length=300, blank=True)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
-    taken_at = models.DateTimeField(_("waktu pengambilan"), null=True, blank=True)
-    latitude = models.DecimalField(
-        _("lintang foto"), max_digits=9, decimal_places=6, null=True, blank=True
-    )
-    longitude = models.DecimalField(
-        _("bujur foto"), max_digits=9, decimal_places=6, null=True, blank=True
-    )
-    metadata_source = models.CharField(
-        _("sumber waktu dan GPS"),
-        max_length=10,
-        choices=MetadataSource.choices,
-        default=MetadataSource.NONE,
-    )
-    client_resized = models.BooleanField(_("diperkecil di ponsel"), default=False)
     # Sent by the page with each file, so a retry after a lost answer does not add it twice.
     client_token = models.CharField(max_length=40, blank=True)
     uploaded_by = models.ForeignKey(
@@ -619,8 +605,6 @@ class Attachment(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.original_name}"
-
-    MetadataSource = MetadataSource
 
     @property
     def is_image(self) -> bool:

@@ -209,13 +209,34 @@ def _add_proposer_support(usulan: ResidentUsulan, entry: MusrenbangEntry) -> Non
     )
 
 
-def _decided(usulan: ResidentUsulan, actor, status: str, **fields) -> None:
+def _decided(
+    usulan: ResidentUsulan, actor, status: str, *, action: str, summary: str, data: dict, **fields
+) -> None:
+    """Store the kelurahan's decision (with the given fields) and its audit row."""
     usulan.status = status
     usulan.decided_by = actor
     usulan.decided_at = timezone.now()
     for name, value in fields.items():
         setattr(usulan, name, value)
     usulan.save()
+    audit_record(actor=actor, action=action, obj=usulan, summary=summary, data=data)
+
+
+def _joined(
+    usulan: ResidentUsulan, actor, entry: MusrenbangEntry, status: str, *, action: str, summary
+) -> MusrenbangEntry:
+    """Accepted or merged: the usulan lives on in an entry, which the proposer's NIK supports."""
+    _add_proposer_support(usulan, entry)
+    _decided(
+        usulan,
+        actor,
+        status,
+        action=action,
+        summary=summary,
+        data={"entry_id": entry.pk},
+        entry=entry,
+    )
+    return entry
 
 
 @records_actor
@@ -249,17 +270,15 @@ def usulan_accept(
     )
     entry.full_clean()
     entry.save()
-    _add_proposer_support(usulan, entry)
-    _decided(usulan, actor, Status.ACCEPTED, entry=entry)
-    audit_record(
-        actor=actor,
+    return _joined(
+        usulan,
+        actor,
+        entry,
+        Status.ACCEPTED,
         action="resident_usulan_accept",
-        obj=usulan,
         summary=_("Usulan warga %(code)s diterima ke daftar Musrenbang %(rt)s")
         % {"code": usulan.code, "rt": usulan.rt.label},
-        data={"entry_id": entry.pk},
     )
-    return entry
 
 
 @records_actor
@@ -275,17 +294,15 @@ def usulan_merge(*, usulan: ResidentUsulan, actor, entry: MusrenbangEntry) -> Mu
             )
             % {"year": usulan.year}
         )
-    _add_proposer_support(usulan, entry)
-    _decided(usulan, actor, Status.MERGED, entry=entry)
-    audit_record(
-        actor=actor,
+    return _joined(
+        usulan,
+        actor,
+        entry,
+        Status.MERGED,
         action="resident_usulan_merge",
-        obj=usulan,
         summary=_("Usulan warga %(code)s digabung dengan %(source)s")
         % {"code": usulan.code, "source": entry.source_id},
-        data={"entry_id": entry.pk},
     )
-    return entry
 
 
 @records_actor
@@ -298,14 +315,16 @@ def usulan_reject(*, usulan: ResidentUsulan, actor, reason: str, note: str = "")
     note = (note or "").strip()
     if reason == ResidentUsulan.RejectReason.OTHER and not note:
         raise ActionRefused(_("Tuliskan alasan penolakan untuk warga."))
-    _decided(usulan, actor, Status.REJECTED, reject_reason=reason, public_note=note[:500])
-    audit_record(
-        actor=actor,
+    _decided(
+        usulan,
+        actor,
+        Status.REJECTED,
         action="resident_usulan_reject",
-        obj=usulan,
         summary=_("Usulan warga %(code)s ditolak: %(reason)s")
-        % {"code": usulan.code, "reason": usulan.get_reject_reason_display()},
+        % {"code": usulan.code, "reason": ResidentUsulan.RejectReason(reason).label},
         data={"reason": reason, "note": note[:500]},
+        reject_reason=reason,
+        public_note=note[:500],
     )
 
 

@@ -101,14 +101,9 @@ def usulan_decide(request, code):
             for error in form.errors.get("work_type", []):
                 messages.error(request, f"{form.fields['work_type'].label}: {error}")
             return redirect(back)
-        work_type = form.cleaned_data.get("work_type")
-        done = perform(
-            request,
-            resident_usulan.usulan_accept,
-            usulan=usulan,
-            work_type=work_type,
-            success=f"Usulan {usulan.code} diterima ke daftar Musrenbang {usulan.rt.label}.",
-        )
+        service = resident_usulan.usulan_accept
+        given = {"work_type": form.cleaned_data.get("work_type")}
+        success = f"Usulan {usulan.code} diterima ke daftar Musrenbang {usulan.rt.label}."
     elif action == "merge":
         entry_id = plain_int(request.POST.get("entry"))
         entry = (
@@ -121,29 +116,21 @@ def usulan_decide(request, code):
         if entry is None:
             messages.error(request, "Pilih usulan Musrenbang yang akan digabung.")
             return redirect(back)
-        done = perform(
-            request,
-            resident_usulan.usulan_merge,
-            usulan=usulan,
-            entry=entry,
-            success=f"Usulan {usulan.code} digabung dengan {entry.source_id}.",
-        )
+        service = resident_usulan.usulan_merge
+        given = {"entry": entry}
+        success = f"Usulan {usulan.code} digabung dengan {entry.source_id}."
     elif action == "reject":
         form = RejectForm(request.POST)
         if not form.is_valid():
             say_form_errors(request, form)
             return redirect(back)
-        done = perform(
-            request,
-            resident_usulan.usulan_reject,
-            usulan=usulan,
-            reason=form.cleaned_data["reason"],
-            note=form.cleaned_data["note"],
-            success=f"Usulan {usulan.code} ditolak.",
-        )
+        service = resident_usulan.usulan_reject
+        given = {"reason": form.cleaned_data["reason"], "note": form.cleaned_data["note"]}
+        success = f"Usulan {usulan.code} ditolak."
     else:
         messages.error(request, "Tindakan tidak dikenal.")
         return redirect(back)
+    done = perform(request, service, usulan=usulan, success=success, **given)
     return redirect("proposals:usulan_queue" if done else back)
 
 

@@ -294,31 +294,13 @@ class DecreeLocation(models.Model):
 
     def freeze(self) -> None:
         """Copy the site from its proposal as the decree is issued (not saved here)."""
-        p = self.proposal
-        self.rt_label = p.rt.label
-        self.kelurahan_name = p.kelurahan.name
-        self.work_type_name = p.work_type.name
-        self.location_description = p.location_description
-        self.volume = p.planned_volume
-        self.width = p.planned_width
-        self.unit = p.work_type.unit
+        live = self.proposal_site(self.proposal)
+        for name in self.FROZEN_FIELDS:
+            setattr(self, name, getattr(live, name))
 
-    @property
-    def site(self) -> DecreedSite:
-        """The site as the decree states it: the copy made at issue, or (for a draft, or a
-        row written before copies were kept) the proposal as it is now."""
-        if self.is_frozen:
-            return DecreedSite(
-                code=self.proposal.code,
-                rt_label=self.rt_label,
-                kelurahan_name=self.kelurahan_name,
-                work_type_name=self.work_type_name,
-                location_description=self.location_description,
-                volume=self.volume,
-                width=self.width,
-                unit=self.unit,
-            )
-        p = self.proposal
+    @staticmethod
+    def proposal_site(p: Proposal) -> DecreedSite:
+        """The site as its proposal stands now."""
         return DecreedSite(
             code=p.code,
             rt_label=p.rt.label,
@@ -329,6 +311,15 @@ class DecreeLocation(models.Model):
             width=p.planned_width,
             unit=p.work_type.unit,
         )
+
+    @property
+    def site(self) -> DecreedSite:
+        """The site as the decree states it: the copy made at issue, or (for a draft, or a
+        row written before copies were kept) the proposal as it is now."""
+        if self.is_frozen:
+            frozen = {name: getattr(self, name) for name in self.FROZEN_FIELDS}
+            return DecreedSite(code=self.proposal.code, **frozen)
+        return self.proposal_site(self.proposal)
 
     def save(self, *args, **kwargs):
         # The annex of an issued decree is part of the legal act, as is the decree itself.

@@ -15,7 +15,7 @@ from proposals.forms import parse_decimal
 from proposals.models import Proposal, State
 from proposals.services import lock_proposal
 from verification.decrees.rules import require_camat_of
-from verification.decrees.services import lock_decree, set_locations, signatory_of
+from verification.decrees.services import lock_decree, save_draft, signatory_of
 from verification.models import Amendment, Decree
 
 # A designated site may still change (with an Amendment) until its report is submitted.
@@ -79,21 +79,19 @@ def decree_amend(*, actor, decree: Decree, reason: str) -> Decree:
         created_by=actor,
         **signatory_of(actor),
     )
-    amendment.save()
     keep = list(
         Proposal.objects.filter(decree_locations__decree=decree)
         .exclude(state=State.CANCELLED)
         .select_related("rt", "kelurahan")
     )
-    set_locations(amendment, keep)
-    audit_record(
+    return save_draft(
+        amendment,
+        keep,
         actor=actor,
         action="decree_amend",
-        obj=amendment,
         summary=f"Draf perubahan atas {decree.number}",
         data={"amends": decree.number, "reason": reason},
     )
-    return amendment
 
 
 # --- changes to a designated site -----------------------------------------------------------

@@ -162,6 +162,16 @@ def signatory_of(actor) -> dict:
     }
 
 
+def save_draft(
+    decree: Decree, proposals: list[Proposal], *, actor, action, summary, data
+) -> Decree:
+    """Save a new draft (a first decree or an amending one) with its annex and its audit row."""
+    decree.save()
+    set_locations(decree, proposals)
+    audit_record(actor=actor, action=action, obj=decree, summary=summary, data=data)
+    return decree
+
+
 @records_actor
 @transaction.atomic
 def decree_create_draft(
@@ -188,16 +198,14 @@ def decree_create_draft(
         created_by=actor,
         **signatory_of(actor),
     )
-    decree.save()
-    set_locations(decree, chosen)
-    audit_record(
+    return save_draft(
+        decree,
+        chosen,
         actor=actor,
         action="decree_create_draft",
-        obj=decree,
         summary=f"Draf SK {kecamatan} {fiscal_year.year}: {len(chosen)} lokasi",
         data={"proposals": [p.code for p in chosen]},
     )
-    return decree
 
 
 def lock_decree(decree: Decree) -> Decree:

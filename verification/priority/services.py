@@ -46,6 +46,23 @@ def _withdraw_active(proposal: Proposal) -> PriorityOverride | None:
     return active
 
 
+def _audit(actor, action: str, override: PriorityOverride, *, proposal, reason, summary, **extra):
+    """The audit row of a decision set or withdrawn: which proposal, which way, and why."""
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=override,
+        summary=summary,
+        data={
+            "proposal": proposal.pk,
+            "code": proposal.code,
+            "include": override.include,
+            "reason": reason,
+            **extra,
+        },
+    )
+
+
 @records_actor
 @transaction.atomic
 def priority_override_set(
@@ -62,18 +79,14 @@ def priority_override_set(
         proposal=proposal, include=bool(include), reason=reason, actor=actor
     )
     verb = "dimasukkan ke" if include else "dikeluarkan dari"
-    audit_record(
-        actor=actor,
-        action="priority_override_set",
-        obj=override,
+    _audit(
+        actor,
+        "priority_override_set",
+        override,
+        proposal=proposal,
+        reason=reason,
         summary=f"{proposal.code} {verb} pilihan pendanaan oleh Camat: {reason}",
-        data={
-            "proposal": proposal.pk,
-            "code": proposal.code,
-            "include": bool(include),
-            "reason": reason,
-            "replaces": previous.pk if previous else None,
-        },
+        replaces=previous.pk if previous else None,
     )
     return override
 
@@ -86,16 +99,12 @@ def priority_override_withdraw(*, actor, proposal: Proposal, reason: str) -> Pri
     withdrawn = _withdraw_active(proposal)
     if withdrawn is None:
         raise ActionRefused("Usulan ini tidak memiliki keputusan Camat yang masih berlaku.")
-    audit_record(
-        actor=actor,
-        action="priority_override_withdraw",
-        obj=withdrawn,
+    _audit(
+        actor,
+        "priority_override_withdraw",
+        withdrawn,
+        proposal=proposal,
+        reason=reason,
         summary=f"Keputusan Camat atas {proposal.code} dicabut: {reason}",
-        data={
-            "proposal": proposal.pk,
-            "code": proposal.code,
-            "include": withdrawn.include,
-            "reason": reason,
-        },
     )
     return withdrawn
