@@ -112,10 +112,20 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+def new_id() -> str:
+    """A new request id: a uuid4 in hex, drawn again in the rare case that a run of its digits
+    reads as a NIK or a phone number (the log would redact that run and break the id)."""
+    while True:
+        drawn = uuid.uuid4().hex
+        if redact(drawn) == drawn:
+            return drawn
+
+
 def incoming_id(request) -> str:
-    """The id the proxy sent, when it looks like one; else a new one."""
+    """The id the proxy sent, when it looks like one and carries nothing the log redacts;
+    else a new one."""
     sent = request.META.get("HTTP_X_REQUEST_ID", "")
-    return sent if VALID_ID.match(sent) else uuid.uuid4().hex
+    return sent if VALID_ID.match(sent) and redact(sent) == sent else new_id()
 
 
 class RequestIdMiddleware:

@@ -81,6 +81,29 @@ def test_the_proxys_request_id_is_kept_and_a_malformed_one_replaced(client, db):
     assert len(replaced["X-Request-ID"]) == 32
 
 
+def test_a_request_id_never_reads_as_personal_data(client, db, monkeypatch):
+    """A uuid4's hex can hold a run of 15+ digits, which the log redacts as a NIK: such an id is
+    drawn again, and a proxy's id with a NIK or a phone number in it is replaced."""
+    import types
+    import uuid
+
+    from bangkit import logs
+
+    drawn = iter(
+        [
+            uuid.UUID("39d7499369fd445992552322028cdf6e"),
+            uuid.UUID("0123abcdef4567abcdef89abcdef0123"),
+        ]
+    )
+    monkeypatch.setattr(
+        logs, "uuid", types.SimpleNamespace(uuid4=lambda: next(drawn, uuid.uuid4()))
+    )
+    assert client.get("/healthz")["X-Request-ID"] == "0123abcdef4567abcdef89abcdef0123"
+    sent = client.get("/healthz", headers={"X-Request-ID": "req-1571024501900003"})
+    assert "1571024501900003" not in sent["X-Request-ID"]
+    assert redact(sent["X-Request-ID"]) == sent["X-Request-ID"]
+
+
 def test_log_lines_inside_a_request_name_its_id(client, db, caplog, monkeypatch):
     from bangkit import health
 
