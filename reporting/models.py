@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from bangkit.images import MetadataSource
+from bangkit.images import PhotoMetadataFields
 from bangkit.models import FiscalYear
 from bangkit.money import rupiah
 from bangkit.scoping import ScopedQuerySet
@@ -187,12 +187,10 @@ def photo_path(instance, filename):
     return f"reporting/{instance.proposal_id}/foto/{filename}"
 
 
-class ProgressPhoto(models.Model):
+class ProgressPhoto(PhotoMetadataFields):
     """A photo of the site at a stage of the work, with what could be read from it and the
     warnings it raised. Only the EXIF-free display copy and thumbnail are ever shown; the
     original (with its GPS) stays in private storage as evidence for the audit."""
-
-    MetadataSource = MetadataSource
 
     proposal = models.ForeignKey(
         Proposal,
@@ -217,20 +215,7 @@ class ProgressPhoto(models.Model):
     # The perceptual hash of the top of the picture (sky, roofs, trees): the background that
     # stays when the path below it is built.
     background_hash = models.CharField(max_length=16, blank=True)
-    taken_at = models.DateTimeField(_("waktu pengambilan"), null=True, blank=True)
-    latitude = models.DecimalField(
-        _("lintang foto"), max_digits=9, decimal_places=6, null=True, blank=True
-    )
-    longitude = models.DecimalField(
-        _("bujur foto"), max_digits=9, decimal_places=6, null=True, blank=True
-    )
-    metadata_source = models.CharField(
-        _("sumber waktu dan GPS"),
-        max_length=10,
-        choices=MetadataSource.choices,
-        default=MetadataSource.NONE,
-    )
-    client_resized = models.BooleanField(_("diperkecil di ponsel"), default=False)
+    # When and where it was taken, and how that was read: bangkit.images.PhotoMetadataFields.
     # [{"code": …, "message": …, "level": "warn"|"info", "photo": other id}] — never blocking.
     flags = models.JSONField(_("tanda peringatan"), default=list, blank=True)
     # Sent by the page with each photo, so a retry after a lost answer does not add it twice.
