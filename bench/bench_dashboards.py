@@ -22,7 +22,8 @@ The *bare SQL* is the same figures written by hand as raw SQL over the same stor
 page reads: for the closed years, every figure of the page from the summary rows
 (``summary_sql``: funnel, entries, money and pagu, contributions, savings, people, output,
 time per stage, reach and repeated RTs, slums, the map's per-kelurahan figures, area names
-and RT counts); for the years without summary rows (the open year), the live records
+and RT counts; the additive figures from the stored sums per kelurahan and work type, as
+the page reads them, the repeated RTs from the proposal rows); for the years without summary rows (the open year), the live records
 (``bare_sql``: funnel, money, contributions, people, time per stage, map; not savings, equity
 and slums). It runs through the same connection in the same process, fetching the rows and
 nothing more; the ratio page ÷ bare SQL is what issue 12 bounds at 2×.
@@ -109,10 +110,21 @@ def summary_sql(
         "dashboards_proposalsummary s JOIN bangkit_fiscalyear fy ON fy.id = s.fiscal_year_id "
         "JOIN bangkit_kelurahan k ON k.id = s.kelurahan_id"
     )
-    entries = "dashboards_entrysummary e JOIN bangkit_kelurahan k ON k.id = e.kelurahan_id"
-    gifts = " + ".join(
-        f"s.contrib_{k}" for k in ("cash", "materials", "labour", "food", "equipment")
+    # The stored sums per (year, kelurahan, work type or all) the page reads for every
+    # additive figure: the filters' work type, or the cells of all work types.
+    cell_where, cell_params, _, _ = _conditions(
+        (f"fy.year IN {in_years}", []), ("TRUE", []), "c", kecamatan, kelurahan, work_type
     )
+    all_types = "" if work_type else " AND c.work_type_id IS NULL"
+    cells = (
+        "dashboards_cellsummary c JOIN bangkit_fiscalyear fy ON fy.id = c.fiscal_year_id "
+        "JOIN bangkit_kelurahan k ON k.id = c.kelurahan_id"
+    )
+    by_type_where = cell_where + ("" if work_type else " AND c.work_type_id IS NOT NULL")
+    cell_where += all_types
+    entries = "dashboards_entrysummary e JOIN bangkit_kelurahan k ON k.id = e.kelurahan_id"
+    kinds = ("cash", "materials", "labour", "food", "equipment")
+    gifts = " + ".join(f"COALESCE(c.c_contrib_{k}, 0)" for k in kinds)
     stage_cell = (
         "t.kelurahan_id = %s AND t.kecamatan_id IS NULL"
         if kelurahan
@@ -133,7 +145,7 @@ def summary_sql(
         envelope_where = f"fy.year IN {in_years} AND b.kelurahan_id IS NULL"
     envelope_area = "b.kelurahan_id" if (kecamatan or kelurahan) else "b.kecamatan_id"
     reached = ", ".join(
-        f"COUNT(*) FILTER (WHERE s.reached_{k})"
+        f"SUM(c.r_{k})"
         for k in (
             "diajukan",
             "verifikasi_kelurahan",
@@ -145,8 +157,8 @@ def summary_sql(
     return [
         (
             "funnel: stages reached by year, area",
-            f"SELECT fy.year, {area}, {reached} FROM {rows} WHERE {where} GROUP BY 1, 2",
-            params,
+            f"SELECT fy.year, {area}, {reached} FROM {cells} WHERE {cell_where} GROUP BY 1, 2",
+            cell_params,
         ),
         (
             "funnel: Musrenbang entries by year, area",
@@ -156,10 +168,10 @@ def summary_sql(
         ),
         (
             "money: committed, ordered, delivered, paid by year, area",
-            f"SELECT fy.year, {area}, SUM(s.committed), SUM(s.ordered_amount), "
-            f"SUM(s.delivered_amount), SUM(s.paid_amount) FROM {rows} WHERE {where} "
-            "AND s.binding GROUP BY 1, 2",
-            params,
+            f"SELECT fy.year, {area}, SUM(c.b_committed), SUM(c.b_ordered), "
+            f"SUM(c.b_delivered), SUM(c.b_paid) FROM {cells} WHERE {cell_where} "
+            "AND c.b_n > 0 GROUP BY 1, 2",
+            cell_params,
         ),
         (
             "money: pagu by year, area",
@@ -169,18 +181,18 @@ def summary_sql(
         ),
         (
             "money: contributions by year, kind",
-            "SELECT fy.year, SUM(s.contrib_cash), SUM(s.contrib_materials), "
-            "SUM(s.contrib_labour), SUM(s.contrib_food), SUM(s.contrib_equipment) "
-            f"FROM {rows} WHERE {where} AND s.contributions > 0 GROUP BY 1",
-            params,
+            "SELECT fy.year, SUM(c.c_contrib_cash), SUM(c.c_contrib_materials), "
+            "SUM(c.c_contrib_labour), SUM(c.c_contrib_food), SUM(c.c_contrib_equipment) "
+            f"FROM {cells} WHERE {cell_where} AND c.c_n > 0 GROUP BY 1",
+            cell_params,
         ),
         (
             "savings: completed sites by year",
-            "SELECT fy.id, fy.year, fy.daily_wage, COUNT(*), SUM(s.savings_materials), "
-            "SUM(s.person_hours), SUM(s.contrib_materials), SUM(s.contrib_labour), "
-            f"SUM(s.contrib_equipment) FROM {rows} WHERE {where} AND s.state = 'completed' "
+            "SELECT fy.id, fy.year, fy.daily_wage, SUM(c.d_n), SUM(c.d_materials), "
+            "SUM(c.d_person_hours), SUM(c.d_contrib_materials), SUM(c.d_contrib_labour), "
+            f"SUM(c.d_contrib_equipment) FROM {cells} WHERE {cell_where} AND c.d_n > 0 "
             "GROUP BY 1, 2, 3",
-            params,
+            cell_params,
         ),
         (
             "savings: the years' contractor parameters",
@@ -190,27 +202,25 @@ def summary_sql(
         ),
         (
             "people: funded sites, participants, beneficiaries by year, area",
-            f"SELECT fy.year, {area}, COUNT(*), SUM(s.participants), "
-            "SUM(s.households_benefiting), SUM(s.people_benefiting) "
-            f"FROM {rows} WHERE {where} AND {funded} GROUP BY 1, 2",
-            params,
+            f"SELECT fy.year, {area}, SUM(c.f_n), SUM(c.f_participants), "
+            "SUM(c.f_households), SUM(c.f_people) "
+            f"FROM {cells} WHERE {cell_where} AND c.f_n > 0 GROUP BY 1, 2",
+            cell_params,
         ),
         (
             "people: attendance, women, person-hours by year, area",
-            f"SELECT fy.year, fy.daily_wage, {area}, SUM(s.attendance), SUM(s.women), "
-            f"SUM(s.person_hours) FROM {rows} WHERE {where} AND s.work_days > 0 "
+            f"SELECT fy.year, fy.daily_wage, {area}, SUM(c.w_attendance), SUM(c.w_women), "
+            f"SUM(c.w_hours) FROM {cells} WHERE {cell_where} AND c.w_n > 0 "
             "GROUP BY 1, 2, 3",
-            params,
+            cell_params,
         ),
         (
             "output: by work type",
-            "SELECT s.work_type_id, w.name, w.unit, COUNT(*), SUM(s.planned_volume), "
-            "COUNT(*) FILTER (WHERE s.state = 'completed'), "
-            "SUM(s.planned_volume) FILTER (WHERE s.state = 'completed'), "
-            "SUM(s.realised_volume) FILTER (WHERE s.state = 'completed') "
-            f"FROM {rows} JOIN bangkit_worktype w ON w.id = s.work_type_id "
-            f"WHERE {where} AND {funded} GROUP BY 1, 2, 3 ORDER BY 2",
-            params,
+            "SELECT c.work_type_id, w.name, w.unit, SUM(c.f_n), SUM(c.f_planned), "
+            "SUM(c.fd_n), SUM(c.fd_planned), SUM(c.fd_realised) "
+            f"FROM {cells} JOIN bangkit_worktype w ON w.id = c.work_type_id "
+            f"WHERE {by_type_where} GROUP BY 1, 2, 3 HAVING SUM(c.f_n) > 0 ORDER BY 2",
+            cell_params,
         ),
         (
             "time: median and p90 days per stage and year",
@@ -233,9 +243,9 @@ def summary_sql(
         ),
         (
             "equity: kelurahan and RTs reached by year",
-            "SELECT fy.year, COUNT(DISTINCT s.kelurahan_id), COUNT(DISTINCT s.rt_id) "
-            f"FROM {rows} WHERE {where} AND {funded} GROUP BY 1",
-            params,
+            "SELECT fy.year, COUNT(*) FILTER (WHERE c.f_n > 0), SUM(c.f_rts) "
+            f"FROM {cells} WHERE {cell_where} GROUP BY 1",
+            cell_params,
         ),
         (
             "equity: funded RTs and their years",
@@ -252,22 +262,17 @@ def summary_sql(
         ),
         (
             "slums: completed sites by year, kelurahan up to the last year",
-            "SELECT fy.year, s.kelurahan_id, COUNT(*) FROM dashboards_proposalsummary s "
-            "JOIN bangkit_fiscalyear fy ON fy.id = s.fiscal_year_id "
-            "JOIN bangkit_kelurahan k ON k.id = s.kelurahan_id "
-            "WHERE fy.year <= %s AND s.state = 'completed'"
-            + "".join(" AND " + w for w in where.split(" AND ")[1:])
-            + " GROUP BY 1, 2",
-            [year_to, *params],
+            f"SELECT fy.year, c.kelurahan_id, c.d_n FROM {cells} "
+            "WHERE fy.year <= %s AND c.d_n > 0"
+            + "".join(" AND " + w for w in cell_where.split(" AND ")[1:]),
+            [year_to, *cell_params],
         ),
         (
             "map: figures per kelurahan",
-            f"SELECT s.kelurahan_id, COUNT(*) FILTER (WHERE {funded}), "
-            "COUNT(*) FILTER (WHERE s.state = 'completed'), "
-            "COALESCE(SUM(s.committed) FILTER (WHERE s.binding), 0), SUM(s.paid_amount), "
-            f"SUM({gifts}), SUM(s.person_hours), SUM(s.work_days) FROM {rows} WHERE {where} "
-            "GROUP BY 1",
-            params,
+            "SELECT c.kelurahan_id, SUM(c.f_n), SUM(c.d_n), COALESCE(SUM(c.b_committed), 0), "
+            f"SUM(c.paid), SUM({gifts}), SUM(c.hours), SUM(c.wd) FROM {cells} "
+            f"WHERE {cell_where} GROUP BY 1",
+            cell_params,
         ),
         (
             "map: Musrenbang entries per kelurahan",

@@ -38,7 +38,7 @@ from budgets.figures import _BINDING, _commitment  # the envelopes' own rule of 
 from budgets.models import BudgetEnvelope
 from dashboards import summary
 from dashboards.filters import Filters
-from dashboards.models import EntrySummary, ProposalSummary, StageSummary
+from dashboards.models import CellSummary, EntrySummary, ProposalSummary, StageSummary
 from dashboards.tables import Table, cell, percent, ratio, text
 from proposals.models import MusrenbangEntry, Proposal, RABLine, TransitionLog
 from proposals.states import COMMITTED_STATES, State, Transition
@@ -236,10 +236,12 @@ def summed_entries(user, filters: Filters):
 # --- The closed years' summary rows, read once ------------------------------------------------
 #
 # Most sections sum the same summary rows by year and area, each with its own condition
-# (the proposals that bind the envelope, the funded ones, those with work days …). They are
-# read in one grouped query per (year, kelurahan), every condition a FILTER of its own, and
-# each section adds up the groups it needs (``_kept``): one scan and one compiled query
-# instead of eight, the same sums as eight grouped queries would give.
+# (the proposals that bind the envelope, the funded ones, those with work days …). Those
+# sums are kept per (year, kelurahan, work type) when the year's summary is built
+# (``CellSummary``, every condition a FILTER of one grouped query, ``cell_aggregates``).
+# The page reads the cells of its years and area once, and each section adds up the ones
+# it needs (``_kept``): about 700 stored rows for ten years of the city instead of grouping
+# 15,000 proposal rows, the same sums as a grouped query of those would give.
 
 _KEPT_GROUP = (
     "fiscal_year_id",
@@ -257,7 +259,8 @@ _DONE = Q(state=State.COMPLETED)
 _GAVE = Q(contributions__gt=0)
 
 
-def _kept_aggregates() -> dict:
+def cell_aggregates() -> dict:
+    """{column of CellSummary: its aggregate over the proposal rows}."""
     return {
         "n": Count("pk"),
         **{f"r_{k}": Count("pk", filter=Q(**{f"reached_{k}": True})) for k in STAGE_KEYS},
@@ -276,6 +279,11 @@ def _kept_aggregates() -> dict:
         "f_participants": Sum("participants", filter=_FUNDED),
         "f_households": Sum("households_benefiting", filter=_FUNDED),
         "f_people": Sum("people_benefiting", filter=_FUNDED),
+        "f_rts": Count("rt_id", distinct=True, filter=_FUNDED),
+        "f_planned": Sum("planned_volume", filter=_FUNDED),
+        "fd_n": Count("pk", filter=_FUNDED & _DONE),
+        "fd_planned": Sum("planned_volume", filter=_FUNDED & _DONE),
+        "fd_realised": Sum("realised_volume", filter=_FUNDED & _DONE),
         "w_n": Count("pk", filter=_WORKED),
         "w_attendance": Sum("attendance", filter=_WORKED),
         "w_women": Sum("women", filter=_WORKED),
@@ -312,18 +320,33 @@ def one_read():
         _reads.reset(token)
 
 
+CELL_FIGURES = tuple(cell_aggregates())
+
+
+def _cells(user, filters: Filters, *, by_work_type: bool = False):
+    """The closed years' stored sums within the filters (CellSummary): one row per year and
+    kelurahan for the filters' work type or for all, or, ``by_work_type``, one per work
+    type too."""
+    closed = _closed(filters)
+    if not closed:
+        return NOTHING
+    lookups = _area_lookups(filters, "")
+    if not filters.work_type:
+        lookups["work_type__isnull"] = not by_work_type
+    return (
+        CellSummary.objects.visible_to(user)
+        .filter(fiscal_year__year__in=closed, **lookups)
+        .order_by()
+    )
+
+
 def _kept_rows(user, filters: Filters) -> list[dict]:
-    """The closed years' summary rows within the filters, grouped by year and kelurahan."""
+    """The closed years' sums within the filters, one row per year and kelurahan."""
     reads = _reads.get()
-    key = (user.pk, filters.query(), filters.summarized)
+    key = (user.pk, tuple(_closed(filters)), tuple(_area_lookups(filters, "").items()))
     if reads is not None and key in reads:
         return reads[key]
-    kept = summed(user, filters)
-    rows = (
-        []
-        if kept is NOTHING
-        else list(kept.order_by().values(*_KEPT_GROUP).annotate(**_kept_aggregates()))
-    )
+    rows = list(_cells(user, filters).values(*_KEPT_GROUP, *CELL_FIGURES))
     if reads is not None:
         reads[key] = rows
     return rows
@@ -961,7 +984,8 @@ def people(user, filters: Filters) -> list[Table]:
 
 def output(user, filters: Filters) -> Table:
     """Output by work type in its unit: planned for every funded site, planned and realised for
-    the completed ones. One query on the live years, one on the closed years' summary rows."""
+    the completed ones. One query on the live years, one on the closed years' stored sums per
+    work type."""
     filters = with_summaries(filters)
     completed = Q(state=State.COMPLETED)
     group = ("work_type_id", "work_type__name", "work_type__unit")
@@ -979,10 +1003,16 @@ def output(user, filters: Filters) -> Table:
         .order_by("work_type__name")
     )
     closed = list(
-        funded(summed(user, filters))
-        .order_by()
+        _cells(user, filters, by_work_type=True)
         .values(*group)
-        .annotate(**counts, realised=Sum("realised_volume", filter=completed))
+        .annotate(
+            sites=Sum("f_n"),
+            planned=Sum("f_planned"),
+            done=Sum("fd_n"),
+            planned_done=Sum("fd_planned"),
+            realised=Sum("fd_realised"),
+        )
+        .filter(sites__gt=0)
         .order_by("work_type__name")
     )
     by_type: dict = {}
@@ -1239,8 +1269,8 @@ def _reach_cells(existing: int, got: dict, all_rts: int, link: str) -> list:
 def equity(user, filters: Filters, per_kelurahan: dict | None = None) -> list[Table]:
     """Reach per year and over the range (kelurahan and RTs with at least one funded site),
     the Gini index of the money across kelurahan, and RTs funded year after year beside RTs
-    of the same kelurahan never funded. Four queries, two more for the closed years' summary
-    rows."""
+    of the same kelurahan never funded. Four queries, and for the closed years their stored
+    sums (read once for the page) and one on their proposal rows."""
     filters = with_summaries(filters)
     kelurahan = list(
         _kelurahan_in_scope(user, filters).values_list(
@@ -1258,11 +1288,18 @@ def equity(user, filters: Filters, per_kelurahan: dict | None = None) -> list[Ta
     bases = (funded(proposals(user, filters)), funded(summed(user, filters)))
     reach = {
         row["fiscal_year__year"]: row
-        for base in bases
-        for row in base.order_by()
+        for row in bases[0]
+        .order_by()
         .values("fiscal_year__year")
         .annotate(kel=Count("kelurahan_id", distinct=True), rts=Count("rt_id", distinct=True))
     }
+    # A closed year's: its kelurahan cells with a funded site, and their distinct RTs (an RT
+    # lies in one kelurahan, so they add up).
+    for row in _kept_rows(user, filters):
+        if row["f_n"]:
+            slot = reach.setdefault(row["fiscal_year__year"], {"kel": 0, "rts": 0})
+            slot["kel"] += 1
+            slot["rts"] += row["f_rts"]
     # Funded RTs over the range, with the number of years each was funded (the years of the
     # two sources never overlap, so they add); the reach over the range is read from them.
     funded_rts: dict = {}
@@ -1367,32 +1404,30 @@ GINI_NOTE = (
 def slums(user, filters: Filters) -> list[Table]:
     """Hectares designated per year (SK Walikota, from the year each holds), completed sites
     inside them, and hectares handled: an area counts as handled in the first year a site in
-    its kelurahan was completed. Two queries, one more for the closed years' summary rows."""
+    its kelurahan was completed. Two queries, one more for the closed years' stored sums."""
     filters = with_summaries(filters)
     areas = list(
-        SlumArea.objects.visible_to(user)
-        .filter(kelurahan__in=_kelurahan_in_scope(user, filters).values("pk"))
-        .select_related("kelurahan")
+        SlumArea.objects.visible_to(user).filter(
+            kelurahan__in=_kelurahan_in_scope(user, filters).values("pk")
+        )
     )
     since = filters.narrowed(year_from=0)
+    in_slums = {a.kelurahan_id for a in areas}
     completed = [
-        row
-        for qs in (
-            _filtered(Proposal.objects.visible_to(user), since, prefix=""),
-            summed(user, since),
-        )
-        for row in qs.filter(
-            state=State.COMPLETED, kelurahan_id__in={a.kelurahan_id for a in areas}
-        )
+        *_filtered(Proposal.objects.visible_to(user), since, prefix="")
+        .filter(state=State.COMPLETED, kelurahan_id__in=in_slums)
         .order_by()
         .values("fiscal_year__year", "kelurahan_id")
-        .annotate(n=Count("pk"))
+        .annotate(done=Count("pk")),
+        *_cells(user, since)
+        .filter(kelurahan_id__in=in_slums, d_n__gt=0)
+        .values("fiscal_year__year", "kelurahan_id", done=F("d_n")),
     ]
     done = defaultdict(int)
     done_years = defaultdict(set)  # kelurahan id: the years with a completed site
     for row in completed:
-        done[(row["fiscal_year__year"], row["kelurahan_id"])] += row["n"]
-        if row["n"]:
+        done[(row["fiscal_year__year"], row["kelurahan_id"])] += row["done"]
+        if row["done"]:
             done_years[row["kelurahan_id"]].add(row["fiscal_year__year"])
     first_handled: dict = {}
     for area in areas:

@@ -7,13 +7,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from bangkit.models import Kecamatan, Kelurahan, WorkType
 from dashboards import cache, charts, figures
 from dashboards.filters import Filters
-from dashboards.tables import Table
+from dashboards.tables import Table, records_path
 
 SECTIONS = [
     ("corong", "Corong usulan: dari Musrenbang sampai selesai"),
@@ -60,7 +59,7 @@ class Dashboard:
 
 
 def records_url(query: str) -> str:
-    return f"{reverse('dashboards:records')}?{query}" if query else ""
+    return f"{records_path()}?{query}" if query else ""
 
 
 def _per_year(table: Table, column: str) -> dict[int, object]:

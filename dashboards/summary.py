@@ -2,8 +2,9 @@
 years have current ones.
 
 ``build_year`` reads the year's proposals, work days, contributions, step log and Musrenbang
-entries in five grouped queries and writes one row per proposal and per (kelurahan, work
-type) of entries, replacing the year's rows in one transaction. A year that is not closed
+entries in five grouped queries and writes one row per proposal, their sums per kelurahan
+(for each work type and for all), and one row per (kelurahan, work type) of entries,
+replacing the year's rows in one transaction. A year that is not closed
 has its rows removed: it is read live.
 """
 
@@ -17,7 +18,13 @@ from django.utils import timezone
 
 from bangkit.models import FiscalYear
 from budgets.figures import _BINDING, _commitment
-from dashboards.models import EntrySummary, ProposalSummary, StageSummary, YearSummary
+from dashboards.models import (
+    CellSummary,
+    EntrySummary,
+    ProposalSummary,
+    StageSummary,
+    YearSummary,
+)
 from proposals.models import MusrenbangEntry, Proposal, TransitionLog
 from proposals.states import State
 from reporting.models import SwadayaContribution, WorkDay
@@ -217,6 +224,19 @@ def _stage_rows(fiscal_year: FiscalYear) -> list[StageSummary]:
     ]
 
 
+def _cell_rows(fiscal_year: FiscalYear) -> list[CellSummary]:
+    """The year's proposal rows (already written) added up per kelurahan, for each work type
+    and for all of them: the sums the dashboard's sections share (figures.cell_aggregates)."""
+    from dashboards.figures import cell_aggregates
+
+    rows = ProposalSummary.objects.filter(fiscal_year=fiscal_year).order_by()
+    return [
+        CellSummary(fiscal_year=fiscal_year, **row)
+        for group in (("kelurahan_id", "work_type_id"), ("kelurahan_id",))
+        for row in rows.values(*group).annotate(**cell_aggregates())
+    ]
+
+
 def _entry_rows(year: int) -> list[EntrySummary]:
     return [
         EntrySummary(year=year, **row)
@@ -235,6 +255,7 @@ def build_year(fiscal_year: FiscalYear) -> YearSummary | None:
     fiscal_year = FiscalYear.objects.select_for_update().get(pk=fiscal_year.pk)
     ProposalSummary.objects.filter(fiscal_year=fiscal_year).delete()
     StageSummary.objects.filter(fiscal_year=fiscal_year).delete()
+    CellSummary.objects.filter(fiscal_year=fiscal_year).delete()
     EntrySummary.objects.filter(year=fiscal_year.year).delete()
     if fiscal_year.status != FiscalYear.Status.CLOSED:
         YearSummary.objects.filter(fiscal_year=fiscal_year).delete()
@@ -242,6 +263,7 @@ def build_year(fiscal_year: FiscalYear) -> YearSummary | None:
     proposals = ProposalSummary.objects.bulk_create(_proposal_rows(fiscal_year), batch_size=1000)
     entries = EntrySummary.objects.bulk_create(_entry_rows(fiscal_year.year), batch_size=1000)
     StageSummary.objects.bulk_create(_stage_rows(fiscal_year), batch_size=1000)
+    CellSummary.objects.bulk_create(_cell_rows(fiscal_year), batch_size=1000)
     summary, _ = YearSummary.objects.select_for_update().get_or_create(fiscal_year=fiscal_year)
     # A change committed while these rows were read has marked the year stale again (and
     # asked for another build): the rows stay unread until then.

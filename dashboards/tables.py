@@ -7,12 +7,23 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 import tablib
+from django.urls import reverse
 
 from bangkit.money import number_text, rupiah
 from bangkit.spreadsheets import csv_text, xlsx_bytes
 
 # How a cell is shown: money in rupiah, a count, a percentage, days, hectares, a volume, text.
 KINDS = ("year", "money", "count", "percent", "days", "ha", "volume", "ratio", "text")
+
+
+_RECORDS: list[str] = []
+
+
+def records_path() -> str:
+    """The records page's path, reversed once (a page links a thousand numbers to it)."""
+    if not _RECORDS:
+        _RECORDS.append(reverse("dashboards:records"))
+    return _RECORDS[0]
 
 
 @dataclass

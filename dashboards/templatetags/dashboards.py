@@ -1,26 +1,22 @@
 """A dashboard cell as a table cell: the number in Indonesian notation, linked to its records."""
 
+from html import escape
+
 from django import template
-from django.urls import reverse
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from dashboards.tables import records_path
+
 register = template.Library()
-_RECORDS: list[str] = []
-
-
-def _records_path() -> str:
-    """The records page's path, reversed once (a page links a thousand numbers to it)."""
-    if not _RECORDS:
-        _RECORDS.append(reverse("dashboards:records"))
-    return _RECORDS[0]
 
 
 @register.simple_tag
 def figure_row(cells):
     """A row of table cells: each number in Indonesian notation, linked to its records. One
-    tag per row, not per cell: a ten-year page has thousands of cells."""
-    records = _records_path()
+    tag per row, not per cell: a ten-year page has thousands of cells (escaped with the
+    standard library's html.escape, which Django's escape wraps, without its lazy-string
+    handling)."""
+    records = records_path()
     parts = []
     for c in cells:
         css = "num" if c.kind != "text" else "main"

@@ -3,10 +3,11 @@ of the dashboard, the per-kelurahan figures and the chart data, for the city and
 filter and scope, with one year or both years of the test city summarized."""
 
 import pytest
+from django.db.models import F
 
 from bangkit.models import FiscalYear
 from dashboards import figures, selectors, summary
-from dashboards.models import EntrySummary, ProposalSummary, YearSummary
+from dashboards.models import CellSummary, EntrySummary, ProposalSummary, YearSummary
 from tests.dashboards.helpers import filters_for
 
 
@@ -75,6 +76,12 @@ def test_the_summary_rows_give_the_live_figures(city, closing):
     live, summed = _live_and_summed(city, closing)
     assert ProposalSummary.objects.filter(fiscal_year__year=2025).count() == 5
     assert EntrySummary.objects.filter(year=2025).count() == 3
+    kept = ProposalSummary.objects.filter(fiscal_year__year=2025)
+    cells = CellSummary.objects.filter(fiscal_year__year=2025)
+    assert cells.filter(work_type=None).count() == kept.values("kelurahan").distinct().count()
+    assert cells.exclude(work_type=None).count() == (
+        kept.values("kelurahan", "work_type").distinct().count()
+    )
     for case, figures_live in live.items():
         assert summed[case] == figures_live, case
 
@@ -82,8 +89,14 @@ def test_the_summary_rows_give_the_live_figures(city, closing):
 def test_the_closed_year_is_read_from_its_summary_rows(city, django_assert_num_queries):
     summary.build_year(city.years[2025])
     user = city.users["bappeda"]
-    # The rows are what is read: a figure changed in them shows on the page.
-    ProposalSummary.objects.filter(proposal=city.p[1]).update(paid_amount=1)
+    # The rows are what is read: a figure changed in them shows on the page. The money
+    # table adds up the kelurahan's cells (every work type, and the proposal's own) of the
+    # proposals that bind the envelope.
+    row = ProposalSummary.objects.get(proposal=city.p[1])
+    assert row.binding
+    CellSummary.objects.filter(fiscal_year__year=2025, kelurahan=row.kelurahan_id).update(
+        b_paid=F("b_paid") - row.paid_amount + 1
+    )
     board = selectors.compute_dashboard(user, filters_for(user, tahun=2025))
     paid = board.table("uang").total[6].value
     assert paid == 15_000_000 + 1
