@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from operator import itemgetter
 
 from django.db import connection
 from django.db.models import (
@@ -340,35 +341,49 @@ def _cells(user, filters: Filters, *, by_work_type: bool = False):
     )
 
 
+def _once(key: tuple, read):
+    """read(), once within one_read() for the same key (the sections share what it reads)."""
+    reads = _reads.get()
+    if reads is None:
+        return read()
+    if key not in reads:
+        reads[key] = read()
+    return reads[key]
+
+
 def _kept_rows(user, filters: Filters) -> list[dict]:
     """The closed years' sums within the filters, one row per year and kelurahan."""
-    reads = _reads.get()
-    key = (user.pk, tuple(_closed(filters)), tuple(_area_lookups(filters, "").items()))
-    if reads is not None and key in reads:
-        return reads[key]
-    rows = list(_cells(user, filters).values(*_KEPT_GROUP, *CELL_FIGURES))
-    if reads is not None:
-        reads[key] = rows
-    return rows
+    return _once(
+        ("cells", user.pk, tuple(_closed(filters)), tuple(_area_lookups(filters, "").items())),
+        lambda: list(_cells(user, filters).values(*_KEPT_GROUP, *CELL_FIGURES)),
+    )
+
+
+def _getter(names: tuple):
+    """row -> the tuple of those values (itemgetter gives a bare value for one name)."""
+    if len(names) == 1:
+        (name,) = names
+        return lambda row: (row[name],)
+    return itemgetter(*names)
 
 
 def _kept(user, filters: Filters, group: tuple, present: str, columns: dict) -> list[dict]:
     """[{group field: value, name: sum}] as a grouped query of the summary rows gives them:
     the (year, kelurahan) groups whose `present` count is not zero added up by `group`,
     each name the sum of its column (None where every value is None, like SQL's SUM)."""
-    out: dict = {}
+    key_of, values_of = _getter(group), _getter(tuple(columns.values()))
+    groups: dict = {}
     for row in _kept_rows(user, filters):
-        if not row[present]:
-            continue
-        key = tuple(row[g] for g in group)
-        slot = out.get(key)
-        if slot is None:
-            slot = out[key] = {**dict(zip(group, key, strict=True)), **dict.fromkeys(columns)}
-        for name, column in columns.items():
-            value = row[column]
-            if value is not None:
-                slot[name] = value if slot[name] is None else slot[name] + value
-    return list(out.values())
+        if row[present]:
+            groups.setdefault(key_of(row), []).append(values_of(row))
+    out = []
+    for key, rows in groups.items():
+        slot = dict(zip(group, key, strict=True))
+        for name, values in zip(columns, zip(*rows, strict=True), strict=True):
+            given = [v for v in values if v is not None]
+            slot[name] = sum(given[1:], given[0]) if given else None
+        out.append(slot)
+    return out
 
 
 def _logs_of(scoped, user, filters: Filters):
@@ -607,8 +622,14 @@ MONEY_NOTE = (
 def _area_names(user, filters: Filters) -> dict:
     """{area id: name} of the areas the tables are split by, in the user's scope."""
     if filters.level == "kecamatan":
-        return dict(Kecamatan.objects.visible_to(user).values_list("pk", "name"))
-    return dict(_kelurahan_in_scope(user, filters).values_list("pk", "name"))
+        return _once(
+            ("kecamatan names", user.pk),
+            lambda: dict(Kecamatan.objects.visible_to(user).values_list("pk", "name")),
+        )
+    return _once(
+        ("kelurahan names", user.pk, *_scope_key(filters)),
+        lambda: dict(_kelurahan_in_scope(user, filters).values_list("pk", "name")),
+    )
 
 
 KIND_LABELS = dict(SwadayaContribution.Kind.choices)
@@ -1227,6 +1248,25 @@ def stage_times(user, filters: Filters) -> list[Table]:
 # --- e) Equity -------------------------------------------------------------------------------
 
 
+def _scope_key(filters: Filters) -> tuple:
+    return (
+        filters.kecamatan.pk if filters.kecamatan else None,
+        filters.kelurahan.pk if filters.kelurahan else None,
+    )
+
+
+def _slum_areas(user, filters: Filters) -> list:
+    """The slum areas (SK Walikota) of the kelurahan in scope."""
+    return _once(
+        ("slum areas", user.pk, *_scope_key(filters)),
+        lambda: list(
+            SlumArea.objects.visible_to(user).filter(
+                kelurahan__in=_kelurahan_in_scope(user, filters).values("pk")
+            )
+        ),
+    )
+
+
 def _kelurahan_in_scope(user, filters: Filters):
     qs = Kelurahan.objects.visible_to(user)
     if filters.kelurahan:
@@ -1406,11 +1446,7 @@ def slums(user, filters: Filters) -> list[Table]:
     inside them, and hectares handled: an area counts as handled in the first year a site in
     its kelurahan was completed. Two queries, one more for the closed years' stored sums."""
     filters = with_summaries(filters)
-    areas = list(
-        SlumArea.objects.visible_to(user).filter(
-            kelurahan__in=_kelurahan_in_scope(user, filters).values("pk")
-        )
-    )
+    areas = _slum_areas(user, filters)
     since = filters.narrowed(year_from=0)
     in_slums = {a.kelurahan_id for a in areas}
     completed = [
@@ -1566,9 +1602,7 @@ def kelurahan_figures(user, filters: Filters) -> dict[int, dict]:
         hours[kel_id] += Decimal(h or 0)
     for kel_id, h in hours.items():
         result[kel_id]["hok"] = person_days(h)
-    for area in SlumArea.objects.visible_to(user).filter(
-        kelurahan__in=_kelurahan_in_scope(user, filters).values("pk")
-    ):
+    for area in _slum_areas(user, filters):
         if area.holds_in(filters.year_to):
             result[area.kelurahan_id]["kumuh"] += area.hectares
     for slot in result.values():

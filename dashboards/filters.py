@@ -85,13 +85,26 @@ class Filters:
     def query(self, **overrides) -> str:
         """The query string of params(): values are numbers and plain words, so only those
         that need it are quoted (a page builds a thousand of these)."""
-        return "&".join(
-            f"{k}={v if v.isascii() and v.replace('_', '').isalnum() else quote_plus(v)}"
-            for k, v in self.params(**overrides).items()
-        )
+        return "&".join(f"{k}={_quoted(v)}" for k, v in self.params(**overrides).items())
 
     def narrowed(self, **changes) -> Filters:
         return replace(self, **changes)
+
+
+_QUOTED: dict[str, str] = {}
+_QUOTED_MAX = 10_000
+
+
+def _quoted(value: str) -> str:
+    """A query value as the link carries it, remembered: a page's links repeat the same few
+    years, ids and words a thousand times."""
+    quoted = _QUOTED.get(value)
+    if quoted is None:
+        plain = value.isascii() and value.replace("_", "").isalnum()
+        quoted = value if plain else quote_plus(value)
+        if len(_QUOTED) < _QUOTED_MAX:
+            _QUOTED[value] = quoted
+    return quoted
 
 
 def _number(request, name: str, label: str, errors: list, *, digits: int = 9):
