@@ -23,10 +23,11 @@ page reads: for the closed years, every figure of the page from the summary rows
 (``summary_sql``: funnel, entries, money and pagu, contributions, savings, people, output,
 time per stage, reach and repeated RTs, slums, the map's per-kelurahan figures, area names
 and RT counts; the additive figures from the stored sums per kelurahan and work type, as
-the page reads them, the repeated RTs from the proposal rows); for the years without summary rows (the open year), the live records
-(``bare_sql``: funnel, money, contributions, people, time per stage, map; not savings, equity
-and slums). It runs through the same connection in the same process, fetching the rows and
-nothing more; the ratio page ÷ bare SQL is what issue 12 bounds at 2×.
+the page reads them, the repeated RTs from the proposal rows); for the years without summary
+rows (the open year), the live records (``bare_sql``: funnel, money, contributions, people,
+time per stage, map; not savings, equity and slums). It runs through the same connection in
+the same process, fetching the rows and nothing more; the ratio page ÷ bare SQL is what
+issue 12 bounds at 2×.
 
 Last, the annual report PDF of the last closed year is rendered (``--pdf-runs`` times, cache
 cleared before each) through its URL.
