@@ -37,7 +37,7 @@ from django.utils import timezone, translation
 from django.utils.text import capfirst
 from simple_history.models import ModelChange
 
-from bangkit.admin_scoping import FIELD_LABELS, HistoryChangeHelper, history_delta
+from bangkit.admin_scoping import FIELD_LABELS, HistoryChangeHelper, RelatedId, history_delta
 from bangkit.history import AREA_FIELD
 from bangkit.indonesian import long_date
 from bangkit.models import AuditEvent, User
@@ -609,7 +609,11 @@ def _detail(models, key: str, value) -> dict:
         if isinstance(value, list | dict | bool) and not isinstance(field, BooleanField):
             break
         if field.is_relation:
-            shown = f"#{value}" if isinstance(value, int) else _plain(value)
+            shown = (
+                RelatedId(field.related_model, value)
+                if isinstance(value, int) and not isinstance(value, bool)
+                else _plain(value)
+            )
             return {"field": capfirst(label), "old": "", "new": shown}
         try:
             value = field.to_python(value)
@@ -901,7 +905,53 @@ def trail_page(filters: Filters, cursor: Cursor | None = None, *, size: int = PA
         source = by_rank[rank]
         entries.extend(source.entries(source.fetch(pks), filters))
     entries.sort(key=lambda e: (e.time, e.rank, e.pk), reverse=True)
+    name_related(entries)
     return Page(entries, entries[-1].cursor.token() if more and entries else None)
+
+
+# --- the records a diff's foreign keys point at ------------------------------------------------
+
+# The keys a record's display name reads (its __str__ follows them): read with it, not per row.
+NAME_FOLLOWS = {
+    "bangkit.rt": ("kelurahan",),
+    "procurement.delivery": ("order",),
+    "procurement.rabtemplate": ("fiscal_year",),
+    "verification.decree": ("kecamatan", "fiscal_year"),
+}
+
+
+def _name(row) -> str:
+    """A record as people read it; a person as the trail's actor column reads them."""
+    if isinstance(row, User):
+        full = row.get_full_name()
+        return f"{full} ({row.username})" if full else row.username
+    return str(row)
+
+
+def name_related(entries: list[Entry]) -> None:
+    """Each foreign key in the entries' changes by its record's name ("Diterbitkan oleh: Budi
+    (camat-telanaipura)", not "53"): the keys collected per related model, each model's rows
+    read in one query; a key whose row is gone says so."""
+    wanted: dict[type, set] = {}
+    for entry in entries:
+        for change in entry.changes:
+            for value in (change["old"], change["new"]):
+                if isinstance(value, RelatedId):
+                    wanted.setdefault(value.model, set()).add(value.pk)
+    if not wanted:
+        return
+    names = {}
+    for model, pks in wanted.items():
+        rows = model._base_manager.filter(pk__in=pks).select_related(
+            *NAME_FOLLOWS.get(model._meta.label_lower, ())
+        )
+        names.update(((model, row.pk), _name(row)) for row in rows)
+    for entry in entries:
+        for change in entry.changes:
+            for side in ("old", "new"):
+                value = change[side]
+                if isinstance(value, RelatedId):
+                    change[side] = names.get((value.model, value.pk)) or value.missing()
 
 
 # --- links to the records' own pages -----------------------------------------------------------

@@ -351,9 +351,27 @@ FIELD_LABELS = {
 }
 
 
+@dataclasses.dataclass(frozen=True)
+class RelatedId:
+    """A foreign key's value in a diff read without its object (``foreign_keys_are_objs=False``,
+    no query per key): whoever shows the diff names it, reading the rows of each related model
+    at once (the audit trail: ``audit.trail.name_related``)."""
+
+    model: type[models.Model]
+    pk: object
+
+    def __str__(self):
+        return f"#{self.pk}"
+
+    def missing(self) -> str:
+        """How a key reads whose row is gone (as simple-history's deleted object reads)."""
+        return f"{self.model._meta.verbose_name} #{self.pk} (sudah dihapus)"
+
+
 class HistoryChangeHelper(HistoricalRecordContextHelper):
     """A field's old and new value as people read them: choice labels, Ya/Tidak, rupiah,
-    Indonesian dates and numbers; a change that reads the same both sides is left out."""
+    Indonesian dates and numbers, a foreign key read without its object as a ``RelatedId``;
+    a change that reads the same both sides is left out."""
 
     def context_for_delta_changes(self, delta):
         return [c for c in super().context_for_delta_changes(delta) if c["old"] != c["new"]]
@@ -375,6 +393,8 @@ class HistoryChangeHelper(HistoricalRecordContextHelper):
             return f"{value.model._meta.verbose_name} #{value.pk} (sudah dihapus)"
         if value is None or value == "":
             return EMPTY_VALUE
+        if field.is_relation and not isinstance(value, models.Model):
+            return RelatedId(field.related_model, value)
         if field.choices:
             return dict(field.flatchoices).get(value, value)
         if isinstance(field, models.BooleanField):
@@ -387,6 +407,11 @@ class HistoryChangeHelper(HistoricalRecordContextHelper):
         if isinstance(value, datetime.date | Decimal):
             return formats.localize(value)
         return value
+
+    def stringify_delta_change_values(self, change, old, new):
+        if isinstance(old, RelatedId) or isinstance(new, RelatedId):
+            return old, new  # (named by whoever shows the diff)
+        return super().stringify_delta_change_values(change, old, new)
 
 
 def history_delta(newer, older, *, foreign_keys_are_objs: bool = True) -> ModelDelta:

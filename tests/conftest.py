@@ -5,12 +5,15 @@ import errno
 import io
 import os
 from contextlib import contextmanager
+from importlib import import_module
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.files.storage import FileSystemStorage
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
+from django.db.models.signals import post_migrate
 
 from tests import factories
 
@@ -27,6 +30,20 @@ def _fresh_content_types():
     from django.contrib.contenttypes.models import ContentType
 
     ContentType.objects.clear_cache()
+
+
+def _reload_migration_data(sender, **kwargs):
+    """After a transactional test's flush, the rows the data migrations load (the standard
+    work types) are loaded again, as ``migrate`` left them: the flush empties every table, and
+    a later test (the demo's seeders match the wish-list to work types) would otherwise see
+    a database no migration leaves, depending on what ran before it."""
+    if sender.label == "bangkit":
+        # (flush sends no ``apps``: the models as they are, which the migrations made)
+        state = kwargs.get("apps") or django_apps
+        import_module("bangkit.migrations.0002_work_types").forwards(state, None)
+
+
+post_migrate.connect(_reload_migration_data, dispatch_uid="tests-reload-migration-data")
 
 
 @pytest.fixture(autouse=True)

@@ -9,20 +9,28 @@ demo year. A site's designation is its decree's act: that step lands on the decr
 (the date the SK says it was issued, which /lacak/ and the SK page both show), the steps
 before it lead up to that day and the ones after it follow. The audit rows of those steps
 move with them, and the proposal's creation date follows its first step.
+
+A decree issued in this run is signed on its date as well (``date_decrees``): its issue
+(``issued_at``, the audit row and the history row the issue wrote) on the decree's moment,
+the designation's, and its draft (its creation, its audit and history rows) earlier that
+morning, after the last of its sites was verified.
 """
 
 import random
 from collections import defaultdict
 from datetime import datetime, time, timedelta
 
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from bangkit.models import AuditEvent
 from proposals.models import Proposal, TransitionLog
-from verification.models import DecreeLocation
+from verification.models import Decree, DecreeLocation
 
 # The hour of the morning a decree is signed, on its date.
 DECREE_HOUR = time(10, 0)
+# How long before its signing a decree's draft is written, at most.
+DRAFT_LEAD = timedelta(hours=1)
 
 # Days a step usually takes after the one before it: (fewest, most).
 GAP_DAYS = {
@@ -128,3 +136,77 @@ def _dated(steps, rng: random.Random, floor: datetime, decreed: datetime | None)
     before = spread([*moments[:at], anchor], names[: at + 1], rng, floor)
     after = spread(moments[at:], names[at:], rng, anchor)[1:]
     return before + after
+
+
+def date_decrees(since: datetime) -> int:
+    """Date the decrees issued since ``since`` on their decree date; returns how many. (Call
+    it after ``spread_transition_dates``: a draft follows its sites' verification.)"""
+    issued = list(
+        Decree.objects.filter(issued_at__gte=since, decree_date__isnull=False).order_by("pk")
+    )
+    if not issued:
+        return 0
+    events = defaultdict(list)
+    for event in AuditEvent.objects.filter(
+        content_type=ContentType.objects.get_for_model(Decree),
+        object_id__in=[str(d.pk) for d in issued],
+        created_at__gte=since,
+    ).order_by("created_at", "id"):
+        events[event.object_id].append(event)
+    history = Decree.history.model
+    rows = defaultdict(list)
+    for row in history._base_manager.filter(
+        id__in=[d.pk for d in issued], history_date__gte=since
+    ).order_by("history_date", "history_id"):
+        rows[row.id].append(row)
+    verified = _last_verified(issued)
+    moved_events, moved_rows = [], []
+    for decree in issued:
+        logged = decree.issued_at
+        signed = timezone.make_aware(datetime.combine(decree.decree_date, DECREE_HOUR))
+        signed = min(signed, logged)  # (never after the moment it was issued)
+        drafted = signed - DRAFT_LEAD
+        last = verified.get(decree.pk)
+        if last is not None and last >= drafted:
+            drafted = last + (signed - last) / 2
+        # The audit rows up to the issue's: the draft's that morning, the issue's at signing;
+        # any later row keeps its moment.
+        mine = events[str(decree.pk)]
+        issue = next((n for n, e in enumerate(mine) if e.action == "decree_issue"), None)
+        if issue is not None:
+            for step, event in enumerate(mine[:issue]):
+                event.created_at = drafted + timedelta(microseconds=step)
+            mine[issue].created_at = signed
+            moved_events.extend(mine[: issue + 1])
+        # The history rows: the draft's that morning, the one the issue wrote at signing; each
+        # keeps the new issue moment as its value.
+        issued_row = False
+        for step, row in enumerate(rows[decree.pk]):
+            if row.issued_at is None:
+                row.history_date = drafted + timedelta(microseconds=step)
+            elif row.issued_at == logged:
+                if not issued_row:
+                    row.history_date, issued_row = signed, True
+                row.issued_at = signed
+            moved_rows.append(row)
+        decree.issued_at, decree.created_at = signed, drafted
+    # Audit and history rows are not the application's to change: the seeder dates its own
+    # rows of this run once, before anyone has read them.
+    Decree._base_manager.bulk_update(issued, ["issued_at", "created_at"])
+    AuditEvent._base_manager.bulk_update(moved_events, ["created_at"], batch_size=500)
+    history._base_manager.bulk_update(moved_rows, ["history_date", "issued_at"], batch_size=500)
+    return len(issued)
+
+
+def _last_verified(decrees) -> dict[int, datetime]:
+    """The moment the last site of each decree passed the kecamatan's verification."""
+    sites = dict(
+        DecreeLocation.objects.filter(decree__in=decrees).values_list("proposal_id", "decree_id")
+    )
+    last: dict[int, datetime] = {}
+    for proposal_id, moment in TransitionLog.objects.filter(
+        proposal_id__in=sites, transition="verify_kecamatan"
+    ).values_list("proposal_id", "created_at"):
+        decree_id = sites[proposal_id]
+        last[decree_id] = max(last.get(decree_id, moment), moment)
+    return last

@@ -277,6 +277,82 @@ def test_an_audit_rows_details_read_by_the_records_field_names_and_display_value
     }
 
 
+def test_a_diffs_foreign_keys_read_as_their_records_names_never_as_ids(audit_world):
+    site, other, lurah = audit_world.site, audit_world.other, audit_world.lurah
+    lurah.first_name, lurah.last_name = "Siti", "Aminah"
+    lurah.save()
+    rt_user = site.created_by
+    site.created_by = lurah
+    site.save()
+    lurah.kelurahan = other.kelurahan  # moved to serve another kelurahan
+    lurah.save()
+    usulan = audit_record(
+        actor=None,
+        action="resident_usulan_submit",
+        obj=site,
+        data={"rt_id": site.rt_id, "nik_last4": "1234"},
+    )
+    entries = _all()
+    proposal = next(  # (newest first)
+        e
+        for e in entries
+        if e.model_label == "proposals.proposal"
+        and e.source == "Riwayat data"
+        and e.record_id == str(site.pk)
+        and e.action == "ubah"
+    )
+    by = rt_user.get_full_name() or rt_user.username
+    named = {"field": "Dibuat oleh", "old": by, "new": f"Siti Aminah ({lurah.username})"}
+    assert named in proposal.changes
+    [moved] = [
+        e
+        for e in entries
+        if e.model_label == "bangkit.user"
+        and e.record_id == str(lurah.pk)
+        and any(c["field"] == "Kelurahan" for c in e.changes)
+    ]
+    assert {"field": "Kelurahan", "old": site.kelurahan.name, "new": other.kelurahan.name} in (
+        moved.changes
+    )
+    [detail] = [e for e in entries if e.pk == usulan.pk and e.source == "Catatan audit"]
+    shown = {c["field"]: c["new"] for c in detail.changes}
+    assert shown["RT"] == str(site.rt)
+    assert shown["4 angka terakhir NIK"] == "1234"  # a NIK is never more than its last four
+    assert not any(
+        str(c["new"]).isdigit() and c["field"] != "4 angka terakhir NIK"
+        for e in entries
+        for c in e.changes
+        if e.source == "Riwayat data"
+    )
+
+
+def test_the_names_of_a_pages_foreign_keys_are_one_query_per_related_model(audit_world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    filters = Filters(model="bangkit.user")
+    lurah, other = audit_world.lurah, audit_world.other
+
+    def queries():
+        trail_page(filters)  # (the page's query compiled)
+        with CaptureQueriesContext(connection) as captured:
+            page = trail_page(filters)
+        return len(captured), page
+
+    lurah.kelurahan = other.kelurahan
+    lurah.save()
+    one, _ = queries()
+    for index in range(4):
+        kelurahan = factories.KelurahanFactory()
+        user = factories.make_user("kelurahan", kelurahan, username=f"lurah-baru-{index}")
+        user.kelurahan = factories.KelurahanFactory()
+        user.save()
+    many, page = queries()
+    assert many == one
+    moves = [c for e in page.entries for c in e.changes if c["field"] == "Kelurahan"]
+    assert len(moves) >= 5 and not any(str(c["new"]).isdigit() for c in moves)
+
+
 def test_audit_actions_are_read_as_kinds_of_change():
     assert audit_action_kind("order_create") == "tambah"
     assert audit_action_kind("photo_withdraw") == "hapus"

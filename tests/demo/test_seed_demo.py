@@ -72,6 +72,37 @@ def test_a_sites_designation_is_dated_on_its_decrees_date(seeded):
         assert moments == sorted(set(moments))  # each step after the one before it
 
 
+def test_a_decree_is_issued_on_its_date_and_its_audit_and_history_rows_say_so(seeded):
+    issued = list(Decree.objects.filter(state=Decree.State.ISSUED))
+    assert issued
+    for decree in issued:
+        signed = timezone.localtime(decree.issued_at)
+        assert signed.date() == decree.decree_date and signed.time() == dates.DECREE_HOUR
+        # the designation it made is the same act, at the same moment
+        designations = TransitionLog.objects.filter(
+            proposal__decree_locations__decree=decree, transition="designate"
+        )
+        assert {step.created_at for step in designations} == {decree.issued_at}
+        events = AuditEvent.objects.filter(
+            content_type__model="decree", object_id=str(decree.pk)
+        ).order_by("created_at", "id")
+        when = {event.action: event.created_at for event in events}
+        assert when["decree_issue"] == decree.issued_at
+        drafted = when["decree_create_draft"]
+        assert drafted == decree.created_at
+        assert timezone.localtime(drafted).date() == decree.decree_date
+        assert drafted < decree.issued_at
+        verified = TransitionLog.objects.filter(
+            proposal__decree_locations__decree=decree, transition="verify_kecamatan"
+        ).values_list("created_at", flat=True)
+        assert max(verified) < drafted  # the draft lists sites the kecamatan had verified
+        rows = list(decree.history.order_by("history_date", "history_id"))
+        assert timezone.localtime(rows[0].history_date).date() == decree.decree_date
+        [issue] = [r for r in rows if r.issued_at is not None][:1]
+        assert issue.history_date == issue.issued_at == decree.issued_at
+        assert {r.issued_at for r in rows} <= {None, decree.issued_at}
+
+
 def test_the_steps_before_the_decree_lead_up_to_it():
     names = ["create", "submit", "verify_kelurahan", "verify_kecamatan", "designate", "order"]
     now = timezone.now()

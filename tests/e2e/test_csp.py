@@ -346,6 +346,19 @@ def test_no_page_of_any_role_breaks_the_content_security_policy(
     assert any("reporting:photo_display" in routes for routes in routes_of.values())
 
 
+def test_a_flush_between_tests_leaves_the_work_types_the_demo_needs(transactional_db):
+    """Each transactional test ends with a flush of every table: the work types the data
+    migration loads are loaded again after it (tests/conftest.py), so the demo seeded above
+    matches its wish-list to work types whichever browser tests ran before it."""
+    from importlib import import_module
+
+    from bangkit.models import WorkType
+
+    standard = {row[0] for row in import_module("bangkit.migrations.0002_work_types").WORK_TYPES}
+    call_command("flush", interactive=False, verbosity=0)
+    assert set(WorkType.objects.values_list("code", flat=True)) == standard
+
+
 def _add_a_rab_line(walk, draft):
     """rab.js builds a RAB line from its <template>: nothing inline in it either."""
     page = walk.page

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from bangkit import geo
 from bangkit.models import RT, AuditEvent, Kelurahan
 from bangkit.tabular import parse_money
 from proposals.importing import musrenbang_import, parse_rt
@@ -770,6 +771,20 @@ def test_the_sample_files_import_cleanly_and_agree(registry):
     assert subset.errors == [] and (subset.new, subset.updated, subset.unchanged) == (0, 0, 40)
     assert MusrenbangEntry.objects.filter(latitude__isnull=False).count() > 20
     assert MusrenbangEntry.objects.values("kelurahan").distinct().count() > 30
+
+
+@pytest.mark.parametrize("sample", [SAMPLE_CSV, SAMPLE_XLSX], ids=["csv", "xlsx"])
+def test_every_point_of_the_sample_files_lies_in_its_kelurahan(registry, sample):
+    report = musrenbang_import(file_or_rows=sample, year=YEAR)
+    assert report.errors == []
+    entries = MusrenbangEntry.objects.exclude(latitude=None).select_related("kelurahan")
+    assert entries.count() > 10  # (the workbook holds 40 of the file's rows)
+    outside = [
+        (e.source_id, e.kelurahan.name, str(e.latitude), str(e.longitude))
+        for e in entries.order_by("source_id")
+        if not geo.contains(e.kelurahan.boundary, e.latitude, e.longitude)
+    ]
+    assert outside == []
 
 
 # --- The command ---------------------------------------------------------------------------

@@ -85,7 +85,11 @@ class Command(BaseCommand):
         # The services stamp every step with the minute it ran: spread them over the year.
         with transaction.atomic():
             moved = dates.spread_transition_dates(started, core.demo_year())
-        self.stdout.write(f"tanggal: {moved} langkah diberi tanggal masing-masing")
+            signed = dates.date_decrees(started)
+        self.stdout.write(
+            f"tanggal: {moved} langkah diberi tanggal masing-masing, "
+            f"{signed} SK Camat pada tanggal penetapannya"
+        )
         self._refresh_flags()
         self.stdout.write(
             self.style.SUCCESS(f"Selesai. Kata sandi semua akun demo: {settings.DEMO_PASSWORD}")
