@@ -539,6 +539,26 @@ def _envelopes(user, filters: Filters):
     return {(year, area): amount for year, area, amount in rows}
 
 
+def _kecamatan_ceiling(user, filters: Filters, pagu: dict) -> dict[int, int]:
+    """{year: pagu} of a kecamatan's table in the years its camat did not split the envelope
+    among the kelurahan (no share to show per row): the kecamatan's own envelope, so that
+    the total is not zero."""
+    if filters.level == "kecamatan" or filters.kelurahan:
+        return {}
+    split = {year for year, _ in pagu}
+    return {
+        year: amount
+        for year, amount in BudgetEnvelope.objects.visible_to(user)
+        .filter(
+            fiscal_year__year__range=(filters.year_from, filters.year_to),
+            kecamatan=filters.kecamatan,
+            kelurahan__isnull=True,
+        )
+        .values_list("fiscal_year__year", "amount")
+        if year not in split
+    }
+
+
 MONEY_FIGURES = ("committed", "ordered", "delivered", "paid")
 
 
@@ -604,14 +624,21 @@ def money(user, filters: Filters) -> list[Table]:
         sums["pagu"] += allocated or 0
         for name in MONEY_FIGURES:
             sums[name] += figs[name]
+    unsplit = _kecamatan_ceiling(user, filters, pagu)
+    sums["pagu"] += sum(unsplit.values())
     link = filters.query(daftar="usulan", tahap="didanai")
     table.total = [
         text("Jumlah"),
         text(filters.area_label),
-        cell(sums["pagu"], "money"),
+        cell(sums["pagu"] if (pagu or unsplit) else None, "money"),
         *[cell(sums[name], "money", link=link) for name in MONEY_FIGURES],
         cell(percent(sums["paid"], sums["pagu"]), "percent"),
     ]
+    if unsplit:
+        years = ", ".join(str(y) for y in sorted(unsplit))
+        table.extra["pagu_note"] = (
+            f"Pagu kecamatan yang belum dibagi per kelurahan ({years}) hanya masuk ke jumlah."
+        )
     return [
         table,
         community(user, filters, city_money=sums["paid"]),

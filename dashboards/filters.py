@@ -7,10 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from urllib.parse import quote_plus
 
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 
 from bangkit.models import FiscalYear, Kecamatan, Kelurahan, Role, WorkType
 from bangkit.params import YEAR_DIGITS, plain_int, query_text
+from proposals.models import Proposal
 
 PARAMS = ("tahun", "dari", "sampai", "kecamatan", "kelurahan", "jenis")
 
@@ -117,14 +119,30 @@ def _number(request, name: str, label: str, errors: list, *, digits: int = 9):
     return value
 
 
+def _latest_with_data(user, years: tuple) -> int:
+    """The latest of ``years`` in which the user's area has a proposal, else the latest: one
+    query, the years newest first until one has a proposal (by the proposals' year index)."""
+    newest = (
+        FiscalYear.objects.filter(
+            Exists(Proposal.objects.visible_to(user).filter(fiscal_year=OuterRef("pk")))
+        )
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .first()
+    )
+    return newest if newest is not None else years[-1]
+
+
 def read_filters(request, user) -> Filters:
     """The filters of the request for this user. Raises FilterError (bad values, with a
     message per field) or Http404 (an area outside the user's scope or unknown)."""
     errors: list[str] = []
     years = tuple(FiscalYear.objects.order_by("year").values_list("year", flat=True))
-    year = _number(request, "tahun", "Tahun", errors, digits=YEAR_DIGITS)
-    year_from = _number(request, "dari", "Dari tahun", errors, digits=YEAR_DIGITS)
-    year_to = _number(request, "sampai", "Sampai tahun", errors, digits=YEAR_DIGITS)
+    # A year of too many digits is still a number: the range check below says which years
+    # there are (a five-digit year is a typo, not junk).
+    year = _number(request, "tahun", "Tahun", errors, digits=2 * YEAR_DIGITS)
+    year_from = _number(request, "dari", "Dari tahun", errors, digits=2 * YEAR_DIGITS)
+    year_to = _number(request, "sampai", "Sampai tahun", errors, digits=2 * YEAR_DIGITS)
     kecamatan_id = _number(request, "kecamatan", "Kecamatan", errors)
     kelurahan_id = _number(request, "kelurahan", "Kelurahan", errors)
     work_type_id = _number(request, "jenis", "Jenis kegiatan", errors)
@@ -144,10 +162,11 @@ def read_filters(request, user) -> Filters:
     if not years:
         year_from = year_to = None
     else:
-        # Without a year: the latest year (its trend is the annual report's); with only one
-        # end of a range, the range runs from the first or to the last year.
+        # Without a year: the latest year with a proposal in the user's area (a new fiscal
+        # year opens empty; its trend is the annual report's); with only one end of a range,
+        # the range runs from the first or to the last year.
         if year_from is None and year_to is None:
-            year_from = year_to = last
+            year_from = year_to = _latest_with_data(user, years)
         year_from = year_from if year_from is not None else first
         year_to = year_to if year_to is not None else last
 

@@ -9,9 +9,9 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q
 
 from bangkit.models import SlumArea
-from bangkit.params import query_choice, query_page
+from bangkit.params import query_page
 from dashboards import figures
-from dashboards.filters import Filters
+from dashboards.filters import FilterError, Filters
 from proposals.states import COMMITTED_STATES, State
 from reporting.models import SwadayaContribution
 
@@ -62,15 +62,30 @@ def proposal_records(user, filters: Filters, stage: str, *, slums_only: bool = F
 LIST_PARAMS = ("daftar", "tahap", "kumuh", "jenis_swadaya")
 
 
+def _choice(request, name: str, label: str, choices, *, default: str) -> str:
+    """?name= when it is one of ``choices``, ``default`` when absent or empty; anything else
+    is refused with a message naming the parameter (a list quietly of something else would
+    show the wrong records under the right title)."""
+    value = request.GET.get(name, "")
+    if value == "":
+        return default
+    choices = tuple(choices)
+    if value not in choices:
+        raise FilterError(
+            [f"{label}: '{value[:20]}' tidak dikenal. Pilihan: {', '.join(choices)}."]
+        )
+    return value
+
+
 def records(request, user, filters: Filters) -> Records:
-    kind = query_choice(request, "daftar", KINDS, default="usulan")
+    """The records behind a figure. Raises FilterError for an unknown list or stage."""
+    kind = _choice(request, "daftar", "Daftar", KINDS, default="usulan")
     stage = ""
     contribution_kind = ""
     if kind == "usulan":
-        stage = query_choice(request, "tahap", PROPOSAL_STAGES, default="diajukan")
-        qs = proposal_records(
-            user, filters, stage, slums_only=query_choice(request, "kumuh", ["1"]) == "1"
-        )
+        stage = _choice(request, "tahap", "Tahap", PROPOSAL_STAGES, default="diajukan")
+        slums_only = _choice(request, "kumuh", "Kawasan kumuh", ["1"], default="") == "1"
+        qs = proposal_records(user, filters, stage, slums_only=slums_only)
         title = f"{KINDS[kind]}: {PROPOSAL_STAGES[stage]}"
     elif kind == "musrenbang":
         qs = (
@@ -88,8 +103,12 @@ def records(request, user, filters: Filters) -> Records:
         title = KINDS[kind]
     else:
         qs = figures.contributions(user, filters)
-        contribution_kind = query_choice(
-            request, "jenis_swadaya", SwadayaContribution.Kind.values, default=""
+        contribution_kind = _choice(
+            request,
+            "jenis_swadaya",
+            "Jenis swadaya",
+            SwadayaContribution.Kind.values,
+            default="",
         )
         if contribution_kind:
             qs = qs.filter(kind=contribution_kind)

@@ -102,6 +102,16 @@ class Table:
     def all_rows(self) -> list[list[Cell]]:
         return self.rows + ([self.total] if self.total else [])
 
+    def header_cells(self) -> list[tuple[str, bool]]:
+        """[(header, whether its column holds numbers)]: a header stands over its cells as
+        they are aligned (names to the left, numbers to the right), read off the first row;
+        an empty table names its first column and numbers the rest."""
+        sample = self.rows[0] if self.rows else None
+        return [
+            (h, sample[i].is_number if sample and i < len(sample) else i > 0)
+            for i, h in enumerate(self.headers)
+        ]
+
     def column(self, header: str) -> list:
         """The values of one column (tests and charts read the table the page shows)."""
         index = self.headers.index(header)

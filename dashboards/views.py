@@ -45,10 +45,9 @@ def _dashboard_view(template="dashboards/index.html"):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             try:
-                filters = _filters(request)
-            except FilterError as error:
+                return view(request, _filters(request), *args, **kwargs)
+            except FilterError as error:  # the filters, or what a view reads besides them
                 return _refused(request, error, template)
-            return view(request, filters, *args, **kwargs)
 
         return login_required(require_GET(wrapper))
 

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from dashboards import figures
+from dashboards.tables import percent
 from tests.dashboards.helpers import filters_for, rows_of
 
 FUNNEL_COLUMNS = (
@@ -141,6 +142,24 @@ def test_savings_per_year_by_the_method_of_the_savings_page(city):
         ),
     ]
     assert saving.total[-1].value == Decimal("35.5")  # 20,340,380 / 57,340,380
+
+
+def test_money_of_a_kecamatan_whose_envelope_is_not_split(city):
+    # Kecamatan A's envelopes (Rp 100 M in 2025, Rp 120 M in 2026) have no kelurahan
+    # shares: no row has a pagu of its own, and the total is the kecamatan's.
+    for who in ("camat_a", "bappeda"):
+        user = city.users[who]
+        money, _, _ = figures.money(user, filters_for(user, kecamatan=city.kecamatan["A"].pk))
+        assert {row[2].value for row in money.rows} == {None}
+        assert money.total[2].value == 220_000_000
+        assert money.total[-1].value == percent(money.total[6].value, 220_000_000)
+        assert money.extra["pagu_note"] == (
+            "Pagu kecamatan yang belum dibagi per kelurahan (2025, 2026) hanya masuk ke jumlah."
+        )
+    # A lurah's table has no envelope to show: a dash, not Rp 0.
+    lurah = city.users["lurah_a1"]
+    money, _, _ = figures.money(lurah, filters_for(lurah))
+    assert money.total[2].value is None
 
 
 def test_money_of_a_lurah_is_their_kelurahan_only(city):

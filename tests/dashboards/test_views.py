@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from dashboards import selectors
 from proposals.models import Proposal
+from tests import factories
 from tests.dashboards.helpers import filters_for
 
 URL = reverse("dashboards:index")
@@ -73,6 +74,8 @@ def test_a_lurah_cannot_look_at_another_kelurahan(client, city):
         ({"jenis": "424242"}, "Jenis kegiatan nomor 424242 tidak dikenal."),
         ({"tahun": "²⁰²⁵"}, "bukan angka yang benar"),
         ({"kelurahan": "9" * 40}, "Kelurahan"),
+        # A typed year of too many digits is named with the years there are.
+        ({"tahun": "99999"}, "Tahun 99999 tidak ada: data tersedia 2025–2026."),
     ],
 )
 def test_bad_filters_say_what_is_wrong(client, city, params, message):
@@ -145,6 +148,45 @@ def test_without_a_year_the_dashboard_shows_the_latest(client, city):
     assert (filters.year_from, filters.year_to) == (2026, 2026)
     only_from = client.get(URL, {"dari": 2025}).context["filters"]
     assert (only_from.year_from, only_from.year_to) == (2025, 2026)
+
+
+def test_without_a_year_a_new_empty_year_is_not_the_default(client, city):
+    # A fiscal year just opened has no proposal yet: the latest year with one is shown.
+    factories.FiscalYearFactory(year=2027)
+    response = signed_in(client, city.users["bappeda"]).get(URL)
+    assert (response.context["filters"].year_from, response.context["filters"].year_to) == (
+        2026,
+        2026,
+    )
+    # Asked for, the empty year is shown.
+    assert client.get(URL, {"tahun": 2027}).context["filters"].year_from == 2027
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"daftar": "semua"}, "Daftar: &#x27;semua&#x27; tidak dikenal."),
+        ({"daftar": "usulan", "tahap": "hilang"}, "Tahap: &#x27;hilang&#x27; tidak dikenal."),
+        ({"daftar": "usulan", "kumuh": "2"}, "Kawasan kumuh: &#x27;2&#x27; tidak dikenal."),
+        ({"daftar": "swadaya", "jenis_swadaya": "emas"}, "Jenis swadaya: &#x27;emas&#x27;"),
+    ],
+)
+def test_records_refuse_an_unknown_list_or_stage(client, city, params, message):
+    # Never quietly another list under the wrong title.
+    response = signed_in(client, city.users["bappeda"]).get(
+        reverse("dashboards:records"), {"tahun": 2025, **params}
+    )
+    assert response.status_code == 400
+    assert message in response.content.decode()
+
+
+def test_headers_stand_over_their_cells(client, city):
+    body = signed_in(client, city.users["bappeda"]).get(URL, {"tahun": 2025}).content.decode()
+    money = body[body.index('id="tabel-uang"') :]
+    head = money[: money.index("</thead>")]
+    # The area's name is text (left), the figures are numbers (right).
+    assert '<th scope="col">Kecamatan</th>' in head
+    assert '<th class="num" scope="col">Pagu</th>' in head
 
 
 def test_records_behind_a_funnel_number(client, city):
