@@ -180,6 +180,20 @@ def summary_sql(
             f"JOIN bangkit_fiscalyear fy ON fy.id = b.fiscal_year_id WHERE {envelope_where}",
             [a for a in (kelurahan or kecamatan,) if a],
         ),
+        *(
+            [
+                (
+                    "money: the kecamatan's own envelope (years not split among kelurahan)",
+                    "SELECT fy.year, b.amount FROM bangkit_budgetenvelope b JOIN "
+                    "bangkit_fiscalyear fy ON fy.id = b.fiscal_year_id "
+                    f"WHERE fy.year IN {in_years} AND b.kelurahan_id IS NULL "
+                    "AND b.kecamatan_id = %s",
+                    [kecamatan],
+                )
+            ]
+            if kecamatan and not kelurahan
+            else []
+        ),
         (
             "money: contributions by year, kind",
             "SELECT fy.year, SUM(c.c_contrib_cash), SUM(c.c_contrib_materials), "
