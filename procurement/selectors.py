@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Count, DecimalField, F, Q, Sum, Value
+from django.db.models import Count, DecimalField, F, Q, Sum
 from django.db.models.functions import Coalesce
 
 from bangkit.models import FiscalYear
@@ -145,11 +145,7 @@ def order_lines_with_progress(order: PurchaseOrder) -> list[PurchaseOrderLine]:
     lines = list(
         order.lines.select_related("material").annotate(
             delivered=delivered_per_line(),
-            rejected=Coalesce(
-                Sum("deliveries__rejected_quantity"),
-                Value(ZERO),
-                output_field=DecimalField(max_digits=14, decimal_places=2),
-            ),
+            rejected=delivered_per_line("rejected_quantity"),
         )
     )
     for line in lines:
@@ -212,11 +208,7 @@ def handover_items(proposal: Proposal) -> list[dict]:
         .select_related("order__supplier")
         .annotate(
             delivered=delivered_per_line(),
-            rejected=Coalesce(
-                Sum("deliveries__rejected_quantity"),
-                Value(ZERO),
-                output_field=DecimalField(max_digits=14, decimal_places=2),
-            ),
+            rejected=delivered_per_line("rejected_quantity"),
         )
         .order_by("order__sequence", "position", "id")
     )
