@@ -12,6 +12,8 @@ from pillow_heif import register_heif_opener
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
+from bangkit.errors import ActionRefused
+
 # HEIC photos from iPhones.
 register_heif_opener()
 
@@ -134,6 +136,17 @@ def check_upload(upload, *, allowed=DOCUMENT_TYPES, max_bytes: int | None = None
         digest.update(chunk)
     upload.seek(0)
     return CheckedFile(content_type=kind, size=size, sha256=digest.hexdigest())
+
+
+def check_upload_or_refuse(
+    upload, *, allowed=DOCUMENT_TYPES, max_bytes: int | None = None, refusal: str = "%(problem)s"
+) -> CheckedFile:
+    """``check_upload`` for a service: its first problem as an ActionRefused, said through
+    ``refusal`` (a text with ``%(problem)s``, e.g. ``_("Notulen: %(problem)s")``)."""
+    try:
+        return check_upload(upload, allowed=allowed, max_bytes=max_bytes)
+    except ValidationError as exc:
+        raise ActionRefused(refusal % {"problem": exc.messages[0]}) from exc
 
 
 def _check_pdf(upload, name: str, size: int) -> None:

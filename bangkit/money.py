@@ -2,7 +2,7 @@
 in forms; quantities with a decimal comma."""
 
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -18,6 +18,17 @@ def rupiah(value) -> str:
     amount = int(Decimal(value))
     sign = "-" if amount < 0 else ""
     return f"{sign}Rp {group_thousands(abs(amount))}"
+
+
+def whole_rupiah(amount) -> int:
+    """An exact amount (Decimal, int or its text) rounded half up to whole rupiah, as every
+    computed amount of the programme is rounded."""
+    return int(Decimal(amount).quantize(Decimal("1"), ROUND_HALF_UP))
+
+
+def line_total(quantity, unit_price) -> int:
+    """The total of an RAB or order line: quantity × unit price, half up to whole rupiah."""
+    return whole_rupiah(Decimal(quantity) * unit_price)
 
 
 def number_text(value) -> str:

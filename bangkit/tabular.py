@@ -38,6 +38,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError, transaction
 
+from bangkit.money import whole_rupiah
 from bangkit.services import audit_record
 
 MAX_MONEY = 10**15  # far above any programme budget; a bigger figure is a typo
@@ -386,7 +387,7 @@ def parse_money(value, text: str) -> int | None:
     # Compared before rounding: quantize() raises on numbers longer than Decimal's precision.
     if amount >= MAX_MONEY:
         raise CellError(f"{quoted(value)} terlalu besar.")
-    rupiah = int(amount.quantize(Decimal("1"), ROUND_HALF_UP))
+    rupiah = whole_rupiah(amount)
     if rupiah >= MAX_MONEY:
         raise CellError(f"{quoted(value)} terlalu besar.")
     return rupiah

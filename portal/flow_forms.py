@@ -1,6 +1,8 @@
 """Forms of the guided flow: each step is the full proposal form cut to its own fields, and the
 RAB lines know the year's catalogue."""
 
+from dataclasses import replace
+
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -98,21 +100,14 @@ class CatalogueRABFormSet(BaseRABFormSet):
     def get_form_kwargs(self, index):
         return {**self.form_kwargs, **super().get_form_kwargs(index)}
 
-    def rab_inputs(self) -> list[RABInput]:
-        inputs = []
-        for form in self.kept_forms():
-            item = form.cleaned_data.get("catalogue_item")
-            inputs.append(
-                RABInput(
-                    material=form.cleaned_data["material"].strip(),
-                    unit=form.cleaned_data["unit"].strip(),
-                    quantity=form.cleaned_data["quantity"],
-                    unit_price=form.cleaned_data["unit_price"],
-                    from_catalogue=item is not None,
-                    reference_price=item.reference_price if item else None,
-                )
-            )
-        return inputs
+    def rab_input(self, form) -> RABInput:
+        """The line, marked as picked from the catalogue (at its reference price) or not."""
+        item = form.cleaned_data.get("catalogue_item")
+        return replace(
+            super().rab_input(form),
+            from_catalogue=item is not None,
+            reference_price=item.reference_price if item else None,
+        )
 
 
 FlowRABFormSet = rab_formset_class(CatalogueRABLineForm, CatalogueRABFormSet)

@@ -39,16 +39,22 @@ from procurement.models import (
 from procurement.resources import ReferencePriceResource
 
 
-class CityDataInline(admin.TabularInline):
-    """Rows of city-wide data: every staff member reads them, Bappeda keeps them."""
+class CityDataAdmin:
+    """City-wide rows (the catalogue, its prices, templates and rules), put before an admin or
+    inline class: every staff member reads them, whatever their area; those who keep the
+    catalogue (Bappeda) change them."""
 
-    extra = 0
+    edit_rule = staticmethod(rules.may_keep_catalogue)
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_staff
 
+
+class CityDataInline(CityDataAdmin, admin.TabularInline):
+    extra = 0
+
     def _may_edit(self, request) -> bool:
-        return rules.may_keep_catalogue(request.user)
+        return self.edit_rule(request.user)
 
     def has_add_permission(self, request, obj=None):
         return self._may_edit(request)
@@ -100,31 +106,23 @@ class SupplierAdmin(ScopedHistoryAdmin):
 
 
 @admin.register(Material)
-class MaterialAdmin(ScopedHistoryAdmin):
+class MaterialAdmin(CityDataAdmin, ScopedHistoryAdmin):
     list_display = ["name", "unit", "category", "active"]
     list_filter = ["category", "unit", "active"]
     search_fields = ["name", "aliases"]
-    edit_rule = staticmethod(rules.may_keep_catalogue)
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
 
     def get_queryset(self, request):
         return Material.objects.all()
 
 
 @admin.register(ReferencePrice)
-class ReferencePriceAdmin(ExportMixin, ScopedHistoryAdmin):
+class ReferencePriceAdmin(CityDataAdmin, ExportMixin, ScopedHistoryAdmin):
     resource_classes = [ReferencePriceResource]
     list_display = ["material", "fiscal_year", "price", "source"]
     list_filter = ["fiscal_year", "material__category"]
     search_fields = ["material__name"]
     list_select_related = ["material", "fiscal_year"]
-    edit_rule = staticmethod(rules.may_keep_catalogue)
     change_list_template = "admin/procurement/referenceprice/change_list.html"
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
 
     def get_queryset(self, request):
         return ReferencePrice.objects.select_related("material", "fiscal_year")
@@ -175,12 +173,8 @@ class ReferencePriceAdmin(ExportMixin, ScopedHistoryAdmin):
 
 
 @admin.register(ProcurementSettings)
-class ProcurementSettingsAdmin(ScopedHistoryAdmin):
+class ProcurementSettingsAdmin(CityDataAdmin, ScopedHistoryAdmin):
     list_display = ["fiscal_year", "price_margin_percent"]
-    edit_rule = staticmethod(rules.may_keep_catalogue)
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
 
     def get_queryset(self, request):
         return ProcurementSettings.objects.select_related("fiscal_year")
@@ -195,7 +189,7 @@ class RABTemplateLineInline(CityDataInline):
 
 
 @admin.register(RABTemplate)
-class RABTemplateAdmin(ScopedAdmin):
+class RABTemplateAdmin(CityDataAdmin, ScopedAdmin):
     """The year's templates per work type; the guided RAB scales them to the planned volume."""
 
     list_display = ["name", "work_type", "fiscal_year", "base_volume", "base_width", "active"]
@@ -204,10 +198,6 @@ class RABTemplateAdmin(ScopedAdmin):
     list_select_related = ["work_type", "fiscal_year"]
     inlines = [RABTemplateLineInline]
     actions = ["copy_to_next_year"]
-    edit_rule = staticmethod(rules.may_keep_catalogue)
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
 
     def get_queryset(self, request):
         return RABTemplate.objects.select_related("work_type", "fiscal_year")

@@ -1,7 +1,7 @@
 """Building-supply shops, the material catalogue and its prices, purchase orders, deliveries,
 the material hand-over (BAST) and payments to the shops."""
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bangkit.history import history_records
 from bangkit.models import FiscalYear, Kelurahan, Role, WorkType
-from bangkit.money import rupiah
+from bangkit.money import line_total, rupiah
 from bangkit.numbering import NumberCounter
 from bangkit.queries import without_boundaries
 from bangkit.scoping import ScopedQuerySet
@@ -534,7 +534,7 @@ class PurchaseOrderLine(models.Model):
         return f"{self.description} {angka(self.quantity)} {self.unit}"
 
     def compute_total(self) -> int:
-        return int((Decimal(self.quantity) * self.unit_price).quantize(Decimal("1"), ROUND_HALF_UP))
+        return line_total(self.quantity, self.unit_price)
 
     @property
     def percent_above_reference(self) -> int | None:

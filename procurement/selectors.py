@@ -5,13 +5,14 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import models
-from django.db.models import Count, DecimalField, F, Q, Sum, Value
+from django.db.models import Count, DecimalField, F, Q, Sum
 from django.db.models.functions import Coalesce
 
 from bangkit.models import FiscalYear
+from bangkit.money import line_total
 from bangkit.queries import count_of, sum_of
 from bangkit.templatetags.rupiah import angka
 from procurement.models import (
@@ -144,11 +145,7 @@ def order_lines_with_progress(order: PurchaseOrder) -> list[PurchaseOrderLine]:
     lines = list(
         order.lines.select_related("material").annotate(
             delivered=delivered_per_line(),
-            rejected=Coalesce(
-                Sum("deliveries__rejected_quantity"),
-                Value(ZERO),
-                output_field=DecimalField(max_digits=14, decimal_places=2),
-            ),
+            rejected=delivered_per_line("rejected_quantity"),
         )
     )
     for line in lines:
@@ -170,7 +167,7 @@ def delivered_line_value(line: PurchaseOrderLine, delivered: Decimal) -> int:
     up): never more than the line's total, so an order never shows more delivered than it costs
     and a fully delivered order can be paid in full."""
     arrived = min(Decimal(delivered), Decimal(line.quantity))
-    return int((arrived * line.unit_price).quantize(Decimal("1"), ROUND_HALF_UP))
+    return line_total(arrived, line.unit_price)
 
 
 def order_progress(order: PurchaseOrder, lines=None) -> OrderProgress:
@@ -211,11 +208,7 @@ def handover_items(proposal: Proposal) -> list[dict]:
         .select_related("order__supplier")
         .annotate(
             delivered=delivered_per_line(),
-            rejected=Coalesce(
-                Sum("deliveries__rejected_quantity"),
-                Value(ZERO),
-                output_field=DecimalField(max_digits=14, decimal_places=2),
-            ),
+            rejected=delivered_per_line("rejected_quantity"),
         )
         .order_by("order__sequence", "position", "id")
     )

@@ -22,7 +22,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from bangkit import storage
 from bangkit.errors import ActionRefused, NotInScope
-from bangkit.files import DOCUMENT_TYPES, EXTENSIONS, IMAGE_TYPES, check_upload
+from bangkit.files import DOCUMENT_TYPES, EXTENSIONS, IMAGE_TYPES, check_upload_or_refuse
 from bangkit.history import records_actor
 from bangkit.money import rupiah
 from bangkit.numbering import next_number
@@ -590,10 +590,7 @@ def delivery_record(
         raise ActionRefused("Tuliskan nama penerima material di lokasi.")
     if photo is None:
         raise ActionRefused("Lampirkan foto material yang diterima di lokasi.")
-    try:
-        checked = check_upload(photo, allowed=IMAGE_TYPES)
-    except ValidationError as exc:
-        raise ActionRefused(exc.messages[0]) from exc
+    checked = check_upload_or_refuse(photo, allowed=IMAGE_TYPES)
     lines = {line.pk: line for line in selectors.order_lines_with_progress(order)}
     problems = []
     wanted = []
@@ -750,10 +747,7 @@ def handover_record(
         recorded_by=actor,
     )
     if signed_on_paper:
-        try:
-            checked = check_upload(paper_scan, allowed=DOCUMENT_TYPES)
-        except ValidationError as exc:
-            raise ActionRefused(exc.messages[0]) from exc
+        checked = check_upload_or_refuse(paper_scan, allowed=DOCUMENT_TYPES)
         _store_upload(handover.paper_scan, paper_scan, checked, "bast")
         handover.paper_scan_sha256 = checked.sha256
     handover.save()

@@ -1,7 +1,7 @@
 """Forms of the proposal screens: Indonesian number input, the RAB formset, uploads, decisions."""
 
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from bangkit.files import IMAGE_TYPES, check_upload
 from bangkit.images import ClientImageForm
 from bangkit.models import RequiredDocument, WorkType
-from bangkit.money import MAX_RUPIAH, RupiahField
+from bangkit.money import MAX_RUPIAH, RupiahField, line_total
 from bangkit.params import plain_int
 from proposals.models import Proposal
 from proposals.services import PROPOSAL_FIELDS, RABInput
@@ -42,11 +42,6 @@ def parse_decimal(text) -> Decimal | None:
         return Decimal(raw)
     except InvalidOperation as exc:  # pragma: no cover - the pattern above rules this out
         raise ValidationError(_("Masukkan angka, misalnya 12,5."), code="invalid") from exc
-
-
-def line_total(quantity, unit_price) -> int:
-    """The same rounding as RABLine.compute_total: half up to whole rupiah."""
-    return int((Decimal(quantity) * unit_price).quantize(Decimal("1"), ROUND_HALF_UP))
 
 
 def format_decimal(value, *, decimal_mark: str = ",") -> str:
@@ -288,16 +283,17 @@ class BaseRABFormSet(forms.BaseFormSet):
                 _("RAB paling banyak %(n)s baris.") % {"n": MAX_RAB_LINES}, code="too_many"
             )
 
+    def rab_input(self, form) -> RABInput:
+        """One kept line, as the services take it."""
+        return RABInput(
+            material=form.cleaned_data["material"].strip(),
+            unit=form.cleaned_data["unit"].strip(),
+            quantity=form.cleaned_data["quantity"],
+            unit_price=form.cleaned_data["unit_price"],
+        )
+
     def rab_inputs(self) -> list[RABInput]:
-        return [
-            RABInput(
-                material=form.cleaned_data["material"].strip(),
-                unit=form.cleaned_data["unit"].strip(),
-                quantity=form.cleaned_data["quantity"],
-                unit_price=form.cleaned_data["unit_price"],
-            )
-            for form in self.kept_forms()
-        ]
+        return [self.rab_input(form) for form in self.kept_forms()]
 
     def total(self) -> int:
         return sum(form.line_total or 0 for form in self.forms)

@@ -1,6 +1,6 @@
 """Musrenbang entries, the proposal with its state machine, RAB lines, attachments, supports."""
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -21,6 +21,7 @@ from bangkit.models import (
     RequiredDocument,
     WorkType,
 )
+from bangkit.money import line_total
 from bangkit.queries import count_of, sum_of, without_boundaries
 from bangkit.scoping import ScopedQuerySet
 from bangkit.templatetags.rupiah import angka
@@ -555,7 +556,7 @@ class RABLine(models.Model):
         return f"{self.material} {angka(self.quantity)} {self.unit}"
 
     def compute_total(self) -> int:
-        return int((Decimal(self.quantity) * self.unit_price).quantize(Decimal("1"), ROUND_HALF_UP))
+        return line_total(self.quantity, self.unit_price)
 
     def save(self, *args, **kwargs):
         self.line_total = self.compute_total()

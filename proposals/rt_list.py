@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
 from bangkit import storage
 from bangkit.errors import ActionRefused
-from bangkit.files import DOCUMENT_TYPES, check_upload
+from bangkit.files import DOCUMENT_TYPES, check_upload_or_refuse
 from bangkit.history import records_actor
 from bangkit.models import RT
 from bangkit.services import audit_record
@@ -87,10 +86,9 @@ def rt_meeting_record(
         raise ActionRefused(_("Tanggal rapat tidak boleh di masa depan."))
     if attendance < 1:
         raise ActionRefused(_("Jumlah hadir paling sedikit 1 orang."))
-    try:
-        checked = check_upload(minutes, allowed=DOCUMENT_TYPES)
-    except ValidationError as exc:
-        raise ActionRefused(_("Notulen: %(problem)s") % {"problem": exc.messages[0]}) from exc
+    checked = check_upload_or_refuse(
+        minutes, allowed=DOCUMENT_TYPES, refusal=_("Notulen: %(problem)s")
+    )
     meeting = RTMeeting.objects.select_for_update().filter(rt=rt, year=year).first()
     old_file = meeting.minutes if meeting else None
     if meeting is None:

@@ -13,7 +13,7 @@ from simple_history.utils import bulk_create_with_history
 
 from bangkit import images, storage
 from bangkit.errors import ActionRefused, NotInScope, full_clean_or_refuse
-from bangkit.files import EXTENSIONS, check_upload
+from bangkit.files import EXTENSIONS, check_upload_or_refuse
 from bangkit.history import records_actor
 from bangkit.images import NO_CLIENT, ClientImage, MetadataSource, make_copies
 from bangkit.models import ChecklistItem, FiscalYear
@@ -257,10 +257,7 @@ def attachment_add(
         earlier = proposal.attachments.filter(client_token=client_token).first()
         if earlier is not None:
             return earlier
-    try:
-        checked = check_upload(upload)
-    except ValidationError as exc:
-        raise ActionRefused(exc.messages[0]) from exc
+    checked = check_upload_or_refuse(upload)
     if kind == "site_photo" and not checked.content_type.startswith("image/"):
         raise ActionRefused(_("Foto lokasi harus berupa gambar (JPEG, PNG, WebP atau HEIC)."))
     attachment = Attachment(

@@ -30,6 +30,7 @@ from types import SimpleNamespace
 from django.core.paginator import Paginator
 from django.db.models import DecimalField, F, Q
 
+from bangkit.money import whole_rupiah
 from bangkit.queries import boundaries_on, sum_of
 from procurement.models import Payment, PurchaseOrder
 from proposals.models import Proposal, RABLine, State
@@ -73,7 +74,7 @@ def _parameters(row) -> Parameters:
 
 
 def _percent_of(amount: int, percent: Decimal) -> int:
-    return int((Decimal(amount) * Decimal(percent) / 100).quantize(Decimal("1"), ROUND_HALF_UP))
+    return whole_rupiah(Decimal(amount) * Decimal(percent) / 100)
 
 
 class _Saving:

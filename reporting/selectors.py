@@ -21,6 +21,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from bangkit.models import ChecklistItem
+from bangkit.money import whole_rupiah
 from bangkit.queries import boundaries_on, count_of, sum_of, total_of
 from procurement.models import PurchaseOrder, PurchaseOrderLine
 from procurement.selectors import delivered_per_line
@@ -65,7 +66,7 @@ def person_days(person_hours) -> Decimal:
 def labour_value(person_hours, daily_wage: int) -> int:
     """What the city would have paid for the work: person-days at the year's daily wage."""
     exact = Decimal(person_hours or 0) * Decimal(daily_wage) / HOURS_PER_PERSON_DAY
-    return int(exact.quantize(Decimal("1"), ROUND_HALF_UP))
+    return whole_rupiah(exact)
 
 
 # --- The decree that designated a site -------------------------------------------------------

@@ -16,7 +16,7 @@ from django.utils.crypto import get_random_string
 
 from bangkit import images, storage
 from bangkit.errors import ActionRefused, full_clean_or_refuse
-from bangkit.files import DOCUMENT_TYPES, EXTENSIONS, check_upload
+from bangkit.files import DOCUMENT_TYPES, EXTENSIONS, check_upload_or_refuse
 from bangkit.images import NO_CLIENT, ClientImage
 from bangkit.money import rupiah
 from bangkit.rules import require_reason
@@ -133,10 +133,7 @@ def _check_work_day(proposal: Proposal, day: WorkDay) -> None:
 
 
 def _store_attendance(day: WorkDay, attendance) -> None:
-    try:
-        checked = check_upload(attendance, allowed=DOCUMENT_TYPES)
-    except ValidationError as exc:
-        raise ActionRefused(exc.messages[0]) from exc
+    checked = check_upload_or_refuse(attendance, allowed=DOCUMENT_TYPES)
     name = f"hadir-{get_random_string(12).lower()}.{EXTENSIONS[checked.content_type]}"
     storage.save_file(day.attendance_photo, name, attendance)
     day.attendance_content_type = checked.content_type

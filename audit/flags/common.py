@@ -51,6 +51,11 @@ def capped(links: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return out[:MAX_LINKS]
 
 
+def listing(figures, listed) -> list[tuple[str, str]]:
+    """A flag's own figures, then those of the first ``MAX_LISTED`` of the records it lists."""
+    return [*figures, *islice(listed, MAX_LISTED)]
+
+
 def grouped(rows, key: str, keep) -> dict[object, list[dict]]:
     """The rows that ``keep(row)`` holds for, by their value of ``key``, in the order read."""
     groups: dict[object, list[dict]] = {}
@@ -103,7 +108,7 @@ def site_flag(
         year=row[f"{via}fiscal_year__year"],
         kecamatan_id=row[f"{via}kelurahan__kecamatan_id"],
         title=f"Usulan {code}: {title}",
-        figures=[*figures, *islice(listed, MAX_LISTED)],
+        figures=listing(figures, listed),
         links=capped([site_link(code), *links]),
         facts=facts,
     )

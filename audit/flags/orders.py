@@ -13,6 +13,7 @@ from django.utils import timezone
 from audit.flags.common import (
     capped,
     grouped,
+    listing,
     money,
     number,
     order_link,
@@ -114,13 +115,15 @@ def orders_split(ctx):
                         f"{len(run)} pesanan untuk {who} dalam {days} hari, bersama "
                         f"{money(total)} (batas {money(limit)})"
                     ),
-                    figures=[
-                        ("Jumlah pesanan", number(len(run))),
-                        ("Jumlah nilai", money(total)),
-                        ("Batas satu pesanan", money(limit)),
-                        ("Rentang", f"{first['day']:%d-%m-%Y} s.d. {run[-1]['day']:%d-%m-%Y}"),
-                    ]
-                    + [(o["number"] or str(o["id"]), money(o["total"])) for o in run[:8]],
+                    figures=listing(
+                        [
+                            ("Jumlah pesanan", number(len(run))),
+                            ("Jumlah nilai", money(total)),
+                            ("Batas satu pesanan", money(limit)),
+                            ("Rentang", f"{first['day']:%d-%m-%Y} s.d. {run[-1]['day']:%d-%m-%Y}"),
+                        ],
+                        ((o["number"] or str(o["id"]), money(o["total"])) for o in run),
+                    ),
                     links=capped(links),
                     facts={"orders": [[o["id"], o["total"]] for o in run]},
                 )
@@ -205,8 +208,10 @@ def delivery_after_payment(ctx):
                 f"Surat Pesanan {first['order__number']}: dibayar {first['first_paid']:%d-%m-%Y}, "
                 f"{len(deliveries)} penerimaan sesudahnya"
             ),
-            figures=[("Pembayaran pertama", f"{first['first_paid']:%d-%m-%Y}")]
-            + [("Penerimaan", f"{d['delivered_on']:%d-%m-%Y}") for d in deliveries[:8]],
+            figures=listing(
+                [("Pembayaran pertama", f"{first['first_paid']:%d-%m-%Y}")],
+                (("Penerimaan", f"{d['delivered_on']:%d-%m-%Y}") for d in deliveries),
+            ),
             links=[
                 order_link(order_id, first["order__number"]),
                 site_link(first["order__proposal__code"]),

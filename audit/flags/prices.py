@@ -7,7 +7,15 @@ from decimal import Decimal
 
 from django.db.models import F
 
-from audit.flags.common import capped, money, number, order_link, percent, supplier_link
+from audit.flags.common import (
+    capped,
+    listing,
+    money,
+    number,
+    order_link,
+    percent,
+    supplier_link,
+)
 from audit.flags.registry import Raised, Threshold, rule
 from procurement.models import (
     DEFAULT_PRICE_MARGIN_PERCENT,
@@ -96,20 +104,22 @@ def price_above_reference(ctx):
                 f"{first[1]}: {len(rows)} baris di atas harga acuan + {margin}% di Kecamatan "
                 f"{first[3]} {year}, kelebihan {money(excess)}"
             ),
-            figures=[
-                ("Baris pesanan di atas batas", number(len(rows))),
-                ("Tanpa alasan tertulis", number(unjustified)),
-                ("Batas tahun itu", f"{margin}%"),
-                ("Tertinggi di atas harga acuan", percent(worst)),
-                ("Kelebihan di atas harga acuan", money(excess)),
-            ]
-            + [
+            figures=listing(
+                [
+                    ("Baris pesanan di atas batas", number(len(rows))),
+                    ("Tanpa alasan tertulis", number(unjustified)),
+                    ("Batas tahun itu", f"{margin}%"),
+                    ("Tertinggi di atas harga acuan", percent(worst)),
+                    ("Kelebihan di atas harga acuan", money(excess)),
+                ],
                 (
-                    f"{r[6] or r[5]}: {r[7]}",
-                    f"{number(r[8])} × {money(r[9])} (acuan {money(r[10])})",
-                )
-                for r, _ in rows[:8]
-            ],
+                    (
+                        f"{r[6] or r[5]}: {r[7]}",
+                        f"{number(r[8])} × {money(r[9])} (acuan {money(r[10])})",
+                    )
+                    for r, _ in rows
+                ),
+            ),
             links=capped(
                 [supplier_link(supplier_id, first[1])] + [order_link(r[5], r[6]) for r, _ in rows]
             ),

@@ -17,7 +17,7 @@ from pypdf.actions import JavaScript
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, TextStringObject
 
 from bangkit.errors import ActionRefused
-from bangkit.files import IMAGE_TYPES, MAX_IMAGE_PIXELS, check_upload
+from bangkit.files import IMAGE_TYPES, MAX_IMAGE_PIXELS, check_upload, check_upload_or_refuse
 from bangkit.models import Role
 from proposals import services
 from proposals.models import Attachment, Proposal
@@ -410,3 +410,20 @@ def test_the_service_stores_a_checked_file_under_a_random_name(draft):
     assert "IMG_0412" not in attachment.file.name
     with default_storage.open(attachment.file.name) as stored:
         assert stored.read() == content
+
+
+# --- For services: the problem as a refusal ----------------------------------------------------
+
+
+def test_check_upload_or_refuse_says_the_first_problem_as_a_refusal():
+    with pytest.raises(ActionRefused) as info:
+        check_upload_or_refuse(upload("kosong.pdf", b""), refusal="Notulen: %(problem)s")
+    assert info.value.message == "Notulen: Berkas 'kosong.pdf' kosong."
+    with pytest.raises(ActionRefused) as info:
+        check_upload_or_refuse(upload("surat.pdf", PDF), allowed=IMAGE_TYPES)
+    assert info.value.message.startswith("Berkas 'surat.pdf' bukan ")
+
+
+def test_check_upload_or_refuse_returns_the_checked_file():
+    checked = check_upload_or_refuse(upload("surat.pdf", PDF))
+    assert checked.content_type == "application/pdf"

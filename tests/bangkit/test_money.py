@@ -1,9 +1,11 @@
 """Money in one place: whole rupiah read as people type them, refused clearly, shown grouped."""
 
+from decimal import Decimal
+
 import pytest
 from django.core.exceptions import ValidationError
 
-from bangkit.money import RupiahField, number_text, parse_rupiah, rupiah
+from bangkit.money import RupiahField, line_total, number_text, parse_rupiah, rupiah, whole_rupiah
 
 
 @pytest.mark.parametrize("junk", ["١٢٣", "²", "1.2.3", "Rp"])
@@ -36,3 +38,17 @@ def test_formats():
     assert parse_rupiah(" 1 500 000 ") == 1_500_000
     assert rupiah(-5000) == "-Rp 5.000"
     assert number_text("1234567.50") == "1.234.567,5"
+
+
+@pytest.mark.parametrize(
+    ("amount", "expected"),
+    [(Decimal("2.5"), 3), (Decimal("2.49"), 2), (Decimal("-2.5"), -3), (7, 7), ("1234.5", 1235)],
+)
+def test_whole_rupiah_rounds_half_up(amount, expected):
+    assert whole_rupiah(amount) == expected
+
+
+def test_line_total_is_quantity_times_price_half_up():
+    assert line_total(Decimal("0.5"), 3) == 2
+    assert line_total(Decimal("12.5"), 250_000) == 3_125_000
+    assert line_total("0.01", 49) == 0

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
-from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from bangkit.models import Role
 from bangkit.templatetags.rupiah import angka, rupiah
@@ -40,28 +40,22 @@ def decree_list(user, *, year: int | None = None, kecamatan_id: int | None = Non
 
 def decree_for(user, public_id: str) -> Decree:
     """One decree the user may see, or 404 (out of area is not found)."""
-    decree = (
-        decrees_visible_to(user)
-        .select_related("kecamatan", "fiscal_year", "amends", "issued_by", "created_by")
-        .filter(public_id=public_id)
-        .first()
+    return get_object_or_404(
+        decrees_visible_to(user).select_related(
+            "kecamatan", "fiscal_year", "amends", "issued_by", "created_by"
+        ),
+        public_id=public_id,
     )
-    if decree is None:
-        raise Http404
-    return decree
 
 
 def public_decree(public_id: str) -> Decree:
     """An issued (or since revoked) decree: public acts. Drafts do not exist publicly."""
-    decree = (
-        Decree.objects.exclude(state=Decree.State.DRAFT)
-        .select_related("kecamatan", "fiscal_year", "amends")
-        .filter(public_id=public_id)
-        .first()
+    return get_object_or_404(
+        Decree.objects.exclude(state=Decree.State.DRAFT).select_related(
+            "kecamatan", "fiscal_year", "amends"
+        ),
+        public_id=public_id,
     )
-    if decree is None:
-        raise Http404
-    return decree
 
 
 def decree_locations(decree: Decree) -> list[DecreeLocation]:
