@@ -170,10 +170,17 @@ def filter_choices(user, filters: Filters) -> dict:
     kelurahan = Kelurahan.objects.visible_to(user).order_by("kecamatan__name", "name")
     if filters.kecamatan:
         kelurahan = kelurahan.filter(kecamatan=filters.kecamatan)
+    # The kelurahan under their kecamatan (optgroups): without a script the list cannot
+    # narrow when a kecamatan is chosen, so it says which kelurahan lies where.
+    groups: dict[str, list] = {}
+    if not user.kelurahan_id:
+        for pk, name, kecamatan_name in kelurahan.values_list("pk", "name", "kecamatan__name"):
+            groups.setdefault(kecamatan_name, []).append((pk, name))
     return {
         "years": list(filters.all_years),
         "kecamatan": kecamatan if user.is_city_wide else [],
-        "kelurahan": list(kelurahan.values_list("pk", "name")) if not user.kelurahan_id else [],
+        "kelurahan": [k for members in groups.values() for k in members],
+        "kelurahan_groups": list(groups.items()),
         "work_types": list(WorkType.objects.order_by("name").values_list("pk", "name")),
         "maps": [(key, label) for key, (label, _) in figures.KELURAHAN_FIGURES.items()],
     }

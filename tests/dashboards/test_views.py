@@ -189,6 +189,15 @@ def test_headers_stand_over_their_cells(client, city):
     assert '<th class="num" scope="col">Pagu</th>' in head
 
 
+def test_the_kelurahan_choice_is_grouped_by_kecamatan(client, city):
+    body = signed_in(client, city.users["bappeda"]).get(URL, {"tahun": 2025}).content.decode()
+    choice = body[body.index('<select id="kelurahan"') :]
+    choice = choice[: choice.index("</select>")]
+    groups = re.findall(r'<optgroup label="([^"]+)">(.*?)</optgroup>', choice)
+    assert [label for label, _ in groups] == ["Kecamatan A", "Kecamatan B"]
+    assert "Kelurahan A1" in groups[0][1] and "Kelurahan B1" in groups[1][1]
+
+
 def test_records_behind_a_funnel_number(client, city):
     signed_in(client, city.users["bappeda"])
     page = client.get(URL, RANGE).content.decode()
