@@ -6,7 +6,7 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -26,15 +26,31 @@ def _filters(request):
 
 
 def _refused(request, error: FilterError, template="dashboards/index.html"):
+    """The page with what was wrong (400), and the filter form set to the user's defaults so
+    that the next choice is one click away."""
+    defaults = read_filters(_NoQuery(), request.user)
     return render(
         request,
         template,
         {
             "errors": error.messages,
             "params": dict.fromkeys(PARAMS, "") | query_params(request, PARAMS),
+            "filters": defaults,
+            "choices": (
+                selectors.filter_choices(request.user, defaults)
+                if defaults.year_from is not None
+                else None
+            ),
+            "map_figure": selectors.DEFAULT_MAP,
         },
         status=400,
     )
+
+
+class _NoQuery:
+    """A request without parameters, for the user's default filters."""
+
+    GET = QueryDict()
 
 
 def _dashboard_view(template="dashboards/index.html"):

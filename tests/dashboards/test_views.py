@@ -82,6 +82,9 @@ def test_bad_filters_say_what_is_wrong(client, city, params, message):
     response = signed_in(client, city.users["bappeda"]).get(URL, params)
     assert response.status_code == 400
     assert message in response.content.decode()
+    # The form is there again, on the user's defaults, for the next choice.
+    assert 'class="dash-filters card"' in response.content.decode()
+    assert response.context["filters"].year_from == 2026
 
 
 def test_kelurahan_outside_the_chosen_kecamatan_is_refused_by_name(client, city):
