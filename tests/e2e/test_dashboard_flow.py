@@ -41,4 +41,11 @@ def test_bappeda_filters_clicks_through_and_downloads_the_report(
     assert "tahun 2026" in page.inner_text("h1")
     response = page.request.get(f"{live_server.url}/dasbor/laporan-walikota/2026.pdf")
     assert response.status == 200 and response.body().startswith(b"%PDF")
+    # On a phone: the page never scrolls sideways; a chart keeps a readable width inside its
+    # own scrolling box.
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"{live_server.url}/dasbor/?dari=2025&sampai=2026")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    width = page.evaluate("document.querySelector('.chart-wrap svg').getBoundingClientRect().width")
+    assert width >= 520
     assert violations == []
