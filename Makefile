@@ -12,16 +12,19 @@ PYTEST_WORKERS ?= 2
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Every package, pip included, comes pinned with its sha256 hashes: pip refuses an unpinned,
-# unhashed or altered one (docs/DEPENDENCIES.md).
-$(VENV)/.installed: requirements.lock | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+# The developer's and CI's venv: the app's packages and the dev tools (requirements-dev.lock;
+# a production server installs requirements.lock only, docs/DEPLOY.md). Every package, pip
+# included, comes pinned with its sha256 hashes: pip refuses an unpinned, unhashed or altered
+# one (docs/DEPENDENCIES.md).
+$(VENV)/.installed: requirements-dev.lock | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $@
 
 install: $(VENV)/.installed
 
-# Regenerate requirements.lock (pins and hashes) from pyproject.toml after adding a package;
-# existing pins are kept. `make lock LOCK_ARGS=--upgrade` moves them all.
+# Regenerate both locks (pins and hashes), requirements-dev.lock and requirements.lock, from
+# pyproject.toml after adding a package; existing pins are kept.
+# `make lock LOCK_ARGS=--upgrade` moves them all.
 lock:
 	scripts/lock.sh $(LOCK_ARGS)
 

@@ -1,5 +1,6 @@
-"""pip-audit of requirements.lock for CI: fail on a known vulnerability, skip with one clear line
-when the advisory database cannot be reached (docs/DEPENDENCIES.md says why).
+"""pip-audit of requirements-dev.lock for CI: fail on a known vulnerability, skip with one clear
+line when the advisory database cannot be reached (docs/DEPENDENCIES.md says why). The dev lock
+holds every pin of requirements.lock (production's packages) at the same version, and the tools.
 
     .venv/bin/python scripts/pip_audit.py [extra pip-audit options, e.g. --ignore-vuln ID]
 
@@ -18,6 +19,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+LOCK = "requirements-dev.lock"
 SKIPPED = "pip-audit: advisory database unreachable, skipped"
 NETWORK_ERRORS = re.compile(
     r"ConnectionError|ConnectTimeout|ReadTimeout|Max retries exceeded|Failed to establish|"
@@ -46,9 +48,7 @@ def verdict(report: dict | None, stderr: str, status: int) -> tuple[int, list[st
     skipped = [f"{d['name']} {d['version']}" for d in dependencies if "skip_reason" in d]
     notes = [f"  not audited ({len(skipped)}): {', '.join(skipped)}"] if skipped else []
     if found:
-        return 1, [f"pip-audit: {len(found)} known vulnerabilities in requirements.lock:"] + (
-            found + notes
-        )
+        return 1, [f"pip-audit: {len(found)} known vulnerabilities in {LOCK}:"] + (found + notes)
     if status != 0:
         return 1, ["pip-audit failed:", stderr.strip()[-3000:]]
     return 0, [f"pip-audit: {len(audited)} packages audited, no known vulnerabilities"] + notes
@@ -59,7 +59,7 @@ def main(extra: list[str]) -> int:
     with tempfile.TemporaryDirectory() as folder:
         output = Path(folder) / "audit.json"
         done = subprocess.run(
-            [str(audit), "--requirement", str(ROOT / "requirements.lock"), "--disable-pip"]
+            [str(audit), "--requirement", str(ROOT / LOCK), "--disable-pip"]
             + ["--progress-spinner", "off", "--timeout", os.environ.get("PIP_AUDIT_TIMEOUT", "20")]
             + ["--format", "json", "--output", str(output), *extra],
             capture_output=True,

@@ -1,5 +1,7 @@
-"""Every package the code imports directly is declared: pinned in requirements.lock and, for
-the app itself, named in pyproject's dependencies (numpy once arrived only through imagehash).
+"""Every package the code imports directly is declared: pinned in requirements.lock (what a
+server installs) and, for the app itself, named in pyproject's dependencies (numpy once arrived
+only through imagehash); what only the benchmarks and the tests import is pinned in
+requirements-dev.lock.
 
 Imports are read with `ast` from every module of the app (tests and migrations aside; bench,
 demo and manage.py included): an import at top level or inside a function counts alike.
@@ -90,30 +92,36 @@ def distribution_of(name: str) -> str:
     return installed[0] if installed else name
 
 
-def locked_requirements() -> list[str]:
-    """requirements.lock's requirements, each with its options (hashes) joined from its
-    continuation lines; comments left out."""
-    text = (ROOT / "requirements.lock").read_text(encoding="utf-8")
+RUNTIME_LOCK, DEV_LOCK = "requirements.lock", "requirements-dev.lock"
+
+
+def locked_requirements(lock: str = RUNTIME_LOCK) -> list[str]:
+    """A lock's requirements, each with its options (hashes) joined from its continuation
+    lines; comments left out."""
+    text = (ROOT / lock).read_text(encoding="utf-8")
     joined = re.sub(r"\\\n", " ", text)
     lines = (line.split("#")[0].strip() for line in joined.splitlines())
     return [line for line in lines if line]
 
 
-def locked() -> dict[str, str]:
-    """requirements.lock as {normalised name: version}; every line pins one version."""
+def locked(lock: str = RUNTIME_LOCK) -> dict[str, str]:
+    """A lock as {normalised name: version}; every line pins one version."""
     pins = {}
-    for line in locked_requirements():
+    for line in locked_requirements(lock):
         requirement = line.split(" --hash=")[0].strip()
         name, sep, version = requirement.partition("==")
-        assert sep, f"requirements.lock: '{requirement}' is not pinned with =="
+        assert sep, f"{lock}: '{requirement}' is not pinned with =="
         pins[normalise(name.split("[")[0])] = version.strip()
     return pins
 
 
-def test_every_locked_package_has_a_hash():
-    """`pip install --require-hashes` (make install) refuses a line without one: say which."""
-    unhashed = [line.split()[0] for line in locked_requirements() if "--hash=sha256:" not in line]
-    assert unhashed == []
+@pytest.mark.parametrize("lock", [RUNTIME_LOCK, DEV_LOCK])
+def test_every_locked_package_has_a_hash(lock):
+    """`pip install --require-hashes` (a server, make install) refuses a line without one: say
+    which."""
+    lines = locked_requirements(lock)
+    assert lines
+    assert [line.split()[0] for line in lines if "--hash=sha256:" not in line] == []
 
 
 def declared(*, dev: bool = False) -> set[str]:
@@ -141,11 +149,14 @@ def test_the_app_imports_its_usual_packages():
 
 
 def test_every_imported_package_is_pinned_in_requirements_lock():
-    pins = locked()
+    """In the runtime lock, a server's install; what only the benchmarks import (a browser
+    driver, locust) in the dev lock."""
+    runtime, dev = locked(), locked(DEV_LOCK)
     missing = {
         dist: sorted(users)[:3]
         for dist, users in imported_distributions().items()
-        if normalise(dist) not in pins
+        if normalise(dist)
+        not in (dev if all(user.startswith("bench/") for user in users) else runtime)
     }
     assert missing == {}
 
@@ -164,7 +175,7 @@ def test_every_imported_package_is_a_declared_dependency():
 
 
 def test_the_tests_imports_are_pinned_too():
-    pins = locked()
+    pins = locked(DEV_LOCK)
     missing = set()
     for path in sorted((ROOT / "tests").rglob("*.py")):
         for name in third_party(top_level_imports(path.read_text(encoding="utf-8"))):

@@ -131,7 +131,7 @@ def s3_endpoint():
     try:
         import boto3
         from moto.server import ThreadedMotoServer
-    except ImportError as exc:  # moto[server] is in requirements.lock; say so if it is missing
+    except ImportError as exc:  # moto[server] is in requirements-dev.lock; say so if it is missing
         pytest.skip(f"moto[server] is not installed: {exc}")
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)

@@ -20,6 +20,8 @@ import pytest
 from django.conf import settings
 from django.core.management import get_commands
 
+from tests.test_dependencies import DEV_LOCK, declared, locked
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 DOC = ROOT / "docs" / "DEPLOY.md"
@@ -269,3 +271,36 @@ def test_the_lock_pins_what_debian12s_python_needs():
     # a newer Python drops it unless pyproject.toml names it.
     lock = (ROOT / "requirements.lock").read_text().lower()
     assert "\nasync-timeout==" in lock
+
+
+# Test and development tools: none belongs on a production server.
+DEV_TOOLS = ("pytest", "ruff", "moto", "locust", "playwright", "factory-boy", "hypothesis")
+
+
+def test_the_production_lock_holds_no_test_or_development_tool():
+    runtime = locked()
+    tools = sorted(
+        name
+        for name in runtime
+        if name.startswith(DEV_TOOLS) or name in declared(dev=True) - declared()
+    )
+    assert tools == []
+    # The split is real: the dev lock has them all (a renamed tool would not pass unseen).
+    dev = locked(DEV_LOCK)
+    assert {"pytest", "pytest-xdist", "pytest-playwright", "ruff", "moto", "locust"} <= set(dev)
+
+
+def test_every_production_pin_is_the_same_in_the_dev_lock():
+    """Tests and CI run on the versions a server installs."""
+    runtime, dev = locked(), locked(DEV_LOCK)
+    assert {"django", "gunicorn", "psycopg2-binary", "weasyprint"} <= set(runtime)
+    differ = {name: (pin, dev.get(name)) for name, pin in runtime.items() if dev.get(name) != pin}
+    assert differ == {}
+
+
+def test_the_guide_installs_the_production_lock_only():
+    installs = [line for line in DOC.read_text().splitlines() if "pip install" in line]
+    assert installs
+    for line in installs:
+        assert "requirements-dev.lock" not in line, line
+    assert any("-r requirements.lock" in line for line in installs)
