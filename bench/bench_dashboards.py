@@ -23,11 +23,11 @@ page reads: for the closed years, every figure of the page from the summary rows
 (``summary_sql``: funnel, entries, money and pagu, contributions, savings, people, output,
 time per stage, reach and repeated RTs, slums, the map's per-kelurahan figures, area names
 and RT counts; the additive figures from the stored sums per kelurahan and work type, as
-the page reads them, the repeated RTs from the proposal rows); for the years without summary
-rows (the open year), the live records (``bare_sql``: funnel, money, contributions, people,
-time per stage, map; not savings, equity and slums). It runs through the same connection in
-the same process, fetching the rows and nothing more; the ratio page ÷ bare SQL is what
-issue 12 bounds at 2×.
+the page reads them, the repeated RTs from the funded RTs' ids each cell keeps); for the
+years without summary rows (the open year), the live records (``bare_sql``: funnel, money,
+contributions, people, time per stage, map; not savings, equity and slums). It runs
+through the same connection in the same process, fetching the rows and nothing more; the
+ratio page ÷ bare SQL is what issue 12 bounds at 2×.
 
 Last, the annual report PDF of the last closed year is rendered (``--pdf-runs`` times, cache
 cleared before each) through its URL.
@@ -93,28 +93,17 @@ def summary_sql(
     params)]. The same figures as the page: funnel, entries, money and pagu, contributions,
     savings, people, output, time per stage, reach and repeated RTs, slums, the map's
     per-kelurahan figures, and the area names and RT counts the tables need."""
-    from proposals.states import COMMITTED_STATES
-
-    committed = _in(COMMITTED_STATES)
-    funded = f"s.state IN {committed}"
     area = "k.id" if (kecamatan or kelurahan) else "k.kecamatan_id"
     in_years = "(" + ", ".join(str(int(y)) for y in years) + ")"
-    where, params, entry_where, entry_params = _conditions(
+    # The stored sums per (year, kelurahan, work type or all) the page reads for every
+    # figure that adds up: the filters' work type, or the cells of all work types.
+    cell_where, cell_params, entry_where, entry_params = _conditions(
         (f"fy.year IN {in_years}", []),
         (f"e.year IN {in_years}", []),
-        "s",
+        "c",
         kecamatan,
         kelurahan,
         work_type,
-    )
-    rows = (
-        "dashboards_proposalsummary s JOIN bangkit_fiscalyear fy ON fy.id = s.fiscal_year_id "
-        "JOIN bangkit_kelurahan k ON k.id = s.kelurahan_id"
-    )
-    # The stored sums per (year, kelurahan, work type or all) the page reads for every
-    # additive figure: the filters' work type, or the cells of all work types.
-    cell_where, cell_params, _, _ = _conditions(
-        (f"fy.year IN {in_years}", []), ("TRUE", []), "c", kecamatan, kelurahan, work_type
     )
     all_types = "" if work_type else " AND c.work_type_id IS NULL"
     cells = (
@@ -264,10 +253,10 @@ def summary_sql(
         ),
         (
             "equity: funded RTs and their years",
-            "SELECT s.kelurahan_id, s.rt_id, r.number, COUNT(DISTINCT s.fiscal_year_id) "
-            f"FROM {rows} JOIN bangkit_rt r ON r.id = s.rt_id WHERE {where} AND {funded} "
-            "GROUP BY 1, 2, 3",
-            params,
+            "SELECT c.kelurahan_id, f.rt_id, r.number, COUNT(*) FROM "
+            f"{cells} CROSS JOIN LATERAL jsonb_array_elements_text(c.f_rt_ids) AS f(rt_id) "
+            f"JOIN bangkit_rt r ON r.id = f.rt_id::int WHERE {cell_where} GROUP BY 1, 2, 3",
+            cell_params,
         ),
         (
             "slums: areas in scope",

@@ -364,7 +364,7 @@ def _kept_rows(user, filters: Filters) -> list[dict]:
     """The closed years' sums within the filters, one row per year and kelurahan."""
     return _once(
         ("cells", user.pk, tuple(_closed(filters)), tuple(_area_lookups(filters, "").items())),
-        lambda: list(_cells(user, filters).values(*_KEPT_GROUP, *CELL_FIGURES)),
+        lambda: list(_cells(user, filters).values(*_KEPT_GROUP, *CELL_FIGURES, "f_rt_ids")),
     )
 
 
@@ -1346,7 +1346,7 @@ def equity(user, filters: Filters, per_kelurahan: dict | None = None) -> list[Ta
     """Reach per year and over the range (kelurahan and RTs with at least one funded site),
     the Gini index of the money across kelurahan, and RTs funded year after year beside RTs
     of the same kelurahan never funded. Four queries, and for the closed years their stored
-    sums (read once for the page) and one on their proposal rows."""
+    sums (read once for the page) and the numbers of their RTs funded twice or more."""
     filters = with_summaries(filters)
     kelurahan = list(
         _kelurahan_in_scope(user, filters).values_list(
@@ -1361,11 +1361,10 @@ def equity(user, filters: Filters, per_kelurahan: dict | None = None) -> list[Ta
         .annotate(n=Count("pk"))
         .values_list("kelurahan_id", "n")
     )
-    bases = (funded(proposals(user, filters)), funded(summed(user, filters)))
+    live = funded(proposals(user, filters))
     reach = {
         row["fiscal_year__year"]: row
-        for row in bases[0]
-        .order_by()
+        for row in live.order_by()
         .values("fiscal_year__year")
         .annotate(kel=Count("kelurahan_id", distinct=True), rts=Count("rt_id", distinct=True))
     }
@@ -1378,18 +1377,31 @@ def equity(user, filters: Filters, per_kelurahan: dict | None = None) -> list[Ta
             slot["rts"] += row["f_rts"]
     # Funded RTs over the range, with the number of years each was funded (the years of the
     # two sources never overlap, so they add); the reach over the range is read from them.
-    funded_rts: dict = {}
-    for base in bases:
-        for row in (
-            base.order_by()
-            .values("kelurahan_id", "rt_id", "rt__number")
-            .annotate(years=Count("fiscal_year_id", distinct=True))
-        ):
-            key = (row["kelurahan_id"], row["rt_id"])
+    # The live years group their proposals; a closed year's cell (one per year and kelurahan
+    # for the filters' work type) keeps the ids of its funded RTs.
+    funded_rts: dict = {
+        (row["kelurahan_id"], row["rt_id"]): row
+        for row in live.order_by()
+        .values("kelurahan_id", "rt_id", "rt__number")
+        .annotate(years=Count("fiscal_year_id", distinct=True))
+    }
+    unnamed = []
+    for row in _kept_rows(user, filters):
+        for rt_id in row["f_rt_ids"]:
+            key = (row["kelurahan_id"], rt_id)
             if key in funded_rts:
-                funded_rts[key]["years"] += row["years"]
+                funded_rts[key]["years"] += 1
             else:
-                funded_rts[key] = row
+                funded_rts[key] = {"kelurahan_id": key[0], "rt_id": rt_id, "years": 1}
+                unnamed.append(funded_rts[key])
+    # The numbers of the RTs named twice or more (the only ones the table prints).
+    repeated = [row for row in unnamed if row["years"] >= 2]
+    if repeated:
+        numbers = dict(
+            RT.objects.filter(pk__in=[row["rt_id"] for row in repeated]).values_list("pk", "number")
+        )
+        for row in repeated:
+            row["rt__number"] = numbers[row["rt_id"]]
     overall = {
         "kel": len({kel for kel, _ in funded_rts}),
         "rts": len({rt for _, rt in funded_rts}),

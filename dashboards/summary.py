@@ -26,7 +26,7 @@ from dashboards.models import (
     YearSummary,
 )
 from proposals.models import MusrenbangEntry, Proposal, TransitionLog
-from proposals.states import State
+from proposals.states import COMMITTED_STATES, State
 from reporting.models import SwadayaContribution, WorkDay
 from reporting.selectors import PERSON_HOURS
 
@@ -230,8 +230,18 @@ def _cell_rows(fiscal_year: FiscalYear) -> list[CellSummary]:
     from dashboards.figures import cell_aggregates
 
     rows = ProposalSummary.objects.filter(fiscal_year=fiscal_year).order_by()
+    funded_rts: dict = defaultdict(set)  # (kelurahan, work type or None): RT ids
+    for kelurahan_id, work_type_id, rt_id in rows.filter(state__in=COMMITTED_STATES).values_list(
+        "kelurahan_id", "work_type_id", "rt_id"
+    ):
+        funded_rts[(kelurahan_id, work_type_id)].add(rt_id)
+        funded_rts[(kelurahan_id, None)].add(rt_id)
     return [
-        CellSummary(fiscal_year=fiscal_year, **row)
+        CellSummary(
+            fiscal_year=fiscal_year,
+            **row,
+            f_rt_ids=sorted(funded_rts[(row["kelurahan_id"], row.get("work_type_id"))]),
+        )
         for group in (("kelurahan_id", "work_type_id"), ("kelurahan_id",))
         for row in rows.values(*group).annotate(**cell_aggregates())
     ]

@@ -42,6 +42,7 @@ class Migration(migrations.Migration):
                 ('f_households', models.BigIntegerField(null=True)),
                 ('f_people', models.BigIntegerField(null=True)),
                 ('f_rts', models.PositiveIntegerField()),
+                ('f_rt_ids', models.JSONField(default=list)),
                 ('f_planned', models.DecimalField(decimal_places=2, max_digits=14, null=True)),
                 ('fd_n', models.PositiveIntegerField()),
                 ('fd_planned', models.DecimalField(decimal_places=2, max_digits=14, null=True)),
