@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q
 
 from bangkit.models import SlumArea
-from bangkit.params import query_page
+from bangkit.params import query_page, query_text
 from dashboards import figures
 from dashboards.filters import FilterError, Filters
 from proposals.states import COMMITTED_STATES, State
@@ -66,7 +66,7 @@ def _choice(request, name: str, label: str, choices, *, default: str) -> str:
     """?name= when it is one of ``choices``, ``default`` when absent or empty; anything else
     is refused with a message naming the parameter (a list quietly of something else would
     show the wrong records under the right title)."""
-    value = request.GET.get(name, "")
+    value = query_text(request, name)
     if value == "":
         return default
     choices = tuple(choices)
