@@ -247,8 +247,8 @@ def summary_sql(
         ),
         (
             "equity: kelurahan and RTs reached by year",
-            "SELECT fy.year, COUNT(*) FILTER (WHERE c.f_n > 0), SUM(c.f_rts) "
-            f"FROM {cells} WHERE {cell_where} GROUP BY 1",
+            "SELECT fy.year, COUNT(*) FILTER (WHERE c.f_n > 0), "
+            f"SUM(jsonb_array_length(c.f_rt_ids)) FROM {cells} WHERE {cell_where} GROUP BY 1",
             cell_params,
         ),
         (

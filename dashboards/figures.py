@@ -207,21 +207,20 @@ _LISTED_SPAN = 100  # years; a wider span (the slums' "since the first year") st
 def _filtered(qs, filters: Filters, *, prefix: str, year_path: str = "fiscal_year__year"):
     """The live rows within the filters, without the years read from summary rows."""
     closed = _closed(filters)
-    if closed:
-        span = range(filters.year_from, filters.year_to + 1)
-        if all(y in closed for y in span if not filters.all_years or y in filters.all_years):
-            return NOTHING
     span = range(filters.year_from, filters.year_to + 1)
-    if closed and len(span) <= _LISTED_SPAN:
+    area = _area_lookups(filters, prefix)
+    years = f"{prefix}{year_path}"
+    if not closed:
+        return qs.filter(**{f"{years}__range": (filters.year_from, filters.year_to)}, **area)
+    if all(y in closed for y in span if not filters.all_years or y in filters.all_years):
+        return NOTHING
+    if len(span) <= _LISTED_SPAN:
         # The live years named one by one: an index on the year finds them (a range with
         # the closed years excluded reads every year of the table, 60,000 entries for ten).
-        lookups = {f"{prefix}{year_path}__in": [y for y in span if y not in closed]}
-    else:
-        lookups = {f"{prefix}{year_path}__range": (filters.year_from, filters.year_to)}
-    qs = qs.filter(**lookups, **_area_lookups(filters, prefix))
-    if closed and len(span) > _LISTED_SPAN:
-        qs = qs.exclude(**{f"{prefix}{year_path}__in": closed})
-    return qs
+        return qs.filter(**{f"{years}__in": [y for y in span if y not in closed]}, **area)
+    return qs.filter(**{f"{years}__range": (filters.year_from, filters.year_to)}, **area).exclude(
+        **{f"{years}__in": closed}
+    )
 
 
 def _summary(model, user, filters: Filters, *, year_path: str = "fiscal_year__year"):
@@ -289,7 +288,6 @@ def cell_aggregates() -> dict:
         "f_participants": Sum("participants", filter=_FUNDED),
         "f_households": Sum("households_benefiting", filter=_FUNDED),
         "f_people": Sum("people_benefiting", filter=_FUNDED),
-        "f_rts": Count("rt_id", distinct=True, filter=_FUNDED),
         "f_planned": Sum("planned_volume", filter=_FUNDED),
         "fd_n": Count("pk", filter=_FUNDED & _DONE),
         "fd_planned": Sum("planned_volume", filter=_FUNDED & _DONE),
@@ -519,9 +517,11 @@ def funnel_totals(table: Table) -> dict[str, int]:
 # --- b) Money --------------------------------------------------------------------------------
 
 
-def _envelopes(user, filters: Filters):
+def _envelopes(user, filters: Filters) -> tuple[dict, dict]:
     """Pagu per (year, area): the kecamatan envelopes for the city; a kelurahan's share (when
-    the kecamatan split its envelope) for the kelurahan tables."""
+    the kecamatan split its envelope) for the kelurahan tables. And {year: pagu} of a
+    kecamatan's table in the years its camat did not split the envelope (no share to show
+    per row): the kecamatan's own envelope, so that the total is not zero. One query."""
     qs = BudgetEnvelope.objects.visible_to(user).filter(
         fiscal_year__year__range=(filters.year_from, filters.year_to)
     )
@@ -529,34 +529,22 @@ def _envelopes(user, filters: Filters):
         rows = qs.filter(kelurahan__isnull=True).values_list(
             "fiscal_year__year", "kecamatan_id", "amount"
         )
-    else:
-        qs = qs.filter(kelurahan__isnull=False)
-        if filters.kelurahan:
-            qs = qs.filter(kelurahan=filters.kelurahan)
-        else:
-            qs = qs.filter(kecamatan=filters.kecamatan)
-        rows = qs.values_list("fiscal_year__year", "kelurahan_id", "amount")
-    return {(year, area): amount for year, area, amount in rows}
-
-
-def _kecamatan_ceiling(user, filters: Filters, pagu: dict) -> dict[int, int]:
-    """{year: pagu} of a kecamatan's table in the years its camat did not split the envelope
-    among the kelurahan (no share to show per row): the kecamatan's own envelope, so that
-    the total is not zero."""
-    if filters.level == "kecamatan" or filters.kelurahan:
-        return {}
-    split = {year for year, _ in pagu}
-    return {
-        year: amount
-        for year, amount in BudgetEnvelope.objects.visible_to(user)
-        .filter(
-            fiscal_year__year__range=(filters.year_from, filters.year_to),
-            kecamatan=filters.kecamatan,
-            kelurahan__isnull=True,
+        return {(year, area): amount for year, area, amount in rows}, {}
+    if filters.kelurahan:
+        rows = qs.filter(kelurahan=filters.kelurahan).values_list(
+            "fiscal_year__year", "kelurahan_id", "amount"
         )
-        .values_list("fiscal_year__year", "amount")
-        if year not in split
-    }
+        return {(year, area): amount for year, area, amount in rows}, {}
+    pagu, own = {}, {}
+    for year, area, amount in qs.filter(kecamatan=filters.kecamatan).values_list(
+        "fiscal_year__year", "kelurahan_id", "amount"
+    ):
+        if area is None:
+            own[year] = amount
+        else:
+            pagu[(year, area)] = amount
+    split = {year for year, _ in pagu}
+    return pagu, {year: amount for year, amount in own.items() if year not in split}
 
 
 MONEY_FIGURES = ("committed", "ordered", "delivered", "paid")
@@ -582,7 +570,7 @@ def money(user, filters: Filters) -> list[Table]:
         .annotate(committed=Sum(_commitment()), **amounts),
         *_kept(user, filters, group, "b_n", {name: f"b_{name}" for name in MONEY_FIGURES}),
     ]
-    pagu = _envelopes(user, filters)
+    pagu, unsplit = _envelopes(user, filters)
     names = _area_names(user, filters)
     grid = {key: dict.fromkeys(MONEY_FIGURES, 0) for key in pagu}
     for row in rows:
@@ -624,7 +612,6 @@ def money(user, filters: Filters) -> list[Table]:
         sums["pagu"] += allocated or 0
         for name in MONEY_FIGURES:
             sums[name] += figs[name]
-    unsplit = _kecamatan_ceiling(user, filters, pagu)
     sums["pagu"] += sum(unsplit.values())
     link = filters.query(daftar="usulan", tahap="didanai")
     table.total = [
@@ -1374,7 +1361,7 @@ def equity(user, filters: Filters, per_kelurahan: dict | None = None) -> list[Ta
         if row["f_n"]:
             slot = reach.setdefault(row["fiscal_year__year"], {"kel": 0, "rts": 0})
             slot["kel"] += 1
-            slot["rts"] += row["f_rts"]
+            slot["rts"] += len(row["f_rt_ids"])
     # Funded RTs over the range, with the number of years each was funded (the years of the
     # two sources never overlap, so they add); the reach over the range is read from them.
     # The live years group their proposals; a closed year's cell (one per year and kelurahan

@@ -142,8 +142,8 @@ class CellSummary(models.Model):
     f_participants = models.BigIntegerField(null=True)
     f_households = models.BigIntegerField(null=True)
     f_people = models.BigIntegerField(null=True)
-    f_rts = models.PositiveIntegerField()  # distinct RTs (an RT lies in one kelurahan)
-    # Their ids (the RTs funded in several years of a range are counted from them).
+    # The ids of their RTs: how many RTs (an RT lies in one kelurahan, so they add up across
+    # kelurahan), and those funded in several years of a range.
     f_rt_ids = models.JSONField(default=list)
     f_planned = models.DecimalField(max_digits=14, decimal_places=2, null=True)
     # fd_: the funded ones completed (output, planned against realised).

@@ -41,7 +41,6 @@ class Migration(migrations.Migration):
                 ('f_participants', models.BigIntegerField(null=True)),
                 ('f_households', models.BigIntegerField(null=True)),
                 ('f_people', models.BigIntegerField(null=True)),
-                ('f_rts', models.PositiveIntegerField()),
                 ('f_rt_ids', models.JSONField(default=list)),
                 ('f_planned', models.DecimalField(decimal_places=2, max_digits=14, null=True)),
                 ('fd_n', models.PositiveIntegerField()),
