@@ -129,8 +129,8 @@ def summary_sql(
     if kelurahan:
         envelope_where = f"fy.year IN {in_years} AND b.kelurahan_id = %s"
     elif kecamatan:
-        envelope_where = f"fy.year IN {in_years} AND b.kelurahan_id IS NOT NULL AND "
-        envelope_where += "b.kecamatan_id = %s"
+        # The kelurahan shares and the kecamatan's own envelope (for the years not split).
+        envelope_where = f"fy.year IN {in_years} AND b.kecamatan_id = %s"
     else:
         envelope_where = f"fy.year IN {in_years} AND b.kelurahan_id IS NULL"
     envelope_area = "b.kelurahan_id" if (kecamatan or kelurahan) else "b.kecamatan_id"
@@ -168,20 +168,6 @@ def summary_sql(
             f"SELECT fy.year, {envelope_area}, b.amount FROM bangkit_budgetenvelope b "
             f"JOIN bangkit_fiscalyear fy ON fy.id = b.fiscal_year_id WHERE {envelope_where}",
             [a for a in (kelurahan or kecamatan,) if a],
-        ),
-        *(
-            [
-                (
-                    "money: the kecamatan's own envelope (years not split among kelurahan)",
-                    "SELECT fy.year, b.amount FROM bangkit_budgetenvelope b JOIN "
-                    "bangkit_fiscalyear fy ON fy.id = b.fiscal_year_id "
-                    f"WHERE fy.year IN {in_years} AND b.kelurahan_id IS NULL "
-                    "AND b.kecamatan_id = %s",
-                    [kecamatan],
-                )
-            ]
-            if kecamatan and not kelurahan
-            else []
         ),
         (
             "money: contributions by year, kind",
