@@ -436,6 +436,84 @@ def _level_label(filters: Filters) -> str:
     return "Kecamatan" if filters.level == "kecamatan" else "Kelurahan"
 
 
+# --- Tables per area and year ----------------------------------------------------------------
+#
+# The funnel, the money and the people are counted per (year, area). A table of one year has
+# a row per area; a table of a range has a row per area over the whole range, and a second
+# table a row per year over all the areas (the trend). The rows of every year and area of
+# ten years (111 of them, three times) were more than anyone reads, and a page of thousands
+# of linked numbers; a year's areas are one choice of the filter away.
+
+
+def _add(into: dict, slot: dict) -> None:
+    """Add the figures of `slot` to `into` (None, a figure not known, adds nothing)."""
+    for name, value in slot.items():
+        if into.get(name) is None:
+            into[name] = value
+        elif value is not None:
+            into[name] += value
+
+
+def _split(filters: Filters, grid: dict, names: dict) -> tuple[list, list]:
+    """([(year, area, figures)] per area, [(year, None, figures)] per year) of the grid
+    {(year, area id): figures}; for a range the area rows have the year None, and the rows
+    per year are only there for a range."""
+    by_area: dict = {}
+    by_year: dict = {}
+    for (year, area), slot in grid.items():
+        _add(by_area.setdefault((year if filters.single_year else None, area), {}), slot)
+        _add(by_year.setdefault(year, {}), slot)
+    areas = [
+        (year, area, slot)
+        for (year, area), slot in sorted(by_area.items(), key=lambda kv: names.get(kv[0][1], ""))
+    ]
+    if filters.single_year:
+        return areas, []
+    return areas, [(year, None, by_year[year]) for year in sorted(by_year)]
+
+
+def _row_link(filters: Filters, year, area) -> dict:
+    """The parameters a row's numbers add to the filters: its year and its area."""
+    return {
+        **({"tahun": year} if year is not None else {}),
+        **(_area_param(filters, area) if area is not None else {}),
+    }
+
+
+def _row_heads(filters: Filters, year, area, names: dict) -> list:
+    """A row's first two cells: its year (or the range) and its area (or the filters')."""
+    return [
+        cell(year, "year") if year is not None else text(f"{filters.year_from}–{filters.year_to}"),
+        text(names.get(area, "")) if area is not None else text(filters.area_label),
+    ]
+
+
+def _area_and_year_tables(
+    filters: Filters, key: str, title: str, headers: list, note: str, rows: tuple, row
+) -> list[Table]:
+    """The table per area and, for a range, the table per year (key ``<key>_tahun``), their
+    rows drawn by row(year, area, figures) from _split()."""
+    areas, years = rows
+    tables = [Table(key, title, headers, note=note)]
+    tables[0].rows = [row(*r) for r in areas]
+    if years:
+        per_year = Table(f"{key}_tahun", f"{title} per tahun", headers, note=note)
+        per_year.rows = [row(*r) for r in years]
+        tables.append(per_year)
+    return tables
+
+
+def per_year(tables: list[Table], column: str) -> dict[int, object]:
+    """{year: the column's sum over the year's rows} of a section's tables: its table per
+    year for a range, else its one table (every row of the same year)."""
+    table = next((t for t in tables if t.key.endswith("_tahun")), tables[0])
+    index = table.headers.index(column)
+    sums: dict = defaultdict(int)
+    for row in table.rows:
+        sums[row[0].value] += row[index].value or 0
+    return dict(sums)
+
+
 # --- a) Funnel -------------------------------------------------------------------------------
 
 
@@ -444,7 +522,7 @@ def funnel(user, filters: Filters) -> list[Table]:
     with the funded share (designated of the Musrenbang entries). Three queries."""
     filters = with_summaries(filters)
     area_id, area_name = _area(filters)
-    counts, names = _reached_counts(
+    counts, names_of = _reached_counts(
         proposals(user, filters), ("fiscal_year__year", area_id, area_name), user, filters
     )
     wished = [
@@ -458,11 +536,15 @@ def funnel(user, filters: Filters) -> list[Table]:
         .annotate(n=Sum("entries")),
     ]
     grid: dict = {}
+    names: dict = {}
     for row in wished:
         key = (row["year"], row[area_id])
-        grid.setdefault(key, {"name": row[area_name], "musrenbang": 0})["musrenbang"] += row["n"]
+        names[row[area_id]] = row[area_name]
+        grid.setdefault(key, dict.fromkeys(("musrenbang", *STAGE_KEYS), 0))
+        grid[key]["musrenbang"] += row["n"]
     for key, reached_counts in counts.items():
-        slot = grid.setdefault(key, {"name": names[key][area_name], "musrenbang": 0})
+        names.setdefault(key[1], names_of[key][area_name])
+        slot = grid.setdefault(key, dict.fromkeys(("musrenbang", *STAGE_KEYS), 0))
         slot.update(reached_counts)
     headers = [
         "Tahun",
@@ -471,34 +553,35 @@ def funnel(user, filters: Filters) -> list[Table]:
         *[s.label for s in FUNNEL],
         "Porsi didanai (%)",
     ]
-    table = Table("corong", "Corong usulan", headers, note=FUNNEL_NOTE)
-    sums = defaultdict(int)
-    for (year, area), slot in sorted(grid.items(), key=lambda kv: (kv[0][0], kv[1]["name"])):
-        link = {"tahun": year, **_area_param(filters, area)}
-        values = [slot.get(s.key, 0) for s in FUNNEL]
-        table.rows.append(
-            [
-                cell(year, "year"),
-                text(slot["name"]),
-                cell(slot["musrenbang"], link=filters.query(daftar="musrenbang", **link)),
-                *[
-                    cell(v, link=filters.query(daftar="usulan", tahap=s.key, **link))
-                    for s, v in zip(FUNNEL, values, strict=True)
-                ],
-                cell(percent(slot.get("ditetapkan", 0), slot["musrenbang"]), "percent"),
-            ]
-        )
-        sums["musrenbang"] += slot["musrenbang"]
-        for s, v in zip(FUNNEL, values, strict=True):
-            sums[s.key] += v
-    table.total = [
+
+    def row(year, area, slot):
+        link = _row_link(filters, year, area)
+        return [
+            *_row_heads(filters, year, area, names),
+            cell(slot["musrenbang"], link=filters.query(daftar="musrenbang", **link)),
+            *[
+                cell(slot[s.key], link=filters.query(daftar="usulan", tahap=s.key, **link))
+                for s in FUNNEL
+            ],
+            cell(percent(slot["ditetapkan"], slot["musrenbang"]), "percent"),
+        ]
+
+    tables = _area_and_year_tables(
+        filters, "corong", "Corong usulan", headers, FUNNEL_NOTE, _split(filters, grid, names), row
+    )
+    sums = dict.fromkeys(("musrenbang", *STAGE_KEYS), 0)
+    for slot in grid.values():
+        _add(sums, slot)
+    total = [
         text("Jumlah"),
         text(filters.area_label),
         cell(sums["musrenbang"], link=filters.query(daftar="musrenbang")),
         *[cell(sums[s.key], link=filters.query(daftar="usulan", tahap=s.key)) for s in FUNNEL],
         cell(percent(sums["ditetapkan"], sums["musrenbang"]), "percent"),
     ]
-    return [table]
+    for table in tables:
+        table.total = total
+    return tables
 
 
 FUNNEL_NOTE = (
@@ -572,62 +655,63 @@ def money(user, filters: Filters) -> list[Table]:
     ]
     pagu, unsplit = _envelopes(user, filters)
     names = _area_names(user, filters)
-    grid = {key: dict.fromkeys(MONEY_FIGURES, 0) for key in pagu}
+    grid = {
+        key: {**dict.fromkeys(MONEY_FIGURES, 0), "pagu": amount} for key, amount in pagu.items()
+    }
     for row in rows:
         key = (row["fiscal_year__year"], row[area_id])
         names.setdefault(row[area_id], row[area_name])
-        grid[key] = {name: int(row[name] or 0) for name in MONEY_FIGURES}
-    table = Table(
-        "uang",
-        "Anggaran per wilayah",
-        [
-            "Tahun",
-            _level_label(filters),
-            "Pagu",
-            "Terikat",
-            "Dipesan",
-            "Diterima",
-            "Dibayar",
-            "Terserap (%)",
-        ],
-        note=MONEY_NOTE,
+        grid[key] = {name: int(row[name] or 0) for name in MONEY_FIGURES} | {"pagu": pagu.get(key)}
+    headers = [
+        "Tahun",
+        _level_label(filters),
+        "Pagu",
+        "Terikat",
+        "Dipesan",
+        "Diterima",
+        "Dibayar",
+        "Terserap (%)",
+    ]
+
+    def row(year, area, figs):
+        link = filters.query(daftar="usulan", tahap="didanai", **_row_link(filters, year, area))
+        return [
+            *_row_heads(filters, year, area, names),
+            cell(figs["pagu"], "money"),
+            *[cell(figs[name], "money", link=link) for name in MONEY_FIGURES],
+            cell(percent(figs["paid"], figs["pagu"]), "percent"),
+        ]
+
+    split = _split(filters, grid, names)
+    if unsplit:  # a year's own row shows its kecamatan's envelope (not split among its rows)
+        for year, _, figs in split[1]:
+            if year in unsplit:
+                figs["pagu"] = (figs["pagu"] or 0) + unsplit[year]
+    tables = _area_and_year_tables(
+        filters, "uang", "Anggaran per wilayah", headers, MONEY_NOTE, split, row
     )
-    sums = defaultdict(int)
-    for (year, area), figs in sorted(
-        grid.items(), key=lambda kv: (kv[0][0], names.get(kv[0][1], ""))
-    ):
-        allocated = pagu.get((year, area))
-        link = filters.query(
-            daftar="usulan", tahap="didanai", tahun=year, **_area_param(filters, area)
-        )
-        table.rows.append(
-            [
-                cell(year, "year"),
-                text(names.get(area, "")),
-                cell(allocated, "money"),
-                *[cell(figs[name], "money", link=link) for name in MONEY_FIGURES],
-                cell(percent(figs["paid"], allocated), "percent"),
-            ]
-        )
-        sums["pagu"] += allocated or 0
-        for name in MONEY_FIGURES:
-            sums[name] += figs[name]
+    sums = dict.fromkeys((*MONEY_FIGURES, "pagu"), 0)
+    for figs in grid.values():
+        _add(sums, figs)
     sums["pagu"] += sum(unsplit.values())
     link = filters.query(daftar="usulan", tahap="didanai")
-    table.total = [
+    total = [
         text("Jumlah"),
         text(filters.area_label),
         cell(sums["pagu"] if (pagu or unsplit) else None, "money"),
         *[cell(sums[name], "money", link=link) for name in MONEY_FIGURES],
         cell(percent(sums["paid"], sums["pagu"]), "percent"),
     ]
+    for table in tables:
+        table.total = total
     if unsplit:
         years = ", ".join(str(y) for y in sorted(unsplit))
-        table.extra["pagu_note"] = (
-            f"Pagu kecamatan yang belum dibagi per kelurahan ({years}) hanya masuk ke jumlah."
+        tables[0].extra["pagu_note"] = (
+            f"Pagu kecamatan yang belum dibagi per kelurahan ({years}) hanya masuk ke jumlah"
+            + (" dan ke baris tahunnya." if len(tables) > 1 else ".")
         )
     return [
-        table,
+        *tables,
         community(user, filters, city_money=sums["paid"]),
         savings_by_year(user, filters),
     ]
@@ -954,31 +1038,26 @@ def people(user, filters: Filters) -> list[Table]:
         slot["women"] = int(row["women_count"] or 0)
         slot["hours"] = Decimal(row["hours"] or 0)
         slot["labour"] = labour_value(row["hours"], row["proposal__fiscal_year__daily_wage"])
-    table = Table(
-        "peserta",
-        "Peserta gotong-royong dan penerima manfaat",
-        [
-            "Tahun",
-            _level_label(filters),
-            "Lokasi didanai",
-            "Peserta",
-            "Kehadiran (orang-hari)",
-            "Perempuan (kehadiran)",
-            "Perempuan (%)",
-            "HOK",
-            "Nilai tenaga",
-            "KK penerima manfaat",
-            "Jiwa penerima manfaat",
-        ],
-        note=(
-            "Peserta: jumlah peserta terbanyak pada satu hari kerja di setiap lokasi, dijumlah "
-            "(perkiraan orang yang ikut, tanpa daftar nama). Kehadiran: peserta setiap hari "
-            "kerja dijumlah; perempuan sebagaimana dicatat pada daftar hadir. HOK (hari orang "
-            "kerja) = peserta × jam ÷ 8; nilai tenaga = HOK × upah harian setara tahun itu. "
-            "Penerima manfaat: seperti tertulis pada usulan yang didanai."
-        ),
+    headers = [
+        "Tahun",
+        _level_label(filters),
+        "Lokasi didanai",
+        "Peserta",
+        "Kehadiran (orang-hari)",
+        "Perempuan (kehadiran)",
+        "Perempuan (%)",
+        "HOK",
+        "Nilai tenaga",
+        "KK penerima manfaat",
+        "Jiwa penerima manfaat",
+    ]
+    note = (
+        "Peserta: jumlah peserta terbanyak pada satu hari kerja di setiap lokasi, dijumlah "
+        "(perkiraan orang yang ikut, tanpa daftar nama). Kehadiran: peserta setiap hari "
+        "kerja dijumlah; perempuan sebagaimana dicatat pada daftar hadir. HOK (hari orang "
+        "kerja) = peserta × jam ÷ 8; nilai tenaga = HOK × upah harian setara tahun itu. "
+        "Penerima manfaat: seperti tertulis pada usulan yang didanai."
     )
-    sums = defaultdict(Decimal)
     keys = (
         "sites",
         "participants",
@@ -989,28 +1068,38 @@ def people(user, filters: Filters) -> list[Table]:
         "households",
         "people",
     )
-    for (year, area), slot in sorted(
-        grid.items(), key=lambda kv: (kv[0][0], names.get(kv[0][1], ""))
-    ):
-        link = dict(tahun=year, **_area_param(filters, area))
-        table.rows.append(
-            [
-                cell(year, "year"),
-                text(names.get(area, "")),
-                cell(slot["sites"], link=filters.query(daftar="usulan", tahap="didanai", **link)),
-                cell(slot["participants"]),
-                cell(slot.get("attendance", 0), link=filters.query(daftar="hari-kerja", **link)),
-                cell(slot.get("women", 0), link=filters.query(daftar="hari-kerja", **link)),
-                cell(percent(slot.get("women", 0), slot.get("attendance", 0)), "percent"),
-                cell(person_days(slot.get("hours", 0)), "volume"),
-                cell(slot.get("labour", 0), "money"),
-                cell(slot["households"]),
-                cell(slot["people"]),
-            ]
-        )
+
+    def row(year, area, slot):
+        link = _row_link(filters, year, area)
+        return [
+            *_row_heads(filters, year, area, names),
+            cell(slot["sites"], link=filters.query(daftar="usulan", tahap="didanai", **link)),
+            cell(slot["participants"]),
+            cell(slot["attendance"], link=filters.query(daftar="hari-kerja", **link)),
+            cell(slot["women"], link=filters.query(daftar="hari-kerja", **link)),
+            cell(percent(slot["women"], slot["attendance"]), "percent"),
+            cell(person_days(slot["hours"]), "volume"),
+            cell(slot["labour"], "money"),
+            cell(slot["households"]),
+            cell(slot["people"]),
+        ]
+
+    for slot in grid.values():
         for k in keys:
-            sums[k] += slot.get(k, 0)
-    table.total = [
+            slot.setdefault(k, 0)
+    tables = _area_and_year_tables(
+        filters,
+        "peserta",
+        "Peserta gotong-royong dan penerima manfaat",
+        headers,
+        note,
+        _split(filters, grid, names),
+        row,
+    )
+    sums = dict.fromkeys(keys, 0)
+    for slot in grid.values():
+        _add(sums, slot)
+    total = [
         text("Jumlah"),
         text(filters.area_label),
         cell(int(sums["sites"]), link=filters.query(daftar="usulan", tahap="didanai")),
@@ -1023,7 +1112,9 @@ def people(user, filters: Filters) -> list[Table]:
         cell(int(sums["households"])),
         cell(int(sums["people"])),
     ]
-    return [table, output(user, filters)]
+    for table in tables:
+        table.total = total
+    return [*tables, output(user, filters)]
 
 
 def output(user, filters: Filters) -> Table:
@@ -1385,7 +1476,9 @@ def equity(user, filters: Filters, per_kelurahan: dict | None = None) -> list[Ta
     repeated = [row for row in unnamed if row["years"] >= 2]
     if repeated:
         numbers = dict(
-            RT.objects.filter(pk__in=[row["rt_id"] for row in repeated]).values_list("pk", "number")
+            RT.objects.filter(pk__in=[row["rt_id"] for row in repeated])
+            .order_by()  # not the RTs' own order: it joins their kelurahan to sort by code
+            .values_list("pk", "number")
         )
         for row in repeated:
             row["rt__number"] = numbers[row["rt_id"]]

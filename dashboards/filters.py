@@ -5,6 +5,7 @@ field; an area outside the user's scope (or one that does not exist) is a 404.""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from urllib.parse import quote_plus
 
 from django.db.models import Exists, OuterRef
@@ -65,15 +66,21 @@ class Filters:
             return f"tahun {self.year_from}"
         return f"tahun {self.year_from}–{self.year_to}"
 
-    def params(self, **overrides) -> dict[str, str]:
-        """The query parameters that give these filters back (with overrides)."""
-        values = {
+    @cached_property
+    def _values(self) -> dict:
+        """The filters' own parameters, before overrides (a page asks for them a thousand
+        times; the dataclass is frozen, so they never change)."""
+        return {
             "dari": self.year_from,
             "sampai": self.year_to,
             "kecamatan": self.kecamatan.pk if self.kecamatan else None,
             "kelurahan": self.kelurahan.pk if self.kelurahan else None,
             "jenis": self.work_type.pk if self.work_type else None,
         }
+
+    def params(self, **overrides) -> dict[str, str]:
+        """The query parameters that give these filters back (with overrides)."""
+        values = self._values.copy()
         if "tahun" in overrides:
             year = overrides.pop("tahun")
             values["dari"] = values["sampai"] = year
@@ -82,12 +89,12 @@ class Filters:
             # One year as one parameter: a page of ten years links a thousand figures.
             values = {"tahun": values.pop("dari"), **values}
             del values["sampai"]
-        return {k: str(v) for k, v in values.items() if v not in (None, "")}
+        return {k: str(v) for k, v in values.items() if v is not None and v != ""}
 
     def query(self, **overrides) -> str:
         """The query string of params(): values are numbers and plain words, so only those
         that need it are quoted (a page builds a thousand of these)."""
-        return "&".join(f"{k}={_quoted(v)}" for k, v in self.params(**overrides).items())
+        return "&".join([f"{k}={_quoted(v)}" for k, v in self.params(**overrides).items()])
 
     def narrowed(self, **changes) -> Filters:
         return replace(self, **changes)

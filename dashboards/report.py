@@ -90,13 +90,13 @@ def annual_report(user, filters: Filters, *, palette=None) -> dict:
     ]
     trend_filters = filters.narrowed(year_from=filters.all_years[0], year_to=year)
     with figures.one_read():  # the funnel and the money of the trend share their rows
-        trend_funnel = figures.funnel(user, trend_filters)[0]
-        trend_money, trend_community, _ = figures.money(user, trend_filters)
-    entries = selectors._per_year(trend_funnel, "Usulan Musrenbang")
-    designated = selectors._per_year(trend_funnel, "Ditetapkan SK Camat")
-    completed = selectors._per_year(trend_funnel, "Selesai")
-    committed = selectors._per_year(trend_money, "Terikat")
-    paid_by_year = selectors._per_year(trend_money, "Dibayar")
+        trend_funnel = figures.funnel(user, trend_filters)
+        *trend_money, trend_community, _ = figures.money(user, trend_filters)
+    entries = figures.per_year(trend_funnel, "Usulan Musrenbang")
+    designated = figures.per_year(trend_funnel, "Ditetapkan SK Camat")
+    completed = figures.per_year(trend_funnel, "Selesai")
+    committed = figures.per_year(trend_money, "Terikat")
+    paid_by_year = figures.per_year(trend_money, "Dibayar")
     gifts = {row[0].value: row[-1].value for row in trend_community.rows}
     trend = [
         {

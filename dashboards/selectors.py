@@ -3,7 +3,6 @@ user and their filters, in a number of queries that does not grow with the data.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.template.loader import render_to_string
@@ -60,15 +59,6 @@ class Dashboard:
 
 def records_url(query: str) -> str:
     return f"{records_path()}?{query}" if query else ""
-
-
-def _per_year(table: Table, column: str) -> dict[int, object]:
-    index = table.headers.index(column)
-    sums: dict = defaultdict(int)
-    for row in table.rows:
-        value = row[index].value or 0
-        sums[row[0].value] += value
-    return dict(sums)
 
 
 def map_for(user, filters: Filters, per_kelurahan: dict, figure: str, *, palette=None) -> dict:
@@ -138,8 +128,8 @@ def _compute(user, filters: Filters, map_figure: str) -> Dashboard:
         + [(s.label, totals[s.key]) for s in figures.FUNNEL]
     )
     years = filters.years
-    committed = _per_year(money[0], "Terikat")
-    paid = _per_year(money[0], "Dibayar")
+    committed = figures.per_year(money, "Terikat")
+    paid = figures.per_year(money, "Dibayar")
     money_chart = charts.columns(
         years,
         [

@@ -94,10 +94,19 @@ class Table:
     extra: dict = field(default_factory=dict)
 
     def dataset(self) -> tablib.Dataset:
-        data = tablib.Dataset(headers=self.headers, title=self.title[:31])
+        data = tablib.Dataset(headers=self.headers, title=self.sheet_title)
         for row in self.all_rows():
             data.append([c.export_value for c in row])
         return data
+
+    @property
+    def sheet_title(self) -> str:
+        """The title as a spreadsheet's sheet holds it (31 characters at most), a table per
+        year keeping its "per tahun" (beside its table per area of the same title)."""
+        suffix = " per tahun"
+        if len(self.title) <= 31 or not self.title.endswith(suffix):
+            return self.title[:31]
+        return self.title[: -len(suffix)][: 31 - len(suffix)].rstrip() + suffix
 
     def all_rows(self) -> list[list[Cell]]:
         return self.rows + ([self.total] if self.total else [])

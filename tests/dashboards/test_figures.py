@@ -18,14 +18,25 @@ FUNNEL_COLUMNS = (
 )
 
 
-def test_funnel_for_the_city_by_kecamatan(city):
-    [table] = figures.funnel(city.users["bappeda"], filters_for(city.users["bappeda"]))
+def test_funnel_for_the_city_by_kecamatan_and_by_year(city):
+    # Per (year, kecamatan): A 2025 6 4 3 2 2 2, B 2025 2 1 1 1 1 0, A 2026 4 2 2 2 1 1,
+    # B 2026 2 1 1 1 1 0. A range has a table per kecamatan over the range and one per year.
+    table, per_year = figures.funnel(city.users["bappeda"], filters_for(city.users["bappeda"]))
     assert rows_of(table, "Kecamatan", *FUNNEL_COLUMNS) == [
-        ("Kecamatan A", 2025, 6, 4, 3, 2, 2, 2, Decimal("33.3")),
-        ("Kecamatan B", 2025, 2, 1, 1, 1, 1, 0, Decimal("50.0")),
-        ("Kecamatan A", 2026, 4, 2, 2, 2, 1, 1, Decimal("25.0")),
-        ("Kecamatan B", 2026, 2, 1, 1, 1, 1, 0, Decimal("50.0")),
+        ("Kecamatan A", "2025–2026", 10, 6, 5, 4, 3, 3, Decimal("30.0")),
+        ("Kecamatan B", "2025–2026", 4, 2, 2, 2, 2, 0, Decimal("50.0")),
     ]
+    assert per_year.key == "corong_tahun"
+    assert rows_of(per_year, "Kecamatan", *FUNNEL_COLUMNS) == [
+        ("Seluruh Kota Jambi", 2025, 8, 5, 4, 3, 3, 2, Decimal("37.5")),
+        ("Seluruh Kota Jambi", 2026, 6, 3, 3, 3, 2, 1, Decimal("33.3")),
+    ]
+    assert per_year.total is table.total
+    # A row's numbers link to its records: its area over the range, or its year.
+    assert table.rows[0][3].link == (
+        f"dari=2025&sampai=2026&kecamatan={city.kecamatan['A'].pk}&daftar=usulan&tahap=diajukan"
+    )
+    assert per_year.rows[1][3].link == "tahun=2026&daftar=usulan&tahap=diajukan"
     assert figures.funnel_totals(table) == {
         "musrenbang": 14,
         "diajukan": 8,
@@ -39,12 +50,16 @@ def test_funnel_for_the_city_by_kecamatan(city):
 
 def test_funnel_of_a_camat_is_their_kelurahan(city):
     camat = city.users["camat_a"]
-    [table] = figures.funnel(camat, filters_for(camat))
+    # Per (year, kelurahan): A1 2025 4 3 2 2 2 2, A2 2025 2 1 1 0 0 0, A1 2026 3 1 1 1 1 1,
+    # A2 2026 1 1 1 1 0 0.
+    table, per_year = figures.funnel(camat, filters_for(camat))
     assert rows_of(table, "Kelurahan", *FUNNEL_COLUMNS) == [
-        ("Kelurahan A1", 2025, 4, 3, 2, 2, 2, 2, Decimal("50.0")),
-        ("Kelurahan A2", 2025, 2, 1, 1, 0, 0, 0, Decimal("0.0")),
-        ("Kelurahan A1", 2026, 3, 1, 1, 1, 1, 1, Decimal("33.3")),
-        ("Kelurahan A2", 2026, 1, 1, 1, 1, 0, 0, Decimal("0.0")),
+        ("Kelurahan A1", "2025–2026", 7, 4, 3, 3, 3, 3, Decimal("42.9")),
+        ("Kelurahan A2", "2025–2026", 3, 2, 2, 1, 0, 0, Decimal("0.0")),
+    ]
+    assert rows_of(per_year, "Kelurahan", *FUNNEL_COLUMNS) == [
+        ("Kecamatan Kecamatan A", 2025, 6, 4, 3, 2, 2, 2, Decimal("33.3")),
+        ("Kecamatan Kecamatan A", 2026, 4, 2, 2, 2, 1, 1, Decimal("25.0")),
     ]
 
 
@@ -58,14 +73,28 @@ def test_funnel_of_one_year_and_one_kelurahan(city):
 
 
 def test_money_per_kecamatan_and_year(city):
+    # Per (year, kecamatan): 2025 A 100 M pagu, 30 M committed, ordered and delivered, 25 M
+    # paid; 2025 B 50 M, 30 M committed; 2026 A 120 M, 12 M each; 2026 B 60 M, 25 M
+    # committed, ordered and delivered.
     user = city.users["bappeda"]
-    money, community, saving = figures.money(user, filters_for(user))
+    money, per_year, community, saving = figures.money(user, filters_for(user))
     columns = ("Tahun", "Kecamatan", "Pagu", "Terikat", "Dipesan", "Diterima", "Dibayar")
+    m = 1_000_000
     assert rows_of(money, *columns) == [
-        (2025, "Kecamatan A", 100_000_000, 30_000_000, 30_000_000, 30_000_000, 25_000_000),
-        (2025, "Kecamatan B", 50_000_000, 30_000_000, 0, 0, 0),
-        (2026, "Kecamatan A", 120_000_000, 12_000_000, 12_000_000, 12_000_000, 12_000_000),
-        (2026, "Kecamatan B", 60_000_000, 25_000_000, 25_000_000, 25_000_000, 0),
+        ("2025–2026", "Kecamatan A", 220 * m, 42 * m, 42 * m, 42 * m, 37 * m),
+        ("2025–2026", "Kecamatan B", 110 * m, 55 * m, 25 * m, 25 * m, 0),
+    ]
+    assert rows_of(per_year, *columns) == [
+        (2025, "Seluruh Kota Jambi", 150 * m, 60 * m, 30 * m, 30 * m, 25 * m),
+        (2026, "Seluruh Kota Jambi", 180 * m, 37 * m, 37 * m, 37 * m, 12 * m),
+    ]
+    assert [c.value for c in per_year.rows[0][2:]] == [
+        150 * m,
+        60 * m,
+        30 * m,
+        30 * m,
+        25 * m,
+        Decimal("16.7"),
     ]
     assert [c.value for c in money.total[2:]] == [
         330_000_000,
@@ -76,14 +105,14 @@ def test_money_per_kecamatan_and_year(city):
         Decimal("11.2"),
     ]
     # Identities: paid <= delivered <= ordered <= committed <= pagu on every row.
-    for row in money.rows:
+    for row in money.rows + per_year.rows:
         pagu, committed, ordered, delivered, paid = (c.value for c in row[2:7])
         assert paid <= delivered <= ordered <= committed <= pagu
 
 
 def test_community_contributions_by_kind_and_ratio_to_city_money(city):
     user = city.users["bappeda"]
-    _, community, _ = figures.money(user, filters_for(user))
+    _, _, community, _ = figures.money(user, filters_for(user))
     assert community.headers[1:6] == [
         "Uang tunai",
         "Material",
@@ -102,7 +131,7 @@ def test_community_contributions_by_kind_and_ratio_to_city_money(city):
 
 def test_savings_per_year_by_the_method_of_the_savings_page(city):
     user = city.users["bappeda"]
-    _, _, saving = figures.money(user, filters_for(user))
+    *_, saving = figures.money(user, filters_for(user))
     columns = (
         "Tahun",
         "Kegiatan selesai",
@@ -149,32 +178,57 @@ def test_money_of_a_kecamatan_whose_envelope_is_not_split(city):
     # shares: no row has a pagu of its own, and the total is the kecamatan's.
     for who in ("camat_a", "bappeda"):
         user = city.users[who]
-        money, _, _ = figures.money(user, filters_for(user, kecamatan=city.kecamatan["A"].pk))
+        money, per_year, _, _ = figures.money(
+            user, filters_for(user, kecamatan=city.kecamatan["A"].pk)
+        )
         assert {row[2].value for row in money.rows} == {None}
         assert money.total[2].value == 220_000_000
         assert money.total[-1].value == percent(money.total[6].value, 220_000_000)
         assert money.extra["pagu_note"] == (
-            "Pagu kecamatan yang belum dibagi per kelurahan (2025, 2026) hanya masuk ke jumlah."
+            "Pagu kecamatan yang belum dibagi per kelurahan (2025, 2026) hanya masuk ke jumlah "
+            "dan ke baris tahunnya."
+        )
+        # A year's row has the kecamatan's envelope of that year.
+        assert rows_of(per_year, "Tahun", "Pagu", "Dibayar", "Terserap (%)") == [
+            (2025, 100_000_000, 25_000_000, Decimal("25.0")),
+            (2026, 120_000_000, 12_000_000, Decimal("10.0")),
+        ]
+        # One year: a row per kelurahan, none with an envelope of its own.
+        [one_year, *_] = figures.money(
+            user, filters_for(user, tahun=2025, kecamatan=city.kecamatan["A"].pk)
+        )
+        assert one_year.key == "uang"
+        assert one_year.total[2].value == 100_000_000
+        assert one_year.extra["pagu_note"] == (
+            "Pagu kecamatan yang belum dibagi per kelurahan (2025) hanya masuk ke jumlah."
         )
     # A lurah's table has no envelope to show: a dash, not Rp 0.
     lurah = city.users["lurah_a1"]
-    money, _, _ = figures.money(lurah, filters_for(lurah))
+    money, per_year, _, _ = figures.money(lurah, filters_for(lurah))
     assert money.total[2].value is None
+    assert {row[2].value for row in per_year.rows} == {None}
 
 
 def test_money_of_a_lurah_is_their_kelurahan_only(city):
     lurah = city.users["lurah_a1"]
-    money, community, _ = figures.money(lurah, filters_for(lurah))
+    money, per_year, community, _ = figures.money(lurah, filters_for(lurah))
     assert rows_of(money, "Tahun", "Kelurahan", "Terikat", "Dibayar") == [
-        (2025, "Kelurahan A1", 30_000_000, 25_000_000),
-        (2026, "Kelurahan A1", 12_000_000, 12_000_000),
+        ("2025–2026", "Kelurahan A1", 42_000_000, 37_000_000),
+    ]
+    assert rows_of(per_year, "Tahun", "Kelurahan", "Terikat", "Dibayar") == [
+        (2025, "Kelurahan Kelurahan A1", 30_000_000, 25_000_000),
+        (2026, "Kelurahan Kelurahan A1", 12_000_000, 12_000_000),
     ]
     assert community.extra["contributed"] == 4_500_000
 
 
 def test_people_per_kecamatan_and_year(city):
     user = city.users["bappeda"]
-    table, _ = figures.people(user, filters_for(user))
+    # Per (year, kecamatan): 2025 A 2 sites, 27 participants, 39 attendances (15 women),
+    # 33 HOK, Rp 3.96 M, 70 households, 280 people; 2025 B 1 site, no work day, 50 and 200;
+    # 2026 A 1, 8, 8 (3), 8 HOK, Rp 960,000, 20, 80; 2026 B 1, 4, 4 (0), 4 HOK, Rp 480,000,
+    # 60, 240.
+    table, per_year, _ = figures.people(user, filters_for(user))
     columns = (
         "Tahun",
         "Kecamatan",
@@ -188,11 +242,15 @@ def test_people_per_kecamatan_and_year(city):
         "KK penerima manfaat",
         "Jiwa penerima manfaat",
     )
+    span = "2025–2026"
     assert rows_of(table, *columns) == [
-        (2025, "Kecamatan A", 2, 27, 39, 15, Decimal("38.5"), Decimal("33.00"), 3_960_000, 70, 280),
-        (2025, "Kecamatan B", 1, 0, 0, 0, None, Decimal("0.00"), 0, 50, 200),
-        (2026, "Kecamatan A", 1, 8, 8, 3, Decimal("37.5"), Decimal("8.00"), 960_000, 20, 80),
-        (2026, "Kecamatan B", 1, 4, 4, 0, Decimal("0.0"), Decimal("4.00"), 480_000, 60, 240),
+        (span, "Kecamatan A", 3, 35, 47, 18, Decimal("38.3"), Decimal("41.00"), 4_920_000, 90, 360),
+        (span, "Kecamatan B", 2, 4, 4, 0, Decimal("0.0"), Decimal("4.00"), 480_000, 110, 440),
+    ]
+    city_wide = "Seluruh Kota Jambi"
+    assert rows_of(per_year, *columns) == [
+        (2025, city_wide, 3, 27, 39, 15, Decimal("38.5"), Decimal("33.00"), 3_960_000, 120, 480),
+        (2026, city_wide, 2, 12, 12, 3, Decimal("25.0"), Decimal("12.00"), 1_440_000, 80, 320),
     ]
     assert [c.value for c in table.total[2:]] == [
         5,
@@ -209,7 +267,7 @@ def test_people_per_kecamatan_and_year(city):
 
 def test_output_by_work_type_planned_and_realised(city):
     user = city.users["bappeda"]
-    _, table = figures.people(user, filters_for(user))
+    *_, table = figures.people(user, filters_for(user))
     assert [[c.value for c in row] for row in table.rows] == [
         [
             "Jalan setapak / rabat beton",
