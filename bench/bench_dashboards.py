@@ -97,7 +97,7 @@ def summary_sql(
     in_years = "(" + ", ".join(str(int(y)) for y in years) + ")"
     # The stored sums per (year, kelurahan, work type or all) the page reads for every
     # figure that adds up: the filters' work type, or the cells of all work types.
-    cell_where, cell_params, entry_where, entry_params = _conditions(
+    cell_where, cell_params, _, _ = _conditions(
         (f"fy.year IN {in_years}", []),
         (f"e.year IN {in_years}", []),
         "c",
@@ -112,7 +112,6 @@ def summary_sql(
     )
     by_type_where = cell_where + ("" if work_type else " AND c.work_type_id IS NOT NULL")
     cell_where += all_types
-    entries = "dashboards_entrysummary e JOIN bangkit_kelurahan k ON k.id = e.kelurahan_id"
     kinds = ("cash", "materials", "labour", "food", "equipment")
     gifts = " + ".join(f"COALESCE(c.c_contrib_{k}, 0)" for k in kinds)
     stage_cell = (
@@ -146,15 +145,10 @@ def summary_sql(
     )
     return [
         (
-            "funnel: stages reached by year, area",
-            f"SELECT fy.year, {area}, {reached} FROM {cells} WHERE {cell_where} GROUP BY 1, 2",
+            "funnel: Musrenbang entries and stages reached by year, area",
+            f"SELECT fy.year, {area}, SUM(c.entries), {reached} FROM {cells} "
+            f"WHERE {cell_where} GROUP BY 1, 2",
             cell_params,
-        ),
-        (
-            "funnel: Musrenbang entries by year, area",
-            f"SELECT e.year, {area}, SUM(e.entries) FROM {entries} WHERE {entry_where} "
-            "GROUP BY 1, 2",
-            entry_params,
         ),
         (
             "money: committed, ordered, delivered, paid by year, area",
@@ -259,15 +253,11 @@ def summary_sql(
         ),
         (
             "map: figures per kelurahan",
-            "SELECT c.kelurahan_id, SUM(c.f_n), SUM(c.d_n), COALESCE(SUM(c.b_committed), 0), "
+            "SELECT c.kelurahan_id, SUM(c.entries), SUM(c.f_n), SUM(c.d_n), "
+            "COALESCE(SUM(c.b_committed), 0), "
             f"SUM(c.paid), SUM({gifts}), SUM(c.hours), SUM(c.wd) FROM {cells} "
             f"WHERE {cell_where} GROUP BY 1",
             cell_params,
-        ),
-        (
-            "map: Musrenbang entries per kelurahan",
-            f"SELECT e.kelurahan_id, SUM(e.entries) FROM {entries} WHERE {entry_where} GROUP BY 1",
-            entry_params,
         ),
         (
             "areas: kecamatan names",

@@ -39,7 +39,7 @@ from budgets.figures import _BINDING, _commitment  # the envelopes' own rule of 
 from budgets.models import BudgetEnvelope
 from dashboards import summary
 from dashboards.filters import Filters
-from dashboards.models import CellSummary, EntrySummary, ProposalSummary, StageSummary
+from dashboards.models import CellSummary, ProposalSummary, StageSummary
 from dashboards.tables import Table, cell, percent, ratio, text
 from proposals.models import MusrenbangEntry, Proposal, RABLine, TransitionLog
 from proposals.states import COMMITTED_STATES, State, Transition
@@ -238,10 +238,6 @@ def summed(user, filters: Filters):
     return _summary(ProposalSummary, user, filters)
 
 
-def summed_entries(user, filters: Filters):
-    return _summary(EntrySummary, user, filters, year_path="year")
-
-
 # --- The closed years' summary rows, read once ------------------------------------------------
 #
 # Most sections sum the same summary rows by year and area, each with its own condition
@@ -362,7 +358,9 @@ def _kept_rows(user, filters: Filters) -> list[dict]:
     """The closed years' sums within the filters, one row per year and kelurahan."""
     return _once(
         ("cells", user.pk, tuple(_closed(filters)), tuple(_area_lookups(filters, "").items())),
-        lambda: list(_cells(user, filters).values(*_KEPT_GROUP, *CELL_FIGURES, "f_rt_ids")),
+        lambda: list(
+            _cells(user, filters).values(*_KEPT_GROUP, *CELL_FIGURES, "entries", "f_rt_ids")
+        ),
     )
 
 
@@ -522,18 +520,17 @@ def funnel(user, filters: Filters) -> list[Table]:
     with the funded share (designated of the Musrenbang entries). Three queries."""
     filters = with_summaries(filters)
     area_id, area_name = _area(filters)
-    counts, names_of = _reached_counts(
-        proposals(user, filters), ("fiscal_year__year", area_id, area_name), user, filters
-    )
+    group = ("fiscal_year__year", area_id, area_name)
+    counts, names_of = _reached_counts(proposals(user, filters), group, user, filters)
     wished = [
         *entries(user, filters)
         .order_by()
         .values("year", area_id, area_name)
         .annotate(n=Count("pk")),
-        *summed_entries(user, filters)
-        .order_by()
-        .values("year", area_id, area_name)
-        .annotate(n=Sum("entries")),
+        *(
+            {"year": row["fiscal_year__year"], **row}
+            for row in _kept(user, filters, group, "entries", {"n": "entries"})
+        ),
     ]
     grid: dict = {}
     names: dict = {}
@@ -1431,14 +1428,19 @@ def equity(user, filters: Filters, per_kelurahan: dict | None = None) -> list[Ta
             "pk", "name", "valid_from_year", "valid_until_year"
         )
     )
-    rts_total = dict(
+    # The RTs of the kelurahan in scope (two thousand for the city, read whole faster than a
+    # list of the repeated ones by id): the active ones per kelurahan, and their numbers.
+    rt_numbers: dict = {}
+    rts_total: dict = defaultdict(int)
+    for pk, kelurahan_id, number, active in (
         RT.objects.visible_to(user)
-        .filter(active=True, kelurahan__in=[k[0] for k in kelurahan])
+        .filter(kelurahan__in=[k[0] for k in kelurahan])
         .order_by()
-        .values("kelurahan_id")
-        .annotate(n=Count("pk"))
-        .values_list("kelurahan_id", "n")
-    )
+        .values_list("pk", "kelurahan_id", "number", "active")
+    ):
+        rt_numbers[pk] = number
+        if active:
+            rts_total[kelurahan_id] += 1
     live = funded(proposals(user, filters))
     reach = {
         row["fiscal_year__year"]: row
@@ -1474,14 +1476,11 @@ def equity(user, filters: Filters, per_kelurahan: dict | None = None) -> list[Ta
                 unnamed.append(funded_rts[key])
     # The numbers of the RTs named twice or more (the only ones the table prints).
     repeated = [row for row in unnamed if row["years"] >= 2]
-    if repeated:
-        numbers = dict(
-            RT.objects.filter(pk__in=[row["rt_id"] for row in repeated])
-            .order_by()  # not the RTs' own order: it joins their kelurahan to sort by code
-            .values_list("pk", "number")
-        )
-        for row in repeated:
-            row["rt__number"] = numbers[row["rt_id"]]
+    missing = [row["rt_id"] for row in repeated if row["rt_id"] not in rt_numbers]
+    if missing:  # an RT filed under another kelurahan than its own
+        rt_numbers.update(RT.objects.filter(pk__in=missing).order_by().values_list("pk", "number"))
+    for row in repeated:
+        row["rt__number"] = rt_numbers[row["rt_id"]]
     overall = {
         "kel": len({kel for kel, _ in funded_rts}),
         "rts": len({rt for _, rt in funded_rts}),
@@ -1705,11 +1704,10 @@ def kelurahan_figures(user, filters: Filters) -> dict[int, dict]:
         .values("kelurahan_id")
         .annotate(n=Count("pk"))
         .values_list("kelurahan_id", "n"),
-        *summed_entries(user, filters)
-        .order_by()
-        .values("kelurahan_id")
-        .annotate(n=Sum("entries"))
-        .values_list("kelurahan_id", "n"),
+        *(
+            (row["kelurahan_id"], row["n"])
+            for row in _kept(user, filters, ("kelurahan_id",), "entries", {"n": "entries"})
+        ),
     ]:
         result[kel_id]["musrenbang"] += n
     for kel_id, total in (

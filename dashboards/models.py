@@ -123,6 +123,9 @@ class CellSummary(models.Model):
     fiscal_year = models.ForeignKey(FiscalYear, on_delete=models.CASCADE, related_name="+")
     kelurahan = models.ForeignKey(Kelurahan, on_delete=models.CASCADE, related_name="+")
     work_type = models.ForeignKey(WorkType, null=True, on_delete=models.CASCADE, related_name="+")
+    # The Musrenbang entries (counted once, as EntrySummary counts them): a cell may have
+    # entries and no proposal, its sums then None and its counts 0.
+    entries = models.PositiveIntegerField(default=0)
     # Proposals, and those that reached each stage of the funnel.
     n = models.PositiveIntegerField()
     r_diajukan = models.PositiveIntegerField()

@@ -224,11 +224,15 @@ def _stage_rows(fiscal_year: FiscalYear) -> list[StageSummary]:
     ]
 
 
-def _cell_rows(fiscal_year: FiscalYear) -> list[CellSummary]:
+def _cell_rows(fiscal_year: FiscalYear, entries: list[EntrySummary]) -> list[CellSummary]:
     """The year's proposal rows (already written) added up per kelurahan, for each work type
-    and for all of them: the sums the dashboard's sections share (figures.cell_aggregates)."""
+    and for all of them: the sums the dashboard's sections share (figures.cell_aggregates),
+    with the Musrenbang entries of the same kelurahan and work type (``entries``: the year's
+    EntrySummary rows); a kelurahan or work type with entries and no proposal gets a cell of
+    its entries alone."""
     from dashboards.figures import cell_aggregates
 
+    aggregates = cell_aggregates()
     rows = ProposalSummary.objects.filter(fiscal_year=fiscal_year).order_by()
     funded_rts: dict = defaultdict(set)  # (kelurahan, work type or None): RT ids
     for kelurahan_id, work_type_id, rt_id in rows.filter(state__in=COMMITTED_STATES).values_list(
@@ -236,14 +240,33 @@ def _cell_rows(fiscal_year: FiscalYear) -> list[CellSummary]:
     ):
         funded_rts[(kelurahan_id, work_type_id)].add(rt_id)
         funded_rts[(kelurahan_id, None)].add(rt_id)
+    # (kelurahan, work type, or None for all of them): entries. An entry without a work type
+    # counts in its kelurahan's cell of all work types only.
+    wished: dict = defaultdict(int)
+    for entry in entries:
+        if entry.work_type_id is not None:
+            wished[(entry.kelurahan_id, entry.work_type_id)] += entry.entries
+        wished[(entry.kelurahan_id, None)] += entry.entries
+    cells = {
+        (row["kelurahan_id"], row.get("work_type_id")): row
+        for group in (("kelurahan_id", "work_type_id"), ("kelurahan_id",))
+        for row in rows.values(*group).annotate(**aggregates)
+    }
+    nothing = {name: 0 if isinstance(a, Count) else None for name, a in aggregates.items()}
+    for kelurahan_id, work_type_id in wished.keys() - cells.keys():
+        cells[(kelurahan_id, work_type_id)] = {
+            "kelurahan_id": kelurahan_id,
+            "work_type_id": work_type_id,
+            **nothing,
+        }
     return [
         CellSummary(
             fiscal_year=fiscal_year,
-            **row,
-            f_rt_ids=sorted(funded_rts[(row["kelurahan_id"], row.get("work_type_id"))]),
+            **(row | {"work_type_id": key[1]}),
+            entries=wished.get(key, 0),
+            f_rt_ids=sorted(funded_rts[key]),
         )
-        for group in (("kelurahan_id", "work_type_id"), ("kelurahan_id",))
-        for row in rows.values(*group).annotate(**cell_aggregates())
+        for key, row in cells.items()
     ]
 
 
@@ -273,7 +296,7 @@ def build_year(fiscal_year: FiscalYear) -> YearSummary | None:
     proposals = ProposalSummary.objects.bulk_create(_proposal_rows(fiscal_year), batch_size=1000)
     entries = EntrySummary.objects.bulk_create(_entry_rows(fiscal_year.year), batch_size=1000)
     StageSummary.objects.bulk_create(_stage_rows(fiscal_year), batch_size=1000)
-    CellSummary.objects.bulk_create(_cell_rows(fiscal_year), batch_size=1000)
+    CellSummary.objects.bulk_create(_cell_rows(fiscal_year, entries), batch_size=1000)
     summary, _ = YearSummary.objects.select_for_update().get_or_create(fiscal_year=fiscal_year)
     # A change committed while these rows were read has marked the year stale again (and
     # asked for another build): the rows stay unread until then.

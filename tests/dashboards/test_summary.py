@@ -8,6 +8,8 @@ from django.db.models import F
 from bangkit.models import FiscalYear
 from dashboards import figures, selectors, summary
 from dashboards.models import CellSummary, EntrySummary, ProposalSummary, YearSummary
+from proposals.models import MusrenbangEntry
+from tests import factories
 from tests.dashboards.helpers import filters_for
 
 
@@ -84,6 +86,38 @@ def test_the_summary_rows_give_the_live_figures(city, closing):
     )
     for case, figures_live in live.items():
         assert summed[case] == figures_live, case
+
+
+def test_entries_without_a_proposal_count_from_the_cells(city):
+    """Musrenbang entries of a kelurahan with no proposal that year, of a work type no
+    proposal has, and without a work type: the closed year's cells keep them (a cell of its
+    entries alone) and the funnel and the map give what the live records give."""
+    other = factories.WorkTypeFactory(code="drainase", name="Saluran drainase", has_width=False)
+    a2 = city.kelurahan["A2"]
+    b2 = factories.KelurahanFactory(kecamatan=city.kecamatan["B"])
+    for n, (place, work_type) in enumerate(
+        [(b2, city.work_type), (b2, None), (a2, other), (a2, other), (a2, None)]
+    ):
+        MusrenbangEntry.objects.create(
+            year=2025,
+            source_id=f"MR-2025-X{n}",
+            kelurahan=place,
+            title=f"Saluran {n}",
+            work_type=work_type,
+        )
+    live, summed = _live_and_summed(city, [2025])
+    for case, figures_live in live.items():
+        assert summed[case] == figures_live, case
+    cells = CellSummary.objects.filter(fiscal_year__year=2025)
+    assert cells.get(kelurahan=b2, work_type=None).entries == 2
+    assert cells.get(kelurahan=b2, work_type=city.work_type).entries == 1
+    assert cells.get(kelurahan=a2, work_type=other).entries == 2
+    assert cells.get(kelurahan=a2, work_type=other).n == 0
+    assert cells.get(kelurahan=a2, work_type=None).entries == 2 + 3
+    # The funnel of 2025 counts them: 8 entries of the test city, 5 more.
+    user = city.users["bappeda"]
+    [table] = figures.funnel(user, figures.with_summaries(filters_for(user, tahun=2025)))
+    assert figures.funnel_totals(table)["musrenbang"] == 8 + 5
 
 
 def test_the_closed_year_is_read_from_its_summary_rows(city, django_assert_num_queries):
