@@ -12,11 +12,12 @@ of the records behind it, which ``records.py`` lists.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import chain, repeat
 from operator import itemgetter
 
 from django.db import connection
@@ -1465,15 +1466,19 @@ def equity(user, filters: Filters, per_kelurahan: dict | None = None) -> list[Ta
         .values("kelurahan_id", "rt_id", "rt__number")
         .annotate(years=Count("fiscal_year_id", distinct=True))
     }
+    # (kelurahan, RT): the closed years it was funded in (counted in C: six thousand sites).
+    closed_years = Counter(
+        chain.from_iterable(
+            zip(repeat(row["kelurahan_id"]), row["f_rt_ids"]) for row in _kept_rows(user, filters)
+        )
+    )
     unnamed = []
-    for row in _kept_rows(user, filters):
-        for rt_id in row["f_rt_ids"]:
-            key = (row["kelurahan_id"], rt_id)
-            if key in funded_rts:
-                funded_rts[key]["years"] += 1
-            else:
-                funded_rts[key] = {"kelurahan_id": key[0], "rt_id": rt_id, "years": 1}
-                unnamed.append(funded_rts[key])
+    for key, years in closed_years.items():
+        if key in funded_rts:
+            funded_rts[key]["years"] += years
+        else:
+            funded_rts[key] = {"kelurahan_id": key[0], "rt_id": key[1], "years": years}
+            unnamed.append(funded_rts[key])
     # The numbers of the RTs named twice or more (the only ones the table prints).
     repeated = [row for row in unnamed if row["years"] >= 2]
     missing = [row["rt_id"] for row in repeated if row["rt_id"] not in rt_numbers]
@@ -1531,7 +1536,7 @@ def equity(user, filters: Filters, per_kelurahan: dict | None = None) -> list[Ta
         if row["years"] >= 2:
             slot["repeated"].append((row["rt__number"], row["years"]))
     names = {k[0]: k[1] for k in kelurahan}
-    repeat = Table(
+    repeats = Table(
         "rt_berulang",
         "RT yang didanai berulang, RT lain di kelurahan yang sama tidak pernah",
         ["Kelurahan", "RT didanai ≥ 2 tahun", "RT aktif", "RT tidak pernah didanai"],
@@ -1545,7 +1550,7 @@ def equity(user, filters: Filters, per_kelurahan: dict | None = None) -> list[Ta
         if not slot["repeated"] or never <= 0:
             continue
         listed = ", ".join(f"RT {n:02d} ({y} tahun)" for n, y in sorted(slot["repeated"]))
-        repeat.rows.append(
+        repeats.rows.append(
             [
                 text(names.get(kel_id, "")),
                 text(listed, filters.query(daftar="usulan", tahap="didanai", kelurahan=kel_id)),
@@ -1553,7 +1558,7 @@ def equity(user, filters: Filters, per_kelurahan: dict | None = None) -> list[Ta
                 cell(never),
             ]
         )
-    return [table, repeat]
+    return [table, repeats]
 
 
 GINI_NOTE = (
