@@ -453,15 +453,16 @@ def _add(into: dict, slot: dict) -> None:
             into[name] += value
 
 
-def _split(filters: Filters, grid: dict, names: dict) -> tuple[list, list]:
+def _split(filters: Filters, grid: dict, names: dict, empty: dict) -> tuple[list, list]:
     """([(year, area, figures)] per area, [(year, None, figures)] per year) of the grid
-    {(year, area id): figures}; for a range the area rows have the year None, and the rows
-    per year are only there for a range."""
+    {(year, area id): figures}. For a range the area rows have the year None, and every year
+    of the range has a row per year (``empty``'s figures where nothing was counted); for one
+    year there are only the area rows."""
     by_area: dict = {}
-    by_year: dict = {}
+    by_year: dict = {year: dict(empty) for year in filters.years}
     for (year, area), slot in grid.items():
         _add(by_area.setdefault((year if filters.single_year else None, area), {}), slot)
-        _add(by_year.setdefault(year, {}), slot)
+        _add(by_year.setdefault(year, dict(empty)), slot)
     areas = [
         (year, area, slot)
         for (year, area), slot in sorted(by_area.items(), key=lambda kv: names.get(kv[0][1], ""))
@@ -479,27 +480,39 @@ def _row_link(filters: Filters, year, area) -> dict:
     }
 
 
-def _row_heads(filters: Filters, year, area, names: dict) -> list:
-    """A row's first two cells: its year (or the range) and its area (or the filters')."""
-    return [
-        cell(year, "year") if year is not None else text(f"{filters.year_from}–{filters.year_to}"),
-        text(names.get(area, "")) if area is not None else text(filters.area_label),
-    ]
-
-
 def _area_and_year_tables(
-    filters: Filters, key: str, title: str, headers: list, note: str, rows: tuple, row
+    filters: Filters,
+    key: str,
+    title: str,
+    headers: list,
+    note: str,
+    rows: tuple[list, list],
+    names: dict,
+    row,
+    total: list,
 ) -> list[Table]:
-    """The table per area and, for a range, the table per year (key ``<key>_tahun``), their
-    rows drawn by row(year, area, figures) from _split()."""
+    """The table per area and, for a range, the table per year (key ``<key>_tahun``): their
+    figures' ``headers``, each row's figures from row(year, area, figures) over the ``rows``
+    of _split() (areas named by ``names``), and the figures of their ``total`` row. One
+    year's table opens with the year and the area; a range's table per area with the area
+    alone (the range is the page's), its table per year with the year alone."""
     areas, years = rows
-    tables = [Table(key, title, headers, note=note)]
-    tables[0].rows = [row(*r) for r in areas]
-    if years:
-        per_year = Table(f"{key}_tahun", f"{title} per tahun", headers, note=note)
-        per_year.rows = [row(*r) for r in years]
-        tables.append(per_year)
-    return tables
+    level = _level_label(filters)
+    if filters.single_year:
+        table = Table(key, title, ["Tahun", level, *headers], note=note)
+        table.rows = [
+            [cell(year, "year"), text(names.get(area, "")), *row(year, area, slot)]
+            for year, area, slot in areas
+        ]
+        table.total = [text("Jumlah"), text(filters.area_label), *total]
+        return [table]
+    table = Table(key, title, [level, *headers], note=note)
+    table.rows = [[text(names.get(area, "")), *row(None, area, slot)] for _, area, slot in areas]
+    table.total = [text("Jumlah"), *total]
+    per_year = Table(f"{key}_tahun", f"{title} per tahun", ["Tahun", *headers], note=note)
+    per_year.rows = [[cell(year, "year"), *row(year, None, slot)] for year, _, slot in years]
+    per_year.total = [text("Jumlah"), *total]
+    return [table, per_year]
 
 
 def per_year(tables: list[Table], column: str) -> dict[int, object]:
@@ -533,29 +546,21 @@ def funnel(user, filters: Filters) -> list[Table]:
             for row in _kept(user, filters, group, "entries", {"n": "entries"})
         ),
     ]
+    empty = dict.fromkeys(("musrenbang", *STAGE_KEYS), 0)
     grid: dict = {}
     names: dict = {}
     for row in wished:
         key = (row["year"], row[area_id])
         names[row[area_id]] = row[area_name]
-        grid.setdefault(key, dict.fromkeys(("musrenbang", *STAGE_KEYS), 0))
-        grid[key]["musrenbang"] += row["n"]
+        grid.setdefault(key, dict(empty))["musrenbang"] += row["n"]
     for key, reached_counts in counts.items():
         names.setdefault(key[1], names_of[key][area_name])
-        slot = grid.setdefault(key, dict.fromkeys(("musrenbang", *STAGE_KEYS), 0))
-        slot.update(reached_counts)
-    headers = [
-        "Tahun",
-        _level_label(filters),
-        "Usulan Musrenbang",
-        *[s.label for s in FUNNEL],
-        "Porsi didanai (%)",
-    ]
+        grid.setdefault(key, dict(empty)).update(reached_counts)
+    headers = ["Usulan Musrenbang", *[s.label for s in FUNNEL], "Porsi didanai (%)"]
 
     def row(year, area, slot):
         link = _row_link(filters, year, area)
         return [
-            *_row_heads(filters, year, area, names),
             cell(slot["musrenbang"], link=filters.query(daftar="musrenbang", **link)),
             *[
                 cell(slot[s.key], link=filters.query(daftar="usulan", tahap=s.key, **link))
@@ -564,22 +569,20 @@ def funnel(user, filters: Filters) -> list[Table]:
             cell(percent(slot["ditetapkan"], slot["musrenbang"]), "percent"),
         ]
 
-    tables = _area_and_year_tables(
-        filters, "corong", "Corong usulan", headers, FUNNEL_NOTE, _split(filters, grid, names), row
-    )
-    sums = dict.fromkeys(("musrenbang", *STAGE_KEYS), 0)
+    sums = dict(empty)
     for slot in grid.values():
         _add(sums, slot)
-    total = [
-        text("Jumlah"),
-        text(filters.area_label),
-        cell(sums["musrenbang"], link=filters.query(daftar="musrenbang")),
-        *[cell(sums[s.key], link=filters.query(daftar="usulan", tahap=s.key)) for s in FUNNEL],
-        cell(percent(sums["ditetapkan"], sums["musrenbang"]), "percent"),
-    ]
-    for table in tables:
-        table.total = total
-    return tables
+    return _area_and_year_tables(
+        filters,
+        "corong",
+        "Corong usulan",
+        headers,
+        FUNNEL_NOTE,
+        _split(filters, grid, names, empty),
+        names,
+        row,
+        row(None, None, sums),
+    )
 
 
 FUNNEL_NOTE = (
@@ -592,7 +595,7 @@ FUNNEL_NOTE = (
 def funnel_totals(table: Table) -> dict[str, int]:
     """{'musrenbang': n, 'diajukan': n, …} from the funnel's total row."""
     keys = ["musrenbang", *[s.key for s in FUNNEL]]
-    return dict(zip(keys, [c.value for c in table.total[2:-1]], strict=True))
+    return dict(zip(keys, [c.value for c in table.total[-len(keys) - 1 : -1]], strict=True))
 
 
 # --- b) Money --------------------------------------------------------------------------------
@@ -660,48 +663,32 @@ def money(user, filters: Filters) -> list[Table]:
         key = (row["fiscal_year__year"], row[area_id])
         names.setdefault(row[area_id], row[area_name])
         grid[key] = {name: int(row[name] or 0) for name in MONEY_FIGURES} | {"pagu": pagu.get(key)}
-    headers = [
-        "Tahun",
-        _level_label(filters),
-        "Pagu",
-        "Terikat",
-        "Dipesan",
-        "Diterima",
-        "Dibayar",
-        "Terserap (%)",
-    ]
+    headers = ["Pagu", "Terikat", "Dipesan", "Diterima", "Dibayar", "Terserap (%)"]
 
     def row(year, area, figs):
         link = filters.query(daftar="usulan", tahap="didanai", **_row_link(filters, year, area))
         return [
-            *_row_heads(filters, year, area, names),
             cell(figs["pagu"], "money"),
             *[cell(figs[name], "money", link=link) for name in MONEY_FIGURES],
             cell(percent(figs["paid"], figs["pagu"]), "percent"),
         ]
 
-    split = _split(filters, grid, names)
+    empty = {**dict.fromkeys(MONEY_FIGURES, 0), "pagu": None}
+    split = _split(filters, grid, names, empty)
     if unsplit:  # a year's own row shows its kecamatan's envelope (not split among its rows)
         for year, _, figs in split[1]:
             if year in unsplit:
                 figs["pagu"] = (figs["pagu"] or 0) + unsplit[year]
-    tables = _area_and_year_tables(
-        filters, "uang", "Anggaran per wilayah", headers, MONEY_NOTE, split, row
-    )
     sums = dict.fromkeys((*MONEY_FIGURES, "pagu"), 0)
     for figs in grid.values():
         _add(sums, figs)
     sums["pagu"] += sum(unsplit.values())
-    link = filters.query(daftar="usulan", tahap="didanai")
-    total = [
-        text("Jumlah"),
-        text(filters.area_label),
-        cell(sums["pagu"] if (pagu or unsplit) else None, "money"),
-        *[cell(sums[name], "money", link=link) for name in MONEY_FIGURES],
-        cell(percent(sums["paid"], sums["pagu"]), "percent"),
-    ]
-    for table in tables:
-        table.total = total
+    total = row(None, None, sums)
+    if not (pagu or unsplit):  # no envelope at all: a dash, not Rp 0
+        total[0] = cell(None, "money")
+    tables = _area_and_year_tables(
+        filters, "uang", "Anggaran per wilayah", headers, MONEY_NOTE, split, names, row, total
+    )
     if unsplit:
         years = ", ".join(str(y) for y in sorted(unsplit))
         tables[0].extra["pagu_note"] = (
@@ -779,7 +766,7 @@ def community(user, filters: Filters, *, city_money: int) -> Table:
         ),
     )
     sums = dict.fromkeys(KIND_LABELS, 0)
-    for year in sorted(by_year):
+    for year in sorted({*filters.years, *by_year}):  # every year of the range, even without
         figs = by_year[year]
         table.rows.append(
             [
@@ -1037,8 +1024,6 @@ def people(user, filters: Filters) -> list[Table]:
         slot["hours"] = Decimal(row["hours"] or 0)
         slot["labour"] = labour_value(row["hours"], row["proposal__fiscal_year__daily_wage"])
     headers = [
-        "Tahun",
-        _level_label(filters),
         "Lokasi didanai",
         "Peserta",
         "Kehadiran (orang-hari)",
@@ -1070,7 +1055,6 @@ def people(user, filters: Filters) -> list[Table]:
     def row(year, area, slot):
         link = _row_link(filters, year, area)
         return [
-            *_row_heads(filters, year, area, names),
             cell(slot["sites"], link=filters.query(daftar="usulan", tahap="didanai", **link)),
             cell(slot["participants"]),
             cell(slot["attendance"], link=filters.query(daftar="hari-kerja", **link)),
@@ -1085,33 +1069,22 @@ def people(user, filters: Filters) -> list[Table]:
     for slot in grid.values():
         for k in keys:
             slot.setdefault(k, 0)
+    sums = dict.fromkeys(keys, 0)
+    for slot in grid.values():
+        _add(sums, slot)
+    # As whole numbers (the hours stay exact: HOK is computed from them).
+    sums = {k: v if k == "hours" else int(v) for k, v in sums.items()}
     tables = _area_and_year_tables(
         filters,
         "peserta",
         "Peserta gotong-royong dan penerima manfaat",
         headers,
         note,
-        _split(filters, grid, names),
+        _split(filters, grid, names, dict.fromkeys(keys, 0)),
+        names,
         row,
+        row(None, None, sums),
     )
-    sums = dict.fromkeys(keys, 0)
-    for slot in grid.values():
-        _add(sums, slot)
-    total = [
-        text("Jumlah"),
-        text(filters.area_label),
-        cell(int(sums["sites"]), link=filters.query(daftar="usulan", tahap="didanai")),
-        cell(int(sums["participants"])),
-        cell(int(sums["attendance"]), link=filters.query(daftar="hari-kerja")),
-        cell(int(sums["women"]), link=filters.query(daftar="hari-kerja")),
-        cell(percent(sums["women"], sums["attendance"]), "percent"),
-        cell(person_days(sums["hours"]), "volume"),
-        cell(int(sums["labour"]), "money"),
-        cell(int(sums["households"])),
-        cell(int(sums["people"])),
-    ]
-    for table in tables:
-        table.total = total
     return [*tables, output(user, filters)]
 
 

@@ -36,9 +36,12 @@ def _ranked(user, filters: Filters, per_kelurahan: dict) -> tuple[list, list]:
         for k in kelurahan
     ]
     rows.sort(key=lambda r: (-r["terikat"], -r["lokasi"], r["name"]))
-    top = rows[:TOP]
-    bottom = sorted(rows, key=lambda r: (r["terikat"], r["lokasi"], r["name"]))[:TOP]
-    return top, bottom
+    # Fewer than twice TOP kelurahan (a camat's, a lurah's): the upper half on top, the rest
+    # below, none in both lists.
+    top = rows[: min(TOP, (len(rows) + 1) // 2)]
+    above = {id(r) for r in top}
+    lowest = sorted(rows, key=lambda r: (r["terikat"], r["lokasi"], r["name"]))
+    return top, [r for r in lowest if id(r) not in above][:TOP]
 
 
 def annual_report(user, filters: Filters, *, palette=None) -> dict:

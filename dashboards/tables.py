@@ -82,6 +82,20 @@ def ratio(part, whole, places: str = "0.01") -> Decimal | None:
     return (Decimal(part or 0) / Decimal(whole)).quantize(Decimal(places), ROUND_HALF_UP)
 
 
+SHEET_TITLE_MAX = 31  # characters (Excel's limit)
+
+
+def _words(text: str, limit: int) -> str:
+    """The text cut to `limit` characters after its last whole word (or mid-word when the
+    first word alone is longer)."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    if text[limit] != " " and " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" :-–,")
+
+
 @dataclass
 class Table:
     key: str
@@ -101,12 +115,13 @@ class Table:
 
     @property
     def sheet_title(self) -> str:
-        """The title as a spreadsheet's sheet holds it (31 characters at most), a table per
-        year keeping its "per tahun" (beside its table per area of the same title)."""
+        """The title as a spreadsheet's sheet holds it (31 characters at most, cut after a
+        whole word), a table per year keeping its "per tahun" (beside its table per area of
+        the same title)."""
         suffix = " per tahun"
-        if len(self.title) <= 31 or not self.title.endswith(suffix):
-            return self.title[:31]
-        return self.title[: -len(suffix)][: 31 - len(suffix)].rstrip() + suffix
+        if len(self.title) <= SHEET_TITLE_MAX or not self.title.endswith(suffix):
+            return _words(self.title, SHEET_TITLE_MAX)
+        return _words(self.title[: -len(suffix)], SHEET_TITLE_MAX - len(suffix)) + suffix
 
     def all_rows(self) -> list[list[Cell]]:
         return self.rows + ([self.total] if self.total else [])

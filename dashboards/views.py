@@ -93,7 +93,9 @@ def download(request, filters, key, fmt):
     if filters.year_from is None:
         raise Http404
     board = selectors.dashboard(request.user, filters)
-    span = f"{filters.year_from}-{filters.year_to}"
+    span = (
+        str(filters.year_from) if filters.single_year else f"{filters.year_from}-{filters.year_to}"
+    )
     if key == "semua" and fmt == "xlsx":
         tables = board.tables
     else:

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from dashboards import figures
 from dashboards.tables import percent
+from tests import factories
 from tests.dashboards.helpers import filters_for, rows_of
 
 FUNNEL_COLUMNS = (
@@ -22,21 +23,24 @@ def test_funnel_for_the_city_by_kecamatan_and_by_year(city):
     # Per (year, kecamatan): A 2025 6 4 3 2 2 2, B 2025 2 1 1 1 1 0, A 2026 4 2 2 2 1 1,
     # B 2026 2 1 1 1 1 0. A range has a table per kecamatan over the range and one per year.
     table, per_year = figures.funnel(city.users["bappeda"], filters_for(city.users["bappeda"]))
-    assert rows_of(table, "Kecamatan", *FUNNEL_COLUMNS) == [
-        ("Kecamatan A", "2025–2026", 10, 6, 5, 4, 3, 3, Decimal("30.0")),
-        ("Kecamatan B", "2025–2026", 4, 2, 2, 2, 2, 0, Decimal("50.0")),
+    # The range's table per area has no year column, its table per year no area column.
+    assert table.headers[:2] == ["Kecamatan", "Usulan Musrenbang"]
+    assert rows_of(table, "Kecamatan", *FUNNEL_COLUMNS[1:]) == [
+        ("Kecamatan A", 10, 6, 5, 4, 3, 3, Decimal("30.0")),
+        ("Kecamatan B", 4, 2, 2, 2, 2, 0, Decimal("50.0")),
     ]
     assert per_year.key == "corong_tahun"
-    assert rows_of(per_year, "Kecamatan", *FUNNEL_COLUMNS) == [
-        ("Seluruh Kota Jambi", 2025, 8, 5, 4, 3, 3, 2, Decimal("37.5")),
-        ("Seluruh Kota Jambi", 2026, 6, 3, 3, 3, 2, 1, Decimal("33.3")),
+    assert per_year.headers[:2] == ["Tahun", "Usulan Musrenbang"]
+    assert rows_of(per_year, *FUNNEL_COLUMNS) == [
+        (2025, 8, 5, 4, 3, 3, 2, Decimal("37.5")),
+        (2026, 6, 3, 3, 3, 2, 1, Decimal("33.3")),
     ]
-    assert per_year.total is table.total
+    assert [c.value for c in per_year.total] == [c.value for c in table.total]
     # A row's numbers link to its records: its area over the range, or its year.
-    assert table.rows[0][3].link == (
+    assert table.rows[0][2].link == (
         f"dari=2025&sampai=2026&kecamatan={city.kecamatan['A'].pk}&daftar=usulan&tahap=diajukan"
     )
-    assert per_year.rows[1][3].link == "tahun=2026&daftar=usulan&tahap=diajukan"
+    assert per_year.rows[1][2].link == "tahun=2026&daftar=usulan&tahap=diajukan"
     assert figures.funnel_totals(table) == {
         "musrenbang": 14,
         "diajukan": 8,
@@ -53,14 +57,32 @@ def test_funnel_of_a_camat_is_their_kelurahan(city):
     # Per (year, kelurahan): A1 2025 4 3 2 2 2 2, A2 2025 2 1 1 0 0 0, A1 2026 3 1 1 1 1 1,
     # A2 2026 1 1 1 1 0 0.
     table, per_year = figures.funnel(camat, filters_for(camat))
-    assert rows_of(table, "Kelurahan", *FUNNEL_COLUMNS) == [
-        ("Kelurahan A1", "2025–2026", 7, 4, 3, 3, 3, 3, Decimal("42.9")),
-        ("Kelurahan A2", "2025–2026", 3, 2, 2, 1, 0, 0, Decimal("0.0")),
+    assert rows_of(table, "Kelurahan", *FUNNEL_COLUMNS[1:]) == [
+        ("Kelurahan A1", 7, 4, 3, 3, 3, 3, Decimal("42.9")),
+        ("Kelurahan A2", 3, 2, 2, 1, 0, 0, Decimal("0.0")),
     ]
-    assert rows_of(per_year, "Kelurahan", *FUNNEL_COLUMNS) == [
-        ("Kecamatan Kecamatan A", 2025, 6, 4, 3, 2, 2, 2, Decimal("33.3")),
-        ("Kecamatan Kecamatan A", 2026, 4, 2, 2, 2, 1, 1, Decimal("25.0")),
+    assert rows_of(per_year, *FUNNEL_COLUMNS) == [
+        (2025, 6, 4, 3, 2, 2, 2, Decimal("33.3")),
+        (2026, 4, 2, 2, 2, 1, 1, Decimal("25.0")),
     ]
+
+
+def test_a_range_has_a_row_for_every_year_even_an_empty_one(city):
+    # Nothing of work type "drainase" was proposed or funded in either year: the tables per
+    # year still name both years, with zeros.
+    user = city.users["bappeda"]
+    drains = factories.WorkTypeFactory(code="drainase", name="Saluran drainase", has_width=False)
+    filters = filters_for(user, jenis=drains.pk)
+    [table, per_year] = figures.funnel(user, filters)
+    assert table.rows == []
+    assert rows_of(per_year, "Tahun", "Usulan Musrenbang", "Selesai") == [
+        (2025, 0, 0),
+        (2026, 0, 0),
+    ]
+    money, money_per_year, *_ = figures.money(user, filters)
+    assert rows_of(money_per_year, "Tahun", "Terikat", "Dibayar") == [(2025, 0, 0), (2026, 0, 0)]
+    people, people_per_year, _ = figures.people(user, filters)
+    assert rows_of(people_per_year, "Tahun", "Lokasi didanai") == [(2025, 0), (2026, 0)]
 
 
 def test_funnel_of_one_year_and_one_kelurahan(city):
@@ -78,17 +100,17 @@ def test_money_per_kecamatan_and_year(city):
     # committed, ordered and delivered.
     user = city.users["bappeda"]
     money, per_year, community, saving = figures.money(user, filters_for(user))
-    columns = ("Tahun", "Kecamatan", "Pagu", "Terikat", "Dipesan", "Diterima", "Dibayar")
+    columns = ("Pagu", "Terikat", "Dipesan", "Diterima", "Dibayar")
     m = 1_000_000
-    assert rows_of(money, *columns) == [
-        ("2025–2026", "Kecamatan A", 220 * m, 42 * m, 42 * m, 42 * m, 37 * m),
-        ("2025–2026", "Kecamatan B", 110 * m, 55 * m, 25 * m, 25 * m, 0),
+    assert rows_of(money, "Kecamatan", *columns) == [
+        ("Kecamatan A", 220 * m, 42 * m, 42 * m, 42 * m, 37 * m),
+        ("Kecamatan B", 110 * m, 55 * m, 25 * m, 25 * m, 0),
     ]
-    assert rows_of(per_year, *columns) == [
-        (2025, "Seluruh Kota Jambi", 150 * m, 60 * m, 30 * m, 30 * m, 25 * m),
-        (2026, "Seluruh Kota Jambi", 180 * m, 37 * m, 37 * m, 37 * m, 12 * m),
+    assert rows_of(per_year, "Tahun", *columns) == [
+        (2025, 150 * m, 60 * m, 30 * m, 30 * m, 25 * m),
+        (2026, 180 * m, 37 * m, 37 * m, 37 * m, 12 * m),
     ]
-    assert [c.value for c in per_year.rows[0][2:]] == [
+    assert [c.value for c in per_year.rows[0][1:]] == [
         150 * m,
         60 * m,
         30 * m,
@@ -96,7 +118,7 @@ def test_money_per_kecamatan_and_year(city):
         25 * m,
         Decimal("16.7"),
     ]
-    assert [c.value for c in money.total[2:]] == [
+    assert [c.value for c in money.total[1:]] == [
         330_000_000,
         97_000_000,
         67_000_000,
@@ -106,7 +128,7 @@ def test_money_per_kecamatan_and_year(city):
     ]
     # Identities: paid <= delivered <= ordered <= committed <= pagu on every row.
     for row in money.rows + per_year.rows:
-        pagu, committed, ordered, delivered, paid = (c.value for c in row[2:7])
+        pagu, committed, ordered, delivered, paid = (c.value for c in row[1:6])
         assert paid <= delivered <= ordered <= committed <= pagu
 
 
@@ -181,9 +203,9 @@ def test_money_of_a_kecamatan_whose_envelope_is_not_split(city):
         money, per_year, _, _ = figures.money(
             user, filters_for(user, kecamatan=city.kecamatan["A"].pk)
         )
-        assert {row[2].value for row in money.rows} == {None}
-        assert money.total[2].value == 220_000_000
-        assert money.total[-1].value == percent(money.total[6].value, 220_000_000)
+        assert {row[1].value for row in money.rows} == {None}
+        assert money.total[1].value == 220_000_000
+        assert money.total[-1].value == percent(money.total[5].value, 220_000_000)
         assert money.extra["pagu_note"] == (
             "Pagu kecamatan yang belum dibagi per kelurahan (2025, 2026) hanya masuk ke jumlah "
             "dan ke baris tahunnya."
@@ -205,19 +227,19 @@ def test_money_of_a_kecamatan_whose_envelope_is_not_split(city):
     # A lurah's table has no envelope to show: a dash, not Rp 0.
     lurah = city.users["lurah_a1"]
     money, per_year, _, _ = figures.money(lurah, filters_for(lurah))
-    assert money.total[2].value is None
-    assert {row[2].value for row in per_year.rows} == {None}
+    assert money.total[1].value is None
+    assert {row[1].value for row in per_year.rows} == {None}
 
 
 def test_money_of_a_lurah_is_their_kelurahan_only(city):
     lurah = city.users["lurah_a1"]
     money, per_year, community, _ = figures.money(lurah, filters_for(lurah))
-    assert rows_of(money, "Tahun", "Kelurahan", "Terikat", "Dibayar") == [
-        ("2025–2026", "Kelurahan A1", 42_000_000, 37_000_000),
+    assert rows_of(money, "Kelurahan", "Terikat", "Dibayar") == [
+        ("Kelurahan A1", 42_000_000, 37_000_000),
     ]
-    assert rows_of(per_year, "Tahun", "Kelurahan", "Terikat", "Dibayar") == [
-        (2025, "Kelurahan Kelurahan A1", 30_000_000, 25_000_000),
-        (2026, "Kelurahan Kelurahan A1", 12_000_000, 12_000_000),
+    assert rows_of(per_year, "Tahun", "Terikat", "Dibayar") == [
+        (2025, 30_000_000, 25_000_000),
+        (2026, 12_000_000, 12_000_000),
     ]
     assert community.extra["contributed"] == 4_500_000
 
@@ -230,8 +252,6 @@ def test_people_per_kecamatan_and_year(city):
     # 60, 240.
     table, per_year, _ = figures.people(user, filters_for(user))
     columns = (
-        "Tahun",
-        "Kecamatan",
         "Lokasi didanai",
         "Peserta",
         "Kehadiran (orang-hari)",
@@ -242,17 +262,15 @@ def test_people_per_kecamatan_and_year(city):
         "KK penerima manfaat",
         "Jiwa penerima manfaat",
     )
-    span = "2025–2026"
-    assert rows_of(table, *columns) == [
-        (span, "Kecamatan A", 3, 35, 47, 18, Decimal("38.3"), Decimal("41.00"), 4_920_000, 90, 360),
-        (span, "Kecamatan B", 2, 4, 4, 0, Decimal("0.0"), Decimal("4.00"), 480_000, 110, 440),
+    assert rows_of(table, "Kecamatan", *columns) == [
+        ("Kecamatan A", 3, 35, 47, 18, Decimal("38.3"), Decimal("41.00"), 4_920_000, 90, 360),
+        ("Kecamatan B", 2, 4, 4, 0, Decimal("0.0"), Decimal("4.00"), 480_000, 110, 440),
     ]
-    city_wide = "Seluruh Kota Jambi"
-    assert rows_of(per_year, *columns) == [
-        (2025, city_wide, 3, 27, 39, 15, Decimal("38.5"), Decimal("33.00"), 3_960_000, 120, 480),
-        (2026, city_wide, 2, 12, 12, 3, Decimal("25.0"), Decimal("12.00"), 1_440_000, 80, 320),
+    assert rows_of(per_year, "Tahun", *columns) == [
+        (2025, 3, 27, 39, 15, Decimal("38.5"), Decimal("33.00"), 3_960_000, 120, 480),
+        (2026, 2, 12, 12, 3, Decimal("25.0"), Decimal("12.00"), 1_440_000, 80, 320),
     ]
-    assert [c.value for c in table.total[2:]] == [
+    assert [c.value for c in table.total[1:]] == [
         5,
         39,
         51,

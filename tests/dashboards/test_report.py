@@ -31,6 +31,9 @@ def test_report_figures_of_2025(city):
     assert [t["year"] for t in context["trend"]] == [2025]
     assert [r["name"] for r in context["top"]][:2] == ["Kelurahan A1", "Kelurahan B1"]
     assert context["bottom"][0]["name"] == "Kelurahan A2"
+    # Three kelurahan: two on top, one below, none in both lists.
+    assert [r["name"] for r in context["top"]] == ["Kelurahan A1", "Kelurahan B1"]
+    assert [r["name"] for r in context["bottom"]] == ["Kelurahan A2"]
 
 
 def test_report_of_2026_has_the_trend_since_the_first_year(city):

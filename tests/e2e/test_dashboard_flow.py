@@ -32,11 +32,17 @@ def test_bappeda_filters_clicks_through_and_downloads_the_report(
     assert page.locator("svg.choropleth").count() == 1 or "Batas kelurahan" in page.inner_text(
         "main"
     )
-    # The funnel's total of completed sites (3 in kecamatan A: p1, p2, p6) opens its records.
-    page.click("#tabel-corong tr.total td:nth-child(8) a")
+    # The funnel's total of completed sites (3 in kecamatan A: p1, p2, p6) opens its records
+    # (the range's table per kelurahan: the kelurahan, the entries, five stages, the share).
+    page.click("#tabel-corong tr.total td:nth-child(7) a")
     page.wait_for_load_state()
     assert "Usulan kegiatan: Selesai" in page.inner_text("h1")
     assert "3 catatan" in page.inner_text("main")
+    # The table per year: 2026's completed site (p6) in its own row.
+    page.go_back()
+    page.click("#tabel-corong_tahun tbody tr:nth-child(2) td:nth-child(7) a")
+    page.wait_for_load_state()
+    assert "1 catatan" in page.inner_text("main")
     page.goto(f"{live_server.url}/dasbor/laporan-walikota/?tahun=2026")
     assert "tahun 2026" in page.inner_text("h1")
     response = page.request.get(f"{live_server.url}/dasbor/laporan-walikota/2026.pdf")
