@@ -2,7 +2,8 @@
 
 Computing every figure for ten years takes the database about a second; Bappeda, the
 Inspektorat and the Walikota's office open the same city-wide page many times between
-changes. The cache key holds the user's scope, the filters and the *data version*: the
+changes. The cache key holds the code's version (a digest of this app and its templates), the
+user's scope, the filters and the *data version*: the
 largest id of every table whose rows make the figures, and of the audit trail and the admin's
 log (every service that changes a record writes an audit row; every admin save a log entry).
 A new, changed or removed record therefore changes the key and the next request computes the
@@ -20,7 +21,9 @@ marks its summary stale, which changes the version and reads that year live unti
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
@@ -96,6 +99,21 @@ def version_for(filters) -> str:
     return data_version()
 
 
+def _code_version() -> str:
+    """A digest of the code that computes and draws the figures (this app's modules and its
+    templates), read once: a release that changes them does not serve what the previous one
+    kept (a closed years' page is kept a week, and its data version does not move)."""
+    app = Path(__file__).resolve().parent
+    templates = Path(settings.BASE_DIR) / "templates" / "dashboards"
+    digest = hashlib.sha256()
+    for path in sorted([*app.glob("*.py"), *app.glob("templatetags/*.py"), *templates.glob("*")]):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+CODE_VERSION = _code_version()
+
+
 def scope_of(user) -> str:
     """What the user's figures depend on: the city, or their role and area."""
     if user.is_city_wide:
@@ -107,7 +125,8 @@ def cached(user, key: str, compute, *, version: str | None = None):
     """compute() once per scope, key and data version (or the given version); later calls
     read it back."""
     version = version if version is not None else data_version()
-    full = "dasbor:" + hashlib.sha256(f"{version}|{scope_of(user)}|{key}".encode()).hexdigest()
+    kept_as = f"{CODE_VERSION}|{version}|{scope_of(user)}|{key}"
+    full = "dasbor:" + hashlib.sha256(kept_as.encode()).hexdigest()
     value = cache.get(full)
     if value is None:
         value = compute()

@@ -35,6 +35,21 @@ def _four_more_on_p6(city):
     )
 
 
+def test_a_release_with_other_code_does_not_read_the_last_ones_pages(city, monkeypatch):
+    # A closed years' page is kept a week and its data version does not move at a release:
+    # the key holds a digest of the app's code and templates.
+    assert len(cache.CODE_VERSION) == 12
+    user = city.users["bappeda"]
+    filters = filters_for(user)
+    selectors.dashboard_html(user, filters)
+    with CaptureQueriesContext(connection) as kept:
+        selectors.dashboard_html(user, filters)
+    monkeypatch.setattr(cache, "CODE_VERSION", "another-one")
+    with CaptureQueriesContext(connection) as drawn:
+        selectors.dashboard_html(user, filters)
+    assert len(kept.captured_queries) <= 3 < 10 < len(drawn.captured_queries)
+
+
 def test_a_new_record_computes_the_figures_afresh(city):
     user = city.users["bappeda"]
     filters = filters_for(user)
