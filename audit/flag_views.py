@@ -6,7 +6,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audit import rules, services
@@ -99,9 +99,7 @@ def flag_list(request):
 def flag_detail(request, pk: int):
     user = request.user
     _may_open_or_404(user)
-    flag = _flags_for(user).select_related("reviewed_by").filter(pk=pk).first()
-    if flag is None:
-        raise Http404
+    flag = get_object_or_404(_flags_for(user).select_related("reviewed_by"), pk=pk)
     if request.method == "POST":
         done = perform(
             request,
