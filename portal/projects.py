@@ -19,6 +19,7 @@ from django.urls import reverse
 
 from bangkit import geo
 from bangkit.models import RT, Kecamatan, Kelurahan, WorkType
+from bangkit.queries import counts_by
 from proposals.models import Proposal, State
 from reporting.models import CompletionReport, ProgressPhoto, SwadayaContribution, WorkDay
 from reporting.selectors import PERSON_HOURS, person_days
@@ -461,7 +462,5 @@ def report_figures(proposal) -> ReportFigures | None:
 
 def stage_counts(rows) -> dict[str, int]:
     """How many sites of the filter are at each public stage (one query)."""
-    counts = dict(
-        rows.order_by().values_list("state").annotate(n=Count("id")).values_list("state", "n")
-    )
+    counts = counts_by(rows, "state")
     return {label: sum(counts.get(s, 0) for s in states) for _, (label, states) in STAGES.items()}
