@@ -198,6 +198,15 @@ def mapped_points(rows) -> list[dict]:
     return list(located.values(*POINT_FIELDS)[: MAP_SITE_LIMIT + 1])
 
 
+def geojson_point(lat, lon) -> dict:
+    """A GeoJSON Point at ``lat, lon``: its coordinates in GeoJSON's order (longitude first),
+    rounded to ``COORD_DECIMALS``."""
+    return {
+        "type": "Point",
+        "coordinates": [round(float(lon), COORD_DECIMALS), round(float(lat), COORD_DECIMALS)],
+    }
+
+
 def sites_geojson(sites: list[dict]) -> dict:
     """The points of `mapped_points` as a FeatureCollection."""
     features = []
@@ -215,13 +224,7 @@ def sites_geojson(sites: list[dict]) -> dict:
                     "year": site["fiscal_year__year"],
                     "url": reverse("public:project", kwargs={"code": site["code"]}),
                 },
-                "geometry": {
-                    "type": "Point",
-                    "coordinates": [
-                        round(float(site["longitude"]), COORD_DECIMALS),
-                        round(float(site["latitude"]), COORD_DECIMALS),
-                    ],
-                },
+                "geometry": geojson_point(site["latitude"], site["longitude"]),
             }
         )
     return {
