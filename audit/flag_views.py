@@ -4,9 +4,8 @@ the review form. Thin: the flags are computed by audit.flags and stored by audit
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audit import rules, services
@@ -14,6 +13,7 @@ from audit.flags import RULES
 from audit.models import Flag, FlagRefresh
 from bangkit.models import AuditEvent, Kecamatan
 from bangkit.params import query_choice, query_int, query_page, query_year
+from bangkit.queries import counts_by
 from bangkit.refusals import perform
 
 PAGE_SIZE = 50
@@ -48,9 +48,7 @@ def flag_list(request):
         flags = flags.unreviewed()
     elif status == "sudah":
         flags = flags.reviewed()
-    counts = dict(
-        flags.order_by().values_list("rule").annotate(n=Count("id")).values_list("rule", "n")
-    )
+    counts = counts_by(flags, "rule")
     if rule:
         flags = flags.filter(rule=rule)
     paginator = Paginator(flags.order_by("-year", "rule", "id"), PAGE_SIZE)
@@ -99,9 +97,7 @@ def flag_list(request):
 def flag_detail(request, pk: int):
     user = request.user
     _may_open_or_404(user)
-    flag = _flags_for(user).select_related("reviewed_by").filter(pk=pk).first()
-    if flag is None:
-        raise Http404
+    flag = get_object_or_404(_flags_for(user).select_related("reviewed_by"), pk=pk)
     if request.method == "POST":
         done = perform(
             request,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 # Kota Jambi with a margin (the same box the proposal's coordinates are validated against):
@@ -41,20 +41,22 @@ def polygons(geometry: Mapping) -> list[list[Ring]]:
 # --- point in polygon -----------------------------------------------------------------------
 
 
-def _in_ring(lon: float, lat: float, ring: Ring) -> bool:
-    """Ray casting: a ray from the point towards the east crosses the ring an odd number of
-    times when the point is inside. Each edge counts when it spans the point's latitude
-    half-open (one end strictly above), so a ray through a vertex is counted once."""
-    inside = False
+def _ring_crossings(ring: Ring, lat: float) -> Iterator[float]:
+    """Longitudes where the parallel at ``lat`` crosses the ring's edges, in the ring's order.
+    Each edge counts when it spans the latitude half-open (one end strictly above), so a
+    parallel through a vertex crosses there once."""
     x1, y1 = ring[-1][0], ring[-1][1]
     for position in ring:
         x2, y2 = position[0], position[1]
         if (y1 > lat) != (y2 > lat):
-            x_cross = x1 + (lat - y1) * (x2 - x1) / (y2 - y1)
-            if lon < x_cross:
-                inside = not inside
+            yield x1 + (lat - y1) * (x2 - x1) / (y2 - y1)
         x1, y1 = x2, y2
-    return inside
+
+
+def _in_ring(lon: float, lat: float, ring: Ring) -> bool:
+    """Ray casting: a ray from the point towards the east crosses the ring an odd number of
+    times when the point is inside."""
+    return sum(1 for x_cross in _ring_crossings(ring, lat) if lon < x_cross) % 2 == 1
 
 
 def _in_polygon(lon: float, lat: float, rings: list[Ring]) -> bool:
@@ -141,15 +143,7 @@ def centroid(geometry: Mapping) -> tuple[float, float]:
 
 def _crossings(rings: list[Ring], lat: float) -> list[float]:
     """Longitudes where the parallel at ``lat`` crosses the polygon's rings, sorted."""
-    xs = []
-    for ring in rings:
-        x1, y1 = ring[-1][0], ring[-1][1]
-        for position in ring:
-            x2, y2 = position[0], position[1]
-            if (y1 > lat) != (y2 > lat):
-                xs.append(x1 + (lat - y1) * (x2 - x1) / (y2 - y1))
-            x1, y1 = x2, y2
-    return sorted(xs)
+    return sorted(x for ring in rings for x in _ring_crossings(ring, lat))
 
 
 def representative_point(geometry: Mapping) -> tuple[float, float]:

@@ -165,6 +165,15 @@ def dms_to_decimal(dms, ref) -> Decimal | None:
     return Decimal(f"{value:.6f}")
 
 
+def _ifd(exif, tag: int):
+    """One sub-directory of the EXIF (the camera's own tags, or GPS); empty when it cannot be
+    read."""
+    try:
+        return exif.get_ifd(tag)
+    except Exception:
+        return {}
+
+
 def read_metadata(image: Image.Image) -> PhotoMetadata:
     """The time the photo was taken and where, from its EXIF (before anything strips it)."""
     try:
@@ -172,17 +181,11 @@ def read_metadata(image: Image.Image) -> PhotoMetadata:
     except Exception:  # a damaged EXIF block must not lose the photo
         return PhotoMetadata()
     meta = PhotoMetadata()
-    try:
-        sub = exif.get_ifd(EXIF_IFD)
-    except Exception:
-        sub = {}
+    sub = _ifd(exif, EXIF_IFD)
     meta.taken_at = parse_exif_time(
         sub.get(TAG_DATETIME_ORIGINAL), sub.get(TAG_OFFSET_TIME_ORIGINAL)
     ) or parse_exif_time(exif.get(TAG_DATETIME))
-    try:
-        gps = exif.get_ifd(GPS_IFD)
-    except Exception:
-        gps = {}
+    gps = _ifd(exif, GPS_IFD)
     if gps.get(GPS_LATITUDE) and gps.get(GPS_LONGITUDE):
         lat = dms_to_decimal(gps[GPS_LATITUDE], gps.get(GPS_LATITUDE_REF))
         lon = dms_to_decimal(gps[GPS_LONGITUDE], gps.get(GPS_LONGITUDE_REF))

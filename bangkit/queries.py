@@ -40,6 +40,12 @@ def count_of(rows, *, per: str, outer: str = "pk", distinct: str | None = None):
     return total_of(rows, counted, per=per, output_field=IntegerField(), outer=outer)
 
 
+def counts_by(rows, field: str) -> dict:
+    """How many of ``rows`` have each value of ``field`` ({value: count}; a value no row has is
+    absent), in one grouped query."""
+    return dict(rows.order_by().values_list(field).annotate(n=Count("pk")).values_list(field, "n"))
+
+
 def counts_at_once(querysets: dict) -> dict[str, int]:
     """How many rows each queryset has, in one query (`SELECT (SELECT COUNT(*) …), …`), for
     figures shown on every page, such as the menu's counts. The querysets may be of different

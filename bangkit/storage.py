@@ -180,12 +180,18 @@ def sweep() -> int:
     return removed
 
 
-def sweep_after_request(**kwargs) -> None:
-    """request_finished receiver: a view's own transaction may have rolled back."""
+def _sweep_logged() -> None:
+    """``sweep`` on the way out of a block or a request: a failure is logged, not raised over
+    the answer or the error already on its way."""
     try:
         sweep()
     except Exception:
         logger.exception("Sweeping rolled-back media files failed")
+
+
+def sweep_after_request(**kwargs) -> None:
+    """request_finished receiver: a view's own transaction may have rolled back."""
+    _sweep_logged()
 
 
 def reset() -> None:
@@ -200,10 +206,7 @@ def _atomic(using, savepoint, durable):
         with transaction.atomic(using=using, savepoint=savepoint, durable=durable):
             yield
     finally:
-        try:
-            sweep()
-        except Exception:
-            logger.exception("Sweeping rolled-back media files failed")
+        _sweep_logged()
 
 
 def atomic(using=None, savepoint=True, durable=False):

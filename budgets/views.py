@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Sum
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -173,10 +173,9 @@ def envelope_remove(request, pk: int):
     user = request.user
     if not may_set_envelopes(user):
         raise Http404
-    envelope = BudgetEnvelope.objects.visible_to(user).filter(pk=pk, kelurahan__isnull=False)
-    envelope = envelope.select_related("fiscal_year", "kecamatan", "kelurahan").first()
-    if envelope is None:
-        raise Http404
+    envelope = BudgetEnvelope.objects.select_related(
+        "fiscal_year", "kecamatan", "kelurahan"
+    ).get_visible_or_404(user, pk=pk, kelurahan__isnull=False)
     try:
         envelope_share_remove(actor=user, envelope=envelope)
     except ActionRefused as exc:
@@ -193,9 +192,7 @@ def fiscal_year_status(request, year: int, action: str):
     the envelopes; anyone else gets a 404."""
     if not may_close_fiscal_year(request.user):
         raise Http404
-    fiscal_year = FiscalYear.objects.filter(year=year).first()
-    if fiscal_year is None:
-        raise Http404
+    fiscal_year = get_object_or_404(FiscalYear, year=year)
     if action not in ("tutup", "buka"):
         raise Http404
     try:

@@ -126,14 +126,8 @@ def _project(site, *, community: int, report, decrees: list, request) -> dict:
         },
     }
     if site.latitude is not None and site.longitude is not None:
-        # GeoJSON order, as the schema says it follows: longitude, then latitude.
-        location["geometry"] = {
-            "type": "Point",
-            "coordinates": [
-                round(float(site.longitude), projects.COORD_DECIMALS),
-                round(float(site.latitude), projects.COORD_DECIMALS),
-            ],
-        }
+        # GeoJSON, as the schema says it follows (longitude, then latitude).
+        location["geometry"] = projects.geojson_point(site.latitude, site.longitude)
     people = []
     if site.households_benefiting:
         people.append(f"{number_text(site.households_benefiting)} KK")

@@ -122,13 +122,7 @@ def year_geojson(request, year: int):
                 "properties": {
                     c: _json_value(values[c]) for c in SITE_COLUMNS if c not in ("lintang", "bujur")
                 },
-                "geometry": {
-                    "type": "Point",
-                    "coordinates": [
-                        round(float(site.longitude), projects.COORD_DECIMALS),
-                        round(float(site.latitude), projects.COORD_DECIMALS),
-                    ],
-                },
+                "geometry": projects.geojson_point(site.latitude, site.longitude),
             }
         )
     data = {

@@ -19,6 +19,7 @@ from django.urls import reverse
 
 from bangkit import geo
 from bangkit.models import RT, Kecamatan, Kelurahan, WorkType
+from bangkit.queries import counts_by
 from proposals.models import Proposal, State
 from reporting.models import CompletionReport, ProgressPhoto, SwadayaContribution, WorkDay
 from reporting.selectors import PERSON_HOURS, person_days
@@ -197,6 +198,15 @@ def mapped_points(rows) -> list[dict]:
     return list(located.values(*POINT_FIELDS)[: MAP_SITE_LIMIT + 1])
 
 
+def geojson_point(lat, lon) -> dict:
+    """A GeoJSON Point at ``lat, lon``: its coordinates in GeoJSON's order (longitude first),
+    rounded to ``COORD_DECIMALS``."""
+    return {
+        "type": "Point",
+        "coordinates": [round(float(lon), COORD_DECIMALS), round(float(lat), COORD_DECIMALS)],
+    }
+
+
 def sites_geojson(sites: list[dict]) -> dict:
     """The points of `mapped_points` as a FeatureCollection."""
     features = []
@@ -214,13 +224,7 @@ def sites_geojson(sites: list[dict]) -> dict:
                     "year": site["fiscal_year__year"],
                     "url": reverse("public:project", kwargs={"code": site["code"]}),
                 },
-                "geometry": {
-                    "type": "Point",
-                    "coordinates": [
-                        round(float(site["longitude"]), COORD_DECIMALS),
-                        round(float(site["latitude"]), COORD_DECIMALS),
-                    ],
-                },
+                "geometry": geojson_point(site["latitude"], site["longitude"]),
             }
         )
     return {
@@ -461,7 +465,5 @@ def report_figures(proposal) -> ReportFigures | None:
 
 def stage_counts(rows) -> dict[str, int]:
     """How many sites of the filter are at each public stage (one query)."""
-    counts = dict(
-        rows.order_by().values_list("state").annotate(n=Count("id")).values_list("state", "n")
-    )
+    counts = counts_by(rows, "state")
     return {label: sum(counts.get(s, 0) for s in states) for _, (label, states) in STAGES.items()}

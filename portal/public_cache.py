@@ -178,6 +178,21 @@ def _from_stored(stored) -> HttpResponse:
     return response
 
 
+def _kept(key: str) -> tuple[str | None, HttpResponse | None]:
+    """The cache's version and, when it was kept under that version, the page kept under
+    ``key`` (one read of the cache for both)."""
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY)
+    stored = found.get(key)
+    if version is not None and stored is not None and stored[0] == version:
+        return version, _from_stored(stored[1])
+    return version, None
+
+
+def _keep(key: str, version: str, response) -> None:
+    cache.set(key, (version, (response.content, list(response.items()))), PAGE_TIMEOUT)
+
+
 def _by_cookies(request) -> bool:
     """A visitor's plain GET as far as can be told before the session is read: no session
     cookie (so no user), no message cookie, and nothing uncommitted on this connection."""
@@ -210,11 +225,9 @@ class KeptPagesMiddleware:
         if spec is not None:
             name, params = spec
             key = FINAL_PREFIX + _page_key(name, request, params, match.args, match.kwargs)
-            found = cache.get_many([VERSION_KEY, key])
-            version = found.get(VERSION_KEY)
-            stored = found.get(key)
-            if version is not None and stored is not None and stored[0] == version:
-                return _from_stored(stored[1])
+            version, kept = _kept(key)
+            if kept is not None:
+                return kept
         response = self.get_response(request)
         if (
             key is not None
@@ -223,7 +236,7 @@ class KeptPagesMiddleware:
             and _storable(request, response)
             and not response.has_header("Content-Encoding")
         ):
-            cache.set(key, (version, (response.content, list(response.items()))), PAGE_TIMEOUT)
+            _keep(key, version, response)
         return response
 
 
@@ -238,20 +251,16 @@ def for_visitors(name: str, params: tuple[str, ...] = ()):
             if not _servable(request):
                 return view(request, *args, **kwargs)
             key = _page_key(name, request, params, args, kwargs)
-            found = cache.get_many([VERSION_KEY, key])
-            version = found.get(VERSION_KEY)
-            stored = found.get(key)
-            if version is not None and stored is not None and stored[0] == version:
-                response = _from_stored(stored[1])
-                response.public_cache_final = True
-                return response
+            version, kept = _kept(key)
+            if kept is not None:
+                kept.public_cache_final = True
+                return kept
             if version is None:
                 cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
                 version = cache.get(VERSION_KEY)
             response = view(request, *args, **kwargs)
             if version is not None and _storable(request, response):
-                content = response.content
-                cache.set(key, (version, (content, list(response.items()))), PAGE_TIMEOUT)
+                _keep(key, version, response)
                 # KeptPagesMiddleware may keep the final response too.
                 response.public_cache_final = True
             return response

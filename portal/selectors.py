@@ -2,9 +2,8 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count
-
 from bangkit.models import RT, Kecamatan, Kelurahan
+from bangkit.queries import counts_by
 from portal.models import STEP_ORDER, FlowStep, ProposalFlow
 from proposals import rules as proposal_rules
 from proposals.models import MusrenbangEntry, Proposal, State
@@ -13,13 +12,7 @@ from proposals.states import EDITABLE_STATES
 
 def area_summary(user) -> dict:
     """The real counts for the user's home page: RTs, kelurahan, kecamatan, proposals by stage."""
-    by_state = dict(
-        Proposal.objects.visible_to(user)
-        .order_by()
-        .values_list("state")
-        .annotate(n=Count("id"))
-        .values_list("state", "n")
-    )
+    by_state = counts_by(Proposal.objects.visible_to(user), "state")
     labels = dict(State.choices)
     return {
         "kecamatan_count": Kecamatan.objects.visible_to(user).count(),

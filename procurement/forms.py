@@ -10,6 +10,7 @@ from django.utils import timezone
 from bangkit.money import RupiahField, group_thousands
 from bangkit.params import plain_int
 from bangkit.rules import MIN_REASON
+from bangkit.widgets import DateInput
 from procurement.models import Material, Unit
 from procurement.services import (
     MAX_LINE_QUANTITY,
@@ -167,13 +168,6 @@ class CancelForm(forms.Form):
     reason = forms.CharField(
         label="Alasan pembatalan", min_length=MIN_REASON, widget=forms.Textarea(attrs={"rows": 2})
     )
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class DeliveryForm(forms.Form):

@@ -2,11 +2,11 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.shortcuts import get_object_or_404
 
 from bangkit.models import ChecklistItem, FiscalYear, Kelurahan, RequiredDocument, Role, WorkType
-from bangkit.queries import REGION_HEAVY_FIELDS, without_boundaries
+from bangkit.queries import REGION_HEAVY_FIELDS, counts_by, without_boundaries
 from bangkit.years import year_numbers
 from proposals.models import (
     Attachment,
@@ -55,13 +55,7 @@ def proposal_list(*, user, filters: ProposalFilters):
 
 def proposal_state_counts(*, user, filters: ProposalFilters) -> list[tuple[str, str, int]]:
     """(state, label, count) for every state, under all filters except the state itself."""
-    counts = dict(
-        _filtered(user, filters)
-        .order_by()
-        .values_list("state")
-        .annotate(n=Count("id"))
-        .values_list("state", "n")
-    )
+    counts = counts_by(_filtered(user, filters), "state")
     return [(value, label, counts.get(value, 0)) for value, label in State.choices]
 
 

@@ -8,18 +8,12 @@ from django.utils.translation import gettext_lazy as _
 
 from bangkit.images import ClientImageForm
 from bangkit.money import RupiahField
+from bangkit.widgets import DateInput
 from proposals.forms import DecimalCommaField, MultipleFileField
 from proposals.forms import MultipleFileInput as _MultipleFileInput
 from reporting.models import SwadayaContribution, WorkDay
 
 STAGE_CHOICES = [(0, "0%"), (25, "25%"), (50, "50%"), (75, "75%"), (100, "100%")]
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class CountInput(forms.NumberInput):

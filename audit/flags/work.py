@@ -11,6 +11,7 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Sum
 from audit.flags.common import money, number, site_fields, site_flag
 from audit.flags.registry import Raised, Threshold, link, rule
 from bangkit.models import RT
+from bangkit.queries import counts_by
 from proposals.models import Proposal
 from proposals.states import COMMITTED_STATES, State
 from reporting.models import HOURS_PER_PERSON_DAY
@@ -169,11 +170,7 @@ def rt_funded_repeatedly(ctx):
         years_by_rt[rt_id].add(year)
     if not years_by_rt:
         return
-    totals = dict(
-        RT.objects.values("kelurahan_id")
-        .annotate(total=Count("id"))
-        .values_list("kelurahan_id", "total")
-    )
+    totals = counts_by(RT.objects.all(), "kelurahan_id")
     rts = list(
         RT.objects.filter(proposals__state__in=funded_states)
         .values("id", "number", "kelurahan_id", "kelurahan__name", "kelurahan__kecamatan_id")

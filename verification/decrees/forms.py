@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 
 from bangkit.params import plain_int
 from bangkit.rules import MIN_REASON
+from bangkit.widgets import DateInput
 from verification.decrees.services import DRAFT_FIELDS
 from verification.models import Amendment, Decree
 
@@ -73,7 +74,7 @@ class DecreeDraftForm(forms.ModelForm):
             "menimbang": forms.Textarea(attrs={"rows": 6}),
             "mengingat": forms.Textarea(attrs={"rows": 8}),
             "tembusan": forms.Textarea(attrs={"rows": 6}),
-            "decree_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "decree_date": DateInput(),
         }
         help_texts = {
             "menimbang": "Satu butir per baris (a, b, c … diberikan otomatis).",

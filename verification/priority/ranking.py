@@ -14,11 +14,11 @@ in (its cost is taken off the budget first) or out.
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import BigIntegerField, Count, Max, Sum
+from django.db.models import BigIntegerField, Max, Sum
 
 from bangkit.models import RT, FiscalYear, Kecamatan, SlumArea
 from bangkit.money import group_thousands, rupiah
-from bangkit.queries import count_of, sum_of
+from bangkit.queries import count_of, counts_by, sum_of
 from budgets.figures import EnvelopeFigures, figures_for
 from budgets.models import BudgetEnvelope
 from proposals.models import CitizenSupport, Proposal, RABLine, State
@@ -311,12 +311,8 @@ def _history(*, kecamatan: Kecamatan, fiscal_year: FiscalYear) -> tuple[dict, di
         .annotate(total=Sum("designated_budget"))
         .values_list("kelurahan_id", "total")
     )
-    rt_counts = dict(
-        RT.objects.filter(kelurahan__kecamatan=kecamatan, active=True)
-        .order_by()
-        .values("kelurahan_id")
-        .annotate(n=Count("pk"))
-        .values_list("kelurahan_id", "n")
+    rt_counts = counts_by(
+        RT.objects.filter(kelurahan__kecamatan=kecamatan, active=True), "kelurahan_id"
     )
     per_rt = {
         kel_id: (total or 0) / max(1, rt_counts.get(kel_id, 0)) for kel_id, total in budget.items()

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -31,8 +31,8 @@ def _pick_kecamatan(request) -> tuple[Kecamatan, list[Kecamatan]]:
     user = request.user
     wanted = (request.POST.get("kecamatan") or query_text(request, "kecamatan")).strip()
     if user.role == Role.KECAMATAN and not user.is_superuser:
-        own = Kecamatan.objects.filter(pk=user.kecamatan_id).first()
-        if own is None or (wanted and wanted != own.slug):
+        own = get_object_or_404(Kecamatan, pk=user.kecamatan_id)
+        if wanted and wanted != own.slug:
             raise Http404
         return own, []
     if not user.is_city_wide:
@@ -163,13 +163,9 @@ def override(request):
     if not form.is_valid():
         messages.error(request, "Keputusan belum dapat disimpan: periksa isian di bawah.")
         return _render_ranking(request, bound_form=form, status=400)
-    proposal = (
-        Proposal.objects.visible_to(user)
-        .filter(pk=form.cleaned_data["proposal"], kelurahan__kecamatan=kecamatan)
-        .first()
+    proposal = Proposal.objects.get_visible_or_404(
+        user, pk=form.cleaned_data["proposal"], kelurahan__kecamatan=kecamatan
     )
-    if proposal is None:
-        raise Http404
     decision = form.cleaned_data["decision"]
     reason = form.cleaned_data["reason"]
     if decision == "withdraw":
