@@ -509,7 +509,8 @@ def _area_and_year_tables(
     table = Table(key, title, [level, *headers], note=note)
     table.rows = [[text(names.get(area, "")), *row(None, area, slot)] for _, area, slot in areas]
     table.total = [text("Jumlah"), *total]
-    per_year = Table(f"{key}_tahun", f"{title} per tahun", ["Tahun", *headers], note=note)
+    # Its note is the table per area's, just above it.
+    per_year = Table(f"{key}_tahun", f"{title} per tahun", ["Tahun", *headers])
     per_year.rows = [[cell(year, "year"), *row(year, None, slot)] for year, _, slot in years]
     per_year.total = [text("Jumlah"), *total]
     return [table, per_year]
