@@ -15,6 +15,9 @@ DEBUG = env.bool("DEBUG", default=False)
 TESTING = env.bool("BANGKIT_TESTING", default=False)
 
 SECRET_KEY = env("SECRET_KEY", default="")
+# The release this server runs (e.g. its commit); empty: a digest of the source stands for it
+# (the dashboard's cache is keyed by it, dashboards.cache.code_version).
+RELEASE = env("RELEASE", default="")
 if not SECRET_KEY:
     if DEBUG or TESTING:
         # Only for a developer's machine: never used when DEBUG is off.

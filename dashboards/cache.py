@@ -2,8 +2,8 @@
 
 Computing every figure for ten years takes the database about a second; Bappeda, the
 Inspektorat and the Walikota's office open the same city-wide page many times between
-changes. The cache key holds the code's version (a digest of this app and its templates), the
-user's scope, the filters and the *data version*: the
+changes. The cache key holds the code's version (the release, or a digest of the project's modules
+and templates), the user's scope, the filters and the *data version*: the
 largest id of every table whose rows make the figures, and of the audit trail and the admin's
 log (every service that changes a record writes an audit row; every admin save a log entry).
 A new, changed or removed record therefore changes the key and the next request computes the
@@ -20,11 +20,14 @@ marks its summary stale, which changes the version and reads that year live unti
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
 TIMEOUT = 10 * 60
@@ -99,19 +102,37 @@ def version_for(filters) -> str:
     return data_version()
 
 
-def _code_version() -> str:
-    """A digest of the code that computes and draws the figures (this app's modules and its
-    templates), read once: a release that changes them does not serve what the previous one
-    kept (a closed years' page is kept a week, and its data version does not move)."""
-    app = Path(__file__).resolve().parent
-    templates = Path(settings.BASE_DIR) / "templates" / "dashboards"
+@functools.cache
+def code_version() -> str:
+    """What the kept pages were drawn by: the release named in the settings (``RELEASE``, e.g.
+    the commit a server runs), else a digest of the project's own modules and templates, read
+    once per process. A release that changes how a figure is computed or drawn (here or in
+    the stages it reads, the money formats …) then never serves what the previous one kept: a
+    closed years' page is kept a week and its data version does not move at a release."""
+    if settings.RELEASE:
+        return settings.RELEASE
+    base = Path(settings.BASE_DIR).resolve()
+    roots = [
+        Path(app.path) for app in apps.get_app_configs() if Path(app.path).is_relative_to(base)
+    ]
+    roots += [Path(folder) for engine in settings.TEMPLATES for folder in engine.get("DIRS", ())]
+    files = sorted(
+        {
+            path
+            for root in roots
+            for path in root.rglob("*")
+            if path.suffix in (".py", ".html") and "migrations" not in path.parts and path.is_file()
+        }
+    )
+    if not files:
+        raise ImproperlyConfigured(
+            "No source of the project found to key the dashboard's cache: set RELEASE."
+        )
     digest = hashlib.sha256()
-    for path in sorted([*app.glob("*.py"), *app.glob("templatetags/*.py"), *templates.glob("*")]):
-        digest.update(path.name.encode() + path.read_bytes())
+    for path in files:
+        digest.update(str(path.relative_to(base) if path.is_relative_to(base) else path).encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
-
-
-CODE_VERSION = _code_version()
 
 
 def scope_of(user) -> str:
@@ -125,7 +146,7 @@ def cached(user, key: str, compute, *, version: str | None = None):
     """compute() once per scope, key and data version (or the given version); later calls
     read it back."""
     version = version if version is not None else data_version()
-    kept_as = f"{CODE_VERSION}|{version}|{scope_of(user)}|{key}"
+    kept_as = f"{code_version()}|{version}|{scope_of(user)}|{key}"
     full = "dasbor:" + hashlib.sha256(kept_as.encode()).hexdigest()
     value = cache.get(full)
     if value is None:

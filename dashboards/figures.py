@@ -657,13 +657,15 @@ def money(user, filters: Filters) -> list[Table]:
     ]
     pagu, unsplit = _envelopes(user, filters)
     names = _area_names(user, filters)
-    grid = {
-        key: {**dict.fromkeys(MONEY_FIGURES, 0), "pagu": amount} for key, amount in pagu.items()
-    }
+    # "budgeted": what was paid where the row has a pagu (the share of paid against it): a
+    # kelurahan's range adds only the years its camat split the envelope.
+    empty = {**dict.fromkeys(MONEY_FIGURES, 0), "pagu": None, "budgeted": 0}
+    grid = {key: {**empty, "pagu": amount} for key, amount in pagu.items()}
     for row in rows:
         key = (row["fiscal_year__year"], row[area_id])
         names.setdefault(row[area_id], row[area_name])
-        grid[key] = {name: int(row[name] or 0) for name in MONEY_FIGURES} | {"pagu": pagu.get(key)}
+        figs = {name: int(row[name] or 0) for name in MONEY_FIGURES}
+        grid[key] = {**figs, "pagu": pagu.get(key), "budgeted": figs["paid"] if key in pagu else 0}
     headers = ["Pagu", "Terikat", "Dipesan", "Diterima", "Dibayar", "Terserap (%)"]
 
     def row(year, area, figs):
@@ -671,19 +673,24 @@ def money(user, filters: Filters) -> list[Table]:
         return [
             cell(figs["pagu"], "money"),
             *[cell(figs[name], "money", link=link) for name in MONEY_FIGURES],
-            cell(percent(figs["paid"], figs["pagu"]), "percent"),
+            cell(percent(figs["budgeted"], figs["pagu"]), "percent"),
         ]
 
-    empty = {**dict.fromkeys(MONEY_FIGURES, 0), "pagu": None}
     split = _split(filters, grid, names, empty)
-    if unsplit:  # a year's own row shows its kecamatan's envelope (not split among its rows)
-        for year, _, figs in split[1]:
-            if year in unsplit:
-                figs["pagu"] = (figs["pagu"] or 0) + unsplit[year]
-    sums = dict.fromkeys((*MONEY_FIGURES, "pagu"), 0)
+    # A year whose kecamatan envelope is not split: its row per year and the total hold the
+    # envelope, against all that was paid that year.
+    paid_in = defaultdict(int)
+    for (year, _), figs in grid.items():
+        paid_in[year] += figs["paid"]
+    for year, _, figs in split[1]:
+        if year in unsplit:
+            figs["pagu"] = (figs["pagu"] or 0) + unsplit[year]
+            figs["budgeted"] = paid_in[year]
+    sums = {**dict.fromkeys(MONEY_FIGURES, 0), "pagu": 0, "budgeted": 0}
     for figs in grid.values():
         _add(sums, figs)
     sums["pagu"] += sum(unsplit.values())
+    sums["budgeted"] += sum(paid_in[year] for year in unsplit)
     total = row(None, None, sums)
     if not (pagu or unsplit):  # no envelope at all: a dash, not Rp 0
         total[0] = cell(None, "money")
@@ -708,7 +715,8 @@ MONEY_NOTE = (
     "kegiatan. Terikat: anggaran yang ditetapkan SK Camat, atau nilai pesanan bila lebih besar "
     "(juga lokasi yang dibatalkan setelah material dipesan), seperti dihitung layar Pagu. "
     "Dipesan, diterima, dibayar: dari Surat Pesanan, penerimaan material dan pembayaran ke toko. "
-    "Terserap = dibayar ÷ pagu."
+    "Terserap = dibayar ÷ pagu, dihitung hanya atas tahun yang pagunya ada pada baris itu (sebuah "
+    "kelurahan hanya pada tahun camat membagi pagu kecamatan)."
 )
 
 

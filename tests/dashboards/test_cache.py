@@ -37,17 +37,30 @@ def _four_more_on_p6(city):
 
 def test_a_release_with_other_code_does_not_read_the_last_ones_pages(city, monkeypatch):
     # A closed years' page is kept a week and its data version does not move at a release:
-    # the key holds a digest of the app's code and templates.
-    assert len(cache.CODE_VERSION) == 12
+    # the key holds the release, or a digest of the project's modules and templates.
+    assert len(cache.code_version()) == 12
     user = city.users["bappeda"]
     filters = filters_for(user)
     selectors.dashboard_html(user, filters)
     with CaptureQueriesContext(connection) as kept:
         selectors.dashboard_html(user, filters)
-    monkeypatch.setattr(cache, "CODE_VERSION", "another-one")
+    monkeypatch.setattr(cache, "code_version", lambda: "another-one")
     with CaptureQueriesContext(connection) as drawn:
         selectors.dashboard_html(user, filters)
     assert len(kept.captured_queries) <= 3 < 10 < len(drawn.captured_queries)
+
+
+def test_the_code_version_is_the_release_when_one_is_named(settings):
+    cache.code_version.cache_clear()
+    try:
+        settings.RELEASE = "4f2a9c1"
+        assert cache.code_version() == "4f2a9c1"
+        settings.RELEASE = ""
+        settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": []}]
+        digest = cache.code_version.__wrapped__()
+        assert len(digest) == 12 and digest == cache.code_version.__wrapped__()
+    finally:
+        cache.code_version.cache_clear()
 
 
 def test_a_new_record_computes_the_figures_afresh(city):

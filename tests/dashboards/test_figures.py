@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from budgets.models import BudgetEnvelope
 from dashboards import figures
 from dashboards.tables import percent
 from tests import factories
@@ -229,6 +230,35 @@ def test_money_of_a_kecamatan_whose_envelope_is_not_split(city):
     money, per_year, _, _ = figures.money(lurah, filters_for(lurah))
     assert money.total[1].value is None
     assert {row[1].value for row in per_year.rows} == {None}
+
+
+def test_money_of_a_kecamatan_that_split_its_envelope_in_one_year_only(city):
+    # Kecamatan A split its 2026 envelope (Rp 120 M) between A1 and A2, Rp 60 M each; 2025's
+    # (Rp 100 M) stays whole. A kelurahan's range holds only its 2026 share, and what it was
+    # paid in 2026 against it (A1: Rp 12 M of Rp 60 M), not 2025's payments too.
+    for kelurahan in ("A1", "A2"):
+        BudgetEnvelope.objects.create(
+            fiscal_year=city.years[2026],
+            kecamatan=city.kecamatan["A"],
+            kelurahan=city.kelurahan[kelurahan],
+            amount=60_000_000,
+        )
+    camat = city.users["camat_a"]
+    money, per_year, _, _ = figures.money(camat, filters_for(camat))
+    assert rows_of(money, "Kelurahan", "Pagu", "Dibayar", "Terserap (%)") == [
+        ("Kelurahan A1", 60_000_000, 37_000_000, Decimal("20.0")),
+        ("Kelurahan A2", 60_000_000, 0, Decimal("0.0")),
+    ]
+    assert rows_of(per_year, "Tahun", "Pagu", "Dibayar", "Terserap (%)") == [
+        (2025, 100_000_000, 25_000_000, Decimal("25.0")),
+        (2026, 120_000_000, 12_000_000, Decimal("10.0")),
+    ]
+    assert [c.value for c in money.total[1:2]] == [220_000_000]
+    assert money.total[-1].value == Decimal("16.8")  # 37 M of 220 M
+    assert money.extra["pagu_note"] == (
+        "Pagu kecamatan yang belum dibagi per kelurahan (2025) hanya masuk ke jumlah "
+        "dan ke baris tahunnya."
+    )
 
 
 def test_money_of_a_lurah_is_their_kelurahan_only(city):
