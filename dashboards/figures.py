@@ -453,23 +453,25 @@ def _add(into: dict, slot: dict) -> None:
             into[name] += value
 
 
-def _split(filters: Filters, grid: dict, names: dict, empty: dict) -> tuple[list, list]:
-    """([(year, area, figures)] per area, [(year, None, figures)] per year) of the grid
-    {(year, area id): figures}. For a range the area rows have the year None, and every year
-    of the range has a row per year (``empty``'s figures where nothing was counted); for one
-    year there are only the area rows."""
+def _split(filters: Filters, grid: dict, names: dict, empty: dict) -> tuple[list, list, dict]:
+    """([(year, area, figures)] per area, [(year, None, figures)] per year, the figures of
+    them all) of the grid {(year, area id): figures}. For a range the area rows have the year
+    None, and every year of the range has a row per year (``empty``'s figures where nothing
+    was counted); for one year there are only the area rows."""
     by_area: dict = {}
     by_year: dict = {year: dict(empty) for year in filters.years}
+    total = dict(empty)
     for (year, area), slot in grid.items():
-        _add(by_area.setdefault((year if filters.single_year else None, area), {}), slot)
+        _add(by_area.setdefault((year if filters.single_year else None, area), dict(empty)), slot)
         _add(by_year.setdefault(year, dict(empty)), slot)
+        _add(total, slot)
     areas = [
         (year, area, slot)
         for (year, area), slot in sorted(by_area.items(), key=lambda kv: names.get(kv[0][1], ""))
     ]
     if filters.single_year:
-        return areas, []
-    return areas, [(year, None, by_year[year]) for year in sorted(by_year)]
+        return areas, [], total
+    return areas, [(year, None, by_year[year]) for year in sorted(by_year)], total
 
 
 def _row_link(filters: Filters, year, area) -> dict:
@@ -486,17 +488,17 @@ def _area_and_year_tables(
     title: str,
     headers: list,
     note: str,
-    rows: tuple[list, list],
+    rows: tuple[list, list, dict],
     names: dict,
     row,
     total: list,
 ) -> list[Table]:
     """The table per area and, for a range, the table per year (key ``<key>_tahun``): their
     figures' ``headers``, each row's figures from row(year, area, figures) over the ``rows``
-    of _split() (areas named by ``names``), and the figures of their ``total`` row. One
+    of _split() (areas named by ``names``), and the cells of their ``total`` row. One
     year's table opens with the year and the area; a range's table per area with the area
     alone (the range is the page's), its table per year with the year alone."""
-    areas, years = rows
+    areas, years, _ = rows
     level = _level_label(filters)
     if filters.single_year:
         table = Table(key, title, ["Tahun", level, *headers], note=note)
@@ -570,19 +572,17 @@ def funnel(user, filters: Filters) -> list[Table]:
             cell(percent(slot["ditetapkan"], slot["musrenbang"]), "percent"),
         ]
 
-    sums = dict(empty)
-    for slot in grid.values():
-        _add(sums, slot)
+    split = _split(filters, grid, names, empty)
     return _area_and_year_tables(
         filters,
         "corong",
         "Corong usulan",
         headers,
         FUNNEL_NOTE,
-        _split(filters, grid, names, empty),
+        split,
         names,
         row,
-        row(None, None, sums),
+        row(None, None, split[2]),
     )
 
 
@@ -686,10 +686,8 @@ def money(user, filters: Filters) -> list[Table]:
         if year in unsplit:
             figs["pagu"] = (figs["pagu"] or 0) + unsplit[year]
             figs["budgeted"] = paid_in[year]
-    sums = {**dict.fromkeys(MONEY_FIGURES, 0), "pagu": 0, "budgeted": 0}
-    for figs in grid.values():
-        _add(sums, figs)
-    sums["pagu"] += sum(unsplit.values())
+    sums = split[2]
+    sums["pagu"] = (sums["pagu"] or 0) + sum(unsplit.values())
     sums["budgeted"] += sum(paid_in[year] for year in unsplit)
     total = row(None, None, sums)
     if not (pagu or unsplit):  # no envelope at all: a dash, not Rp 0
@@ -775,7 +773,7 @@ def community(user, filters: Filters, *, city_money: int) -> Table:
         ),
     )
     sums = dict.fromkeys(KIND_LABELS, 0)
-    for year in sorted({*filters.years, *by_year}):  # every year of the range, even without
+    for year in sorted({*filters.years, *by_year}):  # every year, with or without gifts
         figs = by_year[year]
         table.rows.append(
             [
@@ -1075,21 +1073,16 @@ def people(user, filters: Filters) -> list[Table]:
             cell(slot["people"]),
         ]
 
-    for slot in grid.values():
-        for k in keys:
-            slot.setdefault(k, 0)
-    sums = dict.fromkeys(keys, 0)
-    for slot in grid.values():
-        _add(sums, slot)
+    split = _split(filters, grid, names, dict.fromkeys(keys, 0))
     # As whole numbers (the hours stay exact: HOK is computed from them).
-    sums = {k: v if k == "hours" else int(v) for k, v in sums.items()}
+    sums = {k: v if k == "hours" else int(v) for k, v in split[2].items()}
     tables = _area_and_year_tables(
         filters,
         "peserta",
         "Peserta gotong-royong dan penerima manfaat",
         headers,
         note,
-        _split(filters, grid, names, dict.fromkeys(keys, 0)),
+        split,
         names,
         row,
         row(None, None, sums),
