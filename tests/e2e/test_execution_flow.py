@@ -159,6 +159,9 @@ def test_rt_reports_the_work_lurah_accepts_lpj_downloads_inspektorat_sees_flags(
     # The photos, one stage at a time, each sent by the page's script in its own request.
     rt.get_by_role("link", name=re.compile(r"^\+ Foto")).click()
     expect(rt.get_by_role("heading", name="Tambah foto progres")).to_be_visible()
+    # The page's deferred script takes over the form only once the page has loaded; a click
+    # before that is the plain form's POST and redirect (which works too, but is not this test).
+    rt.wait_for_load_state()
     expect(rt.get_by_role("radio", name="0%", exact=True)).to_be_checked()  # the next missing stage
     fits_the_phone(rt)
     queue = rt.locator("[data-queue] > li")

@@ -137,6 +137,7 @@ def test_a_proposal_from_the_musrenbang_entry_to_submitted_through_the_guided_fl
     expect(drafts).to_contain_text("lanjutkan di langkah Dokumen")
     drafts.get_by_role("link", name="Rabat beton Gang Mawar").click()
     expect(rt).to_have_url(f"{base}/usulan/{code}/isi/dokumen/")
+    rt.wait_for_load_state()  # the uploader script is deferred: it takes the form at load
 
     # --- Step 4: two of the three documents, then the review says what is missing -------------
     rt.locator("#doc-proposal_letter input[type=file]").set_input_files(files["surat-usulan.pdf"])
