@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from bangkit.models import FiscalYear, Kecamatan, Kelurahan, WorkType
+from bangkit.widgets import DateInput
 from proposals.models import ResidentUsulan
 
 
@@ -32,7 +33,7 @@ class RejectForm(forms.Form):
 class MeetingForm(forms.Form):
     held_on = forms.DateField(
         label=_("Tanggal rapat"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         error_messages={
             "required": _("Isi tanggal rapat."),
             "invalid": _("Tanggal rapat tidak benar."),
