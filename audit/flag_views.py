@@ -85,7 +85,6 @@ def flag_list(request):
             "kecamatan_choices": kecamatan,
             "years": years,
             "filters": filters,
-            "query": "&".join(f"{k}={v}" for k, v in filters.items() if v),
             "total": paginator.count,
             "last_refresh": FlagRefresh.objects.order_by("-finished_at").first(),
         },
