@@ -146,5 +146,25 @@ def as_csv(table: Table) -> str:
     return csv_text(table.dataset())
 
 
-def as_xlsx(tables: list[Table]) -> bytes:
-    return xlsx_bytes([t.dataset() for t in tables])
+ABOUT_SHEET = "Keterangan"
+
+
+def about(tables: list[Table], lines: list[tuple[str, str]]) -> tablib.Dataset:
+    """The workbook's last sheet: what its figures cover (``lines``: the area, the period,
+    the work type, when it was made) and each table's note, which the page prints under the
+    table and a sheet of figures has no room for."""
+    data = tablib.Dataset(headers=["Keterangan", ""], title=ABOUT_SHEET)
+    for name, value in lines:
+        data.append([name, value])
+    for table in tables:
+        if table.note:
+            data.append([table.title, table.note])
+    return data
+
+
+def as_xlsx(tables: list[Table], lines: list[tuple[str, str]] | None = None) -> bytes:
+    """One sheet per table, and with ``lines`` a last sheet saying what they cover (about)."""
+    sheets = [t.dataset() for t in tables]
+    if lines is not None:
+        sheets.append(about(tables, lines))
+    return xlsx_bytes(sheets)

@@ -8,8 +8,11 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from bangkit.indonesian import long_date
 from bangkit.params import query_choice, query_params
 from dashboards import figures, pdf, records, report, selectors
 from dashboards.filters import PARAMS, FilterError, read_filters
@@ -88,6 +91,19 @@ def index(request, filters):
     )
 
 
+def _about(request, filters) -> list[tuple[str, str]]:
+    """What a downloaded workbook covers, for whoever it is forwarded to."""
+    now = timezone.localtime()
+    page = request.build_absolute_uri(f"{reverse('dashboards:index')}?{filters.query()}")
+    return [
+        ("Wilayah", filters.area_label),
+        ("Periode", filters.period_label.capitalize()),
+        ("Jenis kegiatan", filters.work_type.name if filters.work_type else "Semua jenis"),
+        ("Dibuat", f"{long_date(now)}, pukul {now:%H.%M} {now.tzname()}"),
+        ("Halaman dasbor", page),
+    ]
+
+
 @_dashboard_view()
 def download(request, filters, key, fmt):
     if filters.year_from is None:
@@ -108,7 +124,7 @@ def download(request, filters, key, fmt):
             raise Http404
         response = HttpResponse(as_csv(tables[0]), content_type="text/csv; charset=utf-8")
     else:
-        response = HttpResponse(as_xlsx(tables), content_type=XLSX)
+        response = HttpResponse(as_xlsx(tables, _about(request, filters)), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="dasbor-{key}-{span}.{fmt}"'
     response["Cache-Control"] = "private, no-store"
     return response

@@ -254,11 +254,36 @@ def test_csv_and_xlsx_downloads_equal_the_tables(client, city):
             assert [_same(g, w) for g, w in zip(got_row, want, strict=True)] == [True] * len(want)
         assert not any(c.data_type == "f" for r in sheet.iter_rows() for c in r), "no live formulas"
     everything = client.get(reverse("dashboards:download", args=["semua", "xlsx"]), RANGE)
-    sheets = load_workbook(io.BytesIO(everything.content)).sheetnames
-    assert sheets == [t.sheet_title.replace(":", "-") for t in board.tables]
+    book = load_workbook(io.BytesIO(everything.content))
+    sheets = book.sheetnames
+    assert sheets == [t.sheet_title.replace(":", "-") for t in board.tables] + ["Keterangan"]
     # A range's tables per year beside those per area, each its own sheet by its own name.
     assert len(set(sheets)) == len(sheets)
     assert {"Corong usulan per tahun", "Peserta gotong-royong per tahun"} <= set(sheets)
+
+
+def test_a_downloaded_workbook_says_what_it_covers_and_carries_the_tables_notes(client, city):
+    user = city.users["bappeda"]
+    signed_in(client, user)
+    kecamatan = city.kecamatan["B"]
+    query = {**RANGE, "kecamatan": kecamatan.pk}
+    board = selectors.dashboard(user, filters_for(user, **query))
+    response = client.get(reverse("dashboards:download", args=["uang", "xlsx"]), query)
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == [board.table("uang").sheet_title, "Keterangan"]
+    about = {row[0]: row[1] for row in book["Keterangan"].iter_rows(min_row=2, values_only=True)}
+    assert about["Wilayah"] == f"Kecamatan {kecamatan.name}"
+    assert about["Periode"] == f"Tahun {RANGE['dari']}–{RANGE['sampai']}"
+    assert about["Jenis kegiatan"] == "Semua jenis"
+    assert about["Dibuat"].endswith(" WIB")
+    assert about["Halaman dasbor"].startswith("http://testserver/dasbor/?")
+    assert f"kecamatan={kecamatan.pk}" in about["Halaman dasbor"]
+    # The money table's note (how the pagu is counted) travels with it.
+    assert about[board.table("uang").title] == board.table("uang").note
+    assert board.table("uang").note
+    # The CSV stays the table alone.
+    csv_response = client.get(reverse("dashboards:download", args=["uang", "csv"]), query)
+    assert "Keterangan" not in csv_response.content.decode()
 
 
 def _same(got, want):
