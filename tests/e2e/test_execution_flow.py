@@ -205,6 +205,8 @@ def test_rt_reports_the_work_lurah_accepts_lpj_downloads_inspektorat_sees_flags(
     # The completion report: realised volume and the use of each delivered material.
     rt.get_by_role("link", name=re.compile(r"^Laporan")).click()
     expect(rt.get_by_role("heading", name="Laporan penyelesaian")).to_be_visible()
+    # "Terpakai semua" shows before reporting.js (deferred) has wired it: wait for the load.
+    rt.wait_for_load_state()
     fits_the_phone(rt)
     submit = rt.get_by_role("button", name="Ajukan laporan")
     expect(submit).to_be_disabled()

@@ -85,6 +85,7 @@ def test_a_photo_resized_on_the_phone_goes_up_again_after_the_connection_dropped
     # The retry went through; the page reloads with the kept photo's thumbnail.
     expect(page.locator("#doc-site_photo .badge")).to_have_text("1 dari 2")
     expect(page.locator("#doc-site_photo img[src$='/kecil.jpg']")).to_be_visible()
+    page.wait_for_load_state()  # the reloaded page is measured with its deferred script run
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
     assert sent[0] == "dropped" and len(sent) >= 2

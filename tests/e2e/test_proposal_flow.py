@@ -144,6 +144,7 @@ def test_proposal_from_musrenbang_to_kecamatan_verified_and_tracked(
     rt.get_by_role("link", name="Buka formulir lengkap").click()
     expect(rt).to_have_url(re.compile(r"/usulan/BB-2026-[0-9A-Z]{4}-[0-9A-Z]{2}.+/ubah/$"))
     assert rt.url == f"{base}/usulan/{code}/ubah/"
+    rt.wait_for_load_state()  # the edit page's scripts are deferred: RAB rows, money, uploads
     # A phone screen: nothing on the edit page is wider than 360 px.
     assert rt.evaluate("document.documentElement.scrollWidth") <= 360
 
@@ -201,6 +202,8 @@ def test_proposal_from_musrenbang_to_kecamatan_verified_and_tracked(
         ("attendance", "Tambah berkas", ["daftar-hadir.pdf"], "1 dari 1"),
     ]
     for kind, label, names, badge in uploads:
+        # The save, then each upload, reloads the page: its uploader script is deferred.
+        rt.wait_for_load_state()
         doc = rt.locator(f"#doc-{kind}")
         doc.get_by_label(label).set_input_files([files[name] for name in names])
         doc.get_by_role("button", name="Unggah").click()

@@ -98,6 +98,7 @@ def test_a_proposal_from_the_musrenbang_entry_to_submitted_through_the_guided_fl
     expect(rt.get_by_role("heading", name="Langkah 3 dari 5: RAB")).to_be_visible()
     rt.get_by_role("button", name="Isi RAB dari templat").click()
     expect(rt.locator(".messages")).to_contain_text("RAB diisi dari templat")
+    rt.wait_for_load_state()  # rab.js and rab-catalogue.js are deferred: totals, catalogue fill
     lines = rt.locator("[data-rab-line]")
     expect(lines).to_have_count(5)  # rab.js keeps one of the spare blank rows
     expect(lines.nth(0).get_by_label("Jumlah", exact=True)).to_have_value("118")
@@ -152,6 +153,7 @@ def test_a_proposal_from_the_musrenbang_entry_to_submitted_through_the_guided_fl
     expect(rt.get_by_role("button", name="Ajukan ke kelurahan")).to_be_disabled()
     missing.get_by_role("link", name="Lengkapi di langkah Dokumen").click()
     expect(rt.locator("#doc-site_photo .badge")).to_have_text("2 dari 2")
+    rt.wait_for_load_state()  # the uploader script is deferred: it takes the form at load
     rt.locator("#doc-attendance input[type=file]").set_input_files(files["daftar-hadir.pdf"])
     rt.get_by_role("button", name="Simpan dan lanjut").click()
 
