@@ -37,3 +37,9 @@ def test_one_page_has_no_pager():
     request = RequestFactory().get("/")
     page = Paginator(range(5), 10).page(1)
     assert render_to_string("_pager.html", {"page": page}, request=request).strip() == ""
+
+
+def test_odd_characters_in_the_address_come_out_encoded():
+    html = _pager('/proyek/?q=a%26b"<x>&hal=2', 2)
+    assert 'href="?q=a%26b%22%3Cx%3E&amp;hal=1"' in html
+    assert "<x>" not in html and '"<' not in html
