@@ -9,8 +9,9 @@ verification in April, SK in May, materials in May–June, works on weekends, re
 July–August), each step logged in ``TransitionLog`` and ``AuditEvent`` with that date.
 
 The ordinary demo walks the real services; this generator cannot (6,000 proposals a year
-through locks, PDFs and photo checks would take hours), so it writes rows with
-``bulk_create`` and keeps the identities the services keep:
+through locks, PDFs and photo checks would take hours), so it writes rows in bulk
+(``demo.seeders.bulk.insert``: COPY on PostgreSQL, else ``bulk_create``) and keeps the
+identities the services keep:
 
 - every site's RAB fits its ceiling; a kecamatan's designated budgets fit its envelope, and
   the year's envelopes sum to the year's total budget;
@@ -52,6 +53,7 @@ from bangkit.scoping import kecamatan_of
 from budgets.models import BudgetEnvelope
 from demo.seeders import core, evidence
 from demo.seeders import procurement as procurement_seeder
+from demo.seeders.bulk import insert
 from demo.seeders.proposals import (
     ENTRY_TEMPLATES,
     GANGS,
@@ -379,7 +381,7 @@ class _YearWriter:
         )
 
     def bulk(self, model, rows, label=None):
-        model.objects.bulk_create(rows, batch_size=BATCH)
+        insert(model, rows, batch_size=BATCH)
         if label:
             self.counts[label] = self.counts.get(label, 0) + len(rows)
         return rows
