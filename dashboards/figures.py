@@ -11,6 +11,7 @@ of the records behind it, which ``records.py`` lists.
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter, defaultdict
 from contextlib import contextmanager
@@ -30,9 +31,10 @@ from django.db.models import (
     Min,
     Q,
     Sum,
+    TextField,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 
 from bangkit.models import RT, Kecamatan, Kelurahan, SlumArea
 from bangkit.queries import total_of
@@ -363,9 +365,18 @@ _AT = {name: i for i, name in enumerate(_KEPT_COLUMNS)}
 def _kept_rows(user, filters: Filters) -> list[tuple]:
     """The closed years' sums within the filters, one row per year and kelurahan: tuples of
     _KEPT_COLUMNS (``_AT[name]`` is a column's place; no dict built for each of 600 rows)."""
+
+    def read():
+        # The RT ids come as the stored JSON text, decoded for all rows at once (one call
+        # of the decoder instead of one per row: a third of the read).
+        rows = _cells(user, filters).values_list(*_KEPT_COLUMNS[:-1], Cast("f_rt_ids", TextField()))
+        rows = list(rows)
+        rt_ids = json.loads("[" + ",".join(row[-1] for row in rows) + "]")
+        return [(*row[:-1], ids) for row, ids in zip(rows, rt_ids, strict=True)]
+
     return _once(
         ("cells", user.pk, tuple(_closed(filters)), tuple(_area_lookups(filters, "").items())),
-        lambda: list(_cells(user, filters).values_list(*_KEPT_COLUMNS)),
+        read,
     )
 
 
