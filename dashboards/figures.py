@@ -156,7 +156,8 @@ def with_summaries(filters: Filters) -> Filters:
     """The filters knowing which closed years are read from summary rows (one query, once)."""
     if filters.summarized is not None:
         return filters
-    return filters.narrowed(summarized=summary.summarized_years())
+    summarized, year_ids = summary.year_index()
+    return filters.narrowed(summarized=summarized, year_ids=year_ids)
 
 
 def _closed(filters: Filters) -> list[int]:
@@ -213,6 +214,18 @@ def _filtered(qs, filters: Filters, *, prefix: str, year_path: str = "fiscal_yea
     span = range(filters.year_from, filters.year_to + 1)
     area = _area_lookups(filters, prefix)
     years = f"{prefix}{year_path}"
+    if (
+        filters.year_ids is not None
+        and year_path == "fiscal_year__year"
+        and len(span) <= _LISTED_SPAN
+    ):
+        # By the fiscal year's id the row keeps: the planner then knows the open year has a
+        # few dozen proposals, not the average of all years, and reads its work days and
+        # contributions by their index (a join on the year number scanned them whole).
+        ids = [filters.year_ids[y] for y in span if y not in closed and y in filters.year_ids]
+        if not ids:
+            return NOTHING
+        return qs.filter(**{f"{prefix}fiscal_year_id__in": ids}, **area)
     if not closed:
         return qs.filter(**{f"{years}__range": (filters.year_from, filters.year_to)}, **area)
     if all(y in closed for y in span if not filters.all_years or y in filters.all_years):

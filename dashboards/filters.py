@@ -38,6 +38,8 @@ class Filters:
     # The closed years read from their summary rows (dashboards.summary), once known; None:
     # not asked yet, every year is read live (the record lists).
     summarized: frozenset | None = field(default=None, compare=False)
+    # Every fiscal year's id by its number, known with ``summarized``.
+    year_ids: dict | None = field(default=None, compare=False)
 
     @property
     def years(self) -> list[int]:

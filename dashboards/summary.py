@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Count, F, Max, Min, Sum
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Sum
 from django.utils import timezone
 
 from bangkit.models import FiscalYear
@@ -63,6 +63,20 @@ def summarized_years() -> frozenset[int]:
             stale=False, fiscal_year__status=FiscalYear.Status.CLOSED
         ).values_list("fiscal_year__year", flat=True)
     )
+
+
+def year_index() -> tuple[frozenset[int], dict[int, int]]:
+    """The closed years whose summary rows are current, and every fiscal year's id by its
+    number (the live years' rows are then found by the id their table keeps: the planner
+    knows how many rows each id has, not how many a year joined through its table has).
+    One query."""
+    rows = FiscalYear.objects.annotate(
+        current=Exists(YearSummary.objects.filter(fiscal_year=OuterRef("pk"), stale=False))
+    ).values_list("year", "pk", "status", "current")
+    summarized = frozenset(
+        year for year, _, status, current in rows if current and status == FiscalYear.Status.CLOSED
+    )
+    return summarized, {year: pk for year, pk, _, _ in rows}
 
 
 def mark_stale(years) -> int:
