@@ -12,7 +12,8 @@ The closed years are read from their summary rows (dashboards.summary): build th
 your copy (`manage.py build_dashboard_summary`); the header line says which years have them.
 
 For each filter (the last closed year, the ten years up to it, one kecamatan, one kelurahan
-and one work type over the ten years, and the ten years plus the open year) ``/dasbor/`` is
+and one work type over the ten years, the ten years plus the open year, and the open year
+alone: the page Bappeda sees first once that year has records) ``/dasbor/`` is
 requested through Django's test client (the whole stack: middleware, session, filters,
 figures, templates), once to warm up, then ``--runs`` times with the dashboard cache cleared
 before each request (*uncached*) and ``--runs`` times without clearing it (*cached*); medians
@@ -490,6 +491,8 @@ def measure(runs: int, only: list[str], pdf: bool, pdf_runs: int) -> dict:
             (first, year, None, None, work_type),
         ),
         ("with_open", f"dari={first}&sampai={last}", (first, last, None, None, None)),
+        # The open year alone: what /dasbor/ shows first once the open year has records.
+        ("open_year", f"tahun={last}", (last, last, None, None, None)),
     ]
     figures = {"year": year, "first": first, "cases": {}, "summarized": sorted(summarized)}
     for key, query, sql_args in cases:
