@@ -58,11 +58,7 @@ KIND_OF_COLUMN = {column: kind for kind, column in KINDS.items()}
 
 def summarized_years() -> frozenset[int]:
     """The closed years whose summary rows are current. One query."""
-    return frozenset(
-        YearSummary.objects.filter(
-            stale=False, fiscal_year__status=FiscalYear.Status.CLOSED
-        ).values_list("fiscal_year__year", flat=True)
-    )
+    return year_index()[0]
 
 
 def year_index() -> tuple[frozenset[int], dict[int, int]]:

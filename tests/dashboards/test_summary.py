@@ -153,6 +153,27 @@ def test_a_year_that_is_not_closed_has_no_summary(city):
     assert summary.summarized_years() == frozenset()
 
 
+def test_the_live_years_are_read_by_their_fiscal_year_id(city, django_assert_num_queries):
+    summary.build_year(city.years[2025])
+    with django_assert_num_queries(1):
+        summarized, ids = summary.year_index()
+    assert summarized == frozenset({2025})
+    assert ids == {year: fy.pk for year, fy in city.years.items()}
+    filters = figures.with_summaries(filters_for(city.users["bappeda"], dari=2025, sampai=2026))
+    assert filters.year_ids == ids
+    # The open year by the id its proposals keep (the planner knows how many rows that id
+    # has), no join to the fiscal years; the closed year not at all.
+    sql = str(figures.proposals(city.users["bappeda"], filters).query)
+    assert "bangkit_fiscalyear" not in sql
+    assert f'fiscal_year_id" IN ({city.years[2026].pk})' in sql
+    # A range of closed years only reads no live rows; the record lists (no summaries
+    # asked) keep the year numbers.
+    closed = figures.with_summaries(filters_for(city.users["bappeda"], tahun=2025))
+    assert figures.proposals(city.users["bappeda"], closed) is figures.NOTHING
+    listed = filters_for(city.users["bappeda"], dari=2025, sampai=2026)
+    assert "bangkit_fiscalyear" in str(figures.proposals(city.users["bappeda"], listed).query)
+
+
 def _more_sites(city, year: int, n: int):
     """n more completed sites in `year`: the page must make no more queries for them."""
     from decimal import Decimal
