@@ -214,6 +214,7 @@ def _filtered(qs, filters: Filters, *, prefix: str, year_path: str = "fiscal_yea
     span = range(filters.year_from, filters.year_to + 1)
     area = _area_lookups(filters, prefix)
     years = f"{prefix}{year_path}"
+    live = [y for y in span if y not in closed]
     if (
         filters.year_ids is not None
         and year_path == "fiscal_year__year"
@@ -222,10 +223,8 @@ def _filtered(qs, filters: Filters, *, prefix: str, year_path: str = "fiscal_yea
         # By the fiscal year's id the row keeps: the planner then knows the open year has a
         # few dozen proposals, not the average of all years, and reads its work days and
         # contributions by their index (a join on the year number scanned them whole).
-        ids = [filters.year_ids[y] for y in span if y not in closed and y in filters.year_ids]
-        if not ids:
-            return NOTHING
-        return qs.filter(**{f"{prefix}fiscal_year_id__in": ids}, **area)
+        ids = [filters.year_ids[y] for y in live if y in filters.year_ids]
+        return qs.filter(**{f"{prefix}fiscal_year_id__in": ids}, **area) if ids else NOTHING
     if not closed:
         return qs.filter(**{f"{years}__range": (filters.year_from, filters.year_to)}, **area)
     if all(y in closed for y in span if not filters.all_years or y in filters.all_years):
@@ -233,7 +232,7 @@ def _filtered(qs, filters: Filters, *, prefix: str, year_path: str = "fiscal_yea
     if len(span) <= _LISTED_SPAN:
         # The live years named one by one: an index on the year finds them (a range with
         # the closed years excluded reads every year of the table, 60,000 entries for ten).
-        return qs.filter(**{f"{years}__in": [y for y in span if y not in closed]}, **area)
+        return qs.filter(**{f"{years}__in": live}, **area)
     return qs.filter(**{f"{years}__range": (filters.year_from, filters.year_to)}, **area).exclude(
         **{f"{years}__in": closed}
     )
@@ -382,8 +381,9 @@ def _kept_rows(user, filters: Filters) -> list[tuple]:
     def read():
         # The RT ids come as the stored JSON text, decoded for all rows at once (one call
         # of the decoder instead of one per row: a third of the read).
-        rows = _cells(user, filters).values_list(*_KEPT_COLUMNS[:-1], Cast("f_rt_ids", TextField()))
-        rows = list(rows)
+        rows = list(
+            _cells(user, filters).values_list(*_KEPT_COLUMNS[:-1], Cast("f_rt_ids", TextField()))
+        )
         rt_ids = json.loads("[" + ",".join(row[-1] for row in rows) + "]")
         return [(*row[:-1], ids) for row, ids in zip(rows, rt_ids, strict=True)]
 

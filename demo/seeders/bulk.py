@@ -76,7 +76,7 @@ def _reader(field):
 
     if isinstance(field, models.BooleanField):
         flags = {True: "t", False: "f", None: NULL}
-        return lambda row: flags[getattr(row, attname)]
+        return lambda row: flags.get(getattr(row, attname)) or prepared(row)
     if isinstance(field, (models.IntegerField, models.ForeignKey)):
 
         def number(row):

@@ -53,7 +53,7 @@ from bangkit.scoping import kecamatan_of
 from budgets.models import BudgetEnvelope
 from demo.seeders import core, evidence
 from demo.seeders import procurement as procurement_seeder
-from demo.seeders.bulk import insert
+from demo.seeders.bulk import BATCH, insert
 from demo.seeders.proposals import (
     ENTRY_TEMPLATES,
     GANGS,
@@ -104,7 +104,6 @@ PROPOSALS_PER_YEAR = 1_500
 FUNDED_PER_YEAR = 600
 SITE_CEILING = 50_000_000
 TZ = ZoneInfo("Asia/Jakarta")
-BATCH = 5_000
 
 # The Perwal in force each year (the programme's own list of rules).
 REGULATIONS = [
@@ -381,7 +380,7 @@ class _YearWriter:
         )
 
     def bulk(self, model, rows, label=None):
-        insert(model, rows, batch_size=BATCH)
+        insert(model, rows)
         if label:
             self.counts[label] = self.counts.get(label, 0) + len(rows)
         return rows
