@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Sum
 from django.utils import timezone
 
+from bangkit.bulk import insert
 from bangkit.models import FiscalYear
 from budgets.figures import _BINDING, _commitment
 from dashboards.models import (
@@ -303,10 +304,12 @@ def build_year(fiscal_year: FiscalYear) -> YearSummary | None:
     if fiscal_year.status != FiscalYear.Status.CLOSED:
         YearSummary.objects.filter(fiscal_year=fiscal_year).delete()
         return None
-    proposals = ProposalSummary.objects.bulk_create(_proposal_rows(fiscal_year), batch_size=1000)
-    entries = EntrySummary.objects.bulk_create(_entry_rows(fiscal_year.year), batch_size=1000)
-    StageSummary.objects.bulk_create(_stage_rows(fiscal_year), batch_size=1000)
-    CellSummary.objects.bulk_create(_cell_rows(fiscal_year, entries), batch_size=1000)
+    # By COPY on PostgreSQL (bangkit.bulk): a year's 1,500 proposal rows of 45 columns and
+    # 3,000 stage rows as SQL parameters were a third of the build.
+    proposals = insert(ProposalSummary, _proposal_rows(fiscal_year))
+    entries = insert(EntrySummary, _entry_rows(fiscal_year.year))
+    insert(StageSummary, _stage_rows(fiscal_year))
+    insert(CellSummary, _cell_rows(fiscal_year, entries))
     summary, _ = YearSummary.objects.select_for_update().get_or_create(fiscal_year=fiscal_year)
     # A change committed while these rows were read has marked the year stale again (and
     # asked for another build): the rows stay unread until then.

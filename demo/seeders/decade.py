@@ -10,7 +10,7 @@ July–August), each step logged in ``TransitionLog`` and ``AuditEvent`` with th
 
 The ordinary demo walks the real services; this generator cannot (6,000 proposals a year
 through locks, PDFs and photo checks would take hours), so it writes rows in bulk
-(``demo.seeders.bulk.insert``: COPY on PostgreSQL, else ``bulk_create``) and keeps the
+(``bangkit.bulk.insert``: COPY on PostgreSQL, else ``bulk_create``) and keeps the
 identities the services keep:
 
 - every site's RAB fits its ceiling; a kecamatan's designated budgets fit its envelope, and
@@ -38,6 +38,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models, transaction
 
+from bangkit.bulk import BATCH, insert
 from bangkit.errors import ActionRefused
 from bangkit.models import (
     RT,
@@ -53,7 +54,6 @@ from bangkit.scoping import kecamatan_of
 from budgets.models import BudgetEnvelope
 from demo.seeders import core, evidence
 from demo.seeders import procurement as procurement_seeder
-from demo.seeders.bulk import BATCH, insert
 from demo.seeders.proposals import (
     ENTRY_TEMPLATES,
     GANGS,

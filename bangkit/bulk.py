@@ -1,4 +1,5 @@
-"""Writing many generated rows at once: ``insert(model, rows)``.
+"""Writing many rows at once: ``insert(model, rows)``, for the ten-year demo generator
+(demo.seeders.decade) and the dashboard's summary rows (dashboards.summary).
 
 On PostgreSQL the rows get their ids from the table's own sequence in one query and go in
 by ``COPY``: the same rows ``bulk_create`` writes, without Django turning each of about

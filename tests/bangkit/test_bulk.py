@@ -1,4 +1,4 @@
-"""demo.seeders.bulk.insert writes what bulk_create writes (COPY on PostgreSQL)."""
+"""bangkit.bulk.insert writes what bulk_create writes (COPY on PostgreSQL)."""
 
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -7,8 +7,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from bangkit import bulk
 from bangkit.models import AuditEvent, Kelurahan, SlumArea
-from demo.seeders import bulk, decade
+from demo.seeders import decade
 
 pytestmark = pytest.mark.django_db
 
