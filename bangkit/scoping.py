@@ -1,5 +1,7 @@
 """Area scoping: the one mechanism that decides which rows a signed-in user may see."""
 
+import functools
+
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.http import Http404
@@ -115,6 +117,17 @@ def area_path(model, level: str) -> str | None:
     return None
 
 
+@functools.cache
+def _kecamatan_parts(model) -> tuple[str, ...] | None:
+    """The hops of ``model``'s path to its kecamatan (``()``: the row is one), or ``None``
+    when it has no single kecamatan; read once per model (every audit row asks)."""
+    path = area_path(model, "kecamatan")
+    if path is None or path_may_repeat_rows(model, path):
+        return None
+    parts = tuple(path.split("__"))
+    return parts[:-1] if parts[-1] == "pk" else parts
+
+
 def kecamatan_of(obj) -> int | None:
     """The id of the one kecamatan ``obj`` lies in (``None``: no area, or several).
 
@@ -122,13 +135,9 @@ def kecamatan_of(obj) -> int | None:
     query for the rest of the path; a deleted record still names its parents."""
     if obj is None or not isinstance(obj, models.Model):
         return None
-    model = type(obj)
-    path = area_path(model, "kecamatan")
-    if path is None or path_may_repeat_rows(model, path):
+    parts = _kecamatan_parts(type(obj))
+    if parts is None:
         return None
-    parts = path.split("__")
-    if parts[-1] == "pk":
-        parts = parts[:-1]
     if not parts:
         return obj.pk
     current = obj

@@ -103,3 +103,31 @@ def test_sqlite_takes_bulk_create(regions, monkeypatch):
     )
     bulk.insert(SlumArea, _slum_rows(Kelurahan.objects.first()))
     assert calls == [2]
+
+
+def test_update_stores_one_field_of_each_row(regions):
+    kelurahan = Kelurahan.objects.order_by("pk").first()
+    rows = bulk.insert(SlumArea, _slum_rows(kelurahan) + _slum_rows(kelurahan))
+    untouched = rows.pop()
+    for position, row in enumerate(rows, start=1):
+        row.hectares = Decimal(position) + Decimal("0.25")
+        row.decree_number = "not stored"
+    bulk.update(SlumArea, rows, "hectares")
+    stored = dict(SlumArea.objects.values_list("pk", "hectares"))
+    assert [stored[row.pk] for row in rows] == [Decimal("1.25"), Decimal("2.25"), Decimal("3.25")]
+    assert stored[untouched.pk] == untouched.hectares
+    assert not SlumArea.objects.filter(decree_number="not stored").exists()
+
+
+def test_update_elsewhere_is_bulk_update(regions, monkeypatch):
+    calls = []
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    monkeypatch.setattr(
+        SlumArea.objects,
+        "bulk_update",
+        lambda rows, fields, batch_size: calls.append((len(rows), fields)),
+    )
+    rows = _slum_rows(Kelurahan.objects.first())
+    bulk.update(SlumArea, rows, "hectares")
+    bulk.update(SlumArea, [], "hectares")
+    assert calls == [(2, ["hectares"])]
