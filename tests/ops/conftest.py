@@ -6,6 +6,7 @@ the test database this process created, so rows a test commits (`transactional_d
 theirs too. They are skipped, with the reason, only when gunicorn or moto cannot start here.
 """
 
+import contextlib
 import os
 import signal
 import socket
@@ -108,6 +109,9 @@ def start_servers(tmp_path):
                 env=env,
                 stdout=log.open("wb"),
                 stderr=subprocess.STDOUT,
+                # Its own process group: a worker outlives a killed master (one blocked in a
+                # query never sees its parent gone), so the teardown kills the whole group.
+                start_new_session=True,
             )
             servers.append(Server(f"http://127.0.0.1:{port}", process, log))
         started.extend(servers)
@@ -123,6 +127,8 @@ def start_servers(tmp_path):
         except subprocess.TimeoutExpired:
             server.process.kill()
             server.process.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.process.pid, signal.SIGKILL)  # any worker left behind
 
 
 @pytest.fixture
