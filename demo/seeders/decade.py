@@ -333,7 +333,8 @@ def seed_years(years: int, *, scale: float = 1.0, last_year: int | None = None, 
 
     On PostgreSQL, unless the caller holds a transaction (a test), a year's rows are made
     here and written by a thread while the next year is made: the two cores each do half of
-    the work (125 s instead of 176 s for ten years on session 11's machine, the same rows).
+    the work (127–133 s instead of 176–182 s for ten years on session 11's machine, the
+    same rows).
     """
     last_year = last_year or core.demo_year() - 1
     todo, done = years_to_seed(years, last_year)
