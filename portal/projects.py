@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.urls import reverse
 
 from bangkit import geo
@@ -407,10 +407,15 @@ def photo_group(stage: int) -> str:
     return "selama"
 
 
+# A photo record with a stored picture: records of the ten-year demo data (seed_demo --years)
+# carry a photo's metadata but no file, and a public page shows no empty picture for them.
+WITH_PICTURE = ~Q(original="")
+
+
 def site_photos(proposal) -> list[tuple[str, list]]:
-    """The photos not withdrawn, grouped before / during / after."""
+    """The photos not withdrawn that have a picture, grouped before / during / after."""
     photos = (
-        ProgressPhoto.objects.filter(proposal=proposal, withdrawn_at__isnull=True)
+        ProgressPhoto.objects.filter(WITH_PICTURE, proposal=proposal, withdrawn_at__isnull=True)
         .only("id", "proposal_id", "stage", "taken_at", "width", "height")
         .order_by("stage", "taken_at", "id")
     )
@@ -421,10 +426,11 @@ def site_photos(proposal) -> list[tuple[str, list]]:
 
 
 def public_photo(code: str, pk: int) -> ProgressPhoto:
-    """A photo of a public site, not withdrawn, or ProgressPhoto.DoesNotExist."""
+    """A photo of a public site, not withdrawn, with a picture, or ProgressPhoto.DoesNotExist."""
     return ProgressPhoto.objects.only(
         "id", "proposal_id", "display", "thumbnail", "original", "stage"
     ).get(
+        WITH_PICTURE,
         pk=pk,
         withdrawn_at__isnull=True,
         proposal__code=code,

@@ -165,7 +165,7 @@ def latest_completed(limit: int = LATEST_COMPLETED) -> list[CompletedSite]:
     )
     photos = (
         ProgressPhoto.objects.filter(proposal__in=[s.pk for s in sites], withdrawn_at__isnull=True)
-        .filter(Q(stage=0) | Q(stage__gte=100))
+        .filter(projects.WITH_PICTURE, Q(stage=0) | Q(stage__gte=100))
         .only("id", "proposal_id", "stage", "taken_at")
         .order_by("taken_at", "id")
     )

@@ -86,6 +86,21 @@ def test_public_home_thumbnails_answer(client, sites):
     assert response.status_code == 200 and f"/foto/{photo.pk}/kecil/" in text
 
 
+def test_a_photo_record_without_a_picture_is_never_shown(client, sites):
+    """The ten-year demo data keeps photos' metadata without files: no empty picture, no
+    404 behind an <img>, on the home page or the site's page."""
+    completed = sites["completed"]
+    before = completed.progress_photos.get(stage=0)
+    type(before).objects.filter(pk=before.pk).update(original="", display="", thumbnail="")
+    text = client.get("/").content.decode()
+    assert f"/foto/{before.pk}/" not in text
+    assert "Sebelum dikerjakan" not in text
+    assert f"/foto/{completed.progress_photos.get(stage=100).pk}/kecil/" in text
+    page = client.get(f"/proyek/{completed.code}/").content.decode()
+    assert f"/foto/{before.pk}/" not in page
+    assert client.get(f"/proyek/{completed.code}/foto/{before.pk}/kecil/").status_code == 404
+
+
 def test_signed_in_user_keeps_their_own_home(client, sites, world):
     client.force_login(world.users["lurah"])
     text = client.get("/").content.decode()
