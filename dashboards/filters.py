@@ -40,6 +40,8 @@ class Filters:
     summarized: frozenset | None = field(default=None, compare=False)
     # Every fiscal year's id by its number, known with ``summarized``.
     year_ids: dict | None = field(default=None, compare=False)
+    # What was read otherwise than asked, said on the page (a kelurahan left out).
+    notes: tuple = field(default=(), compare=False)
 
     @property
     def years(self) -> list[int]:
@@ -180,6 +182,7 @@ def read_filters(request, user) -> Filters:
         year_to = year_to if year_to is not None else last
 
     kecamatan = kelurahan = work_type = None
+    notes: list[str] = []
     if user.role == Role.KECAMATAN:
         kecamatan = user.kecamatan
     elif user.role == Role.KELURAHAN:
@@ -201,10 +204,14 @@ def read_filters(request, user) -> Filters:
         if kelurahan is not None and found.pk != kelurahan.pk:
             raise Http404
         if kecamatan is not None and found.kecamatan_id != kecamatan.pk:
-            raise FilterError(
-                [f"Kelurahan {found.name} tidak berada di Kecamatan {kecamatan.name}."]
+            # The form without a script keeps the kelurahan chosen before when another
+            # kecamatan is picked: the kecamatan, chosen last, is shown, and the page says so.
+            notes.append(
+                f"Kelurahan {found.name} tidak berada di Kecamatan {kecamatan.name}: "
+                f"ditampilkan seluruh Kecamatan {kecamatan.name}."
             )
-        kelurahan = found
+        else:
+            kelurahan = found
     if kelurahan is not None:
         kecamatan = kecamatan or kelurahan.kecamatan
     if work_type_id is not None:
@@ -218,4 +225,5 @@ def read_filters(request, user) -> Filters:
         kelurahan=kelurahan,
         work_type=work_type,
         all_years=years,
+        notes=tuple(notes),
     )

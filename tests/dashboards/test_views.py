@@ -87,14 +87,19 @@ def test_bad_filters_say_what_is_wrong(client, city, params, message):
     assert response.context["filters"].year_from == 2026
 
 
-def test_kelurahan_outside_the_chosen_kecamatan_is_refused_by_name(client, city):
+def test_kelurahan_outside_the_chosen_kecamatan_gives_way_to_the_kecamatan(client, city):
+    """The form without a script keeps the kelurahan chosen before when another kecamatan is
+    picked: the kecamatan's page, saying which kelurahan was left out and why."""
     response = signed_in(client, city.users["bappeda"]).get(
         URL, {"kecamatan": city.kecamatan["A"].pk, "kelurahan": city.kelurahan["B1"].pk}
     )
-    assert response.status_code == 400
+    assert response.status_code == 200
+    filters = response.context["filters"]
+    assert filters.kecamatan == city.kecamatan["A"] and filters.kelurahan is None
     # (The test city's kelurahan are named "Kelurahan B1", its kecamatan "Kecamatan A".)
     assert (
-        "Kelurahan Kelurahan B1 tidak berada di Kecamatan Kecamatan A." in response.content.decode()
+        "Kelurahan Kelurahan B1 tidak berada di Kecamatan Kecamatan A: ditampilkan seluruh "
+        "Kecamatan Kecamatan A." in response.content.decode()
     )
 
 
