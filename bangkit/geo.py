@@ -25,6 +25,12 @@ CITY_WEST, CITY_EAST = 103.50, 103.72
 
 EARTH_RADIUS_M = 6_371_008.8  # the mean radius (IUGG)
 
+# The credit every map drawn from the stored boundaries carries (fixtures/
+# jambi_batas.ATTRIBUTION.md: where load_regions' default files come from, and their licence).
+BOUNDARY_ATTRIBUTION = (
+    "Batas wilayah: cahyadsn/wilayah_boundaries (Kepmendagri 300.2.2-2430/2025), lisensi MIT"
+)
+
 Ring = Sequence[Sequence[float]]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from bangkit import geo
 from bangkit.indonesian import long_date
 from dashboards import charts, figures, selectors
 from dashboards.filters import Filters
@@ -130,6 +131,7 @@ def annual_report(user, filters: Filters, *, palette=None) -> dict:
             ],
         ),
         "first_year": trend_filters.year_from,
+        "boundary_attribution": geo.BOUNDARY_ATTRIBUTION,
         "sdg11": slum,
         "sdg17": {
             "contributed": Cell(contributed, "money"),

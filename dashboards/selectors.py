@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
+from bangkit import geo
 from bangkit.models import Kecamatan, Kelurahan, WorkType
 from dashboards import cache, charts, figures
 from dashboards.filters import Filters
@@ -102,7 +103,12 @@ def dashboard_html(user, filters: Filters, *, map_figure: str = DEFAULT_MAP) -> 
         board = compute_dashboard(user, filters, map_figure=map_figure)
         return render_to_string(
             "dashboards/_board.html",
-            {"board": board, "query": filters.query(), "gini_note": figures.GINI_NOTE},
+            {
+                "board": board,
+                "query": filters.query(),
+                "gini_note": figures.GINI_NOTE,
+                "boundary_attribution": geo.BOUNDARY_ATTRIBUTION,
+            },
         )
 
     version = cache.version_for(filters)

@@ -14,6 +14,7 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from bangkit import geo
 from bangkit.params import plain_int, query_page, query_params, query_present
 from bangkit.qr import public_address, qr_svg
 from portal import projects, public_cache
@@ -66,7 +67,7 @@ def project_list(request):
             "stage_counts": counts,
             "filter_query": filter_query,
             "stages": projects.STAGES,
-            "attribution": projects.BOUNDARY_ATTRIBUTION,
+            "attribution": geo.BOUNDARY_ATTRIBUTION,
             # The open data of the year shown (the latest when every year is).
             "open_data_year": filters.get("year") or next(iter(form.options["years"]), None),
             **_map_settings(),

@@ -42,10 +42,6 @@ COORD_DECIMALS = 5
 # Photo stages as the public reads them.
 PHOTO_STAGES = (("sebelum", "Sebelum"), ("selama", "Selama pengerjaan"), ("sesudah", "Sesudah"))
 
-BOUNDARY_ATTRIBUTION = (
-    "Batas wilayah: cahyadsn/wilayah_boundaries (Kepmendagri 300.2.2-2430/2025), lisensi MIT"
-)
-
 
 def stage_of(state: str) -> str:
     return STAGE_OF_STATE.get(state, "")
@@ -160,7 +156,7 @@ def boundaries_geojson(kelurahan) -> dict:
     """The kelurahan boundaries as a FeatureCollection (with the source's attribution)."""
     return {
         "type": "FeatureCollection",
-        "attribution": BOUNDARY_ATTRIBUTION,
+        "attribution": geo.BOUNDARY_ATTRIBUTION,
         "features": [
             {
                 "type": "Feature",

@@ -45,6 +45,8 @@ def test_the_total_row_note_and_downloads():
     assert f'<a href="{csv}?dari=2016&amp;sampai=2025">CSV</a>' in out
     assert f'<a href="{xlsx}?dari=2016&amp;sampai=2025">XLSX</a>' in out
     assert 'id="tabel-uang"' in out
+    # The frame that scrolls sideways on a phone takes the keyboard's focus, named.
+    assert '<div class="table-wrap" tabindex="0" role="region" aria-label="Uang per tahun">' in out
 
 
 def test_every_value_is_escaped():

@@ -52,6 +52,7 @@ def test_report_page_and_pdf(client, city, django_assert_max_num_queries):
     assert page.status_code == 200
     text = page.content.decode()
     assert "SDG 11.1" in text and "SDG 17.17" in text and "tahun 2025" in text
+    assert "Batas wilayah: cahyadsn/wilayah_boundaries" in text  # the map's credit
     pdf = client.get(reverse("dashboards:report_pdf", args=[2025]))
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     words = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
