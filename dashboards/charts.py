@@ -3,6 +3,7 @@ style (the page's CSP refuses both): every colour is a class in static/css/dashb
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass
 from decimal import Decimal
@@ -18,65 +19,130 @@ from dashboards.tables import Cell
 CLASSES = 5  # fill classes q1 … q5 (q0: no value)
 
 
-def bars(items: list[tuple[str, object]], *, kind: str = "count", width: int = 640) -> SafeString:
-    """Horizontal bars, one per (label, value), longest = full width; values printed."""
-    row_h, label_w, gap = 26, 200, 6
+# The bar charts are drawn for a phone: 360 units wide, shown at the width of the screen (about
+# 340 px at 360) and at most 480 px on a desk, so a 12-unit label reads at 11–16 px and no
+# value lies beyond the edge.
+CHART_WIDTH = 360
+# The series' colours (.bar-0 … .bar-5 in static/css/dashboards.css), for a printed chart: a
+# PDF has no page stylesheet for an inline SVG, so its colours and sizes are attributes.
+SERIES_COLOURS = ("#2e7d32", "#f9a825", "#1565c0", "#6a1b9a", "#c62828", "#00838f")
+PRINTED_TEXT = ' font-size="11" fill="#37474f"'
+PRINTED_GRID = ' stroke="#cfd8dc" stroke-width="1"'
+# About how wide a character of a 12-unit label is (DejaVu Sans and Roboto digits: 0.55 em).
+CHAR_W = 6.8
+
+
+def _text_width(text: str) -> float:
+    return len(text) * CHAR_W
+
+
+def bars(
+    items: list[tuple[str, object]], *, kind: str = "count", width: int = CHART_WIDTH
+) -> SafeString:
+    """Horizontal bars, one per (label, value), each label above its bar and the value after
+    it; the longest bar leaves room for the longest value."""
+    label_h, bar_h, gap = 15, 16, 9
     values = [float(v or 0) for _, v in items]
+    shown = [Cell(value=value, kind=kind).shown for _, value in items]
+    room = width - max((_text_width(t) for t in shown), default=0) - 6
     top = max(values, default=0) or 1
-    height = len(items) * (row_h + gap) + gap
+    step = label_h + bar_h + gap
+    height = len(items) * step
     parts = [
         f'<svg class="chart chart-bars" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="Grafik batang" xmlns="http://www.w3.org/2000/svg">'
     ]
-    for i, ((label, value), number) in enumerate(zip(items, values, strict=True)):
-        y = gap + i * (row_h + gap)
-        length = (width - label_w - 110) * number / top
-        shown = Cell(value=value, kind=kind).shown
+    for i, ((label, _), number, text) in enumerate(zip(items, values, shown, strict=True)):
+        y = i * step
+        length = max(room, 0) * number / top
         parts.append(
-            f'<text class="chart-label" x="{label_w - 8}" y="{y + row_h * 0.68:.1f}" '
-            f'text-anchor="end">{escape(label)}</text>'
-            f'<rect class="bar bar-{i % 6}" x="{label_w}" y="{y}" width="{length:.1f}" '
-            f'height="{row_h}"><title>{escape(label)}: {escape(shown)}</title></rect>'
-            f'<text class="chart-value" x="{label_w + length + 6:.1f}" '
-            f'y="{y + row_h * 0.68:.1f}">{escape(shown)}</text>'
+            f'<text class="chart-label" x="0" y="{y + 12}">{escape(label)}</text>'
+            f'<rect class="bar bar-{i % 6}" x="0" y="{y + label_h}" width="{length:.1f}" '
+            f'height="{bar_h}"><title>{escape(label)}: {escape(text)}</title></rect>'
+            f'<text class="chart-value" x="{length + 4:.1f}" y="{y + label_h + 12}">'
+            f"{escape(text)}</text>"
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 (every text above is escaped)
 
 
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 2.5 or 5 × 10^k at or above `value` (an axis's top)."""
+    if value <= 0:
+        return 1
+    power = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if value <= step * power:
+            return step * power
+    return 10 * power
+
+
 def columns(
-    years: list[int], series: list[tuple[str, list]], *, kind: str = "money", width: int = 640
+    years: list[int],
+    series: list[tuple[str, list]],
+    *,
+    kind: str = "money",
+    width: int = CHART_WIDTH,
+    printed: bool = False,
 ) -> SafeString:
-    """Grouped columns per year, one colour per series, with a legend."""
-    height, bottom, left = 240, 28, 8
-    plot_h = height - bottom - 30
-    top = max((float(v or 0) for _, vs in series for v in vs), default=0) or 1
-    group_w = (width - left) / max(len(years), 1)
-    bar_w = min(60.0, max(4.0, (group_w - 10) / max(len(series), 1)))
+    """Grouped columns per year, one colour per series, with a legend and the axis's top and
+    middle values; with many years only every second or third year is labelled. ``printed``:
+    colours and sizes as attributes, for the PDF."""
+
+    def fill(s: int) -> str:
+        return f' fill="{SERIES_COLOURS[s % 6]}"' if printed else ""
+
+    text = PRINTED_TEXT if printed else ""
+    grid = PRINTED_GRID if printed else ""
+    height, legend_h, bottom = 240, 22, 20
+    plot_top, plot_bottom = legend_h + 18, height - bottom
+    plot_h = plot_bottom - plot_top
+    top = nice_ceiling(max((float(v or 0) for _, vs in series for v in vs), default=0))
+    group_w = width / max(len(years), 1)
+    bar_w = min(40.0, max(3.0, (group_w - 4) / max(len(series), 1)))
+    every = math.ceil(_text_width("0000") / max(group_w - 2, 1))
     parts = [
         f'<svg class="chart chart-columns" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="Grafik per tahun" xmlns="http://www.w3.org/2000/svg">'
     ]
+    x = 0.0
     for s, (name, _) in enumerate(series):
         parts.append(
-            f'<rect class="bar bar-{s % 6}" x="{left + s * 150}" y="4" width="12" height="12"/>'
-            f'<text class="chart-label" x="{left + s * 150 + 16}" y="15">{escape(name)}</text>'
+            f'<rect class="bar bar-{s % 6}" x="{x:.1f}" y="2" width="12" height="12"{fill(s)}/>'
+            f'<text class="chart-label" x="{x + 16:.1f}" y="13"{text}>{escape(name)}</text>'
         )
+        x += 16 + _text_width(name) + 14
+    ticks = []
+    for fraction in (1, 0.5, 0):
+        y = plot_bottom - plot_h * fraction
+        parts.append(
+            f'<line class="chart-grid" x1="0" y1="{y:.1f}" x2="{width}" y2="{y:.1f}"{grid}/>'
+        )
+        if fraction:
+            tick = Cell(value=round(top * fraction), kind=kind).shown
+            # Over the columns, with a halo (page CSS) so that it reads across them.
+            ticks.append(
+                f'<text class="chart-label chart-tick" x="2" y="{y - 4:.1f}"{text}>'
+                f"{escape(tick)}</text>"
+            )
     for i, year in enumerate(years):
-        x0 = left + i * group_w + (group_w - bar_w * len(series)) / 2
+        x0 = i * group_w + (group_w - bar_w * len(series)) / 2
         for s, (name, values) in enumerate(series):
             value = values[i] if i < len(values) else 0
             h = plot_h * float(value or 0) / top
             shown = Cell(value=value, kind=kind).shown
             parts.append(
                 f'<rect class="bar bar-{s % 6}" x="{x0 + s * bar_w:.1f}" '
-                f'y="{height - bottom - h:.1f}" width="{bar_w - 2:.1f}" height="{h:.1f}">'
+                f'y="{plot_bottom - h:.1f}" width="{max(bar_w - 1, 1):.1f}" height="{h:.1f}"'
+                f"{fill(s)}>"
                 f"<title>{year} {escape(name)}: {escape(shown)}</title></rect>"
             )
-        parts.append(
-            f'<text class="chart-label" x="{x0 + bar_w * len(series) / 2:.1f}" y="{height - 8}" '
-            f'text-anchor="middle">{year}</text>'
-        )
+        if (len(years) - 1 - i) % every == 0:  # the last year always labelled
+            parts.append(
+                f'<text class="chart-label" x="{i * group_w + group_w / 2:.1f}" '
+                f'y="{height - 5}" text-anchor="middle"{text}>{year}</text>'
+            )
+    parts.extend(ticks)
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308
 

@@ -129,6 +129,7 @@ def annual_report(user, filters: Filters, *, palette=None) -> dict:
                 ("Terikat", [committed.get(y, 0) for y in trend_filters.years]),
                 ("Swadaya", [gifts.get(y, 0) for y in trend_filters.years]),
             ],
+            printed=bool(palette),
         ),
         "first_year": trend_filters.year_from,
         "boundary_attribution": geo.BOUNDARY_ATTRIBUTION,

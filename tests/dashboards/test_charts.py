@@ -4,6 +4,8 @@ kelurahan with the fill class of its value; bars without inline style."""
 import re
 from decimal import Decimal
 
+import pytest
+
 from bangkit.models import Kelurahan
 from dashboards import charts
 
@@ -86,3 +88,40 @@ def test_drawn_regions_keeps_the_paths_until_a_boundary_changes(regions, django_
     with django_assert_num_queries(2):  # a changed boundary draws afresh
         _, redrawn = charts.drawn_regions(queryset)
     assert redrawn[moved.pk] != paths[moved.pk]
+
+
+def test_bars_fit_a_phone_with_every_value_inside_the_chart():
+    """360 units wide, each label above its bar: the longest bar leaves room for its value."""
+    svg = str(charts.bars([("Usulan Musrenbang", 60_000), ("Selesai", 6_000)]))
+    assert 'viewBox="0 0 360 ' in svg
+    values = re.findall(r'<text class="chart-value" x="([0-9.]+)"[^>]*>([^<]+)</text>', svg)
+    assert [text for _, text in values] == ["60.000", "6.000"]
+    for x, text in values:
+        assert float(x) + charts._text_width(text) <= 360
+
+
+def test_columns_show_the_axis_and_thin_the_year_labels():
+    years = list(range(2006, 2026))  # twenty years: not every one can be labelled
+    svg = str(charts.columns(years, [("Terikat", [8_000_000_000] * 20)]))
+    ticks = re.findall(r'class="chart-label chart-tick"[^>]*>([^<]+)</text>', svg)
+    assert ticks == ["Rp 10.000.000.000", "Rp 5.000.000.000"]  # a round top above the largest
+    labelled = [int(y) for y in re.findall(r'text-anchor="middle">(\d{4})</text>', svg)]
+    assert labelled[-1] == 2025 and len(labelled) < 20
+    assert 'fill="' not in svg and "style=" not in svg  # colours are the page's classes
+    few = str(charts.columns([2024, 2025], [("Terikat", [1, 2])], kind="count"))
+    assert re.findall(r'text-anchor="middle">(\d{4})</text>', few) == ["2024", "2025"]
+
+
+def test_printed_columns_carry_their_colours_and_sizes():
+    """A PDF has no page stylesheet for an inline SVG."""
+    svg = str(charts.columns([2025], [("Terikat", [5]), ("Swadaya", [2])], printed=True))
+    assert f'fill="{charts.SERIES_COLOURS[0]}"' in svg
+    assert f'fill="{charts.SERIES_COLOURS[1]}"' in svg
+    assert 'font-size="11"' in svg and 'stroke="#cfd8dc"' in svg
+
+
+@pytest.mark.parametrize(
+    ("value", "top"), [(0, 1), (7, 10), (8_356_617_000, 10_000_000_000), (2.1, 2.5), (40, 50)]
+)
+def test_nice_ceiling(value, top):
+    assert charts.nice_ceiling(value) == top
