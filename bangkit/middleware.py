@@ -1,6 +1,7 @@
 """Requests refused before any view or query sees them."""
 
 from django.conf import settings
+from django.core.exceptions import TooManyFieldsSent
 from django.shortcuts import render
 
 NUL = "\x00"
@@ -29,7 +30,13 @@ def nul_problem(request) -> str:
     """An Indonesian message naming where the NUL is, or '' when there is none."""
     if NUL in request.path:
         return "Alamat halaman berisi karakter yang tidak sah. Tidak ada data yang diubah."
-    for key, values in request.GET.lists():
+    try:
+        params = request.GET.lists()
+    except TooManyFieldsSent:
+        # Django refuses past DATA_UPLOAD_MAX_NUMBER_FIELDS; said here as any bad address is,
+        # not left to the error page (which, in DEBUG, reads the parameters again: a 500).
+        return "Alamat halaman berisi terlalu banyak parameter. Tidak ada data yang diubah."
+    for key, values in params:
         if NUL in key or any(NUL in value for value in values):
             name = key.replace(NUL, "") or "?"
             return (

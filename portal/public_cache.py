@@ -31,6 +31,7 @@ from functools import wraps
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import TooManyFieldsSent
 from django.db import DatabaseError, transaction
 from django.db.models.signals import post_delete, post_migrate, post_save
 from django.http import HttpResponse
@@ -224,7 +225,11 @@ class KeptPagesMiddleware:
             spec = getattr(match.func, PUBLIC_CACHE_SPEC, None) if match else None
         if spec is not None:
             name, params = spec
-            key = FINAL_PREFIX + _page_key(name, request, params, match.args, match.kwargs)
+            try:
+                key = FINAL_PREFIX + _page_key(name, request, params, match.args, match.kwargs)
+            except TooManyFieldsSent:
+                # Not a page anyone keeps: the parameters' guard further down answers 400.
+                return self.get_response(request)
             version, kept = _kept(key)
             if kept is not None:
                 return kept
