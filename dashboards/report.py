@@ -119,7 +119,8 @@ def annual_report(user, filters: Filters, *, palette=None) -> dict:
     partnership = contributed + labour
     return {
         "year": year,
-        "area": filters.area_label,
+        # The work type too when one is chosen: the figures are that type's alone.
+        "area": filters.area_label + (f", {filters.work_type.name}" if filters.work_type else ""),
         "board": board,
         "kpis": kpis,
         "trend": trend,

@@ -27,9 +27,21 @@ def test_the_index_lists_every_year_and_unknown_years_are_404(client, city):
     assert reverse("public_report:pdf", args=[2025]) in page
     assert reverse("public_report:pdf", args=[2026]) in page
     assert client.get(reverse("public_report:pdf", args=[1999])).status_code == 404
-    assert (
-        client.get(reverse("public_report:pdf", args=[2025]), {"kecamatan": "x"}).status_code == 404
-    )
+
+
+def test_the_public_report_is_the_citys_whatever_the_address_adds(client, city):
+    """An area, a work type or junk in the address is not read: one PDF per year, the city's."""
+    url = reverse("public_report:pdf", args=[2025])
+    plain = _text(client.get(url))
+    for params in (
+        {"kecamatan": city.kecamatan["A"].pk},
+        {"kelurahan": city.kelurahan["A1"].pk, "jenis": "1"},
+        {"kecamatan": "x", "tahun": "1999"},
+    ):
+        response = client.get(url, params)
+        assert response.status_code == 200
+        assert _text(response) == plain
+    assert "Seluruh Kota Jambi" in plain
 
 
 def test_the_dashboards_themselves_stay_closed(client, city):

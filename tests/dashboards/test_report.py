@@ -60,6 +60,13 @@ def test_report_page_and_pdf(client, city, django_assert_max_num_queries):
     assert client.get(reverse("dashboards:report_pdf", args=[2019])).status_code == 404
 
 
+def test_a_report_of_one_work_type_says_so(client, city):
+    client.force_login(city.users["bappeda"])
+    work_type = city.p[1].work_type
+    page = client.get(reverse("dashboards:report"), {"tahun": 2025, "jenis": work_type.pk})
+    assert f"Seluruh Kota Jambi, {work_type.name}." in page.content.decode()
+
+
 def test_report_is_scoped(client, city):
     client.force_login(city.users["camat_b"])
     page = client.get(reverse("dashboards:report"), {"tahun": 2025}).content.decode()
