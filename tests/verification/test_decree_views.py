@@ -293,6 +293,17 @@ def test_the_public_page_shows_an_issued_decree_and_its_hash(client, issued):
     assert hashlib.sha256(b"".join(download.streaming_content)).hexdigest() == issued.pdf_sha256
 
 
+def test_a_decree_recorded_without_its_file_offers_no_download(client, issued):
+    """The ten-year demo data records decrees without their PDF: no empty fingerprint, no
+    button to a 404."""
+    type(issued).objects.filter(pk=issued.pk).update(pdf="", pdf_sha256="")
+    body = client.get(reverse("sk:public", args=[issued.public_id])).content.decode()
+    assert issued.number in body
+    assert reverse("sk:public_pdf", args=[issued.public_id]) not in body
+    assert "Sidik jari (SHA-256)" not in body
+    assert "tidak tersimpan di aplikasi" in body and "pindai kode qr" in body.lower()
+
+
 def test_the_public_page_does_not_show_drafts(client, sk, make_site):  # noqa: F811
     draft = _draft(sk, [make_site()])
 
