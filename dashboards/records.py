@@ -71,11 +71,11 @@ def _choice(request, name: str, label: str, choices, *, default: str) -> str:
     value = query_text(request, name)
     if value == "":
         return default
-    choices = tuple(choices)
-    if value not in choices:
-        raise FilterError(
-            [f"{label}: '{value[:20]}' tidak dikenal. Pilihan: {', '.join(choices)}."]
-        )
+    # A choice is a value, or (value, its label) where the value alone says little.
+    pairs = [c if isinstance(c, tuple) else (c, "") for c in choices]
+    if value not in {v for v, _ in pairs}:
+        listed = ", ".join(f"{v} ({shown})" if shown else v for v, shown in pairs)
+        raise FilterError([f"{label}: '{value[:20]}' tidak dikenal. Pilihan: {listed}."])
     return value
 
 
@@ -109,7 +109,7 @@ def records(request, user, filters: Filters) -> Records:
             request,
             "jenis_swadaya",
             "Jenis swadaya",
-            SwadayaContribution.Kind.values,
+            [(value, str(shown).lower()) for value, shown in SwadayaContribution.Kind.choices],
             default="",
         )
         if contribution_kind:

@@ -176,7 +176,11 @@ def test_without_a_year_a_new_empty_year_is_not_the_default(client, city):
         ({"daftar": "semua"}, "Daftar: &#x27;semua&#x27; tidak dikenal."),
         ({"daftar": "usulan", "tahap": "hilang"}, "Tahap: &#x27;hilang&#x27; tidak dikenal."),
         ({"daftar": "usulan", "kumuh": "2"}, "Kawasan kumuh: &#x27;2&#x27; tidak dikenal."),
-        ({"daftar": "swadaya", "jenis_swadaya": "emas"}, "Jenis swadaya: &#x27;emas&#x27;"),
+        (
+            {"daftar": "swadaya", "jenis_swadaya": "emas"},
+            "Jenis swadaya: &#x27;emas&#x27; tidak dikenal. Pilihan: cash (uang tunai), "
+            "materials (material),",
+        ),
     ],
 )
 def test_records_refuse_an_unknown_list_or_stage(client, city, params, message):
