@@ -4,8 +4,8 @@ After startup a worker holds about 175,000 objects that live as long as it does:
 models, the URLconf, settings. CPython's cyclic collector walks the young objects every 700
 net allocations and, now and then, every object it tracks. A page that builds thousands of
 small objects (the ten-year dashboard: 13 tables, 1,452 cells, their links) triggered about a
-hundred collections, one of them full, and those took about a fifth of the page's time
-(docs/BENCHMARKS.md, "The collector").
+hundred collections, and about one page in ten paid a full one of some 70 ms
+(docs/BENCHMARKS.md, "the collector").
 
 ``settle()`` is what a server calls once the application is loaded (``bangkit/wsgi.py``):
 - ``gc.freeze()`` moves everything startup made into a generation the collector never walks.
