@@ -47,11 +47,24 @@ def test_bappeda_filters_clicks_through_and_downloads_the_report(
     assert "tahun 2026" in page.inner_text("h1")
     response = page.request.get(f"{live_server.url}/dasbor/laporan-walikota/2026.pdf")
     assert response.status == 200 and response.body().startswith(b"%PDF")
-    # On a phone: the page never scrolls sideways; a chart keeps a readable width inside its
-    # own scrolling box.
+    # On a phone: the page never scrolls sideways; each chart fits the screen's width with
+    # every label and value inside it (none beyond the edge, none drawn under 10 px).
     page.set_viewport_size({"width": 360, "height": 740})
     page.goto(f"{live_server.url}/dasbor/?dari=2025&sampai=2026")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    width = page.evaluate("document.querySelector('.chart-wrap svg').getBoundingClientRect().width")
-    assert width >= 520
+    charts = page.evaluate(
+        """[...document.querySelectorAll('svg.chart-bars, svg.chart-columns')].map(svg => {
+             const box = svg.getBoundingClientRect();
+             const texts = [...svg.querySelectorAll('text')].map(t => t.getBoundingClientRect());
+             return {left: box.left, right: box.right,
+                     outside: texts.filter(t => t.right > box.right + 1 || t.left < box.left - 1)
+                                   .length,
+                     smallest: Math.min(...texts.map(t => t.height))};
+           })"""
+    )
+    assert len(charts) == 2
+    for chart in charts:
+        assert chart["left"] >= 0 and chart["right"] <= 360
+        assert chart["outside"] == 0
+        assert chart["smallest"] >= 10
     assert violations == []
