@@ -9,7 +9,7 @@ from functools import cached_property
 from urllib.parse import quote_plus
 
 from django.db.models import Exists, OuterRef
-from django.http import Http404
+from django.http import Http404, QueryDict
 
 from bangkit.models import FiscalYear, Kecamatan, Kelurahan, Role, WorkType
 from bangkit.params import YEAR_DIGITS, plain_int, query_text
@@ -142,6 +142,18 @@ def _latest_with_data(user, years: tuple) -> int:
         .first()
     )
     return newest if newest is not None else years[-1]
+
+
+class _NoQuery:
+    """A request without parameters."""
+
+    GET = QueryDict()
+
+
+def default_filters(user) -> Filters:
+    """The user's filters when the address says nothing (their area, the latest year with a
+    proposal in it)."""
+    return read_filters(_NoQuery(), user)
 
 
 def read_filters(request, user) -> Filters:

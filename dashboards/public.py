@@ -1,13 +1,13 @@
 """The Walikota's annual report for everyone: the city-wide figures of a closed or running year
 as the signed-in report shows them (aggregates only, nothing personal), without signing in."""
 
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from bangkit.models import FiscalYear, Role, User
 from dashboards import pdf
-from dashboards.filters import read_filters
+from dashboards.filters import default_filters
 
 # Whom the public report is computed for: the city as the Walikota's office sees it. Never
 # saved, never signed in; it only gives the selectors the city-wide scope.
@@ -24,16 +24,11 @@ def report_index(request):
     return render(request, "dashboards/public_reports.html", {"years": _years()})
 
 
-class _NoFilters:
-    """The public report is the city's: whatever the address adds (an area, a work type) is
-    not read, so a visitor cannot have the server draw every combination."""
-
-    GET = QueryDict()
-
-
 @require_GET
 def report_pdf(request, year: int):
-    filters = read_filters(_NoFilters(), CITY_READER)
+    # The city's report: whatever the address adds (an area, a work type) is not read, so a
+    # visitor cannot have the server draw every combination.
+    filters = default_filters(CITY_READER)
     if year not in filters.all_years:
         raise Http404
     filters = filters.narrowed(year_from=year, year_to=year)

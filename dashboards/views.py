@@ -6,7 +6,7 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 from bangkit.indonesian import long_date
 from bangkit.params import query_choice, query_params
 from dashboards import figures, pdf, records, report, selectors
-from dashboards.filters import PARAMS, FilterError, read_filters
+from dashboards.filters import PARAMS, FilterError, default_filters, read_filters
 from dashboards.rules import may_see_dashboards
 from dashboards.tables import as_csv, as_xlsx
 
@@ -31,7 +31,7 @@ def _filters(request):
 def _refused(request, error: FilterError, template="dashboards/index.html"):
     """The page with what was wrong (400), and the filter form set to the user's defaults so
     that the next choice is one click away."""
-    defaults = read_filters(_NoQuery(), request.user)
+    defaults = default_filters(request.user)
     return render(
         request,
         template,
@@ -48,12 +48,6 @@ def _refused(request, error: FilterError, template="dashboards/index.html"):
         },
         status=400,
     )
-
-
-class _NoQuery:
-    """A request without parameters, for the user's default filters."""
-
-    GET = QueryDict()
 
 
 def _dashboard_view(template="dashboards/index.html"):
